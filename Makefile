@@ -1,0 +1,37 @@
+# Everything runs from a bare clone: the first target that needs Python builds .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The demo runs with DEBUG on and its own development key; production sets both (README).
+DEMO_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost
+
+.PHONY: run data test pango clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet ".[test]"
+	touch $@
+
+# WeasyPrint needs Pango from the system.
+pango: $(BIN)/.installed
+	@$(BIN)/python -c "import weasyprint" 2>/dev/null || { \
+	  echo "WeasyPrint ne trouve pas Pango. Installez-le : sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"; \
+	  exit 1; }
+
+data: $(BIN)/.installed
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEMO_ENV) $(BIN)/python manage.py charger_conventions
+
+run: pango data
+	$(DEMO_ENV) $(BIN)/python manage.py creer_admin_demo
+	@echo "Application : http://$(HOST):$(PORT)/"
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: pango
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ContratConfig(AppConfig):
+    name = "contrat"
+    verbose_name = "Contrats et partenaires"

@@ -1,0 +1,375 @@
+"""The contract, its territory, its partners and its strategy tree.
+
+Every model loaded from the conventions has a natural key, so that loading a
+fixture twice updates the rows instead of duplicating them.
+"""
+
+from django.db import models
+from django.urls import reverse
+
+
+class NaturalKeyManager(models.Manager):
+    """Looks a row up by the fields named in the model's `natural_key_fields`."""
+
+    def get_by_natural_key(self, *key):
+        return self.get(**dict(zip(self.model.natural_key_lookups, key, strict=True)))
+
+
+class Partenaire(models.Model):
+    """An organisation that signs, finances or runs something: État service, CAF, commune…"""
+
+    class Nature(models.TextChoices):
+        ETAT = "etat", "Service de l'État"
+        COLLECTIVITE = "collectivite", "Collectivité"
+        ORGANISME_SOCIAL = "organisme_social", "Organisme social"
+        ETABLISSEMENT_PUBLIC = "etablissement_public", "Établissement public"
+        BAILLEUR = "bailleur", "Bailleur social"
+        ASSOCIATION = "association", "Association"
+        AUTRE = "autre", "Autre"
+
+    nom = models.CharField("nom", max_length=200)
+    sigle = models.CharField("sigle", max_length=60, help_text="Nom court affiché dans les tableaux (« CAF »).")
+    slug = models.SlugField("identifiant", max_length=80, unique=True)
+    nature = models.CharField("nature", max_length=30, choices=Nature.choices, default=Nature.AUTRE)
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("slug",)
+
+    class Meta:
+        verbose_name = "partenaire"
+        ordering = ["nom"]
+
+    def __str__(self):
+        return self.nom
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Commune(models.Model):
+    nom = models.CharField("nom", max_length=120)
+    slug = models.SlugField("identifiant", max_length=80, unique=True)
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("slug",)
+
+    class Meta:
+        verbose_name = "commune"
+        ordering = ["nom"]
+
+    def __str__(self):
+        return self.nom
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class Quartier(models.Model):
+    """A neighbourhood; whether it is prioritaire or de veille depends on the contract."""
+
+    nom = models.CharField("nom", max_length=120)
+    slug = models.SlugField("identifiant", max_length=80, unique=True)
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="quartiers", verbose_name="commune")
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("slug",)
+
+    class Meta:
+        verbose_name = "quartier"
+        ordering = ["commune__nom", "nom"]
+
+    def __str__(self):
+        return f"{self.nom} ({self.commune})"
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class ContratQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # Every signed-in account reads every contract until roles arrive with
+        # the partner-entry issue; this is the one place that will narrow it.
+        if user.is_authenticated and user.is_active:
+            return self
+        return self.none()
+
+
+class ContratManager(NaturalKeyManager.from_queryset(ContratQuerySet)):
+    pass
+
+
+class Contrat(models.Model):
+    """A contrat de ville, or another contractual frame of a territory (convention, CTG)."""
+
+    class Nature(models.TextChoices):
+        CONTRAT_DE_VILLE = "contrat_de_ville", "Contrat de ville"
+        CONVENTION = "convention", "Convention"
+        CTG = "ctg", "Convention territoriale globale"
+
+    nom = models.CharField("nom", max_length=200)
+    slug = models.SlugField("identifiant", max_length=80, unique=True)
+    nature = models.CharField("nature", max_length=30, choices=Nature.choices, default=Nature.CONTRAT_DE_VILLE)
+    territoire = models.CharField("territoire", max_length=200)
+    porteur = models.ForeignKey(
+        Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="contrats_portes",
+        verbose_name="porteur (intercommunalité)",
+    )
+    annee_debut = models.PositiveSmallIntegerField("première année")
+    annee_fin = models.PositiveSmallIntegerField("dernière année")
+    annee_fin_prolongation = models.PositiveSmallIntegerField("prolongé jusqu'en", null=True, blank=True)
+    date_signature = models.DateField("signé le", null=True, blank=True)
+    communes = models.ManyToManyField(Commune, blank=True, related_name="contrats", verbose_name="communes")
+    quartiers = models.ManyToManyField(
+        Quartier, through="PerimetreQuartier", blank=True, related_name="contrats", verbose_name="quartiers"
+    )
+
+    objects = ContratManager()
+    natural_key_lookups = ("slug",)
+
+    class Meta:
+        verbose_name = "contrat"
+        ordering = ["nom"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(annee_fin__gte=models.F("annee_debut")),
+                name="contrat_periode_ordonnee",
+                violation_error_message="La dernière année doit suivre la première.",
+            )
+        ]
+
+    def __str__(self):
+        return self.nom
+
+    def get_absolute_url(self):
+        return reverse("contrat:detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def annee_fin_effective(self):
+        return self.annee_fin_prolongation or self.annee_fin
+
+    @property
+    def periode(self):
+        texte = f"{self.annee_debut}-{self.annee_fin}"
+        if self.annee_fin_prolongation:
+            texte += f", prolongé jusqu'en {self.annee_fin_prolongation}"
+        return texte
+
+
+class PerimetreQuartier(models.Model):
+    class Nature(models.TextChoices):
+        PRIORITAIRE = "prioritaire", "Quartier prioritaire (QPV)"
+        VEILLE = "veille", "Quartier de veille active"
+        AUTRE = "autre", "Quartier"
+
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="perimetre", verbose_name="contrat")
+    quartier = models.ForeignKey(Quartier, on_delete=models.PROTECT, related_name="perimetres", verbose_name="quartier")
+    nature = models.CharField("nature", max_length=20, choices=Nature.choices)
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("contrat__slug", "quartier__slug")
+
+    class Meta:
+        verbose_name = "quartier du périmètre"
+        verbose_name_plural = "quartiers du périmètre"
+        ordering = ["nature", "quartier__commune__nom", "quartier__nom"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contrat", "quartier"], name="perimetre_unique",
+                violation_error_message="Ce quartier figure déjà dans le périmètre du contrat.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.quartier} — {self.get_nature_display()}"
+
+    def natural_key(self):
+        return (self.contrat.slug, self.quartier.slug)
+
+    natural_key.dependencies = ["contrat.contrat", "contrat.quartier"]
+
+
+class Document(models.Model):
+    """A signed text of the contract: contrat cadre, annexe financière, protocole, convention."""
+
+    class Nature(models.TextChoices):
+        CONTRAT_CADRE = "contrat_cadre", "Contrat cadre"
+        ANNEXE_FINANCIERE = "annexe_financiere", "Annexe financière"
+        PROTOCOLE = "protocole", "Protocole"
+        CONVENTION = "convention", "Convention"
+        AUTRE = "autre", "Autre document"
+
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="documents", verbose_name="contrat")
+    slug = models.SlugField("identifiant", max_length=80)
+    nature = models.CharField("nature", max_length=30, choices=Nature.choices)
+    titre = models.CharField("titre", max_length=300)
+    annee_debut = models.PositiveSmallIntegerField("première année", null=True, blank=True)
+    annee_fin = models.PositiveSmallIntegerField("dernière année", null=True, blank=True)
+    date_signature = models.DateField("signé le", null=True, blank=True)
+    description = models.TextField("description", blank=True)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("contrat__slug", "slug")
+
+    class Meta:
+        verbose_name = "document"
+        ordering = ["contrat", "ordre", "titre"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contrat", "slug"], name="document_slug_unique",
+                violation_error_message="Ce contrat a déjà un document avec cet identifiant.",
+            )
+        ]
+
+    def __str__(self):
+        return self.titre
+
+    def natural_key(self):
+        return (self.contrat.slug, self.slug)
+
+    natural_key.dependencies = ["contrat.contrat"]
+
+    @property
+    def periode(self):
+        if self.annee_debut and self.annee_fin and self.annee_fin != self.annee_debut:
+            return f"{self.annee_debut}-{self.annee_fin}"
+        return str(self.annee_debut or "")
+
+
+class Signataire(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="signataires", verbose_name="document")
+    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="signatures", verbose_name="partenaire")
+    representant = models.CharField("représenté par", max_length=200)
+    qualite = models.CharField("qualité", max_length=300)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("document__contrat__slug", "document__slug", "partenaire__slug")
+
+    class Meta:
+        verbose_name = "signataire"
+        ordering = ["document", "ordre"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "partenaire"], name="signataire_unique",
+                violation_error_message="Ce partenaire signe déjà ce document.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.partenaire} — {self.representant}, {self.qualite}"
+
+    def natural_key(self):
+        return (*self.document.natural_key(), self.partenaire.slug)
+
+    natural_key.dependencies = ["contrat.document", "contrat.partenaire"]
+
+
+class Pilier(models.Model):
+    """First level of the strategy tree; `transversal` marks the enjeux transversaux."""
+
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="piliers", verbose_name="contrat")
+    slug = models.SlugField("identifiant", max_length=80)
+    code = models.CharField("code", max_length=20, blank=True)
+    intitule = models.CharField("intitulé", max_length=300)
+    transversal = models.BooleanField("enjeux transversaux", default=False)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("contrat__slug", "slug")
+
+    class Meta:
+        verbose_name = "pilier"
+        ordering = ["contrat", "ordre"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contrat", "slug"], name="pilier_slug_unique",
+                violation_error_message="Ce contrat a déjà un pilier avec cet identifiant.",
+            )
+        ]
+
+    def __str__(self):
+        return self.libelle
+
+    def natural_key(self):
+        return (self.contrat.slug, self.slug)
+
+    natural_key.dependencies = ["contrat.contrat"]
+
+    @property
+    def libelle(self):
+        # The annexe writes "Pilier Cadre de vie des habitants" but "Enjeux transversaux".
+        return self.intitule if self.transversal else f"Pilier {self.intitule}"
+
+
+class Orientation(models.Model):
+    pilier = models.ForeignKey(Pilier, on_delete=models.CASCADE, related_name="orientations", verbose_name="pilier")
+    slug = models.SlugField("identifiant", max_length=80)
+    code = models.CharField("code", max_length=20, blank=True)
+    intitule = models.CharField("intitulé", max_length=300)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("pilier__contrat__slug", "pilier__slug", "slug")
+
+    class Meta:
+        verbose_name = "orientation stratégique"
+        verbose_name_plural = "orientations stratégiques"
+        ordering = ["pilier", "ordre"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pilier", "slug"], name="orientation_slug_unique",
+                violation_error_message="Ce pilier a déjà une orientation avec cet identifiant.",
+            )
+        ]
+
+    def __str__(self):
+        return self.libelle
+
+    def natural_key(self):
+        return (*self.pilier.natural_key(), self.slug)
+
+    natural_key.dependencies = ["contrat.pilier"]
+
+    @property
+    def libelle(self):
+        return f"{self.code} - {self.intitule}" if self.code else self.intitule
+
+
+class Objectif(models.Model):
+    orientation = models.ForeignKey(
+        Orientation, on_delete=models.CASCADE, related_name="objectifs", verbose_name="orientation stratégique"
+    )
+    slug = models.SlugField("identifiant", max_length=80)
+    code = models.CharField("code", max_length=20, blank=True)
+    intitule = models.CharField("intitulé", max_length=300)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("orientation__pilier__contrat__slug", "orientation__pilier__slug", "orientation__slug", "slug")
+
+    class Meta:
+        verbose_name = "objectif opérationnel"
+        verbose_name_plural = "objectifs opérationnels"
+        ordering = ["orientation", "ordre"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["orientation", "slug"], name="objectif_slug_unique",
+                violation_error_message="Cette orientation a déjà un objectif avec cet identifiant.",
+            )
+        ]
+
+    def __str__(self):
+        return self.libelle
+
+    def natural_key(self):
+        return (*self.orientation.natural_key(), self.slug)
+
+    natural_key.dependencies = ["contrat.orientation"]
+
+    @property
+    def libelle(self):
+        return f"{self.code}) {self.intitule}" if self.code else self.intitule

@@ -1,0 +1,36 @@
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django_tables2 import RequestConfig
+
+from engagements.models import ArticleConvention, EngagementReciproque
+
+from .models import Contrat, Pilier, Signataire
+from .tables import ContratTable
+
+
+def liste(request):
+    contrats = Contrat.objects.visible_to(request.user).select_related("porteur")
+    table = ContratTable(contrats)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "contrat/liste.html", {"table": table})
+
+
+def detail(request, slug):
+    contrat = get_object_or_404(Contrat.objects.visible_to(request.user).select_related("porteur"), slug=slug)
+    documents = contrat.documents.prefetch_related(
+        Prefetch("signataires", queryset=Signataire.objects.select_related("partenaire")),
+        Prefetch(
+            "articles",
+            queryset=ArticleConvention.objects.prefetch_related(
+                Prefetch("engagements", queryset=EngagementReciproque.objects.select_related("partenaire"))
+            ),
+        ),
+    )
+    ctx = {
+        "contrat": contrat,
+        "documents": documents,
+        "communes": contrat.communes.all(),
+        "perimetre": contrat.perimetre.select_related("quartier__commune"),
+        "piliers": Pilier.objects.filter(contrat=contrat).prefetch_related("orientations__objectifs"),
+    }
+    return render(request, "contrat/detail.html", ctx)

@@ -1,0 +1,243 @@
+"""The annexe financière as data: the strategy tree, the lines under it, subtotals
+and totals. The page, the PDF and the workbook all render this one object, so
+they cannot disagree on a total.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from contrat.models import Pilier
+
+from .models import AnnexeFinanciere, Estimation
+
+
+def somme(montants):
+    """Sum of the known amounts; None when none is known (unknown is not 0)."""
+    connus = [m for m in montants if m is not None]
+    if not connus:
+        return None
+    return sum(connus, Decimal("0"))
+
+
+@dataclass
+class Groupe:
+    """Lines sharing the same objectifs: one cell of the OBJECTIFS column spanning them."""
+
+    objectifs: list
+    lignes: list = field(default_factory=list)
+
+    @property
+    def nb_rangs(self):
+        return max(1, len(self.lignes))
+
+
+@dataclass
+class BlocOrientation:
+    orientation: object
+    groupes: list = field(default_factory=list)
+    transversal: bool = False  # the enjeux transversaux print no orientation column
+
+    @property
+    def nb_rangs(self):
+        return sum(g.nb_rangs for g in self.groupes) or 1
+
+
+@dataclass
+class BlocPilier:
+    pilier: object
+    orientations: list = field(default_factory=list)
+
+    @property
+    def nb_rangs(self):
+        return sum(o.nb_rangs for o in self.orientations) or 1
+
+    @property
+    def lignes(self):
+        return [ligne for o in self.orientations for g in o.groupes for ligne in g.lignes]
+
+    @property
+    def total_annuel(self):
+        return somme(e.montant_annuel for e in self.lignes)
+
+    @property
+    def total_pluriannuel(self):
+        return somme(e.montant_pluriannuel for e in self.lignes)
+
+
+@dataclass
+class Rang:
+    """One printed row. Grouping cells are set only on the first row they span."""
+
+    nature: str  # "ligne", "sous_total", "hors_pilier", "total"
+    ligne: Estimation | None = None
+    pilier: BlocPilier | None = None
+    pilier_rowspan: int = 0
+    orientation: BlocOrientation | None = None
+    orientation_rowspan: int = 0
+    groupe: Groupe | None = None
+    groupe_rowspan: int = 0
+    numero: int = 0  # position among the line rows, for the workbook's formulas
+
+
+class Annexe:
+    def __init__(self, contrat, annee, partenaire=None):
+        self.contrat = contrat
+        self.annee = annee
+        self.partenaire_filtre = partenaire
+        self.estimations = list(Estimation.objects.de_l_annexe(contrat, annee, partenaire))
+        self.partenaire = partenaire or self._seul_partenaire()
+        self.document = self._document()
+        self.piliers, self.hors_pilier = self._arbre()
+
+    # -- building -------------------------------------------------------
+
+    def _seul_partenaire(self):
+        # An unfiltered annexe whose lines all come from one partner is that partner's annexe.
+        partenaires = {e.partenaire for e in self.estimations}
+        return partenaires.pop() if len(partenaires) == 1 else None
+
+    def _document(self):
+        annexes = AnnexeFinanciere.objects.filter(contrat=self.contrat, annee=self.annee)
+        return annexes.filter(partenaire=self.partenaire).first() if self.partenaire else annexes.filter(
+            partenaire__isnull=True
+        ).first()
+
+    def _arbre(self):
+        piliers = list(
+            Pilier.objects.filter(contrat=self.contrat).prefetch_related("orientations__objectifs").order_by("ordre")
+        )
+        ordre_objectif = {}
+        for pilier in piliers:
+            for orientation in pilier.orientations.all():
+                for objectif in orientation.objectifs.all():
+                    ordre_objectif[objectif.pk] = (pilier.ordre, orientation.ordre, objectif.ordre, objectif)
+
+        # Lines grouped by the set of objectifs they serve ("2-a) … 2-b) … 2-c)" in one cell).
+        groupes = {}
+        hors_pilier = []
+        for estimation in self.estimations:
+            cles = sorted(
+                (ordre_objectif[o.pk] for o in estimation.dispositif.objectifs.all() if o.pk in ordre_objectif),
+                key=lambda t: t[:3],
+            )
+            if not cles:
+                hors_pilier.append(estimation)
+                continue
+            cle = tuple(t[3].pk for t in cles)
+            groupes.setdefault(cle, Groupe(objectifs=[t[3] for t in cles])).lignes.append(estimation)
+
+        par_orientation = {}
+        for groupe in groupes.values():
+            par_orientation.setdefault(groupe.objectifs[0].orientation_id, []).append(groupe)
+
+        blocs = []
+        for pilier in piliers:
+            bloc = BlocPilier(pilier)
+            for orientation in pilier.orientations.all():
+                a_lignes = par_orientation.get(orientation.pk, [])
+                servis = {o.pk for g in a_lignes for o in g.objectifs}
+                vides = [Groupe([o]) for o in orientation.objectifs.all() if o.pk not in servis]
+                tous = sorted(a_lignes + vides, key=lambda g: min(ordre_objectif[o.pk][2] for o in g.objectifs))
+                if not tous:
+                    tous = [Groupe([])]
+                bloc.orientations.append(BlocOrientation(orientation, tous, pilier.transversal))
+            blocs.append(bloc)
+        return blocs, hors_pilier
+
+    # -- figures --------------------------------------------------------
+
+    @property
+    def total_annuel(self):
+        return somme(e.montant_annuel for e in self.estimations)
+
+    @property
+    def total_pluriannuel(self):
+        return somme(e.montant_pluriannuel for e in self.estimations)
+
+    @property
+    def periode(self):
+        if self.document:
+            return f"{self.document.periode_debut}-{self.document.periode_fin}"
+        periodes = {e.periode for e in self.estimations if e.periode}
+        return periodes.pop() if len(periodes) == 1 else ""
+
+    # -- wording --------------------------------------------------------
+
+    @property
+    def titre(self):
+        if self.partenaire:
+            return f"Mobilisation des crédits de droit commun par {self.partenaire.nom}"
+        return "Mobilisation des crédits de droit commun des partenaires"
+
+    @property
+    def libelle_total(self):
+        return f"TOTAL financements {self.partenaire.sigle}" if self.partenaire else "TOTAL financements"
+
+    @property
+    def notes(self):
+        return self.document.liste_notes if self.document else []
+
+    @property
+    def renvoi(self):
+        # The amount headers carry the star of the first footnote, as in the signed annexe.
+        return "*" if any(n.startswith("*") for n in self.notes) else ""
+
+    @property
+    def entete(self):
+        document = self.document
+        lignes = [
+            document.intitule if document else "Dispositifs mobilisables sur les Territoires prioritaires",
+            f"Estimation des aides en {self.annee}",
+        ]
+        if self.periode:
+            lignes.append(f"Projection finale sur {self.periode}")
+        if document and document.reserve:
+            lignes.append(document.reserve)
+        return lignes
+
+    @property
+    def colonnes(self):
+        projection = f"Montant estimatif pour {self.periode}" if self.periode else "Montant estimatif pluriannuel"
+        return [
+            "PILIER",
+            "ORIENTATIONS STRATÉGIQUES",
+            "OBJECTIFS OPÉRATIONNELS",
+            "Service responsable du financement",
+            "Intitulé du dispositif / Offre de services",
+            "Unité de compte (le cas échéant)",
+            f"Estimation de la valorisation financière annuelle {self.annee}{self.renvoi}",
+            "Remarques",
+            f"{projection}{self.renvoi}",
+        ]
+
+    # -- layout ---------------------------------------------------------
+
+    def rangs(self):
+        numero = 0
+        for bloc in self.piliers:
+            premier_pilier = True
+            for bloc_orientation in bloc.orientations:
+                premier_orientation = True
+                for groupe in bloc_orientation.groupes:
+                    for i in range(groupe.nb_rangs):
+                        ligne = groupe.lignes[i] if groupe.lignes else None
+                        if ligne is not None:
+                            numero += 1
+                        yield Rang(
+                            "ligne",
+                            ligne=ligne,
+                            pilier=bloc if premier_pilier else None,
+                            pilier_rowspan=bloc.nb_rangs if premier_pilier else 0,
+                            orientation=bloc_orientation if premier_orientation else None,
+                            orientation_rowspan=bloc_orientation.nb_rangs if premier_orientation else 0,
+                            groupe=groupe if i == 0 else None,
+                            groupe_rowspan=groupe.nb_rangs if i == 0 else 0,
+                            numero=numero if ligne is not None else 0,
+                        )
+                        premier_pilier = premier_orientation = False
+            yield Rang("sous_total", pilier=bloc)
+        for ligne in self.hors_pilier:
+            numero += 1
+            yield Rang("hors_pilier", ligne=ligne, numero=numero)
+        yield Rang("total")
+

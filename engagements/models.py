@@ -1,0 +1,286 @@
+"""What each partner commits: dispositifs with their financial estimates, and the
+non-financial reciprocal commitments of a convention.
+
+Amounts are Decimal euros. An unknown amount is NULL, never 0.
+"""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from contrat.models import Contrat, Document, NaturalKeyManager, Objectif, Partenaire, Quartier
+
+MONTANT = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True, "validators": [MinValueValidator(0)]}
+
+
+class DispositifQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(contrat__in=Contrat.objects.visible_to(user))
+
+
+class DispositifManager(NaturalKeyManager.from_queryset(DispositifQuerySet)):
+    pass
+
+
+class Dispositif(models.Model):
+    """One line of an annexe financière: what a partner mobilises under one or several objectifs."""
+
+    class Statut(models.TextChoices):
+        EN_PROJET = "en_projet", "En projet"
+        ACTIF = "actif", "Actif"
+        ARRETE = "arrete", "Arrêté"
+
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="dispositifs", verbose_name="contrat")
+    code = models.SlugField("identifiant", max_length=80)
+    partenaire = models.ForeignKey(
+        Partenaire, on_delete=models.PROTECT, related_name="dispositifs",
+        verbose_name="service responsable du financement",
+    )
+    intitule = models.CharField("intitulé du dispositif / offre de services", max_length=500)
+    unite_compte = models.CharField("unité de compte", max_length=500, blank=True)
+    remarque = models.TextField("remarques", blank=True)
+    statut = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.ACTIF)
+    objectifs = models.ManyToManyField(
+        Objectif, blank=True, related_name="dispositifs", verbose_name="objectifs opérationnels",
+        help_text="Aucun objectif : ligne hors pilier (ex. poste de référent).",
+    )
+    quartiers = models.ManyToManyField(Quartier, blank=True, related_name="dispositifs", verbose_name="quartiers ciblés")
+    structures = models.TextField("structures ciblées", blank=True)
+    ordre = models.PositiveIntegerField("ordre dans l'annexe", default=0)
+
+    objects = DispositifManager()
+    natural_key_lookups = ("contrat__slug", "code")
+
+    class Meta:
+        verbose_name = "dispositif"
+        ordering = ["contrat", "ordre", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contrat", "code"], name="dispositif_code_unique",
+                violation_error_message="Ce contrat a déjà un dispositif avec cet identifiant.",
+            )
+        ]
+
+    def __str__(self):
+        return self.intitule
+
+    def get_absolute_url(self):
+        return reverse("engagements:dispositif", args=[self.pk])
+
+    def natural_key(self):
+        return (self.contrat.slug, self.code)
+
+    natural_key.dependencies = ["contrat.contrat", "contrat.partenaire", "contrat.objectif"]
+
+    @property
+    def libelle(self):
+        # The annexe prints "EN PROJET : agence immobilière à vocation sociale".
+        if self.statut == self.Statut.EN_PROJET:
+            return f"EN PROJET : {self.intitule}"
+        return self.intitule
+
+
+class EstimationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(dispositif__in=Dispositif.objects.visible_to(user))
+
+    def de_l_annexe(self, contrat, annee, partenaire=None):
+        """The estimates an annexe prints, with everything its layout needs in a fixed number of queries."""
+        qs = self.filter(dispositif__contrat=contrat, annee=annee).select_related(
+            "dispositif__partenaire", "partenaire"
+        ).prefetch_related("dispositif__objectifs")
+        if partenaire is not None:
+            qs = qs.filter(partenaire=partenaire)
+        return qs.order_by("dispositif__ordre", "dispositif__pk", "partenaire__nom")
+
+
+class EstimationManager(NaturalKeyManager.from_queryset(EstimationQuerySet)):
+    pass
+
+
+class Estimation(models.Model):
+    """A partner's financial estimate for a dispositif: one year, and a multi-year projection."""
+
+    dispositif = models.ForeignKey(Dispositif, on_delete=models.CASCADE, related_name="estimations", verbose_name="dispositif")
+    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="estimations", verbose_name="partenaire financeur")
+    annee = models.PositiveSmallIntegerField("année")
+    montant_annuel = models.DecimalField("valorisation financière annuelle (€)", **MONTANT)
+    remarque_annuelle = models.TextField("remarque sur le montant annuel", blank=True)
+    periode_debut = models.PositiveSmallIntegerField("période pluriannuelle : début", null=True, blank=True)
+    periode_fin = models.PositiveSmallIntegerField("période pluriannuelle : fin", null=True, blank=True)
+    montant_pluriannuel = models.DecimalField("montant estimatif pluriannuel (€)", **MONTANT)
+    remarque_pluriannuelle = models.TextField("remarque sur le montant pluriannuel", blank=True)
+
+    objects = EstimationManager()
+    natural_key_lookups = ("dispositif__contrat__slug", "dispositif__code", "partenaire__slug", "annee")
+
+    class Meta:
+        verbose_name = "estimation financière"
+        verbose_name_plural = "estimations financières"
+        ordering = ["dispositif", "annee"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispositif", "partenaire", "annee"], name="estimation_unique",
+                violation_error_message="Ce partenaire a déjà une estimation pour ce dispositif et cette année.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(montant_annuel__isnull=True) | models.Q(montant_annuel__gte=0),
+                name="estimation_annuel_positif",
+                violation_error_message="Le montant annuel ne peut pas être négatif.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(montant_pluriannuel__isnull=True) | models.Q(montant_pluriannuel__gte=0),
+                name="estimation_pluriannuel_positif",
+                violation_error_message="Le montant pluriannuel ne peut pas être négatif.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(periode_debut__isnull=True)
+                | models.Q(periode_fin__isnull=True)
+                | models.Q(periode_fin__gte=models.F("periode_debut")),
+                name="estimation_periode_ordonnee",
+                violation_error_message="La fin de la période doit suivre son début.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dispositif} — {self.partenaire.sigle} {self.annee}"
+
+    def natural_key(self):
+        return (*self.dispositif.natural_key(), self.partenaire.slug, self.annee)
+
+    natural_key.dependencies = ["engagements.dispositif", "contrat.partenaire"]
+
+    @property
+    def periode(self):
+        if self.periode_debut and self.periode_fin:
+            return f"{self.periode_debut}-{self.periode_fin}"
+        return ""
+
+    @property
+    def remarques(self):
+        """The annexe's Remarques cell: the dispositif's remark, then the estimate's own."""
+        textes = [self.dispositif.remarque, self.remarque_annuelle, self.remarque_pluriannuelle]
+        return "\n".join(t for t in textes if t)
+
+
+class AnnexeFinanciere(models.Model):
+    """The title block and the starred caveats of a partner's annexe financière."""
+
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="annexes", verbose_name="contrat")
+    slug = models.SlugField("identifiant", max_length=80)
+    document = models.ForeignKey(Document, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="document signé")
+    partenaire = models.ForeignKey(
+        Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="annexes",
+        verbose_name="partenaire", help_text="Vide : annexe de tous les partenaires.",
+    )
+    intitule = models.CharField(
+        "intitulé", max_length=300, default="Dispositifs mobilisables sur les Territoires prioritaires"
+    )
+    reserve = models.CharField(
+        "réserve", max_length=300, blank=True,
+        default="Sous réserve du maintien des dispositifs de droit commun et des dotations",
+    )
+    annee = models.PositiveSmallIntegerField("année de l'estimation")
+    periode_debut = models.PositiveSmallIntegerField("projection : début")
+    periode_fin = models.PositiveSmallIntegerField("projection : fin")
+    notes = models.TextField(
+        "notes de bas de tableau", blank=True, help_text="Une note par ligne, telles qu'imprimées (« *Les montants… »)."
+    )
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("contrat__slug", "slug")
+
+    class Meta:
+        verbose_name = "annexe financière"
+        verbose_name_plural = "annexes financières"
+        ordering = ["contrat", "annee"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contrat", "slug"], name="annexe_slug_unique",
+                violation_error_message="Ce contrat a déjà une annexe avec cet identifiant.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Annexe financière {self.annee} — {self.partenaire or 'tous partenaires'}"
+
+    def natural_key(self):
+        return (self.contrat.slug, self.slug)
+
+    natural_key.dependencies = ["contrat.contrat", "contrat.partenaire", "contrat.document"]
+
+    @property
+    def liste_notes(self):
+        return [ligne.strip() for ligne in self.notes.splitlines() if ligne.strip()]
+
+
+class ArticleConvention(models.Model):
+    """An article (or sub-article, "2.1") of a convention of reciprocal commitments."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="articles", verbose_name="convention")
+    numero = models.CharField("numéro", max_length=20)
+    titre = models.CharField("titre", max_length=300)
+    contexte = models.TextField("contexte", blank=True)
+    complement = models.TextField("pour rappel / compléments", blank=True)
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("document__contrat__slug", "document__slug", "numero")
+
+    class Meta:
+        verbose_name = "article de convention"
+        verbose_name_plural = "articles de convention"
+        ordering = ["document", "ordre"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "numero"], name="article_numero_unique",
+                violation_error_message="Cette convention a déjà un article avec ce numéro.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Article {self.numero} : {self.titre}"
+
+    def natural_key(self):
+        return (*self.document.natural_key(), self.numero)
+
+    natural_key.dependencies = ["contrat.document"]
+
+
+class EngagementReciproque(models.Model):
+    """What one party (or, with no partner, the parties together) undertakes in an article."""
+
+    article = models.ForeignKey(ArticleConvention, on_delete=models.CASCADE, related_name="engagements", verbose_name="article")
+    partenaire = models.ForeignKey(
+        Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="engagements_reciproques",
+        verbose_name="partie", help_text="Vide : engagement commun des parties.",
+    )
+    formule = models.CharField("formule", max_length=300, help_text="« La CAF de la Côte-d'Or s'engage à : »")
+    points = models.TextField("engagements", help_text="Un engagement par ligne.")
+    ordre = models.PositiveSmallIntegerField("ordre", default=0)
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("article__document__contrat__slug", "article__document__slug", "article__numero", "ordre")
+
+    class Meta:
+        verbose_name = "engagement réciproque"
+        verbose_name_plural = "engagements réciproques"
+        ordering = ["article", "ordre"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "ordre"], name="engagement_ordre_unique",
+                violation_error_message="Cet article a déjà un engagement à ce rang.",
+            )
+        ]
+
+    def __str__(self):
+        return self.formule
+
+    def natural_key(self):
+        return (*self.article.natural_key(), self.ordre)
+
+    natural_key.dependencies = ["engagements.articleconvention", "contrat.partenaire"]
+
+    @property
+    def liste_points(self):
+        return [ligne.strip() for ligne in self.points.splitlines() if ligne.strip()]

@@ -1,0 +1,71 @@
+from django.contrib import admin
+
+from .models import Commune, Contrat, Document, Objectif, Orientation, Partenaire, PerimetreQuartier, Pilier, Quartier, Signataire
+
+
+@admin.register(Partenaire)
+class PartenaireAdmin(admin.ModelAdmin):
+    list_display = ["nom", "sigle", "slug", "nature"]
+    list_filter = ["nature"]
+    search_fields = ["nom", "sigle", "slug"]
+    prepopulated_fields = {"slug": ["sigle"]}
+
+
+class PerimetreInline(admin.TabularInline):
+    model = PerimetreQuartier
+    extra = 0
+    autocomplete_fields = ["quartier"]
+
+
+@admin.register(Contrat)
+class ContratAdmin(admin.ModelAdmin):
+    list_display = ["nom", "slug", "nature", "territoire", "annee_debut", "annee_fin", "annee_fin_prolongation"]
+    list_filter = ["nature"]
+    search_fields = ["nom", "territoire"]
+    filter_horizontal = ["communes"]
+    inlines = [PerimetreInline]
+
+
+@admin.register(Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    search_fields = ["nom"]
+
+
+@admin.register(Quartier)
+class QuartierAdmin(admin.ModelAdmin):
+    list_display = ["nom", "commune"]
+    search_fields = ["nom", "commune__nom"]
+
+
+class SignataireInline(admin.TabularInline):
+    model = Signataire
+    extra = 0
+    autocomplete_fields = ["partenaire"]
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["titre", "contrat", "nature", "annee_debut", "annee_fin"]
+    list_filter = ["nature", "contrat"]
+    inlines = [SignataireInline]
+
+
+@admin.register(Pilier)
+class PilierAdmin(admin.ModelAdmin):
+    list_display = ["intitule", "contrat", "ordre", "transversal"]
+    list_filter = ["contrat"]
+
+
+@admin.register(Orientation)
+class OrientationAdmin(admin.ModelAdmin):
+    list_display = ["libelle", "pilier", "ordre"]
+    list_filter = ["pilier__contrat"]
+    list_select_related = ["pilier"]
+
+
+@admin.register(Objectif)
+class ObjectifAdmin(admin.ModelAdmin):
+    list_display = ["libelle", "orientation", "ordre"]
+    list_filter = ["orientation__pilier__contrat"]
+    list_select_related = ["orientation"]
+    search_fields = ["intitule", "code"]

@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .models import AnnexeFinanciere, ArticleConvention, Dispositif, EngagementReciproque, Estimation
+
+
+class EstimationInline(admin.TabularInline):
+    model = Estimation
+    extra = 0
+    autocomplete_fields = ["partenaire"]
+
+
+@admin.register(Dispositif)
+class DispositifAdmin(admin.ModelAdmin):
+    list_display = ["intitule", "contrat", "partenaire", "statut", "ordre"]
+    list_filter = ["contrat", "partenaire", "statut"]
+    list_select_related = ["contrat", "partenaire"]
+    search_fields = ["intitule", "unite_compte", "remarque"]
+    filter_horizontal = ["objectifs", "quartiers"]
+    inlines = [EstimationInline]
+
+
+@admin.register(AnnexeFinanciere)
+class AnnexeFinanciereAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "contrat", "partenaire", "annee"]
+
+
+class EngagementInline(admin.StackedInline):
+    model = EngagementReciproque
+    extra = 0
+
+
+@admin.register(ArticleConvention)
+class ArticleConventionAdmin(admin.ModelAdmin):
+    list_display = ["numero", "titre", "document"]
+    list_filter = ["document"]
+    inlines = [EngagementInline]

@@ -20,3 +20,9 @@ def lecteur(django_user_model):
 def client_connecte(client, lecteur):
     client.force_login(lecteur)
     return client
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    return f"base de données : {settings.DATABASES['default']['ENGINE']}"

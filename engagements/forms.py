@@ -26,8 +26,11 @@ class AnnexeFiltreForm(forms.Form):
     def __init__(self, contrat, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.contrat = contrat
-        self.annees = sorted(
-            Estimation.objects.filter(dispositif__contrat=contrat).values_list("annee", flat=True).distinct()
+        self.annees = list(
+            Estimation.objects.filter(dispositif__contrat=contrat)
+            .order_by("annee")  # the model's default ordering would break DISTINCT
+            .values_list("annee", flat=True)
+            .distinct()
         )
         self.fields["annee"].choices = [(a, str(a)) for a in self.annees]
 

@@ -13,12 +13,9 @@ from .models import Dispositif
 def _annexe_for_request(request, slug):
     """The contract the user may see, the filter form, and the annexe when the filters are valid."""
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
-    form = AnnexeFiltreForm(contrat, request.GET or None)
-    if request.GET and not form.is_valid():
+    form = AnnexeFiltreForm(contrat, request.GET)  # every filter is optional: always bound
+    if not form.is_valid():
         return contrat, form, None
-    if not request.GET:
-        form = AnnexeFiltreForm(contrat, {})
-        form.is_valid()
     annexe = Annexe(contrat, form.cleaned_data["annee"], form.cleaned_data["partenaire"])
     return contrat, form, annexe
 

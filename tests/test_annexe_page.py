@@ -146,3 +146,28 @@ def test_the_contract_page_shows_perimeter_signatories_documents_tree_and_commit
                   "6 logements insalubres et 25 logements non décents", "Engagement commun des parties"]:
         assert texte in html, texte
     assert html.count("<tr><td>") >= 21  # 19 signatories of the protocole and 2 of the convention
+
+
+def test_the_annexe_costs_the_same_queries_whatever_its_number_of_lines(conventions, client_connecte,
+                                                                        django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as avant:
+        client_connecte.get(URL)
+    caf = Partenaire.objects.get(slug="caf-21")
+    objectifs = list(Objectif.objects.filter(orientation__pilier__contrat=conventions))
+    for i in range(30):
+        dispositif = Dispositif.objects.create(contrat=conventions, code=f"sup-{i}", partenaire=caf,
+                                               intitule=f"Dispositif supplémentaire {i}")
+        dispositif.objectifs.add(objectifs[i % len(objectifs)])
+        Estimation.objects.create(dispositif=dispositif, partenaire=caf, annee=2015, montant_annuel=i)
+    with django_assert_num_queries(len(avant.captured_queries)):
+        response = client_connecte.get(URL)
+    assert response.status_code == 200
+    assert len(avant.captured_queries) <= 12
+
+
+def test_each_year_is_offered_once(conventions, client_connecte):
+    html = client_connecte.get(URL).content.decode()
+    assert html.count('<option value="2015"') == 1

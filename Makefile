@@ -7,7 +7,7 @@ PORT ?= 8000
 # The demo runs with DEBUG on and its own development key; production sets both (README).
 DEMO_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost
 
-.PHONY: run data test pango clean
+.PHONY: run demo data test pango clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,11 @@ data: $(BIN)/.installed
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEMO_ENV) $(BIN)/python manage.py charger_conventions
 
-run: pango data
-	$(DEMO_ENV) $(BIN)/python manage.py creer_admin_demo
+# Demo accounts: agent.caf, agent.pole-emploi, chef.projet, lecteur, admin (password: DEMO_PASSWORD or printed).
+demo: data
+	$(DEMO_ENV) $(BIN)/python manage.py creer_demo
+
+run: pango demo
 	@echo "Application : http://$(HOST):$(PORT)/"
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

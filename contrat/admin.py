@@ -69,3 +69,14 @@ class ObjectifAdmin(admin.ModelAdmin):
     list_filter = ["orientation__pilier__contrat"]
     list_select_related = ["orientation"]
     search_fields = ["intitule", "code"]
+
+
+from .models import Membre  # noqa: E402
+
+
+@admin.register(Membre)
+class MembreAdmin(admin.ModelAdmin):
+    list_display = ["user", "partenaire", "role", "contrat", "actif"]
+    list_filter = ["role", "actif", "partenaire"]
+    autocomplete_fields = ["partenaire"]
+    search_fields = ["user__username", "partenaire__nom"]

@@ -87,11 +87,10 @@ class Quartier(models.Model):
 
 class ContratQuerySet(models.QuerySet):
     def visible_to(self, user):
-        # Every signed-in account reads every contract until roles arrive with
-        # the partner-entry issue; this is the one place that will narrow it.
-        if user.is_authenticated and user.is_active:
-            return self
-        return self.none()
+        """The contracts a user reads: those of the partners they belong to, those they lead."""
+        from . import permissions
+
+        return permissions.contrats_visibles(user, self)
 
 
 class ContratManager(NaturalKeyManager.from_queryset(ContratQuerySet)):
@@ -373,3 +372,39 @@ class Objectif(models.Model):
     @property
     def libelle(self):
         return f"{self.code}) {self.intitule}" if self.code else self.intitule
+
+
+class Membre(models.Model):
+    """A user's role in a partner organisation (les emplois' memberships, soft-deactivated)."""
+
+    class Role(models.TextChoices):
+        AGENT = "agent", "Agent (saisit les engagements de son organisation)"
+        CHEF_DE_PROJET = "chef_de_projet", "Chef de projet du contrat"
+        LECTEUR = "lecteur", "Lecteur"
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="membres", verbose_name="compte")
+    partenaire = models.ForeignKey(Partenaire, on_delete=models.CASCADE, related_name="membres", verbose_name="organisation")
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    contrat = models.ForeignKey(
+        Contrat, on_delete=models.CASCADE, null=True, blank=True, related_name="chefs_de_projet",
+        verbose_name="contrat piloté", help_text="Obligatoire pour un chef de projet.",
+    )
+    actif = models.BooleanField("actif", default=True)
+
+    class Meta:
+        verbose_name = "membre d'une organisation"
+        verbose_name_plural = "membres des organisations"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "partenaire", "role", "contrat"], name="membre_unique",
+                violation_error_message="Ce compte a déjà ce rôle dans cette organisation.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="chef_de_projet") | models.Q(contrat__isnull=False),
+                name="chef_de_projet_a_un_contrat",
+                violation_error_message="Un chef de projet pilote un contrat : choisissez-le.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} ({self.partenaire.sigle})"

@@ -1,10 +1,11 @@
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django_tables2 import RequestConfig
 
-from engagements.models import ArticleConvention, EngagementReciproque
+from engagements.models import ArticleConvention, EngagementReciproque, Estimation
 
-from .models import Contrat, Pilier, Signataire
+from . import permissions
+from .models import Contrat, Partenaire, Pilier, Signataire
 from .tables import ContratTable
 
 
@@ -26,7 +27,15 @@ def detail(request, slug):
             ),
         ),
     )
+    mes_partenaires = Partenaire.objects.filter(pk__in=permissions.partenaires_agent(request.user))
+    annee_collecte = (
+        Estimation.objects.filter(dispositif__contrat=contrat).aggregate(m=Max("annee"))["m"] or contrat.annee_debut
+    )
     ctx = {
+        "pilote": permissions.peut_piloter(request.user, contrat),
+        "saisie": request.user.is_superuser or mes_partenaires.exists(),
+        "mes_partenaires": mes_partenaires,
+        "annee_collecte": annee_collecte,
         "contrat": contrat,
         "documents": documents,
         "communes": contrat.communes.all(),

@@ -4,6 +4,7 @@ they cannot disagree on a total.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 
 from contrat.models import Pilier
@@ -79,12 +80,26 @@ class Rang:
     numero: int = 0  # position among the line rows, for the workbook's formulas
 
 
+def objectifs_ids(dispositif):
+    """Ids of the objectifs a line serves: prefetched, or taken from a past state."""
+    if hasattr(dispositif, "objectifs_ids"):
+        return dispositif.objectifs_ids
+    return [o.pk for o in dispositif.objectifs.all()]
+
+
 class Annexe:
-    def __init__(self, contrat, annee, partenaire=None):
+    def __init__(self, contrat, annee, partenaire=None, au=None):
+        """`au`: a date, to print the annexe as it stood then (the signed version)."""
+        from .historique import estimations_au
+
         self.contrat = contrat
         self.annee = annee
+        self.au = au
         self.partenaire_filtre = partenaire
-        self.estimations = list(Estimation.objects.de_l_annexe(contrat, annee, partenaire))
+        if au is None:
+            self.estimations = list(Estimation.objects.de_l_annexe(contrat, annee, partenaire))
+        else:
+            self.estimations = estimations_au(contrat, au, annee, partenaire)
         self.partenaire = partenaire or self._seul_partenaire()
         self.document = self._document()
         self.piliers, self.hors_pilier = self._arbre()
@@ -117,7 +132,7 @@ class Annexe:
         hors_pilier = []
         for estimation in self.estimations:
             cles = sorted(
-                (ordre_objectif[o.pk] for o in estimation.dispositif.objectifs.all() if o.pk in ordre_objectif),
+                (ordre_objectif[pk] for pk in objectifs_ids(estimation.dispositif) if pk in ordre_objectif),
                 key=lambda t: t[:3],
             )
             if not cles:
@@ -145,6 +160,19 @@ class Annexe:
         return blocs, hors_pilier
 
     # -- figures --------------------------------------------------------
+
+    @cached_property
+    def version_de_travail(self):
+        """True until every partner's contribution shown for the year is validated."""
+        from .models import Contribution
+
+        partenaires = {e.partenaire_id for e in self.estimations}
+        valides = set(
+            Contribution.objects.filter(
+                contrat=self.contrat, annee=self.annee, partenaire__in=partenaires, statut=Contribution.Statut.VALIDE
+            ).values_list("partenaire_id", flat=True)
+        )
+        return not partenaires or partenaires != valides
 
     @property
     def total_annuel(self):

@@ -1,11 +1,15 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
-from contrat.models import Partenaire
+from contrat.forms import DsfrFormMixin
+from contrat.models import Objectif, Partenaire, Quartier
 
-from .models import Estimation
+from .formats import euros
+from .models import Contribution, Dispositif, Estimation
+from .montants import MontantField
 
 
-class AnnexeFiltreForm(forms.Form):
+class AnnexeFiltreForm(DsfrFormMixin, forms.Form):
     """?partenaire=<slug>&annee=<année> of the annexe page and its exports."""
 
     partenaire = forms.ModelChoiceField(
@@ -21,6 +25,15 @@ class AnnexeFiltreForm(forms.Form):
         coerce=int,
         required=False,
         error_messages={"invalid_choice": "Aucune estimation n'existe pour cette année dans ce contrat."},
+    )
+
+    au = forms.DateField(
+        label="Telle qu'au (AAAA-MM-JJ)",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Pour réimprimer l'annexe telle qu'elle était à une date, par exemple à la signature.",
+        error_messages={"invalid": "Saisissez une date au format AAAA-MM-JJ, par exemple 2015-07-06."},
     )
 
     def __init__(self, contrat, *args, **kwargs):
@@ -40,3 +53,120 @@ class AnnexeFiltreForm(forms.Form):
         if annee in (None, ""):
             return self.annees[-1] if self.annees else self.contrat.annee_debut
         return annee
+
+
+class VersionMixin(forms.Form):
+    """The version the user read: a save against a newer one is refused (no lost update)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class DispositifForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
+    class Meta:
+        model = Dispositif
+        fields = ["partenaire", "intitule", "unite_compte", "remarque", "statut", "objectifs", "quartiers", "structures"]
+        widgets = {
+            "remarque": forms.Textarea(attrs={"rows": 3}),
+            "structures": forms.Textarea(attrs={"rows": 2}),
+            "objectifs": forms.CheckboxSelectMultiple,
+            "quartiers": forms.CheckboxSelectMultiple,
+        }
+        error_messages = {
+            "intitule": {"required": "Donnez l'intitulé du dispositif."},
+            "objectifs": {"invalid_choice": "Cet objectif n'appartient pas au contrat de ce dispositif."},
+        }
+
+    def __init__(self, *args, contrat, partenaires, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contrat = contrat
+        self.fields["partenaire"].queryset = partenaires
+        self.fields["partenaire"].empty_label = None
+        self.fields["objectifs"].queryset = Objectif.objects.filter(
+            orientation__pilier__contrat=contrat
+        ).select_related("orientation__pilier").order_by("orientation__pilier__ordre", "orientation__ordre", "ordre")
+        self.fields["objectifs"].error_messages["invalid_choice"] = (
+            "L'objectif « %(value)s » n'appartient pas au contrat de ce dispositif."
+        )
+        self.fields["objectifs"].label_from_instance = lambda o: f"{o.orientation.pilier.libelle} › {o.libelle}"
+        self.fields["quartiers"].queryset = Quartier.objects.filter(perimetres__contrat=contrat).select_related("commune")
+        if self.instance.pk is None:
+            self.fields["version"].required = False
+
+
+class EstimationForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
+    montant_annuel = MontantField(label="Valorisation financière annuelle (€)", required=False,
+                                  help_text="Laissez vide si le montant n'est pas connu : vide n'est pas zéro.")
+    montant_pluriannuel = MontantField(label="Montant estimatif pluriannuel (€)", required=False,
+                                       help_text="Laissez vide si le montant n'est pas connu.")
+    confirmer_ecart = forms.BooleanField(
+        label="Je confirme un montant pluriannuel inférieur au montant annuel", required=False
+    )
+
+    class Meta:
+        model = Estimation
+        fields = ["partenaire", "annee", "montant_annuel", "remarque_annuelle", "periode_debut", "periode_fin",
+                  "montant_pluriannuel", "remarque_pluriannuelle"]
+        widgets = {"remarque_annuelle": forms.Textarea(attrs={"rows": 2}),
+                   "remarque_pluriannuelle": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {"annee": {"required": "Indiquez l'année de l'estimation."}}
+
+    def __init__(self, *args, dispositif, partenaires, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dispositif = dispositif
+        self.fields["partenaire"].queryset = partenaires
+        self.fields["partenaire"].empty_label = None
+        if self.instance.pk is None:
+            self.fields["version"].required = False
+
+    def _dans_la_periode(self, champ):
+        annee = self.cleaned_data.get(champ)
+        contrat = self.dispositif.contrat
+        if annee is not None and not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
+            raise ValidationError(
+                f"L'année doit être comprise dans la période du contrat ({contrat.annee_debut}-{contrat.annee_fin_effective})."
+            )
+        return annee
+
+    def clean_annee(self):
+        return self._dans_la_periode("annee")
+
+    def clean_periode_debut(self):
+        return self._dans_la_periode("periode_debut")
+
+    def clean_periode_fin(self):
+        return self._dans_la_periode("periode_fin")
+
+    def clean(self):
+        donnees = super().clean()
+        debut, fin = donnees.get("periode_debut"), donnees.get("periode_fin")
+        if (debut is None) != (fin is None):
+            self.add_error("periode_fin" if fin is None else "periode_debut",
+                           "Indiquez le début et la fin de la période pluriannuelle.")
+        elif debut is not None and fin < debut:
+            self.add_error("periode_fin", "La fin de la période doit suivre son début.")
+        annuel, pluri = donnees.get("montant_annuel"), donnees.get("montant_pluriannuel")
+        if annuel is not None and pluri is not None and pluri < annuel and not donnees.get("confirmer_ecart"):
+            self.add_error(
+                "montant_pluriannuel",
+                f"Le montant pluriannuel ({euros(pluri)}) est inférieur au montant annuel ({euros(annuel)}) : "
+                "vérifiez-le, ou cochez la confirmation ci-dessous.",
+            )
+        partenaire, annee = donnees.get("partenaire"), donnees.get("annee")
+        if partenaire and annee:
+            doublon = Estimation.objects.filter(dispositif=self.dispositif, partenaire=partenaire, annee=annee)
+            if doublon.exclude(pk=self.instance.pk).exists():
+                self.add_error("annee", f"{partenaire.sigle} a déjà une estimation pour {annee} sur ce dispositif : modifiez-la.")
+            elif Contribution.objects.filter(
+                contrat=self.dispositif.contrat, partenaire=partenaire, annee=annee,
+                statut__in=[Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE],
+            ).exists():
+                self.add_error("annee", f"La contribution {annee} de {partenaire.sigle} est soumise ou validée : "
+                                        "ses lignes ne sont plus modifiables.")
+        return donnees
+
+
+class RenvoiForm(DsfrFormMixin, forms.Form):
+    commentaire = forms.CharField(
+        label="Ce qu'il faut corriger", widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Expliquez au partenaire ce qu'il doit corriger."},
+    )

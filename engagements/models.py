@@ -4,10 +4,13 @@ non-financial reciprocal commitments of a convention.
 Amounts are Decimal euros. An unknown amount is NULL, never 0.
 """
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
+from contrat import permissions
 from contrat.models import Contrat, Document, NaturalKeyManager, Objectif, Partenaire, Quartier
 
 MONTANT = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True, "validators": [MinValueValidator(0)]}
@@ -16,6 +19,16 @@ MONTANT = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True, "
 class DispositifQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(contrat__in=Contrat.objects.visible_to(user))
+
+    def editable_by(self, user):
+        """The dispositifs whose description the user may change: their own partner's, not archived."""
+        qs = self.visible_to(user).filter(archive=False)
+        if user.is_superuser:
+            return qs
+        return qs.filter(partenaire__in=permissions.partenaires_agent(user))
+
+    def actifs(self):
+        return self.filter(archive=False)
 
 
 class DispositifManager(NaturalKeyManager.from_queryset(DispositifQuerySet)):
@@ -47,6 +60,8 @@ class Dispositif(models.Model):
     quartiers = models.ManyToManyField(Quartier, blank=True, related_name="dispositifs", verbose_name="quartiers ciblés")
     structures = models.TextField("structures ciblées", blank=True)
     ordre = models.PositiveIntegerField("ordre dans l'annexe", default=0)
+    archive = models.BooleanField("archivé", default=False, help_text="Un dispositif archivé ne figure plus dans l'annexe.")
+    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = DispositifManager()
     natural_key_lookups = ("contrat__slug", "code")
@@ -84,9 +99,25 @@ class EstimationQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(dispositif__in=Dispositif.objects.visible_to(user))
 
+    def verrouillees(self):
+        """Estimates whose partner's contribution for the year is submitted or validated."""
+        return self.filter(Exists(Contribution.objects.filter(
+            contrat=OuterRef("dispositif__contrat"), partenaire=OuterRef("partenaire"), annee=OuterRef("annee"),
+            statut__in=[Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE],
+        )))
+
+    def editable_by(self, user):
+        """An agent changes their own partner's estimates while the year's contribution is a draft."""
+        qs = self.visible_to(user).filter(dispositif__archive=False)
+        if user.is_superuser:
+            return qs
+        return qs.filter(partenaire__in=permissions.partenaires_agent(user)).exclude(
+            pk__in=self.verrouillees().values("pk")
+        )
+
     def de_l_annexe(self, contrat, annee, partenaire=None):
         """The estimates an annexe prints, with everything its layout needs in a fixed number of queries."""
-        qs = self.filter(dispositif__contrat=contrat, annee=annee).select_related(
+        qs = self.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee).select_related(
             "dispositif__partenaire", "partenaire"
         ).prefetch_related("dispositif__objectifs")
         if partenaire is not None:
@@ -110,6 +141,7 @@ class Estimation(models.Model):
     periode_fin = models.PositiveSmallIntegerField("période pluriannuelle : fin", null=True, blank=True)
     montant_pluriannuel = models.DecimalField("montant estimatif pluriannuel (€)", **MONTANT)
     remarque_pluriannuelle = models.TextField("remarque sur le montant pluriannuel", blank=True)
+    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = EstimationManager()
     natural_key_lookups = ("dispositif__contrat__slug", "dispositif__code", "partenaire__slug", "annee")
@@ -284,3 +316,89 @@ class EngagementReciproque(models.Model):
     @property
     def liste_points(self):
         return [ligne.strip() for ligne in self.points.splitlines() if ligne.strip()]
+
+
+class Contribution(models.Model):
+    """A partner's contribution to a contract for a year: brouillon → soumis → validé (or renvoyé)."""
+
+    class Statut(models.TextChoices):
+        BROUILLON = "brouillon", "Brouillon"
+        SOUMIS = "soumis", "Soumis au chef de projet"
+        VALIDE = "valide", "Validé"
+        RENVOYE = "renvoye", "Renvoyé pour correction"
+
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="contributions", verbose_name="contrat")
+    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="contributions", verbose_name="partenaire")
+    annee = models.PositiveSmallIntegerField("année")
+    statut = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.BROUILLON)
+    commentaire = models.TextField("commentaire du chef de projet", blank=True)
+    modifie_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="modifié par")
+    modifie_le = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "contribution annuelle"
+        verbose_name_plural = "contributions annuelles"
+        ordering = ["contrat", "annee", "partenaire__nom"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contrat", "partenaire", "annee"], name="contribution_unique",
+                violation_error_message="Ce partenaire a déjà une contribution pour cette année.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.partenaire.sigle} {self.annee} — {self.get_statut_display()}"
+
+    @property
+    def modifiable_par_les_agents(self):
+        return self.statut in (self.Statut.BROUILLON, self.Statut.RENVOYE)
+
+
+class HistoriqueQuerySet(models.QuerySet):
+    def du_dispositif(self, dispositif):
+        return self.filter(dispositif_id=dispositif.pk).select_related("user").order_by("-date", "-pk")
+
+
+class Historique(models.Model):
+    """One create, change or deletion of a dispositif or an estimate: who, when, before, after.
+
+    Snapshots are whole, so the annexe can be rebuilt as it stood on any date.
+    """
+
+    class Action(models.TextChoices):
+        CREATION = "creation", "Création"
+        MODIFICATION = "modification", "Modification"
+        SUPPRESSION = "suppression", "Suppression"
+
+    class Objet(models.TextChoices):
+        DISPOSITIF = "dispositif", "Dispositif"
+        ESTIMATION = "estimation", "Estimation"
+
+    objet = models.CharField("objet", max_length=20, choices=Objet.choices)
+    objet_id = models.PositiveBigIntegerField("identifiant de l'objet")
+    # Plain ids, not foreign keys: the history outlives what it describes.
+    contrat_id = models.PositiveBigIntegerField("contrat", db_index=True)
+    dispositif_id = models.PositiveBigIntegerField("dispositif", db_index=True)
+    action = models.CharField("action", max_length=20, choices=Action.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name="par")
+    user_nom = models.CharField("par (nom au moment de l'action)", max_length=200)
+    date = models.DateTimeField("le", db_index=True)
+    avant = models.JSONField("avant", null=True, blank=True)
+    apres = models.JSONField("après", null=True, blank=True)
+
+    objects = HistoriqueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "entrée d'historique"
+        verbose_name_plural = "historique"
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["objet", "objet_id", "date"], name="historique_objet_date")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.get_objet_display()} {self.objet_id} par {self.user_nom}"
+
+    def changements(self):
+        """[(field label, before, after)] for the fields that differ."""
+        from .historique import changements
+
+        return changements(self)

@@ -1,12 +1,29 @@
 from django.urls import path
 
-from . import views
+from . import listes, tableau_de_bord, views
 
 app_name = "engagements"
+
+contribution = "contrats/<slug:slug>/contributions/<slug:partenaire_slug>/<int:annee>/"
 
 urlpatterns = [
     path("contrats/<slug:slug>/annexe-financiere/", views.annexe_financiere, name="annexe"),
     path("contrats/<slug:slug>/annexe-financiere.pdf", views.annexe_financiere_pdf, name="annexe_pdf"),
     path("contrats/<slug:slug>/annexe-financiere.xlsx", views.annexe_financiere_xlsx, name="annexe_xlsx"),
+    path("contrats/<slug:slug>/tableau-de-bord/", tableau_de_bord.tableau_de_bord, name="tableau_de_bord"),
+    path("contrats/<slug:slug>/dispositifs/ajouter/", views.dispositif_creer, name="dispositif_creer"),
+    path(contribution, views.contribution, name="contribution"),
+    path(contribution + "soumettre/", views.contribution_action, {"action": "soumettre"}, name="contribution_soumettre"),
+    path(contribution + "valider/", views.contribution_action, {"action": "valider"}, name="contribution_valider"),
+    path(contribution + "renvoyer/", views.contribution_action, {"action": "renvoyer"}, name="contribution_renvoyer"),
+    path("dispositifs/", listes.dispositifs, name="dispositifs"),
+    path("dispositifs/export.<str:format>", listes.dispositifs_export, name="dispositifs_export"),
+    path("estimations/", listes.estimations, name="estimations"),
+    path("estimations/export.<str:format>", listes.estimations_export, name="estimations_export"),
     path("dispositifs/<int:pk>/", views.dispositif, name="dispositif"),
+    path("dispositifs/<int:pk>/modifier/", views.dispositif_modifier, name="dispositif_modifier"),
+    path("dispositifs/<int:pk>/archiver/", views.dispositif_archiver, name="dispositif_archiver"),
+    path("dispositifs/<int:pk>/estimations/ajouter/", views.estimation_creer, name="estimation_creer"),
+    path("estimations/<int:pk>/modifier/", views.estimation_modifier, name="estimation_modifier"),
+    path("estimations/<int:pk>/supprimer/", views.estimation_supprimer, name="estimation_supprimer"),
 ]

@@ -1,13 +1,21 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from contrat.models import Contrat
+from contrat import permissions
+from contrat.models import Contrat, Partenaire
 
-from . import exports
+from . import exports, services
 from .annexe import Annexe
-from .forms import AnnexeFiltreForm
-from .models import Dispositif
+from .forms import AnnexeFiltreForm, DispositifForm, EstimationForm, RenvoiForm
+from .historique import changements
+from .models import Contribution, Dispositif, Estimation, Historique
+
+# -- annexe -------------------------------------------------------------------
 
 
 def _annexe_for_request(request, slug):
@@ -16,13 +24,15 @@ def _annexe_for_request(request, slug):
     form = AnnexeFiltreForm(contrat, request.GET)  # every filter is optional: always bound
     if not form.is_valid():
         return contrat, form, None
-    annexe = Annexe(contrat, form.cleaned_data["annee"], form.cleaned_data["partenaire"])
+    donnees = form.cleaned_data
+    annexe = Annexe(contrat, donnees["annee"], donnees["partenaire"], au=donnees["au"])
     return contrat, form, annexe
 
 
 def annexe_financiere(request, slug):
     contrat, form, annexe = _annexe_for_request(request, slug)
-    ctx = {"contrat": contrat, "form": form, "annexe": annexe, "query": request.GET.urlencode()}
+    ctx = {"contrat": contrat, "form": form, "annexe": annexe, "query": request.GET.urlencode(),
+           "pilote": permissions.peut_piloter(request.user, contrat)}
     return render(request, "engagements/annexe.html", ctx, status=200 if annexe else 400)
 
 
@@ -33,6 +43,8 @@ def _refus_filtres(form):
 
 def _nom_fichier(annexe, extension):
     suffixe = f"-{annexe.partenaire.slug}" if annexe.partenaire_filtre else ""
+    if annexe.au:
+        suffixe += f"-au-{annexe.au:%Y-%m-%d}"
     return f"annexe-financiere-{annexe.contrat.slug}-{annexe.annee}{suffixe}.{extension}"
 
 
@@ -58,14 +70,213 @@ def annexe_financiere_xlsx(request, slug):
     return response
 
 
+# -- dispositifs and estimates ----------------------------------------------
+
+
+def _dispositif_modifiable(request, pk):
+    """404 for what the user may not see, 403 for what they see but may not change."""
+    dispositif = get_object_or_404(Dispositif.objects.visible_to(request.user).select_related("contrat", "partenaire"), pk=pk)
+    if not Dispositif.objects.editable_by(request.user).filter(pk=pk).exists():
+        raise PermissionDenied("Vous ne pouvez pas modifier ce dispositif.")
+    return dispositif
+
+
+def _estimation_modifiable(request, pk):
+    estimation = get_object_or_404(
+        Estimation.objects.visible_to(request.user).select_related("dispositif__contrat", "partenaire"), pk=pk
+    )
+    if not Estimation.objects.editable_by(request.user).filter(pk=pk).exists():
+        raise PermissionDenied("Vous ne pouvez pas modifier cette estimation.")
+    return estimation
+
+
+def _partenaires_saisis(user):
+    if user.is_superuser:
+        return Partenaire.objects.all()
+    return Partenaire.objects.filter(pk__in=permissions.partenaires_agent(user))
+
+
 def dispositif(request, pk):
     objet = get_object_or_404(
         Dispositif.objects.visible_to(request.user).select_related("contrat", "partenaire"), pk=pk
     )
+    estimations = objet.estimations.select_related("partenaire").order_by("annee", "partenaire__nom")
+    modifiables = set(Estimation.objects.editable_by(request.user).filter(dispositif=objet).values_list("pk", flat=True))
     ctx = {
         "dispositif": objet,
         "objectifs": objet.objectifs.select_related("orientation__pilier"),
-        "estimations": objet.estimations.select_related("partenaire").order_by("annee", "partenaire__nom"),
+        "estimations": [(e, e.pk in modifiables) for e in estimations],
         "quartiers": objet.quartiers.select_related("commune"),
+        "modifiable": Dispositif.objects.editable_by(request.user).filter(pk=pk).exists(),
+        "historique": [(h, changements(h)) for h in Historique.objects.du_dispositif(objet)],
     }
     return render(request, "engagements/dispositif.html", ctx)
+
+
+def _conflit(request, erreur, form):
+    """Keeps what the user typed, shows what the other person saved, and lets them decide."""
+    if erreur.actuel is None:
+        messages.error(request, "Cet élément a été supprimé entre-temps : votre modification n'a pas été enregistrée.")
+        return None
+    form.data = form.data.copy()
+    form.data["version"] = erreur.actuel.version
+    derniere = erreur.derniere
+    ctx_conflit = {
+        "par": derniere.user_nom if derniere else "un autre utilisateur",
+        "le": derniere.date if derniere else None,
+        "changements": changements(derniere) if derniere else [],
+    }
+    return ctx_conflit
+
+
+def dispositif_creer(request, slug):
+    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
+    partenaires = _partenaires_saisis(request.user)
+    if not partenaires.exists():
+        raise PermissionDenied("Seuls les agents d'un partenaire saisissent des dispositifs.")
+    form = DispositifForm(request.POST or None, contrat=contrat, partenaires=partenaires,
+                          instance=Dispositif(contrat=contrat))
+    if request.method == "POST" and form.is_valid():
+        objet = form.save(commit=False)
+        objet.code = f"d-{timezone.now():%Y%m%d%H%M%S%f}"
+        objet.ordre = (contrat.dispositifs.aggregate(m=Max("ordre"))["m"] or 0) + 10
+        services.creer(request.user, objet, {"objectifs": form.cleaned_data["objectifs"],
+                                             "quartiers": form.cleaned_data["quartiers"]})
+        messages.success(request, "Le dispositif est créé. Ajoutez-lui ses estimations financières.")
+        return redirect(objet)
+    return render(request, "engagements/dispositif_form.html", {"form": form, "contrat": contrat, "titre": "Nouveau dispositif"})
+
+
+def dispositif_modifier(request, pk):
+    objet = _dispositif_modifiable(request, pk)
+    form = DispositifForm(request.POST or None, instance=objet, contrat=objet.contrat,
+                          partenaires=_partenaires_saisis(request.user), initial={"version": objet.version})
+    conflit = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.modifier(request.user, form.save(commit=False), form.cleaned_data["version"],
+                              {"objectifs": form.cleaned_data["objectifs"], "quartiers": form.cleaned_data["quartiers"]})
+        except services.Conflit as erreur:
+            conflit = _conflit(request, erreur, form)
+            if conflit is None:
+                return redirect(objet.contrat)
+        else:
+            messages.success(request, "Vos modifications sont enregistrées.")
+            return redirect(objet)
+    ctx = {"form": form, "contrat": objet.contrat, "dispositif": objet, "conflit": conflit,
+           "titre": f"Modifier « {objet.intitule} »"}
+    return render(request, "engagements/dispositif_form.html", ctx, status=409 if conflit else 200)
+
+
+@require_POST
+def dispositif_archiver(request, pk):
+    objet = _dispositif_modifiable(request, pk)
+    try:
+        version = int(request.POST.get("version", ""))
+        services.archiver(request.user, objet, version)
+    except ValueError:
+        messages.error(request, "Demande incomplète : rechargez la page et recommencez.")
+        return redirect(objet)
+    except services.Conflit:
+        messages.error(request, "Ce dispositif a été modifié entre-temps : relisez-le avant de l'archiver.")
+        return redirect(objet)
+    messages.success(request, f"Le dispositif « {objet.intitule} » est archivé : il ne figure plus dans l'annexe.")
+    return redirect(objet.contrat)
+
+
+def estimation_creer(request, pk):
+    dispositif_ = _dispositif_modifiable(request, pk)
+    form = EstimationForm(request.POST or None, dispositif=dispositif_, partenaires=_partenaires_saisis(request.user),
+                          instance=Estimation(dispositif=dispositif_))
+    if request.method == "POST" and form.is_valid():
+        services.creer(request.user, form.save(commit=False))
+        messages.success(request, "L'estimation est enregistrée.")
+        return redirect(dispositif_)
+    return render(request, "engagements/estimation_form.html",
+                  {"form": form, "dispositif": dispositif_, "titre": "Nouvelle estimation"})
+
+
+def estimation_modifier(request, pk):
+    objet = _estimation_modifiable(request, pk)
+    form = EstimationForm(request.POST or None, instance=objet, dispositif=objet.dispositif,
+                          partenaires=_partenaires_saisis(request.user), initial={"version": objet.version})
+    conflit = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
+        except services.Conflit as erreur:
+            conflit = _conflit(request, erreur, form)
+            if conflit is None:
+                return redirect(objet.dispositif)
+        else:
+            messages.success(request, "L'estimation est enregistrée.")
+            return redirect(objet.dispositif)
+    ctx = {"form": form, "dispositif": objet.dispositif, "estimation": objet, "conflit": conflit,
+           "titre": f"Estimation {objet.annee} — {objet.dispositif.intitule}"}
+    return render(request, "engagements/estimation_form.html", ctx, status=409 if conflit else 200)
+
+
+def estimation_supprimer(request, pk):
+    objet = _estimation_modifiable(request, pk)
+    if request.method == "POST":
+        try:
+            services.supprimer_estimation(request.user, objet, int(request.POST.get("version", "0")))
+        except (ValueError, services.Conflit):
+            messages.error(request, "Cette estimation a été modifiée entre-temps : relisez-la avant de la supprimer.")
+            return redirect(objet.dispositif)
+        messages.success(request, "L'estimation est supprimée.")
+        return redirect(objet.dispositif)
+    return render(request, "engagements/estimation_supprimer.html", {"estimation": objet})
+
+
+# -- the yearly collection ----------------------------------------------------
+
+
+def _contribution_visible(request, slug, partenaire_slug, annee):
+    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
+    partenaire = get_object_or_404(Partenaire, slug=partenaire_slug)
+    return contrat, partenaire
+
+
+def contribution(request, slug, partenaire_slug, annee):
+    contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
+    objet = services.contribution(contrat, partenaire, annee)
+    lignes = Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, partenaire=partenaire,
+                                       annee=annee).select_related("dispositif")
+    annexe = Annexe(contrat, annee, partenaire)
+    ctx = {
+        "contrat": contrat, "partenaire": partenaire, "annee": annee, "contribution": objet, "lignes": lignes,
+        "annexe": annexe,
+        "peut_soumettre": permissions.peut_saisir(request.user, partenaire) and objet.modifiable_par_les_agents,
+        "peut_valider": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.SOUMIS,
+        "peut_renvoyer": permissions.peut_piloter(request.user, contrat) and objet.statut in (
+            Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE),
+        "renvoi": RenvoiForm(),
+    }
+    return render(request, "engagements/contribution.html", ctx)
+
+
+@require_POST
+def contribution_action(request, slug, partenaire_slug, annee, action):
+    contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
+    autorise = (permissions.peut_saisir(request.user, partenaire) if action == "soumettre"
+                else permissions.peut_piloter(request.user, contrat))
+    if not autorise:
+        raise PermissionDenied("Cette action ne vous est pas ouverte.")
+    commentaire = ""
+    if action == "renvoyer":
+        form = RenvoiForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Expliquez au partenaire ce qu'il doit corriger avant de renvoyer sa contribution.")
+            return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
+        commentaire = form.cleaned_data["commentaire"]
+    try:
+        services.changer_statut(request.user, contrat, partenaire, annee, action, commentaire)
+    except services.TransitionImpossible as erreur:
+        messages.error(request, str(erreur))
+    else:
+        textes = {"soumettre": "La contribution est soumise au chef de projet.",
+                  "valider": "La contribution est validée : ses lignes ne sont plus modifiables par les agents.",
+                  "renvoyer": "La contribution est renvoyée au partenaire avec votre commentaire."}
+        messages.success(request, textes[action])
+    return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)

@@ -1,7 +1,10 @@
 import pytest
 from django.core.management import call_command
 
+from contrat.demo import creer_comptes
 from contrat.models import Contrat
+
+MOT_DE_PASSE = "mot-de-passe-de-test"
 
 
 @pytest.fixture
@@ -12,14 +15,33 @@ def conventions(db):
 
 
 @pytest.fixture
-def lecteur(django_user_model):
-    return django_user_model.objects.create_user("lecteur.test", password="mot-de-passe-de-test")
+def comptes(conventions):
+    """agent.caf, agent.pole-emploi, chef.projet (grand-dijon), lecteur, admin."""
+    return creer_comptes(MOT_DE_PASSE)
+
+
+@pytest.fixture
+def lecteur(comptes):
+    return comptes["lecteur"]
 
 
 @pytest.fixture
 def client_connecte(client, lecteur):
     client.force_login(lecteur)
     return client
+
+
+@pytest.fixture
+def connecter(client, comptes):
+    """connecter("agent.caf") -> the test client signed in as that account."""
+
+    def _connecter(identifiant):
+        client.logout()
+        if identifiant is not None:
+            client.force_login(comptes[identifiant])
+        return client
+
+    return _connecter
 
 
 def pytest_report_header(config):

@@ -21,10 +21,10 @@ def test_the_login_page_is_public_and_in_french(client, lecteur):
     response = client.get("/connexion/")
     assert response.status_code == 200
     assert '<label class="fr-label" for="id_username">' in response.content.decode()
-    refus = client.post("/connexion/", {"username": "lecteur.test", "password": "faux"})
+    refus = client.post("/connexion/", {"username": "lecteur", "password": "faux"})
     assert refus.status_code == 200
     assert "Saisissez un nom d’utilisateur et un mot de passe valides" in refus.content.decode()
-    ok = client.post("/connexion/", {"username": "lecteur.test", "password": "mot-de-passe-de-test"})
+    ok = client.post("/connexion/", {"username": "lecteur", "password": "mot-de-passe-de-test"})
     assert ok.status_code == 302 and ok["Location"] == "/contrats/"
 
 

@@ -1,0 +1,37 @@
+"""The demo accounts: one per role, as `make demo` creates them and the tests use them."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .models import Contrat, Membre, Partenaire
+
+# (identifiant, nom affiché, organisation, rôle, contrat piloté)
+COMPTES = [
+    ("agent.caf", "Agent de la CAF de la Côte-d'Or", "caf-21", Membre.Role.AGENT, None),
+    ("agent.pole-emploi", "Agent de Pôle emploi", "pole-emploi", Membre.Role.AGENT, None),
+    ("chef.projet", "Chef de projet politique de la ville", "dijon-metropole", Membre.Role.CHEF_DE_PROJET, "grand-dijon"),
+    ("lecteur", "Lecteur (élu, conseil citoyen)", "dijon-metropole", Membre.Role.LECTEUR, None),
+]
+
+
+@transaction.atomic
+def creer_comptes(mot_de_passe):
+    """Creates or resets the demo accounts (and `admin`); returns them by identifiant."""
+    User = get_user_model()
+    comptes = {}
+    admin, _ = User.objects.get_or_create(username="admin")
+    admin.is_staff = admin.is_superuser = True
+    admin.set_password(mot_de_passe)
+    admin.save()
+    comptes["admin"] = admin
+    for identifiant, nom, partenaire, role, contrat in COMPTES:
+        user, _ = User.objects.get_or_create(username=identifiant)
+        user.first_name = nom
+        user.set_password(mot_de_passe)
+        user.save()
+        Membre.objects.get_or_create(
+            user=user, partenaire=Partenaire.objects.get(slug=partenaire), role=role,
+            contrat=Contrat.objects.get(slug=contrat) if contrat else None,
+        )
+        comptes[identifiant] = user
+    return comptes

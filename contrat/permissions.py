@@ -1,0 +1,57 @@
+"""The one place that answers "what may this user see, change, validate".
+
+Every list, page, form and export goes through these functions (directly or
+through the QuerySet methods `visible_to` / `editable_by` that call them), so an
+object a user may not see is a 404 everywhere and one they may not change a 403.
+"""
+
+from django.db.models import Q
+
+
+def _actif(user):
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def membres(user):
+    from .models import Membre
+
+    return Membre.objects.filter(user=user, actif=True)
+
+
+def partenaires_agent(user):
+    """Ids of the organisations whose rows the user enters."""
+    if not _actif(user):
+        return set()
+    return set(membres(user).filter(role="agent").values_list("partenaire_id", flat=True))
+
+
+def contrats_pilotes(user):
+    """Ids of the contracts the user leads as chef de projet."""
+    if not _actif(user):
+        return set()
+    return set(membres(user).filter(role="chef_de_projet").values_list("contrat_id", flat=True))
+
+
+def contrats_visibles(user, queryset):
+    if not _actif(user):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    partenaires = membres(user).values("partenaire_id")
+    # A partner's members read the contracts it signed or commits money to.
+    return queryset.filter(
+        Q(pk__in=membres(user).filter(role="chef_de_projet").values("contrat_id"))
+        | Q(documents__signataires__partenaire__in=partenaires)
+        | Q(dispositifs__partenaire__in=partenaires)
+        | Q(dispositifs__estimations__partenaire__in=partenaires)
+    ).distinct()
+
+
+def peut_piloter(user, contrat):
+    """Validates the partners' contributions, sees the dashboard of the contract."""
+    return _actif(user) and (user.is_superuser or contrat.pk in contrats_pilotes(user))
+
+
+def peut_saisir(user, partenaire):
+    """Enters the rows of this partner (agent of it, or administrator)."""
+    return _actif(user) and (user.is_superuser or partenaire.pk in partenaires_agent(user))

@@ -1,0 +1,74 @@
+import django_filters as filters
+from django import forms
+from django.db.models import Q
+
+from contrat.models import Contrat, Objectif, Orientation, Partenaire, Pilier, Quartier
+
+from .models import Dispositif, Estimation
+
+
+def _filtres(p):
+    """The filters of both lists; `p` leads from the listed model to the dispositif."""
+    return {
+        "contrat": filters.ModelChoiceFilter(field_name=f"{p}contrat", queryset=Contrat.objects.none(),
+                                             to_field_name="slug", label="Contrat", empty_label="Tous"),
+        "pilier": filters.ModelChoiceFilter(field_name=f"{p}objectifs__orientation__pilier", distinct=True,
+                                            queryset=Pilier.objects.none(), label="Pilier", empty_label="Tous"),
+        "orientation": filters.ModelChoiceFilter(field_name=f"{p}objectifs__orientation", distinct=True,
+                                                 queryset=Orientation.objects.none(), label="Orientation stratégique",
+                                                 empty_label="Toutes"),
+        "objectif": filters.ModelChoiceFilter(field_name=f"{p}objectifs", distinct=True,
+                                              queryset=Objectif.objects.none(), label="Objectif opérationnel",
+                                              empty_label="Tous"),
+        "partenaire": filters.ModelChoiceFilter(field_name=f"{p}partenaire", queryset=Partenaire.objects.all(),
+                                                to_field_name="slug", label="Partenaire", empty_label="Tous"),
+        "quartier": filters.ModelChoiceFilter(field_name=f"{p}quartiers", distinct=True,
+                                              queryset=Quartier.objects.select_related("commune"), to_field_name="slug",
+                                              label="Quartier", empty_label="Tous"),
+        "statut": filters.ChoiceFilter(field_name=f"{p}statut", choices=Dispositif.Statut.choices, label="Statut",
+                                       empty_label="Tous"),
+        "q": filters.CharFilter(method="recherche", label="Recherche libre"),
+    }
+
+
+class _Base(filters.FilterSet):
+    prefixe = ""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        contrats = Contrat.objects.visible_to(user)
+        self.filters["contrat"].queryset = contrats
+        self.filters["pilier"].queryset = Pilier.objects.filter(contrat__in=contrats).select_related("contrat")
+        self.filters["orientation"].queryset = Orientation.objects.filter(pilier__contrat__in=contrats).select_related("pilier")
+        self.filters["objectif"].queryset = Objectif.objects.filter(
+            orientation__pilier__contrat__in=contrats).select_related("orientation")
+        for nom, f in self.filters.items():
+            f.extra.setdefault("error_messages", {})["invalid_choice"] = "Ce choix n'existe pas : choisissez dans la liste."
+
+    def recherche(self, queryset, name, value):
+        p = self.prefixe
+        mots = Q()
+        for champ in ("intitule", "unite_compte", "remarque", "partenaire__nom", "partenaire__sigle"):
+            mots |= Q(**{f"{p}{champ}__icontains": value})
+        return queryset.filter(mots)
+
+
+class DispositifFilter(_Base):
+    locals().update(_filtres(""))
+    annee = filters.NumberFilter(field_name="estimations__annee", distinct=True, label="Année",
+                                 widget=forms.NumberInput(attrs={"min": 2000, "max": 2100}))
+
+    class Meta:
+        model = Dispositif
+        fields = []
+
+
+class EstimationFilter(_Base):
+    prefixe = "dispositif__"
+    locals().update(_filtres("dispositif__"))
+    annee = filters.NumberFilter(field_name="annee", label="Année",
+                                 widget=forms.NumberInput(attrs={"min": 2000, "max": 2100}))
+
+    class Meta:
+        model = Estimation
+        fields = []

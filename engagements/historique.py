@@ -1,0 +1,145 @@
+"""History of dispositifs and estimates, and the annexe as it stood on a date."""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from contrat.models import Objectif, Partenaire
+
+from .formats import euros
+from .models import Dispositif, Estimation, Historique
+
+CHAMPS = {
+    Historique.Objet.DISPOSITIF: ["contrat_id", "code", "partenaire_id", "intitule", "unite_compte", "remarque",
+                                  "statut", "structures", "ordre", "archive", "version"],
+    Historique.Objet.ESTIMATION: ["dispositif_id", "partenaire_id", "annee", "montant_annuel", "remarque_annuelle",
+                                  "periode_debut", "periode_fin", "montant_pluriannuel", "remarque_pluriannuelle",
+                                  "version"],
+}
+MONTANTS = {"montant_annuel", "montant_pluriannuel"}
+
+
+def nature(objet):
+    return Historique.Objet.DISPOSITIF if isinstance(objet, Dispositif) else Historique.Objet.ESTIMATION
+
+
+def instantane(objet):
+    """Every field of the object as JSON (amounts as strings: no float on the way)."""
+    donnees = {}
+    for champ in CHAMPS[nature(objet)]:
+        valeur = getattr(objet, champ)
+        donnees[champ] = str(valeur) if isinstance(valeur, Decimal) else valeur
+    if isinstance(objet, Dispositif):
+        donnees["objectifs"] = sorted(objet.objectifs.values_list("pk", flat=True))
+        donnees["quartiers"] = sorted(objet.quartiers.values_list("pk", flat=True))
+    return donnees
+
+
+def enregistrer(user, objet, action, avant=None):
+    """Records one action; `avant` is the snapshot taken before a change or a deletion."""
+    dispositif = objet if isinstance(objet, Dispositif) else objet.dispositif
+    return Historique.objects.create(
+        objet=nature(objet),
+        objet_id=objet.pk,
+        contrat_id=dispositif.contrat_id,
+        dispositif_id=dispositif.pk,
+        action=action,
+        user=user if user and user.is_authenticated else None,
+        user_nom=(user.get_full_name() or user.username) if user and user.is_authenticated else "système",
+        date=timezone.now(),
+        avant=avant,
+        apres=None if action == Historique.Action.SUPPRESSION else instantane(objet),
+    )
+
+
+def _libelle(modele, champ):
+    if champ == "objectifs":
+        return "objectifs opérationnels"
+    if champ == "quartiers":
+        return "quartiers ciblés"
+    return modele._meta.get_field(champ.removesuffix("_id")).verbose_name
+
+
+def _affiche(champ, valeur):
+    if valeur is None or valeur == "" or valeur == []:
+        return "—"
+    if champ in MONTANTS:
+        return euros(Decimal(valeur))
+    if champ == "partenaire_id":
+        partenaire = Partenaire.objects.filter(pk=valeur).first()
+        return partenaire.sigle if partenaire else f"n°{valeur}"
+    if champ == "objectifs":
+        return ", ".join(o.libelle for o in Objectif.objects.filter(pk__in=valeur))
+    if isinstance(valeur, bool):
+        return "oui" if valeur else "non"
+    return str(valeur)
+
+
+def changements(entree):
+    modele = Dispositif if entree.objet == Historique.Objet.DISPOSITIF else Estimation
+    avant, apres = entree.avant or {}, entree.apres or {}
+    lignes = []
+    for champ in [*CHAMPS[entree.objet], "objectifs", "quartiers"]:
+        if champ == "version" or (champ not in avant and champ not in apres):
+            continue
+        if avant.get(champ) != apres.get(champ):
+            lignes.append((_libelle(modele, champ), _affiche(champ, avant.get(champ)), _affiche(champ, apres.get(champ))))
+    return lignes
+
+
+def fin_du_jour(jour):
+    return timezone.make_aware(datetime.combine(jour + timedelta(days=1), time.min))
+
+
+def estimations_au(contrat, jour, annee, partenaire=None):
+    """The estimates of the annexe as they stood at the end of `jour`, as unsaved instances.
+
+    The first recorded action after that moment holds the state before it; an object
+    with no action since is as it is now. Data loaded before any history is thus
+    taken as it was loaded.
+    """
+    limite = fin_du_jour(jour)
+    premiers = {}
+    for entree in Historique.objects.filter(contrat_id=contrat.pk, date__gte=limite).order_by("date", "pk"):
+        premiers.setdefault((entree.objet, entree.objet_id), entree)
+
+    def etats(objet, actuels):
+        resultat = {pk: instantane(o) for pk, o in actuels.items()}
+        for (nature_, pk), entree in premiers.items():
+            if nature_ == objet:
+                resultat[pk] = entree.avant  # None: created after the date
+        return {pk: e for pk, e in resultat.items() if e is not None}
+
+    dispositifs_actuels = {d.pk: d for d in Dispositif.objects.filter(contrat=contrat).prefetch_related("objectifs", "quartiers")}
+    etats_dispositifs = etats(Historique.Objet.DISPOSITIF, dispositifs_actuels)
+    estimations_actuelles = {e.pk: e for e in Estimation.objects.filter(dispositif__contrat=contrat)}
+    etats_estimations = etats(Historique.Objet.ESTIMATION, estimations_actuelles)
+
+    partenaires = {p.pk: p for p in Partenaire.objects.all()}
+    dispositifs = {}
+    for pk, etat in etats_dispositifs.items():
+        if etat.get("archive"):
+            continue
+        champs = {k: v for k, v in etat.items() if k not in ("objectifs", "quartiers")}
+        dispositif = Dispositif(pk=pk, **champs)
+        dispositif.partenaire = partenaires[dispositif.partenaire_id]
+        dispositif.contrat = contrat
+        dispositif.objectifs_ids = etat.get("objectifs", [])
+        dispositifs[pk] = dispositif
+
+    resultat = []
+    for pk, etat in etats_estimations.items():
+        if etat["annee"] != annee or etat["dispositif_id"] not in dispositifs:
+            continue
+        if partenaire is not None and etat["partenaire_id"] != partenaire.pk:
+            continue
+        champs = dict(etat)
+        for montant in MONTANTS:
+            champs[montant] = None if champs[montant] is None else Decimal(champs[montant])
+        estimation = Estimation(pk=pk, **champs)
+        estimation.dispositif = dispositifs[estimation.dispositif_id]
+        estimation.partenaire = partenaires[estimation.partenaire_id]
+        resultat.append(estimation)
+    resultat.sort(key=lambda e: (e.dispositif.ordre, e.dispositif.pk, e.partenaire.nom))
+    return resultat

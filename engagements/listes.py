@@ -1,0 +1,117 @@
+"""The lists of dispositifs and estimates: restricted queryset → filterset → table → page or export."""
+
+import csv
+import io
+from decimal import Decimal
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django_tables2 import RequestConfig
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from .exports import FORMAT_EUROS_CENTIMES, FORMULE_DEBUT
+from .filters import DispositifFilter, EstimationFilter
+from .models import Dispositif, Estimation
+from .tables import DispositifTable, EstimationTable
+
+LISTES = {
+    "dispositifs": (
+        "Dispositifs",
+        lambda user: Dispositif.objects.visible_to(user).actifs().select_related("contrat", "partenaire")
+        .prefetch_related("objectifs"),
+        DispositifFilter, DispositifTable,
+    ),
+    "estimations": (
+        "Estimations financières",
+        lambda user: Estimation.objects.visible_to(user).filter(dispositif__archive=False)
+        .select_related("dispositif__contrat", "partenaire"),
+        EstimationFilter, EstimationTable,
+    ),
+}
+
+
+def _filtrer(request, nom):
+    titre, queryset, filterset_class, table_class = LISTES[nom]
+    lignes = queryset(request.user)
+    filtre = filterset_class(request.GET or None, queryset=lignes, user=request.user)
+    if filtre.is_bound:
+        # Invalid filters show their errors and no rows, never all of them.
+        lignes = filtre.qs if filtre.is_valid() else lignes.none()
+    return titre, filtre, table_class(lignes)
+
+
+def _liste(request, nom):
+    titre, filtre, table = _filtrer(request, nom)
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    ctx = {"titre": titre, "filtre": filtre, "table": table, "nom": nom, "query": request.GET.urlencode()}
+    return render(request, "engagements/liste.html", ctx, status=400 if filtre.is_bound and not filtre.is_valid() else 200)
+
+
+def dispositifs(request):
+    return _liste(request, "dispositifs")
+
+
+def estimations(request):
+    return _liste(request, "estimations")
+
+
+def _texte_sur(valeur):
+    """A cell a spreadsheet will never run as a formula."""
+    if isinstance(valeur, str) and valeur.startswith(FORMULE_DEBUT):
+        return "'" + valeur
+    return valeur
+
+
+def exporter(table, format, nom):
+    lignes = list(table.as_values())
+    if format == "csv":
+        sortie = io.StringIO()
+        ecrivain = csv.writer(sortie, delimiter=";")
+        for ligne in lignes:
+            ecrivain.writerow([str(v).replace(".", ",") if isinstance(v, Decimal) else _texte_sur(v) for v in ligne])
+        response = HttpResponse("\ufeff" + sortie.getvalue(), content_type="text/csv; charset=utf-8")
+    elif format == "xlsx":
+        wb = Workbook()
+        ws = wb.active
+        ws.title = nom.capitalize()
+        for r, ligne in enumerate(lignes, 1):
+            for c, valeur in enumerate(ligne, 1):
+                cellule = ws.cell(r, c)
+                if isinstance(valeur, Decimal):
+                    cellule.value = valeur
+                    cellule.number_format = FORMAT_EUROS_CENTIMES
+                elif valeur not in (None, ""):
+                    cellule.value = str(valeur)
+                    cellule.data_type = "s"
+                    cellule.quotePrefix = str(valeur).startswith(FORMULE_DEBUT)
+        for c in range(1, len(lignes[0]) + 1):
+            ws.column_dimensions[get_column_letter(c)].width = 28
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+        sortie = io.BytesIO()
+        wb.save(sortie)
+        response = HttpResponse(sortie.getvalue(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        raise Http404("Format d'export inconnu : csv ou xlsx.")
+    response["Content-Disposition"] = f'attachment; filename="{nom}.{format}"'
+    return response
+
+
+def _export(request, nom, format):
+    if format not in ("csv", "xlsx"):
+        raise Http404("Format d'export inconnu : csv ou xlsx.")
+    titre, filtre, table = _filtrer(request, nom)
+    if filtre.is_bound and not filtre.is_valid():
+        return HttpResponse("Filtres invalides : " + " ".join(str(e) for errs in filtre.errors.values() for e in errs),
+                            status=400, content_type="text/plain; charset=utf-8")
+    return exporter(table, format, nom)
+
+
+def dispositifs_export(request, format):
+    return _export(request, "dispositifs", format)
+
+
+def estimations_export(request, format):
+    return _export(request, "estimations", format)

@@ -1,0 +1,53 @@
+import django_tables2 as tables
+
+from .formats import euros
+from .models import Dispositif, Estimation
+
+
+class DispositifTable(tables.Table):
+    intitule = tables.Column(linkify=True, verbose_name="Intitulé")
+    contrat = tables.Column(accessor="contrat__nom", verbose_name="Contrat")
+    partenaire = tables.Column(accessor="partenaire__sigle", verbose_name="Service responsable")
+    objectifs = tables.Column(empty_values=(), orderable=False, verbose_name="Objectifs opérationnels")
+
+    class Meta:
+        model = Dispositif
+        fields = ("intitule", "contrat", "partenaire", "objectifs", "unite_compte", "statut")
+        attrs = {"class": "fr-table__content"}
+        empty_text = "Aucun dispositif ne correspond à ces filtres."
+
+    def render_objectifs(self, record):
+        return " · ".join(o.libelle for o in record.objectifs.all())
+
+    value_objectifs = render_objectifs
+
+
+class EstimationTable(tables.Table):
+    dispositif = tables.Column(accessor="dispositif__intitule", linkify=lambda record: record.dispositif.get_absolute_url(),
+                               verbose_name="Dispositif")
+    contrat = tables.Column(accessor="dispositif__contrat__nom", verbose_name="Contrat")
+    partenaire = tables.Column(accessor="partenaire__sigle", verbose_name="Partenaire")
+    montant_annuel = tables.Column(verbose_name="Montant annuel", attrs={"td": {"class": "montant"}})
+    periode = tables.Column(empty_values=(), order_by=("periode_debut", "periode_fin"), verbose_name="Période")
+    montant_pluriannuel = tables.Column(verbose_name="Montant pluriannuel", attrs={"td": {"class": "montant"}})
+
+    class Meta:
+        model = Estimation
+        fields = ("dispositif", "contrat", "partenaire", "annee", "montant_annuel", "periode", "montant_pluriannuel")
+        attrs = {"class": "fr-table__content"}
+        empty_text = "Aucune estimation ne correspond à ces filtres."
+
+    def render_montant_annuel(self, value):
+        return euros(value)
+
+    def render_montant_pluriannuel(self, value):
+        return euros(value)
+
+    def value_montant_annuel(self, value):
+        return value
+
+    def value_montant_pluriannuel(self, value):
+        return value
+
+    def render_periode(self, record):
+        return record.periode

@@ -29,7 +29,8 @@ def instantane(objet):
     donnees = {}
     for champ in CHAMPS[nature(objet)]:
         valeur = getattr(objet, champ)
-        donnees[champ] = str(valeur) if isinstance(valeur, Decimal) else valeur
+        # Amounts in cents as stored, whether read back from the database or just typed.
+        donnees[champ] = str(valeur.quantize(Decimal("0.01"))) if isinstance(valeur, Decimal) else valeur
     if isinstance(objet, Dispositif):
         donnees["objectifs"] = sorted(objet.objectifs.values_list("pk", flat=True))
         donnees["quartiers"] = sorted(objet.quartiers.values_list("pk", flat=True))

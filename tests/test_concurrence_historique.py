@@ -1,0 +1,121 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from engagements import services
+from engagements.models import Dispositif, Estimation, Historique
+
+from .test_formulaires import donnees_estimation
+
+
+@pytest.fixture
+def ligne(conventions):
+    return Dispositif.objects.get(code="caf-2015-06")
+
+
+@pytest.fixture
+def deux_agents(comptes):
+    """Two people of the CAF editing at once: agent.caf and a colleague."""
+    from contrat.models import Membre, Partenaire
+    from django.contrib.auth.models import User
+
+    collegue = User.objects.create_user("collegue.caf", first_name="Collègue de la CAF")
+    Membre.objects.create(user=collegue, partenaire=Partenaire.objects.get(slug="caf-21"), role="agent")
+    a, b = Client(), Client()
+    a.force_login(comptes["agent.caf"])
+    b.force_login(collegue)
+    return a, b
+
+
+def test_the_second_save_is_refused_and_shows_what_the_first_saved(deux_agents, ligne):
+    a, b = deux_agents
+    estimation = ligne.estimations.get()
+    # Both open the form on version 1.
+    assert 'name="version" value="1"' in a.get(f"/estimations/{estimation.pk}/modifier/").content.decode()
+    assert 'name="version" value="1"' in b.get(f"/estimations/{estimation.pk}/modifier/").content.decode()
+    assert b.post(f"/estimations/{estimation.pk}/modifier/",
+                  donnees_estimation(estimation, montant_annuel="12 500 000")).status_code == 302
+    refus = a.post(f"/estimations/{estimation.pk}/modifier/", donnees_estimation(estimation, montant_annuel="11 000 000"))
+    assert refus.status_code == 409
+    html = refus.content.decode()
+    assert "Collègue de la CAF a enregistré une modification pendant que vous travailliez" in html
+    assert "12 100 000 € → 12 500 000 €" in html
+    assert 'value="11 000 000"' in html  # what A typed is kept
+    assert 'name="version" value="2"' in html
+    estimation.refresh_from_db()
+    assert estimation.montant_annuel == Decimal("12500000") and estimation.version == 2
+    # Saving again, knowingly, replaces the colleague's version.
+    assert a.post(f"/estimations/{estimation.pk}/modifier/",
+                  donnees_estimation(estimation, montant_annuel="11 000 000", version=2)).status_code == 302
+    estimation.refresh_from_db()
+    assert estimation.montant_annuel == Decimal("11000000") and estimation.version == 3
+
+
+def test_a_stale_dispositif_save_is_refused_too(deux_agents, ligne):
+    a, b = deux_agents
+    donnees = {"partenaire": ligne.partenaire_id, "statut": "actif", "version": 1}
+    assert b.post(f"/dispositifs/{ligne.pk}/modifier/", {**donnees, "intitule": "Version de B"}).status_code == 302
+    assert a.post(f"/dispositifs/{ligne.pk}/modifier/", {**donnees, "intitule": "Version de A"}).status_code == 409
+    ligne.refresh_from_db()
+    assert ligne.intitule == "Version de B"
+
+
+def test_the_service_refuses_a_write_on_an_old_version(comptes, ligne):
+    estimation = ligne.estimations.get()
+    premiere = Estimation.objects.get(pk=estimation.pk)
+    seconde = Estimation.objects.get(pk=estimation.pk)
+    premiere.montant_annuel = Decimal("1")
+    services.modifier(comptes["agent.caf"], premiere, 1)
+    seconde.montant_annuel = Decimal("2")
+    with pytest.raises(services.Conflit) as erreur:
+        services.modifier(comptes["agent.caf"], seconde, 1)
+    assert erreur.value.actuel.montant_annuel == Decimal("1")
+    assert Estimation.objects.get(pk=estimation.pk).montant_annuel == Decimal("1")
+    assert Historique.objects.filter(objet="estimation", objet_id=estimation.pk).count() == 1
+
+
+def test_every_change_is_recorded_and_shown(connecter, ligne):
+    client = connecter("agent.caf")
+    estimation = ligne.estimations.get()
+    client.post(f"/estimations/{estimation.pk}/modifier/", donnees_estimation(estimation, montant_annuel="12 000 000"))
+    client.post(f"/dispositifs/{ligne.pk}/modifier/",
+                {"partenaire": ligne.partenaire_id, "intitule": "Solvabilisation des familles", "statut": "actif",
+                 "version": 1})
+    nouvelle = Estimation.objects.create(dispositif=ligne, partenaire=ligne.partenaire, annee=2016)
+    client.post(f"/estimations/{nouvelle.pk}/supprimer/", {"version": 1})
+    entrees = list(Historique.objects.filter(dispositif_id=ligne.pk).order_by("date", "pk"))
+    assert [(e.objet, e.action) for e in entrees] == [
+        ("estimation", "modification"), ("dispositif", "modification"), ("estimation", "suppression")]
+    assert all(e.user.username == "agent.caf" and e.user_nom == "Agent de la CAF de la Côte-d'Or" for e in entrees)
+    assert entrees[0].avant["montant_annuel"] == "12100000.00" and entrees[0].apres["montant_annuel"] == "12000000.00"
+    assert entrees[2].apres is None and entrees[2].avant["annee"] == 2016
+    page = client.get(f"/dispositifs/{ligne.pk}/").content.decode()
+    assert "valorisation financière annuelle (€) : 12 100 000 € → 12 000 000 €" in page
+    assert "intitulé du dispositif / offre de services : solvabilisation des familles → Solvabilisation des familles" in page
+    assert "Suppression</strong> d'une estimation" in page
+
+
+def test_the_annexe_can_be_printed_as_it_stood_on_a_date(connecter, ligne, conventions):
+    client = connecter("agent.caf")
+    estimation = ligne.estimations.get()
+    client.post(f"/estimations/{estimation.pk}/modifier/", donnees_estimation(estimation, montant_annuel="12 000 000"))
+    asre = Dispositif.objects.get(intitule="ASRE (NAP)")
+    client.post(f"/dispositifs/{asre.pk}/archiver/", {"version": 1})
+    hier = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    aujourdhui = timezone.localdate().isoformat()
+    url = "/contrats/grand-dijon/annexe-financiere/"
+    avant = client.get(url, {"au": hier}).content.decode()
+    assert "43 130 000 €" in avant and "ASRE (NAP)" in avant and "Telle qu&#x27;au" in avant
+    maintenant = client.get(url, {"au": aujourdhui}).content.decode()
+    assert "43 030 000 €" in maintenant and "ASRE (NAP)" not in maintenant
+    import io
+    import re
+
+    from pypdf import PdfReader
+    pdf = client.get("/contrats/grand-dijon/annexe-financiere.pdf", {"au": hier})
+    texte = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert re.search(r"TOTAL financements CAF\s+43 130 000 €", texte)
+    assert client.get(url, {"au": "22/11/2026"}).status_code == 400

@@ -1,0 +1,129 @@
+"""Every URL of the project, for every role: the expected status.
+
+A URL added to the project without a row here makes `test_every_url_is_in_the_matrix` fail.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from engagements.models import Dispositif, Estimation
+
+ROLES = ["anonyme", "agent.caf", "agent.pole-emploi", "lecteur", "chef.projet", "admin"]
+CONNEXION = 302  # anonymous: sent to the login page
+
+# name: (kwargs, statuses in the order of ROLES). The CAF rows belong to agent.caf.
+MATRICE = {
+    "accueil": ({}, [302, 302, 302, 302, 302, 302]),
+    "login": ({}, [200, 200, 200, 200, 200, 200]),
+    "logout": ({}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "password_change": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "password_change_done": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "password_reset": ({}, [200, 200, 200, 200, 200, 200]),
+    "password_reset_done": ({}, [200, 200, 200, 200, 200, 200]),
+    "password_reset_confirm": ({"uidb64": "MQ", "token": "jeton-invalide"}, [200, 200, 200, 200, 200, 200]),
+    "password_reset_complete": ({}, [200, 200, 200, 200, 200, 200]),
+    "admin:index": ({}, [CONNEXION, 302, 302, 302, 302, 200]),
+    "contrat:liste": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "contrat:detail": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:annexe": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:annexe_pdf": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:annexe_xlsx": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:tableau_de_bord": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "engagements:dispositif_creer": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 403, 403, 200]),
+    "engagements:contribution": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+                                 [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:contribution_soumettre": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+                                           [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:contribution_valider": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+                                         [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:contribution_renvoyer": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+                                          [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:dispositifs": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:dispositifs_export": ({"format": "csv"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:estimations": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:estimations_export": ({"format": "xlsx"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:dispositif": ({"pk": "caf"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:dispositif_modifier": ({"pk": "caf"}, [CONNEXION, 200, 403, 403, 403, 200]),
+    "engagements:dispositif_archiver": ({"pk": "caf"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:estimation_creer": ({"pk": "caf"}, [CONNEXION, 200, 403, 403, 403, 200]),
+    "engagements:estimation_modifier": ({"pk": "caf-estimation"}, [CONNEXION, 200, 403, 403, 403, 200]),
+    "engagements:estimation_supprimer": ({"pk": "caf-estimation"}, [CONNEXION, 200, 403, 403, 403, 200]),
+}
+
+
+def noms_des_urls(motifs=None, espace=""):
+    for motif in motifs if motifs is not None else get_resolver().url_patterns:
+        if isinstance(motif, URLResolver):
+            sous_espace = f"{espace}{motif.namespace}:" if motif.namespace else espace
+            if motif.namespace == "admin":
+                yield "admin:index"  # Django's admin guards its own pages; its door is checked here
+                continue
+            yield from noms_des_urls(motif.url_patterns, sous_espace)
+        elif isinstance(motif, URLPattern) and motif.name:
+            yield f"{espace}{motif.name}"
+
+
+def test_every_url_is_in_the_matrix():
+    assert set(noms_des_urls()) == set(MATRICE)
+
+
+def _url(nom, kwargs):
+    dispositif = Dispositif.objects.get(contrat__slug="grand-dijon", code="caf-2015-06")
+    valeurs = {"caf": dispositif.pk, "caf-estimation": dispositif.estimations.get(annee=2015).pk}
+    return reverse(nom, kwargs={k: valeurs.get(v, v) for k, v in kwargs.items()})
+
+
+@pytest.mark.parametrize("nom", sorted(MATRICE))
+def test_each_role_gets_the_expected_status(connecter, nom):
+    kwargs, attendus = MATRICE[nom]
+    url = _url(nom, kwargs)
+    obtenus = [connecter(None if role == "anonyme" else role).get(url).status_code for role in ROLES]
+    assert obtenus == attendus, dict(zip(ROLES, obtenus))
+
+
+@pytest.mark.parametrize("role", ["agent.pole-emploi", "lecteur", "chef.projet"])
+def test_others_cannot_change_a_caf_line_by_get_or_post(connecter, role):
+    dispositif = Dispositif.objects.get(contrat__slug="grand-dijon", code="caf-2015-06")  # 12 100 000 €
+    estimation = dispositif.estimations.get(annee=2015)
+    client = connecter(role)
+    assert client.get(f"/dispositifs/{dispositif.pk}/modifier/").status_code in (403, 404)
+    reponses = [
+        client.post(f"/dispositifs/{dispositif.pk}/modifier/",
+                    {"partenaire": dispositif.partenaire_id, "intitule": "piraté", "statut": "actif", "version": 1}),
+        client.post(f"/estimations/{estimation.pk}/modifier/",
+                    {"partenaire": estimation.partenaire_id, "annee": 2015, "montant_annuel": "1", "version": 1}),
+        client.post(f"/estimations/{estimation.pk}/supprimer/", {"version": 1}),
+        client.post(f"/dispositifs/{dispositif.pk}/archiver/", {"version": 1}),
+        client.post("/contrats/grand-dijon/contributions/caf-21/2015/soumettre/"),
+    ]
+    assert [r.status_code for r in reponses] == [403] * 5
+    dispositif.refresh_from_db()
+    estimation.refresh_from_db()
+    assert dispositif.intitule == "solvabilisation des familles" and not dispositif.archive
+    assert estimation.montant_annuel == 12100000
+    annexe = connecter(role).get("/contrats/grand-dijon/annexe-financiere/").content.decode()
+    assert "43 130 000 €" in annexe
+
+
+def test_the_owning_agent_gets_the_form(connecter):
+    dispositif = Dispositif.objects.get(contrat__slug="grand-dijon", code="caf-2015-06")
+    response = connecter("agent.caf").get(f"/dispositifs/{dispositif.pk}/modifier/")
+    assert response.status_code == 200
+    assert 'name="intitule"' in response.content.decode()
+
+
+def test_a_contract_outside_ones_partners_is_a_404(connecter, comptes):
+    from contrat.models import Contrat, Membre, Partenaire
+
+    autre = Contrat.objects.create(nom="Contrat de ville d'ailleurs", slug="ailleurs", territoire="Ailleurs",
+                                   annee_debut=2015, annee_fin=2020)
+    ailleurs = Partenaire.objects.create(nom="Ville d'ailleurs", sigle="Ailleurs", slug="ville-ailleurs")
+    d = Dispositif.objects.create(contrat=autre, code="x", partenaire=ailleurs, intitule="Ligne d'ailleurs")
+    Estimation.objects.create(dispositif=d, partenaire=ailleurs, annee=2016, montant_annuel=5)
+    client = connecter("agent.caf")
+    for url in ["/contrats/ailleurs/", "/contrats/ailleurs/annexe-financiere/", "/contrats/ailleurs/annexe-financiere.pdf",
+                f"/dispositifs/{d.pk}/", f"/dispositifs/{d.pk}/modifier/"]:
+        assert client.get(url).status_code == 404, url
+    assert "Ligne d&#x27;ailleurs" not in client.get("/dispositifs/").content.decode()
+    assert "Ligne d'ailleurs" not in client.get("/estimations/export.csv").content.decode()
+    assert not Membre.objects.filter(user=comptes["agent.caf"], partenaire=ailleurs).exists()

@@ -1,6 +1,7 @@
 import django_filters as filters
 from django import forms
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from contrat.models import Contrat, Objectif, Orientation, Partenaire, Pilier, Quartier
 
@@ -46,11 +47,12 @@ class _Base(filters.FilterSet):
             f.extra.setdefault("error_messages", {})["invalid_choice"] = "Ce choix n'existe pas : choisissez dans la liste."
 
     def recherche(self, queryset, name, value):
-        p = self.prefixe
+        champs = ("intitule", "unite_compte", "remarque", "partenaire__nom", "partenaire__sigle")
+        alias = {f"recherche_{i}": Lower(f"{self.prefixe}{champ}") for i, champ in enumerate(champs)}
         mots = Q()
-        for champ in ("intitule", "unite_compte", "remarque", "partenaire__nom", "partenaire__sigle"):
-            mots |= Q(**{f"{p}{champ}__icontains": value})
-        return queryset.filter(mots)
+        for nom in alias:
+            mots |= Q(**{f"{nom}__contains": value.lower()})
+        return queryset.alias(**alias).filter(mots)
 
 
 class DispositifFilter(_Base):

@@ -1,0 +1,97 @@
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from contrat.models import Objectif, Partenaire
+from engagements.models import Dispositif, Estimation
+
+
+@pytest.fixture
+def client(connecter):
+    return connecter("lecteur")
+
+
+def lignes_csv(response):
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+
+
+@pytest.mark.parametrize("filtres, attendu", [
+    ({}, 37),
+    ({"contrat": "grand-dijon"}, 37),
+    ({"partenaire": "caf-21"}, 37),
+    ({"partenaire": "pole-emploi"}, 0),
+    ({"annee": "2015"}, 37),
+    ({"annee": "2016"}, 0),
+    ({"statut": "en_projet"}, 1),
+    ({"q": "solvabilisation"}, 3),
+    ({"q": "PARENTALITÉ"}, 3),  # two "pilotage axe parentalité" and the CLAS remark
+])
+def test_filters_and_export_give_exactly_the_filtered_rows(client, filtres, attendu):
+    for liste in ("dispositifs", "estimations"):
+        lignes = lignes_csv(client.get(f"/{liste}/export.csv", filtres))
+        assert len(lignes) - 1 == attendu, (liste, filtres)
+        classeur = load_workbook(io.BytesIO(client.get(f"/{liste}/export.xlsx", filtres).content)).active
+        assert classeur.max_row - 1 == attendu
+
+
+def test_filters_by_the_strategy_tree_and_quartier(client, conventions):
+    pilier = conventions.piliers.get(slug="cadre-de-vie")
+    assert len(lignes_csv(client.get("/dispositifs/export.csv", {"pilier": pilier.pk}))) - 1 == 6
+    objectif = Objectif.objects.get(orientation__pilier=pilier, orientation__slug="2", slug="2-b")
+    assert len(lignes_csv(client.get("/estimations/export.csv", {"objectif": objectif.pk}))) - 1 == 4
+    orientation = objectif.orientation
+    assert len(lignes_csv(client.get("/estimations/export.csv", {"orientation": orientation.pk}))) - 1 == 4
+    d = Dispositif.objects.get(code="caf-2015-12")
+    d.quartiers.add(conventions.quartiers.get(slug="dijon-fontaine-d-ouche"))
+    assert len(lignes_csv(client.get("/dispositifs/export.csv", {"quartier": "dijon-fontaine-d-ouche"}))) - 1 == 1
+
+
+def test_exported_amounts_are_numbers_and_formulas_stay_text(client):
+    d = Dispositif.objects.get(code="caf-2015-06")
+    d.intitule = "=HYPERLINK(\"http://exemple.invalid\")"
+    d.save()
+    lignes = lignes_csv(client.get("/estimations/export.csv", {"q": "HYPERLINK"}))
+    assert lignes[0][:3] == ["Dispositif", "Contrat", "Partenaire"]
+    assert lignes[1][0] == "'=HYPERLINK(\"http://exemple.invalid\")"
+    assert lignes[1][4] == "12100000,00"
+    ws = load_workbook(io.BytesIO(client.get("/estimations/export.xlsx", {"q": "HYPERLINK"}).content)).active
+    assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("=HYPERLINK")
+    assert ws["E2"].value == 12100000 and "€" in ws["E2"].number_format
+
+
+def test_bad_filters_get_a_french_message(client):
+    response = client.get("/estimations/", {"partenaire": "inconnu"})
+    assert response.status_code == 400
+    assert "Ce choix n&#x27;existe pas : choisissez dans la liste." in response.content.decode()
+    assert client.get("/estimations/export.csv", {"partenaire": "inconnu"}).status_code == 400
+    assert client.get("/estimations/export.pdf").status_code == 404
+
+
+def test_the_list_is_sortable_and_paginated(client):
+    page = client.get("/estimations/", {"sort": "-montant_annuel"}).content.decode()
+    assert page.index("solvabilisation des familles") < page.index("FLAIJ") if "FLAIJ" in page else True
+    assert "14 000 000 €" in page and "650 €" not in page  # 25 rows a page: the smallest is on page 2
+    page2 = client.get("/estimations/", {"sort": "-montant_annuel", "page": 2}).content.decode()
+    assert "650 €" in page2
+
+
+@pytest.mark.parametrize("liste", ["dispositifs", "estimations"])
+def test_the_query_count_does_not_grow_with_the_page_size(client, liste, django_assert_max_num_queries, conventions):
+    caf = Partenaire.objects.get(slug="caf-21")
+    objectif = Objectif.objects.filter(orientation__pilier__contrat=conventions).first()
+    for i in range(80):
+        d = Dispositif.objects.create(contrat=conventions, code=f"n{i}", partenaire=caf, intitule=f"Ligne {i}")
+        d.objectifs.add(objectif)
+        Estimation.objects.create(dispositif=d, partenaire=caf, annee=2015, montant_annuel=i)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    comptes = []
+    for par_page in (25, 100):
+        with CaptureQueriesContext(connection) as requetes:
+            assert client.get(f"/{liste}/", {"per_page": par_page}).status_code == 200
+        comptes.append(len(requetes.captured_queries))
+    assert comptes[0] == comptes[1] <= 15

@@ -1,0 +1,79 @@
+"""A person in a real browser (Debian's Chromium driven by Playwright): agent.caf changes an
+amount and submits; chef.projet validates; the PDF then shows the new total."""
+
+import io
+import os
+import re
+import shutil
+
+import pytest
+from pypdf import PdfReader
+
+from engagements.models import Dispositif
+
+from .conftest import MOT_DE_PASSE
+
+CHROMIUM = "/usr/bin/chromium"
+
+if not shutil.which(CHROMIUM) and not os.environ.get("CI"):
+    # On a developer's machine without Chromium; CI installs it and never skips.
+    pytest.skip("Chromium absent : apt-get install chromium", allow_module_level=True)
+
+
+@pytest.fixture
+def navigateur(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+    with sync_playwright() as p:
+        navigateur = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield navigateur
+        navigateur.close()
+
+
+def se_connecter(page, base, identifiant):
+    page.goto(f"{base}/connexion/")
+    page.get_by_label("Nom d’utilisateur").fill(identifiant)
+    page.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/contrats/")
+
+
+def test_agent_changes_submits_chef_validates_pdf_shows_the_new_total(live_server, comptes, navigateur):
+    base = live_server.url
+    dispositif = Dispositif.objects.get(code="caf-2015-06")
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+
+    se_connecter(page, base, "agent.caf")
+    page.goto(f"{base}/dispositifs/{dispositif.pk}/")
+    page.get_by_role("link", name="Modifier l'estimation 2015").click()
+    page.get_by_label("Valorisation financière annuelle (€)").fill("12 200 000 €")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(f"{base}/dispositifs/{dispositif.pk}/")
+    assert "12 200 000 €" in page.content()
+
+    page.goto(f"{base}/contrats/grand-dijon/")
+    page.get_by_role("link", name="Contribution 2015 de CAF").click()
+    assert page.locator("#total-annuel").inner_text() == "43 230 000 €"
+    page.get_by_role("button", name="Soumettre au chef de projet").click()
+    assert page.locator("#statut").inner_text().strip().lower() == "soumis au chef de projet"
+    page.get_by_role("button", name="Se déconnecter").click()
+
+    se_connecter(page, base, "chef.projet")
+    page.goto(f"{base}/contrats/grand-dijon/tableau-de-bord/")
+    page.get_by_role("link", name="Caisse d'Allocations Familiales de la Côte-d'Or").click()
+    page.get_by_role("button", name="Valider la contribution").click()
+    assert page.locator("#statut").inner_text().strip().lower() == "validé"
+
+    reponse = contexte.request.get(f"{base}/contrats/grand-dijon/annexe-financiere.pdf")
+    assert reponse.ok and reponse.headers["content-type"] == "application/pdf"
+    texte = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(reponse.body())).pages)
+    assert re.search(r"TOTAL financements CAF\s+43 230 000 €\s+129 530 000 €", texte)
+    assert "Version de travail" not in texte
+    contexte.close()

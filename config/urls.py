@@ -21,4 +21,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("contrat.urls")),
     path("", include("engagements.urls")),
+    path("", include("fiches.urls")),
 ]

@@ -309,6 +309,7 @@ class Orientation(models.Model):
     slug = models.SlugField("identifiant", max_length=80)
     code = models.CharField("code", max_length=20, blank=True)
     intitule = models.CharField("intitulé", max_length=300)
+    description = models.TextField("note", blank=True)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
 
     objects = NaturalKeyManager()

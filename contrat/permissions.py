@@ -44,6 +44,8 @@ def contrats_visibles(user, queryset):
         | Q(documents__signataires__partenaire__in=partenaires)
         | Q(dispositifs__partenaire__in=partenaires)
         | Q(dispositifs__estimations__partenaire__in=partenaires)
+        | Q(fiches__intervenants__partenaire__in=partenaires)
+        | Q(fiches__engagements__partenaire__in=partenaires)
     ).distinct()
 
 
@@ -55,3 +57,26 @@ def peut_piloter(user, contrat):
 def peut_saisir(user, partenaire):
     """Enters the rows of this partner (agent of it, or administrator)."""
     return _actif(user) and (user.is_superuser or partenaire.pk in partenaires_agent(user))
+
+
+# -- fiches: the same rules as dispositifs --------------------------------------
+
+
+def peut_modifier_fiche(user, fiche):
+    """The whole fiche: the contract's chef de projet, or an administrator."""
+    return peut_piloter(user, fiche.contrat)
+
+
+def peut_modifier_engagement(user, engagement):
+    """A partner's engagement: its own agents, and whoever may change the whole fiche."""
+    if peut_modifier_fiche(user, engagement.fiche):
+        return True
+    return engagement.partenaire_id is not None and peut_saisir(user, engagement.partenaire)
+
+
+def peut_mesurer(user, fiche):
+    """Indicator values: agents of a partner that carries the fiche, and whoever may change the whole fiche."""
+    if peut_modifier_fiche(user, fiche):
+        return True
+    porteurs = {i.partenaire_id for i in fiche.intervenants.all() if i.role == "porteur" and i.partenaire_id}
+    return bool(porteurs & partenaires_agent(user))

@@ -17,11 +17,29 @@ CHAMPS = {
                                   "periode_debut", "periode_fin", "montant_pluriannuel", "remarque_pluriannuelle",
                                   "version"],
 }
-MONTANTS = {"montant_annuel", "montant_pluriannuel"}
+# Fiches share this history: the same who / when / before / after.
+CHAMPS.update({
+    Historique.Objet.FICHE: ["contrat_id", "numero", "intitule", "pilier_id", "orientation_id", "constats", "echelle",
+                             "objectif_general", "objectifs_operationnels", "description", "public", "annee_debut",
+                             "annee_fin", "calendrier", "resultats", "statut", "version"],
+    Historique.Objet.ENGAGEMENT: ["fiche_id", "partenaire_id", "libelle", "texte", "montant", "version"],
+    Historique.Objet.MESURE: ["indicateur_id", "annee", "valeur", "commentaire", "version"],
+})
+MONTANTS = {"montant_annuel", "montant_pluriannuel"}  # of an estimate
+EN_EUROS = MONTANTS | {"montant"}  # shown as euros in the history
+
+
+def _modeles():
+    from fiches.models import Engagement, Fiche, Mesure
+
+    return {
+        Historique.Objet.DISPOSITIF: Dispositif, Historique.Objet.ESTIMATION: Estimation,
+        Historique.Objet.FICHE: Fiche, Historique.Objet.ENGAGEMENT: Engagement, Historique.Objet.MESURE: Mesure,
+    }
 
 
 def nature(objet):
-    return Historique.Objet.DISPOSITIF if isinstance(objet, Dispositif) else Historique.Objet.ESTIMATION
+    return next(n for n, modele in _modeles().items() if isinstance(objet, modele))
 
 
 def instantane(objet):
@@ -31,20 +49,34 @@ def instantane(objet):
         valeur = getattr(objet, champ)
         # Amounts in cents as stored, whether read back from the database or just typed.
         donnees[champ] = str(valeur.quantize(Decimal("0.01"))) if isinstance(valeur, Decimal) else valeur
-    if isinstance(objet, Dispositif):
+    if isinstance(objet, Dispositif) or nature(objet) == Historique.Objet.FICHE:
         donnees["objectifs"] = sorted(objet.objectifs.values_list("pk", flat=True))
         donnees["quartiers"] = sorted(objet.quartiers.values_list("pk", flat=True))
     return donnees
 
 
+def _cles(objet):
+    """(contract, dispositif, fiche) an entry is filed under."""
+    objet_nature = nature(objet)
+    if objet_nature == Historique.Objet.DISPOSITIF:
+        return objet.contrat_id, objet.pk, None
+    if objet_nature == Historique.Objet.ESTIMATION:
+        return objet.dispositif.contrat_id, objet.dispositif_id, None
+    if objet_nature == Historique.Objet.FICHE:
+        return objet.contrat_id, None, objet.pk
+    fiche = objet.fiche if objet_nature == Historique.Objet.ENGAGEMENT else objet.indicateur.fiche
+    return fiche.contrat_id, None, fiche.pk
+
+
 def enregistrer(user, objet, action, avant=None):
     """Records one action; `avant` is the snapshot taken before a change or a deletion."""
-    dispositif = objet if isinstance(objet, Dispositif) else objet.dispositif
+    contrat_id, dispositif_id, fiche_id = _cles(objet)
     return Historique.objects.create(
         objet=nature(objet),
         objet_id=objet.pk,
-        contrat_id=dispositif.contrat_id,
-        dispositif_id=dispositif.pk,
+        contrat_id=contrat_id,
+        dispositif_id=dispositif_id,
+        fiche_id=fiche_id,
         action=action,
         user=user if user and user.is_authenticated else None,
         user_nom=(user.get_full_name() or user.username) if user and user.is_authenticated else "système",
@@ -65,7 +97,7 @@ def _libelle(modele, champ):
 def _affiche(champ, valeur):
     if valeur is None or valeur == "" or valeur == []:
         return "—"
-    if champ in MONTANTS:
+    if champ in EN_EUROS:
         return euros(Decimal(valeur))
     if champ == "partenaire_id":
         partenaire = Partenaire.objects.filter(pk=valeur).first()
@@ -78,7 +110,7 @@ def _affiche(champ, valeur):
 
 
 def changements(entree):
-    modele = Dispositif if entree.objet == Historique.Objet.DISPOSITIF else Estimation
+    modele = _modeles()[entree.objet]
     avant, apres = entree.avant or {}, entree.apres or {}
     lignes = []
     for champ in [*CHAMPS[entree.objet], "objectifs", "quartiers"]:

@@ -7,7 +7,7 @@ Amounts are Decimal euros. An unknown amount is NULL, never 0.
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from contrat import permissions
@@ -358,6 +358,9 @@ class HistoriqueQuerySet(models.QuerySet):
     def du_dispositif(self, dispositif):
         return self.filter(dispositif_id=dispositif.pk).select_related("user").order_by("-date", "-pk")
 
+    def de_la_fiche(self, fiche):
+        return self.filter(fiche_id=fiche.pk).select_related("user").order_by("-date", "-pk")
+
 
 class Historique(models.Model):
     """One create, change or deletion of a dispositif or an estimate: who, when, before, after.
@@ -373,12 +376,16 @@ class Historique(models.Model):
     class Objet(models.TextChoices):
         DISPOSITIF = "dispositif", "Dispositif"
         ESTIMATION = "estimation", "Estimation"
+        FICHE = "fiche", "Fiche"
+        ENGAGEMENT = "engagement", "Engagement d'un partenaire (fiche)"
+        MESURE = "mesure", "Valeur d'indicateur"
 
     objet = models.CharField("objet", max_length=20, choices=Objet.choices)
     objet_id = models.PositiveBigIntegerField("identifiant de l'objet")
     # Plain ids, not foreign keys: the history outlives what it describes.
     contrat_id = models.PositiveBigIntegerField("contrat", db_index=True)
-    dispositif_id = models.PositiveBigIntegerField("dispositif", db_index=True)
+    dispositif_id = models.PositiveBigIntegerField("dispositif", db_index=True, null=True, blank=True)
+    fiche_id = models.PositiveBigIntegerField("fiche", db_index=True, null=True, blank=True)
     action = models.CharField("action", max_length=20, choices=Action.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name="par")
     user_nom = models.CharField("par (nom au moment de l'action)", max_length=200)

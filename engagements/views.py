@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from contrat import permissions
 from contrat.models import Contrat, Partenaire
+from fiches.models import Fiche
 
 from . import exports, services
 from .annexe import Annexe
@@ -109,6 +110,7 @@ def dispositif(request, pk):
         "quartiers": objet.quartiers.select_related("commune"),
         "modifiable": Dispositif.objects.editable_by(request.user).filter(pk=pk).exists(),
         "historique": [(h, changements(h)) for h in Historique.objects.du_dispositif(objet)],
+        "fiches": Fiche.objects.visible_to(request.user).filter(dispositifs_mobilises__dispositif=objet).distinct(),
     }
     return render(request, "engagements/dispositif.html", ctx)
 

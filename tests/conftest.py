@@ -7,10 +7,19 @@ from contrat.models import Contrat
 MOT_DE_PASSE = "mot-de-passe-de-test"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Loads the conventions once; each test then runs in a transaction rolled back after it."""
+    with django_db_blocker.unblock():
+        call_command("charger_conventions", verbosity=0)
+
+
 @pytest.fixture
 def conventions(db):
     """The data of the signed conventions, as `make data` loads it."""
-    call_command("charger_conventions", verbosity=0)
+    # A transactional test empties the tables after it: load them again then.
+    if not Contrat.objects.filter(slug="ctg-dijon").exists():
+        call_command("charger_conventions", verbosity=0)
     return Contrat.objects.get(slug="grand-dijon")
 
 

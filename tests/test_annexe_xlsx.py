@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
-from openpyxl.utils import column_index_from_string, range_boundaries
+from openpyxl.utils import range_boundaries
 
 from engagements.models import Dispositif
 

@@ -5,9 +5,11 @@ from django.db.models import Sum
 
 from contrat.models import Commune, Contrat, Document, Objectif, Partenaire, PerimetreQuartier, Signataire
 from engagements.models import AnnexeFinanciere, ArticleConvention, Dispositif, EngagementReciproque, Estimation
+from fiches.models import DispositifMobilise, Engagement, Equipement, Fiche, Indicateur, Intervenant
 
 MODELES = [Partenaire, Commune, Contrat, PerimetreQuartier, Document, Signataire, Objectif, Dispositif, Estimation,
-           AnnexeFinanciere, ArticleConvention, EngagementReciproque]
+           AnnexeFinanciere, ArticleConvention, EngagementReciproque, Fiche, Intervenant, Engagement,
+           DispositifMobilise, Indicateur, Equipement]
 
 
 def test_loading_the_fixtures_twice_creates_no_duplicate(conventions):

@@ -48,6 +48,19 @@ MATRICE = {
     "engagements:estimation_creer": ({"pk": "caf"}, [CONNEXION, 200, 403, 403, 403, 200]),
     "engagements:estimation_modifier": ({"pk": "caf-estimation"}, [CONNEXION, 200, 403, 403, 403, 200]),
     "engagements:estimation_supprimer": ({"pk": "caf-estimation"}, [CONNEXION, 200, 403, 403, 403, 200]),
+    "fiches:liste": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "fiches:recueil_pdf": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "fiches:xlsx": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "fiches:indicateurs": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "fiches:indicateurs_xlsx": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "fiches:detail": ({"pk": "fiche-3"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "fiches:pdf": ({"pk": "fiche-3"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "fiches:modifier": ({"pk": "fiche-3"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    # The CAF's engagement in fiche action 7: its agents and the chef de projet only.
+    "fiches:engagement_modifier": ({"pk": "engagement-caf"}, [CONNEXION, 200, 403, 403, 200, 200]),
+    # A CTG fiche carried by the Ville and the CAF: only they (and the administrator) see the CTG.
+    "fiches:mesures": ({"pk": "indicateur-ctg"}, [CONNEXION, 200, 404, 404, 404, 200]),
+    "fiches:partenaire": ({"slug": "caf-21"}, [CONNEXION, 200, 200, 200, 200, 200]),
 }
 
 
@@ -68,8 +81,15 @@ def test_every_url_is_in_the_matrix():
 
 
 def _url(nom, kwargs):
+    from fiches.models import Engagement, Fiche, Indicateur
+
     dispositif = Dispositif.objects.get(contrat__slug="grand-dijon", code="caf-2015-06")
-    valeurs = {"caf": dispositif.pk, "caf-estimation": dispositif.estimations.get(annee=2015).pk}
+    valeurs = {
+        "caf": dispositif.pk, "caf-estimation": dispositif.estimations.get(annee=2015).pk,
+        "fiche-3": Fiche.objects.get(contrat__slug="grand-dijon", slug="fiche-action-3").pk,
+        "engagement-caf": Engagement.objects.get(fiche__slug="fiche-action-7", partenaire__slug="caf-21").pk,
+        "indicateur-ctg": Indicateur.objects.filter(fiche__contrat__slug="ctg-dijon", fiche__slug="axe-2-fiche-2").first().pk,
+    }
     return reverse(nom, kwargs={k: valeurs.get(v, v) for k, v in kwargs.items()})
 
 

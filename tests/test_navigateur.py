@@ -77,3 +77,35 @@ def test_agent_changes_submits_chef_validates_pdf_shows_the_new_total(live_serve
     assert re.search(r"TOTAL financements CAF\s+43 230 000 €\s+129 530 000 €", texte)
     assert "Version de travail" not in texte
     contexte.close()
+
+
+def test_agent_rewrites_its_engagement_in_a_fiche_and_enters_an_indicator(live_server, comptes, navigateur):
+    from fiches.models import Fiche, Indicateur
+
+    base = live_server.url
+    sept = Fiche.objects.get(contrat__slug="grand-dijon", slug="fiche-action-7")
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+    se_connecter(page, base, "agent.caf")
+
+    page.goto(f"{base}/fiches/{sept.pk}/")
+    # Only the CAF's engagement offers a link; the others' are read-only.
+    assert page.get_by_role("link", name=re.compile("^Modifier cet engagement")).count() == 1
+    page.get_by_role("link", name=re.compile("^Modifier cet engagement")).click()
+    page.get_by_role("textbox", name=re.compile("^Engagement")).fill("Co-financement des CLAS\n- 14 ateliers parents en 2021")
+    page.get_by_role("textbox", name=re.compile(r"^Montant \(€\)")).fill("abc")
+    page.get_by_role("button", name="Enregistrer").click()
+    assert "Saisissez un montant en euros" in page.content()
+    page.get_by_role("textbox", name=re.compile(r"^Montant \(€\)")).fill("30 000")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(f"{base}/fiches/{sept.pk}/")
+    assert page.get_by_text("14 ateliers parents en 2021", exact=True).is_visible()
+    assert "30 000 €" in page.content()
+
+    indicateur = Indicateur.objects.filter(fiche__contrat__slug="ctg-dijon", fiche__slug="axe-2-fiche-2").first()
+    page.goto(f"{base}/indicateurs/{indicateur.pk}/valeurs/")
+    page.get_by_label("Valeur mesurée en 2024").fill("35")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(f"{base}/fiches/{indicateur.fiche_id}/")
+    assert page.locator("svg[role=img] rect").count() == 1
+    contexte.close()

@@ -8,6 +8,9 @@ FIXTURES = [
     "grand_dijon__contrat.json",
     "grand_dijon__annexe_caf_2015.json",
     "grand_dijon__convention_caf_2016_2017.json",
+    "grand_dijon__fiches_actions.json",
+    "seine_amont__fiches_operationnelles.json",
+    "ctg_dijon__convention.json",
 ]
 
 

@@ -1,0 +1,65 @@
+"""Renders the fiches' texts: one paragraph a line, "- " list items, "  - " nested items."""
+
+from django import template
+from django.utils.html import conditional_escape, format_html_join
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+def _niveau(ligne):
+    if ligne.startswith("  - "):
+        return 2, ligne[4:]
+    if ligne.startswith("- "):
+        return 1, ligne[2:]
+    return 0, ligne
+
+
+@register.filter
+def blocs(texte):
+    """Paragraphs and lists, escaped: what a user typed never becomes markup."""
+    morceaux, profondeur = [], 0
+    for brute in (texte or "").splitlines():
+        if not brute.strip():
+            continue
+        niveau, contenu = _niveau(brute.rstrip())
+        while profondeur > niveau:
+            morceaux.append("</li></ul>")
+            profondeur -= 1
+        if niveau == 0:
+            morceaux.append(f"<p>{conditional_escape(contenu)}</p>")
+            continue
+        if profondeur < niveau:
+            while profondeur < niveau:
+                morceaux.append("<ul><li>")
+                profondeur += 1
+        else:
+            morceaux.append("</li><li>")
+        morceaux.append(str(conditional_escape(contenu)))
+    morceaux.append("</li></ul>" * profondeur)
+    return mark_safe("".join(morceaux))
+
+
+@register.filter
+def valeur(nombre):
+    """An indicator's value the French way: 1 234,5 — blank when not measured."""
+    if nombre is None:
+        return ""
+    entier, _, decimales = format(nombre.normalize(), "f").partition(".")
+    signe, entier = ("-", entier[1:]) if entier.startswith("-") else ("", entier)
+    groupes = []
+    while entier:
+        groupes.insert(0, entier[-3:])
+        entier = entier[:-3]
+    return signe + "\u202f".join(groupes) + (f",{decimales}" if decimales else "")
+
+
+@register.filter
+def liste_ordonnee(texte):
+    """One item a line, as a numbered list; items already bulleted keep their nesting."""
+    lignes = [l for l in (texte or "").splitlines() if l.strip()]
+    if any(l.startswith(("- ", "  - ")) for l in lignes):
+        return blocs(texte)
+    if not lignes:
+        return ""
+    return mark_safe("<ol>" + format_html_join("", "<li>{}</li>", ((l.strip(),) for l in lignes)) + "</ol>")

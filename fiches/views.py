@@ -1,0 +1,216 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django_tables2 import RequestConfig
+
+from contrat import permissions
+from contrat.models import Contrat, Partenaire
+from engagements import services
+from engagements.historique import changements
+from engagements.models import Dispositif, Estimation, Historique
+from engagements.services import Conflit
+from engagements.views import _conflit
+
+from . import exports
+from .filters import FicheFilter
+from .forms import EngagementForm, FicheForm, mesures_formset
+from .graphiques import graphique
+from .models import DispositifMobilise, Engagement, Fiche, Indicateur, Intervenant
+from .services import enregistrer_mesure
+from .tables import FicheTable
+
+
+def _avec_details(queryset):
+    """Everything a fiche page, the recueil or the workbook shows, in a constant number of queries."""
+    return queryset.select_related("contrat", "pilier", "orientation__pilier", "document").prefetch_related(
+        Prefetch("intervenants", queryset=Intervenant.objects.select_related("partenaire")),
+        Prefetch("engagements", queryset=Engagement.objects.select_related("partenaire")),
+        Prefetch("dispositifs_mobilises", queryset=DispositifMobilise.objects.select_related("partenaire", "dispositif")),
+        Prefetch("indicateurs", queryset=Indicateur.objects.prefetch_related("mesures")),
+        "quartiers", "communes",
+    )
+
+
+def _fiches_filtrees(request, slug):
+    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
+    filtre = FicheFilter(request.GET, queryset=_avec_details(contrat.fiches.all()), contrat=contrat)
+    return contrat, filtre
+
+
+def _refus_filtres(filtre):
+    erreurs = " ".join(str(e) for errors in filtre.form.errors.values() for e in errors)
+    return HttpResponseBadRequest(f"Filtres invalides : {erreurs}", content_type="text/plain; charset=utf-8")
+
+
+def liste(request, slug):
+    contrat, filtre = _fiches_filtrees(request, slug)
+    table = FicheTable(filtre.qs if filtre.is_valid() else Fiche.objects.none())
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    ctx = {"contrat": contrat, "filtre": filtre, "table": table, "query": request.GET.urlencode(),
+           "pilote": permissions.peut_piloter(request.user, contrat),
+           "equipements": contrat.equipements.all()}
+    return render(request, "fiches/liste.html", ctx, status=200 if filtre.is_valid() else 400)
+
+
+def annees(fiche):
+    debut = fiche.annee_debut or fiche.contrat.annee_debut
+    fin = fiche.annee_fin or fiche.contrat.annee_fin_effective
+    return list(range(debut, max(fin, debut) + 1))
+
+
+def detail(request, pk):
+    fiche = get_object_or_404(_avec_details(Fiche.objects.visible_to(request.user)), pk=pk)
+    user = request.user
+    indicateurs = [(i, graphique(i, annees(fiche))) for i in fiche.indicateurs.all()]
+    ctx = {
+        "fiche": fiche,
+        "indicateurs": indicateurs,
+        "modifiable": permissions.peut_modifier_fiche(user, fiche),
+        "modifiables": {e.pk for e in fiche.engagements.all() if permissions.peut_modifier_engagement(user, e)},
+        "mesurable": permissions.peut_mesurer(user, fiche),
+        "historique": [(h, changements(h)) for h in Historique.objects.de_la_fiche(fiche)[:50]],
+    }
+    return render(request, "fiches/detail.html", ctx)
+
+
+def _pdf(contenu, nom):
+    response = HttpResponse(contenu, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{nom}"'
+    return response
+
+
+def fiche_pdf(request, pk):
+    fiche = get_object_or_404(_avec_details(Fiche.objects.visible_to(request.user)), pk=pk)
+    return _pdf(exports.fiche_pdf(fiche, edition=timezone.localdate()), f"{fiche.contrat.slug}-{fiche.slug}.pdf")
+
+
+def recueil_pdf(request, slug):
+    contrat, filtre = _fiches_filtrees(request, slug)
+    if not filtre.is_valid():
+        return _refus_filtres(filtre)
+    contenu = exports.recueil_pdf(contrat, list(filtre.qs), edition=timezone.localdate())
+    return _pdf(contenu, f"recueil-des-fiches-{contrat.slug}.pdf")
+
+
+def fiches_xlsx(request, slug):
+    contrat, filtre = _fiches_filtrees(request, slug)
+    if not filtre.is_valid():
+        return _refus_filtres(filtre)
+    return _xlsx(exports.fiches_xlsx(contrat, list(filtre.qs)), f"fiches-{contrat.slug}.xlsx")
+
+
+def _xlsx(contenu, nom):
+    response = HttpResponse(contenu, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{nom}"'
+    return response
+
+
+def _indicateurs(contrat):
+    return (Indicateur.objects.filter(fiche__contrat=contrat)
+            .select_related("fiche").prefetch_related("mesures").order_by("fiche__ordre", "fiche__pk", "ordre"))
+
+
+def indicateurs(request, slug):
+    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
+    lignes = list(_indicateurs(contrat))
+    toutes = sorted({m.annee for i in lignes for m in i.mesures.all()})
+    tableau = [(i, [next((m for m in i.mesures.all() if m.annee == a), None) for a in toutes]) for i in lignes]
+    return render(request, "fiches/indicateurs.html", {"contrat": contrat, "annees": toutes, "tableau": tableau})
+
+
+def indicateurs_xlsx(request, slug):
+    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
+    return _xlsx(exports.indicateurs_xlsx(contrat, list(_indicateurs(contrat))), f"indicateurs-{contrat.slug}.xlsx")
+
+
+# -- editing --------------------------------------------------------------------
+
+
+def _formulaire(request, form, fiche, titre, message):
+    """Saves a versioned form with the dispositifs' compare-and-set; a stale version shows the other's save."""
+    conflit = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
+        except Conflit as erreur:
+            conflit = _conflit(request, erreur, form)
+            if conflit is None:  # deleted meanwhile (from the administration)
+                return redirect(fiche)
+        else:
+            messages.success(request, message)
+            return redirect(fiche)
+    ctx = {"form": form, "fiche": fiche, "conflit": conflit, "titre": titre}
+    return render(request, "fiches/formulaire.html", ctx, status=409 if conflit else 200)
+
+
+def modifier(request, pk):
+    fiche = get_object_or_404(Fiche.objects.visible_to(request.user).select_related("contrat"), pk=pk)
+    if not permissions.peut_modifier_fiche(request.user, fiche):
+        raise PermissionDenied("Seul le chef de projet du contrat modifie la fiche entière.")
+    form = FicheForm(request.POST or None, instance=fiche, initial={"version": fiche.version})
+    return _formulaire(request, form, fiche, f"Modifier la fiche {fiche.numero}", "La fiche est enregistrée.")
+
+
+def engagement_modifier(request, pk):
+    engagement = get_object_or_404(
+        Engagement.objects.visible_to(request.user).select_related("fiche__contrat", "partenaire"), pk=pk
+    )
+    if not permissions.peut_modifier_engagement(request.user, engagement):
+        raise PermissionDenied("Vous ne pouvez modifier que l'engagement de votre organisation.")
+    form = EngagementForm(request.POST or None, instance=engagement, initial={"version": engagement.version})
+    return _formulaire(request, form, engagement.fiche, f"Engagement : {engagement.nom or 'engagement commun'}",
+                       "L'engagement est enregistré.")
+
+
+def mesures(request, pk):
+    indicateur = get_object_or_404(
+        Indicateur.objects.visible_to(request.user).select_related("fiche__contrat").prefetch_related("mesures"), pk=pk
+    )
+    fiche = indicateur.fiche
+    if not permissions.peut_mesurer(request.user, fiche):
+        raise PermissionDenied("Seuls les partenaires qui portent la fiche saisissent ses indicateurs.")
+    formset, existantes = mesures_formset(indicateur, annees(fiche), request.POST or None)
+    conflit = None
+    if request.method == "POST" and formset.is_valid():
+        try:
+            with transaction.atomic():
+                for form in formset:
+                    d = form.cleaned_data
+                    enregistrer_mesure(request.user, indicateur, d["annee"], d["valeur"], d["commentaire"],
+                                       d["version"], existantes.get(d["annee"]))
+        except Conflit:
+            conflit = {"par": "un autre utilisateur", "le": None, "changements": []}
+            formset, existantes = mesures_formset(indicateur, annees(fiche))
+            messages.error(request, "Quelqu'un a saisi ces valeurs entre-temps : rien n'a été enregistré. "
+                                    "Voici les valeurs actuelles ; recommencez votre saisie.")
+        else:
+            messages.success(request, "Les valeurs de l'indicateur sont enregistrées.")
+            return redirect(fiche)
+    ctx = {"formset": formset, "indicateur": indicateur, "fiche": fiche, "conflit": conflit,
+           "titre": f"Valeurs de l'indicateur « {indicateur.libelle} »"}
+    return render(request, "fiches/mesures_form.html", ctx, status=409 if conflit else 200)
+
+
+# -- a partner's commitments ---------------------------------------------------
+
+
+def partenaire(request, slug):
+    """Everything a partner commits to, across the fiches and the annexes the user may see."""
+    organisation = get_object_or_404(Partenaire, slug=slug)
+    fiches = Fiche.objects.visible_to(request.user)
+    engagements = (Engagement.objects.filter(fiche__in=fiches, partenaire=organisation)
+                   .select_related("fiche__contrat").order_by("fiche__contrat__nom", "fiche__ordre", "ordre"))
+    roles = (Intervenant.objects.filter(fiche__in=fiches, partenaire=organisation)
+             .select_related("fiche__contrat").order_by("fiche__contrat__nom", "fiche__ordre", "ordre"))
+    dispositifs = (Dispositif.objects.visible_to(request.user).actifs()
+                   .filter(Q(partenaire=organisation) | Q(estimations__partenaire=organisation)).distinct()
+                   .select_related("contrat").order_by("contrat__nom", "ordre"))
+    estimations = (Estimation.objects.visible_to(request.user).filter(partenaire=organisation, dispositif__archive=False)
+                   .select_related("dispositif__contrat").order_by("dispositif__contrat__nom", "annee", "dispositif__ordre"))
+    ctx = {"partenaire": organisation, "engagements": engagements, "roles": roles, "dispositifs": dispositifs,
+           "estimations": estimations}
+    return render(request, "fiches/partenaire.html", ctx)

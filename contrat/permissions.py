@@ -74,6 +74,15 @@ def peut_modifier_engagement(user, engagement):
     return engagement.partenaire_id is not None and peut_saisir(user, engagement.partenaire)
 
 
+def engagements_modifiables(user, fiche):
+    """Pks of the fiche's engagements the user may change (one page, two queries at most)."""
+    engagements = fiche.engagements.all()
+    if peut_modifier_fiche(user, fiche):
+        return {e.pk for e in engagements}
+    mes_partenaires = partenaires_agent(user)
+    return {e.pk for e in engagements if e.partenaire_id in mes_partenaires}
+
+
 def peut_mesurer(user, fiche):
     """Indicator values: agents of a partner that carries the fiche, and whoever may change the whole fiche."""
     if peut_modifier_fiche(user, fiche):

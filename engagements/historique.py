@@ -52,6 +52,10 @@ def instantane(objet):
     if isinstance(objet, Dispositif) or nature(objet) == Historique.Objet.FICHE:
         donnees["objectifs"] = sorted(objet.objectifs.values_list("pk", flat=True))
         donnees["quartiers"] = sorted(objet.quartiers.values_list("pk", flat=True))
+    if nature(objet) == Historique.Objet.FICHE:
+        # The fiche's own lists, read as the page shows them.
+        donnees["partenaires"] = [f"{i.get_role_display()} : {i.nom}" for i in objet.intervenants.order_by("ordre", "pk")]
+        donnees["indicateurs"] = [i.libelle for i in objet.indicateurs.order_by("ordre", "pk")]
     return donnees
 
 
@@ -91,6 +95,8 @@ def _libelle(modele, champ):
         return "objectifs opérationnels"
     if champ == "quartiers":
         return "quartiers ciblés"
+    if champ in ("partenaires", "indicateurs"):
+        return champ
     return modele._meta.get_field(champ.removesuffix("_id")).verbose_name
 
 
@@ -104,6 +110,8 @@ def _affiche(champ, valeur):
         return partenaire.sigle if partenaire else f"n°{valeur}"
     if champ == "objectifs":
         return ", ".join(o.libelle for o in Objectif.objects.filter(pk__in=valeur))
+    if champ in ("partenaires", "indicateurs"):
+        return " ; ".join(valeur)
     if isinstance(valeur, bool):
         return "oui" if valeur else "non"
     return str(valeur)
@@ -113,7 +121,7 @@ def changements(entree):
     modele = _modeles()[entree.objet]
     avant, apres = entree.avant or {}, entree.apres or {}
     lignes = []
-    for champ in [*CHAMPS[entree.objet], "objectifs", "quartiers"]:
+    for champ in [*CHAMPS[entree.objet], "objectifs", "quartiers", "partenaires", "indicateurs"]:
         if champ == "version" or (champ not in avant and champ not in apres):
             continue
         if avant.get(champ) != apres.get(champ):

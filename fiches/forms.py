@@ -9,7 +9,7 @@ from contrat.models import Orientation, Pilier
 from engagements.forms import VersionMixin
 from engagements.montants import MontantField
 
-from .models import Engagement, Fiche
+from .models import Engagement, Fiche, Indicateur, Intervenant
 
 AIDE_TEXTE = "Un paragraphe par ligne ; « - » en début de ligne pour un élément de liste, « - » précédé de deux espaces pour une sous-liste."
 
@@ -115,3 +115,44 @@ def mesures_formset(indicateur, annees, data=None):
     Formset = forms.formset_factory(MesureForm, extra=0)
     return Formset(data, initial=initial, prefix=f"i{indicateur.pk}", form_kwargs={"annees": annees}), existantes
 
+
+
+class IntervenantForm(DsfrFormMixin, forms.ModelForm):
+    class Meta:
+        model = Intervenant
+        fields = ["role", "nom", "partenaire"]
+
+
+class IndicateurForm(DsfrFormMixin, forms.ModelForm):
+    valeur_reference = ValeurField(label="Valeur de référence", required=False)
+    cible = ValeurField(label="Cible", required=False)
+
+    class Meta:
+        model = Indicateur
+        fields = ["libelle", "groupe", "unite", "valeur_reference", "annee_reference", "cible", "annee_cible"]
+
+
+class OrdreFormSet(forms.BaseInlineFormSet):
+    """New rows go after the existing ones: `ordre` is the rank the source gave them."""
+
+    def save_new(self, form, commit=True):
+        objet = form.save(commit=False)
+        dernier = self.model.objects.filter(fiche=self.instance).order_by("-ordre").first()
+        objet.ordre = (dernier.ordre if dernier else 0) + 1
+        if commit:
+            objet.save()
+        return objet
+
+
+def listes_de_la_fiche(fiche, data=None):
+    """The partners and indicators of a fiche, as formsets of the whole-fiche form.
+
+    Engagements keep their own form, version and history (an agent may change its own).
+    """
+    options = {"formset": OrdreFormSet, "extra": 1, "can_delete": True}
+    return {
+        "intervenants": forms.inlineformset_factory(Fiche, Intervenant, form=IntervenantForm, **options)(
+            data, instance=fiche, prefix="partenaires", queryset=fiche.intervenants.select_related("partenaire")),
+        "indicateurs": forms.inlineformset_factory(Fiche, Indicateur, form=IndicateurForm, **options)(
+            data, instance=fiche, prefix="indicateurs"),
+    }

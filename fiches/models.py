@@ -113,6 +113,13 @@ class Fiche(models.Model):
     natural_key.dependencies = ["contrat.contrat", "contrat.orientation", "contrat.document"]
 
     @property
+    def titre(self):
+        """« Fiche opérationnelle n°1-1 », « FICHE 3 », « Axe 1 — fiche projet n°2 »: the type once."""
+        if "fiche" in self.numero.lower():
+            return self.numero
+        return f"{self.get_forme_display()} {self.numero}"
+
+    @property
     def section(self):
         """What the running header of the recueil names: the enjeu, or else the pilier / axe."""
         if self.orientation_id:

@@ -8,16 +8,16 @@ from django.utils import timezone
 from django_tables2 import RequestConfig
 
 from contrat import permissions
-from contrat.models import Contrat, Partenaire
+from contrat.models import Contrat, Partenaire, Quartier
 from engagements import services
-from engagements.historique import changements
+from engagements.historique import changements, instantane
 from engagements.models import Dispositif, Estimation, Historique
 from engagements.services import Conflit
 from engagements.views import _conflit
 
 from . import exports
 from .filters import FicheFilter
-from .forms import EngagementForm, FicheForm, mesures_formset
+from .forms import EngagementForm, FicheForm, listes_de_la_fiche, mesures_formset
 from .graphiques import graphique
 from .models import DispositifMobilise, Engagement, Fiche, Indicateur, Intervenant
 from .services import enregistrer_mesure
@@ -31,7 +31,7 @@ def _avec_details(queryset):
         Prefetch("engagements", queryset=Engagement.objects.select_related("partenaire")),
         Prefetch("dispositifs_mobilises", queryset=DispositifMobilise.objects.select_related("partenaire", "dispositif")),
         Prefetch("indicateurs", queryset=Indicateur.objects.prefetch_related("mesures")),
-        "quartiers", "communes",
+        Prefetch("quartiers", queryset=Quartier.objects.select_related("commune")), "communes",
     )
 
 
@@ -70,7 +70,7 @@ def detail(request, pk):
         "fiche": fiche,
         "indicateurs": indicateurs,
         "modifiable": permissions.peut_modifier_fiche(user, fiche),
-        "modifiables": {e.pk for e in fiche.engagements.all() if permissions.peut_modifier_engagement(user, e)},
+        "modifiables": permissions.engagements_modifiables(user, fiche),
         "mesurable": permissions.peut_mesurer(user, fiche),
         "historique": [(h, changements(h)) for h in Historique.objects.de_la_fiche(fiche)[:50]],
     }
@@ -152,7 +152,26 @@ def modifier(request, pk):
     if not permissions.peut_modifier_fiche(request.user, fiche):
         raise PermissionDenied("Seul le chef de projet du contrat modifie la fiche entière.")
     form = FicheForm(request.POST or None, instance=fiche, initial={"version": fiche.version})
-    return _formulaire(request, form, fiche, f"Modifier la fiche {fiche.numero}", "La fiche est enregistrée.")
+    listes = listes_de_la_fiche(fiche, request.POST or None)
+    conflit = None
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in listes.values()):
+        try:
+            with transaction.atomic():
+                services.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
+                for formset in listes.values():
+                    formset.save()
+                # The entry just written holds the lists as they were; give it the lists as saved.
+                entree = Historique.objects.filter(objet=Historique.Objet.FICHE, objet_id=fiche.pk).latest("date", "pk")
+                entree.apres = instantane(Fiche.objects.get(pk=fiche.pk))
+                entree.save(update_fields=["apres"])
+        except Conflit as erreur:
+            conflit = _conflit(request, erreur, form)
+        else:
+            messages.success(request, "La fiche est enregistrée.")
+            return redirect(fiche)
+    ctx = {"form": form, "fiche": fiche, "conflit": conflit, "titre": f"Modifier la fiche {fiche.numero}",
+           "listes": [("Partenaires de la fiche", listes["intervenants"]), ("Indicateurs", listes["indicateurs"])]}
+    return render(request, "fiches/fiche_form.html", ctx, status=409 if conflit else 200)
 
 
 def engagement_modifier(request, pk):

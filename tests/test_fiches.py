@@ -198,22 +198,52 @@ def test_a_stale_engagement_form_is_refused_and_keeps_what_was_typed(conventions
     assert caf.texte == "version du chef de projet"
 
 
+def _listes(fiche, ajouts=None):
+    """The formsets of the whole-fiche form, as the page posts them (existing rows unchanged)."""
+    donnees = {}
+    for prefixe, lignes, champs in (
+        ("partenaires", list(fiche.intervenants.all()), ["role", "nom", "partenaire"]),
+        ("indicateurs", list(fiche.indicateurs.all()), ["libelle", "groupe", "unite"]),
+    ):
+        nouvelles = (ajouts or {}).get(prefixe, [])
+        donnees.update({f"{prefixe}-TOTAL_FORMS": len(lignes) + len(nouvelles), f"{prefixe}-INITIAL_FORMS": len(lignes)})
+        for i, ligne in enumerate(lignes):
+            donnees[f"{prefixe}-{i}-id"] = ligne.pk
+            for champ in champs:
+                valeur = getattr(ligne, champ + ("_id" if champ == "partenaire" else ""))
+                donnees[f"{prefixe}-{i}-{champ}"] = "" if valeur is None else valeur
+        for j, nouvelle in enumerate(nouvelles, len(lignes)):
+            donnees.update({f"{prefixe}-{j}-{k}": v for k, v in nouvelle.items()})
+    return donnees
+
+
 def test_the_chef_de_projet_edits_the_whole_fiche(conventions, connecter):
     deux = fiche("grand-dijon", "fiche-action-2")
     client = connecter("chef.projet")
     url = reverse("fiches:modifier", args=[deux.pk])
     donnees = {"numero": deux.numero, "intitule": deux.intitule, "statut": "en_cours", "annee_debut": "2022",
-               "annee_fin": "2020", "resultats": deux.resultats, "version": deux.version}
+               "annee_fin": "2020", "resultats": deux.resultats, "version": deux.version,
+               **_listes(deux, {"partenaires": [{"role": "mobilise", "nom": "Pôle emploi", "partenaire": ""}],
+                                "indicateurs": [{"libelle": "Nombre de réunions du groupe GUSP", "cible": "6",
+                                                 "valeur_reference": "abc"}]})}
     refus = client.post(url, donnees)
     assert refus.status_code == 200
     assert "L&#x27;année de fin doit suivre l&#x27;année de début." in refus.content.decode()
     assert 'aria-describedby="id_annee_fin-erreurs"' in refus.content.decode()
+    assert "Saisissez un nombre, par exemple 120 ou 12,5." in refus.content.decode()  # the new indicator's baseline
     donnees["annee_debut"] = "2020"
     donnees["annee_fin"] = "2022"
+    donnees["indicateurs-0-valeur_reference"] = "2"
     assert client.post(url, donnees).status_code == 302
     deux.refresh_from_db()
     assert deux.statut == "en_cours" and deux.version == 2
-    assert Historique.objects.filter(objet="fiche", objet_id=deux.pk, fiche_id=deux.pk).count() == 1
+    assert [i.nom for i in deux.intervenants.all()][-1] == "Pôle emploi"
+    indicateur = deux.indicateurs.get()
+    assert (indicateur.valeur_reference, indicateur.cible, indicateur.ordre) == (Decimal("2"), Decimal("6"), 1)
+    entree = Historique.objects.get(objet="fiche", objet_id=deux.pk, fiche_id=deux.pk)
+    libelles = {libelle: apres for libelle, avant, apres in entree.changements()}
+    assert libelles["statut"] == "en_cours" and "Nombre de réunions du groupe GUSP" in libelles["indicateurs"]
+    assert "Partenaires mobilisés : Pôle emploi" in libelles["partenaires"]
 
 
 # -- indicators -----------------------------------------------------------------------
@@ -359,3 +389,16 @@ def test_the_administrator_loads_a_fiche_in_the_admin(conventions, connecter):
     page = connecter("admin").get(f"/admin/fiches/fiche/{trois.pk}/change/")
     assert page.status_code == 200
     assert "Engagement de la Caisse des Dépôts" in page.content.decode()
+
+
+def test_the_fiche_page_shows_only_ones_own_engagement_as_editable(conventions, connecter, django_assert_max_num_queries):
+    sept = fiche("grand-dijon", "fiche-action-7")
+    caf = _engagement("fiche-action-7", "caf-21")
+    client = connecter("agent.caf")
+    with django_assert_max_num_queries(20):
+        page = client.get(reverse("fiches:detail", args=[sept.pk])).content.decode()
+    assert page.count("Modifier cet engagement") == 1
+    assert reverse("fiches:engagement_modifier", args=[caf.pk]) in page
+    assert "Modifier la fiche" not in page
+    chef = connecter("chef.projet").get(reverse("fiches:detail", args=[sept.pk])).content.decode()
+    assert chef.count("Modifier cet engagement") == sept.engagements.count() and "Modifier la fiche" in chef

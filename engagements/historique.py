@@ -3,6 +3,7 @@
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 
 from contrat.models import Objectif, Partenaire
@@ -100,6 +101,14 @@ def _libelle(modele, champ):
     return modele._meta.get_field(champ.removesuffix("_id")).verbose_name
 
 
+def _choix(modele, champ):
+    """A choice field's labels ("en_cours" reads "En cours"); {} for other fields."""
+    try:
+        return dict(getattr(modele._meta.get_field(champ), "choices", None) or [])
+    except FieldDoesNotExist:  # lists kept in the snapshot (objectifs, partenaires…) are not fields
+        return {}
+
+
 def _affiche(champ, valeur):
     if valeur is None or valeur == "" or valeur == []:
         return "—"
@@ -125,7 +134,11 @@ def changements(entree):
         if champ == "version" or (champ not in avant and champ not in apres):
             continue
         if avant.get(champ) != apres.get(champ):
-            lignes.append((_libelle(modele, champ), _affiche(champ, avant.get(champ)), _affiche(champ, apres.get(champ))))
+            libelles = _choix(modele, champ)
+            avant_, apres_ = avant.get(champ), apres.get(champ)
+            if libelles:
+                avant_, apres_ = libelles.get(avant_, avant_), libelles.get(apres_, apres_)
+            lignes.append((_libelle(modele, champ), _affiche(champ, avant_), _affiche(champ, apres_)))
     return lignes
 
 

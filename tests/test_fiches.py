@@ -242,7 +242,7 @@ def test_the_chef_de_projet_edits_the_whole_fiche(conventions, connecter):
     assert (indicateur.valeur_reference, indicateur.cible, indicateur.ordre) == (Decimal("2"), Decimal("6"), 1)
     entree = Historique.objects.get(objet="fiche", objet_id=deux.pk, fiche_id=deux.pk)
     libelles = {libelle: apres for libelle, avant, apres in entree.changements()}
-    assert libelles["statut"] == "en_cours" and "Nombre de réunions du groupe GUSP" in libelles["indicateurs"]
+    assert libelles["statut"] == "En cours" and "Nombre de réunions du groupe GUSP" in libelles["indicateurs"]
     assert "Partenaires mobilisés : Pôle emploi" in libelles["partenaires"]
 
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("contrat.urls")),
     path("", include("engagements.urls")),
     path("", include("fiches.urls")),
+    path("", include("gouvernance.urls")),
 ]

@@ -61,6 +61,8 @@ MATRICE = {
     # A CTG fiche carried by the Ville and the CAF: only they (and the administrator) see the CTG.
     "fiches:mesures": ({"pk": "indicateur-ctg"}, [CONNEXION, 200, 404, 404, 404, 200]),
     "fiches:partenaire": ({"slug": "caf-21"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "gouvernance:page": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "gouvernance:seances_ics": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
 }
 
 

@@ -11,6 +11,8 @@ FIXTURES = [
     "grand_dijon__fiches_actions.json",
     "seine_amont__fiches_operationnelles.json",
     "ctg_dijon__convention.json",
+    "grand_dijon__gouvernance.json",
+    "ctg_dijon__gouvernance.json",
 ]
 
 

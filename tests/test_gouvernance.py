@@ -1,0 +1,181 @@
+"""Governance: the instances of the sources, rhythms as data, what is due, late, past due; the .ics feed."""
+
+from datetime import date, time
+
+from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+from icalendar import Calendar
+
+from contrat.models import Contrat, Partenaire
+from gouvernance.models import Decision, Instance, Seance
+from gouvernance.rythmes import Creneau, creneaux, en_mots, manque, prochaines
+
+
+def rythme(frequence=None, periode="", mois="", frequence_max=None, duree="", selon_besoins=False):
+    return Instance(frequence=frequence, periode=periode, mois=mois, frequence_max=frequence_max, duree=duree,
+                    selon_besoins=selon_besoins)
+
+
+# -- rhythms -------------------------------------------------------------------------
+
+
+def test_once_a_year_in_october():
+    instance = rythme(1, "annee", "10")
+    assert en_mots(instance) == "1 fois / an en octobre"
+    assert creneaux(instance, 2019, 2020) == [Creneau(date(2019, 10, 1), date(2019, 10, 31)),
+                                              Creneau(date(2020, 10, 1), date(2020, 10, 31))]
+
+
+def test_four_times_a_year_is_one_meeting_a_quarter():
+    instance = rythme(4, "annee")
+    assert en_mots(instance) == "4 fois / an"
+    assert [c.debut.month for c in creneaux(instance, 2020, 2020)] == [1, 4, 7, 10]
+    assert creneaux(instance, 2020, 2020)[-1].fin == date(2020, 12, 31)
+
+
+def test_every_two_months_and_every_quarter_and_every_semester():
+    assert en_mots(rythme(1, "deux_mois")) == "tous les 2 mois"
+    assert len(creneaux(rythme(1, "deux_mois"), 2020, 2020)) == 6
+    assert en_mots(rythme(1, "trimestre")) == "1 fois / trimestre"
+    semestres = creneaux(rythme(1, "semestre"), 2021, 2021)
+    assert en_mots(rythme(1, "semestre")) == "1 fois / semestre"
+    assert semestres == [Creneau(date(2021, 1, 1), date(2021, 6, 30)), Creneau(date(2021, 7, 1), date(2021, 12, 31))]
+
+
+def test_every_two_years_counts_from_the_first_year():
+    instance = rythme(1, "deux_ans")
+    assert en_mots(instance) == "tous les 2 ans"
+    assert creneaux(instance, 2019, 2022) == [Creneau(date(2019, 1, 1), date(2020, 12, 31)),
+                                              Creneau(date(2021, 1, 1), date(2022, 12, 31))]
+    assert prochaines(creneaux(instance, 2019, 2022), [date(2019, 5, 2)], date(2020, 3, 1)) == [
+        Creneau(date(2021, 1, 1), date(2022, 12, 31))]
+
+
+def test_two_preferred_periods_a_year():
+    instance = rythme(2, "annee", "3-4,11-12")
+    assert en_mots(instance) == "2 fois / an en mars/avril et novembre/décembre"
+    liste = creneaux(instance, 2024, 2025)
+    assert liste[:2] == [Creneau(date(2024, 3, 1), date(2024, 4, 30)), Creneau(date(2024, 11, 1), date(2024, 12, 31))]
+    # Held in March 2024: the next expected are November/December 2024, then March/April 2025.
+    assert prochaines(liste, [date(2024, 3, 14)], date(2024, 5, 2)) == [
+        Creneau(date(2024, 11, 1), date(2024, 12, 31)), Creneau(date(2025, 3, 1), date(2025, 4, 30))]
+
+
+def test_words_for_ranges_durations_and_needs():
+    assert en_mots(rythme(1, "annee", frequence_max=2)) == "1 à 2 fois / an"
+    assert en_mots(rythme(1, "mois", duree="½ journée")) == "½ journée, 1 fois / mois"
+    assert en_mots(rythme(selon_besoins=True)) == "selon les besoins"
+    assert creneaux(rythme(selon_besoins=True), 2020, 2022) == []
+
+
+@given(frequence=st.integers(1, 12), periode=st.sampled_from(["mois", "deux_mois", "trimestre", "semestre", "annee", "deux_ans"]),
+       debut=st.integers(2015, 2030), duree=st.integers(0, 4))
+def test_slots_tile_the_period_without_gap_or_overlap(frequence, periode, debut, duree):
+    liste = creneaux(rythme(frequence, periode), debut, debut + duree)
+    assert liste[0].debut == date(debut, 1, 1)
+    for avant, apres in zip(liste, liste[1:]):
+        assert avant.debut <= avant.fin and (apres.debut - avant.fin).days == 1
+    assert liste[-1].fin >= date(debut + duree, 12, 31)
+
+
+def test_a_meeting_outside_the_window_does_not_fulfil_it():
+    liste = creneaux(rythme(1, "annee", "10"), 2021, 2022)
+    assert manque(liste, [], date(2021, 11, 15)) == Creneau(date(2021, 10, 1), date(2021, 10, 31))
+    assert manque(liste, [date(2021, 9, 28)], date(2021, 11, 15)) == Creneau(date(2021, 10, 1), date(2021, 10, 31))
+    assert manque(liste, [date(2021, 10, 12)], date(2021, 11, 15)) is None
+    assert manque(liste, [], date(2021, 9, 1)) is None  # nothing was due yet
+
+
+# -- the sources -------------------------------------------------------------------------
+
+ANNEXE_1 = {
+    "Comité de pilotage des services de l'État": ("etat", "1 à 2 fois / an"),
+    "Comité technique État": ("etat", "tous les 2 mois"),
+    "Réunion des élus de la Politique de la ville": ("collectivites", "4 fois / an"),
+    "Réunion des représentants des conseils citoyens": ("conseils_citoyens", "1 fois / an"),
+    "Journée des conseils citoyens métropolitains": ("conseils_citoyens", "1 fois / an"),
+    "Réunion des conseils citoyens communaux": ("conseils_citoyens", "4 fois / an"),
+    "Comité de pilotage": ("copilotage", "1 fois / an en octobre"),
+    "Comité technique": ("copilotage", "1 fois / an"),
+    "MOUS restreinte": ("copilotage", "½ journée, 1 fois / mois"),
+    "MOUS élargie": ("copilotage", "tous les 2 mois"),
+    **{f"Groupe technique {nom}": ("copilotage", "1 fois / trimestre") for nom in [
+        "Santé/CLS", "Éducation", "Rénovation urbaine", "Développement économique, emploi, insertion", "Culture", "GUSP",
+        "Tranquillité publique médiation"]},
+}
+
+
+def test_grand_dijon_holds_every_instance_of_annexe_1_with_its_rhythm(conventions):
+    instances = {i.nom: i for i in Instance.objects.filter(contrat=conventions, document__slug="protocole-2019-2022")}
+    for nom, (colonne, mots) in ANNEXE_1.items():
+        assert instances[nom].colonne == colonne and instances[nom].rythme == mots, nom
+    copil = instances["Comité de pilotage"]
+    presidents = [m.fonction for m in copil.membres.filter(preside=True)]
+    assert presidents == ["le Préfet de la Côte-d'Or ou son représentant",
+                          "la vice-Présidente de Dijon métropole en charge du logement et de la Politique de la ville"]
+    assert instances["Groupe technique Éducation"].liste_missions() == [
+        "Suivi droit commun", "Suivi des projets éducatifs, sportifs et culturels", "Suivi démarche parentalité"]
+    assert instances["MOUS élargie"].parent.nom.startswith("Maîtrise d'ouvrage") and instances["MOUS élargie"].formation == "elargie"
+    convention = Instance.objects.get(contrat=conventions, document__slug="convention-caf-2016-2017")
+    assert convention.nature == "comite_technique"
+
+
+def test_the_ctg_holds_its_steering_committee_follow_up_committee_and_nine_seminars(conventions):
+    ctg = Contrat.objects.get(slug="ctg-dijon")
+    copil = Instance.objects.get(contrat=ctg, slug="comite-de-pilotage")
+    assert copil.rythme == "½ journée, 1 à 2 fois / an"
+    assert copil.membres.filter(preside=True).count() == 3 and copil.membres.count() == 10
+    assert Instance.objects.get(contrat=ctg, slug="comite-de-suivi").rythme == "1 fois / an"
+    assert Instance.objects.filter(contrat=ctg, parent__slug="seminaire-coordination").count() == 9
+
+
+def test_the_governance_page_shows_the_scheme_the_rhythms_and_the_missions(conventions, connecter):
+    page = connecter("lecteur").get(reverse("gouvernance:page", args=["grand-dijon"])).content.decode()
+    for nom, (_, mots) in ANNEXE_1.items():
+        assert nom.replace("'", "&#x27;") in page and f"Réunion : {mots}" in page
+    assert "Coordination interministérielle des politiques publiques" in page
+    assert "Suivi NPNRU" in page
+
+
+# -- follow-up ---------------------------------------------------------------------------
+
+
+def test_the_page_says_which_instance_is_late_and_which_decision_is_past_due(conventions, connecter, monkeypatch):
+    import gouvernance.views
+
+    monkeypatch.setattr(gouvernance.views.timezone, "localdate", lambda: date(2021, 11, 15))
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    technique = Instance.objects.get(contrat=conventions, slug="comite-technique")
+    seance = Seance.objects.create(instance=technique, date=date(2020, 6, 3), lieu="Dijon métropole")
+    Decision.objects.create(seance=seance, texte="Transmettre le bilan de la programmation", echeance=date(2021, 9, 30),
+                            partenaire=Partenaire.objects.get(slug="caf-21"))
+    Decision.objects.create(seance=seance, texte="Décision déjà faite", echeance=date(2021, 9, 30), statut="faite")
+    page = connecter("chef.projet").get(reverse("gouvernance:page", args=["grand-dijon"])).content.decode()
+    assert f'id="retard-{copil.pk}"' in page  # once a year in October, none recorded in October 2021
+    assert f'id="retard-{technique.pk}"' not in page  # once a year: met in 2020, the last year ended
+    assert "Transmettre le bilan de la programmation" in page and "Décision déjà faite" not in page
+    Seance.objects.create(instance=copil, date=date(2021, 10, 12))
+    page = connecter("chef.projet").get(reverse("gouvernance:page", args=["grand-dijon"])).content.decode()
+    assert f'id="retard-{copil.pk}"' not in page
+
+
+def test_the_ics_feed_is_valid_and_holds_every_meeting(conventions, connecter):
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    Seance.objects.create(instance=copil, date=date(2021, 10, 12), heure=time(14, 30), lieu="Préfecture, salle Rameau",
+                          ordre_du_jour="Bilan 2021; programmation 2022\nQuestions diverses")
+    Seance.objects.create(instance=copil, date=date(2022, 10, 4))
+    reponse = connecter("agent.caf").get(reverse("gouvernance:seances_ics", args=["grand-dijon"]))
+    assert reponse["Content-Type"] == "text/calendar; charset=utf-8"
+    brut = reponse.content
+    assert all(len(ligne) <= 75 for ligne in brut.split(b"\r\n"))
+    calendrier = Calendar.from_ical(brut)
+    evenements = calendrier.walk("VEVENT")
+    assert len(evenements) == 2
+    premier = evenements[0]
+    assert str(premier["SUMMARY"]) == "Comité de pilotage"
+    assert str(premier["LOCATION"]) == "Préfecture, salle Rameau"
+    assert premier.decoded("DTSTART").isoformat() == "2021-10-12T12:30:00+00:00"  # 14 h 30 in Paris
+    assert "programmation 2022\nQuestions diverses" in str(premier["DESCRIPTION"])
+    assert evenements[1].decoded("DTSTART") == date(2022, 10, 4)
+    assert len({str(e["UID"]) for e in evenements}) == 2

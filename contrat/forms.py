@@ -25,3 +25,15 @@ class DsfrFormMixin:
                 widget = self.fields[nom].widget
                 widget.attrs["aria-describedby"] = f"id_{self.add_prefix(nom)}-erreurs"
                 widget.attrs["aria-invalid"] = "true"
+
+
+class OrdreFormSet(forms.BaseInlineFormSet):
+    """New rows go after the existing ones: `ordre` is the rank the source gave them."""
+
+    def save_new(self, form, commit=True):
+        objet = form.save(commit=False)
+        dernier = self.model.objects.filter(**{self.fk.name: self.instance}).order_by("-ordre").first()
+        objet.ordre = (dernier.ordre if dernier else 0) + 1
+        if commit:
+            objet.save()
+        return objet

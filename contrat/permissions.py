@@ -89,3 +89,18 @@ def peut_mesurer(user, fiche):
         return True
     porteurs = {i.partenaire_id for i in fiche.intervenants.all() if i.role == "porteur" and i.partenaire_id}
     return bool(porteurs & partenaires_agent(user))
+
+
+# -- governance ------------------------------------------------------------------
+
+
+def peut_gerer_gouvernance(user, contrat):
+    """Instances, meetings, attendance and decisions of a contract: its chef de projet."""
+    return peut_piloter(user, contrat)
+
+
+def peut_suivre_decision(user, decision):
+    """A decision's status: the agents of the partner it is assigned to, and the chef de projet."""
+    if peut_gerer_gouvernance(user, decision.seance.instance.contrat):
+        return True
+    return decision.partenaire_id is not None and decision.partenaire_id in partenaires_agent(user)

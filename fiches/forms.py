@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
-from contrat.forms import DsfrFormMixin
+from contrat.forms import DsfrFormMixin, OrdreFormSet
 from contrat.models import Orientation, Pilier
 from engagements.forms import VersionMixin
 from engagements.montants import MontantField
@@ -130,18 +130,6 @@ class IndicateurForm(DsfrFormMixin, forms.ModelForm):
     class Meta:
         model = Indicateur
         fields = ["libelle", "groupe", "unite", "valeur_reference", "annee_reference", "cible", "annee_cible"]
-
-
-class OrdreFormSet(forms.BaseInlineFormSet):
-    """New rows go after the existing ones: `ordre` is the rank the source gave them."""
-
-    def save_new(self, form, commit=True):
-        objet = form.save(commit=False)
-        dernier = self.model.objects.filter(fiche=self.instance).order_by("-ordre").first()
-        objet.ordre = (dernier.ordre if dernier else 0) + 1
-        if commit:
-            objet.save()
-        return objet
 
 
 def listes_de_la_fiche(fiche, data=None):

@@ -152,6 +152,9 @@ class Seance(models.Model):
     lieu = models.CharField("lieu", max_length=300, blank=True)
     ordre_du_jour = models.TextField("ordre du jour", blank=True, help_text="Un point par ligne.")
     compte_rendu = models.TextField("compte rendu", blank=True)
+    fichier = models.FileField("compte rendu (fichier)", upload_to="seances/%Y/", blank=True,
+                               help_text="PDF, traitement de texte ou tableur, 10 Mo au plus.")
+    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = SeanceQuerySet.as_manager()
 
@@ -161,6 +164,34 @@ class Seance(models.Model):
 
     def __str__(self):
         return f"{self.instance} du {self.date:%d/%m/%Y}"
+
+    def get_absolute_url(self):
+        return reverse("gouvernance:seance", args=[self.pk])
+
+    def points(self):
+        return [p.strip() for p in self.ordre_du_jour.splitlines() if p.strip()]
+
+
+class Presence(models.Model):
+    """Who was invited to a meeting, and whether they came or sent apologies."""
+
+    class Etat(models.TextChoices):
+        INVITE = "invite", "Invité"
+        PRESENT = "present", "Présent"
+        EXCUSE = "excuse", "Excusé"
+
+    seance = models.ForeignKey(Seance, on_delete=models.CASCADE, related_name="presences", verbose_name="séance")
+    membre = models.ForeignKey(Membre, on_delete=models.SET_NULL, null=True, blank=True, related_name="presences",
+                               verbose_name="membre de l'instance")
+    nom = models.CharField("participant", max_length=300)
+    etat = models.CharField("présence", max_length=20, choices=Etat.choices, default=Etat.INVITE)
+
+    class Meta:
+        verbose_name = "présence"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.nom} ({self.get_etat_display().lower()})"
 
 
 class DecisionQuerySet(models.QuerySet):

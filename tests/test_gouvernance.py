@@ -179,3 +179,147 @@ def test_the_ics_feed_is_valid_and_holds_every_meeting(conventions, connecter):
     assert "programmation 2022\nQuestions diverses" in str(premier["DESCRIPTION"])
     assert evenements[1].decoded("DTSTART") == date(2022, 10, 4)
     assert len({str(e["UID"]) for e in evenements}) == 2
+
+
+# -- meetings, decisions, rights ---------------------------------------------------------
+
+import io  # noqa: E402
+
+from openpyxl import load_workbook  # noqa: E402
+from pypdf import PdfReader  # noqa: E402
+
+
+def _pages(reponse):
+    import re
+
+    return [re.sub(r"\s+", " ", p.extract_text()) for p in PdfReader(io.BytesIO(reponse.content)).pages]
+
+
+def _seance_postee(instance, **champs):
+    donnees = {"instance": instance.pk, "date": "2021-10-12", "heure": "14:30", "lieu": "Préfecture",
+               "ordre_du_jour": "Bilan 2021\nProgrammation 2022", "compte_rendu": "", "version": "",
+               "presences-TOTAL_FORMS": 0, "presences-INITIAL_FORMS": 0,
+               "decisions-TOTAL_FORMS": 1, "decisions-INITIAL_FORMS": 0,
+               "decisions-0-texte": "Transmettre le bilan de la programmation",
+               "decisions-0-partenaire": Partenaire.objects.get(slug="caf-21").pk,
+               "decisions-0-echeance": "2021-12-15", "decisions-0-statut": "a_faire"}
+    donnees.update(champs)
+    return donnees
+
+
+def test_the_chef_de_projet_records_a_meeting_its_invitations_and_decisions(conventions, connecter):
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    client = connecter("chef.projet")
+    url = reverse("gouvernance:seance_creer", args=["grand-dijon"])
+    refus = client.post(url, _seance_postee(copil, date="2021-13-45"))
+    assert refus.status_code == 200 and "Saisissez une date, par exemple 12/10/2021" in refus.content.decode()
+    assert client.post(url, _seance_postee(copil)).status_code == 302
+    seance = Seance.objects.get(instance=copil)
+    assert seance.heure == time(14, 30) and seance.points() == ["Bilan 2021", "Programmation 2022"]
+    assert seance.presences.count() == copil.membres.count()  # every member invited
+    assert set(seance.presences.values_list("etat", flat=True)) == {"invite"}
+    decision = seance.decisions.get()
+    assert decision.partenaire.slug == "caf-21" and decision.echeance == date(2021, 12, 15)
+    for nom in ("gouvernance:convocation_pdf", "gouvernance:releve_pdf"):
+        texte = " ".join(_pages(client.get(reverse(nom, args=[seance.pk]))))
+        assert "Comité de pilotage" in texte and "Programmation 2022" in texte or "Transmettre le bilan" in texte
+    releve = " ".join(_pages(client.get(reverse("gouvernance:releve_pdf", args=[seance.pk]))))
+    assert "Transmettre le bilan de la programmation" in releve and "15/12/2021" in releve
+    classeur = load_workbook(io.BytesIO(client.get(reverse("gouvernance:decisions_xlsx", args=["grand-dijon"])).content))
+    lignes = list(classeur.active.iter_rows(min_row=2, values_only=True))
+    assert lignes[0][0] == "Comité de pilotage" and lignes[0][2] == "Transmettre le bilan de la programmation"
+    assert lignes[0][4].date() == date(2021, 12, 15) and lignes[0][5] == "À faire"
+
+
+def test_a_stale_meeting_save_is_refused(conventions, connecter):
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    seance = Seance.objects.create(instance=copil, date=date(2021, 10, 12))
+    url = reverse("gouvernance:seance_modifier", args=[seance.pk])
+    client = connecter("chef.projet")
+    base = _seance_postee(copil, version=1, **{"decisions-TOTAL_FORMS": 0})
+    assert client.post(url, {**base, "lieu": "Salle A"}).status_code == 302
+    deuxieme = client.post(url, {**base, "lieu": "Salle B"})
+    assert deuxieme.status_code == 409
+    seance.refresh_from_db()
+    assert seance.lieu == "Salle A" and seance.version == 2
+
+
+def test_an_agent_updates_only_the_decisions_of_its_partner(conventions, connecter):
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    seance = Seance.objects.create(instance=copil, date=date(2021, 10, 12))
+    caf = Decision.objects.create(seance=seance, texte="Pour la CAF", partenaire=Partenaire.objects.get(slug="caf-21"))
+    etat = Decision.objects.create(seance=seance, texte="Pour l'État", partenaire=Partenaire.objects.get(slug="etat"))
+    client = connecter("agent.caf")
+    page = client.get(reverse("gouvernance:seance", args=[seance.pk])).content.decode()
+    assert page.count('name="statut"') == 1
+    assert client.post(reverse("gouvernance:decision_statut", args=[caf.pk]), {"statut": "faite", "version": 1}).status_code == 302
+    assert client.post(reverse("gouvernance:decision_statut", args=[etat.pk]), {"statut": "faite", "version": 1}).status_code == 403
+    assert connecter("lecteur").post(reverse("gouvernance:decision_statut", args=[caf.pk]),
+                                     {"statut": "abandonnee", "version": 2}).status_code == 403
+    caf.refresh_from_db()
+    etat.refresh_from_db()
+    assert (caf.statut, caf.version, etat.statut) == ("faite", 2, "a_faire")
+    # A stale status is refused, not applied.
+    connecter("chef.projet").post(reverse("gouvernance:decision_statut", args=[caf.pk]), {"statut": "en_cours", "version": 1})
+    caf.refresh_from_db()
+    assert caf.statut == "faite"
+
+
+def test_only_the_chef_de_projet_manages_meetings(conventions, connecter):
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    for role in ("agent.caf", "lecteur"):
+        reponse = connecter(role).post(reverse("gouvernance:seance_creer", args=["grand-dijon"]), _seance_postee(copil))
+        assert reponse.status_code == 403
+    assert not Seance.objects.exists()
+
+
+def test_minutes_file_is_served_only_to_those_who_see_the_contract(conventions, connecter, comptes):
+    from django.contrib.auth import get_user_model
+    from django.core.files.base import ContentFile
+
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    seance = Seance.objects.create(instance=copil, date=date(2021, 10, 12), fichier=ContentFile(b"compte rendu", name="cr.txt"))
+    url = reverse("gouvernance:seance_fichier", args=[seance.pk])
+    assert b"".join(connecter("lecteur").get(url).streaming_content) == b"compte rendu"
+    ailleurs = get_user_model().objects.create_user("sans-organisation", password="x")
+    client = connecter(None)
+    client.force_login(ailleurs)
+    assert client.get(url).status_code == 404
+    refus = connecter("chef.projet").post(reverse("gouvernance:seance_modifier", args=[seance.pk]), {
+        **_seance_postee(copil, version=1, **{"decisions-TOTAL_FORMS": 0}),
+        "fichier": ContentFile(b"MZ", name="virus.exe")})
+    assert "Déposez un PDF" in refus.content.decode()
+
+
+def test_the_governance_pdf_is_one_landscape_page_with_every_instance(conventions, connecter):
+    reponse = connecter("lecteur").get(reverse("gouvernance:pdf", args=["grand-dijon"]))
+    pdf = PdfReader(io.BytesIO(reponse.content))
+    assert len(pdf.pages) == 1
+    assert float(pdf.pages[0].mediabox.width) > float(pdf.pages[0].mediabox.height)
+    texte = _pages(reponse)[0]
+    for colonne in ("ÉTAT", "COLLECTIVITÉS", "CONSEILS CITOYENS", "COPILOTAGE"):
+        assert colonne in texte
+    for nom, (_, mots) in ANNEXE_1.items():
+        assert nom.upper() in texte and mots in texte, nom
+    assert "Coordination interministérielle des politiques publiques" in texte and "Suivi NPNRU" in texte
+
+
+def test_the_chef_de_projet_sets_an_instance_rhythm_as_data(conventions, connecter):
+    client = connecter("chef.projet")
+    url = reverse("gouvernance:instance_creer", args=["grand-dijon"])
+    donnees = {"nom": "Comité des financeurs", "nature": "comite_financeurs", "colonne": "copilotage",
+               "missions": "Arrêter la programmation\nSuivre les crédits", "frequence": "2", "periode": "annee",
+               "mois": "13", "membres-TOTAL_FORMS": 1, "membres-INITIAL_FORMS": 0,
+               "membres-0-partenaire": Partenaire.objects.get(slug="caf-21").pk, "membres-0-fonction": "",
+               "membres-0-preside": ""}
+    refus = client.post(url, donnees)
+    assert refus.status_code == 200 and "Écrivez les mois en chiffres" in refus.content.decode()
+    donnees["mois"] = "3-4,11-12"
+    assert client.post(url, donnees).status_code == 302
+    comite = Instance.objects.get(contrat=conventions, nom="Comité des financeurs")
+    assert comite.rythme == "2 fois / an en mars/avril et novembre/décembre"
+    assert comite.liste_missions() == ["Arrêter la programmation", "Suivre les crédits"]
+    assert [m.partenaire.slug for m in comite.membres.all()] == ["caf-21"]
+    page = client.get(reverse("gouvernance:page", args=["grand-dijon"])).content.decode()
+    assert "Comité des financeurs" in page
+    assert connecter("agent.caf").post(url, donnees).status_code == 403

@@ -63,6 +63,17 @@ MATRICE = {
     "fiches:partenaire": ({"slug": "caf-21"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "gouvernance:page": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "gouvernance:seances_ics": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "gouvernance:pdf": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "gouvernance:decisions_xlsx": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "gouvernance:seance_creer": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "gouvernance:instance_creer": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "gouvernance:instance_modifier": ({"pk": "instance-copil"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "gouvernance:seance": ({"pk": "seance"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "gouvernance:seance_modifier": ({"pk": "seance"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "gouvernance:seance_fichier": ({"pk": "seance"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "gouvernance:convocation_pdf": ({"pk": "seance"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "gouvernance:releve_pdf": ({"pk": "seance"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "gouvernance:decision_statut": ({"pk": "decision"}, [CONNEXION, 405, 405, 405, 405, 405]),
 }
 
 
@@ -82,6 +93,20 @@ def test_every_url_is_in_the_matrix():
     assert set(noms_des_urls()) == set(MATRICE)
 
 
+def _seance():
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+
+    from gouvernance.models import Decision, Instance, Seance
+
+    copil = Instance.objects.get(contrat__slug="grand-dijon", slug="comite-de-pilotage")
+    seance = Seance.objects.create(instance=copil, date=date(2021, 10, 12),
+                                   fichier=ContentFile(b"%PDF-1.4 compte rendu", name="compte-rendu.pdf"))
+    Decision.objects.create(seance=seance, texte="Transmettre le bilan", partenaire_id=copil.membres.first().partenaire_id)
+    return seance
+
+
 def _url(nom, kwargs):
     from fiches.models import Engagement, Fiche, Indicateur
 
@@ -92,6 +117,13 @@ def _url(nom, kwargs):
         "engagement-caf": Engagement.objects.get(fiche__slug="fiche-action-7", partenaire__slug="caf-21").pk,
         "indicateur-ctg": Indicateur.objects.filter(fiche__contrat__slug="ctg-dijon", fiche__slug="axe-2-fiche-2").first().pk,
     }
+    if "instance-copil" in kwargs.values():
+        from gouvernance.models import Instance
+
+        valeurs["instance-copil"] = Instance.objects.get(contrat__slug="grand-dijon", slug="comite-de-pilotage").pk
+    if "seance" in kwargs.values() or "decision" in kwargs.values():
+        seance = _seance()
+        valeurs.update({"seance": seance.pk, "decision": seance.decisions.get().pk})
     return reverse(nom, kwargs={k: valeurs.get(v, v) for k, v in kwargs.items()})
 
 

@@ -323,3 +323,15 @@ def test_the_chef_de_projet_sets_an_instance_rhythm_as_data(conventions, connect
     page = client.get(reverse("gouvernance:page", args=["grand-dijon"])).content.decode()
     assert "Comité des financeurs" in page
     assert connecter("agent.caf").post(url, donnees).status_code == 403
+
+
+def test_the_governance_page_reads_in_a_bounded_number_of_queries(conventions, connecter, django_assert_max_num_queries):
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    for annee in range(2019, 2023):
+        seance = Seance.objects.create(instance=copil, date=date(annee, 10, 5))
+        Decision.objects.create(seance=seance, texte=f"Décision {annee}", echeance=date(annee, 12, 1))
+    client = connecter("chef.projet")
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("gouvernance:page", args=["grand-dijon"])).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("gouvernance:pdf", args=["grand-dijon"])).status_code == 200

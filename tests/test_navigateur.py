@@ -109,3 +109,32 @@ def test_agent_rewrites_its_engagement_in_a_fiche_and_enters_an_indicator(live_s
     page.wait_for_url(f"{base}/fiches/{indicateur.fiche_id}/")
     assert page.locator("svg[role=img] rect").count() == 1
     contexte.close()
+
+
+def test_chef_records_a_meeting_and_the_caf_agent_marks_its_decision_done(live_server, comptes, navigateur):
+    from gouvernance.models import Decision
+
+    base = live_server.url
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+    se_connecter(page, base, "chef.projet")
+    page.goto(f"{base}/contrats/grand-dijon/gouvernance/")
+    page.get_by_role("link", name="Nouvelle séance").click()
+    page.get_by_label("Instance").select_option(label="Comité de pilotage")
+    page.get_by_label("Date").fill("2021-10-12")
+    page.get_by_label("Ordre du jour").fill("Bilan 2021\nProgrammation 2022")
+    page.locator("#id_decisions-0-texte").fill("Transmettre le bilan de la programmation")
+    page.locator("#id_decisions-0-partenaire").select_option(label="Caisse d'Allocations Familiales de la Côte-d'Or")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(re.compile(r".*/seances/\d+/$"))
+    adresse = page.url
+    assert page.get_by_text("Transmettre le bilan de la programmation", exact=True).is_visible()
+    page.get_by_role("button", name="Se déconnecter").click()
+
+    se_connecter(page, base, "agent.caf")
+    page.goto(adresse)
+    page.get_by_label("Statut de la décision").select_option(label="Faite")
+    page.get_by_role("button", name=re.compile("^Mettre à jour")).click()
+    page.wait_for_url(adresse)
+    assert Decision.objects.get().statut == "faite"
+    contexte.close()

@@ -67,20 +67,18 @@ def peut_modifier_fiche(user, fiche):
     return peut_piloter(user, fiche.contrat)
 
 
-def peut_modifier_engagement(user, engagement):
-    """A partner's engagement: its own agents, and whoever may change the whole fiche."""
-    if peut_modifier_fiche(user, engagement.fiche):
-        return True
-    return engagement.partenaire_id is not None and peut_saisir(user, engagement.partenaire)
-
-
 def engagements_modifiables(user, fiche):
-    """Pks of the fiche's engagements the user may change (one page, two queries at most)."""
+    """Pks of the fiche's engagements the user may change: its partner's agents, and whoever
+    may change the whole fiche (one page, two queries at most)."""
     engagements = fiche.engagements.all()
     if peut_modifier_fiche(user, fiche):
         return {e.pk for e in engagements}
     mes_partenaires = partenaires_agent(user)
     return {e.pk for e in engagements if e.partenaire_id in mes_partenaires}
+
+
+def peut_modifier_engagement(user, engagement):
+    return engagement.pk in engagements_modifiables(user, engagement.fiche)
 
 
 def peut_mesurer(user, fiche):
@@ -99,8 +97,15 @@ def peut_gerer_gouvernance(user, contrat):
     return peut_piloter(user, contrat)
 
 
+def decisions_suivables(user, seance):
+    """Pks of the meeting's decisions whose status the user may change: the agents of the
+    partner each is assigned to, and the chef de projet."""
+    decisions = seance.decisions.all()
+    if peut_gerer_gouvernance(user, seance.instance.contrat):
+        return {d.pk for d in decisions}
+    mes_partenaires = partenaires_agent(user)
+    return {d.pk for d in decisions if d.partenaire_id in mes_partenaires}
+
+
 def peut_suivre_decision(user, decision):
-    """A decision's status: the agents of the partner it is assigned to, and the chef de projet."""
-    if peut_gerer_gouvernance(user, decision.seance.instance.contrat):
-        return True
-    return decision.partenaire_id is not None and decision.partenaire_id in partenaires_agent(user)
+    return decision.pk in decisions_suivables(user, decision.seance)

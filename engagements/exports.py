@@ -23,11 +23,15 @@ def _pdf_fetcher():
     return SansRessourceExterne()
 
 
-def annexe_pdf(annexe, edition):
+def html_en_pdf(html):
+    """Every PDF of the application: our own HTML, no external resource."""
     from weasyprint import HTML
 
-    html = render_to_string("engagements/annexe_pdf.html", {"annexe": annexe, "edition": edition})
     return HTML(string=html, base_url=None, url_fetcher=_pdf_fetcher()).write_pdf()
+
+
+def annexe_pdf(annexe, edition):
+    return html_en_pdf(render_to_string("engagements/annexe_pdf.html", {"annexe": annexe, "edition": edition}))
 
 
 # -- Excel ---------------------------------------------------------------
@@ -43,7 +47,7 @@ BORDURE = Border(left=fin, right=fin, top=fin, bottom=fin)
 ENVELOPPE = Alignment(wrap_text=True, vertical="top")
 
 
-def _texte(cellule, valeur):
+def cellule_texte(cellule, valeur):
     """Writes text as text: a leading = + - @ never becomes a formula."""
     cellule.value = valeur or None
     if valeur:
@@ -52,6 +56,21 @@ def _texte(cellule, valeur):
             cellule.quotePrefix = True
     cellule.alignment = ENVELOPPE
     cellule.border = BORDURE
+
+
+def feuille_avec_entetes(classeur, titre, colonnes):
+    """The first sheet of a workbook with bold, frozen, printed-on-every-page headers: [(name, width)]."""
+    feuille = classeur.active
+    feuille.title = titre
+    for i, (nom, largeur) in enumerate(colonnes, 1):
+        cellule = feuille.cell(row=1, column=i, value=nom)
+        cellule.font, cellule.border = Font(bold=True), BORDURE
+        cellule.fill = PatternFill("solid", fgColor="DDE5F5")
+        cellule.alignment = Alignment(wrap_text=True, vertical="top")
+        feuille.column_dimensions[cellule.column_letter].width = largeur
+    feuille.freeze_panes = "A2"
+    feuille.print_title_rows = "1:1"
+    return feuille
 
 
 def _montant(cellule, valeur):
@@ -73,11 +92,11 @@ def _formule(cellule, formule, centimes):
 
 def _ligne(ws, r, estimation):
     dispositif = estimation.dispositif
-    _texte(ws.cell(r, 4), dispositif.partenaire.sigle)
-    _texte(ws.cell(r, 5), dispositif.libelle)
-    _texte(ws.cell(r, 6), dispositif.unite_compte)
+    cellule_texte(ws.cell(r, 4), dispositif.partenaire.sigle)
+    cellule_texte(ws.cell(r, 5), dispositif.libelle)
+    cellule_texte(ws.cell(r, 6), dispositif.unite_compte)
     _montant(ws.cell(r, COL_ANNUEL), estimation.montant_annuel)
-    _texte(ws.cell(r, 8), estimation.remarques)
+    cellule_texte(ws.cell(r, 8), estimation.remarques)
     _montant(ws.cell(r, COL_PLURI), estimation.montant_pluriannuel)
 
 
@@ -89,7 +108,7 @@ def annexe_xlsx(annexe, edition):
     # Title block, as on the signed annexe.
     titre = ["ANNEXE FINANCIÈRE", annexe.contrat.nom, annexe.titre, *annexe.entete]
     for i, texte in enumerate(titre, 1):
-        _texte(ws.cell(i, 1), texte)
+        cellule_texte(ws.cell(i, 1), texte)
         ws.cell(i, 1).border = Border()
         ws.cell(i, 1).alignment = Alignment()
         ws.cell(i, 1).font = Font(bold=i <= 3, size=14 if i == 1 else 11)
@@ -116,15 +135,15 @@ def annexe_xlsx(annexe, edition):
         if rang.nature == "ligne":
             if rang.pilier:
                 debut_pilier = r
-                _texte(ws.cell(r, 1), rang.pilier.pilier.libelle)
+                cellule_texte(ws.cell(r, 1), rang.pilier.pilier.libelle)
                 fin_col = 2 if rang.pilier.pilier.transversal else 1
                 ws.merge_cells(start_row=r, start_column=1, end_row=r + rang.pilier_rowspan - 1, end_column=fin_col)
             if rang.orientation and not rang.orientation.transversal:
-                _texte(ws.cell(r, 2), rang.orientation.orientation.libelle)
+                cellule_texte(ws.cell(r, 2), rang.orientation.orientation.libelle)
                 if rang.orientation_rowspan > 1:
                     ws.merge_cells(start_row=r, start_column=2, end_row=r + rang.orientation_rowspan - 1, end_column=2)
             if rang.groupe:
-                _texte(ws.cell(r, 3), "\n".join(o.libelle for o in rang.groupe.objectifs))
+                cellule_texte(ws.cell(r, 3), "\n".join(o.libelle for o in rang.groupe.objectifs))
                 if rang.groupe_rowspan > 1:
                     ws.merge_cells(start_row=r, start_column=3, end_row=r + rang.groupe_rowspan - 1, end_column=3)
             if rang.ligne:
@@ -133,7 +152,7 @@ def annexe_xlsx(annexe, edition):
                 for c in range(4, 10):
                     ws.cell(r, c).border = BORDURE
         elif rang.nature == "sous_total":
-            _texte(ws.cell(r, 1), f"Sous-total {rang.pilier.pilier.libelle}")
+            cellule_texte(ws.cell(r, 1), f"Sous-total {rang.pilier.pilier.libelle}")
             ws.cell(r, 1).font = Font(bold=True)
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
             for col in (COL_ANNUEL, COL_PLURI):
@@ -144,7 +163,7 @@ def annexe_xlsx(annexe, edition):
             _ligne(ws, r, rang.ligne)
             lignes_hors_pilier.append(r)
         else:
-            _texte(ws.cell(r, 1), annexe.libelle_total)
+            cellule_texte(ws.cell(r, 1), annexe.libelle_total)
             ws.cell(r, 1).font = Font(bold=True)
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
             for col in (COL_ANNUEL, COL_PLURI):
@@ -155,11 +174,11 @@ def annexe_xlsx(annexe, edition):
 
     r += 2
     for note in annexe.notes:
-        _texte(ws.cell(r, 1), note)
+        cellule_texte(ws.cell(r, 1), note)
         ws.cell(r, 1).border = Border()
         ws.cell(r, 1).alignment = Alignment()
         r += 1
-    _texte(ws.cell(r + 1, 1), f"Édité le {edition:%d/%m/%Y}")
+    cellule_texte(ws.cell(r + 1, 1), f"Édité le {edition:%d/%m/%Y}")
     ws.cell(r + 1, 1).border = Border()
 
     for c, largeur in enumerate(LARGEURS, 1):

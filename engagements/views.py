@@ -115,7 +115,7 @@ def dispositif(request, pk):
     return render(request, "engagements/dispositif.html", ctx)
 
 
-def _conflit(request, erreur, form):
+def contexte_conflit(request, erreur, form):
     """Keeps what the user typed, shows what the other person saved, and lets them decide."""
     if erreur.actuel is None:
         messages.error(request, "Cet élément a été supprimé entre-temps : votre modification n'a pas été enregistrée.")
@@ -159,7 +159,7 @@ def dispositif_modifier(request, pk):
             services.modifier(request.user, form.save(commit=False), form.cleaned_data["version"],
                               {"objectifs": form.cleaned_data["objectifs"], "quartiers": form.cleaned_data["quartiers"]})
         except services.Conflit as erreur:
-            conflit = _conflit(request, erreur, form)
+            conflit = contexte_conflit(request, erreur, form)
             if conflit is None:
                 return redirect(objet.contrat)
         else:
@@ -207,7 +207,7 @@ def estimation_modifier(request, pk):
         try:
             services.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
         except services.Conflit as erreur:
-            conflit = _conflit(request, erreur, form)
+            conflit = contexte_conflit(request, erreur, form)
             if conflit is None:
                 return redirect(objet.dispositif)
         else:

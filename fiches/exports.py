@@ -4,46 +4,22 @@ import io
 
 from django.template.loader import render_to_string
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 
-from engagements.exports import BORDURE, _pdf_fetcher, _texte
-
-
-def _html_pdf(html):
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=None, url_fetcher=_pdf_fetcher()).write_pdf()
+from engagements.exports import BORDURE, cellule_texte, feuille_avec_entetes, html_en_pdf
 
 
 def fiche_pdf(fiche, edition):
-    return _html_pdf(render_to_string("fiches/fiche_pdf.html", {"fiches": [fiche], "edition": edition, "recueil": False}))
+    return html_en_pdf(render_to_string("fiches/fiche_pdf.html", {"fiches": [fiche], "edition": edition, "recueil": False}))
 
 
 def recueil_pdf(contrat, fiches, edition):
     """Cover, table of contents (page numbers resolved by WeasyPrint's target-counter), one fiche a page."""
-    return _html_pdf(render_to_string("fiches/fiche_pdf.html", {
+    return html_en_pdf(render_to_string("fiches/fiche_pdf.html", {
         "contrat": contrat, "fiches": fiches, "edition": edition, "recueil": True,
     }))
 
 
 # -- workbooks -----------------------------------------------------------------
-
-ENTETE = Font(bold=True)
-FOND = PatternFill("solid", fgColor="DDE5F5")
-
-
-def _feuille(classeur, titre, colonnes):
-    feuille = classeur.active
-    feuille.title = titre
-    for i, (nom, largeur) in enumerate(colonnes, 1):
-        cellule = feuille.cell(row=1, column=i, value=nom)
-        cellule.font, cellule.fill, cellule.border = ENTETE, FOND, BORDURE
-        cellule.alignment = Alignment(wrap_text=True, vertical="top")
-        feuille.column_dimensions[cellule.column_letter].width = largeur
-    feuille.freeze_panes = "A2"
-    feuille.print_title_rows = "1:1"
-    return feuille
-
 
 def _lignes(texte):
     """Lists joined by line breaks, without the markup's dashes."""
@@ -62,7 +38,7 @@ COLONNES_FICHES = [
 
 def fiches_xlsx(contrat, fiches):
     classeur = Workbook()
-    feuille = _feuille(classeur, "Fiches", COLONNES_FICHES)
+    feuille = feuille_avec_entetes(classeur, "Fiches", COLONNES_FICHES)
     for ligne, fiche in enumerate(fiches, 2):
         par_role = {role: [] for role in ("porteur", "financeur", "operateur", "mobilise")}
         for intervenant in fiche.intervenants.all():
@@ -88,7 +64,7 @@ def fiches_xlsx(contrat, fiches):
             if isinstance(valeur, int):
                 cellule.value, cellule.border = valeur, BORDURE
             else:
-                _texte(cellule, valeur)
+                cellule_texte(cellule, valeur)
     feuille.auto_filter.ref = feuille.dimensions
     sortie = io.BytesIO()
     classeur.save(sortie)
@@ -100,19 +76,19 @@ def indicateurs_xlsx(contrat, indicateurs):
     colonnes = [("Fiche", 14), ("Intitulé de la fiche", 36), ("Résultat mesuré", 36), ("Indicateur", 50), ("Unité", 10),
                 ("Référence", 12), ("Année de référence", 10), ("Cible", 12), ("Année de la cible", 10)]
     colonnes += [(str(a), 12) for a in annees] + [(f"Commentaire {a}", 30) for a in annees]
-    feuille = _feuille(Workbook(), "Indicateurs", colonnes)
+    feuille = feuille_avec_entetes(Workbook(), "Indicateurs", colonnes)
     for ligne, indicateur in enumerate(indicateurs, 2):
         mesures = {m.annee: m for m in indicateur.mesures.all()}
         textes = [indicateur.fiche.numero, indicateur.fiche.intitule, indicateur.groupe, indicateur.libelle, indicateur.unite]
         for colonne, valeur in enumerate(textes, 1):
-            _texte(feuille.cell(row=ligne, column=colonne), valeur)
+            cellule_texte(feuille.cell(row=ligne, column=colonne), valeur)
         nombres = [indicateur.valeur_reference, indicateur.annee_reference, indicateur.cible, indicateur.annee_cible]
         nombres += [mesures[a].valeur if a in mesures else None for a in annees]
         for colonne, valeur in enumerate(nombres, len(textes) + 1):
             cellule = feuille.cell(row=ligne, column=colonne, value=valeur)
             cellule.border = BORDURE
         for colonne, annee in enumerate(annees, len(textes) + len(nombres) + 1):
-            _texte(feuille.cell(row=ligne, column=colonne), mesures[annee].commentaire if annee in mesures else "")
+            cellule_texte(feuille.cell(row=ligne, column=colonne), mesures[annee].commentaire if annee in mesures else "")
     feuille.auto_filter.ref = feuille.dimensions
     sortie = io.BytesIO()
     feuille.parent.save(sortie)

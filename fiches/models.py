@@ -126,9 +126,6 @@ class Fiche(models.Model):
             return self.orientation
         return self.pilier
 
-    def lignes(self, champ):
-        return [ligne.strip() for ligne in getattr(self, champ).splitlines() if ligne.strip()]
-
     def porteurs(self):
         return [i for i in self.intervenants.all() if i.role == Intervenant.Role.PORTEUR]
 

@@ -13,7 +13,7 @@ from engagements import services
 from engagements.historique import changements, instantane
 from engagements.models import Dispositif, Estimation, Historique
 from engagements.services import Conflit
-from engagements.views import _conflit
+from engagements.views import contexte_conflit
 
 from . import exports
 from .filters import FicheFilter
@@ -137,7 +137,7 @@ def _formulaire(request, form, fiche, titre, message):
         try:
             services.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
         except Conflit as erreur:
-            conflit = _conflit(request, erreur, form)
+            conflit = contexte_conflit(request, erreur, form)
             if conflit is None:  # deleted meanwhile (from the administration)
                 return redirect(fiche)
         else:
@@ -165,7 +165,7 @@ def modifier(request, pk):
                 entree.apres = instantane(Fiche.objects.get(pk=fiche.pk))
                 entree.save(update_fields=["apres"])
         except Conflit as erreur:
-            conflit = _conflit(request, erreur, form)
+            conflit = contexte_conflit(request, erreur, form)
         else:
             messages.success(request, "La fiche est enregistrée.")
             return redirect(fiche)

@@ -17,8 +17,7 @@ from openpyxl import Workbook
 
 from contrat import permissions
 from contrat.models import Contrat
-from engagements.exports import _texte
-from fiches.exports import _feuille
+from engagements.exports import cellule_texte, feuille_avec_entetes, html_en_pdf
 
 from .forms import InstanceForm, SeanceForm, StatutDecisionForm, formsets, membres_formset
 from .models import Decision, Instance, Membre, Presence, Seance
@@ -47,7 +46,7 @@ def page(request, slug):
         "decisions_en_souffrance": (Decision.objects.filter(seance__instance__contrat=contrat).en_souffrance(jour)
                                     .select_related("seance__instance", "partenaire")),
         "seances": Seance.objects.filter(instance__contrat=contrat).select_related("instance")[:20],
-        "pilote": permissions.peut_piloter(request.user, contrat),
+        "pilote": permissions.peut_gerer_gouvernance(request.user, contrat),
     }
     return render(request, "gouvernance/page.html", ctx)
 
@@ -161,10 +160,11 @@ def seance_modifier(request, pk):
 def seance(request, pk):
     objet = _seance_visible(request, pk)
     decisions = objet.decisions.select_related("partenaire").prefetch_related("fiches", "dispositifs")
+    suivables = permissions.decisions_suivables(request.user, objet)
     ctx = {
         "seance": objet, "contrat": objet.instance.contrat,
         "presences": objet.presences.all(),
-        "decisions": [(d, permissions.peut_suivre_decision(request.user, d)) for d in decisions],
+        "decisions": [(d, d.pk in suivables) for d in decisions],
         "statuts": Decision.Statut.choices,
         "gere": permissions.peut_gerer_gouvernance(request.user, objet.instance.contrat),
     }
@@ -198,12 +198,7 @@ def decision_statut(request, pk):
 
 
 def _pdf(html, nom):
-    from weasyprint import HTML
-
-    from engagements.exports import _pdf_fetcher
-
-    contenu = HTML(string=html, base_url=None, url_fetcher=_pdf_fetcher()).write_pdf()
-    response = HttpResponse(contenu, content_type="application/pdf")
+    response = HttpResponse(html_en_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{nom}"'
     return response
 
@@ -232,19 +227,19 @@ def decisions_xlsx(request, slug):
     decisions = (Decision.objects.filter(seance__instance__contrat=contrat)
                  .select_related("seance__instance", "partenaire").prefetch_related("fiches", "dispositifs")
                  .order_by("seance__date", "pk"))
-    feuille = _feuille(Workbook(), "Décisions", [
+    feuille = feuille_avec_entetes(Workbook(), "Décisions", [
         ("Instance", 30), ("Séance", 12), ("Décision", 60), ("Partenaire responsable", 28), ("Échéance", 12),
         ("Statut", 12), ("Fiches", 30), ("Dispositifs", 30)])
     for ligne, d in enumerate(decisions, 2):
-        _texte(feuille.cell(row=ligne, column=1), d.seance.instance.nom)
+        cellule_texte(feuille.cell(row=ligne, column=1), d.seance.instance.nom)
         feuille.cell(row=ligne, column=2, value=d.seance.date).number_format = "DD/MM/YYYY"
-        _texte(feuille.cell(row=ligne, column=3), d.texte)
-        _texte(feuille.cell(row=ligne, column=4), d.partenaire.nom if d.partenaire else "")
+        cellule_texte(feuille.cell(row=ligne, column=3), d.texte)
+        cellule_texte(feuille.cell(row=ligne, column=4), d.partenaire.nom if d.partenaire else "")
         if d.echeance:
             feuille.cell(row=ligne, column=5, value=d.echeance).number_format = "DD/MM/YYYY"
-        _texte(feuille.cell(row=ligne, column=6), d.get_statut_display())
-        _texte(feuille.cell(row=ligne, column=7), "\n".join(f.titre for f in d.fiches.all()))
-        _texte(feuille.cell(row=ligne, column=8), "\n".join(x.intitule for x in d.dispositifs.all()))
+        cellule_texte(feuille.cell(row=ligne, column=6), d.get_statut_display())
+        cellule_texte(feuille.cell(row=ligne, column=7), "\n".join(f.titre for f in d.fiches.all()))
+        cellule_texte(feuille.cell(row=ligne, column=8), "\n".join(x.intitule for x in d.dispositifs.all()))
     feuille.auto_filter.ref = feuille.dimensions
     sortie = io.BytesIO()
     feuille.parent.save(sortie)

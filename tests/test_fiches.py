@@ -53,7 +53,7 @@ def test_grand_dijon_has_the_10_fiches_actions_of_the_protocol(conventions):
     assert list(fiches.values_list("numero", flat=True)) == [f"FICHE {n}" for n in range(1, 11)]
     assert {f.document.slug for f in fiches} == {"protocole-2019-2022"}
     neuf = fiche("grand-dijon", "fiche-action-9")
-    assert neuf.lignes("calendrier") == ["Phase 1 : 2020-2021", "Phase 2 : 2021-2022"]
+    assert neuf.calendrier.splitlines() == ["Phase 1 : 2020-2021", "Phase 2 : 2021-2022"]
     assert (neuf.annee_debut, neuf.annee_fin) == (2020, 2022)
     assert neuf.indicateurs.count() == 5  # the evaluation indicators of fiche 9
     assert neuf.indicateurs.first().libelle == "Nombre de réunion mise en place"

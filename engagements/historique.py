@@ -43,14 +43,20 @@ def nature(objet):
     return next(n for n, modele in _modeles().items() if isinstance(objet, modele))
 
 
-def instantane(objet):
-    """Every field of the object as JSON (amounts as strings: no float on the way)."""
+def instantane(objet, objectifs=None):
+    """Every field of the object as JSON (amounts as strings: no float on the way).
+
+    `objectifs`: the ids of a dispositif just created in bulk, so no query is needed.
+    """
     donnees = {}
     for champ in CHAMPS[nature(objet)]:
         valeur = getattr(objet, champ)
         # Amounts in cents as stored, whether read back from the database or just typed.
         donnees[champ] = str(valeur.quantize(Decimal("0.01"))) if isinstance(valeur, Decimal) else valeur
-    if isinstance(objet, Dispositif) or nature(objet) == Historique.Objet.FICHE:
+    if objectifs is not None:
+        donnees["objectifs"] = sorted(objectifs)
+        donnees["quartiers"] = []
+    elif isinstance(objet, Dispositif) or nature(objet) == Historique.Objet.FICHE:
         donnees["objectifs"] = sorted(objet.objectifs.values_list("pk", flat=True))
         donnees["quartiers"] = sorted(objet.quartiers.values_list("pk", flat=True))
     if nature(objet) == Historique.Objet.FICHE:
@@ -75,8 +81,19 @@ def _cles(objet):
 
 def enregistrer(user, objet, action, avant=None):
     """Records one action; `avant` is the snapshot taken before a change or a deletion."""
+    entree = _entree(user, objet, action, avant, None)
+    entree.save()
+    return entree
+
+
+def entree_de_creation(user, objet, objectifs=None):
+    """The unsaved entry of a creation, for writing many at once (imports)."""
+    return _entree(user, objet, Historique.Action.CREATION, None, objectifs)
+
+
+def _entree(user, objet, action, avant, objectifs):
     contrat_id, dispositif_id, fiche_id = _cles(objet)
-    return Historique.objects.create(
+    return Historique(
         objet=nature(objet),
         objet_id=objet.pk,
         contrat_id=contrat_id,
@@ -87,7 +104,7 @@ def enregistrer(user, objet, action, avant=None):
         user_nom=(user.get_full_name() or user.username) if user and user.is_authenticated else "système",
         date=timezone.now(),
         avant=avant,
-        apres=None if action == Historique.Action.SUPPRESSION else instantane(objet),
+        apres=None if action == Historique.Action.SUPPRESSION else instantane(objet, objectifs),
     )
 
 

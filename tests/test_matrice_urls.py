@@ -29,6 +29,8 @@ MATRICE = {
     "engagements:annexe_pdf": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:annexe_xlsx": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:tableau_de_bord": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "engagements:annexe_importer": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "engagements:import_confirmer": ({"pk": "import"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "engagements:dispositif_creer": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 403, 403, 200]),
     "engagements:contribution": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
                                  [CONNEXION, 200, 200, 200, 200, 200]),
@@ -121,6 +123,15 @@ def _url(nom, kwargs):
         from gouvernance.models import Instance
 
         valeurs["instance-copil"] = Instance.objects.get(contrat__slug="grand-dijon", slug="comite-de-pilotage").pk
+    if "import" in kwargs.values():
+        from django.core.files.base import ContentFile
+
+        from engagements.models import ImportAnnexe
+
+        valeurs["import"] = ImportAnnexe.objects.create(
+            contrat=dispositif.contrat, partenaire=dispositif.partenaire, nom_fichier="annexe.xlsx", empreinte="x",
+            fichier=ContentFile(b"PK", name="annexe.xlsx"),
+        ).pk
     if "seance" in kwargs.values() or "decision" in kwargs.values():
         seance = _seance()
         valeurs.update({"seance": seance.pk, "decision": seance.decisions.get().pk})

@@ -1,0 +1,84 @@
+"""Import of an annexe financière in the browser: upload → preview → confirm, by the chef de projet."""
+
+import hashlib
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from contrat import permissions
+from contrat.models import Contrat
+
+from .forms import ImportAnnexeForm
+from .import_annexe import ImportPerime, analyser, appliquer
+from .models import ImportAnnexe
+
+
+def _contrat_pilote(request, slug):
+    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
+    if not permissions.peut_piloter(request.user, contrat):
+        raise PermissionDenied("Seul le chef de projet du contrat importe une annexe financière.")
+    return contrat
+
+
+def importer(request, slug):
+    contrat = _contrat_pilote(request, slug)
+    form = ImportAnnexeForm(contrat, request.POST or None, request.FILES or None)
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "engagements/import.html", {"contrat": contrat, "form": form},
+                      status=400 if form.is_bound else 200)
+    fichier = form.cleaned_data["fichier"]
+    contenu = fichier.read()
+    rapport = analyser(contenu, contrat, form.cleaned_data["partenaire"], nom_fichier=fichier.name)
+    objet = None
+    if rapport.accepte:
+        # Kept until the confirmation, which reads it again: what is written is what was previewed.
+        objet = ImportAnnexe(
+            contrat=contrat, partenaire=form.cleaned_data["partenaire"], nom_fichier=fichier.name[:255],
+            empreinte=rapport.empreinte, cree_par=request.user,
+        )
+        objet.fichier.save(f"{hashlib.sha256(contenu).hexdigest()[:16]}.xlsx", ContentFile(contenu), save=True)
+    ctx = {"contrat": contrat, "form": form, "rapport": rapport, "import": objet}
+    return render(request, "engagements/import.html", ctx, status=200 if rapport.accepte else 422)
+
+
+@require_POST
+def confirmer(request, pk):
+    objet = get_object_or_404(ImportAnnexe.objects.select_related("contrat", "partenaire"), pk=pk)
+    contrat = _contrat_pilote(request, objet.contrat.slug)
+    form = ImportAnnexeForm(contrat)
+    if objet.applique_le:
+        messages.info(request, f"Ce fichier a déjà été importé le {timezone.localtime(objet.applique_le):%d/%m/%Y à %H:%M}.")
+        return redirect(_annexe(objet))
+    with objet.fichier.open("rb") as f:
+        rapport = analyser(f.read(), contrat, objet.partenaire, nom_fichier=objet.nom_fichier)
+    ctx = {"contrat": contrat, "form": form, "rapport": rapport, "import": objet if rapport.accepte else None}
+    if not rapport.accepte or rapport.empreinte != request.POST.get("empreinte"):
+        # Someone changed the annexe since the preview: show what the import would do now.
+        objet.empreinte = rapport.empreinte
+        objet.save(update_fields=["empreinte"])
+        ctx["perime"] = True
+        return render(request, "engagements/import.html", ctx, status=409)
+    try:
+        appliquer(rapport, request.user)
+    except ImportPerime:
+        ctx["perime"] = True
+        return render(request, "engagements/import.html", ctx, status=409)
+    objet.applique_le = timezone.now()
+    objet.resume = rapport.texte()
+    objet.save(update_fields=["applique_le", "resume"])
+    compte = rapport.compte
+    messages.success(
+        request, f"Import enregistré : {compte['creation']} création(s), {compte['modification']} mise(s) à jour, "
+        f"{compte['inchange']} ligne(s) inchangée(s)."
+    )
+    return redirect(_annexe(objet, rapport.annee))
+
+
+def _annexe(objet, annee=None):
+    url = reverse("engagements:annexe", args=[objet.contrat.slug]) + f"?partenaire={objet.partenaire.slug}"
+    return url + (f"&annee={annee}" if annee else "")

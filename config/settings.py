@@ -137,3 +137,7 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@contrats-de-ville.localhost")
+
+# Import of annexes financières from workbooks (engagements/lecture_classeur.py).
+IMPORT_TAILLE_MAX = int(os.environ.get("IMPORT_TAILLE_MAX", 5 * 1024 * 1024))
+IMPORT_LIGNES_MAX = int(os.environ.get("IMPORT_LIGNES_MAX", 10_000))

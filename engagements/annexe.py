@@ -4,8 +4,8 @@ they cannot disagree on a total.
 """
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 
 from contrat.models import Pilier
 

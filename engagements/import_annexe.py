@@ -16,12 +16,20 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.text import slugify
 
-from contrat.models import Orientation, Objectif, Partenaire, Pilier
+from contrat.models import Objectif, Orientation, Partenaire, Pilier
 
 from . import historique, services
 from .formats import euros
 from .lecture_classeur import (
-    CODE_OBJECTIF, ORIENTATION, PILIER, Erreur, FichierRefuse, Lecture, lire_fichier, normaliser,
+    CODE_OBJECTIF,
+    ORIENTATION,
+    PILIER,
+    Erreur,
+    FichierRefuse,
+    Lecture,
+    lire_fichier,
+    nom_colonne,
+    normaliser,
 )
 from .models import AnnexeFinanciere, Dispositif, Estimation, Historique
 
@@ -341,7 +349,8 @@ def analyser(contenu, contrat, partenaire, nom_fichier=""):
     # Lines already in error were left out by the reader: the others are still matched, so that the
     # report gives every error of the file at once.
     if lecture.periode and lecture.periode[1] < lecture.periode[0]:
-        rapport.erreurs.append(Erreur(lecture.feuilles[0][0], lecture.feuilles[0][1], "", f"{lecture.periode[0]}-{lecture.periode[1]}",
+        feuille, ligne = lecture.feuilles[0]
+        rapport.erreurs.append(Erreur(feuille, ligne, nom_colonne({}, "pluri"), f"{lecture.periode[0]}-{lecture.periode[1]}",
                                       "la fin de la période de projection précède son début."))
         return rapport
 
@@ -353,9 +362,10 @@ def analyser(contenu, contrat, partenaire, nom_fichier=""):
 
     for branche in lecture.branches:
         try:
-            plan.arbre.branche(branche.pilier, branche.orientation, branche.objectifs, f"feuille « {branche.feuille} », ligne {branche.numero}")
+            plan.arbre.branche(branche.pilier, branche.orientation, branche.objectifs, branche.ou)
         except ValueError as e:
-            rapport.erreurs.append(Erreur(branche.feuille, branche.numero, "", branche.orientation or branche.objectifs, str(e)))
+            rapport.erreurs.append(Erreur(branche.feuille, branche.numero, branche.colonne("pilier"),
+                                          branche.orientation or branche.objectifs, str(e)))
 
     # Existing lines, by what identifies them; several identical lines are matched in their order.
     existants = defaultdict(list)
@@ -371,17 +381,19 @@ def analyser(contenu, contrat, partenaire, nom_fichier=""):
     codes = set(Dispositif.objects.filter(contrat=contrat).values_list("code", flat=True))
     ordre = max((d.ordre for d in qs), default=0)
     concernes, vus = {partenaire}, set()
+    suivants = {}  # next free number of each code prefix
 
     for ligne in lecture.lignes:
         try:
             objectifs = plan.arbre.branche(ligne.pilier, ligne.orientation, ligne.objectifs, ligne.ou)
         except ValueError as e:
-            rapport.erreurs.append(Erreur(ligne.feuille, ligne.numero, "", ligne.orientation or ligne.objectifs, str(e)))
+            rapport.erreurs.append(Erreur(ligne.feuille, ligne.numero, ligne.colonne("pilier"),
+                                          ligne.orientation or ligne.objectifs, str(e)))
             continue
         try:
             financeur = partenaires.trouver(ligne.service)
         except ValueError as e:
-            rapport.erreurs.append(Erreur(ligne.feuille, ligne.numero, "Service responsable du financement", ligne.service, str(e)))
+            rapport.erreurs.append(Erreur(ligne.feuille, ligne.numero, ligne.colonne("service"), ligne.service, str(e)))
             continue
         concernes.add(financeur)
         libelle = f"{financeur.sigle} — {'EN PROJET : ' if ligne.en_projet else ''}{ligne.intitule}"
@@ -399,10 +411,11 @@ def analyser(contenu, contrat, partenaire, nom_fichier=""):
             continue
         ordre += 10
         prefixe = f"{slugify(financeur.sigle) or financeur.slug}-{annee}-"
-        n = 1
+        n = suivants.get(prefixe, 1)
         while f"{prefixe}{n:02d}" in codes:
             n += 1
         codes.add(f"{prefixe}{n:02d}")
+        suivants[prefixe] = n + 1
         dispositif = Dispositif(
             contrat=contrat, code=f"{prefixe}{n:02d}", partenaire=financeur, intitule=ligne.intitule,
             unite_compte=ligne.unite, remarque=ligne.remarques, ordre=ordre,

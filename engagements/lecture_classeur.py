@@ -14,6 +14,7 @@ sub-totals; starred footnotes; formulas, whose cached values are read.
 """
 
 import difflib
+import functools
 import io
 import re
 import unicodedata
@@ -83,6 +84,7 @@ VOCABULAIRE = ["pilier", "piliers", "orientation", "orientations", "objectif", "
                "remarque", "remarques", "unite", "estimatif", "annuelle", "valorisation", "responsable", "service"]
 
 
+@functools.lru_cache(maxsize=65536)
 def normaliser(texte):
     """Lower case, no accents, one space between words, no stars: for comparing labels."""
     texte = unicodedata.normalize("NFKD", str(texte))
@@ -100,6 +102,7 @@ def _mots_corriges(texte):
     return " ".join(mots)
 
 
+@functools.lru_cache(maxsize=4096)
 def champ_entete(texte):
     texte = normaliser(texte)
     if not texte:
@@ -149,10 +152,14 @@ class LigneLue:
     en_projet: bool = False
     annuel_mot: str = ""  # "pas de données chiffrées à ce jour" written instead of a figure
     pluri_mot: str = ""
+    colonnes: dict = field(default_factory=dict, repr=False)  # field → column of this row's header
 
     @property
     def ou(self):
         return f"feuille « {self.feuille} », ligne {self.numero}"
+
+    def colonne(self, champ):
+        return nom_colonne(self.colonnes, champ)
 
 
 @dataclass
@@ -164,6 +171,14 @@ class BrancheLue:
     pilier: str
     orientation: str
     objectifs: str
+    colonnes: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def ou(self):
+        return f"feuille « {self.feuille} », ligne {self.numero}"
+
+    def colonne(self, champ):
+        return nom_colonne(self.colonnes, champ)
 
 
 @dataclass
@@ -176,6 +191,7 @@ class Total:
     sous_total: bool
     lignes: list  # the lines it adds up
     lignes_du_fichier: list
+    colonnes: dict = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -204,10 +220,16 @@ class Lecture:
                 if attendu not in sommes:
                     ecart = attendu - sommes[0]
                     self.erreurs.append(Erreur(
-                        total.feuille, total.numero, "", total.libelle,
+                        total.feuille, total.numero, nom_colonne(total.colonnes, cle), total.libelle,
                         f"le {nom} {libelle} du fichier ({euros(attendu)}) ne correspond pas à la somme des lignes "
                         f"({euros(sommes[0])}) : écart de {euros(abs(ecart))}. Corrigez le total ou les lignes.",
                     ))
+
+
+def nom_colonne(colonnes, champ):
+    """"G (Estimation de la valorisation financière annuelle)": the letter the user sees, and what it holds."""
+    c = colonnes.get(champ)
+    return f"{get_column_letter(c)} ({COLONNES[champ]})" if c else COLONNES[champ]
 
 
 def taille(octets):
@@ -329,17 +351,20 @@ class Lecteur:
                 etendue[(r, plage.min_col)] = (plage.min_row, plage.min_col)
         return etendue
 
-    def _entete(self, ws, r):
+    def _entete(self, ws, r, largeur):
         """{field: column} when the row is a header, else None."""
-        trouves = {}
-        for c in range(1, min(ws.max_column, 30) + 1):
+        trouves, autres = {}, 0
+        for c in range(1, min(largeur, 30) + 1):
             valeur = ws.cell(r, c).value
-            if not isinstance(valeur, str):
+            if valeur is None or valeur == "":
                 continue
-            champ = champ_entete(valeur)
+            champ = champ_entete(valeur) if isinstance(valeur, str) else None
             if champ and champ not in trouves:
                 trouves[champ] = c
-        if "intitule" in trouves and len(trouves) >= 5:
+            else:
+                autres += 1
+        # A line can hold words of the header ("Dispositif 12", "remarque"); a header holds little else.
+        if "intitule" in trouves and len(trouves) >= 5 and autres <= 1:
             return trouves
         return None
 
@@ -376,8 +401,7 @@ class Lecteur:
 
     @staticmethod
     def _nom_colonne(colonnes, champ):
-        c = colonnes.get(champ)
-        return f"{get_column_letter(c)} ({COLONNES[champ]})" if c else ""
+        return nom_colonne(colonnes, champ)
 
     def _feuille(self, ws, ws_valeurs):
         lecture = self.lecture
@@ -388,8 +412,9 @@ class Lecteur:
         lignes_feuille = []
         apres_total = False
 
+        largeur = ws.max_column  # computed over every cell by openpyxl: once per sheet
         for r in range(1, ws.max_row + 1):
-            entete = self._entete(ws, r)
+            entete = self._entete(ws, r, largeur)
             if entete:
                 manquantes = [c for c in OBLIGATOIRES if c not in entete]
                 if manquantes:
@@ -409,7 +434,7 @@ class Lecteur:
 
             valeurs, erreur = {}, False
             textes_hors_colonnes = []
-            for c in range(1, ws.max_column + 1):
+            for c in range(1, largeur + 1):
                 valeur, sans_valeur = self._cellule(ws, ws_valeurs, r, c, etendue)
                 if isinstance(valeur, str) and "_x00" in valeur:
                     for echappement, caractere in ECHAPPEMENTS.items():
@@ -464,7 +489,7 @@ class Lecteur:
                 en_attente.append((r, textes))
                 continue
             for numero, textes_branche in en_attente:
-                self._branche(ws.title, numero, textes_branche, courant)
+                self._branche(ws.title, numero, textes_branche, courant, colonnes)
             en_attente = []
             ligne = self._ligne(ws, r, valeurs, textes, colonnes, courant)
             if ligne is not None:
@@ -473,7 +498,7 @@ class Lecteur:
                 lecture.lignes.append(ligne)
         for numero, textes_branche in en_attente:
             # Rows after the last line with no header after them are tree rows, not titles.
-            self._branche(ws.title, numero, textes_branche, courant)
+            self._branche(ws.title, numero, textes_branche, courant, colonnes)
 
     def _lignes_depuis_total(self, feuille):
         return [ligne for ligne in self.lignes_du_fichier if ligne.feuille == feuille]
@@ -496,11 +521,11 @@ class Lecteur:
         if textes.get("service"):
             courant["service"] = textes["service"]
 
-    def _branche(self, feuille, numero, textes, courant):
+    def _branche(self, feuille, numero, textes, courant, colonnes):
         self._avancer(textes, courant)
         if courant["pilier"] or courant["orientation"] or courant["objectifs"]:
             self.lecture.branches.append(
-                BrancheLue(feuille, numero, courant["pilier"], courant["orientation"], courant["objectifs"])
+                BrancheLue(feuille, numero, courant["pilier"], courant["orientation"], courant["objectifs"], colonnes)
             )
 
     def _ligne(self, ws, r, valeurs, textes, colonnes, courant):
@@ -563,7 +588,7 @@ class Lecteur:
             unite=textes.get("unite", ""), remarques=textes.get("remarques", ""),
             annuel=montants["annuel"][0], annuel_mot=montants["annuel"][1],
             pluri=montants["pluri"][0], pluri_mot=montants["pluri"][1],
-            en_projet=en_projet,
+            en_projet=en_projet, colonnes=colonnes,
         )
 
     def _total(self, feuille, r, libelle, valeurs, colonnes, lignes, sous_total):
@@ -588,7 +613,7 @@ class Lecteur:
                 montants[champ] = None
         lecture.totaux.append(Total(
             feuille, r, " ".join(libelle.split()), montants["annuel"], montants["pluri"], sous_total,
-            list(lignes), list(self.lignes_du_fichier),
+            list(lignes), list(self.lignes_du_fichier), colonnes,
         ))
 
 

@@ -11,7 +11,14 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from contrat import permissions
-from contrat.models import Contrat, Document, NaturalKeyManager, Objectif, Partenaire, Quartier
+from contrat.models import (
+    Contrat,
+    Document,
+    NaturalKeyManager,
+    Objectif,
+    Partenaire,
+    Quartier,
+)
 
 MONTANT = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True, "validators": [MinValueValidator(0)]}
 

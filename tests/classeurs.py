@@ -13,7 +13,7 @@ import io
 import re
 import zipfile
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
@@ -255,3 +255,18 @@ def annexe_simple(lignes, annee=2015, periode="2015-2017", titre_feuille="Annexe
     for i, ligne in enumerate(lignes, 4):
         ecrire(ws, i, ligne)
     return wb
+
+
+SEED = load_workbook(io.BytesIO(annexe_caf_2015()))["Annexe CAF"]
+
+
+def rang(ws, texte, colonne=5):
+    """The row of the sheet where a line's text is (so no test hard-codes the layout's row numbers)."""
+    return next(c.row for c in ws[chr(64 + colonne)] if c.value == texte)
+
+
+def seed_avec_logement_a_15000():
+    """Seed 000 where the CAF raised "logement non décent" from 14 000 € to 15 000 €, and its TOTAL with it."""
+    wb = load_workbook(io.BytesIO(annexe_caf_2015(total="43 131 000 €")))
+    wb["Annexe CAF"][f"G{rang(SEED, 'logement non décent')}"] = "15 000 €"
+    return en_octets(wb)

@@ -17,9 +17,24 @@ from engagements import exports, services
 from engagements.annexe import Annexe
 from engagements.import_annexe import analyser, decouper_objectifs
 from engagements.lecture_classeur import champ_entete, lire_montant
-from engagements.models import AnnexeFinanciere, Dispositif, Estimation, Historique, ImportAnnexe
+from engagements.models import (
+    AnnexeFinanciere,
+    Dispositif,
+    Estimation,
+    Historique,
+    ImportAnnexe,
+)
 from tests.classeurs import (
-    IMPAYES, NBSP, NNBSP, annexe_caf_2015, annexe_simple, avec_valeurs_en_cache, en_octets,
+    IMPAYES,
+    NBSP,
+    NNBSP,
+    SEED,
+    annexe_caf_2015,
+    annexe_simple,
+    avec_valeurs_en_cache,
+    en_octets,
+    rang,
+    seed_avec_logement_a_15000,
 )
 
 MODELES = [Pilier, Orientation, Objectif, Dispositif, Estimation, AnnexeFinanciere, Historique, ImportAnnexe]
@@ -46,21 +61,6 @@ def fichier(tmp_path):
         return str(chemin)
 
     return _fichier
-
-
-SEED = load_workbook(io.BytesIO(annexe_caf_2015()))["Annexe CAF"]
-
-
-def rang(ws, texte, colonne=5):
-    """The row of the sheet where a line's text is (so no test hard-codes the layout's row numbers)."""
-    return next(c.row for c in ws[chr(64 + colonne)] if c.value == texte)
-
-
-def seed_avec_logement_a_15000():
-    """Seed 000 where the CAF raised "logement non décent" from 14 000 € to 15 000 €, and its TOTAL with it."""
-    wb = load_workbook(io.BytesIO(annexe_caf_2015(total="43 131 000 €")))
-    wb["Annexe CAF"][f"G{rang(SEED, 'logement non décent')}"] = "15 000 €"
-    return en_octets(wb)
 
 
 def importer(chemin, contrat="essai", partenaire="caf-21", commit=True):
@@ -282,7 +282,8 @@ def test_a_total_that_disagrees_with_the_lines_is_reported_and_nothing_written(c
     rapport = analyser(annexe_caf_2015(total="43 131 000 €"), conventions, Partenaire.objects.get(slug="caf-21"))
     assert not rapport.accepte
     assert [str(e) for e in rapport.erreurs] == [
-        f"feuille « Annexe CAF », ligne {rang(SEED, 'TOTAL financements CAF', 1)} : « TOTAL financements CAF » — le TOTAL annuel du fichier (43 131 000 €) ne "
+        f"feuille « Annexe CAF », ligne {rang(SEED, 'TOTAL financements CAF', 1)}, colonne G (Estimation de la "
+        "valorisation financière annuelle) : « TOTAL financements CAF » — le TOTAL annuel du fichier (43 131 000 €) ne "
         "correspond pas à la somme des lignes (43 130 000 €) : écart de 1 000 €. Corrigez le total ou les lignes."
     ]
     with pytest.raises(CommandError):
@@ -320,7 +321,9 @@ def test_formula_values_are_read_but_never_trusted_for_the_total(essai):
 def test_an_unknown_partner_is_an_error_naming_its_cell(essai):
     wb = annexe_simple([(*LIGNE, "CLAS", "", 231000, "", 693000), (*LIGNE[:3], "CPAM 21", "Bilans", "", 1000, "", 3000)])
     rapport = analyser(en_octets(wb), essai, Partenaire.objects.get(slug="caf-21"))
-    assert [(e.ligne, e.valeur) for e in rapport.erreurs] == [(5, "CPAM 21")]
+    assert [(e.ligne, e.colonne, e.valeur) for e in rapport.erreurs] == [
+        (5, "D (Service responsable du financement)", "CPAM 21")
+    ]
     assert "partenaire inconnu" in rapport.erreurs[0].motif
     # Another partner of the contract, by its sigle or its name, is accepted.
     grand_dijon = Contrat.objects.get(slug="grand-dijon")

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from engagements.models import Dispositif
 
+from .classeurs import seed_avec_logement_a_15000
 from .conftest import MOT_DE_PASSE
 
 CHROMIUM = "/usr/bin/chromium"
@@ -138,3 +139,24 @@ def test_chef_records_a_meeting_and_the_caf_agent_marks_its_decision_done(live_s
     page.wait_for_url(adresse)
     assert Decision.objects.get().statut == "faite"
     contexte.close()
+
+
+def test_chef_imports_the_caf_annexe_preview_then_confirm(live_server, comptes, navigateur, tmp_path):
+    base = live_server.url
+    classeur = tmp_path / "annexe-caf-2015.xlsx"
+    classeur.write_bytes(seed_avec_logement_a_15000())
+    page = navigateur.new_context(locale="fr-FR").new_page()
+
+    se_connecter(page, base, "chef.projet")
+    page.goto(f"{base}/contrats/grand-dijon/annexe-financiere/")
+    page.get_by_role("link", name="Importer l'annexe d'un partenaire (classeur .xlsx)").click()
+    page.get_by_label("Partenaire dont c'est l'annexe").select_option(label="Caisse d'Allocations Familiales de la Côte-d'Or")
+    page.get_by_label("Classeur de l'annexe (.xlsx)").set_input_files(str(classeur))
+    page.get_by_role("button", name="Voir l'aperçu").click()
+    assert "0 à créer, 1 à mettre à jour, 37 inchangés" in page.locator("#compte").inner_text()
+    assert "14 000 € → 15 000 €" in page.locator("#actions").inner_text()
+
+    page.get_by_role("button", name="Confirmer l'import").click()
+    page.wait_for_url(re.compile(r".*/annexe-financiere/\?partenaire=caf-21&annee=2015$"))
+    assert "Import enregistré : 0 création(s), 1 mise(s) à jour" in page.content()
+    assert "43 131 000 €" in page.content()

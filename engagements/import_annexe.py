@@ -346,14 +346,14 @@ def analyser(contenu, contrat, partenaire, nom_fichier=""):
     rapport.total_pluriannuel = sum((l.pluri for l in lecture.lignes if l.pluri is not None), Decimal("0"))
     if lecture.annee is None:
         return rapport
-    # Lines already in error were left out by the reader: the others are still matched, so that the
-    # report gives every error of the file at once.
     if lecture.periode and lecture.periode[1] < lecture.periode[0]:
         feuille, ligne = lecture.feuilles[0]
         rapport.erreurs.append(Erreur(feuille, ligne, nom_colonne({}, "pluri"), f"{lecture.periode[0]}-{lecture.periode[1]}",
                                       "la fin de la période de projection précède son début."))
         return rapport
 
+    # Lines already in error were left out by the reader: the others are still matched, so that the
+    # report gives every error of the file at once.
     plan = Plan(Arbre(contrat, rapport))
     rapport._plan = plan
     partenaires = Partenaires(contrat, partenaire)

@@ -310,9 +310,14 @@ class Lecteur:
         self.courant = dict.fromkeys(GROUPEMENT, "")
 
     def lire(self):
-        for ws in self.formules.worksheets:
-            self._feuille(ws, self.valeurs[ws.title])
         lecture = self.lecture
+        for ws in self.formules.worksheets:
+            lues = len(lecture.feuilles)
+            self._feuille(ws, self.valeurs[ws.title])
+            if len(lecture.feuilles) == lues and ws.max_row > 1:
+                lecture.avertissements.append(
+                    f"feuille « {ws.title} » : aucune ligne d'en-tête, la feuille n'a pas été lue."
+                )
         if not lecture.feuilles:
             lecture.erreurs.append(Erreur(
                 self.formules.worksheets[0].title, 1, "", "",
@@ -405,7 +410,7 @@ class Lecteur:
 
     def _feuille(self, ws, ws_valeurs):
         lecture = self.lecture
-        colonnes = None
+        colonnes, champs = None, {}
         etendue = {}
         en_attente = []  # rows without line content: tree rows, or titles of the next printed page
         courant = self.courant
@@ -427,6 +432,7 @@ class Lecteur:
                     lecture.feuilles.append((ws.title, r))
                     etendue = self._etendues(ws, {entete[c] for c in GROUPEMENT})
                 colonnes = entete
+                champs = {c: champ for champ, c in colonnes.items()}
                 self._lire_entete(ws, r, colonnes)
                 en_attente = []  # titles repeated above the header of a new page
                 apres_total = False
@@ -445,7 +451,7 @@ class Lecteur:
                         "la cellule contient des caractères de contrôle invisibles : retapez son texte.",
                     ))
                     erreur = True
-                champ = next((k for k, v in (colonnes or {}).items() if v == c), None)
+                champ = champs.get(c)
                 if champ is None:
                     if valeur not in (None, "") and not sans_valeur:
                         textes_hors_colonnes.append(str(valeur))
@@ -476,7 +482,7 @@ class Lecteur:
                 en_attente = []
                 continue
             if norme.startswith("total"):
-                self._total(ws.title, r, premier, valeurs, colonnes, self._lignes_depuis_total(ws.title), sous_total=False)
+                self._total(ws.title, r, premier, valeurs, colonnes, self._lignes_de_la_feuille(ws.title), sous_total=False)
                 apres_total = True
                 en_attente = []
                 continue
@@ -500,7 +506,7 @@ class Lecteur:
             # Rows after the last line with no header after them are tree rows, not titles.
             self._branche(ws.title, numero, textes_branche, courant, colonnes)
 
-    def _lignes_depuis_total(self, feuille):
+    def _lignes_de_la_feuille(self, feuille):
         return [ligne for ligne in self.lignes_du_fichier if ligne.feuille == feuille]
 
     def _note(self, texte):

@@ -318,6 +318,17 @@ def test_formula_values_are_read_but_never_trusted_for_the_total(essai):
     assert "ne correspond pas à la somme des lignes (237 800 €)" in str(analyser(faux, essai, caf).erreurs[0])
 
 
+def test_a_subtotal_is_checked_against_the_lines_of_its_pilier(essai):
+    lignes = [(*LIGNE, "CLAS", "", 231000, "", 693000), (*LIGNE, "REAAP", "", 6800, "", 20400)]
+    caf = Partenaire.objects.get(slug="caf-21")
+    juste = annexe_simple([*lignes, ("Sous-total Pilier Cohésion sociale", "", "", "", "", "", "237 800 €", "", 713400)])
+    assert analyser(en_octets(juste), essai, caf).accepte
+    faux = annexe_simple([*lignes, ("Sous-total Pilier Cohésion sociale", "", "", "", "", "", "237 000 €", "", 713400)])
+    erreurs = analyser(en_octets(faux), essai, caf).erreurs
+    assert [(e.ligne, e.colonne[:1]) for e in erreurs] == [(6, "G")]
+    assert "le sous-total annuel du fichier (237 000 €) ne correspond pas à la somme des lignes (237 800 €)" in erreurs[0].motif
+
+
 def test_an_unknown_partner_is_an_error_naming_its_cell(essai):
     wb = annexe_simple([(*LIGNE, "CLAS", "", 231000, "", 693000), (*LIGNE[:3], "CPAM 21", "Bilans", "", 1000, "", 3000)])
     rapport = analyser(en_octets(wb), essai, Partenaire.objects.get(slug="caf-21"))
@@ -344,6 +355,15 @@ def test_missing_tree_elements_are_created_and_listed(conventions):
     assert rapport.creations[2].objet == "dispositif" and rapport.creations[2].ou == "feuille « Annexe », ligne 4"
     # The other CAF lines of 2015 are not in this file: listed, left alone.
     assert len(rapport.absents) == 37
+
+
+def test_a_sheet_without_header_is_named_in_the_report(essai):
+    wb = annexe_simple([(*LIGNE, "CLAS", "", 231000, "", 693000)])
+    wb.create_sheet("Commentaires")["A1"] = "Annexe envoyée par la CAF le 3 juin"
+    wb["Commentaires"]["A2"] = "À valider en comité technique"
+    rapport = analyser(en_octets(wb), essai, Partenaire.objects.get(slug="caf-21"))
+    assert rapport.accepte
+    assert rapport.avertissements == ["feuille « Commentaires » : aucune ligne d'en-tête, la feuille n'a pas été lue."]
 
 
 def test_the_year_must_be_stated(essai):
@@ -511,6 +531,8 @@ def test_a_refused_file_shows_every_error_and_keeps_nothing(connecter):
     assert f"<td>Annexe CAF</td><td>{fsl}</td><td>G (Estimation de la valorisation financière annuelle)</td>" in page
     assert "Confirmer" not in page
     assert etat() == avant
+    sans_fichier = connecter("chef.projet").post("/contrats/grand-dijon/annexe-financiere/importer/", {"partenaire": "caf-21"})
+    assert sans_fichier.status_code == 400 and "Choisissez le fichier à importer." in sans_fichier.content.decode()
     non_classeur = _deposer(connecter("chef.projet"), b"%PDF-1.4", nom="annexe.pdf")
     assert non_classeur.status_code == 422 and "n&#x27;est pas un classeur Excel" in non_classeur.content.decode()
 

@@ -134,8 +134,19 @@ class Erreur:
         return f"{ou}{valeur} — {self.motif}"
 
 
+class _Rangee:
+    """Where a row of the file is, for the report and its errors."""
+
+    @property
+    def ou(self):
+        return f"feuille « {self.feuille} », ligne {self.numero}"
+
+    def colonne(self, champ):
+        return nom_colonne(self.colonnes, champ)
+
+
 @dataclass
-class LigneLue:
+class LigneLue(_Rangee):
     """One line of the annexe: a dispositif with its estimate, as the file states it."""
 
     feuille: str
@@ -154,16 +165,9 @@ class LigneLue:
     pluri_mot: str = ""
     colonnes: dict = field(default_factory=dict, repr=False)  # field → column of this row's header
 
-    @property
-    def ou(self):
-        return f"feuille « {self.feuille} », ligne {self.numero}"
-
-    def colonne(self, champ):
-        return nom_colonne(self.colonnes, champ)
-
 
 @dataclass
-class BrancheLue:
+class BrancheLue(_Rangee):
     """A row that only states the tree (an objectif without any line yet)."""
 
     feuille: str
@@ -172,13 +176,6 @@ class BrancheLue:
     orientation: str
     objectifs: str
     colonnes: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def ou(self):
-        return f"feuille « {self.feuille} », ligne {self.numero}"
-
-    def colonne(self, champ):
-        return nom_colonne(self.colonnes, champ)
 
 
 @dataclass

@@ -7,7 +7,7 @@ PORT ?= 8000
 # The demo runs with DEBUG on and its own development key; production sets both (README).
 DEMO_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost
 
-.PHONY: run demo data test pango clean
+.PHONY: run demo data test pango clean bench serve
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,18 @@ run: pango demo
 
 test: pango
 	$(BIN)/python -m pytest
+
+# Figures on PostgreSQL (bench/results.json): DATABASE_URL if given, else a database of the
+# local cluster made for the run (pg_ctlcluster 15 main start, as in .ci/run).
+bench: pango
+	@set -e; . bench/env.sh; \
+	if [ -z "$$DATABASE_URL" ]; then \
+	  pg_isready -q || pg_ctlcluster 15 main start; \
+	  dropdb --if-exists contrats_banc >/dev/null 2>&1; createdb contrats_banc; \
+	  export DATABASE_URL=postgresql:///contrats_banc; \
+	fi; \
+	$(BIN)/python manage.py migrate --no-input -v0; \
+	$(BIN)/python bench/mesurer.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache

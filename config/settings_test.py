@@ -3,6 +3,10 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "cle-de-la-suite-de-tests")
+# The test client speaks plain HTTP; tests/test_securite.py checks the HTTPS settings themselves.
+os.environ.setdefault("SECURE_HTTPS", "0")
+# Static files read from the apps, not from a collected manifest.
+os.environ.setdefault("STATIC_SANS_MANIFESTE", "1")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from contrat.sante import sante
+
 comptes = [
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
@@ -18,6 +20,7 @@ comptes = [
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="contrat:liste", permanent=False), name="accueil"),
     *comptes,
+    path("sante/", sante, name="sante"),
     path("admin/", admin.site.urls),
     path("", include("contrat.urls")),
     path("", include("engagements.urls")),

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from django.template.loader import render_to_string
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.merge import MergedCellRange
 
 # -- PDF -----------------------------------------------------------------
 
@@ -47,15 +48,30 @@ BORDURE = Border(left=fin, right=fin, top=fin, bottom=fin)
 ENVELOPPE = Alignment(wrap_text=True, vertical="top")
 
 
+# The styles of the body cells, registered once per workbook: giving each of thousands of
+# cells its own Alignment and Border objects is what made a 2 000-line export slow (make bench).
+STYLES = {
+    "texte": dict(alignment=ENVELOPPE),
+    "montant": dict(alignment=Alignment(horizontal="right", vertical="top"), number_format=FORMAT_EUROS),
+    "montant centimes": dict(alignment=Alignment(horizontal="right", vertical="top"), number_format=FORMAT_EUROS_CENTIMES),
+}
+
+
+def _style(cellule, nom):
+    classeur = cellule.parent.parent
+    if nom not in classeur.named_styles:
+        classeur.add_named_style(NamedStyle(name=nom, border=BORDURE, **STYLES[nom]))
+    cellule.style = nom
+
+
 def cellule_texte(cellule, valeur):
     """Writes text as text: a leading = + - @ never becomes a formula."""
     cellule.value = valeur or None
+    _style(cellule, "texte")
     if valeur:
         cellule.data_type = "s"
         if valeur.startswith(FORMULE_DEBUT):
             cellule.quotePrefix = True
-    cellule.alignment = ENVELOPPE
-    cellule.border = BORDURE
 
 
 def feuille_avec_entetes(classeur, titre, colonnes):
@@ -75,11 +91,21 @@ def feuille_avec_entetes(classeur, titre, colonnes):
 
 def _montant(cellule, valeur):
     """An amount as a number with a euro format; an unknown amount stays an empty cell."""
+    centimes = valeur is not None and valeur != valeur.to_integral_value()
+    _style(cellule, "montant centimes" if centimes else "montant")
     if valeur is not None:
         cellule.value = Decimal(valeur)
-        cellule.number_format = FORMAT_EUROS if valeur == valeur.to_integral_value() else FORMAT_EUROS_CENTIMES
-    cellule.alignment = Alignment(horizontal="right", vertical="top")
-    cellule.border = BORDURE
+
+
+def _fusionner(ws, ligne, colonne, fin_ligne, fin_colonne):
+    """Merges a range whose every cell has the bordered text style. openpyxl's merge_cells copies
+    the first cell's borders onto each edge cell one object at a time: half the time of a
+    2 000-line export (make bench); the cells styled at once give the same borders."""
+    for r in range(ligne, fin_ligne + 1):
+        for c in range(colonne, fin_colonne + 1):
+            if (r, c) != (ligne, colonne):
+                _style(ws.cell(r, c), "texte")
+    ws.merged_cells.add(MergedCellRange(ws, f"{get_column_letter(colonne)}{ligne}:{get_column_letter(fin_colonne)}{fin_ligne}"))
 
 
 def _formule(cellule, formule, centimes):
@@ -137,20 +163,20 @@ def annexe_xlsx(annexe, edition):
                 debut_pilier = r
                 cellule_texte(ws.cell(r, 1), rang.pilier.pilier.libelle)
                 fin_col = 2 if rang.pilier.pilier.transversal else 1
-                ws.merge_cells(start_row=r, start_column=1, end_row=r + rang.pilier_rowspan - 1, end_column=fin_col)
+                _fusionner(ws, r, 1, r + rang.pilier_rowspan - 1, fin_col)
             if rang.orientation and not rang.orientation.transversal:
                 cellule_texte(ws.cell(r, 2), rang.orientation.orientation.libelle)
                 if rang.orientation_rowspan > 1:
-                    ws.merge_cells(start_row=r, start_column=2, end_row=r + rang.orientation_rowspan - 1, end_column=2)
+                    _fusionner(ws, r, 2, r + rang.orientation_rowspan - 1, 2)
             if rang.groupe:
                 cellule_texte(ws.cell(r, 3), "\n".join(o.libelle for o in rang.groupe.objectifs))
                 if rang.groupe_rowspan > 1:
-                    ws.merge_cells(start_row=r, start_column=3, end_row=r + rang.groupe_rowspan - 1, end_column=3)
+                    _fusionner(ws, r, 3, r + rang.groupe_rowspan - 1, 3)
             if rang.ligne:
                 _ligne(ws, r, rang.ligne)
             else:
                 for c in range(4, 10):
-                    ws.cell(r, c).border = BORDURE
+                    _style(ws.cell(r, c), "texte")
         elif rang.nature == "sous_total":
             cellule_texte(ws.cell(r, 1), f"Sous-total {rang.pilier.pilier.libelle}")
             ws.cell(r, 1).font = Font(bold=True)

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from contrat.models import Contrat, Objectif, Orientation, Partenaire, Pilier, Quartier
+from contrat.widgets import Select
 
 from .models import Dispositif, Estimation
 
@@ -12,22 +13,22 @@ def _filtres(p):
     """The filters of both lists; `p` leads from the listed model to the dispositif."""
     return {
         "contrat": filters.ModelChoiceFilter(field_name=f"{p}contrat", queryset=Contrat.objects.none(),
-                                             to_field_name="slug", label="Contrat", empty_label="Tous"),
+                                             to_field_name="slug", label="Contrat", empty_label="Tous", widget=Select),
         "pilier": filters.ModelChoiceFilter(field_name=f"{p}objectifs__orientation__pilier", distinct=True,
-                                            queryset=Pilier.objects.none(), label="Pilier", empty_label="Tous"),
+                                            queryset=Pilier.objects.none(), label="Pilier", empty_label="Tous", widget=Select),
         "orientation": filters.ModelChoiceFilter(field_name=f"{p}objectifs__orientation", distinct=True,
                                                  queryset=Orientation.objects.none(), label="Orientation stratégique",
-                                                 empty_label="Toutes"),
+                                                 empty_label="Toutes", widget=Select),
         "objectif": filters.ModelChoiceFilter(field_name=f"{p}objectifs", distinct=True,
                                               queryset=Objectif.objects.none(), label="Objectif opérationnel",
-                                              empty_label="Tous"),
+                                              empty_label="Tous", widget=Select),
         "partenaire": filters.ModelChoiceFilter(field_name=f"{p}partenaire", queryset=Partenaire.objects.all(),
-                                                to_field_name="slug", label="Partenaire", empty_label="Tous"),
+                                                to_field_name="slug", label="Partenaire", empty_label="Tous", widget=Select),
         "quartier": filters.ModelChoiceFilter(field_name=f"{p}quartiers", distinct=True,
                                               queryset=Quartier.objects.select_related("commune"), to_field_name="slug",
-                                              label="Quartier", empty_label="Tous"),
+                                              label="Quartier", empty_label="Tous", widget=Select),
         "statut": filters.ChoiceFilter(field_name=f"{p}statut", choices=Dispositif.Statut.choices, label="Statut",
-                                       empty_label="Tous"),
+                                       empty_label="Tous", widget=Select),
         "q": filters.CharFilter(method="recherche", label="Recherche libre"),
     }
 
@@ -39,10 +40,13 @@ class _Base(filters.FilterSet):
         super().__init__(*args, **kwargs)
         contrats = Contrat.objects.visible_to(user)
         self.filters["contrat"].queryset = contrats
-        self.filters["pilier"].queryset = Pilier.objects.filter(contrat__in=contrats).select_related("contrat")
-        self.filters["orientation"].queryset = Orientation.objects.filter(pilier__contrat__in=contrats).select_related("pilier")
+        # Once a contract is chosen, its own tree only: shorter lists to read (and to render).
+        choisi = self.data.get("contrat") if self.data else None
+        arbre = contrats.filter(slug=choisi) if choisi else contrats
+        self.filters["pilier"].queryset = Pilier.objects.filter(contrat__in=arbre).select_related("contrat")
+        self.filters["orientation"].queryset = Orientation.objects.filter(pilier__contrat__in=arbre).select_related("pilier")
         self.filters["objectif"].queryset = Objectif.objects.filter(
-            orientation__pilier__contrat__in=contrats).select_related("orientation")
+            orientation__pilier__contrat__in=arbre).select_related("orientation")
         for nom, f in self.filters.items():
             f.extra.setdefault("error_messages", {})["invalid_choice"] = "Ce choix n'existe pas : choisissez dans la liste."
 

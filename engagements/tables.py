@@ -13,6 +13,8 @@ class DispositifTable(tables.Table):
     class Meta:
         model = Dispositif
         fields = ("intitule", "contrat", "partenaire", "objectifs", "unite_compte", "statut")
+        sequence = fields  # the row template writes the cells in this order
+        template_name = "engagements/_table_dispositifs.html"
         attrs = {"class": "fr-table__content"}
         empty_text = "Aucun dispositif ne correspond à ces filtres."
 

@@ -11,6 +11,31 @@ from .models import Decision, Instance, Membre, Presence, Seance
 
 EXTENSIONS = (".pdf", ".odt", ".doc", ".docx", ".ods", ".xls", ".xlsx", ".txt")
 TAILLE_MAX = 10 * 1024 * 1024
+# What each kind of file begins with: the name alone proves nothing (an HTML page named .pdf).
+SIGNATURES = {
+    ".pdf": (b"%PDF-",), ".odt": (b"PK\x03\x04",), ".ods": (b"PK\x03\x04",), ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",), ".doc": (b"\xd0\xcf\x11\xe0",), ".xls": (b"\xd0\xcf\x11\xe0",),
+}
+NOMS = {".pdf": "un PDF", ".txt": "du texte"}
+
+
+def verifier_contenu(fichier, extension):
+    """Raises a French ValidationError when the file's first bytes do not match its extension."""
+    debut = fichier.read(4096)
+    fichier.seek(0)
+    if extension == ".txt":
+        try:
+            texte = debut.decode("utf-8")
+        except UnicodeDecodeError:
+            try:  # a cut in the middle of a character at the end of the sample
+                texte = debut[:-3].decode("utf-8")
+            except UnicodeDecodeError:
+                texte = debut.decode("cp1252", errors="replace")
+        if "\x00" in texte or any(ord(c) < 32 and c not in "\t\r\n\f" for c in texte):
+            raise ValidationError("Le contenu de ce fichier n'est pas du texte : déposez-le au format pdf ou odt.")
+    elif not debut.startswith(SIGNATURES[extension]):
+        nom = NOMS.get(extension, f"un document {extension[1:]}")
+        raise ValidationError(f"Le contenu de ce fichier n'est pas {nom} : vérifiez le fichier déposé.")
 
 
 class SeanceForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
@@ -35,10 +60,12 @@ class SeanceForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
     def clean_fichier(self):
         fichier = self.cleaned_data.get("fichier")
         if fichier and hasattr(fichier, "size"):
-            if not fichier.name.lower().endswith(EXTENSIONS):
+            extension = "." + fichier.name.lower().rsplit(".", 1)[-1] if "." in fichier.name else ""
+            if extension not in EXTENSIONS:
                 raise ValidationError("Déposez un PDF, un document texte ou un tableur (pdf, odt, doc, docx, ods, xls, xlsx, txt).")
             if fichier.size > TAILLE_MAX:
                 raise ValidationError("Le fichier dépasse 10 Mo.")
+            verifier_contenu(fichier, extension)
         return fichier
 
 

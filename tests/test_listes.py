@@ -95,3 +95,26 @@ def test_the_query_count_does_not_grow_with_the_page_size(client, liste, django_
             assert client.get(f"/{liste}/", {"per_page": par_page}).status_code == 200
         comptes.append(len(requetes.captured_queries))
     assert comptes[0] == comptes[1] <= 15
+
+
+def test_the_dispositifs_list_reads_the_same_queries_for_25_or_100_rows(client, django_assert_max_num_queries):
+    """make bench measures this on 2 000 lines; here 150 lines, each under one or two objectifs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    modele = Dispositif.objects.get(contrat__slug="grand-dijon", code="caf-2015-06")
+    objectifs = list(Objectif.objects.filter(orientation__pilier__contrat__slug="grand-dijon"))
+    nouveaux = Dispositif.objects.bulk_create(
+        Dispositif(contrat=modele.contrat, partenaire=modele.partenaire, code=f"ligne-{n}", intitule=f"Ligne {n}")
+        for n in range(150))
+    Dispositif.objectifs.through.objects.bulk_create(
+        Dispositif.objectifs.through(dispositif=d, objectif=o) for i, d in enumerate(nouveaux)
+        for o in objectifs[i % 10:i % 10 + 1 + i % 2])
+    requetes = {}
+    for taille in (25, 100):
+        with CaptureQueriesContext(connection) as capture:
+            page = client.get("/dispositifs/", {"contrat": "grand-dijon", "per_page": taille, "sort": "intitule"})
+        assert page.status_code == 200
+        assert page.content.decode().count('<a href="/dispositifs/') == taille
+        requetes[taille] = len(capture.captured_queries)
+    assert requetes[25] == requetes[100] <= 15, requetes

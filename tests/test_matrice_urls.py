@@ -15,6 +15,7 @@ CONNEXION = 302  # anonymous: sent to the login page
 MATRICE = {
     "accueil": ({}, [302, 302, 302, 302, 302, 302]),
     "login": ({}, [200, 200, 200, 200, 200, 200]),
+    "sante": ({}, [200, 200, 200, 200, 200, 200]),
     "logout": ({}, [CONNEXION, 405, 405, 405, 405, 405]),
     "password_change": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
     "password_change_done": ({}, [CONNEXION, 200, 200, 200, 200, 200]),

@@ -160,3 +160,25 @@ def test_chef_imports_the_caf_annexe_preview_then_confirm(live_server, comptes, 
     page.wait_for_url(re.compile(r".*/annexe-financiere/\?partenaire=caf-21&annee=2015$"))
     assert "Import enregistré : 0 création(s), 1 mise(s) à jour" in page.content()
     assert "43 131 000 €" in page.content()
+
+
+def test_pages_keep_to_the_content_security_policy(live_server, comptes, navigateur):
+    """No script or style of ours is refused by the CSP, and the DSFR's script runs."""
+    from fiches.models import Fiche
+
+    base = live_server.url
+    page = navigateur.new_context(locale="fr-FR").new_page()
+    refus = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and refus.append(message.text))
+    se_connecter(page, base, "chef.projet")
+    fiche = Fiche.objects.filter(contrat__slug="grand-dijon", indicateurs__isnull=False).first()
+    for chemin in ["/contrats/", "/contrats/grand-dijon/", "/contrats/grand-dijon/annexe-financiere/",
+                   "/dispositifs/", "/estimations/", f"/fiches/{fiche.pk}/", "/contrats/grand-dijon/indicateurs/",
+                   "/contrats/grand-dijon/gouvernance/", "/contrats/grand-dijon/annexe-financiere/importer/",
+                   "/contrats/grand-dijon/tableau-de-bord/"]:
+        reponse = page.goto(f"{base}{chemin}")
+        assert reponse.status == 200, chemin
+        assert "script-src 'self'" in reponse.headers["content-security-policy"]
+        # The DSFR marks the page once its script has run.
+        page.wait_for_function("document.documentElement.hasAttribute('data-fr-js')")
+    assert refus == []

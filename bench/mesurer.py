@@ -1,0 +1,188 @@
+"""make bench: builds the synthetic contract (bench/donnees.py) and measures, in one run, the
+annexe PDF against a naive WeasyPrint table, the workbook export, the import of a 2 000-line
+workbook, and the dispositifs list against the Django admin. Writes bench/results.json."""
+
+import io
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import django
+
+RACINE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(RACINE))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.template import engines  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
+
+from bench import donnees  # noqa: E402
+from engagements import exports  # noqa: E402
+from engagements.annexe import Annexe  # noqa: E402
+from engagements.formats import euros  # noqa: E402
+from engagements.import_annexe import analyser, appliquer  # noqa: E402
+
+ANNEE = donnees.ANNEES[0]
+REQUETES = 50
+
+# The naive rendering: the same rows, one plain HTML table, no layout help for WeasyPrint.
+NAIF = engines["django"].from_string("""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
+<style>@page { size: A4 landscape; margin: 10mm } body { font-family: "DejaVu Sans"; font-size: 7pt }
+table { border-collapse: collapse; width: 100% } td, th { border: 0.5pt solid #555; padding: 1mm }</style></head>
+<body><h1>Annexe financière</h1><table><thead><tr>{% for c in colonnes %}<th>{{ c }}</th>{% endfor %}</tr></thead>
+<tbody>{% for l in lignes %}<tr>{% for v in l %}<td>{{ v }}</td>{% endfor %}</tr>{% endfor %}</tbody></table></body></html>""")
+
+
+def chrono(fonction, *args):
+    debut = time.perf_counter()
+    resultat = fonction(*args)
+    return time.perf_counter() - debut, resultat
+
+
+def lignes_de(annexe):
+    """The annexe's 2 000 lines as plain rows of text, for the naive table and the import workbook."""
+    for bloc in annexe.piliers:
+        for orientation in bloc.orientations:
+            for groupe in orientation.groupes:
+                for e in groupe.lignes:
+                    yield [bloc.pilier.libelle, orientation.orientation.libelle,
+                           "\n".join(o.libelle for o in groupe.objectifs), e.dispositif.partenaire.sigle,
+                           e.dispositif.libelle, e.dispositif.unite_compte, euros(e.montant_annuel), e.remarques,
+                           euros(e.montant_pluriannuel)]
+
+
+def classeur_a_importer(lignes):
+    """A partner's 2 000-line annexe, as people type it: header by labels, amounts as French text."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Annexe"
+    ws.append(["Annexe financière du contrat de ville"])
+    ws.append([])
+    ws.append(["PILIER", "ORIENTATIONS STRATEGIQUES", "OBJECTIFS OPERATIONNELS", "Service responsable du financement",
+               "Intitulé du dispositif / Offre de services", "Unité de compte (le cas échéant)",
+               f"Estimation de la valorisation financière annuelle {ANNEE}*", "Remarques",
+               f"Montant estimatif pour {ANNEE}-{ANNEE + 2}*"])
+    for ligne in lignes:
+        ws.append([*ligne[:3], "IMPORT", *ligne[4:]])
+    sortie = io.BytesIO()
+    wb.save(sortie)
+    return sortie.getvalue()
+
+
+def percentile(valeurs, p):
+    valeurs = sorted(valeurs)
+    rang = (len(valeurs) - 1) * p / 100
+    bas = int(rang)
+    haut = min(bas + 1, len(valeurs) - 1)
+    return valeurs[bas] + (valeurs[haut] - valeurs[bas]) * (rang - bas)
+
+
+def temps_de_reponse(client, url):
+    client.get(url)  # warm: templates compiled, connection open
+    mesures = []
+    for _ in range(REQUETES):
+        debut = time.perf_counter()
+        reponse = client.get(url)
+        mesures.append((time.perf_counter() - debut) * 1000)
+        assert reponse.status_code == 200, (url, reponse.status_code)
+    return mesures
+
+
+def main():
+    if connection.vendor != "postgresql" and not os.environ.get("BANC_SQLITE"):
+        sys.exit("make bench mesure sur PostgreSQL : définissez DATABASE_URL=postgresql:///… (voir README).")
+    resultats = {"base": connection.vendor, "python": platform.python_version(), "machine": platform.machine(),
+                 "processeurs": os.cpu_count()}
+    t, contrat = chrono(donnees.creer)
+    resultats["generation_s"] = round(t, 2)
+    resultats["donnees"] = {"dispositifs": contrat.dispositifs.count(),
+                            "partenaires": contrat.documents.get().signataires.count(),
+                            "estimations": sum(d.estimations.count() for d in contrat.dispositifs.all()[:1]) * contrat.dispositifs.count(),
+                            "fiches": contrat.fiches.count()}
+
+    annexe = Annexe(contrat, ANNEE, None)
+    lignes = list(lignes_de(annexe))
+    assert len(lignes) == resultats["donnees"]["dispositifs"], len(lignes)
+    edition = timezone.localdate()
+
+    t_pdf, pdf = chrono(lambda: exports.annexe_pdf(Annexe(contrat, ANNEE, None), edition))
+    html_naif = NAIF.render({"colonnes": annexe.colonnes, "lignes": lignes})
+    t_naif, pdf_naif = chrono(exports.html_en_pdf, html_naif)
+    resultats.update(pdf_s=round(t_pdf, 2), pdf_naive_s=round(t_naif, 2), pdf_ratio_vs_naive=round(t_pdf / t_naif, 3),
+                     pdf_octets=len(pdf), pdf_naive_octets=len(pdf_naif))
+
+    t_xlsx, _ = chrono(lambda: exports.annexe_xlsx(Annexe(contrat, ANNEE, None), edition))
+    resultats["xlsx_export_s"] = round(t_xlsx, 2)
+
+    from contrat.models import Contrat, Partenaire
+
+    cible, _ = Contrat.objects.update_or_create(slug="banc-import", defaults={
+        "nom": "Contrat du banc d'essai (import)", "territoire": "Essai", "annee_debut": 2024, "annee_fin": 2030})
+    cible.dispositifs.all().delete()
+    cible.piliers.all().delete()
+    importe, _ = Partenaire.objects.get_or_create(slug="banc-import", defaults={"nom": "Partenaire importé", "sigle": "IMPORT"})
+    cible.porteur = importe
+    cible.save()
+    fichier = classeur_a_importer(lignes)
+
+    def importer():
+        rapport = analyser(fichier, cible, importe, nom_fichier="banc.xlsx")
+        assert rapport.accepte, rapport.texte()[:2000]
+        appliquer(rapport)
+        return rapport
+
+    t_import, rapport = chrono(importer)
+    resultats["import_s"] = round(t_import, 2)
+    resultats["import_lignes_creees"] = cible.dispositifs.count()
+
+    client = Client()
+    client.force_login(donnees.User.objects.get(username="banc.admin"))
+    requetes = {}
+    for taille in (25, 100):
+        url = f"/dispositifs/?contrat={contrat.slug}&per_page={taille}"
+        client.get(url)
+        with CaptureQueriesContext(connection) as capture:
+            assert client.get(url).status_code == 200
+        requetes[str(taille)] = len(capture.captured_queries)
+    resultats["list_queries_by_page_size"] = requetes
+    # Both lists show 100 rows of the same 2 000 dispositifs of this contract (the admin's page size).
+    liste = temps_de_reponse(client, f"/dispositifs/?contrat={contrat.slug}&per_page=100")
+    admin = temps_de_reponse(client, f"/admin/engagements/dispositif/?contrat__id__exact={contrat.pk}")
+    resultats.update(list_p50_ms=round(percentile(liste, 50), 1), list_p95_ms=round(percentile(liste, 95), 1),
+                     admin_p50_ms=round(percentile(admin, 50), 1), admin_p95_ms=round(percentile(admin, 95), 1))
+    resultats["list_p95_ratio_vs_admin"] = round(resultats["list_p95_ms"] / resultats["admin_p95_ms"], 3)
+
+    cibles = {
+        "pdf_ratio_vs_naive": resultats["pdf_ratio_vs_naive"] <= 0.5,
+        "list_queries_by_page_size": requetes["25"] == requetes["100"] <= 15,
+        "list_p95_ratio_vs_admin": resultats["list_p95_ratio_vs_admin"] <= 1.5,
+        "xlsx_export_s": resultats["xlsx_export_s"] < 2,
+        "import_s": resultats["import_s"] < 5,
+    }
+    resultats["cibles_atteintes"] = cibles
+    resultats["mesure_le"] = timezone.now().isoformat(timespec="seconds")
+    sortie = RACINE / "bench" / "results.json"
+    sortie.write_text(json.dumps(resultats, indent=2, ensure_ascii=False) + "\n")
+
+    print(f"\n{'mesure':<28}{'valeur':>14}  cible")
+    for cle, cible_ in [("pdf_s", ""), ("pdf_naive_s", ""), ("pdf_ratio_vs_naive", "≤ 0,5"), ("xlsx_export_s", "< 2 s"),
+                        ("import_s", "< 5 s"), ("list_queries_by_page_size", "égales, ≤ 15"), ("list_p50_ms", ""),
+                        ("list_p95_ms", ""), ("admin_p95_ms", ""), ("list_p95_ratio_vs_admin", "≤ 1,5")]:
+            atteinte = "" if cle not in cibles else ("  atteinte" if cibles[cle] else "  MANQUÉE")
+            print(f"{cle:<28}{str(resultats[cle]):>14}  {cible_}{atteinte}")
+    print(f"\nÉcrit dans {sortie.relative_to(RACINE)}")
+    return 0 if all(cibles.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -205,6 +205,18 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@contrats-de-ville.localhost")
 
+# Background tasks (django-tasks): the large exports. With a worker (`manage.py db_worker`,
+# make serve) they wait in the database; without one (the demo, the tests) they run at once.
+TACHES_EN_ARRIERE_PLAN = env_bool("TACHES_EN_ARRIERE_PLAN")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend" if TACHES_EN_ARRIERE_PLAN
+        else "django_tasks.backends.immediate.ImmediateBackend",
+    }
+}
+# An annexe of this many lines or more is exported in the background and its file kept.
+EXPORT_SEUIL_LIGNES = int(os.environ.get("EXPORT_SEUIL_LIGNES", 500))
+
 # Import of annexes financières from workbooks (engagements/lecture_classeur.py).
 IMPORT_TAILLE_MAX = int(os.environ.get("IMPORT_TAILLE_MAX", 5 * 1024 * 1024))
 IMPORT_LIGNES_MAX = int(os.environ.get("IMPORT_LIGNES_MAX", 10_000))

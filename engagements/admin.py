@@ -6,6 +6,7 @@ from .models import (
     Dispositif,
     EngagementReciproque,
     Estimation,
+    Export,
     ImportAnnexe,
 )
 
@@ -51,6 +52,19 @@ class ImportAnnexeAdmin(admin.ModelAdmin):
     list_filter = ["contrat", "partenaire"]
     list_select_related = ["contrat", "partenaire", "cree_par"]
     readonly_fields = [f.name for f in ImportAnnexe._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Export)
+class ExportAdmin(admin.ModelAdmin):
+    """The large exports made in the background, and why one failed. Read only."""
+
+    list_display = ["nom_fichier", "contrat", "statut", "lignes", "cree_le", "termine_le"]
+    list_filter = ["statut", "nature", "contrat"]
+    list_select_related = ["contrat"]
+    readonly_fields = [f.name for f in Export._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -440,3 +440,49 @@ class ImportAnnexe(models.Model):
 
     def __str__(self):
         return f"{self.nom_fichier} ({self.contrat}, {self.partenaire.sigle})"
+
+
+class Export(models.Model):
+    """A large export made in the background, kept until what it shows changes.
+
+    `cle` is the hash of what the file shows (the rows, the totals, the titles): asking for
+    the same annexe while its data are unchanged finds the file made before."""
+
+    class Statut(models.TextChoices):
+        EN_ATTENTE = "en_attente", "En attente"
+        EN_COURS = "en_cours", "En préparation"
+        PRET = "pret", "Prêt"
+        ECHEC = "echec", "Échec"
+
+    cle = models.CharField("empreinte des données exportées", max_length=64, unique=True)
+    sujet = models.CharField("empreinte de la demande", max_length=64, db_index=True,
+                             help_text="Même export (nature, contrat, filtres), quelles que soient les données.")
+    nature = models.CharField("nature", max_length=20)
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="exports", verbose_name="contrat")
+    parametres = models.JSONField("filtres", default=dict)
+    nom_fichier = models.CharField("nom du fichier", max_length=255)
+    lignes = models.PositiveIntegerField("lignes", default=0)
+    fichier = models.FileField("fichier", upload_to="exports/", blank=True)
+    statut = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.EN_ATTENTE)
+    erreur = models.TextField("erreur", blank=True)
+    demande_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="demandé par"
+    )
+    cree_le = models.DateTimeField("demandé le", auto_now_add=True)
+    commence_le = models.DateTimeField("commencé le", null=True, blank=True)
+    termine_le = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "export préparé"
+        verbose_name_plural = "exports préparés"
+        ordering = ["-cree_le"]
+
+    def __str__(self):
+        return f"{self.nom_fichier} ({self.get_statut_display()})"
+
+    def get_absolute_url(self):
+        return reverse("engagements:export", args=[self.pk])
+
+    @property
+    def termine(self):
+        return self.statut in (self.Statut.PRET, self.Statut.ECHEC)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import imports, listes, tableau_de_bord, views
+from . import exports_differes, imports, listes, tableau_de_bord, views
 
 app_name = "engagements"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("contrats/<slug:slug>/annexe-financiere.xlsx", views.annexe_financiere_xlsx, name="annexe_xlsx"),
     path("contrats/<slug:slug>/annexe-financiere/importer/", imports.importer, name="annexe_importer"),
     path("imports/<int:pk>/confirmer/", imports.confirmer, name="import_confirmer"),
+    path("exports/<int:pk>/", exports_differes.suivi, name="export"),
+    path("exports/<int:pk>/fichier/", exports_differes.fichier, name="export_fichier"),
     path("contrats/<slug:slug>/tableau-de-bord/", tableau_de_bord.tableau_de_bord, name="tableau_de_bord"),
     path("contrats/<slug:slug>/dispositifs/ajouter/", views.dispositif_creer, name="dispositif_creer"),
     path(contribution, views.contribution, name="contribution"),

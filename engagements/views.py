@@ -10,7 +10,7 @@ from contrat import permissions
 from contrat.models import Contrat, Partenaire
 from fiches.models import Fiche
 
-from . import exports, services
+from . import exports, exports_differes, services
 from .annexe import Annexe
 from .forms import AnnexeFiltreForm, DispositifForm, EstimationForm, RenvoiForm
 from .historique import changements
@@ -49,10 +49,20 @@ def _nom_fichier(annexe, extension):
     return f"annexe-financiere-{annexe.contrat.slug}-{annexe.annee}{suffixe}.{extension}"
 
 
+def _export_differe(request, nature, annexe, nom):
+    """A large annexe: the file already made for these very data at once, else the progress page."""
+    export = exports_differes.demander(nature, annexe, request.user, nom)
+    if export.statut == export.Statut.PRET:
+        return exports_differes.servir(export)
+    return redirect(export)
+
+
 def annexe_financiere_pdf(request, slug):
     contrat, form, annexe = _annexe_for_request(request, slug)
     if annexe is None:
         return _refus_filtres(form)
+    if exports_differes.en_arriere_plan(annexe):
+        return _export_differe(request, "annexe_pdf", annexe, _nom_fichier(annexe, "pdf"))
     contenu = exports.annexe_pdf(annexe, edition=timezone.localdate())
     response = HttpResponse(contenu, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_nom_fichier(annexe, "pdf")}"'
@@ -63,6 +73,8 @@ def annexe_financiere_xlsx(request, slug):
     contrat, form, annexe = _annexe_for_request(request, slug)
     if annexe is None:
         return _refus_filtres(form)
+    if exports_differes.en_arriere_plan(annexe):
+        return _export_differe(request, "annexe_xlsx", annexe, _nom_fichier(annexe, "xlsx"))
     contenu = exports.annexe_xlsx(annexe, edition=timezone.localdate())
     response = HttpResponse(
         contenu, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

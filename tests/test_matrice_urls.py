@@ -32,6 +32,9 @@ MATRICE = {
     "engagements:tableau_de_bord": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
     "engagements:annexe_importer": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
     "engagements:import_confirmer": ({"pk": "import"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    # A background export of grand-dijon's annexe, seen by those who see the contract.
+    "engagements:export": ({"pk": "export"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:export_fichier": ({"pk": "export"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:dispositif_creer": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 403, 403, 200]),
     "engagements:contribution": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
                                  [CONNEXION, 200, 200, 200, 200, 200]),
@@ -132,6 +135,15 @@ def _url(nom, kwargs):
         valeurs["import"] = ImportAnnexe.objects.create(
             contrat=dispositif.contrat, partenaire=dispositif.partenaire, nom_fichier="annexe.xlsx", empreinte="x",
             fichier=ContentFile(b"PK", name="annexe.xlsx"),
+        ).pk
+    if "export" in kwargs.values():
+        from django.core.files.base import ContentFile
+
+        from engagements.models import Export
+
+        valeurs["export"] = Export.objects.create(
+            cle="c" * 64, sujet="s" * 64, nature="annexe_pdf", contrat=dispositif.contrat, nom_fichier="annexe.pdf",
+            statut=Export.Statut.PRET, fichier=ContentFile(b"%PDF-1.4", name="annexe.pdf"),
         ).pk
     if "seance" in kwargs.values() or "decision" in kwargs.values():
         seance = _seance()

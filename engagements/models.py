@@ -457,7 +457,8 @@ class Export(models.Model):
     cle = models.CharField("empreinte des données exportées", max_length=64, unique=True)
     sujet = models.CharField("empreinte de la demande", max_length=64, db_index=True,
                              help_text="Même export (nature, contrat, filtres), quelles que soient les données.")
-    nature = models.CharField("nature", max_length=20)
+    nature = models.CharField("nature", max_length=20, choices=[("annexe_pdf", "Annexe financière (PDF)"),
+                                                                ("annexe_xlsx", "Annexe financière (Excel)")])
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="exports", verbose_name="contrat")
     parametres = models.JSONField("filtres", default=dict)
     nom_fichier = models.CharField("nom du fichier", max_length=255)

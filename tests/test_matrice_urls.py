@@ -141,10 +141,10 @@ def _url(nom, kwargs):
 
         from engagements.models import Export
 
-        valeurs["export"] = Export.objects.create(
-            cle="c" * 64, sujet="s" * 64, nature="annexe_pdf", contrat=dispositif.contrat, nom_fichier="annexe.pdf",
+        valeurs["export"] = Export.objects.get_or_create(cle="c" * 64, defaults=dict(
+            sujet="s" * 64, nature="annexe_pdf", contrat=dispositif.contrat, nom_fichier="annexe.pdf",
             statut=Export.Statut.PRET, fichier=ContentFile(b"%PDF-1.4", name="annexe.pdf"),
-        ).pk
+        ))[0].pk
     if "seance" in kwargs.values() or "decision" in kwargs.values():
         seance = _seance()
         valeurs.update({"seance": seance.pk, "decision": seance.decisions.get().pk})

@@ -48,5 +48,9 @@ bench: pango
 	$(BIN)/python manage.py migrate --no-input -v0; \
 	$(BIN)/python bench/mesurer.py
 
+# Production serving (README, « En production »): gunicorn, WhiteNoise, background workers.
+serve: pango
+	PY=$(BIN)/python deploiement/servir.sh
+
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache

@@ -7,7 +7,7 @@ PORT ?= 8000
 # The demo runs with DEBUG on and its own development key; production sets both (README).
 DEMO_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost
 
-.PHONY: run demo data test pango clean bench serve
+.PHONY: run demo data test pango clean bench serve charge
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench: pango
 # Production serving (README, « En production »): gunicorn, WhiteNoise, background workers.
 serve: pango
 	PY=$(BIN)/python deploiement/servir.sh
+
+# The load test: 50 users for 2 minutes against make serve on 127.0.0.1 (bench/charge.json).
+charge: pango
+	$(BIN)/pip install --quiet ".[charge]"
+	PY=$(BIN)/python bench/charge.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache

@@ -28,10 +28,11 @@ perdues = [e for e in ecritures if (e["estimation"], Decimal(e["montant_annuel"]
 
 with open(ICI / "locust_stats.csv") as f:
     lignes = list(csv.DictReader(f))
-par_type = {l["Name"]: {"requetes": int(l["Request Count"]), "echecs": int(l["Failure Count"]),
-                        "p50_ms": float(l["50%"]), "p95_ms": float(l["95%"]), "max_ms": round(float(l["Max Response Time"]))}
-            for l in lignes if l["Name"] != "Aggregated"}
-total = next(l for l in lignes if l["Name"] == "Aggregated")
+par_type = {ligne_["Name"]: {"requetes": int(ligne_["Request Count"]), "echecs": int(ligne_["Failure Count"]),
+                             "p50_ms": float(ligne_["50%"]), "p95_ms": float(ligne_["95%"]),
+                             "max_ms": round(float(ligne_["Max Response Time"]))}
+            for ligne_ in lignes if ligne_["Name"] != "Aggregated"}
+total = next(ligne_ for ligne_ in lignes if ligne_["Name"] == "Aggregated")
 with open(ICI / "locust_failures.csv") as f:
     echecs = list(csv.DictReader(f))
 erreurs_serveur = [e for e in echecs if "50" in e.get("Error", "")[:40] or "Server Error" in e.get("Error", "")]

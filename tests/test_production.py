@@ -120,7 +120,7 @@ def test_make_serve_runs_processes_and_workers_on_one_postgresql(conventions, co
         fichier = navigateur.get(suivi + "fichier/")
         assert fichier.status == 200 and fichier.read().startswith(b"%PDF")
         # Several gunicorn processes answer (the master and its two workers).
-        processus = subprocess.run(["pgrep", "-f", f"gunicorn --config deploiement/gunicorn.conf.py"],
+        processus = subprocess.run(["pgrep", "-f", "gunicorn --config deploiement/gunicorn.conf.py"],
                                    capture_output=True, text=True).stdout.split()
         assert len(processus) >= 3
     finally:

@@ -26,6 +26,16 @@ def chef(connecter):
     return connecter("chef.projet")
 
 
+def _travailleur(monkeypatch):
+    """Runs what waits in the queue, as `manage.py db_worker` does. The worker closes "old"
+    database connections between tasks; inside a test's transaction that would close the test's
+    own connection, so it is left open here (tests/test_production.py runs the real process)."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+
 def _pages(contenu):
     return [p.extract_text() for p in PdfReader(io.BytesIO(contenu)).pages]
 
@@ -88,7 +98,8 @@ def test_the_partner_filter_is_another_export(chef, django_capture_on_commit_cal
     assert any(c.value == "solvabilisation des familles" for ligne in feuille.iter_rows() for c in ligne)
 
 
-def test_with_a_worker_the_page_waits_then_offers_the_file(chef, settings, django_capture_on_commit_callbacks):
+def test_with_a_worker_the_page_waits_then_offers_the_file(chef, settings, monkeypatch,
+                                                          django_capture_on_commit_callbacks):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
         demande = chef.get(PDF)
@@ -97,7 +108,7 @@ def test_with_a_worker_the_page_waits_then_offers_the_file(chef, settings, djang
     assert "En attente de préparation" in attente and '<meta http-equiv="refresh" content="2">' in attente
     assert chef.get(f"/exports/{export.pk}/fichier/")["Location"] == f"/exports/{export.pk}/"  # not yet
 
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    _travailleur(monkeypatch)
 
     export.refresh_from_db()
     assert export.statut == Export.Statut.PRET
@@ -120,12 +131,13 @@ def test_a_failure_is_said_in_french_and_asking_again_retries(chef, monkeypatch,
     assert Export.objects.get().statut == Export.Statut.PRET
 
 
-def test_data_changed_while_waiting_is_not_filed_under_the_old_hash(chef, settings, django_capture_on_commit_callbacks):
+def test_data_changed_while_waiting_is_not_filed_under_the_old_hash(chef, settings, monkeypatch,
+                                                                    django_capture_on_commit_callbacks):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
         chef.get(PDF)
     Dispositif.objects.filter(contrat__slug="grand-dijon", code="caf-2015-06").update(intitule="nouvel intitulé")
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    _travailleur(monkeypatch)
     export = Export.objects.get()
     assert export.statut == Export.Statut.ECHEC and not export.fichier
     assert "Les données ont changé pendant la préparation" in export.erreur

@@ -16,7 +16,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from bench import donnees  # noqa: E402
-from engagements.models import Estimation, Historique  # noqa: E402
+from engagements.models import Estimation  # noqa: E402
+from noyau.models import Historique  # noqa: E402
 
 MOT_DE_PASSE = "banc-d-essai-mot-de-passe"
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(RACINE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
-from engagements.models import Historique  # noqa: E402
+from noyau.models import Historique  # noqa: E402
 
 ICI = RACINE / "bench"
 ecritures = [json.loads(ligne) for ligne in (ICI / "locust-ecritures.jsonl").read_text().splitlines() if ligne]

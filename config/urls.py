@@ -24,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("contrat.urls")),
     path("", include("engagements.urls")),
+    path("", include("importation.urls")),
     path("", include("fiches.urls")),
     path("", include("gouvernance.urls")),
 ]

@@ -1,6 +1,10 @@
 from django.contrib import admin
 
-from .models import Commune, Contrat, Document, Objectif, Orientation, Partenaire, PerimetreQuartier, Pilier, Quartier, Signataire
+from noyau.admin import LectureSeule
+
+from .models import (
+    Commune, Contrat, Document, Membre, Objectif, Orientation, Partenaire, PerimetreQuartier, Pilier, Quartier, Signataire,
+)
 
 
 @admin.register(Partenaire)
@@ -19,6 +23,10 @@ class PerimetreInline(admin.TabularInline):
 
 @admin.register(Contrat)
 class ContratAdmin(admin.ModelAdmin):
+    # Deleting a contract would take its lines, fiches and history with it: never from here.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     list_display = ["nom", "slug", "nature", "territoire", "annee_debut", "annee_fin", "annee_fin_prolongation"]
     list_filter = ["nature"]
     search_fields = ["nom", "territoire"]
@@ -51,27 +59,26 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Pilier)
-class PilierAdmin(admin.ModelAdmin):
+class PilierAdmin(LectureSeule, admin.ModelAdmin):
     list_display = ["intitule", "contrat", "ordre", "transversal"]
     list_filter = ["contrat"]
 
 
 @admin.register(Orientation)
-class OrientationAdmin(admin.ModelAdmin):
+class OrientationAdmin(LectureSeule, admin.ModelAdmin):
     list_display = ["libelle", "pilier", "ordre"]
     list_filter = ["pilier__contrat"]
     list_select_related = ["pilier"]
 
 
 @admin.register(Objectif)
-class ObjectifAdmin(admin.ModelAdmin):
+class ObjectifAdmin(LectureSeule, admin.ModelAdmin):
     list_display = ["libelle", "orientation", "ordre"]
     list_filter = ["orientation__pilier__contrat"]
     list_select_related = ["orientation"]
     search_fields = ["intitule", "code"]
 
 
-from .models import Membre  # noqa: E402
 
 
 @admin.register(Membre)

@@ -7,12 +7,10 @@ fixture twice updates the rows instead of duplicating them.
 from django.db import models
 from django.urls import reverse
 
+from noyau.historique import Suivi
+from noyau.modeles import NaturalKeyManager
 
-class NaturalKeyManager(models.Manager):
-    """Looks a row up by the fields named in the model's `natural_key_fields`."""
-
-    def get_by_natural_key(self, *key):
-        return self.get(**dict(zip(self.model.natural_key_lookups, key, strict=True)))
+VERSION = {"default": 1, "editable": False}
 
 
 class Partenaire(models.Model):
@@ -44,6 +42,10 @@ class Partenaire(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    @property
+    def nom_court(self):
+        return self.sigle
 
 
 class Commune(models.Model):
@@ -276,9 +278,12 @@ class Pilier(models.Model):
     intitule = models.CharField("intitulé", max_length=300)
     transversal = models.BooleanField("enjeux transversaux", default=False)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
+    suivi = Suivi("pilier", ("contrat_id", "slug", "code", "intitule", "transversal", "ordre"), contrat="contrat_id",
+                  dossier=("contrat", "contrat_id"))
 
     class Meta:
         verbose_name = "pilier"
@@ -311,9 +316,12 @@ class Orientation(models.Model):
     intitule = models.CharField("intitulé", max_length=300)
     description = models.TextField("note", blank=True)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("pilier__contrat__slug", "pilier__slug", "slug")
+    suivi = Suivi("orientation", ("pilier_id", "slug", "code", "intitule", "description", "ordre"),
+                  contrat="pilier.contrat_id", dossier=("contrat", "pilier.contrat_id"))
 
     class Meta:
         verbose_name = "orientation stratégique"
@@ -347,9 +355,12 @@ class Objectif(models.Model):
     code = models.CharField("code", max_length=20, blank=True)
     intitule = models.CharField("intitulé", max_length=300)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("orientation__pilier__contrat__slug", "orientation__pilier__slug", "orientation__slug", "slug")
+    suivi = Suivi("objectif", ("orientation_id", "slug", "code", "intitule", "ordre"),
+                  contrat="orientation.pilier.contrat_id", dossier=("contrat", "orientation.pilier.contrat_id"))
 
     class Meta:
         verbose_name = "objectif opérationnel"
@@ -373,6 +384,8 @@ class Objectif(models.Model):
     @property
     def libelle(self):
         return f"{self.code}) {self.intitule}" if self.code else self.intitule
+
+    nom_court = libelle
 
 
 class Membre(models.Model):

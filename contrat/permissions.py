@@ -13,9 +13,7 @@ def _actif(user):
 
 
 def membres(user):
-    from .models import Membre
-
-    return Membre.objects.filter(user=user, actif=True)
+    return user.membres.filter(actif=True)
 
 
 def partenaires_agent(user):

@@ -2,8 +2,6 @@ from django.db.models import Max, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django_tables2 import RequestConfig
 
-from engagements.models import ArticleConvention, EngagementReciproque, Estimation
-
 from . import permissions
 from .models import Contrat, Partenaire, Pilier, Signataire
 from .tables import ContratTable
@@ -18,19 +16,14 @@ def liste(request):
 
 def detail(request, slug):
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user).select_related("porteur"), slug=slug)
+    # The articles of reciprocal commitments are read through their relations: this app sits
+    # below the apps that define them.
     documents = contrat.documents.prefetch_related(
         Prefetch("signataires", queryset=Signataire.objects.select_related("partenaire")),
-        Prefetch(
-            "articles",
-            queryset=ArticleConvention.objects.prefetch_related(
-                Prefetch("engagements", queryset=EngagementReciproque.objects.select_related("partenaire"))
-            ),
-        ),
+        "articles__engagements__partenaire",
     )
     mes_partenaires = Partenaire.objects.filter(pk__in=permissions.partenaires_agent(request.user))
-    annee_collecte = (
-        Estimation.objects.filter(dispositif__contrat=contrat).aggregate(m=Max("annee"))["m"] or contrat.annee_debut
-    )
+    annee_collecte = contrat.dispositifs.aggregate(m=Max("estimations__annee"))["m"] or contrat.annee_debut
     ctx = {
         "pilote": permissions.peut_piloter(request.user, contrat),
         "saisie": request.user.is_superuser or mes_partenaires.exists(),

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from noyau.admin import LectureSeule
+
 from .models import (
     AnnexeFinanciere,
     ArticleConvention,
@@ -7,18 +9,17 @@ from .models import (
     EngagementReciproque,
     Estimation,
     Export,
-    ImportAnnexe,
 )
 
 
-class EstimationInline(admin.TabularInline):
+class EstimationInline(LectureSeule, admin.TabularInline):
     model = Estimation
     extra = 0
     autocomplete_fields = ["partenaire"]
 
 
 @admin.register(Dispositif)
-class DispositifAdmin(admin.ModelAdmin):
+class DispositifAdmin(LectureSeule, admin.ModelAdmin):
     list_display = ["intitule", "contrat", "partenaire", "statut", "ordre"]
     list_filter = ["contrat", "partenaire", "statut"]
     list_select_related = ["contrat", "partenaire"]
@@ -28,7 +29,7 @@ class DispositifAdmin(admin.ModelAdmin):
 
 
 @admin.register(AnnexeFinanciere)
-class AnnexeFinanciereAdmin(admin.ModelAdmin):
+class AnnexeFinanciereAdmin(LectureSeule, admin.ModelAdmin):
     list_display = ["__str__", "contrat", "partenaire", "annee"]
 
 
@@ -42,19 +43,6 @@ class ArticleConventionAdmin(admin.ModelAdmin):
     list_display = ["numero", "titre", "document"]
     list_filter = ["document"]
     inlines = [EngagementInline]
-
-
-@admin.register(ImportAnnexe)
-class ImportAnnexeAdmin(admin.ModelAdmin):
-    """The record of imports: who uploaded which file, and what it did. Read only."""
-
-    list_display = ["nom_fichier", "contrat", "partenaire", "cree_par", "cree_le", "applique_le"]
-    list_filter = ["contrat", "partenaire"]
-    list_select_related = ["contrat", "partenaire", "cree_par"]
-    readonly_fields = [f.name for f in ImportAnnexe._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(Export)

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from contrat.models import Pilier
+from contrat.models import Objectif, Orientation, Partenaire, Pilier
+from noyau.historique import etats_au, objet_au
 
-from .models import AnnexeFinanciere, Estimation
+from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation
 
 
 def somme(montants):
@@ -87,22 +88,91 @@ def objectifs_ids(dispositif):
     return [o.pk for o in dispositif.objectifs.all()]
 
 
+class Passe:
+    """The contract's annexe data as they stood at the end of a day, rebuilt from the history:
+    lines, title blocks and notes, strategy tree (labels and order)."""
+
+    def __init__(self, contrat, jour):
+        self.contrat, self.jour = contrat, jour
+
+    def objets(self, modele, actuels):
+        return [objet_au(modele, pk, etat) for pk, etat in etats_au(modele, actuels, self.contrat.pk, self.jour).items()]
+
+    def estimations(self, annee, partenaire=None):
+        contrat = self.contrat
+        dispositifs = {
+            d.pk: d for d in self.objets(Dispositif, {d.pk: d for d in contrat.dispositifs.prefetch_related("objectifs", "quartiers")})
+            if not d.archive
+        }
+        partenaires = {p.pk: p for p in Partenaire.objects.all()}
+        lignes = []
+        for e in self.objets(Estimation, {e.pk: e for e in Estimation.objects.filter(dispositif__contrat=contrat)}):
+            if e.annee != annee or e.dispositif_id not in dispositifs:
+                continue
+            if partenaire is not None and e.partenaire_id != partenaire.pk:
+                continue
+            e.dispositif = dispositifs[e.dispositif_id]
+            e.dispositif.contrat = contrat
+            e.dispositif.partenaire = partenaires[e.dispositif.partenaire_id]
+            e.partenaire = partenaires[e.partenaire_id]
+            lignes.append(e)
+        lignes.sort(key=lambda e: (e.dispositif.ordre, e.dispositif.pk, e.partenaire.nom))
+        return lignes
+
+    def documents(self):
+        return self.objets(AnnexeFinanciere, {a.pk: a for a in AnnexeFinanciere.objects.filter(contrat=self.contrat)})
+
+    def arbre(self):
+        piliers = self.objets(Pilier, {p.pk: p for p in Pilier.objects.filter(contrat=self.contrat)})
+        orientations = self.objets(Orientation, {o.pk: o for o in Orientation.objects.filter(pilier__contrat=self.contrat)})
+        objectifs = self.objets(Objectif, {o.pk: o for o in Objectif.objects.filter(orientation__pilier__contrat=self.contrat)})
+        return _Arbre(piliers, orientations, objectifs)
+
+
+class _Arbre:
+    """Piliers → orientations → objectifs as plain lists, in their order."""
+
+    def __init__(self, piliers, orientations, objectifs):
+        self.piliers = sorted(piliers, key=lambda p: (p.ordre, p.pk))
+        self.orientations, self.objectifs = {}, {}
+        for o in sorted(orientations, key=lambda o: (o.ordre, o.pk)):
+            self.orientations.setdefault(o.pilier_id, []).append(o)
+        for o in sorted(objectifs, key=lambda o: (o.ordre, o.pk)):
+            self.objectifs.setdefault(o.orientation_id, []).append(o)
+
+    @classmethod
+    def actuel(cls, contrat):
+        piliers = list(Pilier.objects.filter(contrat=contrat).prefetch_related("orientations__objectifs"))
+        orientations = [o for p in piliers for o in p.orientations.all()]
+        return cls(piliers, orientations, [b for o in orientations for b in o.objectifs.all()])
+
+    def orientations_de(self, pilier):
+        return self.orientations.get(pilier.pk, [])
+
+    def objectifs_de(self, orientation):
+        return self.objectifs.get(orientation.pk, [])
+
+
 class Annexe:
     def __init__(self, contrat, annee, partenaire=None, au=None):
-        """`au`: a date, to print the annexe as it stood then (the signed version)."""
-        from .historique import estimations_au
-
+        """`au`: a date, to print the annexe as it stood then (the signed version): lines, title
+        block, notes and tree labels alike."""
         self.contrat = contrat
         self.annee = annee
         self.au = au
         self.partenaire_filtre = partenaire
-        if au is None:
+        passe = Passe(contrat, au) if au is not None else None
+        if passe is None:
             self.estimations = list(Estimation.objects.de_l_annexe(contrat, annee, partenaire))
+            documents = list(AnnexeFinanciere.objects.filter(contrat=contrat, annee=annee))
+            arbre = _Arbre.actuel(contrat)
         else:
-            self.estimations = estimations_au(contrat, au, annee, partenaire)
+            self.estimations = passe.estimations(annee, partenaire)
+            documents = [d for d in passe.documents() if d.annee == annee]
+            arbre = passe.arbre()
         self.partenaire = partenaire or self._seul_partenaire()
-        self.document = self._document()
-        self.piliers, self.hors_pilier = self._arbre()
+        self.document = self._document(documents)
+        self.piliers, self.hors_pilier = self._arbre(arbre)
 
     # -- building -------------------------------------------------------
 
@@ -111,20 +181,16 @@ class Annexe:
         partenaires = {e.partenaire for e in self.estimations}
         return partenaires.pop() if len(partenaires) == 1 else None
 
-    def _document(self):
-        annexes = AnnexeFinanciere.objects.filter(contrat=self.contrat, annee=self.annee)
-        return annexes.filter(partenaire=self.partenaire).first() if self.partenaire else annexes.filter(
-            partenaire__isnull=True
-        ).first()
+    def _document(self, documents):
+        partenaire_id = self.partenaire.pk if self.partenaire else None
+        return next((d for d in sorted(documents, key=lambda d: d.pk) if d.partenaire_id == partenaire_id), None)
 
-    def _arbre(self):
-        piliers = list(
-            Pilier.objects.filter(contrat=self.contrat).prefetch_related("orientations__objectifs").order_by("ordre")
-        )
+    def _arbre(self, arbre):
+        piliers = arbre.piliers
         ordre_objectif = {}
         for pilier in piliers:
-            for orientation in pilier.orientations.all():
-                for objectif in orientation.objectifs.all():
+            for orientation in arbre.orientations_de(pilier):
+                for objectif in arbre.objectifs_de(orientation):
                     ordre_objectif[objectif.pk] = (pilier.ordre, orientation.ordre, objectif.ordre, objectif)
 
         # Lines grouped by the set of objectifs they serve ("2-a) … 2-b) … 2-c)" in one cell).
@@ -148,10 +214,10 @@ class Annexe:
         blocs = []
         for pilier in piliers:
             bloc = BlocPilier(pilier)
-            for orientation in pilier.orientations.all():
+            for orientation in arbre.orientations_de(pilier):
                 a_lignes = par_orientation.get(orientation.pk, [])
                 servis = {o.pk for g in a_lignes for o in g.objectifs}
-                vides = [Groupe([o]) for o in orientation.objectifs.all() if o.pk not in servis]
+                vides = [Groupe([o]) for o in arbre.objectifs_de(orientation) if o.pk not in servis]
                 tous = sorted(a_lignes + vides, key=lambda g: min(ordre_objectif[o.pk][2] for o in g.objectifs))
                 if not tous:
                     tous = [Groupe([])]
@@ -164,8 +230,6 @@ class Annexe:
     @cached_property
     def version_de_travail(self):
         """True until every partner's contribution shown for the year is validated."""
-        from .models import Contribution
-
         partenaires = {e.partenaire_id for e in self.estimations}
         valides = set(
             Contribution.objects.filter(

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class EngagementsConfig(AppConfig):
     name = "engagements"
     verbose_name = "Engagements des partenaires"
+
+    def ready(self):
+        from noyau import versions
+
+        from . import verrous
+
+        # The write service asks this app's rule for the lines and the tree they hang from.
+        for modele in verrous.MODELES:
+            versions.verrou(modele, verrous.raison)

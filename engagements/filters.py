@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from contrat.models import Contrat, Objectif, Orientation, Partenaire, Pilier, Quartier
-from contrat.widgets import Select
+from noyau.widgets import Select
 
 from .models import Dispositif, Estimation
 

@@ -1,12 +1,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from contrat.forms import DsfrFormMixin
 from contrat.models import Objectif, Partenaire, Quartier
+from noyau.formulaires import DsfrFormMixin, VersionMixin
+from noyau.montants import MontantField, euros
 
-from .formats import euros
 from .models import Contribution, Dispositif, Estimation
-from .montants import MontantField
 
 
 class AnnexeFiltreForm(DsfrFormMixin, forms.Form):
@@ -53,12 +52,6 @@ class AnnexeFiltreForm(DsfrFormMixin, forms.Form):
         if annee in (None, ""):
             return self.annees[-1] if self.annees else self.contrat.annee_debut
         return annee
-
-
-class VersionMixin(forms.Form):
-    """The version the user read: a save against a newer one is refused (no lost update)."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class DispositifForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
@@ -170,38 +163,3 @@ class RenvoiForm(DsfrFormMixin, forms.Form):
         label="Ce qu'il faut corriger", widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Expliquez au partenaire ce qu'il doit corriger."},
     )
-
-
-class ImportAnnexeForm(DsfrFormMixin, forms.Form):
-    """The workbook of a partner's annexe, and the partner it is for."""
-
-    partenaire = forms.ModelChoiceField(
-        label="Partenaire dont c'est l'annexe",
-        queryset=Partenaire.objects.none(),
-        to_field_name="slug",
-        error_messages={"required": "Choisissez le partenaire.", "invalid_choice": "Choisissez un partenaire du contrat."},
-    )
-    fichier = forms.FileField(
-        label="Classeur de l'annexe (.xlsx)",
-        help_text="Le tableau tel qu'imprimé : colonnes Pilier, Orientations stratégiques, Objectifs opérationnels, "
-        "Service responsable du financement, Intitulé, Unité de compte, montant annuel, Remarques, montant pluriannuel.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
-        error_messages={"required": "Choisissez le fichier à importer.", "empty": "Le fichier est vide."},
-    )
-
-    def __init__(self, contrat, *args, **kwargs):
-        from .import_annexe import partenaires_du_contrat
-
-        super().__init__(*args, **kwargs)
-        self.fields["partenaire"].queryset = partenaires_du_contrat(contrat).order_by("nom")
-
-    def clean_fichier(self):
-        from .lecture_classeur import TAILLE_MAX, taille
-
-        # The type is judged on the content by the reader, which says what the file is instead.
-        fichier = self.cleaned_data["fichier"]
-        if fichier.size > TAILLE_MAX:
-            raise ValidationError(
-                f"Le fichier pèse {taille(fichier.size)} : la limite est de {taille(TAILLE_MAX)}."
-            )
-        return fichier

@@ -10,7 +10,8 @@ from django_tables2 import RequestConfig
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from .exports import FORMAT_EUROS_CENTIMES, FORMULE_DEBUT
+from noyau.classeurs import FORMAT_EUROS_CENTIMES, FORMULE_DEBUT
+
 from .filters import DispositifFilter, EstimationFilter
 from .models import Dispositif, Estimation
 from .tables import DispositifTable, EstimationTable

@@ -11,14 +11,9 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from contrat import permissions
-from contrat.models import (
-    Contrat,
-    Document,
-    NaturalKeyManager,
-    Objectif,
-    Partenaire,
-    Quartier,
-)
+from contrat.models import Contrat, Document, Objectif, Partenaire, Quartier
+from noyau.historique import Suivi
+from noyau.modeles import NaturalKeyManager
 
 MONTANT = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True, "validators": [MinValueValidator(0)]}
 
@@ -28,8 +23,11 @@ class DispositifQuerySet(models.QuerySet):
         return self.filter(contrat__in=Contrat.objects.visible_to(user))
 
     def editable_by(self, user):
-        """The dispositifs whose description the user may change: their own partner's, not archived."""
-        qs = self.visible_to(user).filter(archive=False)
+        """The dispositifs whose description the user may change: their own partner's, not archived,
+        carrying no line of a validated contribution."""
+        qs = self.visible_to(user).filter(archive=False).exclude(
+            Exists(Estimation.objects.validees().filter(dispositif=OuterRef("pk")))
+        )
         if user.is_superuser:
             return qs
         return qs.filter(partenaire__in=permissions.partenaires_agent(user))
@@ -72,6 +70,9 @@ class Dispositif(models.Model):
 
     objects = DispositifManager()
     natural_key_lookups = ("contrat__slug", "code")
+    suivi = Suivi("dispositif", ("contrat_id", "code", "partenaire_id", "intitule", "unite_compte", "remarque", "statut",
+                                 "structures", "ordre", "archive"),
+                  contrat="contrat_id", m2m=("objectifs", "quartiers"))
 
     class Meta:
         verbose_name = "dispositif"
@@ -106,18 +107,25 @@ class EstimationQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(dispositif__in=Dispositif.objects.visible_to(user))
 
-    def verrouillees(self):
-        """Estimates whose partner's contribution for the year is submitted or validated."""
+    def _sous(self, statuts):
         return self.filter(Exists(Contribution.objects.filter(
             contrat=OuterRef("dispositif__contrat"), partenaire=OuterRef("partenaire"), annee=OuterRef("annee"),
-            statut__in=[Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE],
+            statut__in=statuts,
         )))
+
+    def verrouillees(self):
+        """Estimates whose partner's contribution for the year is submitted or validated: closed to agents."""
+        return self._sous([Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE])
+
+    def validees(self):
+        """Estimates of a validated contribution: closed to everyone, by every route, until it is reopened."""
+        return self._sous([Contribution.Statut.VALIDE])
 
     def editable_by(self, user):
         """An agent changes their own partner's estimates while the year's contribution is a draft."""
         qs = self.visible_to(user).filter(dispositif__archive=False)
         if user.is_superuser:
-            return qs
+            return qs.exclude(pk__in=self.validees().values("pk"))
         return qs.filter(partenaire__in=permissions.partenaires_agent(user)).exclude(
             pk__in=self.verrouillees().values("pk")
         )
@@ -152,6 +160,10 @@ class Estimation(models.Model):
 
     objects = EstimationManager()
     natural_key_lookups = ("dispositif__contrat__slug", "dispositif__code", "partenaire__slug", "annee")
+    suivi = Suivi("estimation", ("dispositif_id", "partenaire_id", "annee", "montant_annuel", "remarque_annuelle",
+                                 "periode_debut", "periode_fin", "montant_pluriannuel", "remarque_pluriannuelle"),
+                  contrat="dispositif.contrat_id", dossier=("dispositif", "dispositif_id"),
+                  en_euros=("montant_annuel", "montant_pluriannuel"))
 
     class Meta:
         verbose_name = "estimation financière"
@@ -225,9 +237,13 @@ class AnnexeFinanciere(models.Model):
     notes = models.TextField(
         "notes de bas de tableau", blank=True, help_text="Une note par ligne, telles qu'imprimées (« *Les montants… »)."
     )
+    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
+    suivi = Suivi("annexe", ("contrat_id", "slug", "document_id", "partenaire_id", "intitule", "reserve", "annee",
+                             "periode_debut", "periode_fin", "notes"),
+                  contrat="contrat_id", dossier=("contrat", "contrat_id"))
 
     class Meta:
         verbose_name = "annexe financière"
@@ -341,6 +357,9 @@ class Contribution(models.Model):
     commentaire = models.TextField("commentaire du chef de projet", blank=True)
     modifie_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="modifié par")
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
+    version = models.PositiveIntegerField("version", default=1, editable=False)
+
+    suivi = Suivi("contribution", ("contrat_id", "partenaire_id", "annee", "statut", "commentaire"), contrat="contrat_id")
 
     class Meta:
         verbose_name = "contribution annuelle"
@@ -359,87 +378,6 @@ class Contribution(models.Model):
     @property
     def modifiable_par_les_agents(self):
         return self.statut in (self.Statut.BROUILLON, self.Statut.RENVOYE)
-
-
-class HistoriqueQuerySet(models.QuerySet):
-    def du_dispositif(self, dispositif):
-        return self.filter(dispositif_id=dispositif.pk).select_related("user").order_by("-date", "-pk")
-
-    def de_la_fiche(self, fiche):
-        return self.filter(fiche_id=fiche.pk).select_related("user").order_by("-date", "-pk")
-
-
-class Historique(models.Model):
-    """One create, change or deletion of a dispositif or an estimate: who, when, before, after.
-
-    Snapshots are whole, so the annexe can be rebuilt as it stood on any date.
-    """
-
-    class Action(models.TextChoices):
-        CREATION = "creation", "Création"
-        MODIFICATION = "modification", "Modification"
-        SUPPRESSION = "suppression", "Suppression"
-
-    class Objet(models.TextChoices):
-        DISPOSITIF = "dispositif", "Dispositif"
-        ESTIMATION = "estimation", "Estimation"
-        FICHE = "fiche", "Fiche"
-        ENGAGEMENT = "engagement", "Engagement d'un partenaire (fiche)"
-        MESURE = "mesure", "Valeur d'indicateur"
-
-    objet = models.CharField("objet", max_length=20, choices=Objet.choices)
-    objet_id = models.PositiveBigIntegerField("identifiant de l'objet")
-    # Plain ids, not foreign keys: the history outlives what it describes.
-    contrat_id = models.PositiveBigIntegerField("contrat", db_index=True)
-    dispositif_id = models.PositiveBigIntegerField("dispositif", db_index=True, null=True, blank=True)
-    fiche_id = models.PositiveBigIntegerField("fiche", db_index=True, null=True, blank=True)
-    action = models.CharField("action", max_length=20, choices=Action.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name="par")
-    user_nom = models.CharField("par (nom au moment de l'action)", max_length=200)
-    date = models.DateTimeField("le", db_index=True)
-    avant = models.JSONField("avant", null=True, blank=True)
-    apres = models.JSONField("après", null=True, blank=True)
-
-    objects = HistoriqueQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "entrée d'historique"
-        verbose_name_plural = "historique"
-        ordering = ["-date", "-pk"]
-        indexes = [models.Index(fields=["objet", "objet_id", "date"], name="historique_objet_date")]
-
-    def __str__(self):
-        return f"{self.get_action_display()} {self.get_objet_display()} {self.objet_id} par {self.user_nom}"
-
-    def changements(self):
-        """[(field label, before, after)] for the fields that differ."""
-        from .historique import changements
-
-        return changements(self)
-
-
-class ImportAnnexe(models.Model):
-    """A workbook uploaded by a chef de projet: kept between the preview and the confirmation, then as a record."""
-
-    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="imports", verbose_name="contrat")
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="imports", verbose_name="partenaire")
-    fichier = models.FileField("classeur", upload_to="imports/%Y/%m/")
-    nom_fichier = models.CharField("nom du fichier", max_length=255)
-    empreinte = models.CharField("empreinte de l'aperçu", max_length=64)
-    cree_par = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="déposé par"
-    )
-    cree_le = models.DateTimeField("déposé le", auto_now_add=True)
-    applique_le = models.DateTimeField("importé le", null=True, blank=True)
-    resume = models.TextField("rapport", blank=True)
-
-    class Meta:
-        verbose_name = "import d'annexe financière"
-        verbose_name_plural = "imports d'annexes financières"
-        ordering = ["-cree_le"]
-
-    def __str__(self):
-        return f"{self.nom_fichier} ({self.contrat}, {self.partenaire.sigle})"
 
 
 class Export(models.Model):

@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404, render
 
 from contrat import permissions
 from contrat.models import Contrat
+from noyau.models import Historique
 
 from .annexe import Annexe, somme
-from .models import Contribution, Estimation, Historique
+from .models import Contribution, Estimation
 
 
 @dataclass
@@ -44,9 +45,9 @@ def tableau_de_bord(request, slug):
     annexe = Annexe(contrat, annee)
     statuts = {c.partenaire_id: c for c in Contribution.objects.filter(contrat=contrat, annee=annee)}
     mises_a_jour = dict(
-        Historique.objects.filter(contrat_id=contrat.pk, objet=Historique.Objet.ESTIMATION)
+        Historique.objects.filter(contrat_id=contrat.pk, objet=Estimation.suivi.nature)
         .order_by()  # the default ordering would split the GROUP BY
-        .values("dispositif_id").annotate(m=Max("date")).values_list("dispositif_id", "m")
+        .values("dossier").annotate(m=Max("date")).values_list("dossier", "m")
     )
     par_partenaire = {}
     for estimation in annexe.estimations:
@@ -55,7 +56,7 @@ def tableau_de_bord(request, slug):
     for partenaire, estimations in sorted(par_partenaire.items(), key=lambda kv: kv[0].nom):
         contribution = statuts.get(partenaire.pk)
         statut = contribution.statut if contribution else Contribution.Statut.BROUILLON
-        dates = [mises_a_jour[e.dispositif_id] for e in estimations if e.dispositif_id in mises_a_jour]
+        dates = [mises_a_jour[d] for d in (f"dispositif:{e.dispositif_id}" for e in estimations) if d in mises_a_jour]
         lignes.append({
             "partenaire": partenaire,
             "statut": statut,

@@ -1,6 +1,7 @@
 import django_tables2 as tables
 
-from .formats import euros
+from noyau.montants import euros
+
 from .models import Dispositif, Estimation
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports_differes, imports, listes, tableau_de_bord, views
+from . import exports_differes, listes, tableau_de_bord, views
 
 app_name = "engagements"
 
@@ -10,8 +10,6 @@ urlpatterns = [
     path("contrats/<slug:slug>/annexe-financiere/", views.annexe_financiere, name="annexe"),
     path("contrats/<slug:slug>/annexe-financiere.pdf", views.annexe_financiere_pdf, name="annexe_pdf"),
     path("contrats/<slug:slug>/annexe-financiere.xlsx", views.annexe_financiere_xlsx, name="annexe_xlsx"),
-    path("contrats/<slug:slug>/annexe-financiere/importer/", imports.importer, name="annexe_importer"),
-    path("imports/<int:pk>/confirmer/", imports.confirmer, name="import_confirmer"),
     path("exports/<int:pk>/", exports_differes.suivi, name="export"),
     path("exports/<int:pk>/fichier/", exports_differes.fichier, name="export_fichier"),
     path("contrats/<slug:slug>/tableau-de-bord/", tableau_de_bord.tableau_de_bord, name="tableau_de_bord"),
@@ -20,6 +18,7 @@ urlpatterns = [
     path(contribution + "soumettre/", views.contribution_action, {"action": "soumettre"}, name="contribution_soumettre"),
     path(contribution + "valider/", views.contribution_action, {"action": "valider"}, name="contribution_valider"),
     path(contribution + "renvoyer/", views.contribution_action, {"action": "renvoyer"}, name="contribution_renvoyer"),
+    path(contribution + "rouvrir/", views.contribution_action, {"action": "rouvrir"}, name="contribution_rouvrir"),
     path("dispositifs/", listes.dispositifs, name="dispositifs"),
     path("dispositifs/export.<str:format>", listes.dispositifs_export, name="dispositifs_export"),
     path("estimations/", listes.estimations, name="estimations"),

@@ -1,20 +1,20 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contrat import permissions
 from contrat.models import Contrat, Partenaire
-from fiches.models import Fiche
+from noyau import historique, telechargements, versions
+from noyau.conflits import contexte_conflit
 
 from . import exports, exports_differes, services
 from .annexe import Annexe
 from .forms import AnnexeFiltreForm, DispositifForm, EstimationForm, RenvoiForm
-from .historique import changements
-from .models import Contribution, Dispositif, Estimation, Historique
+from .models import Contribution, Dispositif, Estimation
 
 # -- annexe -------------------------------------------------------------------
 
@@ -63,10 +63,7 @@ def annexe_financiere_pdf(request, slug):
         return _refus_filtres(form)
     if exports_differes.en_arriere_plan(annexe):
         return _export_differe(request, "annexe_pdf", annexe, _nom_fichier(annexe, "pdf"))
-    contenu = exports.annexe_pdf(annexe, edition=timezone.localdate())
-    response = HttpResponse(contenu, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{_nom_fichier(annexe, "pdf")}"'
-    return response
+    return telechargements.pdf(exports.annexe_pdf(annexe, edition=timezone.localdate()), _nom_fichier(annexe, "pdf"))
 
 
 def annexe_financiere_xlsx(request, slug):
@@ -75,22 +72,17 @@ def annexe_financiere_xlsx(request, slug):
         return _refus_filtres(form)
     if exports_differes.en_arriere_plan(annexe):
         return _export_differe(request, "annexe_xlsx", annexe, _nom_fichier(annexe, "xlsx"))
-    contenu = exports.annexe_xlsx(annexe, edition=timezone.localdate())
-    response = HttpResponse(
-        contenu, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_nom_fichier(annexe, "xlsx")}"'
-    return response
+    return telechargements.xlsx(exports.annexe_xlsx(annexe, edition=timezone.localdate()), _nom_fichier(annexe, "xlsx"))
 
 
 # -- dispositifs and estimates ----------------------------------------------
 
 
 def _dispositif_modifiable(request, pk):
-    """404 for what the user may not see, 403 for what they see but may not change."""
+    """404 for what the user may not see, 403 for what they see but may not change (and why)."""
     dispositif = get_object_or_404(Dispositif.objects.visible_to(request.user).select_related("contrat", "partenaire"), pk=pk)
     if not Dispositif.objects.editable_by(request.user).filter(pk=pk).exists():
-        raise PermissionDenied("Vous ne pouvez pas modifier ce dispositif.")
+        raise PermissionDenied(versions.raison_du_verrou(dispositif) or "Vous ne pouvez pas modifier ce dispositif.")
     return dispositif
 
 
@@ -99,7 +91,7 @@ def _estimation_modifiable(request, pk):
         Estimation.objects.visible_to(request.user).select_related("dispositif__contrat", "partenaire"), pk=pk
     )
     if not Estimation.objects.editable_by(request.user).filter(pk=pk).exists():
-        raise PermissionDenied("Vous ne pouvez pas modifier cette estimation.")
+        raise PermissionDenied(versions.raison_du_verrou(estimation) or "Vous ne pouvez pas modifier cette estimation.")
     return estimation
 
 
@@ -121,26 +113,12 @@ def dispositif(request, pk):
         "estimations": [(e, e.pk in modifiables) for e in estimations],
         "quartiers": objet.quartiers.select_related("commune"),
         "modifiable": Dispositif.objects.editable_by(request.user).filter(pk=pk).exists(),
-        "historique": [(h, changements(h)) for h in Historique.objects.du_dispositif(objet)],
-        "fiches": Fiche.objects.visible_to(request.user).filter(dispositifs_mobilises__dispositif=objet).distinct(),
+        "historique": historique.journal("dispositif", objet.pk),
+        # The fiches of the dispositif's own contract, which the user sees since they see the dispositif.
+        "fiches": objet.contrat.fiches.filter(dispositifs_mobilises__dispositif=objet).distinct(),
+        "verrou": versions.raison_du_verrou(objet),
     }
     return render(request, "engagements/dispositif.html", ctx)
-
-
-def contexte_conflit(request, erreur, form):
-    """Keeps what the user typed, shows what the other person saved, and lets them decide."""
-    if erreur.actuel is None:
-        messages.error(request, "Cet élément a été supprimé entre-temps : votre modification n'a pas été enregistrée.")
-        return None
-    form.data = form.data.copy()
-    form.data["version"] = erreur.actuel.version
-    derniere = erreur.derniere
-    ctx_conflit = {
-        "par": derniere.user_nom if derniere else "un autre utilisateur",
-        "le": derniere.date if derniere else None,
-        "changements": changements(derniere) if derniere else [],
-    }
-    return ctx_conflit
 
 
 def dispositif_creer(request, slug):
@@ -154,7 +132,7 @@ def dispositif_creer(request, slug):
         objet = form.save(commit=False)
         objet.code = f"d-{timezone.now():%Y%m%d%H%M%S%f}"
         objet.ordre = (contrat.dispositifs.aggregate(m=Max("ordre"))["m"] or 0) + 10
-        services.creer(request.user, objet, {"objectifs": form.cleaned_data["objectifs"],
+        versions.creer(request.user, objet, {"objectifs": form.cleaned_data["objectifs"],
                                              "quartiers": form.cleaned_data["quartiers"]})
         messages.success(request, "Le dispositif est créé. Ajoutez-lui ses estimations financières.")
         return redirect(objet)
@@ -168,9 +146,11 @@ def dispositif_modifier(request, pk):
     conflit = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.modifier(request.user, form.save(commit=False), form.cleaned_data["version"],
+            versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"],
                               {"objectifs": form.cleaned_data["objectifs"], "quartiers": form.cleaned_data["quartiers"]})
-        except services.Conflit as erreur:
+        except versions.Verrouille as refus:
+            raise PermissionDenied(str(refus)) from None
+        except versions.Conflit as erreur:
             conflit = contexte_conflit(request, erreur, form)
             if conflit is None:
                 return redirect(objet.contrat)
@@ -191,9 +171,11 @@ def dispositif_archiver(request, pk):
     except ValueError:
         messages.error(request, "Demande incomplète : rechargez la page et recommencez.")
         return redirect(objet)
-    except services.Conflit:
+    except versions.Conflit:
         messages.error(request, "Ce dispositif a été modifié entre-temps : relisez-le avant de l'archiver.")
         return redirect(objet)
+    except versions.Verrouille as refus:
+        raise PermissionDenied(str(refus)) from None
     messages.success(request, f"Le dispositif « {objet.intitule} » est archivé : il ne figure plus dans l'annexe.")
     return redirect(objet.contrat)
 
@@ -203,9 +185,13 @@ def estimation_creer(request, pk):
     form = EstimationForm(request.POST or None, dispositif=dispositif_, partenaires=_partenaires_saisis(request.user),
                           instance=Estimation(dispositif=dispositif_))
     if request.method == "POST" and form.is_valid():
-        services.creer(request.user, form.save(commit=False))
-        messages.success(request, "L'estimation est enregistrée.")
-        return redirect(dispositif_)
+        try:
+            versions.creer(request.user, form.save(commit=False))
+        except versions.Verrouille as refus:
+            form.add_error("annee", str(refus))
+        else:
+            messages.success(request, "L'estimation est enregistrée.")
+            return redirect(dispositif_)
     return render(request, "engagements/estimation_form.html",
                   {"form": form, "dispositif": dispositif_, "titre": "Nouvelle estimation"})
 
@@ -217,8 +203,10 @@ def estimation_modifier(request, pk):
     conflit = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
-        except services.Conflit as erreur:
+            versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
+        except versions.Verrouille as refus:
+            form.add_error(None, str(refus))
+        except versions.Conflit as erreur:
             conflit = contexte_conflit(request, erreur, form)
             if conflit is None:
                 return redirect(objet.dispositif)
@@ -234,8 +222,10 @@ def estimation_supprimer(request, pk):
     objet = _estimation_modifiable(request, pk)
     if request.method == "POST":
         try:
-            services.supprimer_estimation(request.user, objet, int(request.POST.get("version", "0")))
-        except (ValueError, services.Conflit):
+            versions.supprimer(request.user, objet, int(request.POST.get("version", "0")))
+        except versions.Verrouille as refus:
+            raise PermissionDenied(str(refus)) from None
+        except (ValueError, versions.Conflit):
             messages.error(request, "Cette estimation a été modifiée entre-temps : relisez-la avant de la supprimer.")
             return redirect(objet.dispositif)
         messages.success(request, "L'estimation est supprimée.")
@@ -263,9 +253,10 @@ def contribution(request, slug, partenaire_slug, annee):
         "annexe": annexe,
         "peut_soumettre": permissions.peut_saisir(request.user, partenaire) and objet.modifiable_par_les_agents,
         "peut_valider": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.SOUMIS,
-        "peut_renvoyer": permissions.peut_piloter(request.user, contrat) and objet.statut in (
-            Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE),
+        "peut_renvoyer": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.SOUMIS,
+        "peut_rouvrir": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.VALIDE,
         "renvoi": RenvoiForm(),
+        "historique": historique.journal("contribution", objet.pk) if objet.pk else [],
     }
     return render(request, "engagements/contribution.html", ctx)
 
@@ -278,10 +269,12 @@ def contribution_action(request, slug, partenaire_slug, annee, action):
     if not autorise:
         raise PermissionDenied("Cette action ne vous est pas ouverte.")
     commentaire = ""
-    if action == "renvoyer":
+    if action in services.AVEC_COMMENTAIRE:
         form = RenvoiForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Expliquez au partenaire ce qu'il doit corriger avant de renvoyer sa contribution.")
+            pourquoi = ("avant de renvoyer sa contribution" if action == "renvoyer"
+                        else "avant de rouvrir sa contribution validée")
+            messages.error(request, f"Expliquez au partenaire ce qu'il doit corriger {pourquoi}.")
             return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
         commentaire = form.cleaned_data["commentaire"]
     try:
@@ -291,6 +284,8 @@ def contribution_action(request, slug, partenaire_slug, annee, action):
     else:
         textes = {"soumettre": "La contribution est soumise au chef de projet.",
                   "valider": "La contribution est validée : ses lignes ne sont plus modifiables par les agents.",
-                  "renvoyer": "La contribution est renvoyée au partenaire avec votre commentaire."}
+                  "renvoyer": "La contribution est renvoyée au partenaire avec votre commentaire.",
+                  "rouvrir": "La contribution est rouverte : ses lignes sont de nouveau modifiables, et l'annexe "
+                             "redevient une version de travail jusqu'à la prochaine validation."}
         messages.success(request, textes[action])
     return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)

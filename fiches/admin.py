@@ -1,35 +1,37 @@
 from django.contrib import admin
 
+from noyau.admin import LectureSeule
+
 from .models import DispositifMobilise, Engagement, Equipement, Fiche, Indicateur, Intervenant, Mesure
 
 
-class IntervenantInline(admin.TabularInline):
+class IntervenantInline(LectureSeule, admin.TabularInline):
     model = Intervenant
     extra = 0
     autocomplete_fields = ["partenaire"]
 
 
-class EngagementInline(admin.StackedInline):
+class EngagementInline(LectureSeule, admin.StackedInline):
     model = Engagement
     extra = 0
     autocomplete_fields = ["partenaire"]
     exclude = ["version"]
 
 
-class DispositifMobiliseInline(admin.TabularInline):
+class DispositifMobiliseInline(LectureSeule, admin.TabularInline):
     model = DispositifMobilise
     extra = 0
     autocomplete_fields = ["partenaire"]
     raw_id_fields = ["dispositif"]
 
 
-class IndicateurInline(admin.TabularInline):
+class IndicateurInline(LectureSeule, admin.TabularInline):
     model = Indicateur
     extra = 0
 
 
 @admin.register(Fiche)
-class FicheAdmin(admin.ModelAdmin):
+class FicheAdmin(LectureSeule, admin.ModelAdmin):
     list_display = ["numero", "intitule", "contrat", "forme", "statut"]
     list_filter = ["contrat", "forme", "statut"]
     list_select_related = ["contrat"]
@@ -39,7 +41,7 @@ class FicheAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mesure)
-class MesureAdmin(admin.ModelAdmin):
+class MesureAdmin(LectureSeule, admin.ModelAdmin):
     list_display = ["indicateur", "annee", "valeur"]
     list_select_related = ["indicateur"]
 

@@ -5,7 +5,9 @@ import io
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 
-from engagements.exports import BORDURE, cellule_texte, feuille_avec_entetes, html_en_pdf
+from noyau.classeurs import BORDURE, cellule_texte, feuille_avec_entetes
+from noyau.montants import euros
+from noyau.pdf import html_en_pdf
 
 
 def fiche_pdf(fiche, edition):
@@ -45,7 +47,7 @@ def fiches_xlsx(contrat, fiches):
             par_role[intervenant.role].append(intervenant.nom)
         engagements = [
             (f"{e.nom} : " if e.nom else "") + _lignes(e.texte).replace("\n", " ; ")
-            + (f" ({e.montant} €)" if e.montant is not None else "")
+            + (f" ({euros(e.montant)})" if e.montant is not None else "")
             for e in fiche.engagements.all()
         ]
         dispositifs = [(f"{d.groupe} : " if d.groupe else "") + d.texte for d in fiche.dispositifs_mobilises.all()]

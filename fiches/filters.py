@@ -2,8 +2,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from contrat.forms import DsfrFormMixin
 from contrat.models import Orientation, Partenaire, Pilier, Quartier
+from noyau.formulaires import DsfrFormMixin
 
 from .models import Fiche
 

@@ -4,10 +4,9 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 
-from contrat.forms import DsfrFormMixin, OrdreFormSet
 from contrat.models import Orientation, Pilier
-from engagements.forms import VersionMixin
-from engagements.montants import MontantField
+from noyau.formulaires import DsfrFormMixin, OrdreFormSet, VersionMixin
+from noyau.montants import MontantField
 
 from .models import Engagement, Fiche, Indicateur, Intervenant
 
@@ -132,6 +131,22 @@ class IndicateurForm(DsfrFormMixin, forms.ModelForm):
         fields = ["libelle", "groupe", "unite", "valeur_reference", "annee_reference", "cible", "annee_cible"]
 
 
+class IndicateursFormSet(OrdreFormSet):
+    """Nothing disappears without a trace: an indicator that has measured values is not deleted."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            indicateur = form.instance
+            annees = sorted(indicateur.mesures.values_list("annee", flat=True)) if indicateur.pk else []
+            if annees:
+                raise ValidationError(
+                    f"L'indicateur « {indicateur.libelle} » a des valeurs mesurées ({', '.join(map(str, annees))}) : "
+                    "il ne peut pas être supprimé. Videz d'abord ces valeurs (chacune reste dans l'historique), "
+                    "ou gardez l'indicateur."
+                )
+
+
 def listes_de_la_fiche(fiche, data=None):
     """The partners and indicators of a fiche, as formsets of the whole-fiche form.
 
@@ -141,6 +156,7 @@ def listes_de_la_fiche(fiche, data=None):
     return {
         "intervenants": forms.inlineformset_factory(Fiche, Intervenant, form=IntervenantForm, **options)(
             data, instance=fiche, prefix="partenaires", queryset=fiche.intervenants.select_related("partenaire")),
-        "indicateurs": forms.inlineformset_factory(Fiche, Indicateur, form=IndicateurForm, **options)(
+        "indicateurs": forms.inlineformset_factory(Fiche, Indicateur, form=IndicateurForm,
+                                                   **{**options, "formset": IndicateursFormSet})(
             data, instance=fiche, prefix="indicateurs"),
     }

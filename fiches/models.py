@@ -9,7 +9,9 @@ résultats attendus) are one item a line.
 from django.db import models
 from django.urls import reverse
 
-from contrat.models import Commune, Contrat, Document, NaturalKeyManager, Objectif, Orientation, Partenaire, Pilier, Quartier
+from contrat.models import Commune, Contrat, Document, Objectif, Orientation, Partenaire, Pilier, Quartier
+from noyau.historique import Suivi
+from noyau.modeles import NaturalKeyManager
 
 
 class FicheQuerySet(models.QuerySet):
@@ -81,6 +83,19 @@ class Fiche(models.Model):
     notes = models.TextField("notes du document", blank=True)
     statut = models.CharField("statut", max_length=20, choices=Statut.choices, blank=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
+
+    suivi = Suivi(
+        "fiche", ("contrat_id", "numero", "intitule", "pilier_id", "orientation_id", "constats", "echelle",
+                  "objectif_general", "objectifs_operationnels", "description", "public", "annee_debut", "annee_fin",
+                  "calendrier", "resultats", "statut"),
+        contrat="contrat_id", m2m=("objectifs", "quartiers"),
+        # The fiche's own lists, read as its page shows them: they change with the whole-fiche form.
+        listes=lambda fiche: {
+            "partenaires": [f"{i.get_role_display()} : {i.nom}" for i in fiche.intervenants.order_by("ordre", "pk")],
+            "indicateurs": [i.libelle for i in fiche.indicateurs.order_by("ordre", "pk")],
+        },
+        libelles={"partenaires": "partenaires", "indicateurs": "indicateurs"},
+    )
 
     objects = FicheManager()
     natural_key_lookups = ("contrat__slug", "slug")
@@ -215,6 +230,8 @@ class Engagement(Enfant):
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = EngagementManager()
+    suivi = Suivi("engagement", ("fiche_id", "partenaire_id", "libelle", "texte", "montant"), contrat="fiche.contrat_id",
+                  dossier=("fiche", "fiche_id"), en_euros=("montant",))
 
     class Meta(Enfant.Meta):
         verbose_name = "engagement de partenaire"
@@ -294,6 +311,9 @@ class Mesure(models.Model):
     valeur = models.DecimalField("valeur mesurée", max_digits=14, decimal_places=2, null=True, blank=True)
     commentaire = models.TextField("commentaire", blank=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
+
+    suivi = Suivi("mesure", ("indicateur_id", "annee", "valeur", "commentaire"), contrat="indicateur.fiche.contrat_id",
+                  dossier=("fiche", "indicateur.fiche_id"))
 
     class Meta:
         verbose_name = "valeur mesurée"

@@ -1,9 +1,8 @@
-"""Writes of fiches, engagements and indicator values, through the dispositifs' compare-and-set and history."""
+"""Writes of indicator values, through the one write path (version, history)."""
 
 from django.db import IntegrityError, transaction
 
-from engagements import services
-from engagements.services import Conflit
+from noyau import versions
 
 from .models import Mesure
 
@@ -14,13 +13,13 @@ def enregistrer_mesure(user, indicateur, annee, valeur, commentaire, version_lue
         if valeur is None and not commentaire:
             return None
         if version_lue != 0:
-            raise Conflit(None)
+            raise versions.Conflit(None)
         try:
             with transaction.atomic():
-                return services.creer(user, Mesure(indicateur=indicateur, annee=annee, valeur=valeur, commentaire=commentaire))
+                return versions.creer(user, Mesure(indicateur=indicateur, annee=annee, valeur=valeur, commentaire=commentaire))
         except IntegrityError:
-            raise Conflit(Mesure.objects.filter(indicateur=indicateur, annee=annee).first()) from None
+            raise versions.Conflit(Mesure.objects.filter(indicateur=indicateur, annee=annee).first()) from None
     if existante.valeur == valeur and existante.commentaire == commentaire and existante.version == version_lue:
         return existante
     existante.valeur, existante.commentaire = valeur, commentaire
-    return services.modifier(user, existante, version_lue)
+    return versions.modifier(user, existante, version_lue)

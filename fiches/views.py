@@ -2,18 +2,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch, Q
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django_tables2 import RequestConfig
 
 from contrat import permissions
 from contrat.models import Contrat, Partenaire, Quartier
-from engagements import services
-from engagements.historique import changements, instantane
-from engagements.models import Dispositif, Estimation, Historique
-from engagements.services import Conflit
-from engagements.views import contexte_conflit
+from engagements.models import Dispositif, Estimation
+from noyau import historique, telechargements, versions
+from noyau.conflits import contexte_conflit
 
 from . import exports
 from .filters import FicheFilter
@@ -72,15 +70,12 @@ def detail(request, pk):
         "modifiable": permissions.peut_modifier_fiche(user, fiche),
         "modifiables": permissions.engagements_modifiables(user, fiche),
         "mesurable": permissions.peut_mesurer(user, fiche),
-        "historique": [(h, changements(h)) for h in Historique.objects.de_la_fiche(fiche)[:50]],
+        "historique": historique.journal("fiche", fiche.pk, 50),
     }
     return render(request, "fiches/detail.html", ctx)
 
 
-def _pdf(contenu, nom):
-    response = HttpResponse(contenu, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{nom}"'
-    return response
+_pdf = telechargements.pdf
 
 
 def fiche_pdf(request, pk):
@@ -103,10 +98,7 @@ def fiches_xlsx(request, slug):
     return _xlsx(exports.fiches_xlsx(contrat, list(filtre.qs)), f"fiches-{contrat.slug}.xlsx")
 
 
-def _xlsx(contenu, nom):
-    response = HttpResponse(contenu, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{nom}"'
-    return response
+_xlsx = telechargements.xlsx
 
 
 def _indicateurs(contrat):
@@ -135,8 +127,8 @@ def _formulaire(request, form, fiche, titre, message):
     conflit = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
-        except Conflit as erreur:
+            versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
+        except versions.Conflit as erreur:
             conflit = contexte_conflit(request, erreur, form)
             if conflit is None:  # deleted meanwhile (from the administration)
                 return redirect(fiche)
@@ -156,15 +148,10 @@ def modifier(request, pk):
     conflit = None
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in listes.values()):
         try:
-            with transaction.atomic():
-                services.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
-                for formset in listes.values():
-                    formset.save()
-                # The entry just written holds the lists as they were; give it the lists as saved.
-                entree = Historique.objects.filter(objet=Historique.Objet.FICHE, objet_id=fiche.pk).latest("date", "pk")
-                entree.apres = instantane(Fiche.objects.get(pk=fiche.pk))
-                entree.save(update_fields=["apres"])
-        except Conflit as erreur:
+            # The lists are saved inside the fiche's write, so that its entry holds them as saved.
+            versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"],
+                              ensuite=lambda: [formset.save() for formset in listes.values()])
+        except versions.Conflit as erreur:
             conflit = contexte_conflit(request, erreur, form)
         else:
             messages.success(request, "La fiche est enregistrée.")
@@ -201,7 +188,7 @@ def mesures(request, pk):
                     d = form.cleaned_data
                     enregistrer_mesure(request.user, indicateur, d["annee"], d["valeur"], d["commentaire"],
                                        d["version"], existantes.get(d["annee"]))
-        except Conflit:
+        except versions.Conflit:
             conflit = {"par": "un autre utilisateur", "le": None, "changements": []}
             formset, existantes = mesures_formset(indicateur, annees(fiche))
             messages.error(request, "Quelqu'un a saisi ces valeurs entre-temps : rien n'a été enregistré. "

@@ -1,16 +1,18 @@
 from django.contrib import admin
 
+from noyau.admin import LectureSeule
+
 from .models import Decision, Instance, Membre, Seance
 
 
-class MembreInline(admin.TabularInline):
+class MembreInline(LectureSeule, admin.TabularInline):
     model = Membre
     extra = 0
     autocomplete_fields = ["partenaire"]
 
 
 @admin.register(Instance)
-class InstanceAdmin(admin.ModelAdmin):
+class InstanceAdmin(LectureSeule, admin.ModelAdmin):
     list_display = ["nom", "contrat", "nature", "colonne", "rythme"]
     list_filter = ["contrat", "nature", "colonne"]
     list_select_related = ["contrat"]
@@ -18,7 +20,7 @@ class InstanceAdmin(admin.ModelAdmin):
     inlines = [MembreInline]
 
 
-class DecisionInline(admin.StackedInline):
+class DecisionInline(LectureSeule, admin.StackedInline):
     model = Decision
     extra = 0
     autocomplete_fields = ["partenaire"]
@@ -27,7 +29,7 @@ class DecisionInline(admin.StackedInline):
 
 
 @admin.register(Seance)
-class SeanceAdmin(admin.ModelAdmin):
+class SeanceAdmin(LectureSeule, admin.ModelAdmin):
     list_display = ["instance", "date", "lieu"]
     list_filter = ["instance__contrat"]
     list_select_related = ["instance"]

@@ -1,11 +1,10 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from contrat.forms import DsfrFormMixin, OrdreFormSet
 from contrat.models import Partenaire
-from engagements.forms import VersionMixin
 from engagements.models import Dispositif
 from fiches.models import Fiche
+from noyau.formulaires import DsfrFormMixin, OrdreFormSet, VersionMixin
 
 from .models import Decision, Instance, Membre, Presence, Seance
 
@@ -70,6 +69,9 @@ class SeanceForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
 
 
 class DecisionForm(DsfrFormMixin, forms.ModelForm):
+    # The version of the decision the page showed: the responsible partner may change its status meanwhile.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Decision
         fields = ["texte", "partenaire", "echeance", "statut", "fiches", "dispositifs"]
@@ -82,6 +84,11 @@ class DecisionForm(DsfrFormMixin, forms.ModelForm):
         self.fields["fiches"].queryset = Fiche.objects.filter(contrat=contrat)
         self.fields["dispositifs"].queryset = Dispositif.objects.filter(contrat=contrat, archive=False)
         self.fields["echeance"].error_messages["invalid"] = "Saisissez une date, par exemple 15/12/2021 ou 2021-12-15."
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def has_changed(self):
+        return any(nom != "version" for nom in self.changed_data)
 
 
 class PresenceForm(DsfrFormMixin, forms.ModelForm):
@@ -104,7 +111,7 @@ class StatutDecisionForm(DsfrFormMixin, VersionMixin, forms.Form):
     statut = forms.ChoiceField(label="Statut", choices=Decision.Statut.choices)
 
 
-class InstanceForm(DsfrFormMixin, forms.ModelForm):
+class InstanceForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
     class Meta:
         model = Instance
         fields = ["nom", "nature", "colonne", "parent", "formation", "missions", "composition", "frequence",
@@ -115,6 +122,10 @@ class InstanceForm(DsfrFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.contrat = contrat
         self.fields["parent"].queryset = Instance.objects.filter(contrat=contrat).exclude(pk=self.instance.pk)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        else:
+            self.fields["version"].required = False
 
     def clean_mois(self):
         from .rythmes import groupes_de_mois

@@ -3,7 +3,9 @@
 from django.db import models
 from django.urls import reverse
 
-from contrat.models import Contrat, Document, NaturalKeyManager, Partenaire
+from contrat.models import Contrat, Document, Partenaire
+from noyau.historique import Suivi
+from noyau.modeles import NaturalKeyManager
 
 
 class InstanceQuerySet(models.QuerySet):
@@ -71,9 +73,18 @@ class Instance(models.Model):
     selon_besoins = models.BooleanField("se réunit selon les besoins", default=False)
     rythme_source = models.CharField("rythme (texte du document)", max_length=300, blank=True)
     ordre = models.PositiveIntegerField("ordre", default=0)
+    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = InstanceManager()
     natural_key_lookups = ("contrat__slug", "slug")
+    suivi = Suivi(
+        "instance", ("contrat_id", "document_id", "slug", "nom", "nature", "colonne", "parent_id", "formation", "missions",
+                     "composition", "frequence", "frequence_max", "periode", "mois", "duree", "selon_besoins",
+                     "rythme_source", "ordre"),
+        contrat="contrat_id", dossier=("gouvernance", "contrat_id"),
+        listes=lambda instance: {"membres": [str(m) for m in instance.membres.order_by("ordre", "pk")]},
+        libelles={"membres": "membres"},
+    )
 
     class Meta:
         verbose_name = "instance de gouvernance"
@@ -157,6 +168,12 @@ class Seance(models.Model):
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = SeanceQuerySet.as_manager()
+    suivi = Suivi(
+        "seance", ("instance_id", "date", "heure", "lieu", "ordre_du_jour", "compte_rendu", "fichier"),
+        contrat="instance.contrat_id",
+        listes=lambda seance: {"presences": [str(p) for p in seance.presences.order_by("pk")]},
+        libelles={"presences": "présences"},
+    )
 
     class Meta:
         verbose_name = "séance"
@@ -222,6 +239,8 @@ class Decision(models.Model):
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = DecisionQuerySet.as_manager()
+    suivi = Suivi("decision", ("seance_id", "texte", "partenaire_id", "echeance", "statut"),
+                  contrat="seance.instance.contrat_id", dossier=("seance", "seance_id"), m2m=("fiches", "dispositifs"))
 
     class Meta:
         verbose_name = "décision"

@@ -6,18 +6,22 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max, Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
+from icalendar import Calendar, Event
 from openpyxl import Workbook
 
 from contrat import permissions
 from contrat.models import Contrat
-from engagements.exports import cellule_texte, feuille_avec_entetes, html_en_pdf
+from noyau import telechargements, versions
+from noyau.classeurs import cellule_texte, feuille_avec_entetes
+from noyau.conflits import contexte_conflit
+from noyau.pdf import html_en_pdf
 
 from .forms import InstanceForm, SeanceForm, StatutDecisionForm, formsets, membres_formset
 from .models import Decision, Instance, Membre, Presence, Seance
@@ -51,51 +55,30 @@ def page(request, slug):
     return render(request, "gouvernance/page.html", ctx)
 
 
-def _echappe(texte):
-    """RFC 5545 text: backslash, semicolon, comma and newlines escaped."""
-    return (texte.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
-
-
-def _plie(ligne):
-    """Lines longer than 75 octets are folded (RFC 5545 §3.1)."""
-    octets = ligne.encode("utf-8")
-    morceaux = []
-    while len(octets) > 75:
-        coupe = 75 if not morceaux else 74
-        while coupe and (octets[coupe] & 0xC0) == 0x80:  # never cut inside a UTF-8 character
-            coupe -= 1
-        morceaux.append(octets[:coupe].decode("utf-8"))
-        octets = octets[coupe:]
-    morceaux.append(octets.decode("utf-8"))
-    return "\r\n ".join(morceaux)
-
-
 def seances_ics(request, slug):
+    """The contract's meetings as an iCalendar feed (RFC 5545: escaping and folding by `icalendar`)."""
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
-    maintenant = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    lignes = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Contrats de ville//Séances//FR", "CALSCALE:GREGORIAN",
-              f"X-WR-CALNAME:{_echappe(contrat.nom)}"]
+    agenda = Calendar()
+    agenda.add("prodid", "-//Contrats de ville//Séances//FR")
+    agenda.add("version", "2.0")
+    agenda.add("calscale", "GREGORIAN")
+    agenda.add("x-wr-calname", contrat.nom)
+    maintenant = timezone.now()
     for seance in Seance.objects.filter(instance__contrat=contrat).select_related("instance").order_by("date", "pk"):
-        lignes += ["BEGIN:VEVENT", f"UID:seance-{seance.pk}@{request.get_host()}", f"DTSTAMP:{maintenant}"]
+        evenement = Event()
+        evenement.add("uid", f"seance-{seance.pk}@{request.get_host()}")
+        evenement.add("dtstamp", maintenant)
         if seance.heure:
-            debut = timezone.make_aware(datetime.combine(seance.date, seance.heure))
-            lignes.append(f"DTSTART:{debut.astimezone(fuseau.utc):%Y%m%dT%H%M%SZ}")
+            evenement.add("dtstart", timezone.make_aware(datetime.combine(seance.date, seance.heure)).astimezone(fuseau.utc))
         else:
-            lignes.append(f"DTSTART;VALUE=DATE:{seance.date:%Y%m%d}")
-        lignes.append(f"SUMMARY:{_echappe(seance.instance.nom)}")
+            evenement.add("dtstart", seance.date)
+        evenement.add("summary", seance.instance.nom)
         if seance.lieu:
-            lignes.append(f"LOCATION:{_echappe(seance.lieu)}")
+            evenement.add("location", seance.lieu)
         if seance.ordre_du_jour:
-            lignes.append(f"DESCRIPTION:{_echappe('Ordre du jour :' + chr(10) + seance.ordre_du_jour)}")
-        lignes.append("END:VEVENT")
-    lignes.append("END:VCALENDAR")
-    contenu = "\r\n".join(_plie(l) for l in lignes) + "\r\n"
-    response = HttpResponse(contenu, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="seances-{contrat.slug}.ics"'
-    return response
-
-
+            evenement.add("description", "Ordre du jour :\n" + seance.ordre_du_jour)
+        agenda.add_component(evenement)
+    return telechargements.ics(agenda.to_ical(), f"seances-{contrat.slug}.ics")
 
 
 # -- meetings -------------------------------------------------------------------------
@@ -113,34 +96,43 @@ def _seance_visible(request, pk):
 
 
 def _enregistrer_seance(request, contrat, seance):
-    """The meeting, its attendance and its decisions in one transaction; a stale version is refused."""
+    """The meeting, its attendance and its decisions in one write; a stale version of the meeting or of
+    any decision it changes is refused (409), showing what the other person saved."""
     creation = seance.pk is None
+    ancien_fichier = seance.fichier.name if seance.fichier else ""
     form = SeanceForm(request.POST or None, request.FILES or None, instance=seance, contrat=contrat,
                       initial={"version": seance.version})
     listes = formsets(seance, contrat, request.POST or None)
-    conflit = False
+    presences, decisions = (f for _, f in listes)
+    conflit = None
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for _, f in listes):
-        with transaction.atomic():
-            if not creation:
-                lue = form.cleaned_data["version"]
-                if not Seance.objects.filter(pk=seance.pk, version=lue).update(version=lue + 1):
-                    conflit = True
-                else:
-                    form.instance.version = lue + 1
-            if not conflit:
-                objet = form.save()
-                for _, formset in listes:
-                    formset.instance = objet
-                    formset.save()
-                if creation:  # everyone who sits in the instance is invited
-                    Presence.objects.bulk_create(Presence(seance=objet, membre=m, nom=str(m)) for m in objet.instance.membres.all())
-        if not conflit:
+        objet = form.save(commit=False)
+
+        def listes_enregistrees():
+            presences.instance = decisions.instance = objet
+            presences.save()
+            if creation:  # everyone who sits in the instance is invited
+                Presence.objects.bulk_create(Presence(seance=objet, membre=m, nom=str(m)) for m in objet.instance.membres.all())
+            versions.enregistrer_formset(request.user, decisions)
+
+        try:
+            if creation:
+                versions.creer(request.user, objet, ensuite=listes_enregistrees)
+            else:
+                versions.modifier(request.user, objet, form.cleaned_data["version"], ensuite=listes_enregistrees)
+        except versions.Conflit as erreur:
+            conflit = contexte_conflit(request, erreur, getattr(erreur, "form", form))
+            if conflit is None:
+                return redirect(reverse("gouvernance:page", args=[contrat.slug]))
+        else:
+            # The minutes file it replaces (or that was cleared) leaves the disk once the write is kept.
+            if ancien_fichier and ancien_fichier != objet.fichier.name:
+                stockage = objet.fichier.storage
+                transaction.on_commit(lambda: stockage.delete(ancien_fichier))
             messages.success(request, "La séance est enregistrée.")
             return redirect(objet)
-        messages.error(request, "Quelqu'un a modifié cette séance entre-temps : rien n'a été enregistré. "
-                                "Rechargez la page pour voir sa version.")
     titre = "Nouvelle séance" if creation else f"Modifier la séance : {seance}"
-    ctx = {"form": form, "listes": listes, "contrat": contrat, "titre": titre,
+    ctx = {"form": form, "listes": listes, "contrat": contrat, "titre": titre, "conflit": conflit,
            "aide": "Les dates s'écrivent JJ/MM/AAAA ou AAAA-MM-JJ ; l'ordre du jour, un point par ligne.",
            "retour": seance.get_absolute_url() if seance.pk else reverse("gouvernance:page", args=[contrat.slug])}
     return render(request, "gouvernance/formulaire.html", ctx, status=409 if conflit else 200)
@@ -186,8 +178,11 @@ def decision_statut(request, pk):
     form = StatutDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Statut invalide : choisissez-en un dans la liste.")
-    elif not Decision.objects.filter(pk=pk, version=form.cleaned_data["version"]).update(
-            statut=form.cleaned_data["statut"], version=form.cleaned_data["version"] + 1):
+        return redirect(decision.seance)
+    decision.statut = form.cleaned_data["statut"]
+    try:
+        versions.modifier(request.user, decision, form.cleaned_data["version"])
+    except versions.Conflit:
         messages.error(request, "Cette décision a été mise à jour entre-temps : relisez son statut avant de le changer.")
     else:
         messages.success(request, "Le statut de la décision est enregistré.")
@@ -198,9 +193,7 @@ def decision_statut(request, pk):
 
 
 def _pdf(html, nom):
-    response = HttpResponse(html_en_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{nom}"'
-    return response
+    return telechargements.pdf(html_en_pdf(html), nom)
 
 
 def gouvernance_pdf(request, slug):
@@ -243,10 +236,7 @@ def decisions_xlsx(request, slug):
     feuille.auto_filter.ref = feuille.dimensions
     sortie = io.BytesIO()
     feuille.parent.save(sortie)
-    response = HttpResponse(sortie.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="decisions-{contrat.slug}.xlsx"'
-    return response
+    return telechargements.xlsx(sortie.getvalue(), f"decisions-{contrat.slug}.xlsx")
 
 
 # -- instances --------------------------------------------------------------------------
@@ -256,22 +246,34 @@ def _enregistrer_instance(request, contrat, objet):
     creation = objet.pk is None
     form = InstanceForm(request.POST or None, instance=objet, contrat=contrat)
     membres = membres_formset(objet, request.POST or None)
+    conflit = None
     if request.method == "POST" and form.is_valid() and membres.is_valid():
-        with transaction.atomic():
-            if creation:
-                form.instance.slug = slugify(form.cleaned_data["nom"])[:60] + f"-{timezone.now():%Y%m%d%H%M%S}"
-                form.instance.ordre = (contrat.instances.aggregate(m=Max("ordre"))["m"] or 0) + 1
-            enregistree = form.save()
+        enregistree = form.save(commit=False)
+
+        def membres_enregistres():
             membres.instance = enregistree
             membres.save()
-        messages.success(request, f"L'instance « {enregistree.nom} » est enregistrée.")
-        return redirect(enregistree)
+
+        try:
+            if creation:
+                enregistree.slug = slugify(form.cleaned_data["nom"])[:60] + f"-{timezone.now():%Y%m%d%H%M%S}"
+                enregistree.ordre = (contrat.instances.aggregate(m=Max("ordre"))["m"] or 0) + 1
+                versions.creer(request.user, enregistree, ensuite=membres_enregistres)
+            else:
+                versions.modifier(request.user, enregistree, form.cleaned_data["version"], ensuite=membres_enregistres)
+        except versions.Conflit as erreur:
+            conflit = contexte_conflit(request, erreur, form)
+            if conflit is None:
+                return redirect(reverse("gouvernance:page", args=[contrat.slug]))
+        else:
+            messages.success(request, f"L'instance « {enregistree.nom} » est enregistrée.")
+            return redirect(enregistree)
     titre = "Nouvelle instance" if creation else f"Modifier l'instance « {objet.nom} »"
-    ctx = {"form": form, "listes": [("Membres", membres)], "contrat": contrat, "titre": titre,
+    ctx = {"form": form, "listes": [("Membres", membres)], "contrat": contrat, "titre": titre, "conflit": conflit,
            "aide": "Le rythme : un nombre de réunions par période, et si besoin les mois (« 10 » pour octobre, "
                    "« 3-4,11-12 » pour mars/avril et novembre/décembre). Les missions : une par ligne.",
            "retour": reverse("gouvernance:page", args=[contrat.slug])}
-    return render(request, "gouvernance/formulaire.html", ctx)
+    return render(request, "gouvernance/formulaire.html", ctx, status=409 if conflit else 200)
 
 
 def instance_creer(request, slug):

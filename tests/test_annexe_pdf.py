@@ -76,7 +76,7 @@ def test_bad_filters_are_refused_in_french(conventions, client_connecte):
 
 
 def test_user_text_cannot_make_the_pdf_fetch_anything(conventions, client_connecte, monkeypatch):
-    from engagements import exports
+    from noyau import pdf as exports
 
     tentatives = []
     fetcher = exports._pdf_fetcher()

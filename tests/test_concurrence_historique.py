@@ -5,8 +5,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from engagements import services
-from engagements.models import Dispositif, Estimation, Historique
+from noyau import versions as services
+from engagements.models import Dispositif, Estimation
+from noyau.models import Historique
 
 from .test_formulaires import donnees_estimation
 
@@ -19,8 +20,9 @@ def ligne(conventions):
 @pytest.fixture
 def deux_agents(comptes):
     """Two people of the CAF editing at once: agent.caf and a colleague."""
-    from contrat.models import Membre, Partenaire
     from django.contrib.auth.models import User
+
+    from contrat.models import Membre, Partenaire
 
     collegue = User.objects.create_user("collegue.caf", first_name="Collègue de la CAF")
     Membre.objects.create(user=collegue, partenaire=Partenaire.objects.get(slug="caf-21"), role="agent")
@@ -86,7 +88,7 @@ def test_every_change_is_recorded_and_shown(connecter, ligne):
                  "version": 1})
     nouvelle = Estimation.objects.create(dispositif=ligne, partenaire=ligne.partenaire, annee=2016)
     client.post(f"/estimations/{nouvelle.pk}/supprimer/", {"version": 1})
-    entrees = list(Historique.objects.filter(dispositif_id=ligne.pk).order_by("date", "pk"))
+    entrees = list(Historique.objects.filter(dossier=f"dispositif:{ligne.pk}").order_by("date", "pk"))
     assert [(e.objet, e.action) for e in entrees] == [
         ("estimation", "modification"), ("dispositif", "modification"), ("estimation", "suppression")]
     assert all(e.user.username == "agent.caf" and e.user_nom == "Agent de la CAF de la Côte-d'Or" for e in entrees)
@@ -95,7 +97,7 @@ def test_every_change_is_recorded_and_shown(connecter, ligne):
     page = client.get(f"/dispositifs/{ligne.pk}/").content.decode()
     assert "valorisation financière annuelle (€) : 12 100 000 € → 12 000 000 €" in page
     assert "intitulé du dispositif / offre de services : solvabilisation des familles → Solvabilisation des familles" in page
-    assert "Suppression</strong> d'une estimation" in page
+    assert "Suppression</strong> estimation financière" in page
 
 
 def test_the_annexe_can_be_printed_as_it_stood_on_a_date(connecter, ligne, conventions):

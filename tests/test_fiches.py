@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from contrat.models import Orientation, Pilier
-from engagements.models import Historique
+from noyau.historique import changements
+from noyau.models import Historique
 from fiches.models import Engagement, Equipement, Fiche, Indicateur, Mesure
 
 
@@ -180,8 +181,8 @@ def test_the_agent_changes_its_own_engagement_with_history(conventions, connecte
     assert caf.texte == "Co-financement des CLAS\n- 12 ateliers"
     assert caf.montant == Decimal("45000") and caf.version == 2
     entree = Historique.objects.get(objet="engagement", objet_id=caf.pk)
-    assert entree.fiche_id == caf.fiche_id and entree.user == comptes["agent.caf"]
-    assert ("montant (€)", "—", "45 000 €") in entree.changements()
+    assert entree.dossier == f"fiche:{caf.fiche_id}" and entree.user == comptes["agent.caf"]
+    assert ("montant (€)", "—", "45 000 €") in changements(entree)
     page = client.get(reverse("fiches:detail", args=[caf.fiche_id])).content.decode()
     assert "<li>12 ateliers</li>" in page and "45 000 €" in page
 
@@ -240,8 +241,8 @@ def test_the_chef_de_projet_edits_the_whole_fiche(conventions, connecter):
     assert [i.nom for i in deux.intervenants.all()][-1] == "Pôle emploi"
     indicateur = deux.indicateurs.get()
     assert (indicateur.valeur_reference, indicateur.cible, indicateur.ordre) == (Decimal("2"), Decimal("6"), 1)
-    entree = Historique.objects.get(objet="fiche", objet_id=deux.pk, fiche_id=deux.pk)
-    libelles = {libelle: apres for libelle, avant, apres in entree.changements()}
+    entree = Historique.objects.get(objet="fiche", objet_id=deux.pk, dossier=f"fiche:{deux.pk}")
+    libelles = {libelle: apres for libelle, avant, apres in changements(entree)}
     assert libelles["statut"] == "En cours" and "Nombre de réunions du groupe GUSP" in libelles["indicateurs"]
     assert "Partenaires mobilisés : Pôle emploi" in libelles["partenaires"]
 
@@ -275,7 +276,7 @@ def test_the_caf_agent_enters_yearly_values_and_the_page_draws_them(conventions,
     reponse = client.post(url, _mesures(indicateur, {2024: ("120", "première année"), 2025: ("1 234,5", "")}))
     assert reponse.status_code == 302
     assert {m.annee: m.valeur for m in indicateur.mesures.all()} == {2024: Decimal("120"), 2025: Decimal("1234.5")}
-    assert Historique.objects.filter(objet="mesure", fiche_id=indicateur.fiche_id).count() == 2
+    assert Historique.objects.filter(objet="mesure", dossier=f"fiche:{indicateur.fiche_id}").count() == 2
     page = client.get(reverse("fiches:detail", args=[indicateur.fiche_id])).content.decode()
     assert '<svg role="img"' in page and "<title>2024 : 120</title>" in page and "cible 150" in page
 

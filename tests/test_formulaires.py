@@ -3,7 +3,8 @@ from decimal import Decimal
 import pytest
 
 from contrat.models import Contrat, Objectif, Orientation, Partenaire, Pilier
-from engagements.models import Dispositif, Estimation, Historique
+from engagements.models import Dispositif, Estimation
+from noyau.models import Historique
 
 
 @pytest.fixture
@@ -101,7 +102,7 @@ def test_an_agent_creates_a_dispositif_then_its_estimate(caf_client, conventions
     assert Estimation.objects.get(dispositif=dispositif).montant_annuel == Decimal("10000")
     page = caf_client.get("/contrats/grand-dijon/annexe-financiere/").content.decode()
     assert "EN PROJET : Nouveau LAEP aux Grésilles" in page and "43 140 000 €" in page
-    assert Historique.objects.filter(dispositif_id=dispositif.pk, action="creation").count() == 2
+    assert Historique.objects.filter(dossier=f"dispositif:{dispositif.pk}", action="creation").count() == 2
 
 
 def test_an_agent_cannot_create_for_another_partner(caf_client, conventions):

@@ -1,5 +1,6 @@
 """Governance: the instances of the sources, rhythms as data, what is due, late, past due; the .ics feed."""
 
+import re
 from datetime import date, time
 
 from django.urls import reverse
@@ -335,3 +336,100 @@ def test_the_governance_page_reads_in_a_bounded_number_of_queries(conventions, c
         assert client.get(reverse("gouvernance:page", args=["grand-dijon"])).status_code == 200
     with django_assert_max_num_queries(20):
         assert client.get(reverse("gouvernance:pdf", args=["grand-dijon"])).status_code == 200
+
+
+# -- one write path: versions, history, files -------------------------------------------
+
+
+def _decision_postee(seance, decision, **champs):
+    """The séance form as the chef de projet's page had it, with its one decision as read then."""
+    donnees = _seance_postee(seance.instance, version=seance.version, **{
+        "decisions-TOTAL_FORMS": 1, "decisions-INITIAL_FORMS": 1, "decisions-0-id": decision.pk,
+        "decisions-0-seance": seance.pk, "decisions-0-texte": decision.texte,
+        "decisions-0-partenaire": decision.partenaire_id, "decisions-0-echeance": "",
+        "decisions-0-statut": decision.statut, "decisions-0-version": decision.version})
+    donnees.update({"date": seance.date.isoformat(), "heure": "", "lieu": seance.lieu, "ordre_du_jour": ""})
+    donnees.update(champs)
+    return donnees
+
+
+def test_a_stale_meeting_form_does_not_reset_a_decision_its_partner_marked_done(conventions, connecter):
+    from noyau.models import Historique
+
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    seance = Seance.objects.create(instance=copil, date=date(2021, 10, 12), lieu="Préfecture")
+    decision = Decision.objects.create(seance=seance, texte="Transmettre le bilan",
+                                       partenaire=Partenaire.objects.get(slug="caf-21"))
+    url = reverse("gouvernance:seance_modifier", args=[seance.pk])
+    ouvert = _decision_postee(seance, decision)  # the chef opens the form: decision "à faire", version 1
+    assert connecter("agent.caf").post(reverse("gouvernance:decision_statut", args=[decision.pk]),
+                                       {"statut": "faite", "version": 1}).status_code == 302
+
+    chef = connecter("chef.projet")
+    # Saving the meeting without touching the decision leaves it as its partner set it.
+    assert chef.post(url, {**ouvert, "lieu": "Salle A"}).status_code == 302
+    decision.refresh_from_db()
+    assert (decision.statut, decision.version) == ("faite", 2)
+    # Changing it from the stale page is refused, with both sides shown, and the typing kept.
+    seance.refresh_from_db()
+    perime = {**ouvert, "version": seance.version, "decisions-0-texte": "Transmettre le bilan avant décembre"}
+    reponse = chef.post(url, perime)
+    assert reponse.status_code == 409
+    page = re.sub(r"<[^>]+>", "", reponse.content.decode())
+    assert "a enregistré une modification pendant que vous travailliez" in page
+    assert "statut : À faire → Faite" in page and "Transmettre le bilan avant décembre" in page
+    decision.refresh_from_db()
+    assert (decision.statut, decision.texte) == ("faite", "Transmettre le bilan")
+    # The status change is in the history, with who made it.
+    entree = Historique.objects.de(decision).get()
+    assert entree.user_nom == "agent.caf" or entree.user.username == "agent.caf"
+    assert (entree.avant["statut"], entree.apres["statut"]) == ("a_faire", "faite")
+
+
+def test_a_stale_instance_form_is_refused(conventions, connecter):
+    from noyau.models import Historique
+
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    url = reverse("gouvernance:instance_modifier", args=[copil.pk])
+    membres = list(copil.membres.all())
+    donnees = {"nom": copil.nom, "nature": copil.nature, "colonne": copil.colonne, "missions": copil.missions,
+               "composition": copil.composition, "frequence": copil.frequence or "", "periode": copil.periode,
+               "mois": copil.mois, "rythme_source": copil.rythme_source, "version": copil.version,
+               "membres-TOTAL_FORMS": len(membres), "membres-INITIAL_FORMS": len(membres)}
+    for i, m in enumerate(membres):
+        donnees.update({f"membres-{i}-id": m.pk, f"membres-{i}-instance": copil.pk,
+                        f"membres-{i}-partenaire": m.partenaire_id or "", f"membres-{i}-fonction": m.fonction,
+                        f"membres-{i}-preside": "on" if m.preside else ""})
+    chef = connecter("chef.projet")
+    assert chef.post(url, {**donnees, "missions": "Première version"}).status_code == 302
+    deuxieme = chef.post(url, {**donnees, "missions": "Seconde version, périmée"})
+    assert deuxieme.status_code == 409
+    assert "Seconde version, périmée" in deuxieme.content.decode()
+    copil.refresh_from_db()
+    assert (copil.missions, copil.version) == ("Première version", 2)
+    assert Historique.objects.de(copil).get().apres["missions"] == "Première version"
+
+
+def test_a_replaced_minutes_file_leaves_the_disk(conventions, connecter, settings, tmp_path,
+                                                django_capture_on_commit_callbacks):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from noyau.models import Historique
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    seance = Seance.objects.create(instance=copil, date=date(2021, 10, 12), fichier=ContentFile(b"premier", name="cr.txt"))
+    ancien = seance.fichier.name
+    assert default_storage.exists(ancien)
+    chef = connecter("chef.projet")
+    donnees = _seance_postee(copil, version=1, **{"decisions-TOTAL_FORMS": 0})
+    with django_capture_on_commit_callbacks(execute=True):
+        reponse = chef.post(reverse("gouvernance:seance_modifier", args=[seance.pk]),
+                            {**donnees, "fichier": ContentFile(b"second compte rendu", name="cr2.txt")})
+    assert reponse.status_code == 302
+    seance.refresh_from_db()
+    assert seance.fichier.name != ancien and default_storage.exists(seance.fichier.name)
+    assert not default_storage.exists(ancien)
+    entree = Historique.objects.de(seance).get()
+    assert (entree.avant["fichier"], entree.apres["fichier"]) == (ancien, seance.fichier.name)

@@ -8,22 +8,19 @@ import pytest
 from django.core import serializers
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from importation.annexe import analyser, decouper_objectifs
+from importation.lecture_classeur import champ_entete, lire_montant
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from contrat.models import Contrat, Objectif, Orientation, Partenaire, Pilier
-from engagements import exports, services
+from engagements import exports
 from engagements.annexe import Annexe
-from engagements.import_annexe import analyser, decouper_objectifs
-from engagements.lecture_classeur import champ_entete, lire_montant
-from engagements.models import (
-    AnnexeFinanciere,
-    Dispositif,
-    Estimation,
-    Historique,
-    ImportAnnexe,
-)
+from engagements.models import AnnexeFinanciere, Dispositif, Estimation
+from importation.models import ImportAnnexe
+from noyau import versions as services
+from noyau.models import Historique
 from tests.classeurs import (
     IMPAYES,
     NBSP,
@@ -426,15 +423,15 @@ def test_a_file_that_is_not_a_readable_workbook_is_refused_with_a_clear_message(
 def test_size_and_row_limits_are_stated_in_the_message(conventions, monkeypatch):
     caf = Partenaire.objects.get(slug="caf-21")
     contenu = annexe_caf_2015()
-    monkeypatch.setattr("engagements.lecture_classeur.TAILLE_MAX", 5 * 1024)
+    monkeypatch.setattr("importation.lecture_classeur.TAILLE_MAX", 5 * 1024)
     assert len(contenu) > 5 * 1024
     assert analyser(contenu, conventions, caf).refus == (
         f"Le fichier pèse {len(contenu) / 1024:.1f} Ko : la limite est de 5 Ko. "
         "Découpez l'annexe en plusieurs fichiers.".replace(".", ",", 1)
     )
 
-    monkeypatch.setattr("engagements.lecture_classeur.TAILLE_MAX", 5 * 1024 * 1024)
-    monkeypatch.setattr("engagements.lecture_classeur.LIGNES_MAX", 50)
+    monkeypatch.setattr("importation.lecture_classeur.TAILLE_MAX", 5 * 1024 * 1024)
+    monkeypatch.setattr("importation.lecture_classeur.LIGNES_MAX", 50)
     long = annexe_simple([(*LIGNE, f"ligne {i}", "", i, "", i) for i in range(1, 60)])
     assert analyser(en_octets(long), conventions, caf).refus == (
         "Le classeur compte 62 lignes : la limite est de 50 lignes. Découpez l'annexe en plusieurs fichiers."

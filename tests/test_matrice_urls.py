@@ -30,8 +30,8 @@ MATRICE = {
     "engagements:annexe_pdf": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:annexe_xlsx": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:tableau_de_bord": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
-    "engagements:annexe_importer": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
-    "engagements:import_confirmer": ({"pk": "import"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "importation:annexe_importer": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "importation:import_confirmer": ({"pk": "import"}, [CONNEXION, 405, 405, 405, 405, 405]),
     # A background export of grand-dijon's annexe, seen by those who see the contract.
     "engagements:export": ({"pk": "export"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:export_fichier": ({"pk": "export"}, [CONNEXION, 200, 200, 200, 200, 200]),
@@ -44,6 +44,8 @@ MATRICE = {
                                          [CONNEXION, 405, 405, 405, 405, 405]),
     "engagements:contribution_renvoyer": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
                                           [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:contribution_rouvrir": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+                                         [CONNEXION, 405, 405, 405, 405, 405]),
     "engagements:dispositifs": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:dispositifs_export": ({"format": "csv"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:estimations": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
@@ -130,7 +132,7 @@ def _url(nom, kwargs):
     if "import" in kwargs.values():
         from django.core.files.base import ContentFile
 
-        from engagements.models import ImportAnnexe
+        from importation.models import ImportAnnexe
 
         valeurs["import"] = ImportAnnexe.objects.create(
             contrat=dispositif.contrat, partenaire=dispositif.partenaire, nom_fichier="annexe.xlsx", empreinte="x",

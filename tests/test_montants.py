@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from contrat.models import Contrat
 from engagements.annexe import Annexe, somme
-from engagements.formats import euros
 from engagements.models import Estimation
+from noyau.montants import euros
 
 from .grille import montant
 

@@ -136,7 +136,7 @@ def _psql(url, sql):
 
 COMPTAGES = ("select count(*) from engagements_dispositif", "select count(*) from engagements_estimation",
              "select coalesce(sum(montant_annuel), 0) from engagements_estimation",
-             "select count(*) from engagements_historique", "select count(*) from auth_user",
+             "select count(*) from noyau_historique", "select count(*) from auth_user",
              "select count(*) from fiches_fiche", "select count(*) from gouvernance_instance")
 
 

@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engagements.formats import euros
-from engagements.montants import parse_montant, saisie
+from noyau.montants import euros, parse_montant, saisie
 
 montants = st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2, allow_nan=False)
 espaces = st.sampled_from([" ", "\u00a0", "\u202f"])

@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import conditional_escape, format_html_join
 from django.utils.safestring import mark_safe
 
+from noyau import montants
+
 register = template.Library()
 
 
@@ -43,15 +45,7 @@ def blocs(texte):
 @register.filter
 def valeur(nombre):
     """An indicator's value the French way: 1 234,5 — blank when not measured."""
-    if nombre is None:
-        return ""
-    entier, _, decimales = format(nombre.normalize(), "f").partition(".")
-    signe, entier = ("-", entier[1:]) if entier.startswith("-") else ("", entier)
-    groupes = []
-    while entier:
-        groupes.insert(0, entier[-3:])
-        entier = entier[:-3]
-    return signe + "\u202f".join(groupes) + (f",{decimales}" if decimales else "")
+    return montants.nombre(nombre)
 
 
 @register.filter

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from contrat.models import Contrat, Partenaire
-from engagements.import_annexe import ImportPerime, analyser, appliquer
+from importation.annexe import ImportPerime, analyser, appliquer
 
 
 class Command(BaseCommand):

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from contrat import permissions
 from contrat.models import Contrat
 
+from .annexe import ImportPerime, analyser, appliquer
 from .forms import ImportAnnexeForm
-from .import_annexe import ImportPerime, analyser, appliquer
 from .models import ImportAnnexe
 
 
@@ -29,7 +29,7 @@ def importer(request, slug):
     contrat = _contrat_pilote(request, slug)
     form = ImportAnnexeForm(contrat, request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid():
-        return render(request, "engagements/import.html", {"contrat": contrat, "form": form},
+        return render(request, "importation/import.html", {"contrat": contrat, "form": form},
                       status=400 if form.is_bound else 200)
     fichier = form.cleaned_data["fichier"]
     contenu = fichier.read()
@@ -43,7 +43,7 @@ def importer(request, slug):
         )
         objet.fichier.save(f"{hashlib.sha256(contenu).hexdigest()[:16]}.xlsx", ContentFile(contenu), save=True)
     ctx = {"contrat": contrat, "form": form, "rapport": rapport, "import": objet}
-    return render(request, "engagements/import.html", ctx, status=200 if rapport.accepte else 422)
+    return render(request, "importation/import.html", ctx, status=200 if rapport.accepte else 422)
 
 
 @require_POST
@@ -62,12 +62,12 @@ def confirmer(request, pk):
         objet.empreinte = rapport.empreinte
         objet.save(update_fields=["empreinte"])
         ctx["perime"] = True
-        return render(request, "engagements/import.html", ctx, status=409)
+        return render(request, "importation/import.html", ctx, status=409)
     try:
         appliquer(rapport, request.user)
     except ImportPerime:
         ctx["perime"] = True
-        return render(request, "engagements/import.html", ctx, status=409)
+        return render(request, "importation/import.html", ctx, status=409)
     objet.applique_le = timezone.now()
     objet.resume = rapport.texte()
     objet.save(update_fields=["applique_le", "resume"])

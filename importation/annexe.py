@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from contrat.models import Objectif, Orientation, Partenaire, Pilier
+from engagements.models import AnnexeFinanciere, Dispositif, Estimation
+from noyau import versions
+from noyau.montants import euros
 
-from . import historique, services
-from .formats import euros
 from .lecture_classeur import (
     CODE_OBJECTIF,
     ORIENTATION,
@@ -31,7 +32,6 @@ from .lecture_classeur import (
     nom_colonne,
     normaliser,
 )
-from .models import AnnexeFinanciere, Dispositif, Estimation, Historique
 
 
 class ImportPerime(Exception):
@@ -346,6 +346,10 @@ def analyser(contenu, contrat, partenaire, nom_fichier=""):
     rapport.total_pluriannuel = sum((l.pluri for l in lecture.lignes if l.pluri is not None), Decimal("0"))
     if lecture.annee is None:
         return rapport
+    refus = hors_periode(contrat, lecture.annee, lecture.periode)
+    if refus:
+        rapport.refus = refus
+        return rapport
     if lecture.periode and lecture.periode[1] < lecture.periode[0]:
         feuille, ligne = lecture.feuilles[0]
         rapport.erreurs.append(Erreur(feuille, ligne, nom_colonne({}, "pluri"), f"{lecture.periode[0]}-{lecture.periode[1]}",
@@ -438,7 +442,32 @@ def analyser(contenu, contrat, partenaire, nom_fichier=""):
     _annexe(rapport, plan, lecture, contrat, partenaire)
     ordre_feuilles = {nom: i for i, (nom, _) in enumerate(lecture.feuilles)}
     rapport.erreurs.sort(key=lambda e: (ordre_feuilles.get(e.feuille, 0), e.ligne))
+    rapport.refus = _verrous(plan)
     return rapport
+
+
+def hors_periode(contrat, annee, periode):
+    """Why a year or a projection outside the contract's period is refused, or ""."""
+    debut, fin = contrat.annee_debut, contrat.annee_fin_effective
+    if not debut <= annee <= fin:
+        return (f"L'année {annee} du fichier est hors de la période du contrat ({debut}-{fin}) : aucune estimation "
+                f"ne peut y être enregistrée. Vérifiez l'en-tête « Estimation des aides en … » du classeur.")
+    if periode and not (debut <= periode[0] and periode[1] <= fin):
+        return (f"La projection {periode[0]}-{periode[1]} du fichier dépasse la période du contrat ({debut}-{fin}) : "
+                f"corrigez l'en-tête « Projection finale sur … » du classeur.")
+    return ""
+
+
+def _verrous(plan):
+    """The lock rule of the write service, asked of every row the import would change or add: one
+    locked row refuses the whole file (an import is all or nothing)."""
+    ecrits = [o for o, _ in plan.modifications] + [e for _, _, e in plan.dispositifs] + plan.estimations
+    if plan.annexe is not None:
+        ecrits.append(plan.annexe)
+    raisons = dict.fromkeys(r for r in map(versions.raison_du_verrou, ecrits) if r)
+    if not raisons:
+        return ""
+    return "Import refusé, rien n'a été écrit : " + " ".join(raisons)
 
 
 def _espaces(texte):
@@ -536,22 +565,28 @@ def _annexe(rapport, plan, lecture, contrat, partenaire):
 # -- writing ------------------------------------------------------------------------
 
 
-def appliquer(rapport, user=None):
-    """Writes the plan of an accepted report, all or nothing. ImportPerime if a line changed meanwhile."""
+def appliquer(rapport, user=None, source=versions.Source.IMPORT):
+    """Writes the plan of an accepted report, all or nothing, through the write service: every object
+    it creates or changes is in the history (source "import", the file's name). ImportPerime if a line
+    changed, or its contribution was validated, since the report was made."""
     if not rapport.accepte:
         raise ValueError("Un import refusé ne s'applique pas.")
     plan = rapport._plan
+    origine = {"source": source, "detail": rapport.nom_fichier}
     try:
         with transaction.atomic():
             for objet in plan.arbre.nouveaux:
-                objet.save()
+                versions.creer(user, objet, **origine)
             if plan.annexe is not None:
-                plan.annexe.save()
+                if plan.annexe_nouvelle:
+                    versions.creer(user, plan.annexe, **origine)
+                else:
+                    versions.modifier(user, plan.annexe, plan.annexe.version, **origine)
             for objet, version in plan.modifications:
-                services.modifier(user, objet, version)
+                versions.modifier(user, objet, version, **origine)
 
-            dispositifs = [d for d, _, _ in plan.dispositifs]
-            Dispositif.objects.bulk_create(dispositifs)
+            liens = {id(d): {"objectifs": objectifs} for d, objectifs, _ in plan.dispositifs}
+            versions.creer_en_nombre(user, [d for d, _, _ in plan.dispositifs], m2m=liens, **origine)
             lien = Dispositif.objectifs.through
             lien.objects.bulk_create(
                 [lien(dispositif_id=d.pk, objectif_id=o.pk) for d, objectifs, _ in plan.dispositifs for o in objectifs]
@@ -560,14 +595,11 @@ def appliquer(rapport, user=None):
             for dispositif, _, estimation in plan.dispositifs:
                 estimation.dispositif = dispositif
                 nouvelles.append(estimation)
-            Estimation.objects.bulk_create(nouvelles + plan.estimations)
-            Historique.objects.bulk_create(
-                [historique.entree_de_creation(user, d, [o.pk for o in objectifs]) for d, objectifs, _ in plan.dispositifs]
-                + [historique.entree_de_creation(user, e) for e in nouvelles + plan.estimations]
-            )
-    except services.Conflit:
+            versions.creer_en_nombre(user, nouvelles + plan.estimations, **origine)
+    except versions.Conflit:
         raise ImportPerime(
             "Une ligne a été modifiée par quelqu'un d'autre depuis l'aperçu : rien n'a été écrit. Relancez l'aperçu."
         ) from None
+    except versions.Verrouille as refus:
+        raise ImportPerime(f"{refus} Rien n'a été écrit.") from None
     return rapport
-

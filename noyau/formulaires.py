@@ -1,3 +1,5 @@
+"""Form helpers of every app: DSFR classes, errors tied to their field, versions read."""
+
 from django import forms
 
 
@@ -37,3 +39,9 @@ class OrdreFormSet(forms.BaseInlineFormSet):
         if commit:
             objet.save()
         return objet
+
+
+class VersionMixin(forms.Form):
+    """The version the user read: a save against a newer one is refused (no lost update)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

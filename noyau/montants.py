@@ -1,12 +1,49 @@
-"""Amounts typed by people: "12 100 000", "12 100 000 €", "12100000", "1 234,50"."""
+"""Amounts in euros: the one parser of what people type ("12 100 000", "12 100 000 €",
+"1 234,50") and the one formatter of what every page, PDF and export prints.
+
+Amounts are Decimal euros; an unknown amount is None, never 0.
+"""
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .formats import euros
+
+def grouper(entier):
+    """Thousands grouped the French way, with a plain space: 12 100 000."""
+    signe, chiffres = ("-", entier[1:]) if entier.startswith("-") else ("", entier)
+    groupes = []
+    while chiffres:
+        groupes.insert(0, chiffres[-3:])
+        chiffres = chiffres[:-3]
+    return signe + " ".join(groupes or ["0"])
+
+
+def nombre(valeur):
+    """A number the French way: 1 234,5 — blank when unknown. Decimals kept as given."""
+    if valeur is None or valeur == "":
+        return ""
+    entier, _, decimales = format(Decimal(valeur).normalize(), "f").partition(".")
+    return grouper(entier) + (f",{decimales}" if decimales else "")
+
+
+def euros(montant):
+    """French amount: 12 100 000 € or 1 234,50 €; blank when unknown (None is not 0).
+
+    Plain spaces, so that the text of a page or a PDF reads as printed; the
+    stylesheets keep an amount on one line.
+    """
+    if montant is None or montant == "":
+        return ""
+    try:
+        montant = Decimal(montant).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return str(montant)
+    entier, _, centimes = f"{montant:f}".partition(".")
+    texte = grouper(entier) + ("" if centimes == "00" else f",{centimes}")
+    return f"{texte} €"
 
 # Ordinary, no-break, narrow no-break and thin spaces all group thousands.
 ESPACES = re.compile(r"[ \u00a0\u202f\u2009]")

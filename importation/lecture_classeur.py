@@ -26,8 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from openpyxl.utils import get_column_letter
 
-from .formats import euros
-from .montants import parse_montant
+from noyau.montants import euros, parse_montant
 
 TAILLE_MAX = getattr(settings, "IMPORT_TAILLE_MAX", 5 * 1024 * 1024)
 LIGNES_MAX = getattr(settings, "IMPORT_LIGNES_MAX", 10_000)

@@ -1,13 +1,19 @@
 from django import template
 
-from engagements import formats
+from noyau import montants
 
 register = template.Library()
 
 
 @register.filter
 def euros(montant):
-    return formats.euros(montant)
+    return montants.euros(montant)
+
+
+@register.filter
+def nombre(valeur):
+    """A measured value (not an amount): 1 234,5."""
+    return montants.nombre(valeur)
 
 
 @register.filter

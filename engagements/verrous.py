@@ -1,0 +1,72 @@
+"""The one lock rule: a validated contribution locks every line of that partner, contract and
+year — its estimates, the dispositifs that carry them, the objectifs (and their orientations
+and piliers) those serve, and the partner's annexe document of the year — on every route.
+
+`raison(objet)` answers "is this locked" for all of them; the write service asks it inside
+its transaction, on the row as it is and as it would be. Reopening the contribution (the
+chef de projet, with a comment) unlocks them.
+"""
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+
+from contrat.models import Objectif, Orientation, Pilier
+
+from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation
+
+
+def _validees(contrat_id, **lignes):
+    """The validated contributions of the contract that hold the estimates filtered by `lignes`."""
+    qs = Contribution.objects.filter(contrat_id=contrat_id, statut=Contribution.Statut.VALIDE)
+    if lignes:
+        qs = qs.filter(Exists(Estimation.objects.filter(
+            dispositif__contrat_id=contrat_id, dispositif__archive=False,
+            partenaire=OuterRef("partenaire"), annee=OuterRef("annee"), **lignes,
+        )))
+    if transaction.get_connection().in_atomic_block:
+        # Inside a write: the contribution's row is held, so a validation waits for this write to end.
+        qs = qs.select_for_update(of=("self",))
+    return qs.order_by("annee", "pk")
+
+
+def contribution_qui_verrouille(objet):
+    """The validated contribution that holds this object, or None."""
+    if isinstance(objet, Estimation):
+        dispositif = objet.dispositif if objet.dispositif_id or "dispositif" in objet._state.fields_cache else None
+        if objet.partenaire_id is None or objet.annee is None or dispositif is None:
+            return None
+        return _validees(dispositif.contrat_id).filter(partenaire_id=objet.partenaire_id, annee=objet.annee).first()
+    if isinstance(objet, AnnexeFinanciere):
+        if objet.partenaire_id is None:
+            return None
+        return _validees(objet.contrat_id).filter(partenaire_id=objet.partenaire_id, annee=objet.annee).first()
+    if objet.pk is None:
+        return None  # a new dispositif or objectif holds no line yet
+    if isinstance(objet, Dispositif):
+        return _validees(objet.contrat_id, dispositif_id=objet.pk).first()
+    if isinstance(objet, Objectif):
+        return _validees(objet.orientation.pilier.contrat_id, dispositif__objectifs=objet.pk).first()
+    if isinstance(objet, Orientation):
+        return _validees(objet.pilier.contrat_id, dispositif__objectifs__orientation=objet.pk).first()
+    if isinstance(objet, Pilier):
+        return _validees(objet.contrat_id, dispositif__objectifs__orientation__pilier=objet.pk).first()
+    return None
+
+
+def message(contribution):
+    adresse = reverse("engagements:contribution",
+                      args=[contribution.contrat.slug, contribution.partenaire.slug, contribution.annee])
+    return (
+        f"La contribution {contribution.annee} de {contribution.partenaire.nom} est validée : ses lignes ne "
+        f"peuvent plus être modifiées. Pour les corriger, le chef de projet la rouvre d'abord (page de la "
+        f"contribution, {adresse}, « Rouvrir la contribution »)."
+    )
+
+
+def raison(objet):
+    contribution = contribution_qui_verrouille(objet)
+    return message(contribution) if contribution else None
+
+
+MODELES = (Pilier, Orientation, Objectif, Dispositif, Estimation, AnnexeFinanciere)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NoyauConfig(AppConfig):
+    name = "noyau"
+    verbose_name = "Historique des modifications"

@@ -1,0 +1,10 @@
+"""Model helpers shared by the apps."""
+
+from django.db import models
+
+
+class NaturalKeyManager(models.Manager):
+    """Looks a row up by the fields named in the model's `natural_key_lookups`."""
+
+    def get_by_natural_key(self, *key):
+        return self.get(**dict(zip(self.model.natural_key_lookups, key, strict=True)))

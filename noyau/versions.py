@@ -1,0 +1,172 @@
+"""The one write path of every versioned object: forms, grid, import, admin and commands.
+
+A change is a compare-and-set on `version` (UPDATE … WHERE version = the one the user
+read), so of two people saving the same row, the second is refused on SQLite and
+PostgreSQL alike. The lock rules are checked again inside the transaction, on the row as
+it is and on the row as it would be, and the history entry is written in that same
+transaction: all of it, or nothing.
+"""
+
+from collections import defaultdict
+
+from django.db import transaction
+
+from . import historique
+from .models import Historique
+
+Source = Historique.Source
+Action = Historique.Action
+
+# model → [rule(objet) -> reason or None]. Each app registers the rules of its data at start-up.
+_verrous = defaultdict(list)
+
+
+class Conflit(Exception):
+    """Someone saved the row since the user read it (or deleted it: `actuel` is None)."""
+
+    def __init__(self, actuel):
+        super().__init__("Modification concurrente")
+        self.actuel = actuel
+        self.derniere = historique.derniere(actuel) if actuel is not None else None
+
+
+class Verrouille(Exception):
+    """A rule forbids the change (a validated contribution): the message says which and what to do."""
+
+
+def verrou(modele, regle):
+    """Registers a lock rule for a model: `regle(objet)` returns why it may not change, or None."""
+    _verrous[modele].append(regle)
+
+
+def raison_du_verrou(objet):
+    for regle in _verrous.get(type(objet), ()):
+        raison = regle(objet)
+        if raison:
+            return raison
+    return None
+
+
+def _verifier(*objets):
+    for objet in objets:
+        raison = raison_du_verrou(objet)
+        if raison:
+            raise Verrouille(raison)
+
+
+def _ecrire_m2m(objet, m2m):
+    for nom, valeurs in (m2m or {}).items():
+        getattr(objet, nom).set(valeurs)
+
+
+def creer(user, objet, m2m=None, *, source=Source.FORMULAIRE, detail="", ensuite=None):
+    with transaction.atomic():
+        _verifier(objet)
+        if hasattr(objet, "version"):
+            objet.version = 1
+        objet.save()
+        _ecrire_m2m(objet, m2m)
+        if ensuite is not None:
+            ensuite()
+        historique.entree(user, objet, Action.CREATION, source=source, detail=detail, m2m=m2m).save()
+    return objet
+
+
+def modifier(user, objet, version_lue, m2m=None, *, source=Source.FORMULAIRE, detail="", commentaire="", ensuite=None):
+    """Writes the tracked fields of `objet` if the row is still at `version_lue`; Conflit otherwise.
+
+    `ensuite`: what else the same form writes (the lists a fiche holds), run before the entry is made."""
+    modele = type(objet)
+    with transaction.atomic():
+        actuel = modele.objects.select_for_update().filter(pk=objet.pk).first()
+        if actuel is None or actuel.version != version_lue:
+            raise Conflit(actuel)
+        _verifier(actuel, objet)
+        avant = historique.instantane(actuel)
+        # pre_save, as Model.save does: an uploaded file is written to storage before its name is.
+        champs = {c: modele._meta.get_field(c).pre_save(objet, False) for c in modele.suivi.champs}
+        if not modele.objects.filter(pk=objet.pk, version=version_lue).update(version=version_lue + 1, **champs):
+            raise Conflit(modele.objects.filter(pk=objet.pk).first())
+        objet.version = version_lue + 1
+        _ecrire_m2m(objet, m2m)
+        if ensuite is not None:
+            ensuite()
+        historique.entree(user, objet, Action.MODIFICATION, avant, source=source, detail=detail,
+                          commentaire=commentaire, m2m=m2m).save()
+    return objet
+
+
+def supprimer(user, objet, version_lue=None, *, source=Source.FORMULAIRE, detail=""):
+    """Deletes the row if it is still at `version_lue` (models without a version: as it is)."""
+    modele = type(objet)
+    with transaction.atomic():
+        actuel = modele.objects.select_for_update().filter(pk=objet.pk).first()
+        if actuel is None or (version_lue is not None and actuel.version != version_lue):
+            raise Conflit(actuel)
+        _verifier(actuel)
+        avant = historique.instantane(actuel)
+        historique.entree(user, actuel, Action.SUPPRESSION, avant, source=source, detail=detail).save()
+        actuel.delete()
+
+
+def enregistrer(user, objet, avant, *, action=Action.MODIFICATION, source=Source.FORMULAIRE, detail="",
+                commentaire=""):
+    """Records a change already written by a caller that holds the row (a whole form with its lists):
+    the lock is checked and the entry written in the caller's transaction."""
+    _verifier(objet)
+    historique.entree(user, objet, action, avant, source=source, detail=detail, commentaire=commentaire).save()
+
+
+def creer_en_nombre(user, objets, *, source, detail="", m2m=None):
+    """Many new rows of one model at once (an import): each checked, each in the history.
+
+    `m2m`: {id(objet): {name: [objects]}} for the links written by the caller after this."""
+    objets = list(objets)
+    if not objets:
+        return []
+    _verifier(*objets)
+    modele = type(objets[0])
+    modele.objects.bulk_create(objets)
+    vides = {nom: [] for nom in modele.suivi.m2m}  # just created: no link but those given
+    Historique.objects.bulk_create([
+        historique.entree(user, o, Action.CREATION, source=source, detail=detail, m2m={**vides, **(m2m or {}).get(id(o), {})})
+        for o in objets
+    ])
+    return objets
+
+
+def enregistrer_formset(user, formset, *, source=Source.FORMULAIRE):
+    """Saves the rows of an inline formset of a versioned model through this service.
+
+    A row left as the page showed it is not written at all, so that a stale page does not reset
+    what someone changed since; a changed row is compared with the version its form read (its
+    `version` field). On a Conflit the exception carries the form (`erreur.form`)."""
+    for form in formset.forms:
+        objet = form.instance
+        if form in formset.deleted_forms:
+            if objet.pk:
+                try:
+                    supprimer(user, objet, form.cleaned_data.get("version"), source=source)
+                except Conflit as erreur:
+                    erreur.form = form
+                    raise
+            continue
+        if not form.has_changed():
+            continue
+        version_lue = form.cleaned_data.get("version")
+        objet = form.save(commit=False)
+        setattr(objet, formset.fk.name, formset.instance)
+        m2m = {nom: form.cleaned_data[nom] for nom in type(objet).suivi.m2m if nom in form.cleaned_data}
+        if objet.pk is not None and version_lue is not None and version_lue != objet.version:
+            # Changed by someone else since the page was read: did this user change it at all?
+            lu = historique.etat_a_la_version(type(objet), objet.pk, version_lue)
+            if lu is not None and historique.memes_champs(lu, historique.instantane(objet, m2m)):
+                continue
+        try:
+            if objet.pk is None:
+                creer(user, objet, m2m, source=source)
+            else:
+                modifier(user, objet, form.cleaned_data.get("version"), m2m, source=source)
+        except Conflit as erreur:
+            erreur.form = form
+            raise

@@ -9,7 +9,9 @@ class EngagementsConfig(AppConfig):
         from noyau import versions
 
         from . import verrous
+        from .models import Estimation
 
         # The write service asks this app's rule for the lines and the tree they hang from.
         for modele in verrous.MODELES:
             versions.verrou(modele, verrous.raison)
+        versions.verrou(Estimation, verrous.hors_periode)

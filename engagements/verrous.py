@@ -70,3 +70,15 @@ def raison(objet):
 
 
 MODELES = (Pilier, Orientation, Objectif, Dispositif, Estimation, AnnexeFinanciere)
+
+
+def hors_periode(estimation):
+    """The bound of every route: an estimate belongs to a year of its contract (the form, the import
+    and the service say it in the same words)."""
+    if estimation.annee is None:
+        return None
+    contrat = estimation.dispositif.contrat
+    debut, fin = contrat.annee_debut, contrat.annee_fin_effective
+    if not debut <= estimation.annee <= fin:
+        return f"L'année {estimation.annee} est hors de la période du contrat ({debut}-{fin})."
+    return None

@@ -5,7 +5,7 @@ from contrat.models import Partenaire
 from noyau.formulaires import DsfrFormMixin
 
 from .annexe import partenaires_du_contrat
-from .lecture_classeur import TAILLE_MAX, taille
+from .lecture_classeur import taille, taille_max
 
 
 class ImportAnnexeForm(DsfrFormMixin, forms.Form):
@@ -32,8 +32,8 @@ class ImportAnnexeForm(DsfrFormMixin, forms.Form):
     def clean_fichier(self):
         # The type is judged on the content by the reader, which says what the file is instead.
         fichier = self.cleaned_data["fichier"]
-        if fichier.size > TAILLE_MAX:
+        if fichier.size > taille_max():
             raise ValidationError(
-                f"Le fichier pèse {taille(fichier.size)} : la limite est de {taille(TAILLE_MAX)}."
+                f"Le fichier pèse {taille(fichier.size)} : la limite est de {taille(taille_max())}."
             )
         return fichier

@@ -28,8 +28,15 @@ from openpyxl.utils import get_column_letter
 
 from noyau.montants import euros, parse_montant
 
-TAILLE_MAX = getattr(settings, "IMPORT_TAILLE_MAX", 5 * 1024 * 1024)
-LIGNES_MAX = getattr(settings, "IMPORT_LIGNES_MAX", 10_000)
+
+
+def taille_max():
+    """Read at each import, so that a change of settings (or a test's) takes effect."""
+    return settings.IMPORT_TAILLE_MAX
+
+
+def lignes_max():
+    return settings.IMPORT_LIGNES_MAX
 # A few kilobytes of zip can unpack to gigabytes: the unpacked size is bounded too.
 DECOMPRESSE_MAX = 100 * 1024 * 1024
 
@@ -245,9 +252,9 @@ def ouvrir(contenu):
     """(workbook with formulas, workbook with cached values), or FichierRefuse."""
     from openpyxl import load_workbook
 
-    if len(contenu) > TAILLE_MAX:
+    if len(contenu) > taille_max():
         raise FichierRefuse(
-            f"Le fichier pèse {taille(len(contenu))} : la limite est de {taille(TAILLE_MAX)}. "
+            f"Le fichier pèse {taille(len(contenu))} : la limite est de {taille(taille_max())}. "
             "Découpez l'annexe en plusieurs fichiers."
         )
     if contenu.startswith(OLE):
@@ -281,9 +288,9 @@ def ouvrir(contenu):
     except Exception:  # openpyxl raises many kinds on a broken package; all mean the same to the user
         raise FichierRefuse("Le fichier est endommagé : il ne peut pas être lu comme un classeur Excel.") from None
     lignes = sum(ws.max_row for ws in formules.worksheets)
-    if lignes > LIGNES_MAX:
+    if lignes > lignes_max():
         raise FichierRefuse(
-            f"Le classeur compte {lignes} lignes : la limite est de {LIGNES_MAX} lignes. Découpez l'annexe en plusieurs fichiers."
+            f"Le classeur compte {lignes} lignes : la limite est de {lignes_max()} lignes. Découpez l'annexe en plusieurs fichiers."
         )
     return formules, valeurs
 

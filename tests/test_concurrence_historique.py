@@ -1,12 +1,15 @@
 import datetime
+import html
+import io
 from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from noyau import versions as services
+from contrat.models import Partenaire
 from engagements.models import Dispositif, Estimation
+from noyau import versions as services
 from noyau.models import Historique
 
 from .test_formulaires import donnees_estimation
@@ -113,7 +116,6 @@ def test_the_annexe_can_be_printed_as_it_stood_on_a_date(connecter, ligne, conve
     assert "43 130 000 €" in avant and "ASRE (NAP)" in avant and "Telle qu&#x27;au" in avant
     maintenant = client.get(url, {"au": aujourdhui}).content.decode()
     assert "43 030 000 €" in maintenant and "ASRE (NAP)" not in maintenant
-    import io
     import re
 
     from pypdf import PdfReader
@@ -121,3 +123,43 @@ def test_the_annexe_can_be_printed_as_it_stood_on_a_date(connecter, ligne, conve
     texte = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert re.search(r"TOTAL financements CAF\s+43 130 000 €", texte)
     assert client.get(url, {"au": "22/11/2026"}).status_code == 400
+
+
+def test_the_reprint_at_a_date_has_that_date_s_title_notes_and_tree_labels(connecter, comptes, conventions):
+    """Not only the lines: the title block, the footnotes and the labels of the tree as they stood."""
+    import re
+
+    from contrat.models import Objectif
+    from engagements.models import AnnexeFinanciere
+    from noyau import versions
+
+    caf = Partenaire.objects.get(slug="caf-21")
+    annexe = AnnexeFinanciere.objects.get(contrat=conventions, partenaire=caf, annee=2015)
+    ancien_intitule, anciennes_notes = annexe.intitule, annexe.liste_notes
+    annexe.intitule = "Intitulé changé après la signature"
+    annexe.notes = "*Note réécrite après la signature"
+    versions.modifier(comptes["chef.projet"], annexe, annexe.version)
+    objectif = Objectif.objects.filter(dispositifs__contrat=conventions, dispositifs__partenaire=caf).first()
+    ancien_libelle = objectif.intitule
+    objectif.intitule = "Objectif renommé après la signature"
+    versions.modifier(comptes["admin"], objectif, objectif.version)
+
+    client = connecter("lecteur")
+    url = "/contrats/grand-dijon/annexe-financiere/"
+    hier = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+
+    def texte(reponse):
+        return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", reponse.content.decode())))
+
+    avant = texte(client.get(url, {"au": hier, "annee": 2015, "partenaire": "caf-21"}))
+    assert ancien_intitule in avant and "Intitulé changé" not in avant
+    assert all(re.sub(r"\s+", " ", n) in avant for n in anciennes_notes) and "Note réécrite" not in avant
+    assert ancien_libelle in avant and "Objectif renommé" not in avant
+    maintenant = texte(client.get(url, {"annee": 2015, "partenaire": "caf-21"}))
+    assert "Intitulé changé après la signature" in maintenant and "Note réécrite après la signature" in maintenant
+    assert "Objectif renommé après la signature" in maintenant
+    # The PDF and the workbook render the same past annexe.
+    from pypdf import PdfReader
+    pdf = client.get("/contrats/grand-dijon/annexe-financiere.pdf", {"au": hier, "annee": 2015, "partenaire": "caf-21"})
+    pages = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages))
+    assert "Intitulé changé" not in pages and "Objectif renommé" not in pages and "Note réécrite" not in pages

@@ -1,5 +1,6 @@
 """Fiches: the three sources transcribed, their pages, who may change what, indicators, exports."""
 
+import html
 import io
 import re
 from decimal import Decimal
@@ -403,3 +404,22 @@ def test_the_fiche_page_shows_only_ones_own_engagement_as_editable(conventions, 
     assert "Modifier la fiche" not in page
     chef = connecter("chef.projet").get(reverse("fiches:detail", args=[sept.pk])).content.decode()
     assert chef.count("Modifier cet engagement") == sept.engagements.count() and "Modifier la fiche" in chef
+
+
+def test_an_indicator_with_measured_values_is_not_deleted(conventions, connecter):
+    """Nothing disappears without a trace: its values would go with it."""
+    indicateur = _indicateur_ctg()
+    fiche_ = indicateur.fiche
+    Mesure.objects.create(indicateur=indicateur, annee=2024, valeur=Decimal("120"))
+    Mesure.objects.create(indicateur=indicateur, annee=2025, valeur=Decimal("130"))
+    client = connecter("admin")
+    donnees = {"numero": fiche_.numero, "intitule": fiche_.intitule, "statut": fiche_.statut,
+               "version": fiche_.version, **_listes(fiche_)}
+    rang = list(fiche_.indicateurs.all()).index(indicateur)
+    donnees[f"indicateurs-{rang}-DELETE"] = "on"
+    reponse = client.post(reverse("fiches:modifier", args=[fiche_.pk]), donnees)
+    assert reponse.status_code == 200
+    assert "a des valeurs mesurées (2024, 2025) : il ne peut pas être supprimé" in html.unescape(reponse.content.decode())
+    assert Indicateur.objects.filter(pk=indicateur.pk).exists() and indicateur.mesures.count() == 2
+    fiche_.refresh_from_db()
+    assert fiche_.version == 1

@@ -420,18 +420,18 @@ def test_a_file_that_is_not_a_readable_workbook_is_refused_with_a_clear_message(
     assert etat() == avant
 
 
-def test_size_and_row_limits_are_stated_in_the_message(conventions, monkeypatch):
+def test_size_and_row_limits_are_stated_in_the_message(conventions, settings):  # pytest-django's, not hypothesis'
     caf = Partenaire.objects.get(slug="caf-21")
     contenu = annexe_caf_2015()
-    monkeypatch.setattr("importation.lecture_classeur.TAILLE_MAX", 5 * 1024)
+    settings.IMPORT_TAILLE_MAX = 5 * 1024
     assert len(contenu) > 5 * 1024
     assert analyser(contenu, conventions, caf).refus == (
         f"Le fichier pèse {len(contenu) / 1024:.1f} Ko : la limite est de 5 Ko. "
         "Découpez l'annexe en plusieurs fichiers.".replace(".", ",", 1)
     )
 
-    monkeypatch.setattr("importation.lecture_classeur.TAILLE_MAX", 5 * 1024 * 1024)
-    monkeypatch.setattr("importation.lecture_classeur.LIGNES_MAX", 50)
+    settings.IMPORT_TAILLE_MAX = 5 * 1024 * 1024
+    settings.IMPORT_LIGNES_MAX = 50
     long = annexe_simple([(*LIGNE, f"ligne {i}", "", i, "", i) for i in range(1, 60)])
     assert analyser(en_octets(long), conventions, caf).refus == (
         "Le classeur compte 62 lignes : la limite est de 50 lignes. Découpez l'annexe en plusieurs fichiers."

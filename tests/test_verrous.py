@@ -106,6 +106,9 @@ def test_the_service_itself_refuses_and_checks_old_and_new_values(validee, compt
     with pytest.raises(versions.Verrouille):
         versions.modifier(comptes["admin"], objectif, objectif.version)
     assert totaux(contrat, caf) == TOTAUX_CAF_2015
+    # And the bound of every route: a year outside the contract, whoever writes it.
+    with pytest.raises(versions.Verrouille, match="L'année 1999 est hors de la période du contrat \\(2015-2022\\)"):
+        versions.creer(comptes["admin"], Estimation(dispositif=estimation.dispositif, partenaire=caf, annee=1999))
 
 
 def test_reopening_takes_a_comment_goes_in_the_history_and_unlocks(validee, connecter, caf):

@@ -23,13 +23,13 @@ from django.template import engines  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from importation.annexe import analyser, appliquer  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
 from bench import donnees  # noqa: E402
 from engagements import exports  # noqa: E402
 from engagements.annexe import Annexe  # noqa: E402
 from engagements.models import Estimation  # noqa: E402
+from importation.annexe import analyser, appliquer  # noqa: E402
 from noyau.montants import euros  # noqa: E402
 
 ANNEE = donnees.ANNEES[0]

@@ -3,7 +3,17 @@ from django.contrib import admin
 from noyau.admin import LectureSeule
 
 from .models import (
-    Commune, Contrat, Document, Membre, Objectif, Orientation, Partenaire, PerimetreQuartier, Pilier, Quartier, Signataire,
+    Commune,
+    Contrat,
+    Document,
+    Membre,
+    Objectif,
+    Orientation,
+    Partenaire,
+    PerimetreQuartier,
+    Pilier,
+    Quartier,
+    Signataire,
 )
 
 
@@ -23,15 +33,15 @@ class PerimetreInline(admin.TabularInline):
 
 @admin.register(Contrat)
 class ContratAdmin(admin.ModelAdmin):
-    # Deleting a contract would take its lines, fiches and history with it: never from here.
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     list_display = ["nom", "slug", "nature", "territoire", "annee_debut", "annee_fin", "annee_fin_prolongation"]
     list_filter = ["nature"]
     search_fields = ["nom", "territoire"]
     filter_horizontal = ["communes"]
     inlines = [PerimetreInline]
+
+    # Deleting a contract would take its lines, fiches and their history with it: never from here.
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Commune)

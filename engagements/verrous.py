@@ -9,7 +9,6 @@ chef de projet, with a comment) unlocks them.
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
 
 from contrat.models import Objectif, Orientation, Pilier
 
@@ -55,12 +54,10 @@ def contribution_qui_verrouille(objet):
 
 
 def message(contribution):
-    adresse = reverse("engagements:contribution",
-                      args=[contribution.contrat.slug, contribution.partenaire.slug, contribution.annee])
     return (
-        f"La contribution {contribution.annee} de {contribution.partenaire.nom} est validée : ses lignes ne "
-        f"peuvent plus être modifiées. Pour les corriger, le chef de projet la rouvre d'abord (page de la "
-        f"contribution, {adresse}, « Rouvrir la contribution »)."
+        f"La contribution {contribution.annee} de {contribution.partenaire.nom} au contrat « {contribution.contrat.nom} » "
+        f"est validée : ses lignes ne peuvent plus être modifiées. Pour les corriger, le chef de projet la rouvre "
+        f"d'abord (page de la contribution, bouton « Rouvrir la contribution »)."
     )
 
 

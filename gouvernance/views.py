@@ -18,7 +18,7 @@ from openpyxl import Workbook
 
 from contrat import permissions
 from contrat.models import Contrat
-from noyau import telechargements, versions
+from noyau import historique, telechargements, versions
 from noyau.classeurs import cellule_texte, feuille_avec_entetes
 from noyau.conflits import contexte_conflit
 from noyau.pdf import html_en_pdf
@@ -159,6 +159,7 @@ def seance(request, pk):
         "decisions": [(d, d.pk in suivables) for d in decisions],
         "statuts": Decision.Statut.choices,
         "gere": permissions.peut_gerer_gouvernance(request.user, objet.instance.contrat),
+        "historique": historique.journal("seance", objet.pk, 50),
     }
     return render(request, "gouvernance/seance.html", ctx)
 

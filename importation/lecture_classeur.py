@@ -29,7 +29,6 @@ from openpyxl.utils import get_column_letter
 from noyau.montants import euros, parse_montant
 
 
-
 def taille_max():
     """Read at each import, so that a change of settings (or a test's) takes effect."""
     return settings.IMPORT_TAILLE_MAX

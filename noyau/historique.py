@@ -153,6 +153,8 @@ def _affiche(modele_, s, nom, valeur):
         return ", ".join(noms.get(pk, f"n°{pk}") for pk in pks)
     if champ is not None and champ.choices:
         return str(dict(champ.flatchoices).get(valeur, valeur))
+    if champ is not None and champ.get_internal_type() == "DateField" and isinstance(valeur, str):
+        return date.fromisoformat(valeur).strftime("%d/%m/%Y")
     if isinstance(valeur, list):
         return " ; ".join(str(v) for v in valeur)
     if isinstance(valeur, bool):
@@ -176,7 +178,7 @@ def changements(entree_):
     avant, apres = entree_.avant or {}, entree_.apres or {}
     lignes = []
     for nom in dict.fromkeys([*avant, *apres]):
-        if nom == "version" or avant.get(nom) == apres.get(nom):
+        if nom == "version" or avant.get(nom) == apres.get(nom) or not (avant.get(nom) or apres.get(nom)):
             continue
         lignes.append((_libelle(modele_, s, nom), _affiche(modele_, s, nom, avant.get(nom)),
                        _affiche(modele_, s, nom, apres.get(nom))))

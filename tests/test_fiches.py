@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from contrat.models import Orientation, Pilier
+from fiches.models import Engagement, Equipement, Fiche, Indicateur, Mesure
 from noyau.historique import changements
 from noyau.models import Historique
-from fiches.models import Engagement, Equipement, Fiche, Indicateur, Mesure
 
 
 def fiche(contrat, slug):

@@ -8,8 +8,6 @@ import pytest
 from django.core import serializers
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from importation.annexe import analyser, decouper_objectifs
-from importation.lecture_classeur import champ_entete, lire_montant
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -18,6 +16,8 @@ from contrat.models import Contrat, Objectif, Orientation, Partenaire, Pilier
 from engagements import exports
 from engagements.annexe import Annexe
 from engagements.models import AnnexeFinanciere, Dispositif, Estimation
+from importation.annexe import analyser, decouper_objectifs
+from importation.lecture_classeur import champ_entete, lire_montant
 from importation.models import ImportAnnexe
 from noyau import versions as services
 from noyau.models import Historique

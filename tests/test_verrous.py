@@ -226,7 +226,8 @@ def test_the_import_refuses_a_change_to_a_validated_contribution_then_applies_it
     sortie = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_annexe", chemin, contrat="grand-dijon", partenaire="caf-21", commit=True, stdout=sortie)
-    assert "La contribution 2015 de Caisse d'Allocations Familiales de la Côte-d'Or est validée" in sortie.getvalue()
+    assert ("La contribution 2015 de Caisse d'Allocations Familiales de la Côte-d'Or au contrat "
+            "« Contrat de ville de la métropole dijonnaise » est validée") in sortie.getvalue()
     assert "rouvre" in sortie.getvalue()
     assert etat_base() == avant
     assert totaux(contrat, caf) == TOTAUX_CAF_2015

@@ -13,5 +13,5 @@ class EngagementsConfig(AppConfig):
 
         # The write service asks this app's rule for the lines and the tree they hang from.
         for modele in verrous.MODELES:
-            versions.verrou(modele, verrous.raison)
+            versions.verrou(modele, verrous.raison, verrous.raison_des_estimations if modele is Estimation else None)
         versions.verrou(Estimation, verrous.hors_periode)

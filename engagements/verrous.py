@@ -29,13 +29,22 @@ def _validees(contrat_id, **lignes):
     return qs.order_by("annee", "pk")
 
 
+def _cle(estimation):
+    """(contract, partner, year) of an estimate, saved or not; None while incomplete."""
+    cache = estimation._state.fields_cache
+    dispositif = estimation.dispositif if estimation.dispositif_id or "dispositif" in cache else None
+    if estimation.partenaire_id is None or estimation.annee is None or dispositif is None:
+        return None
+    return dispositif.contrat_id, estimation.partenaire_id, estimation.annee
+
+
 def contribution_qui_verrouille(objet):
     """The validated contribution that holds this object, or None."""
     if isinstance(objet, Estimation):
-        dispositif = objet.dispositif if objet.dispositif_id or "dispositif" in objet._state.fields_cache else None
-        if objet.partenaire_id is None or objet.annee is None or dispositif is None:
+        cle = _cle(objet)
+        if cle is None:
             return None
-        return _validees(dispositif.contrat_id).filter(partenaire_id=objet.partenaire_id, annee=objet.annee).first()
+        return _validees(cle[0]).filter(partenaire_id=cle[1], annee=cle[2]).first()
     if isinstance(objet, AnnexeFinanciere):
         if objet.partenaire_id is None:
             return None
@@ -63,6 +72,21 @@ def message(contribution):
 
 def raison(objet):
     contribution = contribution_qui_verrouille(objet)
+    return message(contribution) if contribution else None
+
+
+def raison_des_estimations(estimations):
+    """The same rule for many estimates (an import): one query, whatever their number."""
+    cles = set(filter(None, map(_cle, estimations)))
+    if not cles:
+        return None
+    contrats, partenaires, annees = ({c[i] for c in cles} for i in range(3))
+    candidates = Contribution.objects.filter(
+        contrat_id__in=contrats, partenaire_id__in=partenaires, annee__in=annees, statut=Contribution.Statut.VALIDE
+    ).order_by("annee", "pk")
+    if transaction.get_connection().in_atomic_block:
+        candidates = candidates.select_for_update(of=("self",))
+    contribution = next((c for c in candidates if (c.contrat_id, c.partenaire_id, c.annee) in cles), None)
     return message(contribution) if contribution else None
 
 

@@ -375,7 +375,7 @@ def analyser(contenu, contrat, partenaire, nom_fichier=""):
     existants = defaultdict(list)
     qs = (
         Dispositif.objects.filter(contrat=contrat, archive=False)
-        .select_related("partenaire").prefetch_related("objectifs").order_by("ordre", "pk")
+        .select_related("contrat", "partenaire").prefetch_related("objectifs").order_by("ordre", "pk")
     )
     estimations = {
         (e.dispositif_id, e.partenaire_id): e for e in Estimation.objects.filter(dispositif__contrat=contrat, annee=annee)
@@ -464,10 +464,8 @@ def _verrous(plan):
     ecrits = [o for o, _ in plan.modifications] + [e for _, _, e in plan.dispositifs] + plan.estimations
     if plan.annexe is not None:
         ecrits.append(plan.annexe)
-    raisons = dict.fromkeys(r for r in map(versions.raison_du_verrou, ecrits) if r)
-    if not raisons:
-        return ""
-    return "Import refusé, rien n'a été écrit : " + " ".join(raisons)
+    raison = versions.raison_en_nombre(ecrits)
+    return f"Import refusé, rien n'a été écrit : {raison}" if raison else ""
 
 
 def _espaces(texte):

@@ -17,7 +17,8 @@ from .models import Historique
 Source = Historique.Source
 Action = Historique.Action
 
-# model → [rule(objet) -> reason or None]. Each app registers the rules of its data at start-up.
+# model → [(rule(objet) -> reason or None, the same rule for many objects or None)]. Each app
+# registers the rules of its data at start-up.
 _verrous = defaultdict(list)
 
 
@@ -34,24 +35,33 @@ class Verrouille(Exception):
     """A rule forbids the change (a validated contribution): the message says which and what to do."""
 
 
-def verrou(modele, regle):
-    """Registers a lock rule for a model: `regle(objet)` returns why it may not change, or None."""
-    _verrous[modele].append(regle)
+def verrou(modele, regle, en_nombre=None):
+    """Registers a rule for a model: `regle(objet)` returns why it may not be written, or None;
+    `en_nombre(objets)`, if given, answers the same for many objects in a few queries (an import)."""
+    _verrous[modele].append((regle, en_nombre))
 
 
 def raison_du_verrou(objet):
-    for regle in _verrous.get(type(objet), ()):
-        raison = regle(objet)
-        if raison:
-            return raison
+    return raison_en_nombre([objet])
+
+
+def raison_en_nombre(objets):
+    """Why one of these objects may not be written (the first reason found), or None."""
+    par_modele = defaultdict(list)
+    for objet in objets:
+        par_modele[type(objet)].append(objet)
+    for modele, groupe in par_modele.items():
+        for regle, en_nombre in _verrous.get(modele, ()):
+            raison = en_nombre(groupe) if en_nombre else next(filter(None, map(regle, groupe)), None)
+            if raison:
+                return raison
     return None
 
 
 def _verifier(*objets):
-    for objet in objets:
-        raison = raison_du_verrou(objet)
-        if raison:
-            raise Verrouille(raison)
+    raison = raison_en_nombre(objets)
+    if raison:
+        raise Verrouille(raison)
 
 
 def _ecrire_m2m(objet, m2m):
@@ -111,8 +121,8 @@ def supprimer(user, objet, version_lue=None, *, source=Source.FORMULAIRE, detail
 
 def enregistrer(user, objet, avant, *, action=Action.MODIFICATION, source=Source.FORMULAIRE, detail="",
                 commentaire=""):
-    """Records a change already written by a caller that holds the row (a whole form with its lists):
-    the lock is checked and the entry written in the caller's transaction."""
+    """Records a change written by a caller that holds the row locked in its own transaction (a
+    contribution's status transition): the rules are checked and the entry written in that transaction."""
     _verifier(objet)
     historique.entree(user, objet, action, avant, source=source, detail=detail, commentaire=commentaire).save()
 

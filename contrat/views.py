@@ -1,6 +1,7 @@
 from django.db.models import Max, Prefetch
 from django.shortcuts import get_object_or_404, render
-from django_tables2 import RequestConfig
+
+from noyau import pagination
 
 from . import permissions
 from .models import Contrat, Partenaire, Pilier, Signataire
@@ -10,7 +11,7 @@ from .tables import ContratTable
 def liste(request):
     contrats = Contrat.objects.visible_to(request.user).select_related("porteur")
     table = ContratTable(contrats)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    pagination.configurer(request, table, 50)
     return render(request, "contrat/liste.html", {"table": table})
 
 

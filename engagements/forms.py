@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 
 from contrat.models import Objectif, Partenaire, Quartier
 from noyau.formulaires import DsfrFormMixin, VersionMixin
+from noyau.jetons import JetonMixin
 from noyau.montants import MontantField, euros
 
 from .models import Contribution, Dispositif, Estimation
@@ -54,7 +55,7 @@ class AnnexeFiltreForm(DsfrFormMixin, forms.Form):
         return annee
 
 
-class DispositifForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
+class DispositifForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
     class Meta:
         model = Dispositif
         fields = ["partenaire", "intitule", "unite_compte", "remarque", "statut", "objectifs", "quartiers", "structures"]
@@ -86,7 +87,7 @@ class DispositifForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
             self.fields["version"].required = False
 
 
-class EstimationForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
+class EstimationForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
     montant_annuel = MontantField(label="Valorisation financière annuelle (€)", required=False,
                                   help_text="Laissez vide si le montant n'est pas connu : vide n'est pas zéro.")
     montant_pluriannuel = MontantField(label="Montant estimatif pluriannuel (€)", required=False,

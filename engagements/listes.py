@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django_tables2 import RequestConfig
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from noyau import pagination
 from noyau.classeurs import FORMAT_EUROS_CENTIMES, FORMULE_DEBUT
 
 from .filters import DispositifFilter, EstimationFilter
@@ -44,7 +44,7 @@ def _filtrer(request, nom):
 
 def _liste(request, nom):
     titre, filtre, table = _filtrer(request, nom)
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    pagination.configurer(request, table, 25)
     ctx = {"titre": titre, "filtre": filtre, "table": table, "nom": nom, "query": request.GET.urlencode()}
     return render(request, "engagements/liste.html", ctx, status=400 if filtre.is_bound and not filtre.is_valid() else 200)
 

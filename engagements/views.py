@@ -1,14 +1,15 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Max
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contrat import permissions
 from contrat.models import Contrat, Partenaire
-from noyau import historique, telechargements, versions
+from noyau import historique, jetons, telechargements, versions
 from noyau.conflits import contexte_conflit
 
 from . import exports, exports_differes, services
@@ -78,6 +79,7 @@ def annexe_financiere_xlsx(request, slug):
 # -- dispositifs and estimates ----------------------------------------------
 
 
+
 def _dispositif_modifiable(request, pk):
     """404 for what the user may not see, 403 for what they see but may not change (and why)."""
     dispositif = get_object_or_404(Dispositif.objects.visible_to(request.user).select_related("contrat", "partenaire"), pk=pk)
@@ -126,14 +128,24 @@ def dispositif_creer(request, slug):
     partenaires = _partenaires_saisis(request.user)
     if not partenaires.exists():
         raise PermissionDenied("Seuls les agents d'un partenaire saisissent des dispositifs.")
+    if request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
+        messages.info(request, jetons.MESSAGE)
+        return redirect(deja or contrat.get_absolute_url())
     form = DispositifForm(request.POST or None, contrat=contrat, partenaires=partenaires,
                           instance=Dispositif(contrat=contrat))
     if request.method == "POST" and form.is_valid():
         objet = form.save(commit=False)
         objet.code = f"d-{timezone.now():%Y%m%d%H%M%S%f}"
         objet.ordre = (contrat.dispositifs.aggregate(m=Max("ordre"))["m"] or 0) + 10
-        versions.creer(request.user, objet, {"objectifs": form.cleaned_data["objectifs"],
-                                             "quartiers": form.cleaned_data["quartiers"]})
+        try:
+            with transaction.atomic():
+                utilise = jetons.consommer(form.cleaned_data.get("jeton"))
+                versions.creer(request.user, objet, {"objectifs": form.cleaned_data["objectifs"],
+                                                     "quartiers": form.cleaned_data["quartiers"]})
+                jetons.noter(utilise, objet.get_absolute_url())
+        except jetons.DejaEnvoye as deja:
+            messages.info(request, jetons.MESSAGE)
+            return redirect(deja.adresse or contrat.get_absolute_url())
         messages.success(request, "Le dispositif est créé. Ajoutez-lui ses estimations financières.")
         return redirect(objet)
     return render(request, "engagements/dispositif_form.html", {"form": form, "contrat": contrat, "titre": "Nouveau dispositif"})
@@ -182,12 +194,21 @@ def dispositif_archiver(request, pk):
 
 def estimation_creer(request, pk):
     dispositif_ = _dispositif_modifiable(request, pk)
+    if request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
+        messages.info(request, jetons.MESSAGE)
+        return redirect(deja or dispositif_.get_absolute_url())
     form = EstimationForm(request.POST or None, dispositif=dispositif_, partenaires=_partenaires_saisis(request.user),
                           instance=Estimation(dispositif=dispositif_))
     if request.method == "POST" and form.is_valid():
         try:
-            versions.creer(request.user, form.save(commit=False))
-        except versions.Verrouille as refus:
+            with transaction.atomic():
+                utilise = jetons.consommer(form.cleaned_data.get("jeton"))
+                versions.creer(request.user, form.save(commit=False))
+                jetons.noter(utilise, dispositif_.get_absolute_url())
+        except jetons.DejaEnvoye as deja:
+            messages.info(request, jetons.MESSAGE)
+            return redirect(deja.adresse or dispositif_.get_absolute_url())
+        except (versions.Verrouille, versions.Doublon) as refus:
             form.add_error("annee", str(refus))
         else:
             messages.success(request, "L'estimation est enregistrée.")
@@ -204,7 +225,7 @@ def estimation_modifier(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
-        except versions.Verrouille as refus:
+        except (versions.Verrouille, versions.Doublon) as refus:
             form.add_error(None, str(refus))
         except versions.Conflit as erreur:
             conflit = contexte_conflit(request, erreur, form)
@@ -239,6 +260,10 @@ def estimation_supprimer(request, pk):
 def _contribution_visible(request, slug, partenaire_slug, annee):
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
     partenaire = get_object_or_404(Partenaire, slug=partenaire_slug)
+    # A contribution is one year of the contract: any other year has no page (nor a row).
+    if not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
+        raise Http404(f"L'année {annee} est hors de la période du contrat ({contrat.annee_debut}-"
+                      f"{contrat.annee_fin_effective}).")
     return contrat, partenaire
 
 

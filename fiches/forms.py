@@ -1,10 +1,11 @@
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from contrat.models import Orientation, Pilier
+from noyau import bornes
 from noyau.formulaires import DsfrFormMixin, OrdreFormSet, VersionMixin
 from noyau.montants import MontantField
 
@@ -34,6 +35,13 @@ class FicheForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
             self.fields[annee].widget.attrs.update({"min": 1990, "max": 2100})
             self.fields[annee].error_messages["invalid"] = "Saisissez une année en chiffres, par exemple 2020."
 
+    def clean_annee_debut(self):
+        return bornes.annee(self.cleaned_data.get("annee_debut"))
+
+    def clean_annee_fin(self):
+        # 1900-2100, not the contract's period: a signed fiche may run past it (fiche action 1, 2019-2025).
+        return bornes.annee(self.cleaned_data.get("annee_fin"))
+
     def clean(self):
         donnees = super().clean()
         debut, fin = donnees.get("annee_debut"), donnees.get("annee_fin")
@@ -61,11 +69,11 @@ def parse_valeur(texte):
     texte = re.sub(r"[ \u00a0\u202f\u2009]", "", (texte or "").strip()).removesuffix("%")
     if not texte:
         return None
-    try:
-        valeur = Decimal(texte.replace(",", "."))
-    except InvalidOperation:
-        raise ValidationError("Saisissez un nombre, par exemple 120 ou 12,5.", code="invalide") from None
-    if not valeur.is_finite() or abs(valeur) >= Decimal("1e12"):
+    # Figures only: "NaN", "Infinity" or "1e999999999" are not measured values.
+    if not re.fullmatch(r"-?\d+(?:[,.]\d+)?", texte):
+        raise ValidationError("Saisissez un nombre, par exemple 120 ou 12,5.", code="invalide")
+    valeur = Decimal(texte.replace(",", "."))
+    if valeur.copy_abs() >= Decimal("1e12"):
         raise ValidationError("Ce nombre est trop grand : vérifiez-le.", code="trop_grand")
     if -valeur.as_tuple().exponent > 2:
         raise ValidationError("Deux décimales au plus.", code="decimales")

@@ -5,12 +5,11 @@ from django.db.models import Prefetch, Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django_tables2 import RequestConfig
 
 from contrat import permissions
 from contrat.models import Contrat, Partenaire, Quartier
 from engagements.models import Dispositif, Estimation
-from noyau import historique, telechargements, versions
+from noyau import historique, pagination, telechargements, versions
 from noyau.conflits import contexte_conflit
 
 from . import exports
@@ -47,7 +46,7 @@ def _refus_filtres(filtre):
 def liste(request, slug):
     contrat, filtre = _fiches_filtrees(request, slug)
     table = FicheTable(filtre.qs if filtre.is_valid() else Fiche.objects.none())
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    pagination.configurer(request, table, 50)
     ctx = {"contrat": contrat, "filtre": filtre, "table": table, "query": request.GET.urlencode(),
            "pilote": permissions.peut_piloter(request.user, contrat),
            "equipements": contrat.equipements.all()}
@@ -188,11 +187,17 @@ def mesures(request, pk):
                     d = form.cleaned_data
                     enregistrer_mesure(request.user, indicateur, d["annee"], d["valeur"], d["commentaire"],
                                        d["version"], existantes.get(d["annee"]))
-        except versions.Conflit:
-            conflit = {"par": "un autre utilisateur", "le": None, "changements": []}
-            formset, existantes = mesures_formset(indicateur, annees(fiche))
-            messages.error(request, "Quelqu'un a saisi ces valeurs entre-temps : rien n'a été enregistré. "
-                                    "Voici les valeurs actuelles ; recommencez votre saisie.")
+        except versions.Conflit as erreur:
+            # The typing is kept; the forms now carry the versions saved meanwhile, so that saving
+            # again, knowingly, replaces them.
+            actuelles = {m.annee: m.version for m in indicateur.mesures.all()}
+            donnees = request.POST.copy()
+            for form in formset:
+                donnees[form.add_prefix("version")] = actuelles.get(form.cleaned_data["annee"], 0)
+            formset, existantes = mesures_formset(indicateur, annees(fiche), donnees)
+            conflit = {"par": erreur.derniere.user_nom if erreur.derniere else "un autre utilisateur",
+                       "le": erreur.derniere.date if erreur.derniere else None,
+                       "changements": historique.changements(erreur.derniere) if erreur.derniere else []}
         else:
             messages.success(request, "Les valeurs de l'indicateur sont enregistrées.")
             return redirect(fiche)

@@ -4,7 +4,9 @@ from django.core.exceptions import ValidationError
 from contrat.models import Partenaire
 from engagements.models import Dispositif
 from fiches.models import Fiche
+from noyau import bornes
 from noyau.formulaires import DsfrFormMixin, OrdreFormSet, VersionMixin
+from noyau.jetons import JetonMixin
 
 from .models import Decision, Instance, Membre, Presence, Seance
 
@@ -37,7 +39,7 @@ def verifier_contenu(fichier, extension):
         raise ValidationError(f"Le contenu de ce fichier n'est pas {nom} : vérifiez le fichier déposé.")
 
 
-class SeanceForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
+class SeanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
     class Meta:
         model = Seance
         fields = ["instance", "date", "heure", "lieu", "ordre_du_jour", "compte_rendu", "fichier"]
@@ -55,6 +57,9 @@ class SeanceForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
         self.fields["heure"].error_messages["invalid"] = "Saisissez une heure au format HH:MM, par exemple 14:30."
         if not self.instance.pk:
             self.fields["version"].required = False
+
+    def clean_date(self):
+        return bornes.date(self.cleaned_data.get("date"))
 
     def clean_fichier(self):
         fichier = self.cleaned_data.get("fichier")
@@ -90,6 +95,9 @@ class DecisionForm(DsfrFormMixin, forms.ModelForm):
     def has_changed(self):
         return any(nom != "version" for nom in self.changed_data)
 
+    def clean_echeance(self):
+        return bornes.date(self.cleaned_data.get("echeance"))
+
 
 class PresenceForm(DsfrFormMixin, forms.ModelForm):
     class Meta:
@@ -111,7 +119,7 @@ class StatutDecisionForm(DsfrFormMixin, VersionMixin, forms.Form):
     statut = forms.ChoiceField(label="Statut", choices=Decision.Statut.choices)
 
 
-class InstanceForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
+class InstanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
     class Meta:
         model = Instance
         fields = ["nom", "nature", "colonne", "parent", "formation", "missions", "composition", "frequence",
@@ -141,6 +149,10 @@ class InstanceForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
     def clean(self):
         donnees = super().clean()
         frequence, maximum, periode = donnees.get("frequence"), donnees.get("frequence_max"), donnees.get("periode")
+        for champ in ("frequence", "frequence_max"):
+            if (donnees.get(champ) or 0) > bornes.REUNIONS_MAX:
+                self.add_error(champ, f"Au plus {bornes.REUNIONS_MAX} réunions par période : pour un rythme plus "
+                                      "soutenu, choisissez une période plus courte (par mois plutôt que par an).")
         if donnees.get("selon_besoins"):
             return donnees
         if frequence and not periode:

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 
 from contrat import permissions
 from contrat.models import Contrat
-from noyau import historique, telechargements, versions
+from noyau import historique, jetons, telechargements, versions
 from noyau.classeurs import cellule_texte, feuille_avec_entetes
 from noyau.conflits import contexte_conflit
 from noyau.pdf import html_en_pdf
@@ -84,6 +84,7 @@ def seances_ics(request, slug):
 # -- meetings -------------------------------------------------------------------------
 
 
+
 def _contrat_gere(request, slug):
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
     if not permissions.peut_gerer_gouvernance(request.user, contrat):
@@ -99,6 +100,9 @@ def _enregistrer_seance(request, contrat, seance):
     """The meeting, its attendance and its decisions in one write; a stale version of the meeting or of
     any decision it changes is refused (409), showing what the other person saved."""
     creation = seance.pk is None
+    if creation and request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
+        messages.info(request, jetons.MESSAGE)
+        return redirect(deja or reverse("gouvernance:page", args=[contrat.slug]))
     ancien_fichier = seance.fichier.name if seance.fichier else ""
     form = SeanceForm(request.POST or None, request.FILES or None, instance=seance, contrat=contrat,
                       initial={"version": seance.version})
@@ -117,9 +121,17 @@ def _enregistrer_seance(request, contrat, seance):
 
         try:
             if creation:
-                versions.creer(request.user, objet, ensuite=listes_enregistrees)
+                with transaction.atomic():
+                    utilise = jetons.consommer(form.cleaned_data.get("jeton"))
+                    versions.creer(request.user, objet, ensuite=listes_enregistrees)
+                    jetons.noter(utilise, objet.get_absolute_url())
             else:
                 versions.modifier(request.user, objet, form.cleaned_data["version"], ensuite=listes_enregistrees)
+        except jetons.DejaEnvoye as deja:
+            messages.info(request, jetons.MESSAGE)
+            return redirect(deja.adresse or reverse("gouvernance:page", args=[contrat.slug]))
+        except versions.Doublon as refus:
+            form.add_error(None, str(refus))
         except versions.Conflit as erreur:
             conflit = contexte_conflit(request, erreur, getattr(erreur, "form", form))
             if conflit is None:
@@ -243,8 +255,21 @@ def decisions_xlsx(request, slug):
 # -- instances --------------------------------------------------------------------------
 
 
+def _slug_libre(contrat, nom):
+    """The instance's identifier: its name, numbered if the contract already has it."""
+    base = slugify(nom)[:70] or "instance"
+    pris = set(contrat.instances.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in pris:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
 def _enregistrer_instance(request, contrat, objet):
     creation = objet.pk is None
+    if creation and request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
+        messages.info(request, jetons.MESSAGE)
+        return redirect(deja or reverse("gouvernance:page", args=[contrat.slug]))
     form = InstanceForm(request.POST or None, instance=objet, contrat=contrat)
     membres = membres_formset(objet, request.POST or None)
     conflit = None
@@ -257,11 +282,19 @@ def _enregistrer_instance(request, contrat, objet):
 
         try:
             if creation:
-                enregistree.slug = slugify(form.cleaned_data["nom"])[:60] + f"-{timezone.now():%Y%m%d%H%M%S}"
-                enregistree.ordre = (contrat.instances.aggregate(m=Max("ordre"))["m"] or 0) + 1
-                versions.creer(request.user, enregistree, ensuite=membres_enregistres)
+                with transaction.atomic():
+                    utilise = jetons.consommer(form.cleaned_data.get("jeton"))
+                    enregistree.slug = _slug_libre(contrat, form.cleaned_data["nom"])
+                    enregistree.ordre = (contrat.instances.aggregate(m=Max("ordre"))["m"] or 0) + 1
+                    versions.creer(request.user, enregistree, ensuite=membres_enregistres)
+                    jetons.noter(utilise, enregistree.get_absolute_url())
             else:
                 versions.modifier(request.user, enregistree, form.cleaned_data["version"], ensuite=membres_enregistres)
+        except jetons.DejaEnvoye as deja:
+            messages.info(request, jetons.MESSAGE)
+            return redirect(deja.adresse or reverse("gouvernance:page", args=[contrat.slug]))
+        except versions.Doublon as refus:
+            form.add_error(None, str(refus))
         except versions.Conflit as erreur:
             conflit = contexte_conflit(request, erreur, form)
             if conflit is None:

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from contrat.models import Objectif, Orientation, Partenaire, Pilier
@@ -600,4 +600,9 @@ def appliquer(rapport, user=None, source=versions.Source.IMPORT):
         ) from None
     except versions.Verrouille as refus:
         raise ImportPerime(f"{refus} Rien n'a été écrit.") from None
+    except (versions.Doublon, IntegrityError):
+        raise ImportPerime(
+            "Une partie de ce fichier vient d'être enregistrée par un autre import : rien n'a été écrit. "
+            "Relancez l'aperçu."
+        ) from None
     return rapport

@@ -646,6 +646,8 @@ def lire_montant(valeur):
             raise ValidationError("ce nombre ne peut pas être lu comme un montant.") from None
         if not montant.is_finite():
             raise ValidationError("ce nombre ne peut pas être lu comme un montant.")
+        if montant.copy_abs() >= Decimal("1e12"):  # before any arithmetic: 1e300 cannot be rounded to the cent
+            raise ValidationError("ce montant dépasse mille milliards d'euros : vérifiez-le.")
         centimes = montant.quantize(Decimal("0.01"))
         # A float computed by a spreadsheet (0,1 + 0,2) carries noise far below the cent.
         if abs(montant - centimes) > Decimal("0.000001"):

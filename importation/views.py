@@ -5,6 +5,7 @@ import hashlib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +47,10 @@ def importer(request, slug):
     return render(request, "importation/import.html", ctx, status=200 if rapport.accepte else 422)
 
 
+class DejaImporte(Exception):
+    pass
+
+
 @require_POST
 def confirmer(request, pk):
     objet = get_object_or_404(ImportAnnexe.objects.select_related("contrat", "partenaire"), pk=pk)
@@ -64,13 +69,18 @@ def confirmer(request, pk):
         ctx["perime"] = True
         return render(request, "importation/import.html", ctx, status=409)
     try:
-        appliquer(rapport, request.user)
+        with transaction.atomic():
+            # Claimed by a compare-and-set, so that two confirmations at once apply the file once.
+            if not ImportAnnexe.objects.filter(pk=objet.pk, applique_le__isnull=True).update(
+                    applique_le=timezone.now(), resume=rapport.texte()):
+                raise DejaImporte
+            appliquer(rapport, request.user)
+    except DejaImporte:
+        messages.info(request, "Ce fichier vient d'être importé par une autre confirmation : il ne l'est pas deux fois.")
+        return redirect(_annexe(objet))
     except ImportPerime:
         ctx["perime"] = True
         return render(request, "importation/import.html", ctx, status=409)
-    objet.applique_le = timezone.now()
-    objet.resume = rapport.texte()
-    objet.save(update_fields=["applique_le", "resume"])
     compte = rapport.compte
     messages.success(
         request, f"Import enregistré : {compte['creation']} création(s), {compte['modification']} mise(s) à jour, "

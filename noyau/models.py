@@ -58,3 +58,16 @@ class Historique(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.objet} {self.objet_id} par {self.user_nom}"
+
+
+class Jeton(models.Model):
+    """The one-time token of a creation form: a second submission of the same form (a double click,
+    a reload) finds it used and is shown what the first created, instead of creating it twice."""
+
+    jeton = models.CharField("jeton", max_length=64, unique=True)
+    cree_le = models.DateTimeField("utilisé le", auto_now_add=True)
+    adresse = models.CharField("ce qu'il a créé", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "jeton de formulaire"
+        verbose_name_plural = "jetons de formulaire"

@@ -9,7 +9,7 @@ transaction: all of it, or nothing.
 
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from . import historique
 from .models import Historique
@@ -33,6 +33,22 @@ class Conflit(Exception):
 
 class Verrouille(Exception):
     """A rule forbids the change (a validated contribution): the message says which and what to do."""
+
+
+class Doublon(Exception):
+    """The row would repeat one that exists (saved meanwhile by someone else, or sent twice)."""
+
+
+def _doublon(modele, erreur):
+    texte = str(erreur)
+    for contrainte in modele._meta.constraints:
+        # PostgreSQL names the constraint; SQLite lists its columns.
+        colonnes = [modele._meta.get_field(c).column for c in getattr(contrainte, "fields", ())]
+        nommee = contrainte.name in texte or (colonnes and all(f"{modele._meta.db_table}.{c}" in texte for c in colonnes))
+        if nommee and getattr(contrainte, "violation_error_message", None):
+            return Doublon(str(contrainte.violation_error_message))
+    return Doublon(f"Cet élément ({modele._meta.verbose_name}) existe déjà : il vient sans doute d'être enregistré "
+                   "par quelqu'un d'autre, ou le formulaire a été envoyé deux fois. Rechargez la page.")
 
 
 def verrou(modele, regle, en_nombre=None):
@@ -70,15 +86,20 @@ def _ecrire_m2m(objet, m2m):
 
 
 def creer(user, objet, m2m=None, *, source=Source.FORMULAIRE, detail="", ensuite=None):
-    with transaction.atomic():
-        _verifier(objet)
-        if hasattr(objet, "version"):
-            objet.version = 1
-        objet.save()
-        _ecrire_m2m(objet, m2m)
-        if ensuite is not None:
-            ensuite()
-        historique.entree(user, objet, Action.CREATION, source=source, detail=detail, m2m=m2m).save()
+    """Creates the row; Doublon (never an IntegrityError) if a uniqueness rule already holds it."""
+    try:
+        with transaction.atomic():
+            _verifier(objet)
+            if hasattr(objet, "version"):
+                objet.version = 1
+            objet.save()
+            _ecrire_m2m(objet, m2m)
+            if ensuite is not None:
+                ensuite()
+            historique.entree(user, objet, Action.CREATION, source=source, detail=detail, m2m=m2m).save()
+    except IntegrityError as erreur:
+        objet.pk = None
+        raise _doublon(type(objet), erreur) from None
     return objet
 
 
@@ -87,22 +108,26 @@ def modifier(user, objet, version_lue, m2m=None, *, source=Source.FORMULAIRE, de
 
     `ensuite`: what else the same form writes (the lists a fiche holds), run before the entry is made."""
     modele = type(objet)
-    with transaction.atomic():
-        actuel = modele.objects.select_for_update().filter(pk=objet.pk).first()
-        if actuel is None or actuel.version != version_lue:
-            raise Conflit(actuel)
-        _verifier(actuel, objet)
-        avant = historique.instantane(actuel)
-        # pre_save, as Model.save does: an uploaded file is written to storage before its name is.
-        champs = {c: modele._meta.get_field(c).pre_save(objet, False) for c in modele.suivi.champs}
-        if not modele.objects.filter(pk=objet.pk, version=version_lue).update(version=version_lue + 1, **champs):
-            raise Conflit(modele.objects.filter(pk=objet.pk).first())
-        objet.version = version_lue + 1
-        _ecrire_m2m(objet, m2m)
-        if ensuite is not None:
-            ensuite()
-        historique.entree(user, objet, Action.MODIFICATION, avant, source=source, detail=detail,
-                          commentaire=commentaire, m2m=m2m).save()
+    try:
+        with transaction.atomic():
+            actuel = modele.objects.select_for_update().filter(pk=objet.pk).first()
+            if actuel is None or actuel.version != version_lue:
+                raise Conflit(actuel)
+            _verifier(actuel, objet)
+            avant = historique.instantane(actuel)
+            # pre_save, as Model.save does: an uploaded file is written to storage before its name is.
+            champs = {c: modele._meta.get_field(c).pre_save(objet, False) for c in modele.suivi.champs}
+            if not modele.objects.filter(pk=objet.pk, version=version_lue).update(version=version_lue + 1, **champs):
+                raise Conflit(modele.objects.filter(pk=objet.pk).first())
+            _ecrire_m2m(objet, m2m)
+            if ensuite is not None:
+                ensuite()
+            objet.version = version_lue + 1
+            historique.entree(user, objet, Action.MODIFICATION, avant, source=source, detail=detail,
+                              commentaire=commentaire, m2m=m2m).save()
+    except IntegrityError as erreur:
+        objet.version = version_lue
+        raise _doublon(modele, erreur) from None
     return objet
 
 

@@ -1,0 +1,26 @@
+"""Lists paginated the same way everywhere, whatever the query string says."""
+
+from django.core.paginator import EmptyPage
+from django_tables2 import RequestConfig
+
+PAR_PAGE_MAX = 200
+
+
+def _entier(texte, defaut):
+    try:
+        return int(texte)
+    except (TypeError, ValueError):
+        return defaut
+
+
+def configurer(request, table, par_page):
+    """Ordering from the query string; a page size bounded to 1..PAR_PAGE_MAX; a page number past
+    the end shows the last page (a negative, huge or non-numeric value is no error)."""
+    RequestConfig(request, paginate=False).configure(table)
+    taille = min(max(_entier(request.GET.get("per_page"), par_page), 1), PAR_PAGE_MAX)
+    page = max(_entier(request.GET.get("page"), 1), 1)
+    try:
+        table.paginate(page=page, per_page=taille)
+    except EmptyPage:
+        table.paginate(page=table.paginator.num_pages, per_page=taille)
+    return table

@@ -31,6 +31,7 @@ from .lecture_classeur import (
     lire_fichier,
     nom_colonne,
     normaliser,
+    oublier,
 )
 
 
@@ -332,6 +333,13 @@ def _cle(partenaire, intitule, unite, objectifs):
 
 def analyser(contenu, contrat, partenaire, nom_fichier=""):
     """The report of what importing this file would do. Writes nothing."""
+    try:
+        return _analyser(contenu, contrat, partenaire, nom_fichier)
+    finally:
+        oublier()
+
+
+def _analyser(contenu, contrat, partenaire, nom_fichier):
     rapport = Rapport(contrat, partenaire, nom_fichier=nom_fichier)
     try:
         lecture = lire_fichier(contenu)

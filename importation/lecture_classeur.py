@@ -28,6 +28,8 @@ from openpyxl.utils import get_column_letter
 
 from noyau.montants import euros, parse_montant
 
+from .inspection import Depassement, inspecter
+
 
 def taille_max():
     """Read at each import, so that a change of settings (or a test's) takes effect."""
@@ -89,7 +91,9 @@ VOCABULAIRE = ["pilier", "piliers", "orientation", "orientations", "objectif", "
                "remarque", "remarques", "unite", "estimatif", "annuelle", "valorisation", "responsable", "service"]
 
 
-@functools.lru_cache(maxsize=65536)
+# Both are called for every cell and every label compared; their caches live for one import
+# only (`oublier`), so that a long-lived worker keeps nothing of the files it read.
+@functools.lru_cache(maxsize=8192)
 def normaliser(texte):
     """Lower case, no accents, one space between words, no stars: for comparing labels."""
     texte = unicodedata.normalize("NFKD", str(texte))
@@ -279,6 +283,9 @@ def ouvrir(contenu):
                 raise FichierRefuse(
                     f"Une fois décompressé, ce classeur dépasse {taille(DECOMPRESSE_MAX)} : il ne peut pas être importé."
                 )
+            inspecter(archive, lignes_max(), DECOMPRESSE_MAX)
+    except Depassement as depassement:
+        raise FichierRefuse(str(depassement)) from None
     except zipfile.BadZipFile:
         raise FichierRefuse("Le fichier est endommagé : il ne peut pas être lu comme un classeur Excel.") from None
     try:
@@ -294,9 +301,17 @@ def ouvrir(contenu):
     return formules, valeurs
 
 
+def oublier():
+    normaliser.cache_clear()
+    champ_entete.cache_clear()
+
+
 def lire_fichier(contenu):
-    formules, valeurs = ouvrir(contenu)
-    return Lecteur(formules, valeurs).lire()
+    try:
+        formules, valeurs = ouvrir(contenu)
+        return Lecteur(formules, valeurs).lire()
+    finally:
+        oublier()
 
 
 # -- reading the sheets ---------------------------------------------------------

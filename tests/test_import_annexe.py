@@ -434,7 +434,8 @@ def test_size_and_row_limits_are_stated_in_the_message(conventions, settings):  
     settings.IMPORT_LIGNES_MAX = 50
     long = annexe_simple([(*LIGNE, f"ligne {i}", "", i, "", i) for i in range(1, 60)])
     assert analyser(en_octets(long), conventions, caf).refus == (
-        "Le classeur compte 62 lignes : la limite est de 50 lignes. Découpez l'annexe en plusieurs fichiers."
+        "feuille « Annexe » : 62 lignes, au-delà de la limite de 50 lignes d'un import. "
+        "Découpez l'annexe en plusieurs fichiers."
     )
 
 

@@ -2,8 +2,38 @@
 
 from django import forms
 
+ENTIER_MAX = 2**63 - 1
 
-class DsfrFormMixin:
+
+def _demesure(valeur):
+    texte = str(valeur).strip()
+    return texte.lstrip("-").isdigit() and abs(int(texte)) > ENTIER_MAX
+
+
+class _EntiersBornes:
+    def _sans_entiers_demesures(self):
+        """A choice among rows is looked up by id; a number no id can reach is not a choice. (SQLite cannot
+        even be asked: an `id IN (…)` lookup with it raises.) It is replaced by a value read as an invalid
+        choice, with the field's own French message."""
+        if not self.is_bound:
+            return
+        donnees = None
+        for nom, champ in self.fields.items():
+            if not isinstance(champ, forms.ModelChoiceField):
+                continue
+            cle = self.add_prefix(nom)
+            valeurs = self.data.getlist(cle) if hasattr(self.data, "getlist") else [self.data.get(cle)]
+            if any(v is not None and _demesure(v) for v in valeurs):
+                donnees = donnees or self.data.copy()
+                if hasattr(donnees, "setlist"):
+                    donnees.setlist(cle, ["choix-invalide"])
+                else:
+                    donnees[cle] = "choix-invalide"
+        if donnees is not None:
+            self.data = donnees
+
+
+class DsfrFormMixin(_EntiersBornes):
     """Gives every widget its DSFR class, and ties each error to its field for screen readers."""
 
     classes = {
@@ -21,6 +51,7 @@ class DsfrFormMixin:
                 champ.widget.attrs["class"] = f"{champ.widget.attrs.get('class', '')} {classe}".strip()
 
     def full_clean(self):
+        self._sans_entiers_demesures()
         super().full_clean()
         for nom in self.errors:
             if nom in self.fields:

@@ -43,7 +43,7 @@ def _mesurer(contenu, contrat, partenaire):
         return duree, int(pic.read_text()) / 1024, fin.returncode != 0, motif[:300]  # VmHWM is in kB
 
 
-def mesurer(contrat, partenaire, annee):
+def mesurer(contrat, partenaire, sigle, annee):
     resultats = {}
     for nom, fabrique in hostiles.HOSTILES.items():
         contenu = fabrique()
@@ -51,7 +51,7 @@ def mesurer(contrat, partenaire, annee):
         resultats[nom] = {"octets": len(contenu), "s": round(duree, 2), "pic_mo": round(pic, 1), "refuse": refuse,
                           "motif": motif}
     # The largest workbook accepted: 10 000 rows of a real layout (for comparison, no target).
-    limite = en_octets(annexe_simple([hostiles.LIGNE[:4] + (f"dispositif {i}", "", i, "", 3 * i)
+    limite = en_octets(annexe_simple([hostiles.LIGNE[:3] + (sigle, f"dispositif {i}", "", i, "", 3 * i)
                                       for i in range(1, 9_997)], annee=annee, periode=f"{annee}-{annee + 2}"))
     duree, pic, refuse, motif = _mesurer(limite, contrat, partenaire)
     return resultats, {"octets": len(limite), "s": round(duree, 2), "pic_mo": round(pic, 1), "refuse": refuse,

@@ -168,7 +168,7 @@ def main():
     resultats["import_lignes_creees"] = cible.dispositifs.count()
 
     # Hostile workbooks, each ≤ 5 MB, imported (dry run) by the command in a fresh process.
-    par_classeur, limite = hostile.mesurer(cible.slug, importe.slug, ANNEE)
+    par_classeur, limite = hostile.mesurer(cible.slug, importe.slug, importe.sigle, ANNEE)
     resultats["import_hostile"] = par_classeur
     resultats["import_hostile_max_s"] = max(m["s"] for m in par_classeur.values())
     resultats["import_hostile_peak_mb"] = max(m["pic_mo"] for m in par_classeur.values())

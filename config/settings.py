@@ -65,9 +65,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "noyau.middleware.RefusDesCaracteresNuls",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the user is known (the 400 page shows the header as any page), before any view reads a parameter.
+    "noyau.middleware.RefusDesCaracteresNuls",
     # Every page requires login; public pages opt out with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

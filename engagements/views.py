@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Max
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -138,11 +137,8 @@ def dispositif_creer(request, slug):
         objet.code = f"d-{timezone.now():%Y%m%d%H%M%S%f}"
         objet.ordre = (contrat.dispositifs.aggregate(m=Max("ordre"))["m"] or 0) + 10
         try:
-            with transaction.atomic():
-                utilise = jetons.consommer(form.cleaned_data.get("jeton"))
-                versions.creer(request.user, objet, {"objectifs": form.cleaned_data["objectifs"],
-                                                     "quartiers": form.cleaned_data["quartiers"]})
-                jetons.noter(utilise, objet.get_absolute_url())
+            jetons.une_fois(form.cleaned_data.get("jeton"), lambda: versions.creer(
+                request.user, objet, {"objectifs": form.cleaned_data["objectifs"], "quartiers": form.cleaned_data["quartiers"]}))
         except jetons.DejaEnvoye as deja:
             messages.info(request, jetons.MESSAGE)
             return redirect(deja.adresse or contrat.get_absolute_url())
@@ -201,10 +197,8 @@ def estimation_creer(request, pk):
                           instance=Estimation(dispositif=dispositif_))
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                utilise = jetons.consommer(form.cleaned_data.get("jeton"))
-                versions.creer(request.user, form.save(commit=False))
-                jetons.noter(utilise, dispositif_.get_absolute_url())
+            jetons.une_fois(form.cleaned_data.get("jeton"), lambda: versions.creer(request.user, form.save(commit=False)),
+                            adresse=dispositif_.get_absolute_url())
         except jetons.DejaEnvoye as deja:
             messages.info(request, jetons.MESSAGE)
             return redirect(deja.adresse or dispositif_.get_absolute_url())

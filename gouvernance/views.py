@@ -121,10 +121,8 @@ def _enregistrer_seance(request, contrat, seance):
 
         try:
             if creation:
-                with transaction.atomic():
-                    utilise = jetons.consommer(form.cleaned_data.get("jeton"))
-                    versions.creer(request.user, objet, ensuite=listes_enregistrees)
-                    jetons.noter(utilise, objet.get_absolute_url())
+                jetons.une_fois(form.cleaned_data.get("jeton"),
+                                lambda: versions.creer(request.user, objet, ensuite=listes_enregistrees))
             else:
                 versions.modifier(request.user, objet, form.cleaned_data["version"], ensuite=listes_enregistrees)
         except jetons.DejaEnvoye as deja:
@@ -282,12 +280,10 @@ def _enregistrer_instance(request, contrat, objet):
 
         try:
             if creation:
-                with transaction.atomic():
-                    utilise = jetons.consommer(form.cleaned_data.get("jeton"))
-                    enregistree.slug = _slug_libre(contrat, form.cleaned_data["nom"])
-                    enregistree.ordre = (contrat.instances.aggregate(m=Max("ordre"))["m"] or 0) + 1
-                    versions.creer(request.user, enregistree, ensuite=membres_enregistres)
-                    jetons.noter(utilise, enregistree.get_absolute_url())
+                enregistree.slug = _slug_libre(contrat, form.cleaned_data["nom"])
+                enregistree.ordre = (contrat.instances.aggregate(m=Max("ordre"))["m"] or 0) + 1
+                jetons.une_fois(form.cleaned_data.get("jeton"),
+                                lambda: versions.creer(request.user, enregistree, ensuite=membres_enregistres))
             else:
                 versions.modifier(request.user, enregistree, form.cleaned_data["version"], ensuite=membres_enregistres)
         except jetons.DejaEnvoye as deja:

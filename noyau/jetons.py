@@ -56,3 +56,13 @@ def noter(utilise, adresse):
         utilise.adresse = adresse[:300]
         utilise.save(update_fields=["adresse"])
         Jeton.objects.filter(cree_le__lt=timezone.now() - GARDE).delete()
+
+
+def une_fois(jeton, creer, adresse=None):
+    """Runs `creer()` once per token, in one transaction with the token's use; returns what it
+    created. A second submission of the same form raises DejaEnvoye with where the first led."""
+    with transaction.atomic():
+        utilise = consommer(jeton)
+        objet = creer()
+        noter(utilise, adresse or objet.get_absolute_url())
+    return objet

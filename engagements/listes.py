@@ -9,7 +9,7 @@ from django.shortcuts import render
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from noyau import pagination
+from noyau import pagination, telechargements
 from noyau.classeurs import FORMAT_EUROS_CENTIMES, FORMULE_DEBUT
 
 from .filters import DispositifFilter, EstimationFilter
@@ -71,8 +71,8 @@ def exporter(table, format, nom):
         ecrivain = csv.writer(sortie, delimiter=";")
         for ligne in lignes:
             ecrivain.writerow([str(v).replace(".", ",") if isinstance(v, Decimal) else _texte_sur(v) for v in ligne])
-        response = HttpResponse("\ufeff" + sortie.getvalue(), content_type="text/csv; charset=utf-8")
-    elif format == "xlsx":
+        return telechargements.csv(sortie.getvalue(), f"{nom}.csv")
+    if format == "xlsx":
         wb = Workbook()
         ws = wb.active
         ws.title = nom.capitalize()
@@ -92,12 +92,8 @@ def exporter(table, format, nom):
         ws.auto_filter.ref = ws.dimensions
         sortie = io.BytesIO()
         wb.save(sortie)
-        response = HttpResponse(sortie.getvalue(),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    else:
-        raise Http404("Format d'export inconnu : csv ou xlsx.")
-    response["Content-Disposition"] = f'attachment; filename="{nom}.{format}"'
-    return response
+        return telechargements.xlsx(sortie.getvalue(), f"{nom}.xlsx")
+    raise Http404("Format d'export inconnu : csv ou xlsx.")
 
 
 def _export(request, nom, format):

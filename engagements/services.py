@@ -30,7 +30,6 @@ TRANSITIONS = {
     "rouvrir": ({Contribution.Statut.VALIDE}, Contribution.Statut.RENVOYE),
 }
 AVEC_COMMENTAIRE = {"renvoyer", "rouvrir"}
-INFINITIFS = {"soumettre": "soumettre", "valider": "valider", "renvoyer": "renvoyer", "rouvrir": "rouvrir"}
 
 
 class TransitionImpossible(Exception):
@@ -45,7 +44,7 @@ def changer_statut(user, contrat, partenaire, annee, action, commentaire="", *, 
         )
         if objet.statut not in depart:
             raise TransitionImpossible(
-                f"La contribution est « {objet.get_statut_display()} » : impossible de la {INFINITIFS[action]}."
+                f"La contribution est « {objet.get_statut_display()} » : impossible de la {action}."
             )
         avant = historique.instantane(objet)
         objet.statut = arrivee

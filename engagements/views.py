@@ -128,8 +128,7 @@ def dispositif_creer(request, slug):
     if not partenaires.exists():
         raise PermissionDenied("Seuls les agents d'un partenaire saisissent des dispositifs.")
     if request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
-        messages.info(request, jetons.MESSAGE)
-        return redirect(deja or contrat.get_absolute_url())
+        return jetons.vers_le_premier(request, deja, contrat.get_absolute_url())
     form = DispositifForm(request.POST or None, contrat=contrat, partenaires=partenaires,
                           instance=Dispositif(contrat=contrat))
     if request.method == "POST" and form.is_valid():
@@ -140,8 +139,7 @@ def dispositif_creer(request, slug):
             jetons.une_fois(form.cleaned_data.get("jeton"), lambda: versions.creer(
                 request.user, objet, {"objectifs": form.cleaned_data["objectifs"], "quartiers": form.cleaned_data["quartiers"]}))
         except jetons.DejaEnvoye as deja:
-            messages.info(request, jetons.MESSAGE)
-            return redirect(deja.adresse or contrat.get_absolute_url())
+            return jetons.vers_le_premier(request, deja.adresse, contrat.get_absolute_url())
         messages.success(request, "Le dispositif est créé. Ajoutez-lui ses estimations financières.")
         return redirect(objet)
     return render(request, "engagements/dispositif_form.html", {"form": form, "contrat": contrat, "titre": "Nouveau dispositif"})
@@ -191,8 +189,7 @@ def dispositif_archiver(request, pk):
 def estimation_creer(request, pk):
     dispositif_ = _dispositif_modifiable(request, pk)
     if request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
-        messages.info(request, jetons.MESSAGE)
-        return redirect(deja or dispositif_.get_absolute_url())
+        return jetons.vers_le_premier(request, deja, dispositif_.get_absolute_url())
     form = EstimationForm(request.POST or None, dispositif=dispositif_, partenaires=_partenaires_saisis(request.user),
                           instance=Estimation(dispositif=dispositif_))
     if request.method == "POST" and form.is_valid():
@@ -200,8 +197,7 @@ def estimation_creer(request, pk):
             jetons.une_fois(form.cleaned_data.get("jeton"), lambda: versions.creer(request.user, form.save(commit=False)),
                             adresse=dispositif_.get_absolute_url())
         except jetons.DejaEnvoye as deja:
-            messages.info(request, jetons.MESSAGE)
-            return redirect(deja.adresse or dispositif_.get_absolute_url())
+            return jetons.vers_le_premier(request, deja.adresse, dispositif_.get_absolute_url())
         except (versions.Verrouille, versions.Doublon) as refus:
             form.add_error("annee", str(refus))
         else:

@@ -101,8 +101,7 @@ def _enregistrer_seance(request, contrat, seance):
     any decision it changes is refused (409), showing what the other person saved."""
     creation = seance.pk is None
     if creation and request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
-        messages.info(request, jetons.MESSAGE)
-        return redirect(deja or reverse("gouvernance:page", args=[contrat.slug]))
+        return jetons.vers_le_premier(request, deja, reverse("gouvernance:page", args=[contrat.slug]))
     ancien_fichier = seance.fichier.name if seance.fichier else ""
     form = SeanceForm(request.POST or None, request.FILES or None, instance=seance, contrat=contrat,
                       initial={"version": seance.version})
@@ -126,8 +125,7 @@ def _enregistrer_seance(request, contrat, seance):
             else:
                 versions.modifier(request.user, objet, form.cleaned_data["version"], ensuite=listes_enregistrees)
         except jetons.DejaEnvoye as deja:
-            messages.info(request, jetons.MESSAGE)
-            return redirect(deja.adresse or reverse("gouvernance:page", args=[contrat.slug]))
+            return jetons.vers_le_premier(request, deja.adresse, reverse("gouvernance:page", args=[contrat.slug]))
         except versions.Doublon as refus:
             form.add_error(None, str(refus))
         except versions.Conflit as erreur:
@@ -266,8 +264,7 @@ def _slug_libre(contrat, nom):
 def _enregistrer_instance(request, contrat, objet):
     creation = objet.pk is None
     if creation and request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
-        messages.info(request, jetons.MESSAGE)
-        return redirect(deja or reverse("gouvernance:page", args=[contrat.slug]))
+        return jetons.vers_le_premier(request, deja, reverse("gouvernance:page", args=[contrat.slug]))
     form = InstanceForm(request.POST or None, instance=objet, contrat=contrat)
     membres = membres_formset(objet, request.POST or None)
     conflit = None
@@ -287,8 +284,7 @@ def _enregistrer_instance(request, contrat, objet):
             else:
                 versions.modifier(request.user, enregistree, form.cleaned_data["version"], ensuite=membres_enregistres)
         except jetons.DejaEnvoye as deja:
-            messages.info(request, jetons.MESSAGE)
-            return redirect(deja.adresse or reverse("gouvernance:page", args=[contrat.slug]))
+            return jetons.vers_le_premier(request, deja.adresse, reverse("gouvernance:page", args=[contrat.slug]))
         except versions.Doublon as refus:
             form.add_error(None, str(refus))
         except versions.Conflit as erreur:

@@ -47,10 +47,6 @@ def _modeles():
     return {m.suivi.nature: m for m in apps.get_models() if isinstance(getattr(m, "suivi", None), Suivi)}
 
 
-def modele(nature):
-    return _modeles()[nature]
-
-
 def suivi(objet):
     return type(objet).suivi
 

@@ -4,7 +4,9 @@ import secrets
 from datetime import timedelta
 
 from django import forms
+from django.contrib import messages
 from django.db import IntegrityError, transaction
+from django.shortcuts import redirect
 from django.utils import timezone
 
 from .models import Jeton
@@ -66,3 +68,9 @@ def une_fois(jeton, creer, adresse=None):
         objet = creer()
         noter(utilise, adresse or objet.get_absolute_url())
     return objet
+
+
+def vers_le_premier(request, adresse, secours):
+    """The answer to a form sent again: where its first submission led, said in French."""
+    messages.info(request, MESSAGE)
+    return redirect(adresse or secours)

@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The demo runs with DEBUG on and its own development key; production sets both (README).
-DEMO_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost
+# Its mails are written as files under courriels/ (one file per mail), not sent.
+DEMO_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost \
+  EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=courriels
 
 .PHONY: run demo data test pango clean bench serve charge
 
@@ -28,6 +30,7 @@ data: $(BIN)/.installed
 # Demo accounts: agent.caf, agent.pole-emploi, chef.projet, lecteur, admin (password: DEMO_PASSWORD or printed).
 demo: data
 	$(DEMO_ENV) $(BIN)/python manage.py creer_demo
+	$(DEMO_ENV) $(BIN)/python manage.py ouvrir_collecte grand-dijon 2015 --partenaires caf-21 pole-emploi
 
 run: pango demo
 	@echo "Application : http://$(HOST):$(PORT)/"

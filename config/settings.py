@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "importation",
     "fiches",
     "gouvernance",
+    "accueil",
 ]
 
 MIDDLEWARE = [
@@ -120,7 +121,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "contrat:liste"
+LOGIN_REDIRECT_URL = "accueil"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "fr-fr"
@@ -196,15 +197,22 @@ AXES_LOCKOUT_TEMPLATE = "registration/verrouille.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_CLIENT_IP_CALLABLE = "contrat.securite.adresse_du_client"
 
-# Password-reset mail: printed on the console unless an SMTP server is configured.
+# Mail (password reset, the collection's notices and reminders). EMAIL_BACKEND chooses how:
+# SMTP when EMAIL_HOST is set, else the console; `make run` writes them as files under courriels/
+# (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend, EMAIL_FILE_PATH=courriels).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_BACKEND = (
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "courriels"))
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+# A mail server that does not answer must not hold a worker (or a request without worker) for long.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# The address of the application in the links of its mails.
+ADRESSE_DU_SITE = os.environ.get("ADRESSE_DU_SITE", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@contrats-de-ville.localhost")
 
 # Background tasks (django-tasks): the large exports. With a worker (`manage.py db_worker`,

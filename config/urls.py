@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from accueil.views import accueil
 from contrat.sante import sante
 
 comptes = [
@@ -18,7 +18,7 @@ comptes = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="contrat:liste", permanent=False), name="accueil"),
+    path("", accueil, name="accueil"),
     *comptes,
     path("sante/", sante, name="sante"),
     path("admin/", admin.site.urls),

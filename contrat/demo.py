@@ -27,6 +27,7 @@ def creer_comptes(mot_de_passe):
     for identifiant, nom, partenaire, role, contrat in COMPTES:
         user, _ = User.objects.get_or_create(username=identifiant)
         user.first_name = nom
+        user.email = f"{identifiant}@example.org"  # a domain reserved for examples: no real inbox
         user.set_password(mot_de_passe)
         user.save()
         Membre.objects.get_or_create(

@@ -109,3 +109,24 @@ def decisions_suivables(user, seance):
 
 def peut_suivre_decision(user, decision):
     return decision.pk in decisions_suivables(user, decision.seance)
+
+
+# -- who is told --------------------------------------------------------------------
+
+
+def _comptes(**filtre):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        is_active=True, membres__actif=True, **{f"membres__{k}": v for k, v in filtre.items()}
+    ).exclude(email="").distinct().order_by("username")
+
+
+def agents_de(partenaire):
+    """The accounts that enter this partner's rows: they receive its notices and reminders."""
+    return _comptes(partenaire=partenaire, role="agent")
+
+
+def chefs_de_projet(contrat):
+    """The accounts that lead this contract: they receive the partners' submissions."""
+    return _comptes(contrat=contrat, role="chef_de_projet")

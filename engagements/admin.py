@@ -5,10 +5,12 @@ from noyau.admin import LectureSeule
 from .models import (
     AnnexeFinanciere,
     ArticleConvention,
+    Collecte,
     Dispositif,
     EngagementReciproque,
     Estimation,
     Export,
+    Relance,
 )
 
 
@@ -56,3 +58,17 @@ class ExportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class RelanceInline(LectureSeule, admin.TabularInline):
+    model = Relance
+    extra = 0
+
+
+@admin.register(Collecte)
+class CollecteAdmin(LectureSeule, admin.ModelAdmin):
+    """Opened and changed from the contract's dashboard (or `manage.py ouvrir_collecte`), with its history."""
+
+    list_display = ["contrat", "annee", "echeance", "ouverte"]
+    list_filter = ["ouverte", "contrat"]
+    inlines = [RelanceInline]

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from django.db.models import Q
+
 from contrat.models import Objectif, Orientation, Partenaire, Pilier
 from noyau.historique import etats_au, objet_au
 
@@ -86,6 +88,41 @@ def objectifs_ids(dispositif):
     if hasattr(dispositif, "objectifs_ids"):
         return dispositif.objectifs_ids
     return [o.pk for o in dispositif.objectifs.all()]
+
+
+@dataclass
+class PartenaireAnnexe:
+    """A partner in the annexe's recapitulation: its totals for the year and its answer."""
+
+    partenaire: object
+    lignes: int
+    total_annuel: Decimal | None
+    total_pluriannuel: Decimal | None
+    contribution: Contribution | None
+
+    @property
+    def validee(self):
+        return self.contribution is not None and self.contribution.statut == Contribution.Statut.VALIDE
+
+    @property
+    def rien_a_declarer(self):
+        return not self.lignes and self.contribution is not None and self.contribution.rien_a_declarer \
+            and self.contribution.statut in (Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE)
+
+    @property
+    def non_transmis(self):
+        return not self.lignes and not self.rien_a_declarer
+
+    @property
+    def situation(self):
+        if self.non_transmis:
+            return "Non transmis"
+        if self.rien_a_declarer:
+            return "Rien à déclarer"
+        if self.contribution is None or self.contribution.statut == Contribution.Statut.BROUILLON:
+            return "En cours de saisie"
+        return {Contribution.Statut.SOUMIS: "Soumise", Contribution.Statut.VALIDE: "Validée",
+                Contribution.Statut.RENVOYE: "Renvoyée pour correction"}[self.contribution.statut]
 
 
 class Passe:
@@ -170,7 +207,7 @@ class Annexe:
             self.estimations = passe.estimations(annee, partenaire)
             documents = [d for d in passe.documents() if d.annee == annee]
             arbre = passe.arbre()
-        self.partenaire = partenaire or self._seul_partenaire()
+        self.partenaire = partenaire or (self._seul_partenaire() if len(self.recapitulatif) <= 1 else None)
         self.document = self._document(documents)
         self.piliers, self.hors_pilier = self._arbre(arbre)
 
@@ -228,15 +265,39 @@ class Annexe:
     # -- figures --------------------------------------------------------
 
     @cached_property
+    def recapitulatif(self):
+        """Every partner the year's annexe owes an answer for, with its totals and where its contribution
+        stands: those with lines, and those expected — by the year's campaign, or for having lines in
+        another year of the contract. One with nothing for the year is *non transmis*, never absent."""
+        par_partenaire = {}
+        for e in self.estimations:
+            par_partenaire.setdefault(e.partenaire, []).append(e)
+        attendus = Partenaire.objects.filter(
+            Q(collectes__contrat=self.contrat, collectes__annee=self.annee)
+            | Q(estimations__dispositif__contrat=self.contrat, estimations__dispositif__archive=False)
+        ).distinct()
+        if self.partenaire_filtre is not None:
+            attendus = attendus.filter(pk=self.partenaire_filtre.pk)
+        partenaires = set(par_partenaire) | set(attendus)
+        contributions = {c.partenaire_id: c for c in Contribution.objects.filter(
+            contrat=self.contrat, annee=self.annee, partenaire__in=[p.pk for p in partenaires])}
+        lignes = []
+        for partenaire in sorted(partenaires, key=lambda p: p.nom):
+            estimations = par_partenaire.get(partenaire, [])
+            contribution = contributions.get(partenaire.pk)
+            lignes.append(PartenaireAnnexe(partenaire, len(estimations), somme(e.montant_annuel for e in estimations),
+                                           somme(e.montant_pluriannuel for e in estimations), contribution))
+        return lignes
+
+    @property
+    def non_transmis(self):
+        return [r for r in self.recapitulatif if r.non_transmis]
+
+    @cached_property
     def version_de_travail(self):
-        """True until every partner's contribution shown for the year is validated."""
-        partenaires = {e.partenaire_id for e in self.estimations}
-        valides = set(
-            Contribution.objects.filter(
-                contrat=self.contrat, annee=self.annee, partenaire__in=partenaires, statut=Contribution.Statut.VALIDE
-            ).values_list("partenaire_id", flat=True)
-        )
-        return not partenaires or partenaires != valides
+        """True until every partner the annexe owes an answer for has a validated contribution."""
+        recapitulatif = self.recapitulatif
+        return not recapitulatif or any(not r.validee for r in recapitulatif)
 
     @property
     def total_annuel(self):

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from noyau.classeurs import BORDURE, cellule_formule, cellule_montant, cellule_texte, fusionner, style
+from noyau.classeurs import BORDURE, cellule_formule, cellule_montant, cellule_texte, feuille_avec_entetes, fusionner, style
 from noyau.pdf import html_en_pdf
 
 # -- PDF -----------------------------------------------------------------
@@ -127,6 +127,22 @@ def annexe_xlsx(annexe, edition):
     ws.oddFooter.center.text = "Page &P / &N"
     ws.oddFooter.left.text = annexe.contrat.nom.replace("&", "&&")
 
+    if annexe.recapitulatif:
+        _recapitulatif(wb, annexe)
+
     sortie = io.BytesIO()
     wb.save(sortie)
     return sortie.getvalue()
+
+
+def _recapitulatif(wb, annexe):
+    """Every partner the annexe owes an answer for, on a sheet of its own: a partner that sent
+    nothing is written « Non transmis », never left out."""
+    ws = feuille_avec_entetes(wb, "Partenaires", [("Partenaire", 45), ("Lignes", 10), (f"Total annuel {annexe.annee}", 20),
+                                                  ("Total pluriannuel", 20), ("Contribution", 25)], nouvelle=True)
+    for r, ligne in enumerate(annexe.recapitulatif, 2):
+        cellule_texte(ws.cell(r, 1), ligne.partenaire.nom)
+        ws.cell(r, 2, ligne.lignes)
+        cellule_montant(ws.cell(r, 3), ligne.total_annuel)
+        cellule_montant(ws.cell(r, 4), ligne.total_pluriannuel)
+        cellule_texte(ws.cell(r, 5), ligne.situation)

@@ -62,7 +62,9 @@ def empreinte(nature, annexe):
         ])
     return _hash([sujet(nature, annexe), annexe.contrat.nom, annexe.contrat.annee_debut, annexe.contrat.annee_fin,
                   annexe.titre, list(annexe.entete), annexe.colonnes, annexe.libelle_total, list(annexe.notes),
-                  annexe.version_de_travail, annexe.total_annuel, annexe.total_pluriannuel, rangs])
+                  annexe.version_de_travail, annexe.total_annuel, annexe.total_pluriannuel, rangs,
+                  [[r.partenaire.sigle, r.lignes, r.total_annuel, r.total_pluriannuel, r.situation]
+                   for r in annexe.recapitulatif]])
 
 
 def en_arriere_plan(annexe):

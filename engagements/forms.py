@@ -6,7 +6,7 @@ from noyau.formulaires import DsfrFormMixin, VersionMixin
 from noyau.jetons import JetonMixin
 from noyau.montants import MontantField, euros
 
-from .models import Contribution, Dispositif, Estimation
+from .models import Collecte, Contribution, Dispositif, Estimation
 
 
 class AnnexeFiltreForm(DsfrFormMixin, forms.Form):
@@ -39,20 +39,30 @@ class AnnexeFiltreForm(DsfrFormMixin, forms.Form):
     def __init__(self, contrat, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.contrat = contrat
-        self.annees = list(
-            Estimation.objects.filter(dispositif__contrat=contrat)
-            .order_by("annee")  # the model's default ordering would break DISTINCT
-            .values_list("annee", flat=True)
-            .distinct()
-        )
+        lignes = Estimation.objects.filter(dispositif__contrat=contrat).order_by()  # no ordering: DISTINCT
+        self.annees_par_partenaire = {}
+        for partenaire_id, annee in lignes.values_list("partenaire_id", "annee").distinct():
+            self.annees_par_partenaire.setdefault(partenaire_id, set()).add(annee)
+        # The years with lines, and those of a campaign (whose partners may have sent nothing yet).
+        self.annees = sorted({a for annees in self.annees_par_partenaire.values() for a in annees}
+                             | set(Collecte.objects.filter(contrat=contrat).values_list("annee", flat=True)))
         self.fields["annee"].choices = [(a, str(a)) for a in self.annees]
 
+    def clean(self):
+        donnees = super().clean()
+        if "annee" in donnees and donnees["annee"] is None:
+            # Without a year: the partner's latest year, else the contract's latest.
+            partenaire = donnees.get("partenaire")
+            siennes = self.annees_par_partenaire.get(partenaire.pk) if partenaire else None
+            if siennes:
+                donnees["annee"] = max(siennes)
+            else:
+                donnees["annee"] = self.annees[-1] if self.annees else self.contrat.annee_debut
+        return donnees
+
     def clean_annee(self):
-        # Without a year, the most recent year with estimates.
         annee = self.cleaned_data.get("annee")
-        if annee in (None, ""):
-            return self.annees[-1] if self.annees else self.contrat.annee_debut
-        return annee
+        return None if annee in (None, "") else annee
 
 
 class DispositifForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
@@ -164,3 +174,42 @@ class RenvoiForm(DsfrFormMixin, forms.Form):
         label="Ce qu'il faut corriger", widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Expliquez au partenaire ce qu'il doit corriger."},
     )
+
+
+class CollecteForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
+    """Opening (or adjusting) the year's campaign: deadline, expected partners, open or closed."""
+
+    class Meta:
+        model = Collecte
+        fields = ["annee", "echeance", "partenaires", "ouverte"]
+        widgets = {"partenaires": forms.CheckboxSelectMultiple, "echeance": forms.DateInput(attrs={"type": "date"},
+                                                                                            format="%Y-%m-%d")}
+        error_messages = {
+            "annee": {"required": "Indiquez l'année collectée."},
+            "echeance": {"required": "Indiquez la date limite de soumission.",
+                         "invalid": "Saisissez une date au format AAAA-MM-JJ, par exemple 2026-12-31."},
+            "partenaires": {"required": "Choisissez au moins un partenaire attendu."},
+        }
+        help_texts = {"partenaires": "Proposés : les partenaires du contrat qui ont des agents, et ceux qui avaient "
+                                     "des lignes l'année précédente."}
+
+    def __init__(self, *args, contrat, partenaires, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contrat = contrat
+        self.fields["partenaires"].queryset = partenaires
+        self.fields["echeance"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        if self.instance.pk is None:
+            self.fields["version"].required = False
+            del self.fields["ouverte"]
+        else:
+            self.fields["annee"].disabled = True
+
+    def clean_annee(self):
+        annee = self.cleaned_data.get("annee")
+        contrat = self.contrat
+        if annee is not None and not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
+            raise ValidationError(f"L'année doit être comprise dans la période du contrat "
+                                  f"({contrat.annee_debut}-{contrat.annee_fin_effective}).")
+        if annee is not None and self.instance.pk is None and Collecte.objects.filter(contrat=contrat, annee=annee).exists():
+            raise ValidationError(f"La collecte {annee} est déjà ouverte : modifiez-la depuis son tableau de bord.")
+        return annee

@@ -355,11 +355,16 @@ class Contribution(models.Model):
     annee = models.PositiveSmallIntegerField("année")
     statut = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.BROUILLON)
     commentaire = models.TextField("commentaire du chef de projet", blank=True)
+    rien_a_declarer = models.BooleanField(
+        "rien à déclarer pour cette année", default=False,
+        help_text="Soumise sans ligne : le partenaire déclare ne rien mobiliser cette année.",
+    )
     modifie_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="modifié par")
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
-    suivi = Suivi("contribution", ("contrat_id", "partenaire_id", "annee", "statut", "commentaire"), contrat="contrat_id")
+    suivi = Suivi("contribution", ("contrat_id", "partenaire_id", "annee", "statut", "commentaire", "rien_a_declarer"),
+                  contrat="contrat_id")
 
     class Meta:
         verbose_name = "contribution annuelle"
@@ -378,6 +383,73 @@ class Contribution(models.Model):
     @property
     def modifiable_par_les_agents(self):
         return self.statut in (self.Statut.BROUILLON, self.Statut.RENVOYE)
+
+
+class CollecteQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(contrat__in=Contrat.objects.visible_to(user))
+
+    def ouvertes(self):
+        return self.filter(ouverte=True)
+
+
+class Collecte(models.Model):
+    """The yearly campaign of a contract: the chef de projet asks the expected partners for their
+    figures of a year by a deadline, follows them, reminds them, and closes it."""
+
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="collectes", verbose_name="contrat")
+    annee = models.PositiveSmallIntegerField("année collectée")
+    echeance = models.DateField("date limite de soumission")
+    ouverte = models.BooleanField("ouverte", default=True, help_text="Fermée : plus de relance.")
+    partenaires = models.ManyToManyField(Partenaire, related_name="collectes", verbose_name="partenaires attendus")
+    ouverte_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name="ouverte par")
+    ouverte_le = models.DateTimeField("ouverte le", auto_now_add=True)
+    version = models.PositiveIntegerField("version", default=1, editable=False)
+
+    objects = CollecteQuerySet.as_manager()
+    suivi = Suivi("collecte", ("contrat_id", "annee", "echeance", "ouverte"), contrat="contrat_id",
+                  dossier=("contrat", "contrat_id"), m2m=("partenaires",))
+
+    class Meta:
+        verbose_name = "collecte annuelle"
+        verbose_name_plural = "collectes annuelles"
+        ordering = ["contrat", "-annee"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contrat", "annee"], name="collecte_unique",
+                violation_error_message="Une collecte existe déjà pour cette année dans ce contrat.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Collecte {self.annee} — {self.contrat}"
+
+    def get_absolute_url(self):
+        return reverse("engagements:tableau_de_bord", args=[self.contrat.slug]) + f"?annee={self.annee}"
+
+
+class Relance(models.Model):
+    """A reminder sent to a partner for a campaign: at most one a day (the command and the button alike)."""
+
+    collecte = models.ForeignKey(Collecte, on_delete=models.CASCADE, related_name="relances", verbose_name="collecte")
+    partenaire = models.ForeignKey(Partenaire, on_delete=models.CASCADE, related_name="relances", verbose_name="partenaire")
+    jour = models.DateField("jour")
+    par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                            verbose_name="par", help_text="Vide : relance automatique (manage.py relancer).")
+    courriel = models.ForeignKey("noyau.Courriel", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name="courriel")
+
+    class Meta:
+        verbose_name = "relance"
+        ordering = ["-jour", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["collecte", "partenaire", "jour"], name="relance_une_par_jour",
+                                    violation_error_message="Ce partenaire a déjà été relancé aujourd'hui.")
+        ]
+
+    def __str__(self):
+        return f"Relance {self.partenaire.sigle} {self.jour}"
 
 
 class Export(models.Model):

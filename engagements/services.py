@@ -7,7 +7,8 @@ from django.db import transaction
 
 from noyau import historique, versions
 
-from .models import Contribution
+from . import collectes
+from .models import Contribution, Estimation
 
 
 def archiver(user, dispositif, version_lue):
@@ -36,7 +37,15 @@ class TransitionImpossible(Exception):
     pass
 
 
-def changer_statut(user, contrat, partenaire, annee, action, commentaire="", *, source=versions.Source.FORMULAIRE):
+def lignes_de(contrat, partenaire, annee):
+    return Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, partenaire=partenaire,
+                                     annee=annee)
+
+
+def changer_statut(user, contrat, partenaire, annee, action, commentaire="", *, source=versions.Source.FORMULAIRE,
+                   rien_a_declarer=False):
+    """Moves the contribution and writes, in the same transaction, its history entry and the mail
+    that announces it (sent once the transaction is committed)."""
     depart, arrivee = TRANSITIONS[action]
     with transaction.atomic():
         objet, _ = Contribution.objects.select_for_update().get_or_create(
@@ -46,6 +55,15 @@ def changer_statut(user, contrat, partenaire, annee, action, commentaire="", *, 
             raise TransitionImpossible(
                 f"La contribution est « {objet.get_statut_display()} » : impossible de la {action}."
             )
+        if action == "soumettre":
+            # An empty submission says so: "nothing this year" is an answer, silence is not.
+            if lignes_de(contrat, partenaire, annee).exists():
+                rien_a_declarer = False
+            elif not rien_a_declarer:
+                raise TransitionImpossible(
+                    "Votre contribution n'a aucune ligne : ajoutez vos lignes, ou cochez « Rien à déclarer pour "
+                    "cette année » pour la soumettre vide."
+                )
         avant = historique.instantane(objet)
         objet.statut = arrivee
         objet.modifie_par = user
@@ -53,7 +71,9 @@ def changer_statut(user, contrat, partenaire, annee, action, commentaire="", *, 
             objet.commentaire = commentaire
         elif action == "soumettre":
             objet.commentaire = ""
+            objet.rien_a_declarer = rien_a_declarer
         objet.version += 1
         objet.save()
         versions.enregistrer(user, objet, avant, source=source, commentaire=commentaire)
+        collectes.notifier(objet, action, user)
     return objet

@@ -1,18 +1,24 @@
-"""The chef de projet's dashboard of the yearly collection."""
+"""The chef de projet's side of the yearly collection: the campaign, its dashboard, the reminders."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from contrat import permissions
-from contrat.models import Contrat
-from noyau.models import Historique
+from contrat.models import Contrat, Partenaire
+from noyau import courriels, versions
+from noyau.conflits import contexte_conflit
+from noyau.models import Courriel
 
+from . import collectes
 from .annexe import Annexe, somme
-from .models import Contribution, Estimation
+from .forms import CollecteForm
+from .models import Collecte, Estimation
 
 
 @dataclass
@@ -32,48 +38,143 @@ def graphique(barres, largeur=480, pas=28):
     return {"barres": barres, "hauteur": max(len(barres) * pas, pas), "largeur": largeur}
 
 
-def tableau_de_bord(request, slug):
+def _contrat_pilote(request, slug):
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
     if not permissions.peut_piloter(request.user, contrat):
-        raise PermissionDenied("Le tableau de bord est réservé au chef de projet du contrat.")
-    annees = list(Estimation.objects.filter(dispositif__contrat=contrat).order_by("annee")
-                  .values_list("annee", flat=True).distinct())
+        raise PermissionDenied("Le suivi de la collecte est réservé au chef de projet du contrat.")
+    return contrat
+
+
+def annees_du_contrat(contrat):
+    """The years with lines or a campaign, most recent last."""
+    avec_lignes = set(Estimation.objects.filter(dispositif__contrat=contrat).order_by()
+                      .values_list("annee", flat=True).distinct())
+    return sorted(avec_lignes | set(contrat.collectes.values_list("annee", flat=True)))
+
+
+def _annee(request, annees, contrat):
+    defaut = annees[-1] if annees else contrat.annee_debut
     try:
-        annee = int(request.GET.get("annee") or (annees[-1] if annees else contrat.annee_debut))
+        annee = int(request.GET.get("annee") or defaut)
     except ValueError:
-        annee = annees[-1] if annees else contrat.annee_debut
+        return defaut
+    return annee if contrat.annee_debut <= annee <= contrat.annee_fin_effective else defaut
+
+
+def tableau_de_bord(request, slug):
+    contrat = _contrat_pilote(request, slug)
+    annees = annees_du_contrat(contrat)
+    annee = _annee(request, annees, contrat)
+    collecte = collectes.collecte_de(contrat, annee)
+    positions = collectes.suivi(contrat, annee, collecte)
+    aujourdhui = timezone.localdate()
+    attendues = [p for p in positions if p.attendu] if collecte else positions
+    filtre = request.GET.get("etat", "")
+    montrees = [p for p in positions if p.etat == filtre] if filtre in collectes.Etat.values else positions
+    for p in montrees:
+        p.en_retard = collecte is not None and collectes.en_retard(collecte, p, aujourdhui)
     annexe = Annexe(contrat, annee)
-    statuts = {c.partenaire_id: c for c in Contribution.objects.filter(contrat=contrat, annee=annee)}
-    mises_a_jour = dict(
-        Historique.objects.filter(contrat_id=contrat.pk, objet=Estimation.suivi.nature)
-        .order_by()  # the default ordering would split the GROUP BY
-        .values("dossier").annotate(m=Max("date")).values_list("dossier", "m")
-    )
-    par_partenaire = {}
-    for estimation in annexe.estimations:
-        par_partenaire.setdefault(estimation.partenaire, []).append(estimation)
-    lignes = []
-    for partenaire, estimations in sorted(par_partenaire.items(), key=lambda kv: kv[0].nom):
-        contribution = statuts.get(partenaire.pk)
-        statut = contribution.statut if contribution else Contribution.Statut.BROUILLON
-        dates = [mises_a_jour[d] for d in (f"dispositif:{e.dispositif_id}" for e in estimations) if d in mises_a_jour]
-        lignes.append({
-            "partenaire": partenaire,
-            "statut": statut,
-            "statut_libelle": Contribution.Statut(statut).label,
-            "saisies": len(estimations),
-            "soumises": len(estimations) if statut in (Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE) else 0,
-            "validees": len(estimations) if statut == Contribution.Statut.VALIDE else 0,
-            "total_annuel": somme(e.montant_annuel for e in estimations),
-            "total_pluriannuel": somme(e.montant_pluriannuel for e in estimations),
-            "mise_a_jour": max(dates) if dates else (contribution.modifie_le if contribution else None),
-        })
     par_pilier = [Barre(b.pilier.libelle, b.total_annuel) for b in annexe.piliers]
     if annexe.hors_pilier:
         par_pilier.append(Barre("Hors pilier", somme(e.montant_annuel for e in annexe.hors_pilier)))
+    validees = sum(1 for p in attendues if p.etat == collectes.Etat.VALIDEE)
     ctx = {
-        "contrat": contrat, "annee": annee, "annees": annees, "lignes": lignes, "annexe": annexe,
+        "contrat": contrat, "annee": annee, "annees": annees, "collecte": collecte, "positions": montrees,
+        "filtre": filtre, "etats": collectes.Etat.choices,
+        "validees": validees, "attendues": len(attendues),
+        "pourcentage": round(100 * validees / len(attendues)) if attendues else 0,
+        "a_relancer": collectes.a_relancer(collecte, positions) if collecte and collecte.ouverte else [],
+        "echecs": Courriel.objects.filter(contrat_id=contrat.pk, statut=Courriel.Statut.ECHEC)[:10],
+        "annexe": annexe, "aujourdhui": aujourdhui,
         "graphique_piliers": graphique(par_pilier),
-        "graphique_partenaires": graphique([Barre(l["partenaire"].sigle, l["total_annuel"]) for l in lignes]),
+        "graphique_partenaires": graphique([Barre(p.partenaire.sigle, p.total_annuel) for p in positions]),
     }
     return render(request, "engagements/tableau_de_bord.html", ctx)
+
+
+def collecte_ouvrir(request, slug):
+    contrat = _contrat_pilote(request, slug)
+    try:
+        annee = int(request.GET.get("annee") or timezone.localdate().year)
+    except ValueError:
+        annee = timezone.localdate().year
+    if not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
+        annee = contrat.annee_fin_effective
+    initial = {"annee": annee, "echeance": collectes.echeance_par_defaut(timezone.localdate()),
+               "partenaires": list(collectes.proposer_partenaires(contrat, annee))}
+    form = CollecteForm(request.POST or None, contrat=contrat, partenaires=collectes.partenaires_du_contrat(contrat),
+                        instance=Collecte(contrat=contrat, ouverte_par=request.user), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        objet = form.save(commit=False)
+        try:
+            versions.creer(request.user, objet, {"partenaires": list(form.cleaned_data["partenaires"])})
+        except versions.Doublon as refus:
+            form.add_error("annee", str(refus))
+        else:
+            messages.success(request, f"La collecte {objet.annee} est ouverte : {objet.partenaires.count()} partenaires "
+                                      f"attendus avant le {objet.echeance:%d/%m/%Y}.")
+            return redirect(objet)
+    return render(request, "engagements/collecte_form.html",
+                  {"form": form, "contrat": contrat, "titre": "Ouvrir une collecte annuelle"})
+
+
+def collecte_modifier(request, slug, annee):
+    contrat = _contrat_pilote(request, slug)
+    objet = get_object_or_404(Collecte, contrat=contrat, annee=annee)
+    form = CollecteForm(request.POST or None, contrat=contrat, partenaires=collectes.partenaires_du_contrat(contrat),
+                        instance=objet, initial={"version": objet.version})
+    conflit = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"],
+                              {"partenaires": list(form.cleaned_data["partenaires"])})
+        except versions.Conflit as erreur:
+            conflit = contexte_conflit(request, erreur, form)
+            if conflit is None:
+                return redirect(contrat)
+        else:
+            messages.success(request, f"La collecte {annee} est enregistrée.")
+            return redirect(objet)
+    return render(request, "engagements/collecte_form.html",
+                  {"form": form, "contrat": contrat, "collecte": objet, "conflit": conflit,
+                   "titre": f"Collecte {annee} — {contrat.nom}"}, status=409 if conflit else 200)
+
+
+@require_POST
+def collecte_relancer(request, slug, annee):
+    contrat = _contrat_pilote(request, slug)
+    collecte = get_object_or_404(Collecte.objects.prefetch_related("partenaires"), contrat=contrat, annee=annee)
+    if not collecte.ouverte:
+        messages.error(request, f"La collecte {annee} est fermée : rouvrez-la pour relancer les partenaires.")
+        return redirect(collecte)
+    a_relancer = [p.partenaire for p in collectes.a_relancer(collecte, collectes.suivi(contrat, annee, collecte))]
+    slug_partenaire = request.POST.get("partenaire")
+    if slug_partenaire:
+        cibles = [p for p in a_relancer if p.slug == slug_partenaire]
+        if not cibles:
+            partenaire = get_object_or_404(Partenaire, slug=slug_partenaire)
+            messages.error(request, f"{partenaire.nom} n'a rien à soumettre dans cette collecte : pas de relance.")
+            return redirect(collecte)
+    else:
+        cibles = a_relancer
+    faites, deja = collectes.relancer(collecte, cibles, timezone.localdate(), par=request.user)
+    if faites:
+        messages.success(request, "Relance envoyée à " + ", ".join(p.sigle for p in faites) + ".")
+    if deja:
+        messages.info(request, "Déjà relancé aujourd'hui, rien n'est renvoyé : " + ", ".join(p.sigle for p in deja) + ".")
+    if not faites and not deja:
+        messages.info(request, "Aucun partenaire à relancer : tous ont soumis leur contribution.")
+    return redirect(collecte)
+
+
+@require_POST
+def courriel_renvoyer(request, slug, pk):
+    contrat = _contrat_pilote(request, slug)
+    courriel = get_object_or_404(Courriel, pk=pk, contrat_id=contrat.pk, statut=Courriel.Statut.ECHEC)
+    courriels.reessayer(courriel)
+    courriel.refresh_from_db()
+    if courriel.statut == Courriel.Statut.ECHEC:
+        messages.error(request, f"Le courriel « {courriel.sujet} » n'a de nouveau pas pu être envoyé : {courriel.erreur}")
+    else:
+        messages.success(request, f"Le courriel « {courriel.sujet} » est remis à l'envoi.")
+    return redirect("engagements:tableau_de_bord", contrat.slug)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports_differes, listes, tableau_de_bord, views
+from . import exports_differes, listes, synthese, tableau_de_bord, views
 
 app_name = "engagements"
 
@@ -13,8 +13,17 @@ urlpatterns = [
     path("exports/<int:pk>/", exports_differes.suivi, name="export"),
     path("exports/<int:pk>/fichier/", exports_differes.fichier, name="export_fichier"),
     path("contrats/<slug:slug>/tableau-de-bord/", tableau_de_bord.tableau_de_bord, name="tableau_de_bord"),
+    path("contrats/<slug:slug>/collectes/ouvrir/", tableau_de_bord.collecte_ouvrir, name="collecte_ouvrir"),
+    path("contrats/<slug:slug>/collectes/<int:annee>/", tableau_de_bord.collecte_modifier, name="collecte_modifier"),
+    path("contrats/<slug:slug>/collectes/<int:annee>/relancer/", tableau_de_bord.collecte_relancer,
+         name="collecte_relancer"),
+    path("contrats/<slug:slug>/courriels/<int:pk>/renvoyer/", tableau_de_bord.courriel_renvoyer, name="courriel_renvoyer"),
+    path("contrats/<slug:slug>/synthese/", synthese.page, name="synthese"),
+    path("contrats/<slug:slug>/synthese.pdf", synthese.pdf, name="synthese_pdf"),
+    path("contrats/<slug:slug>/synthese.xlsx", synthese.xlsx, name="synthese_xlsx"),
     path("contrats/<slug:slug>/dispositifs/ajouter/", views.dispositif_creer, name="dispositif_creer"),
     path(contribution, views.contribution, name="contribution"),
+    path(contribution + "reprendre/", views.contribution_reprendre, name="contribution_reprendre"),
     path(contribution + "soumettre/", views.contribution_action, {"action": "soumettre"}, name="contribution_soumettre"),
     path(contribution + "valider/", views.contribution_action, {"action": "valider"}, name="contribution_valider"),
     path(contribution + "renvoyer/", views.contribution_action, {"action": "renvoyer"}, name="contribution_renvoyer"),

@@ -11,7 +11,7 @@ from contrat.models import Contrat, Partenaire
 from noyau import historique, jetons, telechargements, versions
 from noyau.conflits import contexte_conflit
 
-from . import exports, exports_differes, services
+from . import collectes, exports, exports_differes, saisie, services
 from .annexe import Annexe
 from .forms import AnnexeFiltreForm, DispositifForm, EstimationForm, RenvoiForm
 from .models import Contribution, Dispositif, Estimation
@@ -257,23 +257,84 @@ def _contribution_visible(request, slug, partenaire_slug, annee):
     return contrat, partenaire
 
 
+def _pourquoi_pas_de_saisie(user, partenaire, objet):
+    if not permissions.peut_saisir(user, partenaire):
+        return f"Seuls les agents de {partenaire.nom} saisissent ses lignes."
+    return (f"La contribution {objet.annee} est « {objet.get_statut_display()} » : ses lignes ne sont plus "
+            "modifiables (le chef de projet peut la renvoyer ou la rouvrir).")
+
+
+def _lignes_vides(request):
+    try:
+        return min(max(int(request.GET.get("lignes", saisie.LIGNES_VIDES)), 0), saisie.LIGNES_VIDES_MAX)
+    except ValueError:
+        return saisie.LIGNES_VIDES
+
+
 def contribution(request, slug, partenaire_slug, annee):
+    """The partner's lines of the year: for its agents, while it is a draft, one editable grid."""
     contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
     objet = services.contribution(contrat, partenaire, annee)
-    lignes = Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, partenaire=partenaire,
-                                       annee=annee).select_related("dispositif")
-    annexe = Annexe(contrat, annee, partenaire)
+    editable = permissions.peut_saisir(request.user, partenaire) and objet.modifiable_par_les_agents
+    grille = saisie.Saisie(contrat, partenaire, annee, _lignes_vides(request))
+    formset, refus, statut = None, [], 200
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied(_pourquoi_pas_de_saisie(request.user, partenaire, objet))
+        formset = grille.formset(request.POST)
+        if formset.is_valid():
+            try:
+                ecrites, refus = grille.enregistrer(request.user, formset)
+            except versions.Verrouille as erreur:
+                messages.error(request, str(erreur))
+                return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
+            except versions.Doublon as erreur:
+                messages.error(request, f"{erreur} Rien n'a été enregistré.")
+                return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
+            if not refus:
+                messages.success(request, f"{ecrites} ligne{'s' if ecrites > 1 else ''} enregistrée{'s' if ecrites > 1 else ''}."
+                                 if ecrites else "Aucune modification à enregistrer.")
+                return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
+            # Some rows were changed by a colleague: the grid is read again, those rows with their values.
+            grille = saisie.Saisie(contrat, partenaire, annee, _lignes_vides(request))
+            formset, statut = None, 409
+        else:
+            statut = 400
+    if editable and formset is None:
+        formset = grille.formset()
     ctx = {
-        "contrat": contrat, "partenaire": partenaire, "annee": annee, "contribution": objet, "lignes": lignes,
-        "annexe": annexe,
-        "peut_soumettre": permissions.peut_saisir(request.user, partenaire) and objet.modifiable_par_les_agents,
+        "contrat": contrat, "partenaire": partenaire, "annee": annee, "contribution": objet, "grille": grille,
+        "lignes": list(grille.lignes.values()), "formset": formset if editable else None, "refus": refus,
+        "collecte": collectes.collecte_de(contrat, annee),
+        "etat": collectes.etat_de(objet if objet.pk else None, len(grille.lignes)),
+        "refus_par_pk": {r.estimation.pk: r for r in refus if r.estimation is not None},
+        "peut_soumettre": editable, "peut_reprendre": editable and bool(grille.precedent),
         "peut_valider": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.SOUMIS,
         "peut_renvoyer": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.SOUMIS,
         "peut_rouvrir": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.VALIDE,
         "renvoi": RenvoiForm(),
         "historique": historique.journal("contribution", objet.pk) if objet.pk else [],
     }
-    return render(request, "engagements/contribution.html", ctx)
+    return render(request, "engagements/contribution.html", ctx, status=statut)
+
+
+@require_POST
+def contribution_reprendre(request, slug, partenaire_slug, annee):
+    contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
+    objet = services.contribution(contrat, partenaire, annee)
+    if not (permissions.peut_saisir(request.user, partenaire) and objet.modifiable_par_les_agents):
+        raise PermissionDenied(_pourquoi_pas_de_saisie(request.user, partenaire, objet))
+    try:
+        n = saisie.Saisie(contrat, partenaire, annee).reprendre(request.user)
+    except versions.Verrouille as erreur:
+        messages.error(request, str(erreur))
+    else:
+        if n:
+            messages.success(request, f"{n} ligne{'s' if n > 1 else ''} de {annee - 1} reprise{'s' if n > 1 else ''} : "
+                                      "les montants sont laissés vides, à saisir pour " f"{annee}.")
+        else:
+            messages.info(request, f"Toutes les lignes de {annee - 1} figurent déjà en {annee}.")
+    return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
 
 
 @require_POST
@@ -293,7 +354,8 @@ def contribution_action(request, slug, partenaire_slug, annee, action):
             return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
         commentaire = form.cleaned_data["commentaire"]
     try:
-        services.changer_statut(request.user, contrat, partenaire, annee, action, commentaire)
+        services.changer_statut(request.user, contrat, partenaire, annee, action, commentaire,
+                                rien_a_declarer=request.POST.get("rien_a_declarer") == "on")
     except services.TransitionImpossible as erreur:
         messages.error(request, str(erreur))
     else:

@@ -7,7 +7,7 @@ not edited: a staff convenience, not a way round the rules.
 
 from django.contrib import admin
 
-from .models import Historique
+from .models import Courriel, Historique
 
 
 class LectureSeule:
@@ -29,3 +29,10 @@ class HistoriqueAdmin(LectureSeule, admin.ModelAdmin):
     list_filter = ["action", "objet", "source"]
     search_fields = ["user_nom", "detail", "commentaire"]
     date_hierarchy = "date"
+
+
+@admin.register(Courriel)
+class CourrielAdmin(LectureSeule, admin.ModelAdmin):
+    list_display = ["cree_le", "nature", "sujet", "statut", "envoye_le"]
+    list_filter = ["statut", "nature"]
+    search_fields = ["sujet", "erreur"]

@@ -42,12 +42,14 @@ def cellule_texte(cellule, valeur):
             cellule.quotePrefix = True
 
 
-def feuille_avec_entetes(classeur, titre, colonnes):
-    """The first sheet of a workbook with bold, frozen, printed-on-every-page headers: [(name, width)]."""
-    feuille = classeur.active
+def feuille_avec_entetes(classeur, titre, colonnes, nouvelle=False):
+    """The first sheet of a workbook (or, `nouvelle`, one more) with bold, frozen, printed-on-every-page
+    headers: [(name, width)]."""
+    feuille = classeur.create_sheet(titre) if nouvelle else classeur.active
     feuille.title = titre
     for i, (nom, largeur) in enumerate(colonnes, 1):
-        cellule = feuille.cell(row=1, column=i, value=nom)
+        cellule = feuille.cell(row=1, column=i)
+        cellule_texte(cellule, nom)  # a heading may come from the data (a pilier's name): never a formula
         cellule.font, cellule.border = Font(bold=True), BORDURE
         cellule.fill = PatternFill("solid", fgColor="DDE5F5")
         cellule.alignment = Alignment(wrap_text=True, vertical="top")

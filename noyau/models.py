@@ -71,3 +71,32 @@ class Jeton(models.Model):
     class Meta:
         verbose_name = "jeton de formulaire"
         verbose_name_plural = "jetons de formulaire"
+
+
+class Courriel(models.Model):
+    """A mail the application sends (a submission, a validation, a reminder), kept with its fate.
+
+    It is written in the transaction of what it announces and sent afterwards by a background
+    task: a mail server that fails never fails the request, and the failure stays visible."""
+
+    class Statut(models.TextChoices):
+        A_ENVOYER = "a_envoyer", "À envoyer"
+        ENVOYE = "envoye", "Envoyé"
+        ECHEC = "echec", "Échec de l'envoi"
+
+    contrat_id = models.PositiveBigIntegerField("contrat", db_index=True)
+    nature = models.CharField("nature", max_length=30, help_text="« soumission », « relance »…")
+    destinataires = models.JSONField("destinataires", default=list)
+    sujet = models.CharField("sujet", max_length=255)
+    corps = models.TextField("texte")
+    statut = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.A_ENVOYER)
+    erreur = models.TextField("erreur", blank=True)
+    cree_le = models.DateTimeField("créé le", auto_now_add=True)
+    envoye_le = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "courriel"
+        ordering = ["-cree_le", "-pk"]
+
+    def __str__(self):
+        return f"{self.sujet} ({self.get_statut_display()})"

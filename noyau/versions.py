@@ -9,7 +9,9 @@ transaction: all of it, or nothing.
 
 from collections import defaultdict
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Cast
 
 from . import historique
 from .models import Historique
@@ -205,3 +207,62 @@ def enregistrer_formset(user, formset, *, source=Source.FORMULAIRE):
         except Conflit as erreur:
             erreur.form = form
             raise
+
+
+def _memes_liens(actuel, objet):
+    """The row as it is points to the same related rows as the one being written: it reuses those
+    already loaded, so that the rules read them without a query per row."""
+    for champ in type(objet)._meta.concrete_fields:
+        if champ.is_relation and champ.many_to_one and getattr(actuel, champ.attname) == getattr(objet, champ.attname):
+            if champ.is_cached(objet) and not champ.is_cached(actuel):
+                champ.set_cached_value(actuel, champ.get_cached_value(objet))
+
+
+def modifier_en_nombre(user, changements, *, source=Source.FORMULAIRE, detail=""):
+    """Writes many changed rows of one model (a grid) in a number of queries that does not grow
+    with them: one read of the rows held, the lock rules for all, one compare-and-set of the
+    versions, one write of the fields, one insert of the history entries.
+
+    `changements`: [(objet with its new field values, version the user read)]. A row saved or
+    deleted by someone since is not written: returns {pk: Conflit} for those, and writes the
+    others (or, if a rule refuses one of them, none: Verrouille)."""
+    if not changements:
+        return {}
+    modele = type(changements[0][0])
+    assert not modele.suivi.m2m, "modifier_en_nombre écrit des champs simples (un lien plusieurs-à-plusieurs : modifier)"
+    champs = list(modele.suivi.champs)
+    conflits = {}
+    with transaction.atomic():
+        actuels = {o.pk: o for o in modele.objects.select_for_update().filter(pk__in=[o.pk for o, _ in changements])}
+        a_ecrire = []
+        for objet, version_lue in changements:
+            actuel = actuels.get(objet.pk)
+            if actuel is None or actuel.version != version_lue:
+                conflits[objet.pk] = Conflit(actuel)
+            else:
+                _memes_liens(actuel, objet)
+                a_ecrire.append((objet, actuel, version_lue))
+        if not a_ecrire:
+            return conflits
+        _verifier(*(a for _, a, _ in a_ecrire), *(o for o, _, _ in a_ecrire))
+        # One UPDATE: the compare-and-set of every version and the new values, row by row.
+        condition = Q()
+        for objet, _, version_lue in a_ecrire:
+            condition |= Q(pk=objet.pk, version=version_lue)
+        valeurs = {}
+        for c in champs:
+            champ = modele._meta.get_field(c)
+            cas = Case(*(When(pk=o.pk, then=Value(champ.pre_save(o, False), output_field=champ))
+                         for o, _, _ in a_ecrire), output_field=champ)
+            # As bulk_update does: PostgreSQL types a CASE of parameters as text unless it is cast.
+            valeurs[c] = Cast(cas, output_field=champ) if connection.features.requires_casted_case_in_updates else cas
+        if modele.objects.filter(condition).update(version=F("version") + 1, **valeurs) != len(a_ecrire):
+            raise Conflit(None)  # held rows cannot move; should it happen, nothing is written
+        for objet, _, version_lue in a_ecrire:
+            objet.version = version_lue + 1
+        Historique.objects.bulk_create([
+            historique.entree(user, objet, Action.MODIFICATION, historique.instantane(actuel), source=source,
+                              detail=detail)
+            for objet, actuel, _ in a_ecrire
+        ])
+    return conflits

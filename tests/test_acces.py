@@ -25,7 +25,7 @@ def test_the_login_page_is_public_and_in_french(client, lecteur):
     assert refus.status_code == 200
     assert "Saisissez un nom d’utilisateur et un mot de passe valides" in refus.content.decode()
     ok = client.post("/connexion/", {"username": "lecteur", "password": "mot-de-passe-de-test"})
-    assert ok.status_code == 302 and ok["Location"] == "/contrats/"
+    assert ok.status_code == 302 and ok["Location"] == "/"
 
 
 def test_unknown_objects_are_404(conventions, client_connecte):

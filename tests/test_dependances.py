@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
-PAQUETS = ["noyau", "contrat", "engagements", "importation", "fiches", "gouvernance", "config"]
+PAQUETS = ["noyau", "contrat", "engagements", "importation", "fiches", "gouvernance", "accueil", "config"]
 # Domain apps may use each other's models, never their helpers: the shared helpers live in `noyau`.
 DOMAINE = ["contrat", "engagements", "importation", "fiches", "gouvernance"]
 

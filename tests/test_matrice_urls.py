@@ -13,7 +13,8 @@ CONNEXION = 302  # anonymous: sent to the login page
 
 # name: (kwargs, statuses in the order of ROLES). The CAF rows belong to agent.caf.
 MATRICE = {
-    "accueil": ({}, [302, 302, 302, 302, 302, 302]),
+    # The home page: what each one has to do (tests/test_campagne.py checks its content).
+    "accueil": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
     "login": ({}, [200, 200, 200, 200, 200, 200]),
     "sante": ({}, [200, 200, 200, 200, 200, 200]),
     "logout": ({}, [CONNEXION, 405, 405, 405, 405, 405]),
@@ -46,6 +47,16 @@ MATRICE = {
                                           [CONNEXION, 405, 405, 405, 405, 405]),
     "engagements:contribution_rouvrir": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
                                          [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:contribution_reprendre": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2016},
+                                           [CONNEXION, 405, 405, 405, 405, 405]),
+    # The yearly campaign: the chef de projet's (and the administrator's).
+    "engagements:collecte_ouvrir": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "engagements:collecte_modifier": ({"slug": "grand-dijon", "annee": "collecte"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "engagements:collecte_relancer": ({"slug": "grand-dijon", "annee": "collecte"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:courriel_renvoyer": ({"slug": "grand-dijon", "pk": "courriel"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:synthese": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:synthese_pdf": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:synthese_xlsx": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:dispositifs": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:dispositifs_export": ({"format": "csv"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:estimations": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
@@ -147,6 +158,18 @@ def _url(nom, kwargs):
             sujet="s" * 64, nature="annexe_pdf", contrat=dispositif.contrat, nom_fichier="annexe.pdf",
             statut=Export.Statut.PRET, fichier=ContentFile(b"%PDF-1.4", name="annexe.pdf"),
         ))[0].pk
+    if "collecte" in kwargs.values():
+        from datetime import date
+
+        from engagements.models import Collecte
+
+        Collecte.objects.get_or_create(contrat=dispositif.contrat, annee=2016, defaults={"echeance": date(2026, 12, 31)})
+        valeurs["collecte"] = 2016
+    if "courriel" in kwargs.values():
+        from noyau.models import Courriel
+
+        valeurs["courriel"] = Courriel.objects.create(contrat_id=dispositif.contrat_id, nature="relance", sujet="Relance",
+                                                      corps="…", statut=Courriel.Statut.ECHEC).pk
     if "seance" in kwargs.values() or "decision" in kwargs.values():
         seance = _seance()
         valeurs.update({"seance": seance.pk, "decision": seance.decisions.get().pk})

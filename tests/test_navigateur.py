@@ -42,7 +42,7 @@ def se_connecter(page, base, identifiant):
     page.get_by_label("Nom d’utilisateur").fill(identifiant)
     page.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
     page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/contrats/")
+    page.wait_for_url(f"{base}/")
 
 
 def test_agent_changes_submits_chef_validates_pdf_shows_the_new_total(live_server, comptes, navigateur):
@@ -63,14 +63,14 @@ def test_agent_changes_submits_chef_validates_pdf_shows_the_new_total(live_serve
     page.get_by_role("link", name="Contribution 2015 de CAF").click()
     assert page.locator("#total-annuel").inner_text() == "43 230 000 €"
     page.get_by_role("button", name="Soumettre au chef de projet").click()
-    assert page.locator("#statut").inner_text().strip().lower() == "soumis au chef de projet"
+    assert page.locator("#statut").inner_text().strip().lower() == "soumise"
     page.get_by_role("button", name="Se déconnecter").click()
 
     se_connecter(page, base, "chef.projet")
     page.goto(f"{base}/contrats/grand-dijon/tableau-de-bord/")
     page.get_by_role("link", name="Caisse d'Allocations Familiales de la Côte-d'Or").click()
     page.get_by_role("button", name="Valider la contribution").click()
-    assert page.locator("#statut").inner_text().strip().lower() == "validé"
+    assert page.locator("#statut").inner_text().strip().lower() == "validée"
 
     reponse = contexte.request.get(f"{base}/contrats/grand-dijon/annexe-financiere.pdf")
     assert reponse.ok and reponse.headers["content-type"] == "application/pdf"

@@ -183,7 +183,7 @@ def test_every_versioned_model_is_read_only_in_the_admin(conventions, comptes):
     requete.user = comptes["admin"]
     versionnes = [m for m, modele_admin in django_admin.site._registry.items() if hasattr(m, "suivi")]
     assert {m.suivi.nature for m in versionnes} >= {
-        "dispositif", "annexe", "pilier", "orientation", "objectif", "fiche", "mesure", "instance", "seance"}
+        "dispositif", "annexe", "pilier", "orientation", "objectif", "fiche", "mesure", "instance", "seance", "collecte"}
     for modele in versionnes:
         modele_admin = django_admin.site._registry[modele]
         assert not modele_admin.has_change_permission(requete), modele

@@ -1,0 +1,83 @@
+"""The home page: what this person has to do now, whatever their role.
+
+It reads every domain app (contributions to complete, decisions due, indicators to measure,
+meetings missed): it sits above them all, and none of them imports it.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from contrat import permissions
+from contrat.models import Contrat, Partenaire
+from engagements import collectes
+from engagements.models import Collecte
+from fiches.models import Indicateur, Intervenant, Mesure
+from gouvernance.models import Decision, Instance
+from gouvernance.rythmes import suivi as rythmes
+
+BIENTOT = timedelta(days=30)  # a decision due within a month is on the list
+
+
+def _taches_agent(user, partenaires, jour):
+    """A partner agent's work: contributions to complete, decisions due, indicator values to enter."""
+    a_completer, soumises = [], []
+    ouvertes = (Collecte.objects.ouvertes().visible_to(user).filter(partenaires__in=partenaires).distinct()
+                .select_related("contrat").prefetch_related("partenaires").order_by("echeance"))
+    for collecte in ouvertes:
+        for position in collectes.suivi(collecte.contrat, collecte.annee, collecte, list(partenaires)):
+            if not position.attendu:
+                continue
+            ligne = {"collecte": collecte, "position": position, "en_retard": jour > collecte.echeance}
+            (a_completer if position.a_completer else soumises).append(ligne)
+    decisions = (Decision.objects.visible_to(user).filter(partenaire__in=partenaires, echeance__lte=jour + BIENTOT)
+                 .exclude(statut__in=[Decision.Statut.FAITE, Decision.Statut.ABANDONNEE])
+                 .select_related("seance__instance__contrat", "partenaire").order_by("echeance"))
+    annee_mesuree = jour.year - 1
+    porteuses = Intervenant.objects.filter(role=Intervenant.Role.PORTEUR, partenaire__in=partenaires).values("fiche")
+    indicateurs = (Indicateur.objects.visible_to(user).filter(fiche__in=porteuses)
+                   .exclude(pk__in=Mesure.objects.filter(annee=annee_mesuree, valeur__isnull=False).values("indicateur"))
+                   .select_related("fiche__contrat").order_by("fiche__contrat__nom", "fiche__ordre", "ordre"))
+    return {"a_completer": a_completer, "soumises": soumises, "decisions": list(decisions),
+            "indicateurs": list(indicateurs[:50]), "indicateurs_reste": max(indicateurs.count() - 50, 0),
+            "annee_mesuree": annee_mesuree}
+
+
+def _pilotage(contrats, jour):
+    """A chef de projet's view of each contract they lead."""
+    blocs = []
+    for contrat in contrats:
+        campagnes = []
+        for collecte in contrat.collectes.ouvertes().prefetch_related("partenaires"):
+            positions = collectes.suivi(contrat, collecte.annee, collecte)
+            attendues = [p for p in positions if p.attendu]
+            campagnes.append({
+                "collecte": collecte, "attendues": len(attendues),
+                "validees": sum(1 for p in attendues if p.etat == collectes.Etat.VALIDEE),
+                "a_valider": [p for p in positions if p.etat == collectes.Etat.SOUMISE],
+                "en_retard": [p for p in attendues if collectes.en_retard(collecte, p, jour)],
+            })
+        instances = list(Instance.objects.filter(contrat=contrat).prefetch_related("seances"))
+        blocs.append({
+            "contrat": contrat, "campagnes": campagnes,
+            "instances_en_retard": [s for s in rythmes(instances, jour) if s.manque],
+            "decisions": list(Decision.objects.filter(seance__instance__contrat=contrat).en_souffrance(jour)
+                              .select_related("seance__instance", "partenaire")[:20]),
+        })
+    return blocs
+
+
+def accueil(request):
+    user, jour = request.user, timezone.localdate()
+    partenaires = Partenaire.objects.filter(pk__in=permissions.partenaires_agent(user))
+    pilotes = Contrat.objects.filter(pk__in=permissions.contrats_pilotes(user)).order_by("nom")
+    ctx = {
+        "jour": jour,
+        "partenaires": list(partenaires),
+        "agent": _taches_agent(user, partenaires, jour) if partenaires else None,
+        "pilotage": _pilotage(pilotes, jour),
+        "contrats": Contrat.objects.visible_to(user).filter(~Q(pk__in=pilotes.values("pk"))).order_by("nom")[:20],
+    }
+    return render(request, "accueil/accueil.html", ctx)

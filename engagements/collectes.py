@@ -1,0 +1,234 @@
+"""The yearly campaign of a contract: who is expected, where each stands, who is reminded.
+
+One function answers "where does each expected partner stand" (`suivi`): the dashboard,
+the home pages, the annexe's "non transmis" and the reminders all read it, so they cannot
+disagree on a status.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Max, Q, Sum
+from django.urls import reverse
+
+from contrat import permissions
+from contrat.models import Partenaire
+from noyau import courriels
+from noyau.models import Historique
+
+from .models import Collecte, Contribution, Estimation, Relance
+
+RAPPEL_AVANT = 7  # days before the deadline of the first reminder; then on the deadline, then weekly
+
+
+class Etat(models.TextChoices):
+    NON_COMMENCEE = "non_commencee", "Non commencée"
+    BROUILLON = "brouillon", "Brouillon"
+    SOUMISE = "soumis", "Soumise"
+    RENVOYEE = "renvoye", "Renvoyée"
+    VALIDEE = "valide", "Validée"
+
+
+A_COMPLETER = {Etat.NON_COMMENCEE, Etat.BROUILLON, Etat.RENVOYEE}
+BADGES = {Etat.NON_COMMENCEE: "error", Etat.BROUILLON: "new", Etat.SOUMISE: "info", Etat.RENVOYEE: "warning",
+          Etat.VALIDEE: "success"}
+
+
+def etat_de(contribution, lignes):
+    """Where a partner stands for a year, from its contribution (or its absence) and its lines."""
+    if contribution is not None and contribution.statut != Contribution.Statut.BROUILLON:
+        return Etat(contribution.statut)
+    return Etat.BROUILLON if lignes else Etat.NON_COMMENCEE
+
+
+@dataclass
+class Position:
+    """One expected (or contributing) partner in a year's campaign."""
+
+    partenaire: Partenaire
+    etat: Etat
+    contribution: Contribution | None
+    lignes: int
+    sans_montant: int
+    total_annuel: Decimal | None
+    total_pluriannuel: Decimal | None
+    mise_a_jour: object
+    derniere_relance: date | None
+    attendu: bool
+
+    @property
+    def etat_libelle(self):
+        return self.etat.label
+
+    @property
+    def badge(self):
+        return BADGES[self.etat]
+
+    @property
+    def a_completer(self):
+        return self.etat in A_COMPLETER
+
+    @property
+    def commentaire(self):
+        return self.contribution.commentaire if self.contribution and self.etat == Etat.RENVOYEE else ""
+
+    @property
+    def rien_a_declarer(self):
+        return bool(self.contribution and self.contribution.rien_a_declarer and not self.lignes)
+
+
+def collecte_de(contrat, annee):
+    return Collecte.objects.filter(contrat=contrat, annee=annee).prefetch_related("partenaires").first()
+
+
+def suivi(contrat, annee, collecte=None, partenaires=None):
+    """Every partner expected by the year's campaign, and every partner with lines that year, with
+    its state: five queries whatever the number of partners and lines.
+
+    `partenaires`: only these (a partner's own home page)."""
+    attendus = {p.pk: p for p in collecte.partenaires.all()} if collecte else {}
+    lignes = Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee)
+    if partenaires is not None:
+        lignes = lignes.filter(partenaire__in=partenaires)
+        attendus = {pk: p for pk, p in attendus.items() if p in partenaires}
+    par_partenaire = {
+        r["partenaire"]: r for r in lignes.order_by().values("partenaire").annotate(
+            n=Count("pk"), vides=Count("pk", filter=Q(montant_annuel__isnull=True)),
+            annuel=Sum("montant_annuel"), pluriannuel=Sum("montant_pluriannuel"),
+        )
+    }
+    tous = dict(attendus)
+    manquants = set(par_partenaire) - set(tous)
+    if manquants:
+        tous.update({p.pk: p for p in Partenaire.objects.filter(pk__in=manquants)})
+    contributions = {c.partenaire_id: c for c in Contribution.objects.filter(contrat=contrat, annee=annee,
+                                                                              partenaire__in=list(tous))}
+    # The last change of a line, partner by partner (the history of the year's estimates).
+    dates = {}
+    for partenaire_id, jour in (
+        Historique.objects.filter(contrat_id=contrat.pk, objet=Estimation.suivi.nature,
+                                  objet_id__in=lignes.values("pk"))
+        .order_by().values("objet_id").annotate(m=Max("date")).values_list("objet_id", "m")
+    ):
+        dates[partenaire_id] = jour
+    par_ligne = dict(lignes.values_list("pk", "partenaire_id"))
+    derniers = {}
+    for pk, jour in dates.items():
+        p = par_ligne.get(pk)
+        if p is not None and (p not in derniers or jour > derniers[p]):
+            derniers[p] = jour
+    relances = dict(
+        Relance.objects.filter(collecte=collecte).order_by().values("partenaire").annotate(m=Max("jour"))
+        .values_list("partenaire", "m")
+    ) if collecte else {}
+    positions = []
+    for pk, partenaire in tous.items():
+        chiffres = par_partenaire.get(pk, {})
+        contribution = contributions.get(pk)
+        candidates = [d for d in (derniers.get(pk), contribution.modifie_le if contribution else None) if d]
+        positions.append(Position(
+            partenaire=partenaire,
+            etat=etat_de(contribution, chiffres.get("n", 0)),
+            contribution=contribution,
+            lignes=chiffres.get("n", 0),
+            sans_montant=chiffres.get("vides", 0),
+            total_annuel=chiffres.get("annuel"),
+            total_pluriannuel=chiffres.get("pluriannuel"),
+            mise_a_jour=max(candidates) if candidates else None,
+            derniere_relance=relances.get(pk),
+            attendu=pk in attendus,
+        ))
+    positions.sort(key=lambda p: p.partenaire.nom)
+    return positions
+
+
+def proposer_partenaires(contrat, annee):
+    """Expected by default: the contract's partners that have agents, and those with lines the year before."""
+    du_contrat = Partenaire.objects.filter(
+        Q(signatures__document__contrat=contrat) | Q(dispositifs__contrat=contrat)
+        | Q(estimations__dispositif__contrat=contrat)
+    )
+    avec_agents = du_contrat.filter(membres__role="agent", membres__actif=True)
+    annee_passee = Estimation.objects.filter(dispositif__contrat=contrat, annee=annee - 1).values("partenaire")
+    return Partenaire.objects.filter(Q(pk__in=avec_agents.values("pk")) | Q(pk__in=annee_passee)).order_by("nom")
+
+
+def partenaires_du_contrat(contrat):
+    """Those the chef de projet may expect: the signatories, whoever has lines, whoever is already expected."""
+    return Partenaire.objects.filter(
+        Q(signatures__document__contrat=contrat) | Q(dispositifs__contrat=contrat)
+        | Q(estimations__dispositif__contrat=contrat) | Q(collectes__contrat=contrat)
+    ).distinct().order_by("nom")
+
+
+# -- reminders -------------------------------------------------------------------------
+
+
+def jour_de_relance(collecte, jour):
+    """7 days before the deadline, on the deadline, then every week after it."""
+    ecart = (jour - collecte.echeance).days
+    return ecart == -RAPPEL_AVANT or (ecart >= 0 and ecart % 7 == 0)
+
+
+def en_retard(collecte, position, jour):
+    return position.attendu and position.a_completer and jour > collecte.echeance
+
+
+def a_relancer(collecte, positions):
+    """The expected partners that have not submitted yet."""
+    return [p for p in positions if p.attendu and p.a_completer]
+
+
+def relancer(collecte, partenaires, jour, par=None):
+    """Reminds each partner once on a given day, whoever asks (the command, the button, twice).
+
+    Returns (reminded partners, partners already reminded that day)."""
+    faites, deja = [], []
+    for partenaire in partenaires:
+        try:
+            with transaction.atomic():
+                relance = Relance.objects.create(collecte=collecte, partenaire=partenaire, jour=jour, par=par)
+                position = next(iter(suivi(collecte.contrat, collecte.annee, collecte, [partenaire])), None)
+                relance.courriel = courriels.preparer(
+                    collecte.contrat_id, "relance", [u.email for u in permissions.agents_de(partenaire)],
+                    "courriels/relance", {"collecte": collecte, "partenaire": partenaire, "position": position,
+                                          "lien": lien_contribution(collecte.contrat, partenaire, collecte.annee),
+                                          "jours": (collecte.echeance - jour).days},
+                )
+                relance.save(update_fields=["courriel"])
+        except IntegrityError:
+            deja.append(partenaire)
+        else:
+            faites.append(partenaire)
+    return faites, deja
+
+
+def lien_contribution(contrat, partenaire, annee):
+    return reverse("engagements:contribution", args=[contrat.slug, partenaire.slug, annee])
+
+
+# -- notices of the transitions ----------------------------------------------------------------
+
+
+def notifier(contribution, action, user):
+    """The mail that announces a transition, written in its transaction (sent after it)."""
+    contrat, partenaire = contribution.contrat, contribution.partenaire
+    if action == "soumettre":
+        destinataires = [u.email for u in permissions.chefs_de_projet(contrat)]
+    elif action in ("valider", "renvoyer", "rouvrir"):
+        destinataires = [u.email for u in permissions.agents_de(partenaire)]
+    else:
+        return None
+    collecte = Collecte.objects.filter(contrat=contrat, annee=contribution.annee).first()
+    return courriels.preparer(contrat.pk, action, destinataires, f"courriels/{action}", {
+        "contribution": contribution, "contrat": contrat, "partenaire": partenaire, "collecte": collecte,
+        "lien": lien_contribution(contrat, partenaire, contribution.annee),
+        "par": (user.get_full_name() or user.get_username()) if user else "l'administration",
+        "tableau": reverse("engagements:tableau_de_bord", args=[contrat.slug]) + f"?annee={contribution.annee}",
+    })
+
+
+def echeance_par_defaut(jour):
+    return jour + timedelta(days=30)

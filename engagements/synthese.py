@@ -1,0 +1,98 @@
+"""The synthèse of a year: partners × piliers, annual amounts, totals and where each contribution
+stands — as a page, a PDF and a workbook, all three drawn from one `Synthese` object."""
+
+import io
+from dataclasses import dataclass
+
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from openpyxl import Workbook
+
+from contrat.models import Contrat
+from noyau import telechargements
+from noyau.classeurs import cellule_montant, cellule_texte, feuille_avec_entetes
+from noyau.pdf import html_en_pdf
+
+from .annexe import Annexe, somme
+from .tableau_de_bord import annees_du_contrat
+
+
+@dataclass
+class LigneSynthese:
+    recap: object  # PartenaireAnnexe
+    montants: list  # per column, None when unknown or nothing
+
+    @property
+    def total(self):
+        return self.recap.total_annuel
+
+
+class Synthese:
+    def __init__(self, contrat, annee):
+        self.contrat, self.annee = contrat, annee
+        annexe = Annexe(contrat, annee)
+        self.annexe = annexe
+        colonnes = [(b.pilier.libelle, b.lignes) for b in annexe.piliers]
+        if annexe.hors_pilier:
+            colonnes.append(("Hors pilier", annexe.hors_pilier))
+        self.colonnes = [libelle for libelle, _ in colonnes]
+        self.lignes = []
+        for recap in annexe.recapitulatif:
+            montants = [somme(e.montant_annuel for e in lignes if e.partenaire_id == recap.partenaire.pk)
+                        for _, lignes in colonnes]
+            self.lignes.append(LigneSynthese(recap, montants))
+        self.totaux = [somme(e.montant_annuel for e in lignes) for _, lignes in colonnes]
+        self.total = annexe.total_annuel
+
+
+def _synthese(request, slug):
+    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
+    annees = annees_du_contrat(contrat)
+    defaut = annees[-1] if annees else contrat.annee_debut
+    try:
+        annee = int(request.GET.get("annee") or defaut)
+    except ValueError:
+        annee = defaut
+    if annee not in annees:
+        annee = defaut
+    return Synthese(contrat, annee), annees
+
+
+def page(request, slug):
+    synthese, annees = _synthese(request, slug)
+    return render(request, "engagements/synthese.html",
+                  {"synthese": synthese, "contrat": synthese.contrat, "annees": annees})
+
+
+def _nom(synthese, extension):
+    return f"synthese-{synthese.contrat.slug}-{synthese.annee}.{extension}"
+
+
+def pdf(request, slug):
+    synthese, _ = _synthese(request, slug)
+    html = render_to_string("engagements/synthese_pdf.html", {"synthese": synthese, "edition": timezone.localdate()})
+    return telechargements.pdf(html_en_pdf(html), _nom(synthese, "pdf"))
+
+
+def xlsx(request, slug):
+    synthese, _ = _synthese(request, slug)
+    wb = Workbook()
+    colonnes = [("Partenaire", 40)] + [(c, 22) for c in synthese.colonnes] + [(f"Total {synthese.annee}", 20),
+                                                                              ("Contribution", 24)]
+    ws = feuille_avec_entetes(wb, f"Synthèse {synthese.annee}", colonnes)
+    r = 1
+    for r, ligne in enumerate(synthese.lignes, 2):
+        cellule_texte(ws.cell(r, 1), ligne.recap.partenaire.nom)
+        for c, montant in enumerate(ligne.montants, 2):
+            cellule_montant(ws.cell(r, c), montant)
+        cellule_montant(ws.cell(r, len(ligne.montants) + 2), ligne.total)
+        cellule_texte(ws.cell(r, len(ligne.montants) + 3), ligne.recap.situation)
+    r += 1
+    cellule_texte(ws.cell(r, 1), "Total")
+    for c, montant in enumerate(synthese.totaux, 2):
+        cellule_montant(ws.cell(r, c), montant)
+    cellule_montant(ws.cell(r, len(synthese.totaux) + 2), synthese.total)
+    sortie = io.BytesIO()
+    wb.save(sortie)
+    return telechargements.xlsx(sortie.getvalue(), _nom(synthese, "xlsx"))

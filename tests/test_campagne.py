@@ -1,0 +1,481 @@
+"""The yearly collection as a campaign: opening, the dashboard, the grid, submission, mails,
+reminders, the annexe across partners and years, the synthèse, the home pages."""
+
+import io
+import re
+import socket
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from contrat.models import Contrat, Objectif, Partenaire
+from engagements import collectes, services
+from engagements.models import Collecte, Contribution, Dispositif, Estimation, Relance
+from noyau import versions
+from noyau.models import Courriel, Historique
+
+CONTRIBUTION = "/contrats/grand-dijon/contributions/{}/{}/"
+
+
+@pytest.fixture
+def caf(conventions):
+    return Partenaire.objects.get(slug="caf-21")
+
+
+@pytest.fixture
+def pole_emploi(conventions):
+    return Partenaire.objects.get(slug="pole-emploi")
+
+
+@pytest.fixture
+def collecte_2016(comptes, conventions, caf, pole_emploi):
+    """The 2016 campaign of grand-dijon, expecting the CAF and Pôle emploi, due in ten days."""
+    return versions.creer(comptes["chef.projet"], Collecte(contrat=conventions, annee=2016,
+                                                          echeance=timezone.localdate() + timedelta(days=10)),
+                          {"partenaires": [caf, pole_emploi]})
+
+
+def grille(client, partenaire, annee):
+    """The grid page and its POST data as the browser would send it unchanged."""
+    reponse = client.get(CONTRIBUTION.format(partenaire, annee))
+    assert reponse.status_code == 200
+    formset = reponse.context["formset"]
+    donnees = {f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()}
+    for form in formset.forms:
+        for nom, champ in form.fields.items():
+            valeur = form.initial.get(nom, champ.initial)
+            if valeur is None or valeur is False:
+                continue
+            donnees[form.add_prefix(nom)] = str(valeur)
+    return reponse, formset, donnees
+
+
+def ligne_de(formset, estimation):
+    return next(i for i, f in enumerate(formset.forms) if f.initial.get("pk") == estimation.pk)
+
+
+# -- the campaign and its dashboard -------------------------------------------------------------
+
+
+def test_the_chef_opens_a_campaign_with_the_proposed_partners(connecter, conventions, caf, pole_emploi):
+    client = connecter("chef.projet")
+    page = client.get("/contrats/grand-dijon/collectes/ouvrir/?annee=2016")
+    assert page.status_code == 200
+    proposes = set(page.context["form"].initial["partenaires"])
+    assert {caf, pole_emploi} <= proposes
+    echeance = timezone.localdate() + timedelta(days=30)
+    reponse = client.post("/contrats/grand-dijon/collectes/ouvrir/?annee=2016", {
+        "annee": 2016, "echeance": echeance.isoformat(), "partenaires": [caf.pk, pole_emploi.pk]})
+    assert reponse.status_code == 302
+    collecte = Collecte.objects.get(contrat=conventions, annee=2016)
+    assert set(collecte.partenaires.all()) == {caf, pole_emploi} and collecte.echeance == echeance
+    assert Historique.objects.filter(objet="collecte", objet_id=collecte.pk, action="creation").exists()
+    # A second campaign for the same year is refused in French.
+    double = client.post("/contrats/grand-dijon/collectes/ouvrir/", {
+        "annee": 2016, "echeance": echeance.isoformat(), "partenaires": [caf.pk]})
+    assert double.status_code == 200 and "La collecte 2016 est déjà ouverte" in double.content.decode()
+
+
+def test_the_dashboard_shows_every_expected_partner_even_before_it_starts(connecter, collecte_2016):
+    client = connecter("chef.projet")
+    page = client.get("/contrats/grand-dijon/tableau-de-bord/?annee=2016")
+    texte = page.content.decode()
+    assert [(p.partenaire.slug, p.etat) for p in page.context["positions"]] == [
+        ("caf-21", collectes.Etat.NON_COMMENCEE), ("pole-emploi", collectes.Etat.NON_COMMENCEE)]
+    assert "0 / 2 validées" in re.sub(r"\s+", " ", texte)
+    assert 'max="2" value="0"' in texte
+    assert "Relancer les 2 partenaires qui n'ont pas soumis" in texte
+    # Filter by status.
+    filtre = client.get("/contrats/grand-dijon/tableau-de-bord/?annee=2016&etat=valide")
+    assert filtre.context["positions"] == []
+
+
+def test_an_empty_submission_needs_nothing_to_declare_and_then_appears(connecter, collecte_2016):
+    client = connecter("agent.pole-emploi")
+    refus = client.post(CONTRIBUTION.format("pole-emploi", 2016) + "soumettre/", follow=True)
+    assert "Votre contribution n&#x27;a aucune ligne" in refus.content.decode()
+    assert not Contribution.objects.filter(partenaire__slug="pole-emploi", annee=2016, statut="soumis").exists()
+    page = client.get(CONTRIBUTION.format("pole-emploi", 2016))
+    assert 'name="rien_a_declarer"' in page.content.decode()
+    client.post(CONTRIBUTION.format("pole-emploi", 2016) + "soumettre/", {"rien_a_declarer": "on"})
+    contribution = Contribution.objects.get(partenaire__slug="pole-emploi", annee=2016)
+    assert contribution.statut == "soumis" and contribution.rien_a_declarer
+    tableau = connecter("chef.projet").get("/contrats/grand-dijon/tableau-de-bord/?annee=2016")
+    position = next(p for p in tableau.context["positions"] if p.partenaire.slug == "pole-emploi")
+    assert position.etat == collectes.Etat.SOUMISE and "rien à déclarer" in tableau.content.decode()
+
+
+# -- the grid -------------------------------------------------------------------------------------
+
+
+def test_the_grid_saves_changed_rows_with_one_history_entry_each(connecter, caf):
+    client = connecter("agent.caf")
+    _, formset, donnees = grille(client, "caf-21", 2015)
+    lignes = list(Estimation.objects.filter(partenaire=caf, annee=2015).order_by("dispositif__ordre", "dispositif__pk"))
+    a, b = lignes[0], lignes[1]
+    donnees[f"lignes-{ligne_de(formset, a)}-montant_annuel"] = "1 234 €"
+    donnees[f"lignes-{ligne_de(formset, b)}-remarque_annuelle"] = "Chiffre provisoire"
+    avant = Historique.objects.count()
+    reponse = client.post(CONTRIBUTION.format("caf-21", 2015), donnees)
+    assert reponse.status_code == 302
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.montant_annuel == Decimal("1234") and a.version == 2
+    assert b.remarque_annuelle == "Chiffre provisoire"
+    entrees = Historique.objects.order_by("pk")[avant:]
+    assert sorted(e.objet_id for e in entrees) == sorted([a.pk, b.pk])
+    assert all(e.objet == "estimation" and e.action == "modification" for e in entrees)
+    # The other rows were left untouched.
+    assert Estimation.objects.filter(partenaire=caf, annee=2015, version__gt=1).count() == 2
+
+
+def test_a_bad_amount_is_an_error_on_its_row_and_nothing_is_saved(connecter, caf):
+    client = connecter("agent.caf")
+    _, formset, donnees = grille(client, "caf-21", 2015)
+    lignes = list(Estimation.objects.filter(partenaire=caf, annee=2015).order_by("dispositif__ordre", "dispositif__pk"))
+    donnees[f"lignes-{ligne_de(formset, lignes[0])}-montant_annuel"] = "999"
+    i = ligne_de(formset, lignes[1])
+    donnees[f"lignes-{i}-montant_annuel"] = "douze euros"
+    reponse = client.post(CONTRIBUTION.format("caf-21", 2015), donnees)
+    assert reponse.status_code == 400
+    texte = reponse.content.decode()
+    erreur = re.search(rf'<p id="id_lignes-{i}-montant_annuel-erreurs" class="fr-error-text">([^<]+)</p>', texte)
+    assert erreur and "montant" in erreur.group(1).lower()
+    assert f'aria-describedby="id_lignes-{i}-montant_annuel-erreurs"' in texte
+    assert "rien n'a été enregistré" in texte
+    assert not Estimation.objects.filter(partenaire=caf, annee=2015, version__gt=1).exists()
+
+
+def test_a_stale_row_is_refused_with_the_colleague_s_values_and_the_others_are_saved(connecter, comptes, caf):
+    client = connecter("agent.caf")
+    _, formset, donnees = grille(client, "caf-21", 2015)
+    lignes = list(Estimation.objects.filter(partenaire=caf, annee=2015).order_by("dispositif__ordre", "dispositif__pk"))
+    a, b, c = lignes[0], lignes[1], lignes[2]
+    # A colleague saves row A (and row C) while this page is open.
+    for ligne, montant in ((a, "111"), (c, "333")):
+        ligne.montant_annuel = Decimal(montant)
+        versions.modifier(comptes["admin"], ligne, ligne.version)
+    donnees[f"lignes-{ligne_de(formset, a)}-montant_annuel"] = "5 000"
+    donnees[f"lignes-{ligne_de(formset, b)}-montant_annuel"] = "7 000"
+    reponse = client.post(CONTRIBUTION.format("caf-21", 2015), donnees)  # row C left as the page showed it
+    assert reponse.status_code == 409
+    texte = reponse.content.decode()
+    a.refresh_from_db()
+    b.refresh_from_db()
+    c.refresh_from_db()
+    assert a.montant_annuel == Decimal("111") and b.montant_annuel == Decimal("7000")
+    assert c.montant_annuel == Decimal("333")  # untouched by this user: the colleague's value stands, no conflict
+    assert [r.estimation.pk for r in reponse.context["refus"]] == [a.pk]
+    assert "Les autres lignes de la grille sont enregistrées" in texte
+    assert "montant annuel 5 000 €" in texte  # what the user typed, so that it is not lost
+    # The row shows the colleague's value, at its new version.
+    nouvelle = reponse.context["formset"]
+    rang = ligne_de(nouvelle, a)
+    assert nouvelle.forms[rang].initial["montant_annuel"] == Decimal("111")
+    assert nouvelle.forms[rang].initial["version"] == a.version
+
+
+def _lignes_pole_emploi(contrat, partenaire, nombre):
+    dispositifs = Dispositif.objects.bulk_create([
+        Dispositif(contrat=contrat, partenaire=partenaire, code=f"pe-{i}", intitule=f"Dispositif {i}", ordre=1000 + i)
+        for i in range(nombre)])
+    return Estimation.objects.bulk_create([
+        Estimation(dispositif=d, partenaire=partenaire, annee=2016, montant_annuel=Decimal(i)) for i, d in enumerate(dispositifs)])
+
+
+def _requetes_pour(client, nombre):
+    _, formset, donnees = grille(client, "pole-emploi", 2016)
+    for i, form in enumerate(formset.forms):
+        if form.initial.get("pk"):
+            donnees[f"lignes-{i}-montant_annuel"] = str(1000 + i)
+    with CaptureQueriesContext(connection) as requetes:
+        reponse = client.post(CONTRIBUTION.format("pole-emploi", 2016), donnees)
+    assert reponse.status_code == 302
+    assert Historique.objects.filter(objet="estimation", action="modification").count() >= nombre
+    return len(requetes)
+
+
+def test_saving_100_rows_takes_as_many_queries_as_saving_10(connecter, conventions, pole_emploi):
+    client = connecter("agent.pole-emploi")
+    _lignes_pole_emploi(conventions, pole_emploi, 10)
+    dix = _requetes_pour(client, 10)
+    Estimation.objects.filter(partenaire=pole_emploi, annee=2016).delete()
+    Dispositif.objects.filter(partenaire=pole_emploi).delete()
+    Historique.objects.all().delete()
+    _lignes_pole_emploi(conventions, pole_emploi, 100)
+    cent = _requetes_pour(client, 100)
+    assert cent == dix, (dix, cent)
+    assert sorted(Estimation.objects.filter(partenaire=pole_emploi, annee=2016).values_list("montant_annuel", flat=True))[:2] == [
+        Decimal("1000"), Decimal("1001")]
+
+
+def test_new_lines_from_the_grid_new_and_existing_dispositif(connecter, conventions, caf):
+    client = connecter("agent.caf")
+    objectif = Objectif.objects.filter(orientation__pilier__contrat=conventions).first()
+    existant = Dispositif.objects.filter(contrat=conventions, partenaire=caf).first()
+    _, formset, donnees = grille(client, "caf-21", 2016)
+    assert all(not f.initial.get("pk") for f in formset.forms)  # no 2016 line yet: only blank rows
+    donnees.update({"lignes-0-dispositif": "nouveau", "lignes-0-intitule": "Ludothèque itinérante",
+                    "lignes-0-objectifs": str(objectif.pk), "lignes-0-montant_annuel": "12 000",
+                    "lignes-0-periode_debut": "2016", "lignes-0-periode_fin": "2017",
+                    "lignes-1-dispositif": str(existant.pk), "lignes-1-montant_annuel": ""})
+    donnees["lignes-1-remarque_annuelle"] = "Montant à venir"
+    reponse = client.post(CONTRIBUTION.format("caf-21", 2016), donnees)
+    assert reponse.status_code == 302, reponse.context and reponse.context["formset"].errors
+    nouveau = Dispositif.objects.get(intitule="Ludothèque itinérante")
+    assert list(nouveau.objectifs.all()) == [objectif] and nouveau.partenaire == caf
+    lignes = Estimation.objects.filter(partenaire=caf, annee=2016)
+    assert {(e.dispositif_id, e.montant_annuel) for e in lignes} == {(nouveau.pk, Decimal("12000")), (existant.pk, None)}
+    assert Historique.objects.filter(objet="estimation", action="creation", objet_id__in=[e.pk for e in lignes]).count() == 2
+    # A new row without its dispositif is an error on that row.
+    _, formset, donnees = grille(client, "caf-21", 2016)
+    vide = next(i for i, f in enumerate(formset.forms) if not f.initial.get("pk"))
+    donnees[f"lignes-{vide}-montant_annuel"] = "5"
+    erreur = client.post(CONTRIBUTION.format("caf-21", 2016), donnees)
+    assert erreur.status_code == 400 and "Choisissez le dispositif de cette ligne" in erreur.content.decode()
+
+
+def test_last_year_s_lines_are_taken_up_with_blank_amounts(connecter, caf):
+    client = connecter("agent.caf")
+    page = client.get(CONTRIBUTION.format("caf-21", 2016))
+    assert "Reprendre les lignes de l'année précédente" in page.content.decode()
+    client.post(CONTRIBUTION.format("caf-21", 2016) + "reprendre/")
+    anciennes = Estimation.objects.filter(partenaire=caf, annee=2015, dispositif__archive=False)
+    nouvelles = Estimation.objects.filter(partenaire=caf, annee=2016)
+    assert nouvelles.count() == anciennes.count() > 0
+    assert set(nouvelles.values_list("montant_annuel", flat=True)) == {None}
+    assert Historique.objects.filter(objet="estimation", detail="Reprise des lignes de 2015").count() == nouvelles.count()
+    # Taken up twice: nothing doubles.
+    client.post(CONTRIBUTION.format("caf-21", 2016) + "reprendre/")
+    assert Estimation.objects.filter(partenaire=caf, annee=2016).count() == anciennes.count()
+    # The grid recalls last year's amount under each box.
+    grille_ = client.get(CONTRIBUTION.format("caf-21", 2016))
+    assert "En 2015 : 12 100 000 €" in grille_.content.decode()
+
+
+def test_the_grid_is_closed_once_submitted_and_to_other_roles(connecter, caf):
+    client = connecter("agent.caf")
+    _, _, donnees = grille(client, "caf-21", 2015)
+    services.changer_statut(None, Contrat.objects.get(slug="grand-dijon"), caf, 2015, "soumettre")
+    assert client.get(CONTRIBUTION.format("caf-21", 2015)).context["formset"] is None
+    refus = client.post(CONTRIBUTION.format("caf-21", 2015), donnees)
+    assert refus.status_code == 403
+    for role in ("chef.projet", "lecteur", "agent.pole-emploi"):
+        assert connecter(role).post(CONTRIBUTION.format("caf-21", 2015), donnees).status_code == 403
+
+
+# -- mails ----------------------------------------------------------------------------------------
+
+
+def test_submission_validation_and_send_back_are_mailed(connecter, collecte_2016, pole_emploi, conventions,
+                                                      django_capture_on_commit_callbacks):
+    agent = connecter("agent.pole-emploi")
+    with django_capture_on_commit_callbacks(execute=True):
+        agent.post(CONTRIBUTION.format("pole-emploi", 2016) + "soumettre/", {"rien_a_declarer": "on"})
+    assert [m.to for m in mail.outbox] == [["chef.projet@example.org"]]
+    assert "Pôle emploi a soumis sa contribution 2016" in mail.outbox[0].subject
+    assert "http://127.0.0.1:8000/contrats/grand-dijon/contributions/pole-emploi/2016/" in mail.outbox[0].body
+    chef = connecter("chef.projet")
+    with django_capture_on_commit_callbacks(execute=True):
+        chef.post(CONTRIBUTION.format("pole-emploi", 2016) + "renvoyer/", {"commentaire": "Il manque l'AIJ."})
+    assert mail.outbox[1].to == ["agent.pole-emploi@example.org"]
+    assert "Il manque l'AIJ." in mail.outbox[1].body and "à corriger" in mail.outbox[1].subject
+    with django_capture_on_commit_callbacks(execute=True):
+        connecter("agent.pole-emploi").post(CONTRIBUTION.format("pole-emploi", 2016) + "soumettre/",
+                                            {"rien_a_declarer": "on"})
+        connecter("chef.projet").post(CONTRIBUTION.format("pole-emploi", 2016) + "valider/")
+    assert "validée" in mail.outbox[3].subject and mail.outbox[3].to == ["agent.pole-emploi@example.org"]
+    assert set(Courriel.objects.values_list("statut", flat=True)) == {"envoye"}
+
+
+def test_a_mail_server_that_refuses_fails_no_request_and_is_shown(connecter, collecte_2016, settings,
+                                                                   django_capture_on_commit_callbacks):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = "127.0.0.1", port, False, 2
+    with django_capture_on_commit_callbacks(execute=True):
+        reponse = connecter("agent.pole-emploi").post(CONTRIBUTION.format("pole-emploi", 2016) + "soumettre/",
+                                                      {"rien_a_declarer": "on"})
+    assert reponse.status_code == 302
+    assert Contribution.objects.get(partenaire__slug="pole-emploi", annee=2016).statut == "soumis"
+    echec = Courriel.objects.get()
+    assert echec.statut == "echec" and "Connection" in echec.erreur
+    tableau = connecter("chef.projet").get("/contrats/grand-dijon/tableau-de-bord/?annee=2016")
+    texte = tableau.content.decode()
+    assert "Courriels non envoyés" in texte and echec.sujet.replace("'", "&#x27;") in texte
+    # Retried once the server is back (here: the test backend).
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        connecter("chef.projet").post(f"/contrats/grand-dijon/courriels/{echec.pk}/renvoyer/")
+    echec.refresh_from_db()
+    assert echec.statut == "envoye" and len(mail.outbox) == 1
+
+
+# -- reminders ------------------------------------------------------------------------------------
+
+
+def test_relancer_twice_the_same_day_sends_each_reminder_once(collecte_2016, django_capture_on_commit_callbacks):
+    jour = collecte_2016.echeance - timedelta(days=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("relancer", date=jour.isoformat(), stdout=io.StringIO())
+        sortie = io.StringIO()
+        call_command("relancer", date=jour.isoformat(), stdout=sortie)
+    assert sorted(m.to[0] for m in mail.outbox) == ["agent.caf@example.org", "agent.pole-emploi@example.org"]
+    assert "déjà relancé ce jour" in sortie.getvalue()
+    assert Relance.objects.filter(jour=jour).count() == 2
+    # Not a reminder day: nothing; the deadline and each week after it: again.
+    assert not collectes.jour_de_relance(collecte_2016, jour + timedelta(days=1))
+    assert collectes.jour_de_relance(collecte_2016, collecte_2016.echeance)
+    assert collectes.jour_de_relance(collecte_2016, collecte_2016.echeance + timedelta(days=14))
+    call_command("relancer", date=(jour + timedelta(days=1)).isoformat(), stdout=io.StringIO())
+    assert Relance.objects.count() == 2
+    # A partner that submitted is not reminded.
+    services.changer_statut(None, collecte_2016.contrat, Partenaire.objects.get(slug="caf-21"), 2016, "soumettre",
+                            rien_a_declarer=True)
+    call_command("relancer", date=collecte_2016.echeance.isoformat(), stdout=io.StringIO())
+    assert list(Relance.objects.filter(jour=collecte_2016.echeance).values_list("partenaire__slug", flat=True)) == [
+        "pole-emploi"]
+
+
+def test_the_relancer_button_reminds_once_a_day_and_the_dashboard_says_when(connecter, collecte_2016):
+    chef = connecter("chef.projet")
+    url = "/contrats/grand-dijon/collectes/2016/relancer/"
+    assert "Relance envoyée à Pôle emploi" in chef.post(url, {"partenaire": "pole-emploi"}, follow=True).content.decode()
+    deja = chef.post(url, follow=True).content.decode()
+    assert "Relance envoyée à CAF" in deja and "Déjà relancé aujourd&#x27;hui" in deja
+    tableau = chef.get("/contrats/grand-dijon/tableau-de-bord/?annee=2016")
+    assert {p.partenaire.slug: p.derniere_relance for p in tableau.context["positions"]} == {
+        "caf-21": timezone.localdate(), "pole-emploi": timezone.localdate()}
+    assert connecter("agent.caf").post(url).status_code == 403
+
+
+# -- the annexe across partners and years ----------------------------------------------------------
+
+
+def test_a_partner_s_annexe_defaults_to_its_own_latest_year(connecter, conventions, pole_emploi, comptes):
+    from importation.annexe import analyser, appliquer
+    from tests.classeurs import annexe_simple, en_octets
+
+    wb = annexe_simple([("Pilier Cohésion sociale", "", "", "Pôle emploi", "Garantie jeunes", "", 50000, "", 150000)],
+                       annee=2016, periode="2016-2018")
+    rapport = analyser(en_octets(wb), conventions, pole_emploi)
+    assert rapport.accepte, rapport.erreurs
+    appliquer(rapport, comptes["chef.projet"])
+    assert Estimation.objects.filter(partenaire=pole_emploi, annee=2016).exists()
+    client = connecter("lecteur")
+    page = client.get("/contrats/grand-dijon/annexe-financiere/?partenaire=caf-21")
+    annexe = page.context["annexe"]
+    assert annexe.annee == 2015
+    assert (annexe.total_annuel, annexe.total_pluriannuel) == (Decimal("43130000"), Decimal("129530000"))
+    # The contract's 2016 annexe names the CAF, which sent nothing for 2016.
+    annee_2016 = client.get("/contrats/grand-dijon/annexe-financiere/?annee=2016")
+    assert [(r.partenaire.slug, r.situation) for r in annee_2016.context["annexe"].recapitulatif] == [
+        ("caf-21", "Non transmis"), ("pole-emploi", "En cours de saisie")]
+    caf_2016 = client.get("/contrats/grand-dijon/annexe-financiere/?annee=2016&partenaire=caf-21")
+    assert "non transmis" in caf_2016.content.decode()
+
+
+def test_the_annexe_pdf_and_workbook_list_a_partner_that_sent_nothing(connecter, collecte_2016, conventions,
+                                                                      pole_emploi, comptes):
+    dispositif = versions.creer(comptes["agent.pole-emploi"], Dispositif(
+        contrat=conventions, partenaire=pole_emploi, code="pe-1", intitule="Accompagnement intensif"))
+    versions.creer(comptes["agent.pole-emploi"], Estimation(dispositif=dispositif, partenaire=pole_emploi, annee=2016,
+                                                            montant_annuel=Decimal("250000")))
+    client = connecter("lecteur")
+    pdf = client.get("/contrats/grand-dijon/annexe-financiere.pdf?annee=2016")
+    texte = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert re.search(r"Caisse d'Allocations Familiales de la Côte-d'Or\s+0\s+Non transmis", texte)
+    assert re.search(r"Pôle emploi\s+1\s+250 000 €", texte)
+    classeur = load_workbook(io.BytesIO(client.get("/contrats/grand-dijon/annexe-financiere.xlsx?annee=2016").content))
+    feuille = classeur["Partenaires"]
+    assert [(r[0], r[4]) for r in feuille.iter_rows(min_row=2, values_only=True)] == [
+        ("Caisse d'Allocations Familiales de la Côte-d'Or", "Non transmis"), ("Pôle emploi", "En cours de saisie")]
+
+
+def test_the_synthese_crosses_partners_and_piliers_as_page_pdf_and_workbook(connecter, collecte_2016, conventions):
+    client = connecter("chef.projet")
+    page = client.get("/contrats/grand-dijon/synthese/?annee=2015")
+    synthese = page.context["synthese"]
+    caf = next(l for l in synthese.lignes if l.recap.partenaire.slug == "caf-21")
+    assert caf.total == Decimal("43130000") and synthese.total == Decimal("43130000")
+    assert sum(m for m in caf.montants if m is not None) == Decimal("43130000")
+    assert sum(m for m in synthese.totaux if m is not None) == synthese.total
+    pdf = client.get("/contrats/grand-dijon/synthese.pdf?annee=2015")
+    assert pdf["Content-Type"] == "application/pdf"
+    texte = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "43 130 000 €" in texte
+    classeur = load_workbook(io.BytesIO(client.get("/contrats/grand-dijon/synthese.xlsx?annee=2015").content))
+    feuille = classeur.active
+    lignes = list(feuille.iter_rows(values_only=True))
+    assert lignes[-1][0] == "Total" and lignes[-1][-2] == 43130000
+    # 2016: both expected partners, neither sent anything.
+    situations = {l.recap.partenaire.slug: l.recap.situation for l in
+                  client.get("/contrats/grand-dijon/synthese/?annee=2016").context["synthese"].lignes}
+    assert situations["pole-emploi"] == "Non transmis"
+
+
+# -- home pages -----------------------------------------------------------------------------------
+
+
+def test_the_agent_s_home_lists_the_contribution_to_complete(connecter, collecte_2016, conventions, caf):
+    services.changer_statut(None, conventions, caf, 2016, "soumettre", rien_a_declarer=True)
+    services.changer_statut(None, conventions, caf, 2016, "renvoyer", "Ajoutez le CLAS.")
+    page = connecter("agent.caf").get("/")
+    texte = page.content.decode()
+    assert page.status_code == 200
+    assert "Contribution 2016 de CAF — " in texte
+    assert collecte_2016.echeance.strftime("%Y") in texte and "Ajoutez le CLAS." in texte
+    assert "Renvoyée" in texte
+    # Pôle emploi's agent has its own contribution to complete, not the CAF's.
+    autre = connecter("agent.pole-emploi").get("/").content.decode()
+    assert "Contribution 2016 de Pôle emploi" in autre and "Contribution 2016 de CAF" not in autre
+    # A reader has no task, only the contracts.
+    lecteur = connecter("lecteur").get("/").content.decode()
+    assert "Vos contributions à compléter" not in lecteur and "Contrat de ville" in lecteur
+
+
+def test_the_chef_s_home_shows_the_campaign_and_what_waits_for_validation(connecter, collecte_2016, conventions,
+                                                                          pole_emploi):
+    services.changer_statut(None, conventions, pole_emploi, 2016, "soumettre", rien_a_declarer=True)
+    texte = re.sub(r"\s+", " ", connecter("chef.projet").get("/").content.decode())
+    assert "Collecte 2016 : 0 / 2 validées" in texte
+    assert "À valider : " in texte and "Pôle emploi</a>" in texte
+
+
+def test_the_homes_list_decisions_due_indicators_to_measure_and_late_bodies(connecter, comptes, conventions, caf):
+    from datetime import date
+
+    from fiches.models import Indicateur, Mesure
+    from gouvernance.models import Decision, Instance, Seance
+
+    jour = timezone.localdate()
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    seance = Seance.objects.create(instance=copil, date=date(2021, 10, 12))
+    echue = Decision.objects.create(seance=seance, texte="Transmettre le bilan CLAS", partenaire=caf,
+                                    echeance=jour - timedelta(days=3))
+    Decision.objects.create(seance=seance, texte="Bilan lointain", partenaire=caf, echeance=jour + timedelta(days=90))
+    agent = connecter("agent.caf").get("/")
+    decisions = agent.context["agent"]["decisions"]
+    assert decisions == [echue] and "(dépassée)" in agent.content.decode()
+    # The indicators of the fiches the CAF carries, without a value for last year.
+    a_saisir = agent.context["agent"]["indicateurs"]
+    assert a_saisir and {i.fiche.contrat.slug for i in a_saisir} <= {"ctg-dijon", "grand-dijon"}
+    premier = a_saisir[0]
+    Mesure.objects.create(indicateur=premier, annee=jour.year - 1, valeur=Decimal("12"))
+    assert premier not in connecter("agent.caf").get("/").context["agent"]["indicateurs"]
+    assert Indicateur.objects.filter(pk=premier.pk).exists()
+    # The chef de projet: the overdue decision, and bodies late on their rhythm.
+    chef = connecter("chef.projet").get("/")
+    bloc = next(b for b in chef.context["pilotage"] if b["contrat"] == conventions)
+    assert echue in bloc["decisions"]
+    assert bloc["instances_en_retard"] and "Instances en retard" in chef.content.decode()

@@ -1,0 +1,158 @@
+"""The whole yearly campaign in a real browser (Debian's Chromium driven by Playwright), two partners:
+the chef opens the 2016 campaign; Pôle emploi's agent finds it on its home page, fills the grid (a bad
+amount first), submits; mails are read back from the file backend; sent back, corrected, resubmitted,
+validated; the dashboard and the annexe PDF say where each partner stands. Each page is also looked at
+on a phone's width: nothing wider than the screen."""
+
+import email
+import email.policy
+import io
+import re
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from engagements.models import Contribution, Estimation
+
+from .test_navigateur import navigateur, se_connecter  # noqa: F401  (the browser fixture)
+
+TELEPHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def courriels(settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "courriels")
+    dossier = Path(settings.EMAIL_FILE_PATH)
+
+    def lire():
+        """Every mail written so far, oldest first, as "To / Subject / body" text (headers decoded)."""
+        if not dossier.exists():
+            return []
+        textes = []
+        for fichier in sorted(dossier.iterdir(), key=lambda f: f.stat().st_mtime_ns):
+            for brut in fichier.read_bytes().split(b"-" * 79):
+                if brut.strip():
+                    message = email.message_from_bytes(brut.strip(), policy=email.policy.default)
+                    textes.append(f"To: {message['To']}\nSubject: {message['Subject']}\n\n{message.get_content()}")
+        return textes
+
+    return lire
+
+
+def rien_ne_deborde(page):
+    """No element makes the page wider than the window (a table scrolls inside its frame)."""
+    largeur = page.evaluate("document.documentElement.scrollWidth")
+    fenetre = page.evaluate("window.innerWidth")
+    assert largeur <= fenetre, f"{page.url} : {largeur} px pour une fenêtre de {fenetre} px"
+
+
+def sortir(page):
+    page.goto(page.url.split("/contrats/")[0] + "/")
+    page.get_by_role("button", name="Se déconnecter").click()
+
+
+def test_a_whole_campaign_with_two_partners(live_server, comptes, navigateur, courriels):  # noqa: F811
+    base = live_server.url
+    contexte = navigateur.new_context(locale="fr-FR")
+    page = contexte.new_page()
+
+    # The chef de projet opens the 2016 campaign: the CAF and Pôle emploi are proposed.
+    se_connecter(page, base, "chef.projet")
+    page.goto(f"{base}/contrats/grand-dijon/collectes/ouvrir/?annee=2016")
+    assert page.get_by_label("Année collectée").input_value() == "2016"
+    coches = page.locator("input[name=partenaires]:checked")
+    assert sorted(coches.evaluate_all("els => els.map(e => e.labels[0].innerText)")) == [
+        "Caisse d'Allocations Familiales de la Côte-d'Or", "Pôle emploi"]
+    page.get_by_role("button", name="Ouvrir la collecte").click()
+    page.wait_for_url(re.compile(r".*/tableau-de-bord/\?annee=2016$"))
+    assert re.sub(r"\s+", " ", page.locator("#progression").inner_text()) == "0 / 2 validées"
+    sortir(page)
+
+    # Pôle emploi's agent: its home page says what to do.
+    se_connecter(page, base, "agent.pole-emploi")
+    tache = page.locator(".tache")
+    assert tache.count() == 1 and "Contribution 2016 de Pôle emploi" in tache.inner_text()
+    page.set_viewport_size(TELEPHONE)
+    rien_ne_deborde(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    tache.get_by_role("link").click()
+    page.wait_for_url(f"{base}/contrats/grand-dijon/contributions/pole-emploi/2016/")
+
+    # Two new lines in the grid; one bad amount first.
+    page.locator("#id_lignes-0-dispositif").select_option(label="Nouveau dispositif (intitulé ci-contre)")
+    page.locator("#id_lignes-0-intitule").fill("Accompagnement intensif des jeunes")
+    page.locator("#id_lignes-0-montant_annuel").fill("150 000")
+    page.locator("#id_lignes-1-dispositif").select_option(label="Nouveau dispositif (intitulé ci-contre)")
+    page.locator("#id_lignes-1-intitule").fill("Garantie jeunes")
+    page.locator("#id_lignes-1-montant_annuel").fill("quatre-vingt mille")
+    page.get_by_role("button", name="Enregistrer la grille").click()
+    erreur = page.locator("#id_lignes-1-montant_annuel-erreurs")
+    assert erreur.is_visible() and "montant" in erreur.inner_text().lower()
+    assert page.locator("#id_lignes-1-montant_annuel").get_attribute("aria-invalid") == "true"
+    assert not Estimation.objects.filter(annee=2016).exists()
+    page.locator("#id_lignes-1-montant_annuel").fill("80 000")
+    page.get_by_role("button", name="Enregistrer la grille").click()
+    assert "2 lignes enregistrées." in page.content()
+    assert page.locator("#total-annuel").inner_text() == "230 000 €"
+    page.set_viewport_size(TELEPHONE)
+    rien_ne_deborde(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Soumettre au chef de projet").click()
+    assert page.locator("#statut").inner_text().strip().lower() == "soumise"
+
+    # The chef de projet's mail, read back from the file backend.
+    (soumission,) = courriels()
+    assert "To: chef.projet@example.org" in soumission and "Pôle emploi a soumis sa contribution 2016" in soumission
+    lien = re.search(r"http://127\.0\.0\.1:8000(/contrats/\S+/)", soumission).group(1)
+    sortir(page)
+
+    se_connecter(page, base, "chef.projet")
+    page.goto(f"{base}{lien}")
+    page.get_by_label("Ce qu'il faut corriger").first.fill("Précisez le public de la Garantie jeunes.")
+    page.get_by_role("button", name="Renvoyer au partenaire").click()
+    assert page.locator("#statut").inner_text().strip().lower() == "renvoyée"
+    renvoi = courriels()[-1]
+    assert "To: agent.pole-emploi@example.org" in renvoi and "Précisez le public de la Garantie jeunes." in renvoi
+    sortir(page)
+
+    # The agent corrects and submits again.
+    se_connecter(page, base, "agent.pole-emploi")
+    assert "Précisez le public de la Garantie jeunes." in page.locator(".tache").inner_text()
+    page.locator(".tache").get_by_role("link").click()
+    garantie = Estimation.objects.get(annee=2016, dispositif__intitule="Garantie jeunes")
+    rang = page.locator("tr", has_text="Garantie jeunes")
+    rang.get_by_role("textbox", name=re.compile("^Remarque")).fill("Jeunes de 16 à 25 ans des QPV")
+    rang.get_by_role("textbox", name=re.compile("^Montant annuel")).fill("90 000")
+    page.get_by_role("button", name="Enregistrer la grille").click()
+    assert "1 ligne enregistrée." in page.content()
+    garantie.refresh_from_db()
+    assert garantie.montant_annuel == 90000 and garantie.remarque_annuelle == "Jeunes de 16 à 25 ans des QPV"
+    page.get_by_role("button", name="Soumettre au chef de projet").click()
+    assert page.locator("#statut").inner_text().strip().lower() == "soumise"
+    sortir(page)
+
+    # The chef validates; the dashboard and the annexe say where each partner stands.
+    se_connecter(page, base, "chef.projet")
+    page.goto(f"{base}{lien}")
+    page.get_by_role("button", name="Valider la contribution").click()
+    assert page.locator("#statut").inner_text().strip().lower() == "validée"
+    assert "est validée" in courriels()[-1]
+    assert Contribution.objects.get(partenaire__slug="pole-emploi", annee=2016).statut == "valide"
+    page.goto(f"{base}/contrats/grand-dijon/tableau-de-bord/?annee=2016")
+    assert re.sub(r"\s+", " ", page.locator("#progression").inner_text()) == "1 / 2 validées"
+    assert page.locator("#partenaire-caf-21").get_by_text("Non commencée").is_visible()
+    page.set_viewport_size(TELEPHONE)
+    rien_ne_deborde(page)
+    # On a phone, the menu (and the logout in it) opens from the header's button.
+    page.get_by_role("button", name="Menu").click()
+    assert page.locator("#modal-menu").get_by_role("button", name="Se déconnecter").is_visible()
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    reponse = contexte.request.get(f"{base}/contrats/grand-dijon/annexe-financiere.pdf?annee=2016")
+    assert reponse.ok and reponse.headers["content-type"] == "application/pdf"
+    texte = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(reponse.body())).pages)
+    assert re.search(r"Pôle emploi\s+2\s+240 000 €\s+Validée", texte), texte
+    assert re.search(r"Caisse d'Allocations Familiales de la Côte-d'Or\s+0\s+Non transmis", texte)
+    contexte.close()

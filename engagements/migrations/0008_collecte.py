@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('contrat', '0004_versions'),
         ('engagements', '0007_versions'),
-        ('noyau', '0004_collecte'),
+        ('noyau', '0004_courriel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

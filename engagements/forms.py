@@ -97,7 +97,35 @@ class DispositifForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
             self.fields["version"].required = False
 
 
-class EstimationForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
+class PeriodeMixin:
+    """The years of an estimate, in the grid as in the form: within the contract's years, and the
+    multi-year period given whole and in order. The form says which contract (`contrat`)."""
+
+    def _dans_la_periode(self, champ):
+        annee = self.cleaned_data.get(champ)
+        contrat = self.contrat
+        if annee is not None and not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
+            raise ValidationError(
+                f"L'année doit être comprise dans la période du contrat ({contrat.annee_debut}-{contrat.annee_fin_effective})."
+            )
+        return annee
+
+    def clean_periode_debut(self):
+        return self._dans_la_periode("periode_debut")
+
+    def clean_periode_fin(self):
+        return self._dans_la_periode("periode_fin")
+
+    def _verifier_periode(self, donnees):
+        debut, fin = donnees.get("periode_debut"), donnees.get("periode_fin")
+        if (debut is None) != (fin is None):
+            self.add_error("periode_fin" if fin is None else "periode_debut",
+                           "Indiquez le début et la fin de la période pluriannuelle.")
+        elif debut is not None and fin < debut:
+            self.add_error("periode_fin", "La fin de la période doit suivre son début.")
+
+
+class EstimationForm(PeriodeMixin, DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
     montant_annuel = MontantField(label="Valorisation financière annuelle (€)", required=False,
                                   help_text="Laissez vide si le montant n'est pas connu : vide n'est pas zéro.")
     montant_pluriannuel = MontantField(label="Montant estimatif pluriannuel (€)", required=False,
@@ -122,32 +150,16 @@ class EstimationForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
         if self.instance.pk is None:
             self.fields["version"].required = False
 
-    def _dans_la_periode(self, champ):
-        annee = self.cleaned_data.get(champ)
-        contrat = self.dispositif.contrat
-        if annee is not None and not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
-            raise ValidationError(
-                f"L'année doit être comprise dans la période du contrat ({contrat.annee_debut}-{contrat.annee_fin_effective})."
-            )
-        return annee
+    @property
+    def contrat(self):
+        return self.dispositif.contrat
 
     def clean_annee(self):
         return self._dans_la_periode("annee")
 
-    def clean_periode_debut(self):
-        return self._dans_la_periode("periode_debut")
-
-    def clean_periode_fin(self):
-        return self._dans_la_periode("periode_fin")
-
     def clean(self):
         donnees = super().clean()
-        debut, fin = donnees.get("periode_debut"), donnees.get("periode_fin")
-        if (debut is None) != (fin is None):
-            self.add_error("periode_fin" if fin is None else "periode_debut",
-                           "Indiquez le début et la fin de la période pluriannuelle.")
-        elif debut is not None and fin < debut:
-            self.add_error("periode_fin", "La fin de la période doit suivre son début.")
+        self._verifier_periode(donnees)
         annuel, pluri = donnees.get("montant_annuel"), donnees.get("montant_pluriannuel")
         if annuel is not None and pluri is not None and pluri < annuel and not donnees.get("confirmer_ecart"):
             self.add_error(

@@ -20,6 +20,7 @@ from noyau.formulaires import DsfrFormMixin
 from noyau.montants import MontantField, euros
 
 from .annexe import somme
+from .forms import PeriodeMixin
 from .models import Dispositif, Estimation
 
 NOUVEAU = "nouveau"
@@ -28,7 +29,7 @@ LIGNES_VIDES_MAX = 50
 CHAMPS = ["montant_annuel", "remarque_annuelle", "montant_pluriannuel", "periode_debut", "periode_fin"]
 
 
-class LigneForm(DsfrFormMixin, forms.Form):
+class LigneForm(PeriodeMixin, DsfrFormMixin, forms.Form):
     """One row of the grid: an existing line (id, version) or a new one (its dispositif)."""
 
     pk = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -69,29 +70,13 @@ class LigneForm(DsfrFormMixin, forms.Form):
     def existante(self):
         return bool(self.initial.get("pk") if not self.is_bound else self.data.get(self.add_prefix("pk")))
 
-    def _annee(self, champ):
-        annee = self.cleaned_data.get(champ)
-        contrat = self.grille.contrat
-        if annee is not None and not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
-            raise ValidationError(
-                f"L'année doit être comprise dans la période du contrat ({contrat.annee_debut}-{contrat.annee_fin_effective})."
-            )
-        return annee
-
-    def clean_periode_debut(self):
-        return self._annee("periode_debut")
-
-    def clean_periode_fin(self):
-        return self._annee("periode_fin")
+    @property
+    def contrat(self):
+        return self.grille.contrat
 
     def clean(self):
         donnees = super().clean()
-        debut, fin = donnees.get("periode_debut"), donnees.get("periode_fin")
-        if (debut is None) != (fin is None):
-            self.add_error("periode_fin" if fin is None else "periode_debut",
-                           "Indiquez le début et la fin de la période pluriannuelle.")
-        elif debut is not None and fin < debut:
-            self.add_error("periode_fin", "La fin de la période doit suivre son début.")
+        self._verifier_periode(donnees)
         if self.existante:
             # (A row deleted since the page was read has no estimate: the grid reports it as a conflict.)
             if donnees.get("version") is None:

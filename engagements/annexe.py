@@ -12,6 +12,7 @@ from django.db.models import Q
 from contrat.models import Objectif, Orientation, Partenaire, Pilier
 from noyau.historique import etats_au, objet_au
 
+from . import collectes
 from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation
 
 
@@ -119,10 +120,8 @@ class PartenaireAnnexe:
             return "Non transmis"
         if self.rien_a_declarer:
             return "Rien à déclarer"
-        if self.contribution is None or self.contribution.statut == Contribution.Statut.BROUILLON:
-            return "En cours de saisie"
-        return {Contribution.Statut.SOUMIS: "Soumise", Contribution.Statut.VALIDE: "Validée",
-                Contribution.Statut.RENVOYE: "Renvoyée pour correction"}[self.contribution.statut]
+        etat = collectes.etat_de(self.contribution, self.lignes)  # the dashboard's word, but for a draft
+        return "En cours de saisie" if etat == collectes.Etat.BROUILLON else etat.label
 
 
 class Passe:

@@ -330,8 +330,9 @@ def contribution_reprendre(request, slug, partenaire_slug, annee):
         messages.error(request, str(erreur))
     else:
         if n:
-            messages.success(request, f"{n} ligne{'s' if n > 1 else ''} de {annee - 1} reprise{'s' if n > 1 else ''} : "
-                                      "les montants sont laissés vides, à saisir pour " f"{annee}.")
+            pluriel = "s" if n > 1 else ""
+            messages.success(request, f"{n} ligne{pluriel} de {annee - 1} reprise{pluriel} : les montants sont laissés "
+                                      f"vides, à saisir pour {annee}.")
         else:
             messages.info(request, f"Toutes les lignes de {annee - 1} figurent déjà en {annee}.")
     return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)

@@ -48,6 +48,14 @@ def rien_ne_deborde(page):
     assert largeur <= fenetre, f"{page.url} : {largeur} px pour une fenêtre de {fenetre} px"
 
 
+def accessible(page):
+    """axe-core finds no violation of the WCAG rules on the page as it stands."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+
+
 def sortir(page):
     page.goto(page.url.split("/contrats/")[0] + "/")
     page.get_by_role("button", name="Se déconnecter").click()
@@ -65,15 +73,18 @@ def test_a_whole_campaign_with_two_partners(live_server, comptes, navigateur, co
     coches = page.locator("input[name=partenaires]:checked")
     assert sorted(coches.evaluate_all("els => els.map(e => e.labels[0].innerText)")) == [
         "Caisse d'Allocations Familiales de la Côte-d'Or", "Pôle emploi"]
+    accessible(page)
     page.get_by_role("button", name="Ouvrir la collecte").click()
     page.wait_for_url(re.compile(r".*/tableau-de-bord/\?annee=2016$"))
     assert re.sub(r"\s+", " ", page.locator("#progression").inner_text()) == "0 / 2 validées"
+    accessible(page)
     sortir(page)
 
     # Pôle emploi's agent: its home page says what to do.
     se_connecter(page, base, "agent.pole-emploi")
     tache = page.locator(".tache")
     assert tache.count() == 1 and "Contribution 2016 de Pôle emploi" in tache.inner_text()
+    accessible(page)
     page.set_viewport_size(TELEPHONE)
     rien_ne_deborde(page)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -92,6 +103,7 @@ def test_a_whole_campaign_with_two_partners(live_server, comptes, navigateur, co
     assert erreur.is_visible() and "montant" in erreur.inner_text().lower()
     assert page.locator("#id_lignes-1-montant_annuel").get_attribute("aria-invalid") == "true"
     assert not Estimation.objects.filter(annee=2016).exists()
+    accessible(page)  # the grid with its errors
     page.locator("#id_lignes-1-montant_annuel").fill("80 000")
     page.get_by_role("button", name="Enregistrer la grille").click()
     assert "2 lignes enregistrées." in page.content()
@@ -156,3 +168,33 @@ def test_a_whole_campaign_with_two_partners(live_server, comptes, navigateur, co
     assert re.search(r"Pôle emploi\s+2\s+240 000 €\s+Validée", texte), texte
     assert re.search(r"Caisse d'Allocations Familiales de la Côte-d'Or\s+0\s+Non transmis", texte)
     contexte.close()
+
+
+def tabuler_jusqu_a(page, condition, maximum=800):
+    """Presses Tab until the focused element meets `condition` (a JavaScript test of `el`)."""
+    for _ in range(maximum):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(el => {condition})(document.activeElement)"):
+            return
+    raise AssertionError(f"jamais atteint au clavier : {condition}")
+
+
+def test_the_grid_is_filled_and_saved_with_the_keyboard_alone(live_server, comptes, navigateur):  # noqa: F811
+    from engagements.models import Dispositif
+
+    base = live_server.url
+    page = navigateur.new_context(locale="fr-FR").new_page()
+    se_connecter(page, base, "agent.caf")
+    page.goto(f"{base}/contrats/grand-dijon/contributions/caf-21/2015/")
+    ligne = Estimation.objects.get(dispositif=Dispositif.objects.get(contrat__slug="grand-dijon", code="caf-2015-06"),
+                                   annee=2015)
+    champ = page.locator("input[name$=-pk][value='%d']" % ligne.pk).evaluate("e => e.name").replace("-pk", "-montant_annuel")
+    tabuler_jusqu_a(page, f"el.name === '{champ}'")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("12 250 000")
+    tabuler_jusqu_a(page, "el.tagName === 'BUTTON' && el.textContent.trim() === 'Enregistrer la grille'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "1 ligne enregistrée." in page.content()
+    ligne.refresh_from_db()
+    assert ligne.montant_annuel == 12250000

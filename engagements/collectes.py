@@ -184,25 +184,29 @@ def a_relancer(collecte, positions):
 def relancer(collecte, partenaires, jour, par=None):
     """Reminds each partner once on a given day, whoever asks (the command, the button, twice).
 
-    Returns (reminded partners, partners already reminded that day)."""
-    faites, deja = [], []
+    Returns (reminded partners, partners already reminded that day, partners with no agent to write to)."""
+    faites, deja, sans_adresse = [], [], []
     for partenaire in partenaires:
+        adresses = [u.email for u in permissions.agents_de(partenaire)]
+        if not adresses:
+            sans_adresse.append(partenaire)
+            continue
         try:
             with transaction.atomic():
                 relance = Relance.objects.create(collecte=collecte, partenaire=partenaire, jour=jour, par=par)
                 position = next(iter(suivi(collecte.contrat, collecte.annee, collecte, [partenaire])), None)
                 relance.courriel = courriels.preparer(
-                    collecte.contrat_id, "relance", [u.email for u in permissions.agents_de(partenaire)],
-                    "courriels/relance", {"collecte": collecte, "partenaire": partenaire, "position": position,
-                                          "lien": lien_contribution(collecte.contrat, partenaire, collecte.annee),
-                                          "jours": (collecte.echeance - jour).days},
+                    collecte.contrat_id, "relance", adresses, "courriels/relance",
+                    {"collecte": collecte, "partenaire": partenaire, "position": position,
+                     "lien": lien_contribution(collecte.contrat, partenaire, collecte.annee),
+                     "jours": (collecte.echeance - jour).days},
                 )
                 relance.save(update_fields=["courriel"])
         except IntegrityError:
             deja.append(partenaire)
         else:
             faites.append(partenaire)
-    return faites, deja
+    return faites, deja, sans_adresse
 
 
 def lien_contribution(contrat, partenaire, annee):

@@ -157,12 +157,15 @@ def collecte_relancer(request, slug, annee):
             return redirect(collecte)
     else:
         cibles = a_relancer
-    faites, deja = collectes.relancer(collecte, cibles, timezone.localdate(), par=request.user)
+    faites, deja, sans_adresse = collectes.relancer(collecte, cibles, timezone.localdate(), par=request.user)
     if faites:
         messages.success(request, "Relance envoyée à " + ", ".join(p.sigle for p in faites) + ".")
     if deja:
         messages.info(request, "Déjà relancé aujourd'hui, rien n'est renvoyé : " + ", ".join(p.sigle for p in deja) + ".")
-    if not faites and not deja:
+    if sans_adresse:
+        messages.error(request, "Aucun agent avec une adresse de courriel, relance impossible : "
+                       + ", ".join(p.sigle for p in sans_adresse) + ". Donnez un compte d'agent à ce partenaire.")
+    if not faites and not deja and not sans_adresse:
         messages.info(request, "Aucun partenaire à relancer : tous ont soumis leur contribution.")
     return redirect(collecte)
 

@@ -479,3 +479,15 @@ def test_the_homes_list_decisions_due_indicators_to_measure_and_late_bodies(conn
     bloc = next(b for b in chef.context["pilotage"] if b["contrat"] == conventions)
     assert echue in bloc["decisions"]
     assert bloc["instances_en_retard"] and "Instances en retard" in chef.content.decode()
+
+
+def test_a_partner_without_an_agent_to_write_to_is_not_marked_reminded(connecter, collecte_2016, comptes):
+    comptes["agent.pole-emploi"].email = ""
+    comptes["agent.pole-emploi"].save()
+    erreurs = io.StringIO()
+    call_command("relancer", date=collecte_2016.echeance.isoformat(), stdout=io.StringIO(), stderr=erreurs)
+    assert "Pôle emploi n'a aucun agent avec une adresse de courriel" in erreurs.getvalue()
+    assert list(Relance.objects.values_list("partenaire__slug", flat=True)) == ["caf-21"]
+    page = connecter("chef.projet").post("/contrats/grand-dijon/collectes/2016/relancer/", {"partenaire": "pole-emploi"},
+                                         follow=True)
+    assert "Aucun agent avec une adresse de courriel, relance impossible : Pôle emploi" in page.content.decode()

@@ -29,10 +29,13 @@ class Command(BaseCommand):
                 continue
             cibles = [p.partenaire for p in collectes.a_relancer(
                 collecte, collectes.suivi(collecte.contrat, collecte.annee, collecte))]
-            faites, deja = collectes.relancer(collecte, cibles, jour)
+            faites, deja, sans_adresse = collectes.relancer(collecte, cibles, jour)
             total += len(faites)
             for partenaire in faites:
                 self.stdout.write(f"{collecte.contrat.slug} {collecte.annee} : {partenaire.sigle} relancé")
             for partenaire in deja:
                 self.stdout.write(f"{collecte.contrat.slug} {collecte.annee} : {partenaire.sigle} déjà relancé ce jour")
+            for partenaire in sans_adresse:
+                self.stderr.write(f"{collecte.contrat.slug} {collecte.annee} : {partenaire.sigle} n'a aucun agent avec "
+                                  "une adresse de courriel, pas de relance")
         self.stdout.write(f"{total} relance(s) envoyée(s) le {jour:%d/%m/%Y}.")

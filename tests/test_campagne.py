@@ -491,3 +491,27 @@ def test_a_partner_without_an_agent_to_write_to_is_not_marked_reminded(connecter
     page = connecter("chef.projet").post("/contrats/grand-dijon/collectes/2016/relancer/", {"partenaire": "pole-emploi"},
                                          follow=True)
     assert "Aucun agent avec une adresse de courriel, relance impossible : Pôle emploi" in page.content.decode()
+
+
+def test_a_closed_campaign_reminds_nobody(connecter, collecte_2016, caf, pole_emploi):
+    chef = connecter("chef.projet")
+    page = chef.get("/contrats/grand-dijon/collectes/2016/")
+    assert page.status_code == 200 and page.context["form"].initial["version"] == collecte_2016.version
+    reponse = chef.post("/contrats/grand-dijon/collectes/2016/", {
+        "echeance": collecte_2016.echeance.isoformat(), "partenaires": [caf.pk, pole_emploi.pk],
+        "version": collecte_2016.version})  # « ouverte » unticked
+    assert reponse.status_code == 302
+    collecte_2016.refresh_from_db()
+    assert not collecte_2016.ouverte and collecte_2016.version == 2
+    entree = Historique.objects.filter(objet="collecte", objet_id=collecte_2016.pk, action="modification").get()
+    assert entree.avant["ouverte"] is True and entree.apres["ouverte"] is False
+    call_command("relancer", date=collecte_2016.echeance.isoformat(), stdout=io.StringIO())
+    assert not Relance.objects.exists()
+    refus = chef.post("/contrats/grand-dijon/collectes/2016/relancer/", follow=True).content.decode()
+    assert "La collecte 2016 est fermée" in refus and not Relance.objects.exists()
+    # A stale form (someone changed the campaign since) is refused, not applied.
+    perime = chef.post("/contrats/grand-dijon/collectes/2016/", {
+        "echeance": "2030-01-01", "partenaires": [caf.pk], "ouverte": "on", "version": 1})
+    assert perime.status_code == 409
+    collecte_2016.refresh_from_db()
+    assert not collecte_2016.ouverte and collecte_2016.partenaires.count() == 2

@@ -64,7 +64,8 @@ class LigneForm(PeriodeMixin, DsfrFormMixin, forms.Form):
             del self.fields["supprimer"]
             self.fields["dispositif"].choices = grille.choix_dispositifs
             self.fields["objectifs"].queryset = grille.objectifs
-            self.fields["objectifs"].label_from_instance = lambda o: o.libelle
+            # Read once for the whole grid, not once per blank row.
+            self.fields["objectifs"].choices = grille.choix_objectifs
 
     @property
     def existante(self):
@@ -156,6 +157,7 @@ class Saisie:
         self.objectifs = (Objectif.objects.filter(orientation__pilier__contrat=contrat)
                           .select_related("orientation__pilier")
                           .order_by("orientation__pilier__ordre", "orientation__ordre", "ordre"))
+        self.choix_objectifs = [(o.pk, o.libelle) for o in self.objectifs]
         pris = {e.dispositif_id for e in self.lignes.values()}
         disponibles = [d for d in Dispositif.objects.filter(contrat=contrat, partenaire=partenaire, archive=False)
                        if d.pk not in pris]
@@ -195,9 +197,9 @@ class Saisie:
         for form in grille.forms:
             if form.existante:
                 estimation = form.estimation
-                pk, version_lue = form.cleaned_data.get("pk"), form.cleaned_data.get("version")
+                version_lue = form.cleaned_data.get("version")
                 if estimation is None:
-                    refus.append(_refus(None, form, pk))
+                    refus.append(_refus(None, form))
                     continue
                 if form.cleaned_data.get("supprimer"):
                     supprimees.append((estimation, version_lue, form))
@@ -220,11 +222,11 @@ class Saisie:
                     versions.supprimer(user, estimation, version_lue)
                     ecrites += 1
                 except versions.Conflit as erreur:
-                    refus.append(_refus(erreur.actuel, form, estimation.pk, erreur))
+                    refus.append(_refus(erreur.actuel, form, erreur))
             conflits = versions.modifier_en_nombre(user, [(e, v) for e, v, _ in modifiees])
             for estimation, _, form in modifiees:
                 if estimation.pk in conflits:
-                    refus.append(_refus(conflits[estimation.pk].actuel, form, estimation.pk, conflits[estimation.pk]))
+                    refus.append(_refus(conflits[estimation.pk].actuel, form, conflits[estimation.pk]))
                 else:
                     ecrites += 1
             ecrites += self._creer(user, nouvelles)
@@ -290,7 +292,7 @@ def _avec(estimation, saisies):
     return estimation
 
 
-def _refus(actuel, form, pk, erreur=None):
+def _refus(actuel, form, erreur=None):
     derniere = getattr(erreur, "derniere", None)
     return Refus(estimation=actuel, saisies={c: form.cleaned_data.get(c) for c in CHAMPS},
                  par=derniere.user_nom if derniere else "", le=derniere.date if derniere else None)

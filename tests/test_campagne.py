@@ -515,3 +515,14 @@ def test_a_closed_campaign_reminds_nobody(connecter, collecte_2016, caf, pole_em
     assert perime.status_code == 409
     collecte_2016.refresh_from_db()
     assert not collecte_2016.ouverte and collecte_2016.partenaires.count() == 2
+
+
+def test_the_grid_page_costs_the_same_queries_with_more_blank_rows(connecter):
+    client = connecter("agent.caf")
+    comptes_ = []
+    for lignes in (3, 30):
+        with CaptureQueriesContext(connection) as requetes:
+            page = client.get(CONTRIBUTION.format("caf-21", 2015) + f"?lignes={lignes}")
+        assert len(page.context["formset"].forms) == 37 + lignes
+        comptes_.append(len(requetes))
+    assert comptes_[0] == comptes_[1], comptes_

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from contrat.models import Objectif, Partenaire, Quartier
+from noyau import bornes
 from noyau.formulaires import DsfrFormMixin, VersionMixin
 from noyau.jetons import JetonMixin
 from noyau.montants import MontantField, euros
@@ -225,3 +226,6 @@ class CollecteForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
         if annee is not None and self.instance.pk is None and Collecte.objects.filter(contrat=contrat, annee=annee).exists():
             raise ValidationError(f"La collecte {annee} est déjà ouverte : modifiez-la depuis son tableau de bord.")
         return annee
+
+    def clean_echeance(self):
+        return bornes.date(self.cleaned_data.get("echeance"))

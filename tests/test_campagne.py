@@ -526,3 +526,17 @@ def test_the_grid_page_costs_the_same_queries_with_more_blank_rows(connecter):
         assert len(page.context["formset"].forms) == 37 + lignes
         comptes_.append(len(requetes))
     assert comptes_[0] == comptes_[1], comptes_
+
+
+def test_opening_a_campaign_with_bad_input_says_why_in_french(connecter, conventions, caf):
+    chef = connecter("chef.projet")
+    cas = [
+        ({"annee": 2040, "echeance": "2026-12-31", "partenaires": [caf.pk]}, "L'année doit être comprise dans la période"),
+        ({"annee": 2016, "echeance": "31/02/2026", "partenaires": [caf.pk]}, "Saisissez une date au format AAAA-MM-JJ"),
+        ({"annee": 2016, "echeance": "9999-01-01", "partenaires": [caf.pk]}, "Saisissez une année entre 1900 et 2100"),
+        ({"annee": 2016, "echeance": "2026-12-31"}, "Choisissez au moins un partenaire attendu."),
+    ]
+    for donnees, message in cas:
+        reponse = chef.post("/contrats/grand-dijon/collectes/ouvrir/", donnees)
+        assert reponse.status_code == 200 and message in reponse.content.decode().replace("&#x27;", "'"), message
+    assert not Collecte.objects.exists()

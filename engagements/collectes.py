@@ -85,7 +85,7 @@ def collecte_de(contrat, annee):
 
 def suivi(contrat, annee, collecte=None, partenaires=None):
     """Every partner expected by the year's campaign, and every partner with lines that year, with
-    its state: five queries whatever the number of partners and lines.
+    its state, in a fixed number of queries whatever the number of partners and lines.
 
     `partenaires`: only these (a partner's own home page)."""
     attendus = {p.pk: p for p in collecte.partenaires.all()} if collecte else {}
@@ -106,19 +106,15 @@ def suivi(contrat, annee, collecte=None, partenaires=None):
     contributions = {c.partenaire_id: c for c in Contribution.objects.filter(contrat=contrat, annee=annee,
                                                                               partenaire__in=list(tous))}
     # The last change of a line, partner by partner (the history of the year's estimates).
-    dates = {}
-    for partenaire_id, jour in (
-        Historique.objects.filter(contrat_id=contrat.pk, objet=Estimation.suivi.nature,
-                                  objet_id__in=lignes.values("pk"))
+    dates = dict(
+        Historique.objects.filter(contrat_id=contrat.pk, objet=Estimation.suivi.nature, objet_id__in=lignes.values("pk"))
         .order_by().values("objet_id").annotate(m=Max("date")).values_list("objet_id", "m")
-    ):
-        dates[partenaire_id] = jour
-    par_ligne = dict(lignes.values_list("pk", "partenaire_id"))
+    )
     derniers = {}
-    for pk, jour in dates.items():
-        p = par_ligne.get(pk)
-        if p is not None and (p not in derniers or jour > derniers[p]):
-            derniers[p] = jour
+    for ligne_id, partenaire_id in lignes.values_list("pk", "partenaire_id"):
+        jour = dates.get(ligne_id)
+        if jour is not None and (partenaire_id not in derniers or jour > derniers[partenaire_id]):
+            derniers[partenaire_id] = jour
     relances = dict(
         Relance.objects.filter(collecte=collecte).order_by().values("partenaire").annotate(m=Max("jour"))
         .values_list("partenaire", "m")

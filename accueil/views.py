@@ -27,16 +27,20 @@ def _taches_agent(user, partenaires, jour):
     ouvertes = (Collecte.objects.ouvertes().visible_to(user).filter(partenaires__in=partenaires).distinct()
                 .select_related("contrat").prefetch_related("partenaires").order_by("echeance"))
     for collecte in ouvertes:
+        siens = permissions.partenaires_agent(user, collecte.contrat_id)
         for position in collectes.suivi(collecte.contrat, collecte.annee, collecte, list(partenaires)):
-            if not position.attendu:
+            if not position.attendu or position.partenaire.pk not in siens:
                 continue
             ligne = {"collecte": collecte, "position": position, "en_retard": jour > collecte.echeance}
             (a_completer if position.a_completer else soumises).append(ligne)
-    decisions = (Decision.objects.visible_to(user).filter(partenaire__in=partenaires, echeance__lte=jour + BIENTOT)
+    decisions = (Decision.objects.visible_to(user)
+                 .filter(permissions.filtre_agent(user, "partenaire", "seance__instance__contrat"),
+                         echeance__lte=jour + BIENTOT)
                  .exclude(statut__in=[Decision.Statut.FAITE, Decision.Statut.ABANDONNEE])
                  .select_related("seance__instance__contrat", "partenaire").order_by("echeance"))
     annee_mesuree = jour.year - 1
-    porteuses = Intervenant.objects.filter(role=Intervenant.Role.PORTEUR, partenaire__in=partenaires).values("fiche")
+    porteuses = Intervenant.objects.filter(permissions.filtre_agent(user, "partenaire", "fiche__contrat"),
+                                           role=Intervenant.Role.PORTEUR).values("fiche")
     indicateurs = (Indicateur.objects.visible_to(user).filter(fiche__in=porteuses)
                    .exclude(pk__in=Mesure.objects.filter(annee=annee_mesuree, valeur__isnull=False).values("indicateur"))
                    .select_related("fiche__contrat").order_by("fiche__contrat__nom", "fiche__ordre", "ordre"))

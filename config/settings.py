@@ -82,6 +82,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The invited sign in with their e-mail address.
+    "contrat.authentification.ParCourriel",
 ]
 
 ROOT_URLCONF = "config.urls"

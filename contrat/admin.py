@@ -6,6 +6,7 @@ from .models import (
     Commune,
     Contrat,
     Document,
+    Invitation,
     Membre,
     Objectif,
     Orientation,
@@ -25,23 +26,22 @@ class PartenaireAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["sigle"]}
 
 
-class PerimetreInline(admin.TabularInline):
+class PerimetreInline(LectureSeule, admin.TabularInline):
     model = PerimetreQuartier
     extra = 0
     autocomplete_fields = ["quartier"]
 
 
 @admin.register(Contrat)
-class ContratAdmin(admin.ModelAdmin):
+class ContratAdmin(LectureSeule, admin.ModelAdmin):
+    """Created by an administrateur at /contrats/ajouter/, kept by its chef de projet in the application."""
+
     list_display = ["nom", "slug", "nature", "territoire", "annee_debut", "annee_fin", "annee_fin_prolongation"]
     list_filter = ["nature"]
     search_fields = ["nom", "territoire"]
     filter_horizontal = ["communes"]
     inlines = [PerimetreInline]
 
-    # Deleting a contract would take its lines, fiches and their history with it: never from here.
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Commune)
@@ -55,14 +55,14 @@ class QuartierAdmin(admin.ModelAdmin):
     search_fields = ["nom", "commune__nom"]
 
 
-class SignataireInline(admin.TabularInline):
+class SignataireInline(LectureSeule, admin.TabularInline):
     model = Signataire
     extra = 0
     autocomplete_fields = ["partenaire"]
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(LectureSeule, admin.ModelAdmin):
     list_display = ["titre", "contrat", "nature", "annee_debut", "annee_fin"]
     list_filter = ["nature", "contrat"]
     inlines = [SignataireInline]
@@ -92,8 +92,17 @@ class ObjectifAdmin(LectureSeule, admin.ModelAdmin):
 
 
 @admin.register(Membre)
-class MembreAdmin(admin.ModelAdmin):
+class MembreAdmin(LectureSeule, admin.ModelAdmin):
+    """Members are invited, and revoked, from the contract's page « Membres »."""
+
     list_display = ["user", "partenaire", "role", "contrat", "actif"]
     list_filter = ["role", "actif", "partenaire"]
     autocomplete_fields = ["partenaire"]
     search_fields = ["user__username", "partenaire__nom"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(LectureSeule, admin.ModelAdmin):
+    list_display = ["email", "contrat", "role", "partenaire", "envoyee_le", "acceptee_le", "revoquee"]
+    list_filter = ["role", "revoquee", "contrat"]
+    search_fields = ["email"]

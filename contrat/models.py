@@ -13,6 +13,16 @@ from noyau.modeles import NaturalKeyManager
 VERSION = {"default": 1, "editable": False}
 
 
+class PartenaireQuerySet(models.QuerySet):
+    def du_contrat(self, contrat):
+        """The organisations of a contract: its porteur, its signatories, those the chef de projet added,
+        those with members in it."""
+        return self.filter(
+            models.Q(pk=contrat.porteur_id) | models.Q(signatures__document__contrat=contrat)
+            | models.Q(contrats_partenaires=contrat) | models.Q(membres__contrat=contrat)
+        ).distinct().order_by("nom")
+
+
 class Partenaire(models.Model):
     """An organisation that signs, finances or runs something: État service, CAF, commune…"""
 
@@ -29,13 +39,20 @@ class Partenaire(models.Model):
     sigle = models.CharField("sigle", max_length=60, help_text="Nom court affiché dans les tableaux (« CAF »).")
     slug = models.SlugField("identifiant", max_length=80, unique=True)
     nature = models.CharField("nature", max_length=30, choices=Nature.choices, default=Nature.AUTRE)
+    siren = models.CharField("SIREN", max_length=9, blank=True, help_text="9 chiffres, quand il est connu.")
 
-    objects = NaturalKeyManager()
+    objects = NaturalKeyManager.from_queryset(PartenaireQuerySet)()
     natural_key_lookups = ("slug",)
 
     class Meta:
         verbose_name = "partenaire"
         ordering = ["nom"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["siren"], condition=~models.Q(siren=""), name="partenaire_siren_unique",
+                violation_error_message="Une organisation porte déjà ce SIREN.",
+            )
+        ]
 
     def __str__(self):
         return self.nom
@@ -72,6 +89,8 @@ class Quartier(models.Model):
     nom = models.CharField("nom", max_length=120)
     slug = models.SlugField("identifiant", max_length=80, unique=True)
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="quartiers", verbose_name="commune")
+    code = models.CharField("code officiel", max_length=20, blank=True,
+                            help_text="Le code du quartier prioritaire quand il est connu, par exemple QN02101M.")
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("slug",)
@@ -123,9 +142,17 @@ class Contrat(models.Model):
     quartiers = models.ManyToManyField(
         Quartier, through="PerimetreQuartier", blank=True, related_name="contrats", verbose_name="quartiers"
     )
+    partenaires = models.ManyToManyField(
+        Partenaire, blank=True, related_name="contrats_partenaires", verbose_name="partenaires du contrat",
+        help_text="Les organisations que le chef de projet a ajoutées au contrat (en plus des signataires).",
+    )
+
+    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = ContratManager()
     natural_key_lookups = ("slug",)
+    suivi = Suivi("contrat", ("nom", "slug", "nature", "territoire", "porteur_id", "annee_debut", "annee_fin",
+                              "annee_fin_prolongation", "date_signature"), contrat="pk", m2m=("communes", "partenaires"))
 
     class Meta:
         verbose_name = "contrat"
@@ -168,9 +195,11 @@ class PerimetreQuartier(models.Model):
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="perimetre", verbose_name="contrat")
     quartier = models.ForeignKey(Quartier, on_delete=models.PROTECT, related_name="perimetres", verbose_name="quartier")
     nature = models.CharField("nature", max_length=20, choices=Nature.choices)
+    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "quartier__slug")
+    suivi = Suivi("perimetre", ("contrat_id", "quartier_id", "nature"), contrat="contrat_id", dossier=("contrat", "contrat_id"))
 
     class Meta:
         verbose_name = "quartier du périmètre"
@@ -211,9 +240,13 @@ class Document(models.Model):
     date_signature = models.DateField("signé le", null=True, blank=True)
     description = models.TextField("description", blank=True)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    fichier = models.FileField("document signé (PDF)", upload_to="documents/", blank=True)
+    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
+    suivi = Suivi("document", ("contrat_id", "slug", "nature", "titre", "annee_debut", "annee_fin", "date_signature",
+                               "description", "ordre", "fichier"), contrat="contrat_id", dossier=("contrat", "contrat_id"))
 
     class Meta:
         verbose_name = "document"
@@ -246,9 +279,12 @@ class Signataire(models.Model):
     representant = models.CharField("représenté par", max_length=200)
     qualite = models.CharField("qualité", max_length=300)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("document__contrat__slug", "document__slug", "partenaire__slug")
+    suivi = Suivi("signataire", ("document_id", "partenaire_id", "representant", "qualite", "ordre"),
+                  contrat="document.contrat_id", dossier=("contrat", "document.contrat_id"))
 
     class Meta:
         verbose_name = "signataire"
@@ -278,11 +314,12 @@ class Pilier(models.Model):
     intitule = models.CharField("intitulé", max_length=300)
     transversal = models.BooleanField("enjeux transversaux", default=False)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    archive = models.BooleanField("archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes.")
     version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
-    suivi = Suivi("pilier", ("contrat_id", "slug", "code", "intitule", "transversal", "ordre"), contrat="contrat_id",
+    suivi = Suivi("pilier", ("contrat_id", "slug", "code", "intitule", "transversal", "ordre", "archive"), contrat="contrat_id",
                   dossier=("contrat", "contrat_id"))
 
     class Meta:
@@ -316,11 +353,12 @@ class Orientation(models.Model):
     intitule = models.CharField("intitulé", max_length=300)
     description = models.TextField("note", blank=True)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    archive = models.BooleanField("archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes.")
     version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("pilier__contrat__slug", "pilier__slug", "slug")
-    suivi = Suivi("orientation", ("pilier_id", "slug", "code", "intitule", "description", "ordre"),
+    suivi = Suivi("orientation", ("pilier_id", "slug", "code", "intitule", "description", "ordre", "archive"),
                   contrat="pilier.contrat_id", dossier=("contrat", "pilier.contrat_id"))
 
     class Meta:
@@ -355,11 +393,12 @@ class Objectif(models.Model):
     code = models.CharField("code", max_length=20, blank=True)
     intitule = models.CharField("intitulé", max_length=300)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    archive = models.BooleanField("archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes.")
     version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("orientation__pilier__contrat__slug", "orientation__pilier__slug", "orientation__slug", "slug")
-    suivi = Suivi("objectif", ("orientation_id", "slug", "code", "intitule", "ordre"),
+    suivi = Suivi("objectif", ("orientation_id", "slug", "code", "intitule", "ordre", "archive"),
                   contrat="orientation.pilier.contrat_id", dossier=("contrat", "orientation.pilier.contrat_id"))
 
     class Meta:
@@ -404,6 +443,11 @@ class Membre(models.Model):
         verbose_name="contrat piloté", help_text="Obligatoire pour un chef de projet.",
     )
     actif = models.BooleanField("actif", default=True)
+    version = models.PositiveIntegerField("version", **VERSION)
+
+    # Written through the write service when it belongs to a contract (invitation, revocation).
+    suivi = Suivi("membre", ("user_id", "partenaire_id", "role", "contrat_id", "actif"), contrat="contrat_id",
+                  dossier=("contrat", "contrat_id"))
 
     class Meta:
         verbose_name = "membre d'une organisation"
@@ -422,3 +466,38 @@ class Membre(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} ({self.partenaire.sigle})"
+
+
+class Invitation(models.Model):
+    """An invitation to take a role in a contract, sent by e-mail with a single-use link valid 7 days.
+
+    The link carries the invitation's id and its `jeton`, signed with the time of sending: sending
+    it again draws a new `jeton` (the older link dies), accepting or revoking it closes it."""
+
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="invitations", verbose_name="contrat")
+    email = models.EmailField("adresse électronique")
+    role = models.CharField("rôle", max_length=20, choices=Membre.Role.choices)
+    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="invitations",
+                                   verbose_name="organisation")
+    jeton = models.CharField("jeton", max_length=64, editable=False)
+    envoyee_le = models.DateTimeField("envoyée le", null=True, blank=True)
+    acceptee_le = models.DateTimeField("acceptée le", null=True, blank=True)
+    revoquee = models.BooleanField("révoquée", default=False)
+    user = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations",
+                             verbose_name="compte")
+    version = models.PositiveIntegerField("version", **VERSION)
+
+    suivi = Suivi("invitation", ("contrat_id", "email", "role", "partenaire_id", "envoyee_le", "acceptee_le", "revoquee",
+                                 "user_id"),
+                  contrat="contrat_id", dossier=("contrat", "contrat_id"))
+
+    class Meta:
+        verbose_name = "invitation"
+        ordering = ["-pk"]
+
+    def __str__(self):
+        return f"{self.email} — {self.get_role_display()} ({self.contrat})"
+
+    @property
+    def en_attente(self):
+        return self.acceptee_le is None and not self.revoquee

@@ -16,11 +16,37 @@ def membres(user):
     return user.membres.filter(actif=True)
 
 
-def partenaires_agent(user):
-    """Ids of the organisations whose rows the user enters."""
+def _agents(user):
+    """(organisation id, contract id or None) of the user's agent memberships."""
+    return set(membres(user).filter(role="agent").values_list("partenaire_id", "contrat_id"))
+
+
+def partenaires_agent(user, contrat=None):
+    """Ids of the organisations whose rows the user enters — in `contrat` when given. A membership
+    given by a contract's invitation holds for that contract only; one without a contract (made by
+    an administrator) for every contract of the organisation."""
     if not _actif(user):
         return set()
-    return set(membres(user).filter(role="agent").values_list("partenaire_id", flat=True))
+    contrat_id = getattr(contrat, "pk", contrat)
+    return {p for p, c in _agents(user) if c is None or contrat_id is None or c == contrat_id}
+
+
+def filtre_agent(user, partenaire, contrat):
+    """The Q of the rows the user enters as an agent: `partenaire` and `contrat` are the lookups from
+    the queried model to the organisation and to the contract ("partenaire", "dispositif__contrat")."""
+    from django.db.models import Q
+
+    q = Q(pk__in=[])
+    if not _actif(user):
+        return q
+    paires = _agents(user)
+    partout = {p for p, c in paires if c is None}
+    if partout:
+        q |= Q(**{f"{partenaire}__in": partout})
+    for p, c in paires:
+        if c is not None:
+            q |= Q(**{partenaire: p, contrat: c})
+    return q
 
 
 def contrats_pilotes(user):
@@ -35,15 +61,16 @@ def contrats_visibles(user, queryset):
         return queryset.none()
     if user.is_superuser:
         return queryset
-    partenaires = membres(user).values("partenaire_id")
-    # A partner's members read the contracts it signed or commits money to. Each way in is
+    # A membership given for one contract (an invitation, a chef de projet) opens that contract.
+    # A partner's other members read the contracts it signed or commits money to. Each way in is
     # its own subquery: joined together in one query they multiplied a contract's signatories
     # by its lines and estimates (a minute per page at 2 000 lines, found by make charge).
+    partenaires = membres(user).filter(contrat__isnull=True).values("partenaire_id")
     tous = queryset.model._default_manager
     chemins = ["documents__signataires__partenaire__in", "dispositifs__partenaire__in",
                "dispositifs__estimations__partenaire__in", "fiches__intervenants__partenaire__in",
                "fiches__engagements__partenaire__in"]
-    acces = Q(pk__in=membres(user).filter(role="chef_de_projet").values("contrat_id"))
+    acces = Q(pk__in=membres(user).filter(contrat__isnull=False).values("contrat_id"))
     for chemin in chemins:
         acces |= Q(pk__in=tous.filter(**{chemin: partenaires}).values("pk"))
     return queryset.filter(acces)
@@ -54,9 +81,9 @@ def peut_piloter(user, contrat):
     return _actif(user) and (user.is_superuser or contrat.pk in contrats_pilotes(user))
 
 
-def peut_saisir(user, partenaire):
-    """Enters the rows of this partner (agent of it, or administrator)."""
-    return _actif(user) and (user.is_superuser or partenaire.pk in partenaires_agent(user))
+def peut_saisir(user, partenaire, contrat):
+    """Enters the rows of this partner in this contract (agent of it there, or administrator)."""
+    return _actif(user) and (user.is_superuser or partenaire.pk in partenaires_agent(user, contrat))
 
 
 # -- fiches: the same rules as dispositifs --------------------------------------
@@ -73,7 +100,7 @@ def engagements_modifiables(user, fiche):
     engagements = fiche.engagements.all()
     if peut_modifier_fiche(user, fiche):
         return {e.pk for e in engagements}
-    mes_partenaires = partenaires_agent(user)
+    mes_partenaires = partenaires_agent(user, fiche.contrat_id)
     return {e.pk for e in engagements if e.partenaire_id in mes_partenaires}
 
 
@@ -86,7 +113,7 @@ def peut_mesurer(user, fiche):
     if peut_modifier_fiche(user, fiche):
         return True
     porteurs = {i.partenaire_id for i in fiche.intervenants.all() if i.role == "porteur" and i.partenaire_id}
-    return bool(porteurs & partenaires_agent(user))
+    return bool(porteurs & partenaires_agent(user, fiche.contrat_id))
 
 
 # -- governance ------------------------------------------------------------------
@@ -103,7 +130,7 @@ def decisions_suivables(user, seance):
     decisions = seance.decisions.all()
     if peut_gerer_gouvernance(user, seance.instance.contrat):
         return {d.pk for d in decisions}
-    mes_partenaires = partenaires_agent(user)
+    mes_partenaires = partenaires_agent(user, seance.instance.contrat_id)
     return {d.pk for d in decisions if d.partenaire_id in mes_partenaires}
 
 

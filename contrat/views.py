@@ -23,7 +23,7 @@ def detail(request, slug):
         Prefetch("signataires", queryset=Signataire.objects.select_related("partenaire")),
         "articles__engagements__partenaire",
     )
-    mes_partenaires = Partenaire.objects.filter(pk__in=permissions.partenaires_agent(request.user))
+    mes_partenaires = Partenaire.objects.filter(pk__in=permissions.partenaires_agent(request.user, contrat))
     annee_collecte = contrat.dispositifs.aggregate(m=Max("estimations__annee"))["m"] or contrat.annee_debut
     ctx = {
         "pilote": permissions.peut_piloter(request.user, contrat),

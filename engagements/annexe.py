@@ -252,13 +252,16 @@ class Annexe:
             bloc = BlocPilier(pilier)
             for orientation in arbre.orientations_de(pilier):
                 a_lignes = par_orientation.get(orientation.pk, [])
+                if not a_lignes and (orientation.archive or pilier.archive):
+                    continue  # archived and serving no line: no longer printed
                 servis = {o.pk for g in a_lignes for o in g.objectifs}
-                vides = [Groupe([o]) for o in arbre.objectifs_de(orientation) if o.pk not in servis]
+                vides = [Groupe([o]) for o in arbre.objectifs_de(orientation) if o.pk not in servis and not o.archive]
                 tous = sorted(a_lignes + vides, key=lambda g: min(ordre_objectif[o.pk][2] for o in g.objectifs))
                 if not tous:
                     tous = [Groupe([])]
                 bloc.orientations.append(BlocOrientation(orientation, tous, pilier.transversal))
-            blocs.append(bloc)
+            if bloc.orientations or not pilier.archive:
+                blocs.append(bloc)
         return blocs, hors_pilier
 
     # -- figures --------------------------------------------------------

@@ -143,7 +143,7 @@ def suivi(contrat, annee, collecte=None, partenaires=None):
 def proposer_partenaires(contrat, annee):
     """Expected by default: the contract's partners that have agents, and those with lines the year before."""
     du_contrat = Partenaire.objects.filter(
-        Q(signatures__document__contrat=contrat) | Q(dispositifs__contrat=contrat)
+        Q(pk__in=Partenaire.objects.du_contrat(contrat).values("pk")) | Q(dispositifs__contrat=contrat)
         | Q(estimations__dispositif__contrat=contrat)
     )
     avec_agents = du_contrat.filter(membres__role="agent", membres__actif=True)
@@ -154,7 +154,7 @@ def proposer_partenaires(contrat, annee):
 def partenaires_du_contrat(contrat):
     """Those the chef de projet may expect: the signatories, whoever has lines, whoever is already expected."""
     return Partenaire.objects.filter(
-        Q(signatures__document__contrat=contrat) | Q(dispositifs__contrat=contrat)
+        Q(pk__in=Partenaire.objects.du_contrat(contrat).values("pk")) | Q(dispositifs__contrat=contrat)
         | Q(estimations__dispositif__contrat=contrat) | Q(collectes__contrat=contrat)
     ).distinct().order_by("nom")
 

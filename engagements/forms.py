@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from contrat.models import Objectif, Partenaire, Quartier
 from noyau import bornes
@@ -86,8 +87,12 @@ class DispositifForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
         self.contrat = contrat
         self.fields["partenaire"].queryset = partenaires
         self.fields["partenaire"].empty_label = None
+        # Archived items are no longer offered; those the line already serves stay.
+        proposes = Q(archive=False, orientation__archive=False, orientation__pilier__archive=False)
+        if self.instance.pk:
+            proposes |= Q(pk__in=self.instance.objectifs.values("pk"))
         self.fields["objectifs"].queryset = Objectif.objects.filter(
-            orientation__pilier__contrat=contrat
+            proposes, orientation__pilier__contrat=contrat
         ).select_related("orientation__pilier").order_by("orientation__pilier__ordre", "orientation__ordre", "ordre")
         self.fields["objectifs"].error_messages["invalid_choice"] = (
             "L'objectif « %(value)s » n'appartient pas au contrat de ce dispositif."

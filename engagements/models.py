@@ -30,7 +30,7 @@ class DispositifQuerySet(models.QuerySet):
         )
         if user.is_superuser:
             return qs
-        return qs.filter(partenaire__in=permissions.partenaires_agent(user))
+        return qs.filter(permissions.filtre_agent(user, "partenaire", "contrat"))
 
     def actifs(self):
         return self.filter(archive=False)
@@ -126,7 +126,7 @@ class EstimationQuerySet(models.QuerySet):
         qs = self.visible_to(user).filter(dispositif__archive=False)
         if user.is_superuser:
             return qs.exclude(pk__in=self.validees().values("pk"))
-        return qs.filter(partenaire__in=permissions.partenaires_agent(user)).exclude(
+        return qs.filter(permissions.filtre_agent(user, "partenaire", "dispositif__contrat")).exclude(
             pk__in=self.verrouillees().values("pk")
         )
 

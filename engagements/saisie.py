@@ -154,7 +154,8 @@ class Saisie:
         self.lignes = {e.pk: e for e in qs}
         precedentes = Estimation.objects.filter(dispositif__contrat=contrat, partenaire=partenaire, annee=annee - 1)
         self.precedent = dict(precedentes.values_list("dispositif_id", "montant_annuel"))
-        self.objectifs = (Objectif.objects.filter(orientation__pilier__contrat=contrat)
+        self.objectifs = (Objectif.objects.filter(orientation__pilier__contrat=contrat, archive=False,
+                                                  orientation__archive=False, orientation__pilier__archive=False)
                           .select_related("orientation__pilier")
                           .order_by("orientation__pilier__ordre", "orientation__ordre", "ordre"))
         self.choix_objectifs = [(o.pk, o.libelle) for o in self.objectifs]

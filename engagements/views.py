@@ -96,10 +96,10 @@ def _estimation_modifiable(request, pk):
     return estimation
 
 
-def _partenaires_saisis(user):
+def _partenaires_saisis(user, contrat):
     if user.is_superuser:
         return Partenaire.objects.all()
-    return Partenaire.objects.filter(pk__in=permissions.partenaires_agent(user))
+    return Partenaire.objects.filter(pk__in=permissions.partenaires_agent(user, contrat))
 
 
 def dispositif(request, pk):
@@ -124,7 +124,7 @@ def dispositif(request, pk):
 
 def dispositif_creer(request, slug):
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
-    partenaires = _partenaires_saisis(request.user)
+    partenaires = _partenaires_saisis(request.user, contrat)
     if not partenaires.exists():
         raise PermissionDenied("Seuls les agents d'un partenaire saisissent des dispositifs.")
     if request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
@@ -148,7 +148,7 @@ def dispositif_creer(request, slug):
 def dispositif_modifier(request, pk):
     objet = _dispositif_modifiable(request, pk)
     form = DispositifForm(request.POST or None, instance=objet, contrat=objet.contrat,
-                          partenaires=_partenaires_saisis(request.user), initial={"version": objet.version})
+                          partenaires=_partenaires_saisis(request.user, objet.contrat), initial={"version": objet.version})
     conflit = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -190,7 +190,7 @@ def estimation_creer(request, pk):
     dispositif_ = _dispositif_modifiable(request, pk)
     if request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
         return jetons.vers_le_premier(request, deja, dispositif_.get_absolute_url())
-    form = EstimationForm(request.POST or None, dispositif=dispositif_, partenaires=_partenaires_saisis(request.user),
+    form = EstimationForm(request.POST or None, dispositif=dispositif_, partenaires=_partenaires_saisis(request.user, dispositif_.contrat),
                           instance=Estimation(dispositif=dispositif_))
     if request.method == "POST" and form.is_valid():
         try:
@@ -210,7 +210,8 @@ def estimation_creer(request, pk):
 def estimation_modifier(request, pk):
     objet = _estimation_modifiable(request, pk)
     form = EstimationForm(request.POST or None, instance=objet, dispositif=objet.dispositif,
-                          partenaires=_partenaires_saisis(request.user), initial={"version": objet.version})
+                          partenaires=_partenaires_saisis(request.user, objet.dispositif.contrat),
+                          initial={"version": objet.version})
     conflit = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -258,7 +259,7 @@ def _contribution_visible(request, slug, partenaire_slug, annee):
 
 
 def _pourquoi_pas_de_saisie(user, partenaire, objet):
-    if not permissions.peut_saisir(user, partenaire):
+    if not permissions.peut_saisir(user, partenaire, objet.contrat_id):
         return f"Seuls les agents de {partenaire.nom} saisissent ses lignes."
     return (f"La contribution {objet.annee} est « {objet.get_statut_display()} » : ses lignes ne sont plus "
             "modifiables (le chef de projet peut la renvoyer ou la rouvrir).")
@@ -275,7 +276,7 @@ def contribution(request, slug, partenaire_slug, annee):
     """The partner's lines of the year: for its agents, while it is a draft, one editable grid."""
     contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
     objet = services.contribution(contrat, partenaire, annee)
-    editable = permissions.peut_saisir(request.user, partenaire) and objet.modifiable_par_les_agents
+    editable = permissions.peut_saisir(request.user, partenaire, contrat) and objet.modifiable_par_les_agents
     grille = saisie.Saisie(contrat, partenaire, annee, _lignes_vides(request))
     formset, refus, statut = None, [], 200
     if request.method == "POST":
@@ -322,7 +323,7 @@ def contribution(request, slug, partenaire_slug, annee):
 def contribution_reprendre(request, slug, partenaire_slug, annee):
     contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
     objet = services.contribution(contrat, partenaire, annee)
-    if not (permissions.peut_saisir(request.user, partenaire) and objet.modifiable_par_les_agents):
+    if not (permissions.peut_saisir(request.user, partenaire, contrat) and objet.modifiable_par_les_agents):
         raise PermissionDenied(_pourquoi_pas_de_saisie(request.user, partenaire, objet))
     try:
         n = saisie.Saisie(contrat, partenaire, annee).reprendre(request.user)
@@ -341,7 +342,7 @@ def contribution_reprendre(request, slug, partenaire_slug, annee):
 @require_POST
 def contribution_action(request, slug, partenaire_slug, annee, action):
     contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
-    autorise = (permissions.peut_saisir(request.user, partenaire) if action == "soumettre"
+    autorise = (permissions.peut_saisir(request.user, partenaire, contrat) if action == "soumettre"
                 else permissions.peut_piloter(request.user, contrat))
     if not autorise:
         raise PermissionDenied("Cette action ne vous est pas ouverte.")

@@ -281,11 +281,11 @@ class Arbre:
 
 
 def partenaires_du_contrat(contrat):
-    """The organisations a line may name: signatories, the porteur, those already financing a line."""
+    """The organisations a line may name: the contract's (porteur, signatories, those its chef de projet
+    added or whose members it has), and those already financing a line."""
     return Partenaire.objects.filter(
-        pk__in=set(contrat.documents.values_list("signataires__partenaire", flat=True))
+        pk__in=set(Partenaire.objects.du_contrat(contrat).values_list("pk", flat=True))
         | set(contrat.dispositifs.values_list("partenaire", flat=True))
-        | {contrat.porteur_id}
     )
 
 

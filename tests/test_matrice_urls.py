@@ -26,6 +26,32 @@ MATRICE = {
     "password_reset_complete": ({}, [200, 200, 200, 200, 200, 200]),
     "admin:index": ({}, [CONNEXION, 302, 302, 302, 302, 200]),
     "contrat:liste": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
+    # A territory runs itself: the administrateur creates the contract, its chef de projet keeps it.
+    "contrat:creer": ({}, [CONNEXION, 403, 403, 403, 403, 200]),
+    "contrat:modifier": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "contrat:perimetre": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "contrat:commune_ajouter": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:quartier_ajouter": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:quartier_retirer": ({"slug": "grand-dijon", "pk": "perimetre"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:partenaires": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "contrat:partenaire_ajouter": ({"slug": "grand-dijon", "pk": "partenaire-caf"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:documents": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "contrat:signataire_ajouter": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:arbre": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "contrat:noeud_ajouter": ({"slug": "grand-dijon", "nature": "pilier"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:noeud_modifier": ({"slug": "grand-dijon", "nature": "objectif", "pk": "objectif-pk"},
+                               [CONNEXION, 403, 403, 403, 200, 200]),
+    "contrat:noeud_archiver": ({"slug": "grand-dijon", "nature": "objectif", "pk": "objectif-pk"},
+                               [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:noeud_deplacer": ({"slug": "grand-dijon", "nature": "objectif", "pk": "objectif-pk", "sens": "monter"},
+                               [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:membres": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "contrat:membre_revoquer": ({"slug": "grand-dijon", "pk": "membre-chef"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:invitation_renvoyer": ({"slug": "grand-dijon", "pk": "invitation"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:invitation_revoquer": ({"slug": "grand-dijon", "pk": "invitation"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    # The invitee's page opens without an account (the link is the key).
+    "contrat:invitation": ({"jeton": "jeton-invitation"}, [200, 200, 200, 200, 200, 200]),
+    "contrat:invitation_nouveau_lien": ({"jeton": "jeton-invitation"}, [405, 405, 405, 405, 405, 405]),
     "contrat:detail": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:annexe": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:annexe_pdf": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
@@ -126,6 +152,13 @@ def _seance():
     return seance
 
 
+def _quartier():
+    from contrat.models import Commune, Quartier
+
+    commune = Commune.objects.get_or_create(slug="matrice", defaults={"nom": "Matrice"})[0]
+    return Quartier.objects.get_or_create(slug="matrice-centre", defaults={"nom": "Centre", "commune": commune})[0]
+
+
 def _url(nom, kwargs):
     from fiches.models import Engagement, Fiche, Indicateur
 
@@ -158,6 +191,22 @@ def _url(nom, kwargs):
             sujet="s" * 64, nature="annexe_pdf", contrat=dispositif.contrat, nom_fichier="annexe.pdf",
             statut=Export.Statut.PRET, fichier=ContentFile(b"%PDF-1.4", name="annexe.pdf"),
         ))[0].pk
+    if {"perimetre", "partenaire-caf", "objectif-pk", "membre-chef", "invitation", "jeton-invitation"} & set(kwargs.values()):
+        from contrat.models import Invitation, Membre, Objectif, Partenaire, PerimetreQuartier
+
+        contrat = dispositif.contrat
+        if not contrat.perimetre.exists():
+            PerimetreQuartier.objects.create(contrat=contrat, quartier=_quartier(), nature="prioritaire")
+        invitation = Invitation.objects.get_or_create(contrat=contrat, email="invite@exemple.fr", defaults=dict(
+            role="lecteur", partenaire=contrat.porteur or dispositif.partenaire, jeton="j" * 24))[0]
+        from contrat.invitations import _lien
+
+        valeurs.update({
+            "perimetre": contrat.perimetre.first().pk, "partenaire-caf": Partenaire.objects.get(slug="caf-21").pk,
+            "objectif-pk": Objectif.objects.filter(orientation__pilier__contrat=contrat).first().pk,
+            "membre-chef": Membre.objects.get(contrat=contrat, role="chef_de_projet").pk,
+            "invitation": invitation.pk, "jeton-invitation": _lien(invitation).split("/")[2],
+        })
     if "collecte" in kwargs.values():
         from datetime import date
 
@@ -182,6 +231,35 @@ def test_each_role_gets_the_expected_status(connecter, nom):
     url = _url(nom, kwargs)
     obtenus = [connecter(None if role == "anonyme" else role).get(url).status_code for role in ROLES]
     assert obtenus == attendus, dict(zip(ROLES, obtenus))
+
+
+@pytest.fixture
+def revoque(comptes, conventions):
+    """A reader of grand-dijon by a contract's invitation, whose role the chef de projet revoked."""
+    from django.contrib.auth import get_user_model
+
+    from contrat.models import Membre, Partenaire
+
+    user = get_user_model().objects.create_user("ancien.lecteur", email="ancien.lecteur@exemple.fr")
+    Membre.objects.create(user=user, partenaire=Partenaire.objects.get(slug="dijon-metropole"), role="lecteur",
+                          contrat=conventions, actif=False)
+    return user
+
+
+@pytest.mark.parametrize("nom", sorted(MATRICE))
+def test_a_revoked_member_gets_no_more_than_an_account_without_a_role(client, nom, revoque):
+    """The row of a revoked member: every page of the contract is a 404 (or a 405 for a POST-only
+    address), and nowhere more than an account that was never given a role."""
+    from django.contrib.auth import get_user_model
+
+    kwargs, _ = MATRICE[nom]
+    url = _url(nom, kwargs)
+    client.force_login(revoque)
+    obtenu = client.get(url).status_code
+    client.force_login(get_user_model().objects.create_user("sans.role"))
+    assert obtenu == client.get(url).status_code, url
+    if url.startswith("/contrats/grand-dijon/"):
+        assert obtenu in (404, 405), (url, obtenu)
 
 
 @pytest.mark.parametrize("role", ["agent.pole-emploi", "lecteur", "chef.projet"])

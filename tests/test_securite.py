@@ -32,7 +32,8 @@ LIEN = '=HYPERLINK("http://pirate.invalid/","cliquez")'
 HOSTILES = [LIEN + SCRIPT + IMAGE, LIEN, IMAGE, SCRIPT, "<script>"]
 
 # Text fields that are not free text: a fingerprint and the parsed months of a rhythm.
-PAS_DU_TEXTE_LIBRE = {("engagements", "ImportAnnexe", "empreinte"), ("gouvernance", "Instance", "mois")}
+PAS_DU_TEXTE_LIBRE = {("engagements", "ImportAnnexe", "empreinte"), ("gouvernance", "Instance", "mois"),
+                      ("contrat", "Partenaire", "siren"), ("contrat", "Invitation", "jeton")}
 
 
 def _production(code, **env):

@@ -1,0 +1,98 @@
+"""The people of a contract: invited by e-mail with a role, reminded, revoked; and the invitee's side."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import invitations
+from .forms import AcceptationForm, InvitationForm
+from .gestion import _pilote
+from .models import Invitation, Membre
+
+
+def membres(request, slug):
+    contrat = _pilote(request, slug)
+    form = InvitationForm(request.POST or None, contrat=contrat)
+    if request.method == "POST" and form.is_valid():
+        donnees = form.cleaned_data
+        invitation = invitations.inviter(request.user, contrat, donnees["email"], donnees["role"], donnees["partenaire"])
+        if invitation.acceptee_le:
+            messages.success(request, f"{invitation.email} a déjà un compte : le rôle lui est ajouté, et un courriel "
+                                      "le lui dit.")
+        else:
+            messages.success(request, f"Invitation envoyée à {invitation.email} (lien valable 7 jours).")
+        return redirect("contrat:membres", contrat.slug)
+    ctx = {
+        "contrat": contrat, "form": form,
+        "membres": Membre.objects.filter(contrat=contrat).select_related("user", "partenaire").order_by("-actif", "user__email"),
+        "invitations": contrat.invitations.filter(acceptee_le__isnull=True).select_related("partenaire"),
+    }
+    return render(request, "contrat/membres.html", ctx, status=400 if form.errors else 200)
+
+
+@require_POST
+def invitation_renvoyer(request, slug, pk):
+    contrat = _pilote(request, slug)
+    invitation = get_object_or_404(Invitation, pk=pk, contrat=contrat)
+    if not invitation.en_attente:
+        messages.error(request, "Cette invitation n'est plus en attente : rien n'est renvoyé.")
+    else:
+        invitations.renvoyer(request.user, invitation)
+        messages.success(request, f"Nouveau lien envoyé à {invitation.email} ; le précédent ne fonctionne plus.")
+    return redirect("contrat:membres", contrat.slug)
+
+
+@require_POST
+def invitation_revoquer(request, slug, pk):
+    contrat = _pilote(request, slug)
+    invitation = get_object_or_404(Invitation, pk=pk, contrat=contrat)
+    invitations.revoquer(request.user, invitation=invitation)
+    messages.success(request, f"L'invitation de {invitation.email} est annulée : son lien ne fonctionne plus.")
+    return redirect("contrat:membres", contrat.slug)
+
+
+@require_POST
+def membre_revoquer(request, slug, pk):
+    contrat = _pilote(request, slug)
+    membre = get_object_or_404(Membre.objects.select_related("user"), pk=pk, contrat=contrat)
+    if membre.user_id == request.user.pk and membre.role == Membre.Role.CHEF_DE_PROJET:
+        messages.error(request, "Vous ne pouvez pas retirer votre propre rôle de chef de projet.")
+        return redirect("contrat:membres", contrat.slug)
+    invitations.revoquer(request.user, membre=membre)
+    messages.success(request, f"{membre.user.email or membre.user.username} n'a plus accès au contrat à ce titre, "
+                              "dès sa prochaine page.")
+    return redirect("contrat:membres", contrat.slug)
+
+
+@login_not_required
+def invitation(request, jeton):
+    """The invitee's page: its account (name and password), then its home page."""
+    try:
+        objet = invitations.lire(jeton)
+    except invitations.LienRefuse as refus:
+        return render(request, "contrat/invitation_refusee.html", {"refus": refus, "jeton": jeton}, status=410)
+    form = AcceptationForm(request.POST or None, email=objet.email)
+    if request.method == "POST" and form.is_valid():
+        compte = invitations.accepter(objet, form.cleaned_data["nom"], form.cleaned_data["mot_de_passe"])
+        login(request, compte, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Bienvenue : votre compte est créé. Vous vous connecterez avec {compte.email}.")
+        return redirect("accueil")
+    return render(request, "contrat/invitation.html", {"invitation": objet, "form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_not_required
+@require_POST
+def invitation_nouveau_lien(request, jeton):
+    """An expired (or superseded) genuine link: a new one to the same address, never to another."""
+    try:
+        invitations.lire(jeton)
+    except invitations.LienRefuse as refus:
+        objet = refus.invitation
+        if objet is not None and objet.en_attente:
+            invitations.renvoyer(None, objet)
+            return render(request, "contrat/invitation_refusee.html", {"renvoyee": objet}, status=200)
+        return render(request, "contrat/invitation_refusee.html", {"refus": refus, "jeton": jeton}, status=410)
+    return redirect("contrat:invitation", jeton)

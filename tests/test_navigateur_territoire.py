@@ -1,0 +1,147 @@
+"""A new territory set up in a real browser, no Django admin: the administrateur creates Testville's
+contract and invites its chef de projet; the chef sets a password, builds the perimeter, a partner,
+the tree, invites an agent and a reader; the agent enters a line; the chef sees it in the annexe;
+the reader sees it and cannot change it; revoked, the reader's next request is refused."""
+
+import re
+
+from contrat.models import Partenaire
+from engagements.models import Dispositif
+
+from .test_navigateur import navigateur  # noqa: F401  (the browser fixture)
+from .test_navigateur_campagne import accessible, courriels, rien_ne_deborde  # noqa: F401
+
+MOT_DE_PASSE = "une phrase de passe solide"
+
+
+def connexion(page, base, identifiant, mot_de_passe):
+    page.goto(f"{base}/connexion/")
+    page.get_by_label("Nom d’utilisateur").fill(identifiant)
+    page.get_by_label("Mot de passe").fill(mot_de_passe)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/")
+
+
+def lien(message):
+    return re.search(r"http://127\.0\.0\.1:8000(/invitations/\S+/)", message).group(1)
+
+
+def accepter(page, base, adresse_du_lien, nom):
+    page.goto(f"{base}{adresse_du_lien}")
+    page.get_by_label("Prénom et nom").fill(nom)
+    page.locator("#id_mot_de_passe").fill(MOT_DE_PASSE)
+    page.locator("#id_confirmation").fill(MOT_DE_PASSE)
+    page.get_by_role("button", name="Créer mon compte").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_a_territory_is_set_up_and_run_without_the_django_admin(live_server, comptes, navigateur, courriels):  # noqa: F811
+    from .conftest import MOT_DE_PASSE as DEMO
+
+    base = live_server.url
+    Partenaire.objects.create(nom="Testville Agglomération", sigle="Testville Agglo", slug="testville-agglo")
+    nouveau = lambda: navigateur.new_context(locale="fr-FR").new_page()  # noqa: E731
+
+    # The administrateur creates the contract and invites its chef de projet.
+    admin = nouveau()
+    connexion(admin, base, "admin", DEMO)
+    admin.goto(f"{base}/contrats/")
+    admin.get_by_role("link", name="Nouveau contrat").click()
+    admin.locator("#id_nom").fill("Contrat de ville de Testville 2024-2030")
+    admin.locator("#id_territoire").fill("Testville")
+    admin.locator("#id_porteur").select_option(label="Testville Agglomération")
+    admin.locator("#id_annee_debut").fill("2024")
+    admin.locator("#id_annee_fin").fill("2030")
+    admin.locator("#id_chefs").fill("chef@testville.fr")
+    accessible(admin)
+    admin.get_by_role("button", name="Créer le contrat et inviter").click()
+    admin.wait_for_url(re.compile(r".*/contrats/contrat-de-ville-de-testville-2024-2030/membres/$"))
+    (invitation_chef,) = courriels()
+    assert "To: chef@testville.fr" in invitation_chef
+    slug = "contrat-de-ville-de-testville-2024-2030"
+
+    # The chef de projet sets a password and builds the contract.
+    chef = nouveau()
+    accepter(chef, base, lien(invitation_chef), "Camille Chef")
+    chef.goto(f"{base}/contrats/{slug}/")
+    chef.get_by_role("link", name="Périmètre").click()
+    chef.locator("#id_nom").fill("Testville")
+    chef.get_by_role("button", name="Ajouter la commune").click()
+    for quartier, code in (("Les Tilleuls", "QN02101M"), ("Le Centre", "")):
+        chef.locator("form[action$='quartiers/ajouter/'] #id_nom").fill(quartier)
+        chef.locator("#id_commune").select_option(label="Testville")
+        chef.locator("#id_nature").select_option(value="prioritaire")
+        chef.locator("#id_code").fill(code)
+        chef.get_by_role("button", name="Ajouter le quartier").click()
+        assert chef.locator("#quartiers").get_by_role("cell", name=quartier, exact=True).is_visible()
+    accessible(chef)
+
+    chef.goto(f"{base}/contrats/{slug}/partenaires/")
+    chef.get_by_label("Nom, sigle ou SIREN").fill("Mission locale de Testville")
+    chef.get_by_role("button", name="Chercher").click()
+    assert chef.locator("#aucun").is_visible()
+    assert chef.locator("#id_nom").input_value() == "Mission locale de Testville"
+    chef.locator("#id_sigle").fill("ML Testville")
+    chef.locator("#id_nature").select_option(label="Association")
+    chef.get_by_role("button", name="Créer et ajouter au contrat").click()
+    assert chef.locator("#partenaires-du-contrat").get_by_text("Mission locale de Testville (ML Testville)").is_visible()
+
+    chef.goto(f"{base}/contrats/{slug}/arbre/")
+    chef.locator("#id_intitule").fill("Cohésion sociale")
+    chef.get_by_role("button", name="Ajouter le pilier").click()
+    chef.get_by_label("Nouvelle orientation de « Cohésion sociale »").fill("Insertion des jeunes")
+    chef.get_by_role("button", name="Ajouter l'orientation").click()
+    chef.get_by_label("Nouvel objectif de « Insertion des jeunes »").fill("Accompagner vers l'emploi")
+    chef.get_by_role("button", name="Ajouter l'objectif").click()
+    assert chef.locator("li.noeud", has_text="Accompagner vers l'emploi").count() == 2  # the objectif, in its orientation
+    accessible(chef)
+
+    chef.goto(f"{base}/contrats/{slug}/membres/")
+    for adresse, role, organisation in (("agent@ml-testville.fr", "agent", "Mission locale de Testville"),
+                                        ("elu@testville.fr", "lecteur", "Testville Agglomération")):
+        chef.locator("#id_email").fill(adresse)
+        chef.locator("#id_role").select_option(value=role)
+        chef.locator("#id_partenaire").select_option(label=organisation)
+        chef.get_by_role("button", name="Envoyer l'invitation").click()
+        assert f"Invitation envoyée à {adresse}" in chef.content()
+    accessible(chef)
+    chef.set_viewport_size({"width": 390, "height": 844})
+    rien_ne_deborde(chef)
+    chef.set_viewport_size({"width": 1280, "height": 900})
+    invitation_agent, invitation_lecteur = courriels()[1:]
+
+    # The agent sets a password and enters a line with an amount, in its contribution's grid.
+    agent = nouveau()
+    accepter(agent, base, lien(invitation_agent), "Dominique Agent")
+    agent.goto(f"{base}/contrats/{slug}/")
+    agent.get_by_role("link", name="Contribution 2024 de ML Testville").click()
+    agent.locator("#id_lignes-0-dispositif").select_option(label="Nouveau dispositif (intitulé ci-contre)")
+    agent.locator("#id_lignes-0-intitule").fill("Accompagnement intensif des jeunes")
+    agent.locator("#id_lignes-0-objectifs").select_option(label="Accompagner vers l'emploi")
+    agent.locator("#id_lignes-0-montant_annuel").fill("45 000")
+    agent.get_by_role("button", name="Enregistrer la grille").click()
+    assert "1 ligne enregistrée." in agent.content()
+    dispositif = Dispositif.objects.get(intitule="Accompagnement intensif des jeunes")
+
+    # The chef sees it in the annexe (signing in by address).
+    chef.goto(f"{base}/")
+    chef.get_by_role("button", name="Se déconnecter").first.click()
+    connexion(chef, base, "chef@testville.fr", MOT_DE_PASSE)
+    chef.goto(f"{base}/contrats/{slug}/annexe-financiere/")
+    assert chef.get_by_role("link", name="Accompagnement intensif des jeunes").is_visible()
+    assert "45 000 €" in chef.locator(".annexe-table").inner_text()
+
+    # The reader sees it and cannot change it.
+    lecteur = nouveau()
+    accepter(lecteur, base, lien(invitation_lecteur), "Élu de Testville")
+    lecteur.goto(f"{base}/contrats/{slug}/annexe-financiere/")
+    assert "45 000 €" in lecteur.locator(".annexe-table").inner_text()
+    assert lecteur.goto(f"{base}/dispositifs/{dispositif.pk}/modifier/").status == 403
+    lecteur.goto(f"{base}/contrats/{slug}/contributions/ml-testville/2024/")
+    assert lecteur.get_by_role("button", name="Enregistrer la grille").count() == 0
+
+    # Revoked, the reader's next request is refused.
+    chef.goto(f"{base}/contrats/{slug}/membres/")
+    chef.get_by_role("button", name="Révoquer elu@testville.fr").click()
+    assert "n'a plus accès au contrat" in chef.content()
+    assert lecteur.goto(f"{base}/contrats/{slug}/annexe-financiere/").status == 404

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from contrat.models import Contrat, Objectif, Orientation, Partenaire, Pilier, Quartier
+from noyau.formulaires import FormulaireFiltre
 from noyau.widgets import Select
 
 from .models import Dispositif, Estimation
@@ -40,6 +41,11 @@ class _Base(filters.FilterSet):
         super().__init__(*args, **kwargs)
         contrats = Contrat.objects.visible_to(user)
         self.filters["contrat"].queryset = contrats
+        # The organisations of the contracts the user sees (signatories, partners, lines): not the others'.
+        self.filters["partenaire"].queryset = Partenaire.objects.filter(
+            Q(signatures__document__contrat__in=contrats) | Q(contrats_partenaires__in=contrats)
+            | Q(pk__in=contrats.values("porteur")) | Q(dispositifs__contrat__in=contrats)
+            | Q(estimations__dispositif__contrat__in=contrats)).distinct()
         # Once a contract is chosen, its own tree only: shorter lists to read (and to render).
         choisi = self.data.get("contrat") if self.data else None
         arbre = contrats.filter(slug=choisi) if choisi else contrats
@@ -67,6 +73,7 @@ class DispositifFilter(_Base):
     class Meta:
         model = Dispositif
         fields = []
+        form = FormulaireFiltre
 
 
 class EstimationFilter(_Base):
@@ -78,3 +85,4 @@ class EstimationFilter(_Base):
     class Meta:
         model = Estimation
         fields = []
+        form = FormulaireFiltre

@@ -1,15 +1,10 @@
 import django_filters
-from django import forms
 from django.db.models import Q
 
 from contrat.models import Orientation, Partenaire, Pilier, Quartier
-from noyau.formulaires import DsfrFormMixin
+from noyau.formulaires import FormulaireFiltre
 
 from .models import Fiche
-
-
-class FiltreForm(DsfrFormMixin, forms.Form):
-    pass
 
 
 class FicheFilter(django_filters.FilterSet):
@@ -33,7 +28,7 @@ class FicheFilter(django_filters.FilterSet):
     class Meta:
         model = Fiche
         fields = ["q", "forme", "pilier", "orientation", "partenaire", "quartier", "statut"]
-        form = FiltreForm
+        form = FormulaireFiltre
 
     def __init__(self, data=None, queryset=None, *, contrat, **kwargs):
         super().__init__(data, queryset, **kwargs)

@@ -60,6 +60,10 @@ class DsfrFormMixin(_EntiersBornes):
                 widget.attrs["aria-invalid"] = "true"
 
 
+class FormulaireFiltre(DsfrFormMixin, forms.Form):
+    """The form of a list's filters (django-filter's `Meta.form`): DSFR fields like every other form."""
+
+
 class OrdreFormSet(forms.BaseInlineFormSet):
     """New rows go after the existing ones: `ordre` is the rank the source gave them."""
 

@@ -118,3 +118,20 @@ def test_the_dispositifs_list_reads_the_same_queries_for_25_or_100_rows(client, 
         assert page.content.decode().count('<a href="/dispositifs/') == taille
         requetes[taille] = len(capture.captured_queries)
     assert requetes[25] == requetes[100] <= 15, requetes
+
+
+def test_the_partner_filter_offers_only_the_partners_of_contracts_one_sees(client, comptes, conventions):
+    from contrat.models import Contrat, Partenaire
+
+    ailleurs = Contrat.objects.create(nom="Contrat d'ailleurs", slug="ailleurs", territoire="Ailleurs",
+                                      annee_debut=2015, annee_fin=2020)
+    autre = Partenaire.objects.create(nom="Ville d'ailleurs", sigle="Ailleurs", slug="ville-ailleurs")
+    d = Dispositif.objects.create(contrat=ailleurs, code="x", partenaire=autre, intitule="Ligne d'ailleurs")
+    Estimation.objects.create(dispositif=d, partenaire=autre, annee=2016, montant_annuel=5)
+    for liste in ("dispositifs", "estimations"):
+        client.force_login(comptes["agent.caf"])
+        choix = {p.slug for p in client.get(f"/{liste}/").context["filtre"].form.fields["partenaire"].queryset}
+        assert "ville-ailleurs" not in choix and "caf-21" in choix
+        client.force_login(comptes["admin"])
+        choix = {p.slug for p in client.get(f"/{liste}/").context["filtre"].form.fields["partenaire"].queryset}
+        assert "ville-ailleurs" in choix

@@ -6,6 +6,8 @@ meetings missed): it sits above them all, and none of them imports it.
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
@@ -85,3 +87,19 @@ def accueil(request):
         "contrats": Contrat.objects.visible_to(user).filter(~Q(pk__in=pilotes.values("pk"))).order_by("nom")[:20],
     }
     return render(request, "accueil/accueil.html", ctx)
+
+
+@login_not_required
+def accessibilite(request):
+    return render(request, "accueil/accessibilite.html", {"contact": settings.ADRESSE_DE_CONTACT})
+
+
+@login_not_required
+def mentions_legales(request):
+    return render(request, "accueil/mentions_legales.html", {"editeur": settings.EDITEUR, "contact": settings.ADRESSE_DE_CONTACT})
+
+
+@login_not_required
+def donnees_personnelles(request):
+    return render(request, "accueil/donnees_personnelles.html",
+                  {"editeur": settings.EDITEUR, "contact": settings.ADRESSE_DE_CONTACT})

@@ -150,7 +150,7 @@ WHITENOISE_USE_FINDERS = DEBUG or env_bool("STATIC_SANS_MANIFESTE")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+DJANGO_TABLES2_TEMPLATE = "django_tables2/dsfr.html"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
@@ -213,6 +213,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 # A mail server that does not answer must not hold a worker (or a request without worker) for long.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Who runs this instance, and whom to write to (footer pages: legal notice, personal data, accessibility).
+EDITEUR = os.environ.get("EDITEUR", "l'organisme qui exploite cette instance de l'application")
+ADRESSE_DE_CONTACT = os.environ.get("ADRESSE_DE_CONTACT", "contact@contrats-de-ville.localhost")
 # The address of the application in the links of its mails.
 ADRESSE_DU_SITE = os.environ.get("ADRESSE_DU_SITE", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@contrats-de-ville.localhost")

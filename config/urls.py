@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accueil.views import accueil
+from accueil.views import accessibilite, accueil, donnees_personnelles, mentions_legales
 from contrat.sante import sante
 
 comptes = [
@@ -19,6 +19,9 @@ comptes = [
 
 urlpatterns = [
     path("", accueil, name="accueil"),
+    path("accessibilite/", accessibilite, name="accessibilite"),
+    path("mentions-legales/", mentions_legales, name="mentions_legales"),
+    path("donnees-personnelles/", donnees_personnelles, name="donnees_personnelles"),
     *comptes,
     path("sante/", sante, name="sante"),
     path("admin/", admin.site.urls),

@@ -122,7 +122,7 @@ class PartenaireForm(DsfrFormMixin, forms.ModelForm):
 
     class Meta:
         model = Partenaire
-        fields = ["nom", "sigle", "nature", "siren"]
+        fields = ["nom", "sigle", "article", "nature", "siren"]
         error_messages = {"nom": {"required": "Donnez le nom de l'organisation."},
                           "sigle": {"required": "Donnez un nom court (sigle), affiché dans les tableaux."}}
 

@@ -102,7 +102,8 @@ def contrat_modifier(request, slug):
 
 
 def _page_perimetre(request, contrat, commune=None, quartier=None, status=200):
-    ctx = {"contrat": contrat, "commune_form": commune or CommuneForm(), "quartier_form": quartier or QuartierForm(contrat=contrat),
+    ctx = {"contrat": contrat, "commune_form": commune or CommuneForm(prefix="commune"),
+           "quartier_form": quartier or QuartierForm(prefix="quartier", contrat=contrat),
            "communes": contrat.communes.all(), "perimetre": contrat.perimetre.select_related("quartier__commune")}
     return render(request, "contrat/perimetre.html", ctx, status=status)
 
@@ -121,7 +122,7 @@ def _communes_du_contrat(request, contrat, communes):
 @require_POST
 def commune_ajouter(request, slug):
     contrat = _pilote(request, slug)
-    form = CommuneForm(request.POST)
+    form = CommuneForm(request.POST, prefix="commune")
     if not form.is_valid():
         return _page_perimetre(request, contrat, commune=form, status=400)
     nom = " ".join(form.cleaned_data["nom"].split())
@@ -134,7 +135,7 @@ def commune_ajouter(request, slug):
 @require_POST
 def quartier_ajouter(request, slug):
     contrat = _pilote(request, slug)
-    form = QuartierForm(request.POST, contrat=contrat)
+    form = QuartierForm(request.POST, prefix="quartier", contrat=contrat)
     if not form.is_valid():
         return _page_perimetre(request, contrat, quartier=form, status=400)
     donnees = form.cleaned_data

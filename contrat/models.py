@@ -40,6 +40,10 @@ class Partenaire(models.Model):
     slug = models.SlugField("identifiant", max_length=80, unique=True)
     nature = models.CharField("nature", max_length=30, choices=Nature.choices, default=Nature.AUTRE)
     siren = models.CharField("SIREN", max_length=9, blank=True, help_text="9 chiffres, quand il est connu.")
+    article = models.CharField(
+        "article", max_length=3, blank=True, choices=[("", "(aucun)"), ("le", "le"), ("la", "la"), ("l'", "l'"), ("les", "les")],
+        help_text="Pour écrire son nom dans une phrase, comme les documents : « par la Caisse d'Allocations Familiales ».",
+    )
 
     objects = NaturalKeyManager.from_queryset(PartenaireQuerySet)()
     natural_key_lookups = ("slug",)
@@ -63,6 +67,12 @@ class Partenaire(models.Model):
     @property
     def nom_court(self):
         return self.sigle
+
+    @property
+    def avec_article(self):
+        if not self.article:
+            return self.nom
+        return f"{self.article}{self.nom}" if self.article.endswith("'") else f"{self.article} {self.nom}"
 
 
 class Commune(models.Model):

@@ -14,5 +14,7 @@ class ContratTable(tables.Table):
         attrs = {"class": "fr-table__content"}
         empty_text = "Aucun contrat."
 
+    legende = "Contrats"
+
     def render_periode(self, record):
         return record.periode

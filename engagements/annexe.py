@@ -321,7 +321,7 @@ class Annexe:
     @property
     def titre(self):
         if self.partenaire:
-            return f"Mobilisation des crédits de droit commun par {self.partenaire.nom}"
+            return f"Mobilisation des crédits de droit commun par {self.partenaire.avec_article}"
         return "Mobilisation des crédits de droit commun des partenaires"
 
     @property

@@ -103,7 +103,6 @@ def annexe_xlsx(annexe, edition):
                 lettre = get_column_letter(col)
                 termes = ",".join(f"{lettre}{x}" for x in cellules_sous_totaux + lignes_hors_pilier)
                 cellule_formule(ws.cell(r, col), f"=SUM({termes})" if termes else "=0", centimes)
-    derniere = r
 
     r += 2
     for note in annexe.notes:
@@ -117,7 +116,8 @@ def annexe_xlsx(annexe, edition):
     for c, largeur in enumerate(LARGEURS, 1):
         ws.column_dimensions[get_column_letter(c)].width = largeur
     ws.freeze_panes = ws.cell(ligne_entete + 1, 1)
-    ws.auto_filter.ref = f"A{ligne_entete}:{get_column_letter(len(LARGEURS))}{derniere}"
+    # No autofilter: the sheet is the printed layout, with merged cells and subtotal rows a filter would
+    # cut through; the lists' workbooks (/estimations/export.xlsx) are the ones to filter.
     ws.print_title_rows = f"{ligne_entete}:{ligne_entete}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

@@ -7,10 +7,9 @@ from decimal import Decimal
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
-from noyau import pagination, telechargements
-from noyau.classeurs import FORMAT_EUROS_CENTIMES, FORMULE_DEBUT
+from noyau import filtres, pagination, telechargements
+from noyau.classeurs import FORMULE_DEBUT, cellule_montant, cellule_texte, feuille_avec_entetes
 
 from .filters import DispositifFilter, EstimationFilter
 from .models import Dispositif, Estimation
@@ -45,7 +44,8 @@ def _filtrer(request, nom):
 def _liste(request, nom):
     titre, filtre, table = _filtrer(request, nom)
     pagination.configurer(request, table, 25)
-    ctx = {"titre": titre, "filtre": filtre, "table": table, "nom": nom, "query": request.GET.urlencode()}
+    ctx = {"titre": titre, "filtre": filtre, "table": table, "nom": nom, "query": request.GET.urlencode(),
+           "actifs": filtres.actifs(filtre, request.GET)}
     return render(request, "engagements/liste.html", ctx, status=400 if filtre.is_bound and not filtre.is_valid() else 200)
 
 
@@ -74,21 +74,16 @@ def exporter(table, format, nom):
         return telechargements.csv(sortie.getvalue(), f"{nom}.csv")
     if format == "xlsx":
         wb = Workbook()
-        ws = wb.active
-        ws.title = nom.capitalize()
-        for r, ligne in enumerate(lignes, 1):
+        ws = feuille_avec_entetes(wb, nom.capitalize(), [(str(entete), 28) for entete in lignes[0]])
+        for r, ligne in enumerate(lignes[1:], 2):
             for c, valeur in enumerate(ligne, 1):
                 cellule = ws.cell(r, c)
                 if isinstance(valeur, Decimal):
-                    cellule.value = valeur
-                    cellule.number_format = FORMAT_EUROS_CENTIMES
+                    cellule_montant(cellule, valeur)  # cents only where an amount has some
+                elif isinstance(valeur, int) and not isinstance(valeur, bool):
+                    cellule.value = valeur  # a year is a number, not text
                 elif valeur not in (None, ""):
-                    cellule.value = str(valeur)
-                    cellule.data_type = "s"
-                    cellule.quotePrefix = str(valeur).startswith(FORMULE_DEBUT)
-        for c in range(1, len(lignes[0]) + 1):
-            ws.column_dimensions[get_column_letter(c)].width = 28
-        ws.freeze_panes = "A2"
+                    cellule_texte(cellule, str(valeur))
         ws.auto_filter.ref = ws.dimensions
         sortie = io.BytesIO()
         wb.save(sortie)

@@ -1,8 +1,18 @@
 import django_tables2 as tables
+from django.db.models import Sum
 
 from noyau.montants import euros
 
 from .models import Dispositif, Estimation
+
+# Amounts right-aligned, in tabular figures, headers and totals alike.
+MONTANT = {"td": {"class": "montant"}, "th": {"class": "montant"}, "tf": {"class": "montant"}}
+
+
+def _total(table, champ):
+    """The sum over every filtered row, not only the page shown (unknown amounts left out)."""
+    lignes = table.data.data
+    return Estimation.objects.filter(pk__in=lignes.values("pk")).aggregate(s=Sum(champ))["s"]
 
 
 class DispositifTable(tables.Table):
@@ -19,6 +29,8 @@ class DispositifTable(tables.Table):
         attrs = {"class": "fr-table__content"}
         empty_text = "Aucun dispositif ne correspond à ces filtres."
 
+    legende = "Dispositifs correspondant aux filtres"
+
     def render_objectifs(self, record):
         return " · ".join(o.libelle for o in record.objectifs.all())
 
@@ -27,18 +39,22 @@ class DispositifTable(tables.Table):
 
 class EstimationTable(tables.Table):
     dispositif = tables.Column(accessor="dispositif__intitule", linkify=lambda record: record.dispositif.get_absolute_url(),
-                               verbose_name="Dispositif")
+                               verbose_name="Dispositif", footer="Total des estimations filtrées (toutes pages)")
     contrat = tables.Column(accessor="dispositif__contrat__nom", verbose_name="Contrat")
     partenaire = tables.Column(accessor="partenaire__sigle", verbose_name="Partenaire")
-    montant_annuel = tables.Column(verbose_name="Montant annuel", attrs={"td": {"class": "montant"}})
+    montant_annuel = tables.Column(verbose_name="Montant annuel", attrs=MONTANT,
+                                   footer=lambda table: euros(_total(table, "montant_annuel")))
     periode = tables.Column(empty_values=(), order_by=("periode_debut", "periode_fin"), verbose_name="Période")
-    montant_pluriannuel = tables.Column(verbose_name="Montant pluriannuel", attrs={"td": {"class": "montant"}})
+    montant_pluriannuel = tables.Column(verbose_name="Montant pluriannuel", attrs=MONTANT,
+                                        footer=lambda table: euros(_total(table, "montant_pluriannuel")))
 
     class Meta:
         model = Estimation
         fields = ("dispositif", "contrat", "partenaire", "annee", "montant_annuel", "periode", "montant_pluriannuel")
         attrs = {"class": "fr-table__content"}
         empty_text = "Aucune estimation ne correspond à ces filtres."
+
+    legende = "Estimations correspondant aux filtres, et leur total"
 
     def render_montant_annuel(self, value):
         return euros(value)

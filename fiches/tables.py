@@ -16,8 +16,10 @@ class FicheTable(tables.Table):
         model = Fiche
         fields = ["numero", "intitule", "forme", "section", "porteurs", "calendrier", "statut"]
         order_by = ("ordre",)
-        attrs = {"class": "fr-table"}
+        attrs = {"class": "fr-table__content"}  # the DSFR's table, as the other lists
         empty_text = "Aucune fiche ne correspond à ces critères."
+
+    legende = "Fiches correspondant aux critères"
 
     def render_section(self, record):
         return record.orientation.intitule if record.orientation_id else (record.pilier.intitule if record.pilier_id else "—")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from contrat import permissions
 from contrat.models import Contrat, Partenaire, Quartier
 from engagements.models import Dispositif, Estimation
-from noyau import historique, pagination, telechargements, versions
+from noyau import filtres, historique, pagination, telechargements, versions
 from noyau.conflits import contexte_conflit
 
 from . import exports
@@ -48,6 +48,7 @@ def liste(request, slug):
     table = FicheTable(filtre.qs if filtre.is_valid() else Fiche.objects.none())
     pagination.configurer(request, table, 50)
     ctx = {"contrat": contrat, "filtre": filtre, "table": table, "query": request.GET.urlencode(),
+           "actifs": filtres.actifs(filtre, request.GET),
            "pilote": permissions.peut_piloter(request.user, contrat),
            "equipements": contrat.equipements.all()}
     return render(request, "fiches/liste.html", ctx, status=200 if filtre.is_valid() else 400)
@@ -209,6 +210,13 @@ def mesures(request, pk):
 # -- a partner's commitments ---------------------------------------------------
 
 
+def _plus(total, montant):
+    """Sums known amounts; unknown stays unknown (None) only while nothing is known."""
+    if montant is None:
+        return total
+    return montant if total is None else total + montant
+
+
 def partenaire(request, slug):
     """Everything a partner commits to, across the fiches and the annexes the user may see."""
     organisation = get_object_or_404(Partenaire, slug=slug)
@@ -222,6 +230,15 @@ def partenaire(request, slug):
                    .select_related("contrat").order_by("contrat__nom", "ordre"))
     estimations = (Estimation.objects.visible_to(request.user).filter(partenaire=organisation, dispositif__archive=False)
                    .select_related("dispositif__contrat").order_by("dispositif__contrat__nom", "annee", "dispositif__ordre"))
-    ctx = {"partenaire": organisation, "engagements": engagements, "roles": roles, "dispositifs": dispositifs,
-           "estimations": estimations}
+    estimations = list(estimations)
+    # Each dispositif once: with its estimates in the table, or listed alone when it has none.
+    chiffres = {e.dispositif_id for e in estimations}
+    totaux = {}
+    for e in estimations:
+        cle = (e.dispositif.contrat.nom, e.annee)
+        annuel, pluri = totaux.get(cle, (None, None))
+        totaux[cle] = (_plus(annuel, e.montant_annuel), _plus(pluri, e.montant_pluriannuel))
+    ctx = {"partenaire": organisation, "engagements": engagements, "roles": roles,
+           "sans_estimation": [d for d in dispositifs if d.pk not in chiffres], "estimations": estimations,
+           "totaux": [(contrat, annee, a, p) for (contrat, annee), (a, p) in sorted(totaux.items())]}
     return render(request, "fiches/partenaire.html", ctx)

@@ -81,7 +81,9 @@ class DecisionForm(DsfrFormMixin, forms.ModelForm):
         model = Decision
         fields = ["texte", "partenaire", "echeance", "statut", "fiches", "dispositifs"]
         widgets = {"texte": forms.Textarea(attrs={"rows": 2}),
-                   "echeance": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+                   "echeance": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   # Boxes to tick, not a list to Ctrl-click.
+                   "fiches": forms.CheckboxSelectMultiple, "dispositifs": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, contrat, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,7 +108,7 @@ class PresenceForm(DsfrFormMixin, forms.ModelForm):
 
 
 def formsets(seance, contrat, data=None):
-    options = {"extra": 1, "can_delete": True}
+    options = {"extra": 3, "can_delete": True}  # three blank rows: several people or decisions in one go
     Decisions = forms.inlineformset_factory(Seance, Decision, form=DecisionForm, **options)
     Presences = forms.inlineformset_factory(Seance, Presence, form=PresenceForm, **options)
     return [

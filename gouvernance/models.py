@@ -145,6 +145,13 @@ class Membre(models.Model):
     def __str__(self):
         return self.fonction or (self.partenaire.nom if self.partenaire else "")
 
+    @property
+    def designation(self):
+        """The function with its organisation (« le Maire — Ville de Chenôve »): five mayors sit in one body."""
+        if self.fonction and self.partenaire_id:
+            return f"{self.fonction} — {self.partenaire.nom}"
+        return str(self)
+
     def natural_key(self):
         return (self.instance.contrat.slug, self.instance.slug, self.ordre)
 
@@ -209,6 +216,14 @@ class Presence(models.Model):
 
     def __str__(self):
         return f"{self.nom} ({self.get_etat_display().lower()})"
+
+    @property
+    def libelle(self):
+        """The name with the member's organisation, when the name alone does not say it."""
+        membre = self.membre
+        if membre is not None and membre.partenaire_id and membre.partenaire.nom not in self.nom:
+            return f"{self.nom} — {membre.partenaire.nom}"
+        return self.nom
 
 
 class DecisionQuerySet(models.QuerySet):

@@ -7,6 +7,7 @@ four three-month slots a year; "1 fois / an en octobre" one slot, October;
 """
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -112,7 +113,8 @@ def en_mots(instance):
     if instance.selon_besoins:
         texte = "selon les besoins"
     elif not instance.frequence or not instance.periode:
-        return instance.rythme_source
+        # As the source says it, without its own « Réunion : » (the pages print that word before it).
+        return re.sub(r"^\s*réunions?\s*:\s*", "", instance.rythme_source, flags=re.IGNORECASE)
     elif instance.frequence == 1 and instance.periode in ("deux_mois", "deux_ans") and not instance.frequence_max:
         texte = f"tous les 2 {'mois' if instance.periode == 'deux_mois' else 'ans'}"
     else:

@@ -115,7 +115,8 @@ def _enregistrer_seance(request, contrat, seance):
             presences.instance = decisions.instance = objet
             presences.save()
             if creation:  # everyone who sits in the instance is invited
-                Presence.objects.bulk_create(Presence(seance=objet, membre=m, nom=str(m)) for m in objet.instance.membres.all())
+                Presence.objects.bulk_create(Presence(seance=objet, membre=m, nom=m.designation[:300])
+                                             for m in objet.instance.membres.select_related("partenaire"))
             versions.enregistrer_formset(request.user, decisions)
 
         try:
@@ -163,7 +164,7 @@ def seance(request, pk):
     suivables = permissions.decisions_suivables(request.user, objet)
     ctx = {
         "seance": objet, "contrat": objet.instance.contrat,
-        "presences": objet.presences.all(),
+        "presences": objet.presences.select_related("membre__partenaire"),
         "decisions": [(d, d.pk in suivables) for d in decisions],
         "statuts": Decision.Statut.choices,
         "gere": permissions.peut_gerer_gouvernance(request.user, objet.instance.contrat),
@@ -219,7 +220,7 @@ def gouvernance_pdf(request, slug):
 def seance_pdf(request, pk, document):
     objet = _seance_visible(request, pk)
     html = render_to_string(f"gouvernance/{document}_pdf.html", {
-        "seance": objet, "presences": objet.presences.all(),
+        "seance": objet, "presences": objet.presences.select_related("membre__partenaire"),
         "decisions": objet.decisions.select_related("partenaire"), "edition": timezone.localdate()})
     return _pdf(html, f"{document}-{objet.instance.slug}-{objet.date:%Y-%m-%d}.pdf")
 

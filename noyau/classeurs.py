@@ -56,7 +56,19 @@ def feuille_avec_entetes(classeur, titre, colonnes, nouvelle=False):
         feuille.column_dimensions[cellule.column_letter].width = largeur
     feuille.freeze_panes = "A2"
     feuille.print_title_rows = "1:1"
+    mise_en_page(feuille)
     return feuille
+
+
+def mise_en_page(feuille):
+    """Printed as people print a wide table: A4 landscape, every column on the page's width, the
+    header row on each page, « Page n / N » at the foot."""
+    feuille.page_setup.orientation = "landscape"
+    feuille.page_setup.paperSize = feuille.PAPERSIZE_A4
+    feuille.page_setup.fitToWidth = 1
+    feuille.page_setup.fitToHeight = 0
+    feuille.sheet_properties.pageSetUpPr.fitToPage = True
+    feuille.oddFooter.center.text = "Page &P / &N"
 
 
 def cellule_montant(cellule, valeur):

@@ -56,7 +56,11 @@ class DsfrFormMixin(_EntiersBornes):
         for nom in self.errors:
             if nom in self.fields:
                 widget = self.fields[nom].widget
-                widget.attrs["aria-describedby"] = f"id_{self.add_prefix(nom)}-erreurs"
+                # The error first, then the help text (Django points at it; the templates give it this id).
+                ids = [f"id_{self.add_prefix(nom)}-erreurs"]
+                if self.fields[nom].help_text:
+                    ids.append(f"id_{self.add_prefix(nom)}_helptext")
+                widget.attrs["aria-describedby"] = " ".join(ids)
                 widget.attrs["aria-invalid"] = "true"
 
 

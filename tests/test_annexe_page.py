@@ -115,7 +115,7 @@ def test_an_unknown_amount_is_not_counted(conventions, client_connecte):
 
 def test_filter_by_partner_names_it_in_the_title_and_the_total(conventions, client_connecte):
     html = client_connecte.get(URL, {"partenaire": "caf-21", "annee": "2015"}).content.decode()
-    assert "Mobilisation des crédits de droit commun par Caisse d&#x27;Allocations Familiales de la Côte-d&#x27;Or" in html
+    assert "Mobilisation des crédits de droit commun par la Caisse d&#x27;Allocations Familiales de la Côte-d&#x27;Or" in html
     total = next(c for _, classes, c in grille(html) if "total" in classes)
     assert total[0]["texte"] == "TOTAL financements CAF" and total[ANNUEL]["texte"] == "43 130 000 €"
     vide = grille(client_connecte.get(URL, {"partenaire": "dijon-metropole"}).content.decode())
@@ -133,7 +133,7 @@ def test_bad_filters_get_a_french_message_tied_to_the_field(conventions, client_
     html = response.content.decode()
     assert message in html
     champ = next(iter(params))
-    assert f'aria-describedby="id_{champ}-erreurs"' in html
+    assert f'aria-describedby="id_{champ}-erreurs' in html
     assert f'id="id_{champ}-erreurs"' in html
 
 
@@ -171,3 +171,9 @@ def test_the_annexe_costs_the_same_queries_whatever_its_number_of_lines(conventi
 def test_each_year_is_offered_once(conventions, client_connecte):
     html = client_connecte.get(URL).content.decode()
     assert html.count('<option value="2015"') == 1
+
+
+def test_a_line_outside_the_piliers_is_labelled_hors_pilier(page):
+    rangs = [cells for section, classes, cells in grille(page) if classes == ["hors-pilier"]]
+    assert rangs and all(cells[0]["texte"] == "Hors pilier" for cells in rangs)
+    assert any("référent" in cells[4]["texte"].lower() for cells in rangs)

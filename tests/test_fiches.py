@@ -124,6 +124,13 @@ def test_a_partner_page_lists_its_engagements_across_fiches_and_annexe(conventio
     page = connecter("agent.caf").get(reverse("fiches:partenaire", args=["caf-21"])).content.decode()
     assert "Co-financement des CLAS" in page  # fiche action 7
     assert "solvabilisation des familles" in page  # the CAF's annexe
+    # Each dispositif once (with its estimates), and the year's total.
+    from engagements.models import Estimation
+
+    lignes = Estimation.objects.filter(partenaire__slug="caf-21", dispositif__intitule="solvabilisation des familles")
+    assert page.count(">solvabilisation des familles</a>") == lignes.count() == 3  # once each, not in a list and a table
+    assert re.search(r"Total 2015 — Contrat de ville de la métropole dijonnaise</th>"
+                     r'<td class="montant">43 130 000 €</td><td class="montant">129 530 000 €</td>', page)
 
 
 def test_a_dispositif_page_lists_the_fiches_that_mobilise_it(conventions, connecter):
@@ -231,7 +238,7 @@ def test_the_chef_de_projet_edits_the_whole_fiche(conventions, connecter):
     refus = client.post(url, donnees)
     assert refus.status_code == 200
     assert "L&#x27;année de fin doit suivre l&#x27;année de début." in refus.content.decode()
-    assert 'aria-describedby="id_annee_fin-erreurs"' in refus.content.decode()
+    assert 'aria-describedby="id_annee_fin-erreurs' in refus.content.decode()
     assert "Saisissez un nombre, par exemple 120 ou 12,5." in refus.content.decode()  # the new indicator's baseline
     donnees["annee_debut"] = "2020"
     donnees["annee_fin"] = "2022"

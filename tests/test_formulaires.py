@@ -59,7 +59,7 @@ def test_bad_input_gets_a_french_message_tied_to_its_field(caf_client, ligne, ch
     assert response.status_code == 200
     html = response.content.decode()
     assert message in html
-    assert f'aria-describedby="id_{champ}-erreurs"' in html and f'id="id_{champ}-erreurs"' in html
+    assert f'aria-describedby="id_{champ}-erreurs' in html and f'id="id_{champ}-erreurs"' in html
     estimation.refresh_from_db()
     assert estimation.montant_annuel == Decimal("12100000") and estimation.version == 1  # nothing written
 

@@ -433,3 +433,16 @@ def test_a_replaced_minutes_file_leaves_the_disk(conventions, connecter, setting
     assert not default_storage.exists(ancien)
     entree = Historique.objects.de(seance).get()
     assert (entree.avant["fichier"], entree.apres["fichier"]) == (ancien, seance.fichier.name)
+
+
+def test_a_rhythm_taken_as_written_does_not_say_reunion_twice(connecter, conventions):
+    import io
+
+    from pypdf import PdfReader
+
+    client = connecter("lecteur")
+    page = client.get("/contrats/grand-dijon/gouvernance/").content.decode()
+    assert "Réunion : 1 fois / trimestre pour chaque groupe" in page and "Réunion : Réunion" not in page
+    pdf = client.get("/contrats/grand-dijon/gouvernance.pdf").content
+    texte = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Réunion : Réunion" not in texte and "1 fois / trimestre pour chaque groupe" in texte

@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -72,7 +73,10 @@ def test_bad_filters_get_a_french_message(client):
 
 def test_the_list_is_sortable_and_paginated(client):
     page = client.get("/estimations/", {"sort": "-montant_annuel"}).content.decode()
-    assert page.index("solvabilisation des familles") < page.index("FLAIJ") if "FLAIJ" in page else True
+    corps = page.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    annuels = [re.search(r'<td class="montant">([\d ]*)', ligne).group(1) for ligne in corps.split("<tr")[1:]]
+    montants = [int(m.replace(" ", "")) for m in annuels if m.strip()]
+    assert len(montants) > 10 and montants == sorted(montants, reverse=True)  # the annual amounts, largest first
     assert "14 000 000 €" in page and "650 €" not in page  # 25 rows a page: the smallest is on page 2
     page2 = client.get("/estimations/", {"sort": "-montant_annuel", "page": 2}).content.decode()
     assert "650 €" in page2
@@ -135,3 +139,22 @@ def test_the_partner_filter_offers_only_the_partners_of_contracts_one_sees(clien
         client.force_login(comptes["admin"])
         choix = {p.slug for p in client.get(f"/{liste}/").context["filtre"].form.fields["partenaire"].queryset}
         assert "ville-ailleurs" in choix
+
+
+def test_the_list_workbook_is_made_to_be_read_and_printed(client):
+    ws = load_workbook(io.BytesIO(client.get("/estimations/export.xlsx", {"partenaire": "caf-21"}).content)).active
+    entetes = [c.value for c in ws[1]]
+    assert entetes[:4] == ["Dispositif", "Contrat", "Partenaire", "Année"] and ws["A1"].font.bold
+    assert ws["D2"].value == 2015 and ws["D2"].data_type == "n"  # a year is a number
+    montants = [r[4] for r in ws.iter_rows(min_row=2) if r[4].value is not None]
+    assert all(",00" not in c.number_format and ".00" not in c.number_format for c in montants
+               if c.value == int(c.value))  # whole euros without cents
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows.replace("$", "") == "1:1"
+
+
+def test_the_estimations_list_gives_the_total_of_every_filtered_row(client):
+    page = client.get("/estimations/", {"partenaire": "caf-21", "annee": "2015", "per_page": 10})
+    texte = page.content.decode()
+    assert "43 130 000 €" in texte and "129 530 000 €" in texte  # over all pages, not the 10 shown
+    assert re.search(r'id="compte" role="status"><strong>37</strong> résultats', texte)
+    assert "Partenaire : Caisse d&#x27;Allocations Familiales de la Côte-d&#x27;Or" in texte  # the active filters

@@ -16,6 +16,10 @@ MATRICE = {
     # The home page: what each one has to do (tests/test_campagne.py checks its content).
     "accueil": ({}, [CONNEXION, 200, 200, 200, 200, 200]),
     "login": ({}, [200, 200, 200, 200, 200, 200]),
+    # The footer's pages, open to everyone.
+    "accessibilite": ({}, [200, 200, 200, 200, 200, 200]),
+    "mentions_legales": ({}, [200, 200, 200, 200, 200, 200]),
+    "donnees_personnelles": ({}, [200, 200, 200, 200, 200, 200]),
     "sante": ({}, [200, 200, 200, 200, 200, 200]),
     "logout": ({}, [CONNEXION, 405, 405, 405, 405, 405]),
     "password_change": ({}, [CONNEXION, 200, 200, 200, 200, 200]),

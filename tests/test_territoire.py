@@ -160,18 +160,19 @@ def test_revocation_is_immediate(testville, connecter, django_capture_on_commit_
 def test_the_chef_keeps_the_perimeter_in_the_history(testville, connecter):
     admin = connecter("admin")
     url = f"/contrats/{testville.slug}/perimetre/"
-    admin.post(url + "communes/ajouter/", {"nom": "Testville"})
+    admin.post(url + "communes/ajouter/", {"commune-nom": "Testville"})
     commune = Commune.objects.get(nom="Testville")
     assert list(Contrat.objects.get(pk=testville.pk).communes.all()) == [commune]
-    admin.post(url + "quartiers/ajouter/", {"nom": "Les Tilleuls", "commune": commune.pk, "nature": "prioritaire",
-                                             "code": "qn02101m"})
-    admin.post(url + "quartiers/ajouter/", {"nom": "Le Centre", "commune": commune.pk, "nature": "prioritaire"})
+    def quartier(nom, nature="prioritaire", code=""):
+        return {"quartier-nom": nom, "quartier-commune": commune.pk, "quartier-nature": nature, "quartier-code": code}
+
+    admin.post(url + "quartiers/ajouter/", quartier("Les Tilleuls", code="qn02101m"))
+    admin.post(url + "quartiers/ajouter/", quartier("Le Centre"))
     lien = PerimetreQuartier.objects.get(contrat=testville, quartier__nom="Les Tilleuls")
     assert lien.quartier.code == "QN02101M"
-    double = admin.post(url + "quartiers/ajouter/", {"nom": "les tilleuls", "commune": commune.pk, "nature": "veille"})
+    double = admin.post(url + "quartiers/ajouter/", quartier("les tilleuls", "veille"))
     assert double.status_code == 400 and "Ce quartier figure déjà dans le périmètre" in double.content.decode()
-    mauvais = admin.post(url + "quartiers/ajouter/", {"nom": "X", "commune": commune.pk, "nature": "prioritaire",
-                                                     "code": "QN 02!"})
+    mauvais = admin.post(url + "quartiers/ajouter/", quartier("X", code="QN 02!"))
     assert mauvais.status_code == 400 and "Un code officiel s&#x27;écrit en lettres et chiffres" in mauvais.content.decode()
     admin.post(url + f"quartiers/{lien.pk}/retirer/")
     assert not PerimetreQuartier.objects.filter(pk=lien.pk).exists()

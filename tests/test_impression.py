@@ -14,15 +14,14 @@ MARGE = 5 / 25.4 * 72  # 5 mm in points
 
 
 def hors_de_la_page(contenu):
-    """[(page, text, where)] of the characters drawn in the unprintable border."""
+    """[(page, what, where)] of the characters — and the cell borders — drawn in the unprintable border."""
     defauts = []
     with pdfplumber.open(io.BytesIO(contenu)) as pdf:
         for numero, page in enumerate(pdf.pages, 1):
-            for c in page.chars:
-                if not c["text"].strip():
-                    continue
+            traits = [("cadre", r) for r in page.rects + page.lines]
+            for quoi, c in [(c["text"], c) for c in page.chars if c["text"].strip()] + traits:
                 if c["x0"] < MARGE or c["x1"] > page.width - MARGE or c["top"] < MARGE or c["bottom"] > page.height - MARGE:
-                    defauts.append((numero, c["text"], round(c["x0"]), round(c["top"])))
+                    defauts.append((numero, quoi, round(c["x0"]), round(c["top"])))
     return defauts
 
 

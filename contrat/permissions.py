@@ -141,17 +141,18 @@ def peut_suivre_decision(user, decision):
 # -- who is told --------------------------------------------------------------------
 
 
-def _comptes(**filtre):
+def _comptes(*conditions, **filtre):
+    # One filter() call: every condition holds for the same membership.
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.filter(
-        is_active=True, membres__actif=True, **{f"membres__{k}": v for k, v in filtre.items()}
+        *conditions, is_active=True, membres__actif=True, **{f"membres__{k}": v for k, v in filtre.items()}
     ).exclude(email="").distinct().order_by("username")
 
 
-def agents_de(partenaire):
-    """The accounts that enter this partner's rows: they receive its notices and reminders."""
-    return _comptes(partenaire=partenaire, role="agent")
+def agents_de(partenaire, contrat):
+    """The accounts that enter this partner's rows in this contract: they receive its notices and reminders."""
+    return _comptes(Q(membres__contrat__isnull=True) | Q(membres__contrat=contrat), partenaire=partenaire, role="agent")
 
 
 def chefs_de_projet(contrat):

@@ -183,7 +183,7 @@ def relancer(collecte, partenaires, jour, par=None):
     Returns (reminded partners, partners already reminded that day, partners with no agent to write to)."""
     faites, deja, sans_adresse = [], [], []
     for partenaire in partenaires:
-        adresses = [u.email for u in permissions.agents_de(partenaire)]
+        adresses = [u.email for u in permissions.agents_de(partenaire, collecte.contrat)]
         if not adresses:
             sans_adresse.append(partenaire)
             continue
@@ -218,7 +218,7 @@ def notifier(contribution, action, user):
     if action == "soumettre":
         destinataires = [u.email for u in permissions.chefs_de_projet(contrat)]
     elif action in ("valider", "renvoyer", "rouvrir"):
-        destinataires = [u.email for u in permissions.agents_de(partenaire)]
+        destinataires = [u.email for u in permissions.agents_de(partenaire, contrat)]
     else:
         return None
     collecte = Collecte.objects.filter(contrat=contrat, annee=contribution.annee).first()

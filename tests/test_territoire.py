@@ -301,3 +301,21 @@ def test_an_invited_person_resets_a_forgotten_password_by_address(testville, cli
     client.post("/mot-de-passe/oubli/", {"email": "chef.testville@exemple.fr"})
     assert mail.outbox[-1].to == ["chef.testville@exemple.fr"]
     assert "/mot-de-passe/nouveau/" in mail.outbox[-1].body
+
+
+def test_an_agent_invited_in_one_contract_is_not_told_about_another(testville, connecter, comptes,
+                                                                     django_capture_on_commit_callbacks):
+    from engagements import services
+
+    caf = Partenaire.objects.get(slug="caf-21")
+    admin = connecter("admin")
+    admin.post(f"/contrats/{testville.slug}/partenaires/{caf.pk}/ajouter/")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(f"/contrats/{testville.slug}/membres/", {"email": "nouvelle.agente@caf.fr", "role": "agent",
+                                                            "partenaire": caf.pk})
+    accepter(connecter(None), lien_du_courriel(mail.outbox[-1]))
+    grand_dijon = Contrat.objects.get(slug="grand-dijon")
+    services.changer_statut(comptes["agent.caf"], grand_dijon, caf, 2015, "soumettre")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.changer_statut(comptes["chef.projet"], grand_dijon, caf, 2015, "valider")
+    assert mail.outbox[-1].to == ["agent.caf@example.org"]  # not the agent of Testville only

@@ -7,7 +7,16 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from noyau.classeurs import BORDURE, cellule_formule, cellule_montant, cellule_texte, feuille_avec_entetes, fusionner, style
+from noyau.classeurs import (
+    BORDURE,
+    cellule_formule,
+    cellule_montant,
+    cellule_texte,
+    feuille_avec_entetes,
+    fusionner,
+    mise_en_page,
+    style,
+)
 from noyau.pdf import html_en_pdf
 
 # -- PDF -----------------------------------------------------------------
@@ -119,12 +128,7 @@ def annexe_xlsx(annexe, edition):
     # No autofilter: the sheet is the printed layout, with merged cells and subtotal rows a filter would
     # cut through; the lists' workbooks (/estimations/export.xlsx) are the ones to filter.
     ws.print_title_rows = f"{ligne_entete}:{ligne_entete}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = "Page &P / &N"
+    mise_en_page(ws)
     ws.oddFooter.left.text = annexe.contrat.nom.replace("&", "&&")
 
     if annexe.recapitulatif:

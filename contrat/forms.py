@@ -8,6 +8,7 @@ from django.core.validators import validate_email
 
 from noyau import bornes
 from noyau.formulaires import DsfrFormMixin, VersionMixin
+from noyau.jetons import JetonMixin
 
 from .models import Commune, Contrat, Document, Membre, Objectif, Orientation, Partenaire, PerimetreQuartier, Pilier
 
@@ -61,7 +62,7 @@ class ContratForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
         return donnees
 
 
-class ContratCreationForm(ContratForm):
+class ContratCreationForm(JetonMixin, ContratForm):
     """The administrateur's form: the contract, and the address of its chef(s) de projet."""
 
     chefs = forms.CharField(
@@ -233,6 +234,11 @@ class InvitationForm(DsfrFormMixin, forms.Form):
         if email and role and partenaire and Membre.objects.filter(
                 user__email__iexact=email, role=role, partenaire=partenaire, contrat=self.contrat, actif=True).exists():
             raise ValidationError(f"{email} a déjà ce rôle dans ce contrat.")
+        if email and role and partenaire and self.contrat.invitations.filter(
+                email__iexact=email, role=role, partenaire=partenaire, acceptee_le__isnull=True, revoquee=False).exists():
+            # (a second click, or a second thought): one pending link at a time
+            raise ValidationError(f"Une invitation est déjà en attente pour {email} avec ce rôle : renvoyez-la plutôt "
+                                  "(« Renvoyer » ci-dessus), son nouveau lien remplacera l'ancien.")
         return donnees
 
 

@@ -8,13 +8,14 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from noyau import historique, versions
+from noyau import historique, jetons, versions
 from noyau.conflits import contexte_conflit
 
-from . import invitations, permissions
+from . import invitations
 from .forms import (
     MODELES_ARBRE,
     CommuneForm,
@@ -53,10 +54,7 @@ def _slug_libre(modele, base, **filtre):
 
 
 def _pilote(request, slug):
-    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
-    if not permissions.peut_piloter(request.user, contrat):
-        raise PermissionDenied("La gestion du contrat est réservée à son chef de projet.")
-    return contrat
+    return Contrat.objects.pilote_par(request.user, slug, "La gestion du contrat est réservée à son chef de projet.")
 
 
 # -- the contract ------------------------------------------------------------------------------------
@@ -66,14 +64,24 @@ def contrat_creer(request):
     """The administrateur's one page: a contract, and the invitation of its chef(s) de projet."""
     if not request.user.is_staff:
         raise PermissionDenied("Seul un administrateur crée un contrat ; son chef de projet le gère ensuite.")
+    if request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
+        return jetons.vers_le_premier(request, deja, reverse("contrat:liste"))
     form = ContratCreationForm(request.POST or None, instance=Contrat())
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            contrat = form.save(commit=False)
+        contrat = form.save(commit=False)
+
+        def creer():
+            # A second click makes no second contract (nor a second invitation): the form's token.
             contrat.slug = _slug_libre(Contrat, contrat.nom)
             versions.creer(request.user, contrat, {"communes": [], "partenaires": [contrat.porteur]})
             for adresse in form.cleaned_data["chefs"]:
                 invitations.inviter(request.user, contrat, adresse, Membre.Role.CHEF_DE_PROJET, contrat.porteur)
+            return contrat
+
+        try:
+            jetons.une_fois(form.cleaned_data.get("jeton"), creer)  # a second click is sent to the contract
+        except jetons.DejaEnvoye as premier:
+            return jetons.vers_le_premier(request, premier.adresse, reverse("contrat:liste"))
         messages.success(request, f"Le contrat est créé ; invitation envoyée à {', '.join(form.cleaned_data['chefs'])}.")
         return redirect("contrat:membres", contrat.slug)
     return render(request, "contrat/formulaire.html", {"form": form, "titre": "Nouveau contrat"})

@@ -123,6 +123,19 @@ class ContratQuerySet(models.QuerySet):
 
         return permissions.contrats_visibles(user, self)
 
+    def pilote_par(self, user, slug, pourquoi):
+        """The contract `slug` for its chef de projet (or an administrator): 404 if the user does not
+        see it, 403 with `pourquoi` if they see it without leading it."""
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import get_object_or_404
+
+        from . import permissions
+
+        contrat = get_object_or_404(self.visible_to(user), slug=slug)
+        if not permissions.peut_piloter(user, contrat):
+            raise PermissionDenied(pourquoi)
+        return contrat
+
 
 class ContratManager(NaturalKeyManager.from_queryset(ContratQuerySet)):
     pass

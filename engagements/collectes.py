@@ -177,12 +177,14 @@ def a_relancer(collecte, positions):
     return [p for p in positions if p.attendu and p.a_completer]
 
 
-def relancer(collecte, partenaires, jour, par=None):
-    """Reminds each partner once on a given day, whoever asks (the command, the button, twice).
+def relancer(collecte, positions, jour, par=None):
+    """Reminds each partner (its `Position` in the campaign, as `suivi` gave it) once on a given day,
+    whoever asks (the command, the button, twice).
 
     Returns (reminded partners, partners already reminded that day, partners with no agent to write to)."""
     faites, deja, sans_adresse = [], [], []
-    for partenaire in partenaires:
+    for position in positions:
+        partenaire = position.partenaire
         adresses = [u.email for u in permissions.agents_de(partenaire, collecte.contrat)]
         if not adresses:
             sans_adresse.append(partenaire)
@@ -190,7 +192,6 @@ def relancer(collecte, partenaires, jour, par=None):
         try:
             with transaction.atomic():
                 relance = Relance.objects.create(collecte=collecte, partenaire=partenaire, jour=jour, par=par)
-                position = next(iter(suivi(collecte.contrat, collecte.annee, collecte, [partenaire])), None)
                 relance.courriel = courriels.preparer(
                     collecte.contrat_id, "relance", adresses, "courriels/relance",
                     {"collecte": collecte, "partenaire": partenaire, "position": position,

@@ -34,7 +34,8 @@ class LigneForm(PeriodeMixin, DsfrFormMixin, forms.Form):
 
     pk = forms.IntegerField(widget=forms.HiddenInput, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
-    dispositif = forms.ChoiceField(label="Dispositif", required=False)
+    dispositif = forms.ChoiceField(label="Dispositif", required=False, error_messages={
+        "invalid_choice": "Ce dispositif n'est plus proposé : il a déjà une ligne cette année (rechargez la page)."})
     intitule = forms.CharField(label="Intitulé du nouveau dispositif", required=False, max_length=500)
     objectifs = forms.ModelMultipleChoiceField(
         label="Objectifs opérationnels", queryset=Objectif.objects.none(), required=False,

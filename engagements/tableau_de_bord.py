@@ -4,12 +4,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from contrat import permissions
 from contrat.models import Contrat, Partenaire
 from noyau import courriels, versions
 from noyau.conflits import contexte_conflit
@@ -39,10 +37,7 @@ def graphique(barres, largeur=480, pas=28):
 
 
 def _contrat_pilote(request, slug):
-    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
-    if not permissions.peut_piloter(request.user, contrat):
-        raise PermissionDenied("Le suivi de la collecte est réservé au chef de projet du contrat.")
-    return contrat
+    return Contrat.objects.pilote_par(request.user, slug, "Le suivi de la collecte est réservé au chef de projet du contrat.")
 
 
 def annees_du_contrat(contrat):
@@ -147,10 +142,10 @@ def collecte_relancer(request, slug, annee):
     if not collecte.ouverte:
         messages.error(request, f"La collecte {annee} est fermée : rouvrez-la pour relancer les partenaires.")
         return redirect(collecte)
-    a_relancer = [p.partenaire for p in collectes.a_relancer(collecte, collectes.suivi(contrat, annee, collecte))]
+    a_relancer = collectes.a_relancer(collecte, collectes.suivi(contrat, annee, collecte))
     slug_partenaire = request.POST.get("partenaire")
     if slug_partenaire:
-        cibles = [p for p in a_relancer if p.slug == slug_partenaire]
+        cibles = [p for p in a_relancer if p.partenaire.slug == slug_partenaire]
         if not cibles:
             partenaire = get_object_or_404(Partenaire, slug=slug_partenaire)
             messages.error(request, f"{partenaire.nom} n'a rien à soumettre dans cette collecte : pas de relance.")

@@ -1,8 +1,11 @@
+import secrets
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -279,13 +282,19 @@ def contribution(request, slug, partenaire_slug, annee):
     editable = permissions.peut_saisir(request.user, partenaire, contrat) and objet.modifiable_par_les_agents
     grille = saisie.Saisie(contrat, partenaire, annee, _lignes_vides(request))
     formset, refus, statut = None, [], 200
+    ici = reverse("engagements:contribution", args=[contrat.slug, partenaire.slug, annee])
     if request.method == "POST":
         if not editable:
             raise PermissionDenied(_pourquoi_pas_de_saisie(request.user, partenaire, objet))
+        if (deja := jetons.deja_envoye(request)) is not None:  # a double click: its new lines are not added twice
+            return jetons.vers_le_premier(request, deja, ici)
         formset = grille.formset(request.POST)
         if formset.is_valid():
             try:
-                ecrites, refus = grille.enregistrer(request.user, formset)
+                ecrites, refus = jetons.une_fois(request.POST.get("jeton"),
+                                                 lambda: grille.enregistrer(request.user, formset), adresse=ici)
+            except jetons.DejaEnvoye as premier:
+                return jetons.vers_le_premier(request, premier.adresse, ici)
             except versions.Verrouille as erreur:
                 messages.error(request, str(erreur))
                 return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
@@ -315,6 +324,7 @@ def contribution(request, slug, partenaire_slug, annee):
         "peut_rouvrir": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.VALIDE,
         "renvoi": RenvoiForm(),
         "historique": historique.journal("contribution", objet.pk) if objet.pk else [],
+        "jeton": secrets.token_urlsafe(24),
     }
     return render(request, "engagements/contribution.html", ctx, status=statut)
 

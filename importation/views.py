@@ -3,7 +3,6 @@
 import hashlib
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from contrat import permissions
 from contrat.models import Contrat
 
 from .annexe import ImportPerime, analyser, appliquer
@@ -20,10 +18,7 @@ from .models import ImportAnnexe
 
 
 def _contrat_pilote(request, slug):
-    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
-    if not permissions.peut_piloter(request.user, contrat):
-        raise PermissionDenied("Seul le chef de projet du contrat importe une annexe financière.")
-    return contrat
+    return Contrat.objects.pilote_par(request.user, slug, "Seul le chef de projet du contrat importe une annexe financière.")
 
 
 def importer(request, slug):

@@ -163,7 +163,11 @@ def creer_en_nombre(user, objets, *, source, detail="", m2m=None):
         return []
     _verifier(*objets)
     modele = type(objets[0])
-    modele.objects.bulk_create(objets)
+    try:
+        with transaction.atomic():
+            modele.objects.bulk_create(objets)
+    except IntegrityError as erreur:  # a row saved meanwhile, or the same form sent twice
+        raise _doublon(modele, erreur) from None
     vides = {nom: [] for nom in modele.suivi.m2m}  # just created: no link but those given
     Historique.objects.bulk_create([
         historique.entree(user, o, Action.CREATION, source=source, detail=detail, m2m={**vides, **(m2m or {}).get(id(o), {})})

@@ -540,3 +540,24 @@ def test_opening_a_campaign_with_bad_input_says_why_in_french(connecter, convent
         reponse = chef.post("/contrats/grand-dijon/collectes/ouvrir/", donnees)
         assert reponse.status_code == 200 and message in reponse.content.decode().replace("&#x27;", "'"), message
     assert not Collecte.objects.exists()
+
+
+def test_a_grid_sent_twice_adds_its_new_lines_once(connecter, conventions, caf):
+    """A double click on « Enregistrer la grille »: the second submission adds nothing."""
+    client = connecter("agent.caf")
+    existant = Dispositif.objects.filter(contrat=conventions, partenaire=caf).first()
+    _, _, donnees = grille(client, "caf-21", 2016)
+    donnees.update({"jeton": "un-jeton-de-grille", "lignes-0-dispositif": "nouveau", "lignes-0-intitule": "Ludobus",
+                    "lignes-0-montant_annuel": "1 000", "lignes-1-dispositif": str(existant.pk)})
+    premiere = client.post(CONTRIBUTION.format("caf-21", 2016), donnees)
+    seconde = client.post(CONTRIBUTION.format("caf-21", 2016), donnees, follow=True)
+    assert premiere.status_code == 302
+    assert "Ce formulaire avait déjà été envoyé" in seconde.content.decode()
+    assert Estimation.objects.filter(partenaire=caf, annee=2016).count() == 2
+    assert Dispositif.objects.filter(intitule="Ludobus").count() == 1
+    # Without the token (a stale page read before the lines existed): refused in French, nothing half-written.
+    donnees.pop("jeton")
+    troisieme = client.post(CONTRIBUTION.format("caf-21", 2016), donnees)
+    assert troisieme.status_code == 400 and "il a déjà une ligne cette année" in troisieme.content.decode()
+    assert Estimation.objects.filter(partenaire=caf, annee=2016).count() == 2
+    assert Dispositif.objects.filter(intitule="Ludobus").count() == 1

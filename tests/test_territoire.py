@@ -319,3 +319,24 @@ def test_an_agent_invited_in_one_contract_is_not_told_about_another(testville, c
     with django_capture_on_commit_callbacks(execute=True):
         services.changer_statut(comptes["chef.projet"], grand_dijon, caf, 2015, "valider")
     assert mail.outbox[-1].to == ["agent.caf@example.org"]  # not the agent of Testville only
+
+
+def test_a_double_click_makes_one_contract_and_one_invitation(connecter, conventions,
+                                                              django_capture_on_commit_callbacks):
+    porteur = Partenaire.objects.create(nom="Doubleville Agglo", sigle="DA", slug="doubleville")
+    admin = connecter("admin")
+    donnees = {"nom": "Contrat de Doubleville", "nature": "contrat_de_ville", "territoire": "Doubleville",
+               "porteur": porteur.pk, "annee_debut": 2024, "annee_fin": 2030, "chefs": "chef@doubleville.fr",
+               "jeton": "un-jeton-de-creation"}
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post("/contrats/ajouter/", donnees)
+        second = admin.post("/contrats/ajouter/", donnees, follow=True)
+    assert "Ce formulaire avait déjà été envoyé" in second.content.decode()
+    assert Contrat.objects.filter(nom="Contrat de Doubleville").count() == 1
+    contrat = Contrat.objects.get(nom="Contrat de Doubleville")
+    assert contrat.invitations.count() == 1 and len(mail.outbox) == 1
+    # Inviting the same person again while the link is pending: « renvoyez-la plutôt ».
+    encore = admin.post(f"/contrats/{contrat.slug}/membres/", {"email": "chef@doubleville.fr", "role": "chef_de_projet",
+                                                                "partenaire": porteur.pk})
+    assert encore.status_code == 400 and "Une invitation est déjà en attente" in encore.content.decode()
+    assert contrat.invitations.count() == 1

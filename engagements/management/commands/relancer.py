@@ -27,8 +27,7 @@ class Command(BaseCommand):
         for collecte in Collecte.objects.ouvertes().select_related("contrat").prefetch_related("partenaires"):
             if not collectes.jour_de_relance(collecte, jour):
                 continue
-            cibles = [p.partenaire for p in collectes.a_relancer(
-                collecte, collectes.suivi(collecte.contrat, collecte.annee, collecte))]
+            cibles = collectes.a_relancer(collecte, collectes.suivi(collecte.contrat, collecte.annee, collecte))
             faites, deja, sans_adresse = collectes.relancer(collecte, cibles, jour)
             total += len(faites)
             for partenaire in faites:

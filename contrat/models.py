@@ -22,6 +22,17 @@ class PartenaireQuerySet(models.QuerySet):
             | models.Q(contrats_partenaires=contrat) | models.Q(membres__contrat=contrat)
         ).distinct().order_by("nom")
 
+    def des_contrats(self, contrats):
+        """The organisations of these contracts (porteur, signatories, partners, those with lines):
+        each link a subquery of its own, not one join of them all, that a 2 000-line contract would
+        multiply into millions of rows before DISTINCT (make bench)."""
+        par = [{"signatures__document__contrat__in": contrats}, {"contrats_partenaires__in": contrats},
+               {"dispositifs__contrat__in": contrats}, {"estimations__dispositif__contrat__in": contrats}]
+        liens = models.Q(pk__in=contrats.values("porteur"))
+        for filtre in par:
+            liens |= models.Q(pk__in=self.model.objects.filter(**filtre).values("pk"))
+        return self.filter(liens)
+
 
 class Partenaire(models.Model):
     """An organisation that signs, finances or runs something: État service, CAF, commune…"""

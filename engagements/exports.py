@@ -2,7 +2,6 @@
 
 import io
 
-from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -17,13 +16,14 @@ from noyau.classeurs import (
     mise_en_page,
     style,
 )
-from noyau.pdf import html_en_pdf
+
+from . import impression
 
 # -- PDF -----------------------------------------------------------------
 
 
 def annexe_pdf(annexe, edition):
-    return html_en_pdf(render_to_string("engagements/annexe_pdf.html", {"annexe": annexe, "edition": edition}))
+    return impression.annexe_pdf(annexe, edition)
 
 
 # -- Excel ---------------------------------------------------------------

@@ -42,10 +42,7 @@ class _Base(filters.FilterSet):
         contrats = Contrat.objects.visible_to(user)
         self.filters["contrat"].queryset = contrats
         # The organisations of the contracts the user sees (signatories, partners, lines): not the others'.
-        self.filters["partenaire"].queryset = Partenaire.objects.filter(
-            Q(signatures__document__contrat__in=contrats) | Q(contrats_partenaires__in=contrats)
-            | Q(pk__in=contrats.values("porteur")) | Q(dispositifs__contrat__in=contrats)
-            | Q(estimations__dispositif__contrat__in=contrats)).distinct()
+        self.filters["partenaire"].queryset = Partenaire.objects.des_contrats(contrats)
         # Once a contract is chosen, its own tree only: shorter lists to read (and to render).
         choisi = self.data.get("contrat") if self.data else None
         arbre = contrats.filter(slug=choisi) if choisi else contrats

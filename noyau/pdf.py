@@ -2,6 +2,7 @@
 
 import gc
 import threading
+from contextlib import contextmanager
 
 
 def _pdf_fetcher():
@@ -16,9 +17,8 @@ def _pdf_fetcher():
     return SansRessourceExterne()
 
 
-def html_en_pdf(html):
-    from weasyprint import HTML
-
+@contextmanager
+def sans_ramasse_miettes():
     # The layout makes millions of small objects that all live until the end: the cyclic
     # garbage collector would walk them again and again for nothing (a quarter of the time
     # of a 2 000-line annexe, make bench). The collector is process-wide, so it is paused only
@@ -29,7 +29,19 @@ def html_en_pdf(html):
     if seul:
         gc.disable()
     try:
-        return HTML(string=html, base_url=None, url_fetcher=_pdf_fetcher()).write_pdf()
+        yield
     finally:
         if seul and actif:
             gc.enable()
+
+
+def mettre_en_page(html):
+    """The laid-out document: its pages, the position of each element with an id (`page.anchors`)."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=None, url_fetcher=_pdf_fetcher()).render()
+
+
+def html_en_pdf(html):
+    with sans_ramasse_miettes():
+        return mettre_en_page(html).write_pdf()

@@ -42,8 +42,8 @@ def _pages(contenu):
 
 def _compter_rendus(monkeypatch):
     rendus = []
-    vrai = exports.html_en_pdf
-    monkeypatch.setattr(exports, "html_en_pdf", lambda html: rendus.append(1) or vrai(html))
+    vrai = exports.annexe_pdf
+    monkeypatch.setattr(exports, "annexe_pdf", lambda annexe, edition: rendus.append(1) or vrai(annexe, edition))
     return rendus
 
 

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from noyau import decoupage, pdf
 from noyau.typographie import Mesure
 
+from .test_impression import _boites
+
 MOTS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèàçôÉÈÀ0123456789’'-/().,:;€%° \u00a0\u202fMWQ", min_size=1, max_size=40)
 
 
@@ -22,16 +24,8 @@ def lignes_posees(texte, largeur_pt, gras, retours):
     html = (f'<html lang="fr"><body><table style="border-collapse: collapse; table-layout: fixed; width: {largeur_pt}pt">'
             f'<tr><td style="{style}">{escape(texte)}</td></tr></table></body></html>')
     document = pdf.mettre_en_page(html)
-
-    def boites(boite, genre):
-        for enfant in getattr(boite, "children", ()):
-            if isinstance(enfant, genre):
-                yield enfant
-            else:
-                yield from boites(enfant, genre)
-
-    cellule = next(boites(document.pages[0]._page_box, TableCellBox))
-    return sum(1 for _ in boites(cellule, LineBox))
+    cellule = next(_boites(document.pages[0]._page_box, TableCellBox))
+    return sum(1 for _ in _boites(cellule, LineBox))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

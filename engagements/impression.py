@@ -63,12 +63,12 @@ class _Hauteurs:
     def case(self, colonne, bloc, suite):
         cle = (colonne, id(bloc), suite)
         if cle not in self._cases:
-            texte = "\n".join(_libelles(colonne, bloc)) + (" (suite)" if suite else "")
+            texte = "\n".join(self.libelles(colonne, bloc)) + (" (suite)" if suite else "")
             self._cases[cle] = self._hauteur(self.gras.lignes(texte, _largeur(colonne, bloc), retours=True))
         return self._cases[cle]
 
     def libelles(self, colonne, bloc):
-        """The labels as printed: a word wider than the column is cut where its syllables allow."""
+        """The labels as printed: a word wider than the column is cut at its syllables."""
         return [self.gras.cesures(libelle, _largeur(colonne, bloc)) for libelle in _libelles(colonne, bloc)]
 
 

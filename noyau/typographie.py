@@ -14,7 +14,6 @@ from pathlib import Path
 
 BLANCS = re.compile(r"[ \t\r\n\f]+")  # not the non-breaking spaces: they hold words together
 MOTS = re.compile(r"[^ \t\r\n\f]+")
-CESURE = "\u00ad"  # soft hyphen: a line may end there, with a hyphen
 # No line breaks before a closing mark nor after an opening one, spaces or not (Unicode's line
 # breaking rules, which Pango follows): « objectif : », « ( voir ) » hold together.
 COLLES = re.compile(r"[ \t]+(?=[,.:;!?/»)\]}])|(?<=[(«\[{])[ \t]+")
@@ -70,7 +69,7 @@ class Mesure:
         (white-space: pre-line, or lines joined by <br>); otherwise they are spaces. A word wider
         than the column is taken as cut (hyphens: auto, overflow-wrap: anywhere), the last of its
         pieces filling its line."""
-        paragraphes = texte.replace(CESURE, "").split("\n") if retours else [texte.replace(CESURE, "")]
+        paragraphes = texte.split("\n") if retours else [texte]
         espace = self.largeur(" ")
         total = 0
         for paragraphe in paragraphes:
@@ -93,14 +92,29 @@ class Mesure:
         return max(total, 1)
 
     def cesures(self, texte, largeur_pt, langue="fr"):
-        """The text with soft hyphens in the words wider than the column, where the language's
-        syllables allow: only these words are cut, and with a hyphen (hyphens: auto would cut any
-        word, sometimes leaving « sou- » alone on its line)."""
+        """The text with each word wider than the column on lines of its own, cut at its syllables
+        with a hyphen (« TERRITORIALI- / SATION »): its line breaks are then the text's own, and
+        counted exactly. (WeasyPrint's soft hyphens and hyphens: auto cut ordinary words too, or
+        drop the hyphen.)"""
         import pyphen
 
         dictionnaire = pyphen.Pyphen(lang=langue)
-        return MOTS.sub(lambda mot: dictionnaire.inserted(mot.group(), hyphen=CESURE)
-                        if self.largeur(mot.group()) > largeur_pt else mot.group(), texte)
+
+        def couper(trouve):
+            mot = trouve.group()
+            if self.largeur(mot) <= largeur_pt:
+                return mot
+            positions = [0, *dictionnaire.positions(mot), len(mot)]
+            morceaux, courant = [], ""
+            for syllabe in (mot[a:b] for a, b in zip(positions, positions[1:])):
+                if courant and self.largeur(courant + syllabe + "-") > largeur_pt:
+                    morceaux.append(courant + "-")
+                    courant = ""
+                courant += syllabe
+            morceaux.append(courant)
+            return ("\n" if trouve.start() else "") + "\n".join(morceaux)
+
+        return MOTS.sub(couper, texte)
 
     def _coupe(self, mot, largeur_pt):
         """Lines of a word wider than the column: first cut after its hyphens, slashes and stops, as Pango

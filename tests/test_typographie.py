@@ -43,7 +43,7 @@ def test_the_count_is_never_short_of_the_laid_out_lines(mots, largeur, gras, ret
 def test_long_french_words_cut_at_their_syllables(mot, largeur):
     mesure = Mesure("DejaVu Sans", 7, gras=True)
     coupe = mesure.cesures(mot, largeur * decoupage.JEU)
-    assert lignes_posees(coupe, largeur, True, False) <= mesure.lignes(coupe, largeur * decoupage.JEU)
+    assert lignes_posees(coupe, largeur, True, True) <= mesure.lignes(coupe, largeur * decoupage.JEU, retours=True)
 
 
 def test_known_counts():
@@ -56,5 +56,9 @@ def test_known_counts():
     montant = "1\u202f234\u202f567\u00a0€"
     assert mesure.lignes(f"total {montant}", mesure.largeur(montant) + 1) == 2
     assert mesure.lignes("TERRITORIALISATION", mesure.largeur("TERRI")) >= 4
-    # Only a word wider than the column gets soft hyphens.
-    assert mesure.cesures("LA TERRITORIALISATION", mesure.largeur("TERRITO")) == "LA TER\u00adRI\u00adTO\u00adRIA\u00adLI\u00adSA\u00adTION"
+    # Only a word wider than the column is cut, on lines of its own, at its syllables.
+    largeur = mesure.largeur("TERRITO-")
+    premiere, *coupes = mesure.cesures("LA TERRITORIALISATION", largeur).split("\n")
+    assert premiere == "LA " and len(coupes) >= 3 and "".join(coupes).replace("-", "") == "TERRITORIALISATION"
+    assert all(c.endswith("-") for c in coupes[:-1]) and all(mesure.largeur(c) <= largeur for c in coupes)
+    assert mesure.cesures("LA TERRITORIALISATION", mesure.largeur("TERRITORIALISATION")) == "LA TERRITORIALISATION"

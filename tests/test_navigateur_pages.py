@@ -45,11 +45,12 @@ def se_connecter(page, base, identifiant, mot_de_passe=MOT_DE_PASSE):
 
 
 # The table cells that hold an amount (« 12 500 € », « -3,50 € ») and are not right-aligned in
-# tabular figures (columns of amounts read down, digit under digit).
+# tabular figures on one line (columns of amounts read down, digit under digit; « € » never alone).
 MONTANTS_MAL_ALIGNES = """() => [...document.querySelectorAll("td, th")]
     .filter(c => /^-?[0-9][0-9\\s\u00a0\u202f]*(,[0-9]+)?\\s*€$/.test(c.textContent.trim()))
     .filter(c => { const s = getComputedStyle(c);
-                   return !["right", "end"].includes(s.textAlign) || !s.fontVariantNumeric.includes("tabular-nums"); })
+                   return !["right", "end"].includes(s.textAlign) || !s.fontVariantNumeric.includes("tabular-nums")
+                          || s.whiteSpace !== "nowrap"; })
     .map(c => c.textContent.trim())"""
 
 
@@ -64,7 +65,7 @@ def defauts_de_la_page(page, axe, adresse, qui, connecte=True):
         if largeur > taille["width"]:
             defauts.append(f"{qui} ({nom}) : {largeur} px de large")
         if nom == "bureau" and (montants := page.evaluate(MONTANTS_MAL_ALIGNES)):
-            defauts.append(f"{qui} : montants non alignés à droite en chiffres tabulaires {montants[:3]}")
+            defauts.append(f"{qui} : montants non alignés à droite en chiffres tabulaires sur une ligne {montants[:3]}")
         for v in axe.run(page, options=WCAG).response["violations"]:
             defauts.append(f"{qui} ({nom}) : axe {v['id']} {[n['target'] for n in v['nodes'][:3]]}")
         if nom == "téléphone" and connecte:

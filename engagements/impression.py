@@ -85,13 +85,13 @@ def _rangs(annexe, hauteurs):
         groupes = dict(courants) if rang.nature == "ligne" else {}
         if groupes.get("orientation") is not None and groupes["orientation"].transversal:
             del groupes["orientation"]  # the transversal pilier's cell spans this column
-        rangs.append(decoupage.Rang(rang, hauteurs.rang(rang), groupes, premiers))
+        rangs.append(decoupage.RangMesure(rang, hauteurs.rang(rang), groupes, premiers))
     return rangs
 
 
 def _html(annexe, edition, feuilles, etalonnage=False):
     return render_to_string(GABARIT, {"annexe": annexe, "edition": edition, "feuilles": feuilles,
-                                      "colonnes_css": PAGE.colonnes_css, "marges": PAGE.marges_css,
+                                      "colonnes_css": PAGE.colonnes_css, "taille": PAGE.taille_css, "marges": PAGE.marges_css,
                                       "etalonnage": etalonnage})
 
 

@@ -44,6 +44,10 @@ class Gabarit:
         return [f"{largeur / 10:g}%" for largeur in self.largeurs]
 
     @property
+    def taille_css(self):
+        return f"{self.page_mm[0]}mm {self.page_mm[1]}mm"
+
+    @property
     def marges_css(self):
         return " ".join(f"{marge}mm" for marge in self.marges_mm)
 
@@ -73,8 +77,8 @@ class RangImprime:
 
 
 @dataclass
-class Rang:
-    """A row to print: its own height, and the group it belongs to in each merged column
+class RangMesure:
+    """A row to print (`objet`, the caller's own row): its own height, and the group it belongs to in each merged column
     (an object the same for all the rows of a group) with the columns whose group starts here."""
 
     objet: object

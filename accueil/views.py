@@ -18,6 +18,7 @@ from engagements import collectes
 from engagements.models import Collecte
 from fiches.models import Indicateur, Intervenant, Mesure
 from gouvernance.models import Decision, Instance
+from gouvernance.rythmes import acheve
 from gouvernance.rythmes import suivi as rythmes
 
 BIENTOT = timedelta(days=30)  # a decision due within a month is on the list
@@ -65,7 +66,9 @@ def _pilotage(contrats, jour):
                 "a_valider": [p for p in positions if p.etat == collectes.Etat.SOUMISE],
                 "en_retard": [p for p in attendues if collectes.en_retard(collecte, p, jour)],
             })
-        instances = list(Instance.objects.filter(contrat=contrat).prefetch_related("seances"))
+        # A contract that has ended expects no more séances: its governance page says what was missed.
+        instances = [] if acheve(contrat, jour) else list(
+            Instance.objects.du_contrat(contrat).select_related("contrat", "document").prefetch_related("seances"))
         blocs.append({
             "contrat": contrat, "campagnes": campagnes,
             "instances_en_retard": [s for s in rythmes(instances, jour) if s.manque],

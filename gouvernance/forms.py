@@ -8,7 +8,8 @@ from noyau import bornes
 from noyau.formulaires import DsfrFormMixin, OrdreFormSet, VersionMixin
 from noyau.jetons import JetonMixin
 
-from .models import Decision, Instance, Membre, Presence, Seance
+from .models import COLONNES_PAR_DEFAUT, Colonne, Decision, Instance, Membre, Presence, Seance, colonnes_du_schema
+from .rythmes import groupes_de_mois
 
 EXTENSIONS = (".pdf", ".odt", ".doc", ".docx", ".ods", ".xls", ".xlsx", ".txt")
 TAILLE_MAX = 10 * 1024 * 1024
@@ -104,7 +105,12 @@ class DecisionForm(DsfrFormMixin, forms.ModelForm):
 class PresenceForm(DsfrFormMixin, forms.ModelForm):
     class Meta:
         model = Presence
-        fields = ["nom", "etat"]
+        fields = ["nom", "partenaire", "etat"]
+        help_texts = {"nom": "« le Maire », « Mme Dupont, directrice »…"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partenaire"].queryset = Partenaire.objects.order_by("nom")
 
 
 def formsets(seance, contrat, data=None):
@@ -124,29 +130,54 @@ class StatutDecisionForm(DsfrFormMixin, VersionMixin, forms.Form):
 class InstanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
     class Meta:
         model = Instance
-        fields = ["nom", "nature", "colonne", "parent", "formation", "missions", "composition", "frequence",
-                  "frequence_max", "periode", "mois", "duree", "selon_besoins", "rythme_source"]
-        widgets = {"missions": forms.Textarea(attrs={"rows": 4}), "composition": forms.Textarea(attrs={"rows": 3})}
+        fields = ["nom", "nature", "colonne", "parent", "formation", "lien", "instance_liee", "contrats_associes",
+                  "missions", "composition", "frequence", "au_moins", "frequence_max", "periode", "mois", "duree",
+                  "selon_besoins", "rythme_source"]
+        widgets = {"missions": forms.Textarea(attrs={"rows": 4}), "composition": forms.Textarea(attrs={"rows": 3}),
+                   "contrats_associes": forms.CheckboxSelectMultiple}
+        labels = {"frequence": "nombre de réunions (ou nombre minimal)"}
 
-    def __init__(self, *args, contrat, **kwargs):
+    def __init__(self, *args, contrat, contrats_visibles, **kwargs):
         super().__init__(*args, **kwargs)
         self.contrat = contrat
-        self.fields["parent"].queryset = Instance.objects.filter(contrat=contrat).exclude(pk=self.instance.pk)
+        colonnes = [("", "— aucune : « Autres instances » —"), *colonnes_du_schema(contrat)]
+        if self.instance.colonne and self.instance.colonne not in dict(colonnes):  # a column removed since
+            colonnes.append((self.instance.colonne, self.instance.colonne))
+        self.fields["colonne"] = forms.ChoiceField(label="Colonne du schéma de gouvernance", choices=colonnes,
+                                                   required=False, widget=forms.Select(attrs={"class": "fr-select"}))
+        autres = Instance.objects.filter(contrat=contrat, archivee=False).exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = autres
+        self.fields["instance_liee"].queryset = autres
+        autres_contrats = contrats_visibles.exclude(pk=contrat.pk).order_by("nom")
+        if autres_contrats.exists():
+            self.fields["contrats_associes"].queryset = autres_contrats
+        else:  # nothing to share with: no empty list of boxes
+            del self.fields["contrats_associes"]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         else:
             self.fields["version"].required = False
 
     def clean_mois(self):
-        from .rythmes import groupes_de_mois
-
         mois = self.cleaned_data["mois"].strip()
         try:
             groupes_de_mois(mois)
         except ValueError:
             raise ValidationError("Écrivez les mois en chiffres : « 10 » pour octobre, « 3-4,11-12 » pour "
-                                  "mars/avril et novembre/décembre.") from None
+                                  "mars/avril et novembre/décembre, « 11-2 » pour novembre à février.") from None
         return mois
+
+    def clean_parent(self):
+        """A body cannot sit under one of its own sub-bodies: both would vanish from the scheme."""
+        parent = self.cleaned_data.get("parent")
+        ancetre, vus = parent, set()
+        while ancetre is not None and ancetre.pk not in vus:
+            if self.instance.pk and ancetre.pk == self.instance.pk:
+                raise ValidationError(f"« {parent.nom} » est déjà rattachée à « {self.instance.nom} » : une instance "
+                                      "ne peut pas dépendre de l'une de ses propres sous-instances.")
+            vus.add(ancetre.pk)
+            ancetre = ancetre.parent
+        return parent
 
     def clean(self):
         donnees = super().clean()
@@ -155,31 +186,118 @@ class InstanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
             if (donnees.get(champ) or 0) > bornes.REUNIONS_MAX:
                 self.add_error(champ, f"Au plus {bornes.REUNIONS_MAX} réunions par période : pour un rythme plus "
                                       "soutenu, choisissez une période plus courte (par mois plutôt que par an).")
+        if bool(donnees.get("lien")) != bool(donnees.get("instance_liee")):
+            champ = "instance_liee" if donnees.get("lien") else "lien"
+            self.add_error(champ, "Choisissez à la fois le lien (prépare, instruit) et l'instance qu'il concerne.")
+        liee = donnees.get("instance_liee")
+        if liee is not None and self.instance.pk and liee.instance_liee_id == self.instance.pk:
+            self.add_error("instance_liee", f"« {liee.nom} » {liee.get_lien_display()} celle-ci : deux instances ne "
+                                            "peuvent pas se préparer l'une l'autre.")
         if donnees.get("selon_besoins"):
             return donnees
         if frequence and not periode:
             self.add_error("periode", "Précisez la période : par mois, par trimestre, par an…")
         if periode and not frequence:
             self.add_error("frequence", "Précisez combien de réunions par période.")
-        if frequence and maximum and maximum < frequence:
-            self.add_error("frequence_max", "Le nombre maximal de réunions doit dépasser le nombre minimal.")
-        if donnees.get("mois") and frequence and len(donnees["mois"].split(",")) != frequence and periode == "annee":
-            self.add_error("mois", "Donnez autant de périodes de mois que de réunions par an.")
+        if frequence and maximum:
+            if maximum < frequence:
+                self.add_error("frequence_max", "Le nombre maximal de réunions doit être au moins égal au nombre minimal.")
+            elif maximum == frequence:
+                donnees["frequence_max"] = None  # « 2 à 2 fois » is « 2 fois »
+            elif donnees.get("au_moins"):
+                self.add_error("au_moins", "« Au moins » et un nombre maximal se contredisent : pour « 1 à 3 fois », "
+                                           "donnez le minimum et le maximum sans cocher « au moins ».")
+        if donnees.get("mois") and "mois" not in self.errors:
+            if periode and periode != "annee":
+                self.add_error("mois", "Les mois préférés se donnent pour un rythme annuel : pour « 1 fois par semestre, "
+                                       "en mars et en septembre », choisissez 2 réunions par an et les mois « 3,9 ».")
+            elif frequence and len(groupes_de_mois(donnees["mois"])) != frequence:
+                self.add_error("mois", "Donnez autant de périodes de mois que de réunions par an : « 3-4,11-12 » "
+                                       "pour 2 réunions, en mars/avril et en novembre/décembre.")
         return donnees
 
 
 class MembreForm(DsfrFormMixin, forms.ModelForm):
     class Meta:
         model = Membre
-        fields = ["partenaire", "fonction", "preside"]
+        fields = ["partenaire", "fonction", "groupe", "role"]
+        labels = {"role": "préside ou anime"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partenaire"].queryset = Partenaire.objects.order_by("nom")
 
     def clean(self):
         donnees = super().clean()
-        if not donnees.get("partenaire") and not donnees.get("fonction") and not donnees.get("DELETE"):
-            raise ValidationError("Indiquez une organisation ou une fonction.")
+        if donnees.get("DELETE"):
+            return donnees
+        groupe, partenaire = donnees.get("groupe"), donnees.get("partenaire")
+        if not partenaire and not donnees.get("fonction") and not groupe:
+            raise ValidationError("Indiquez une organisation, une fonction ou un groupe.")
+        if groupe == Membre.Groupe.AGENTS and not partenaire:
+            self.add_error("partenaire", "Choisissez l'organisation dont les agents sont membres.")
+        if groupe in (Membre.Groupe.SIGNATAIRES, Membre.Groupe.FINANCEURS) and partenaire:
+            self.add_error("partenaire", f"« {Membre.Groupe(groupe).label} » désigne plusieurs organisations : "
+                                         "laissez l'organisation vide.")
         return donnees
 
 
+LIGNES_EN_PLUS = 5
+
+
 def membres_formset(instance, data=None):
-    Membres = forms.inlineformset_factory(Instance, Membre, form=MembreForm, formset=OrdreFormSet, extra=2, can_delete=True)
+    Membres = forms.inlineformset_factory(Instance, Membre, form=MembreForm, formset=OrdreFormSet, extra=3, can_delete=True)
     return Membres(data, instance=instance, prefix="membres")
+
+
+class ColonneForm(DsfrFormMixin, forms.ModelForm):
+    # The column's key: kept when it is renamed, so that its bodies stay in it.
+    cle = forms.SlugField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Colonne
+        fields = ["libelle", "ordre"]
+        labels = {"libelle": "Intitulé de la colonne", "ordre": "Position (de gauche à droite)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ordre"].required = False
+        if self.instance.pk:
+            self.fields["cle"].initial = self.instance.cle
+            self.fields["version"].initial = self.instance.version
+
+
+class ColonnesFormSet(forms.BaseModelFormSet):
+    def __init__(self, *args, contrat, **kwargs):
+        self.contrat = contrat
+        super().__init__(*args, **kwargs)
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if i < len(self.initial_extra or []):  # the protocol's columns, kept as shown unless removed
+            form.empty_permitted = False
+        return form
+
+    def clean(self):
+        super().clean()
+        libelles = [f.cleaned_data["libelle"].strip().lower() for f in self.forms
+                    if f.cleaned_data.get("libelle") and not f.cleaned_data.get("DELETE")]
+        if len(libelles) != len(set(libelles)):
+            raise ValidationError("Deux colonnes portent le même intitulé.")
+        if not libelles:
+            raise ValidationError("Gardez au moins une colonne.")
+        for f in self.deleted_forms:
+            if f.instance.pk and (n := Instance.objects.filter(contrat=self.contrat, colonne=f.instance.cle,
+                                                                archivee=False).count()):
+                raise ValidationError(f"La colonne « {f.instance.libelle} » porte {n} instance{'s' if n > 1 else ''} : "
+                                      "placez-les dans une autre colonne avant de la supprimer.")
+
+
+def colonnes_formset(contrat, data=None):
+    propres = contrat.colonnes_du_schema.exists()
+    initial = [] if propres else [{"cle": cle, "libelle": libelle, "ordre": i}
+                                  for i, (cle, libelle) in enumerate(COLONNES_PAR_DEFAUT, 1)]
+    Colonnes = forms.modelformset_factory(Colonne, form=ColonneForm, formset=ColonnesFormSet, extra=len(initial) + 2,
+                                          can_delete=True)
+    return Colonnes(data, queryset=contrat.colonnes_du_schema.all(), prefix="colonnes", contrat=contrat, initial=initial)

@@ -1,5 +1,7 @@
 """Governance: the bodies of a contract, their rhythm held as data, their meetings and decisions."""
 
+import re
+
 from django.db import models
 from django.urls import reverse
 
@@ -10,7 +12,14 @@ from noyau.modeles import NaturalKeyManager
 
 class InstanceQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(contrat__in=Contrat.objects.visible_to(user))
+        visibles = Contrat.objects.visible_to(user)
+        associees = Instance.contrats_associes.through.objects.filter(contrat__in=visibles).values("instance_id")
+        return self.filter(models.Q(contrat__in=visibles) | models.Q(pk__in=associees))
+
+    def du_contrat(self, contrat):
+        """The bodies of a contract: its own and those another contract shares with it (a departmental body)."""
+        associees = Instance.contrats_associes.through.objects.filter(contrat=contrat).values("instance_id")
+        return self.filter(models.Q(contrat=contrat) | models.Q(pk__in=associees))
 
 
 class InstanceManager(NaturalKeyManager.from_queryset(InstanceQuerySet)):
@@ -30,13 +39,15 @@ class Instance(models.Model):
         COMITE_SUIVI = "comite_suivi", "Comité de suivi"
         COMITE_FINANCEURS = "comite_financeurs", "Comité des financeurs"
         SEMINAIRE = "seminaire", "Séminaire"
+        EQUIPE_PROJET = "equipe_projet", "Équipe projet"
+        COMITE_TERRITORIAL = "comite_territorial", "Comité territorial"
+        CELLULE_PILOTAGE = "cellule_pilotage", "Cellule de pilotage"
+        COMITE_LIAISON = "comite_liaison", "Comité de liaison"
         AUTRE = "autre", "Autre"
 
-    class Colonne(models.TextChoices):
-        ETAT = "etat", "État"
-        COLLECTIVITES = "collectivites", "Collectivités"
-        CONSEILS_CITOYENS = "conseils_citoyens", "Conseils citoyens"
-        COPILOTAGE = "copilotage", "Copilotage"
+    class Lien(models.TextChoices):
+        PREPARE = "prepare", "prépare les travaux de"
+        INSTRUIT = "instruit", "instruit les dossiers pour"
 
     class Formation(models.TextChoices):
         RESTREINTE = "restreinte", "Restreinte"
@@ -56,16 +67,27 @@ class Instance(models.Model):
     slug = models.SlugField("identifiant", max_length=80)
     nom = models.CharField("nom", max_length=200)
     nature = models.CharField("nature", max_length=30, choices=Nature.choices)
-    colonne = models.CharField("colonne du schéma de gouvernance", max_length=30, choices=Colonne.choices, blank=True)
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="sous_instances",
-                               verbose_name="instance parente")
+    # The key of one of the contract's own columns (`colonnes_du_schema`); a body of no column is
+    # listed under « Autres instances ».
+    colonne = models.CharField("colonne du schéma de gouvernance", max_length=60, blank=True)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="sous_instances",
+                               verbose_name="instance parente",
+                               help_text="L'instance dont celle-ci est une formation ou une sous-instance.")
     formation = models.CharField("formation", max_length=20, choices=Formation.choices, blank=True)
+    lien = models.CharField("lien avec une autre instance", max_length=20, choices=Lien.choices, blank=True)
+    instance_liee = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="instances_preparatoires", verbose_name="instance liée")
+    contrats_associes = models.ManyToManyField(
+        Contrat, blank=True, related_name="instances_partagees", verbose_name="sert aussi les contrats",
+        help_text="Une instance départementale commune à plusieurs contrats : elle paraît dans leur gouvernance.")
     missions = models.TextField("missions", blank=True, help_text="Une mission par ligne, dans l'ordre.")
     composition = models.TextField("composition (telle que dans le document)", blank=True)
     # The rhythm as data: `frequence` (to `frequence_max`) meetings a `periode`, in the preferred
     # months if any ("10" = October; "3-4,11-12" = March/April and November/December).
     frequence = models.PositiveSmallIntegerField("nombre de réunions", null=True, blank=True)
     frequence_max = models.PositiveSmallIntegerField("au plus", null=True, blank=True)
+    au_moins = models.BooleanField("au moins (un minimum)", default=False,
+                                   help_text="« au moins / a minima / au minimum N fois » : le nombre est un minimum.")
     periode = models.CharField("par", max_length=20, choices=Periode.choices, blank=True)
     mois = models.CharField("mois préférés", max_length=60, blank=True,
                             help_text="« 10 » pour octobre ; « 3-4,11-12 » pour mars/avril et novembre/décembre.")
@@ -73,15 +95,16 @@ class Instance(models.Model):
     selon_besoins = models.BooleanField("se réunit selon les besoins", default=False)
     rythme_source = models.CharField("rythme (texte du document)", max_length=300, blank=True)
     ordre = models.PositiveIntegerField("ordre", default=0)
+    archivee = models.BooleanField("archivée", default=False)
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = InstanceManager()
     natural_key_lookups = ("contrat__slug", "slug")
     suivi = Suivi(
-        "instance", ("contrat_id", "document_id", "slug", "nom", "nature", "colonne", "parent_id", "formation", "missions",
-                     "composition", "frequence", "frequence_max", "periode", "mois", "duree", "selon_besoins",
-                     "rythme_source", "ordre"),
-        contrat="contrat_id", dossier=("gouvernance", "contrat_id"),
+        "instance", ("contrat_id", "document_id", "slug", "nom", "nature", "colonne", "parent_id", "formation", "lien",
+                     "instance_liee_id", "missions", "composition", "frequence", "frequence_max", "au_moins", "periode",
+                     "mois", "duree", "selon_besoins", "rythme_source", "ordre", "archivee"),
+        contrat="contrat_id", dossier=("gouvernance", "contrat_id"), m2m=("contrats_associes",),
         listes=lambda instance: {"membres": [str(m) for m in instance.membres.order_by("ordre", "pk")]},
         libelles={"membres": "membres"},
     )
@@ -97,7 +120,7 @@ class Instance(models.Model):
                 condition=models.Q(frequence_max__isnull=True) | models.Q(frequence__isnull=True)
                 | models.Q(frequence_max__gte=models.F("frequence")),
                 name="instance_frequence_ordonnee",
-                violation_error_message="Le nombre maximal de réunions doit dépasser le nombre minimal.",
+                violation_error_message="Le nombre maximal de réunions doit être au moins égal au nombre minimal.",
             ),
         ]
 
@@ -121,9 +144,67 @@ class Instance(models.Model):
 
         return en_mots(self)
 
+    @property
+    def rythme_du_document(self):
+        """The source's own wording (« a minima deux fois par an »), when it says more than `rythme`."""
+        from .rythmes import sans_reunion
+
+        source = sans_reunion(self.rythme_source)
+        if not self.frequence or not source:
+            return ""
+        def serre(texte):
+            return re.sub(r"[\s/]|par", "", texte.lower())
+
+        return "" if serre(source) == serre(self.rythme) else source
+
+
+class Colonne(models.Model):
+    """A column of a contract's governance scheme. A contract without any uses the protocol's four."""
+
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="colonnes_du_schema", verbose_name="contrat")
+    cle = models.SlugField("identifiant", max_length=60)
+    libelle = models.CharField("intitulé", max_length=100)
+    ordre = models.PositiveSmallIntegerField("position", default=0)
+    version = models.PositiveIntegerField("version", default=1, editable=False)
+
+    suivi = Suivi("colonne", ("contrat_id", "cle", "libelle", "ordre"), contrat="contrat_id",
+                  dossier=("gouvernance", "contrat_id"))
+
+    class Meta:
+        verbose_name = "colonne du schéma de gouvernance"
+        verbose_name_plural = "colonnes du schéma de gouvernance"
+        ordering = ["contrat", "ordre", "pk"]
+        constraints = [models.UniqueConstraint(fields=["contrat", "cle"], name="colonne_cle_unique",
+                                               violation_error_message="Ce contrat a déjà une colonne de ce nom.")]
+
+    def __str__(self):
+        return self.libelle
+
+
+# The columns of the protocol's scheme (Grand Dijon, annexe 1): every contract starts with them.
+COLONNES_PAR_DEFAUT = [("etat", "État"), ("collectivites", "Collectivités"), ("conseils_citoyens", "Conseils citoyens"),
+                       ("copilotage", "Copilotage")]
+
+
+def colonnes_du_schema(contrat):
+    """[(clé, intitulé)] of the contract's scheme, in order."""
+    propres = [(c.cle, c.libelle) for c in contrat.colonnes_du_schema.all()]
+    return propres or list(COLONNES_PAR_DEFAUT)
+
 
 class Membre(models.Model):
-    """Who sits in an instance: a partner, a named function, or both; presidents first."""
+    """Who sits in an instance: a partner, a named function, a group (« les signataires »), or several of these."""
+
+    class Role(models.TextChoices):
+        PRESIDE = "preside", "préside"
+        COPRESIDE = "copreside", "copréside"
+        ANIME = "anime", "anime"
+        COANIME = "coanime", "co-anime"
+
+    class Groupe(models.TextChoices):
+        SIGNATAIRES = "signataires", "les signataires du contrat"
+        FINANCEURS = "financeurs", "les financeurs du contrat"
+        AGENTS = "agents", "les agents de l'organisation"
 
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="membres", verbose_name="instance")
     ordre = models.PositiveIntegerField("ordre", default=0)
@@ -131,7 +212,9 @@ class Membre(models.Model):
                                    related_name="sieges", verbose_name="organisation")
     fonction = models.CharField("fonction", max_length=300, blank=True,
                                 help_text="« le Préfet de la Côte-d'Or ou son représentant »")
-    preside = models.BooleanField("préside ou copréside", default=False)
+    groupe = models.CharField("groupe", max_length=20, choices=Groupe.choices, blank=True,
+                              help_text="Un groupe est remplacé par ses membres à la convocation d'une séance.")
+    role = models.CharField("rôle", max_length=20, choices=Role.choices, blank=True)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("instance__contrat__slug", "instance__slug", "ordre")
@@ -139,16 +222,24 @@ class Membre(models.Model):
     class Meta:
         verbose_name = "membre d'une instance"
         verbose_name_plural = "membres des instances"
-        ordering = ["-preside", "ordre", "pk"]
+        ordering = ["ordre", "pk"]
         constraints = [models.UniqueConstraint(fields=["instance", "ordre"], name="membre_instance_ordre_unique")]
 
     def __str__(self):
+        if self.groupe == self.Groupe.AGENTS:
+            return f"les agents de {self.partenaire.nom}" if self.partenaire_id else "les agents"
+        if self.groupe:
+            return self.get_groupe_display()
         return self.fonction or (self.partenaire.nom if self.partenaire else "")
+
+    @property
+    def preside(self):
+        return self.role in (self.Role.PRESIDE, self.Role.COPRESIDE)
 
     @property
     def designation(self):
         """The function with its organisation (« le Maire — Ville de Chenôve »): five mayors sit in one body."""
-        if self.fonction and self.partenaire_id:
+        if self.fonction and self.partenaire_id and not self.groupe:
             return f"{self.fonction} — {self.partenaire.nom}"
         return str(self)
 
@@ -208,6 +299,8 @@ class Presence(models.Model):
     membre = models.ForeignKey(Membre, on_delete=models.SET_NULL, null=True, blank=True, related_name="presences",
                                verbose_name="membre de l'instance")
     nom = models.CharField("participant", max_length=300)
+    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="presences",
+                                   verbose_name="organisation")
     etat = models.CharField("présence", max_length=20, choices=Etat.choices, default=Etat.INVITE)
 
     class Meta:
@@ -219,10 +312,12 @@ class Presence(models.Model):
 
     @property
     def libelle(self):
-        """The name with the member's organisation, when the name alone does not say it."""
-        membre = self.membre
-        if membre is not None and membre.partenaire_id and membre.partenaire.nom not in self.nom:
-            return f"{self.nom} — {membre.partenaire.nom}"
+        """The name with its organisation, when the name alone does not say it (« le Maire » five times)."""
+        partenaire = self.partenaire
+        if partenaire is None and self.membre is not None and self.membre.partenaire_id:
+            partenaire = self.membre.partenaire
+        if partenaire is not None and partenaire.nom not in self.nom:
+            return f"{self.nom} — {partenaire.nom}"
         return self.nom
 
 

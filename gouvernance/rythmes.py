@@ -1,15 +1,16 @@
 """An instance's rhythm: its expected slots, the next ones, the one missed, and the rhythm in words.
 
-A slot is a window of dates in which one meeting is expected. "4 fois / an" gives
-four three-month slots a year; "1 fois / an en octobre" one slot, October;
-"mars/avril et novembre/décembre" two slots a year; "tous les 2 ans" one slot of
-24 months counted from the first year. A meeting held in a slot fulfils it.
+A slot is a window of dates in which a number of meetings is expected. "4 fois / an"
+gives one slot a calendar year expecting four, whenever they are held in it (not one a
+quarter); "1 fois / an en octobre" one slot, October; "mars/avril et novembre/décembre"
+two slots a year of one each; "tous les 2 ans" one slot of 24 months counted from the
+first year. "Au moins N" expects N: more is welcome, fewer is late.
 """
 
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 MOIS_PAR_PERIODE = {"mois": 1, "deux_mois": 2, "trimestre": 3, "semestre": 6, "annee": 12, "deux_ans": 24}
 UNITES = {"mois": "mois", "trimestre": "trimestre", "semestre": "semestre", "annee": "an"}
@@ -21,6 +22,7 @@ NOMS_DES_MOIS = ["", "janvier", "février", "mars", "avril", "mai", "juin", "jui
 class Creneau:
     debut: date
     fin: date  # included
+    nombre: int = 1  # meetings expected in it
 
     def contient(self, jour):
         return self.debut <= jour <= self.fin
@@ -36,76 +38,99 @@ def _fin_de_mois(annee, mois):
 
 
 def groupes_de_mois(texte):
-    """'10' -> [[10]]; '3-4,11-12' -> [[3, 4], [11, 12]]. Raises ValueError on anything else."""
+    """'10' -> [[10]]; '3-4,11-12' -> [[3, 4], [11, 12]]; '11-2' -> [[11, 12, 1, 2]] (across New Year).
+
+    Raises ValueError on anything else."""
     groupes = []
     for morceau in (texte or "").replace(" ", "").split(","):
         if not morceau:
             continue
-        bornes = [int(m) for m in morceau.split("-")]
-        if len(bornes) > 2 or not all(1 <= m <= 12 for m in bornes) or bornes != sorted(bornes):
+        bornes = morceau.split("-")
+        if len(bornes) > 2 or not all(b.isdigit() for b in bornes):
             raise ValueError(f"Mois invalides : {morceau}")
-        groupes.append(list(range(bornes[0], bornes[-1] + 1)))
+        premier, dernier = int(bornes[0]), int(bornes[-1])
+        if not (1 <= premier <= 12 and 1 <= dernier <= 12):
+            raise ValueError(f"Mois invalides : {morceau}")
+        longueur = (dernier - premier) % 12 + 1
+        groupes.append([(premier - 1 + i) % 12 + 1 for i in range(longueur)])
     return groupes
 
 
 def creneaux(instance, annee_debut, annee_fin):
-    """The expected slots from 1 January of `annee_debut` to 31 December of `annee_fin`."""
+    """The expected slots from 1 January of `annee_debut` to 31 December of `annee_fin`.
+
+    Without preferred months, « N fois par an » expects N meetings in the calendar year, « N fois par
+    trimestre » N in each calendar quarter…: whenever they are held in it. With preferred months, each
+    run of months expects one meeting; a run across New Year (« 11-2 ») belongs to the year it starts in."""
     if instance.selon_besoins or not instance.frequence or not instance.periode:
         return []
     resultat = []
+    fin_du_tout = date(annee_fin, 12, 31)
     if instance.mois:
         groupes = groupes_de_mois(instance.mois)
         for annee in range(annee_debut, annee_fin + 1):
             for groupe in groupes:
-                resultat.append(Creneau(date(annee, groupe[0], 1), _fin_de_mois(annee, groupe[-1])))
-        return resultat
+                annee_fin_groupe = annee + (1 if groupe[-1] < groupe[0] else 0)
+                resultat.append(Creneau(date(annee, groupe[0], 1), min(_fin_de_mois(annee_fin_groupe, groupe[-1]), fin_du_tout)))
+        return sorted(resultat, key=lambda c: c.debut)
     longueur = MOIS_PAR_PERIODE[instance.periode]
     annee, mois = annee_debut, 1
     while annee <= annee_fin:
-        debut_periode = date(annee, mois, 1)
-        fin_annee, fin_mois = _ajoute_mois(annee, mois, longueur)
-        fin_periode = date(fin_annee, fin_mois, 1) - timedelta(days=1)
-        n = instance.frequence
-        if longueur % n == 0:  # whole months: "4 fois / an" = quarters
-            pas = longueur // n
-            for i in range(n):
-                a, m = _ajoute_mois(annee, mois, i * pas)
-                fa, fm = _ajoute_mois(a, m, pas - 1)
-                resultat.append(Creneau(date(a, m, 1), _fin_de_mois(fa, fm)))
-        else:  # split the period in equal runs of days
-            jours = (fin_periode - debut_periode).days + 1
-            for i in range(n):
-                resultat.append(Creneau(debut_periode + timedelta(days=jours * i // n),
-                                        debut_periode + timedelta(days=jours * (i + 1) // n - 1)))
-        annee, mois = fin_annee, fin_mois
+        fin_annee, fin_mois = _ajoute_mois(annee, mois, longueur - 1)
+        resultat.append(Creneau(date(annee, mois, 1), min(_fin_de_mois(fin_annee, fin_mois), fin_du_tout), instance.frequence))
+        annee, mois = _ajoute_mois(annee, mois, longueur)
     return resultat
 
 
-def _remplis(liste, dates):
-    """Each meeting fulfils the first open slot that contains it."""
-    restants = sorted(dates)
-    remplis = set()
-    for creneau in liste:
-        trouve = next((d for d in restants if creneau.contient(d)), None)
-        if trouve is not None:
-            remplis.add(creneau)
-            restants.remove(trouve)
-    return remplis
+def tenues(creneau, dates):
+    return sum(1 for d in dates if creneau.contient(d))
+
+
+def _mois_restants(creneau, jour):
+    """Whole months left in a running slot, the current one included."""
+    return (creneau.fin.year - jour.year) * 12 + creneau.fin.month - jour.month + 1
+
+
+def perdu(creneau, dates, jour):
+    """A slot is missed once it has ended short of its meetings, or when the months it has left cannot
+    hold the meetings it still lacks (at the pace its own number sets: 2 a month for « 24 fois par an »)."""
+    manquantes = creneau.nombre - tenues(creneau, dates)
+    if manquantes <= 0 or creneau.debut > jour:
+        return False
+    if creneau.fin < jour:
+        return True
+    duree = _mois_restants(creneau, creneau.debut)
+    par_mois = -(-creneau.nombre // duree)
+    return manquantes > _mois_restants(creneau, jour) * par_mois
 
 
 def prochaines(liste, dates, jour, nombre=2):
     """The next slots still to be held: not over, not yet fulfilled."""
-    remplis = _remplis(liste, dates)
-    return [c for c in liste if c.fin >= jour and c not in remplis][:nombre]
+    return [c for c in liste if c.fin >= jour and tenues(c, dates) < c.nombre][:nombre]
+
+
+def manques(liste, dates, jour):
+    """Every slot missed as of `jour` (see `perdu`), in order."""
+    return [c for c in liste if perdu(c, dates, jour)]
 
 
 def manque(liste, dates, jour):
-    """The last slot that ended before `jour` without a meeting, or None."""
-    passes = [c for c in liste if c.fin < jour]
-    if not passes:
-        return None
-    dernier = passes[-1]
-    return None if dernier in _remplis(liste, dates) else dernier
+    """The latest slot missed as of `jour`, or None."""
+    perdus = manques(liste, dates, jour)
+    return perdus[-1] if perdus else None
+
+
+def _mois_en_mots(groupes):
+    """'en octobre', 'en mars/avril et novembre/décembre', 'entre novembre et février'."""
+    if all(len(g) <= 2 for g in groupes):
+        return "en " + " et ".join("/".join(NOMS_DES_MOIS[m] for m in g) for g in groupes)
+    return " et ".join(f"entre {NOMS_DES_MOIS[g[0]]} et {NOMS_DES_MOIS[g[-1]]}" if len(g) > 2
+                       else "en " + "/".join(NOMS_DES_MOIS[m] for m in g) for g in groupes)
+
+
+def sans_reunion(texte):
+    """The source's wording without its own « Réunion : » (the pages print that word before it)."""
+    return re.sub(r"^\s*réunions?\s*:\s*", "", texte, flags=re.IGNORECASE)
 
 
 def en_mots(instance):
@@ -113,19 +138,20 @@ def en_mots(instance):
     if instance.selon_besoins:
         texte = "selon les besoins"
     elif not instance.frequence or not instance.periode:
-        # As the source says it, without its own « Réunion : » (the pages print that word before it).
-        return re.sub(r"^\s*réunions?\s*:\s*", "", instance.rythme_source, flags=re.IGNORECASE)
+        return sans_reunion(instance.rythme_source)
     elif instance.frequence == 1 and instance.periode in ("deux_mois", "deux_ans") and not instance.frequence_max:
         texte = f"tous les 2 {'mois' if instance.periode == 'deux_mois' else 'ans'}"
     else:
         nombre = str(instance.frequence)
         if instance.frequence_max and instance.frequence_max != instance.frequence:
             nombre += f" à {instance.frequence_max}"
+        elif instance.au_moins:
+            nombre = f"au moins {nombre}"
         unite = UNITES.get(instance.periode) or {"deux_mois": "2 mois", "deux_ans": "2 ans"}[instance.periode]
         texte = f"{nombre} fois / {unite}"
     if instance.mois:
         groupes = groupes_de_mois(instance.mois)
-        texte += " en " + " et ".join("/".join(NOMS_DES_MOIS[m] for m in g) for g in groupes)
+        texte += " " + _mois_en_mots(groupes)
     if instance.duree:
         texte = f"{instance.duree}, {texte}"
     return texte
@@ -139,19 +165,49 @@ def periode_de(instance):
     return contrat.annee_debut, contrat.annee_fin_effective
 
 
+def acheve(contrat, jour):
+    """Whether the contract (prolongation included) has ended by `jour`."""
+    return jour > date(contrat.annee_fin_effective, 12, 31)
+
+
 @dataclass
 class Suivi:
     instance: object
     prochaines: list
-    manque: Creneau | None
+    manques: list  # every slot missed so far
+    dates: list
+    jour: date
+    creneaux: list
+
+    @property
+    def manque(self):
+        """The slot that makes the body late today: the latest one judged (ended, or past holding
+        what it lacks) when it was missed; an earlier miss made up since is history, not lateness."""
+        en_cours = [c for c in self.creneaux if c.contient(self.jour)]
+        if en_cours and tenues(en_cours[-1], self.dates) >= en_cours[-1].nombre:
+            return None  # this period's meetings are held: the body is on its rhythm again
+        juges = [c for c in self.manques if c.fin >= self.jour] or [c for c in self.creneaux if c.fin < self.jour]
+        return juges[-1] if juges and juges[-1] in self.manques else None
+
+    @property
+    def bilan(self):
+        """[(missed slot, meetings held in it)]."""
+        return [(c, tenues(c, self.dates)) for c in self.manques]
+
+    @property
+    def retard(self):
+        """(the slot that makes the body late, meetings held in it)."""
+        return (self.manque, tenues(self.manque, self.dates))
 
 
 def suivi(instances, jour):
-    """For each instance: its next expected slots and the last one missed, as of `jour`."""
+    """For each instance still in use: its next expected slots and those missed, as of `jour`."""
     resultat = []
     for instance in instances:
+        if instance.archivee:
+            continue
         debut, fin = periode_de(instance)
         liste = creneaux(instance, debut, fin)
         dates = [s.date for s in instance.seances.all()]
-        resultat.append(Suivi(instance, prochaines(liste, dates, jour), manque(liste, dates, jour)))
+        resultat.append(Suivi(instance, prochaines(liste, dates, jour), manques(liste, dates, jour), dates, jour, liste))
     return resultat

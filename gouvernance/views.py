@@ -1,11 +1,12 @@
 import io
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from datetime import timezone as fuseau
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, ProtectedError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -21,18 +22,34 @@ from contrat.models import Contrat
 from noyau import historique, jetons, telechargements, versions
 from noyau.classeurs import cellule_texte, feuille_avec_entetes
 from noyau.conflits import contexte_conflit
+from noyau.formulaires import sans_erreurs
 from noyau.pdf import html_en_pdf
 
-from .forms import InstanceForm, SeanceForm, StatutDecisionForm, formsets, membres_formset
-from .models import Decision, Instance, Membre, Presence, Seance
-from .rythmes import suivi
+from .convocation import convoques
+from .forms import LIGNES_EN_PLUS, InstanceForm, SeanceForm, StatutDecisionForm, colonnes_formset, formsets, membres_formset
+from .models import Decision, Instance, Membre, Presence, Seance, colonnes_du_schema
+from .rythmes import acheve, suivi
 
 
 def _instances(contrat):
+    """The bodies in use of the contract (its own and those shared with it), with what the scheme prints."""
     membres = Prefetch("membres", queryset=Membre.objects.select_related("partenaire"))
-    sous_instances = Prefetch("sous_instances", queryset=Instance.objects.prefetch_related(membres, "sous_instances"))
-    return (contrat.instances.select_related("document", "contrat", "parent")
-            .prefetch_related(membres, "seances", sous_instances))
+    actives = Instance.objects.filter(archivee=False)
+    sous_instances = Prefetch("sous_instances", queryset=actives.select_related("instance_liee", "parent")
+                              .prefetch_related(membres, "contrats_associes", Prefetch("sous_instances", queryset=actives)))
+    return (Instance.objects.du_contrat(contrat).filter(archivee=False)
+            .select_related("document", "contrat", "parent", "instance_liee")
+            .prefetch_related(membres, "seances", sous_instances, "contrats_associes"))
+
+
+def _schema(contrat, instances):
+    """[(clé, intitulé, instances at the top of that column)] and the top bodies of no column. A body
+    whose parent is not shown (archived, or of another contract) stands at the top itself."""
+    montrees = {i.pk for i in instances}
+    en_tete = [i for i in instances if i.parent_id is None or i.parent_id not in montrees]
+    colonnes = [(cle, libelle, [i for i in en_tete if i.colonne == cle]) for cle, libelle in colonnes_du_schema(contrat)]
+    placees = {i.pk for _, _, liste in colonnes for i in liste}
+    return colonnes, [i for i in en_tete if i.pk not in placees]
 
 
 def page(request, slug):
@@ -40,19 +57,35 @@ def page(request, slug):
     jour = timezone.localdate()
     instances = list(_instances(contrat))
     suivis = suivi(instances, jour)
-    colonnes = [(valeur, libelle, [i for i in instances if i.colonne == valeur and i.parent_id is None])
-                for valeur, libelle in Instance.Colonne.choices]
+    colonnes, autres = _schema(contrat, instances)
+    fini = acheve(contrat, jour)
     ctx = {
-        "contrat": contrat, "jour": jour, "colonnes": colonnes,
-        "autres": [i for i in instances if not i.colonne and i.parent_id is None],
+        "contrat": contrat, "jour": jour, "colonnes": colonnes, "autres": autres, "acheve": fini,
+        "largeur_colonne": max(3, 12 // max(1, sum(1 for c in colonnes if c[2]))),
         "prochaines": sorted(((c, s.instance) for s in suivis for c in s.prochaines), key=lambda x: x[0].debut)[:15],
-        "en_retard": [s for s in suivis if s.manque],
-        "decisions_en_souffrance": (Decision.objects.filter(seance__instance__contrat=contrat).en_souffrance(jour)
-                                    .select_related("seance__instance", "partenaire")),
-        "seances": Seance.objects.filter(instance__contrat=contrat).select_related("instance")[:20],
+        # Once the contract has ended, each body once with all it missed; before, what is late now.
+        "en_retard": [s for s in suivis if (s.manques if fini else s.manque)],
+        "sans_rythme": [i for i in instances if not i.frequence or not i.periode or i.selon_besoins],
+        "decisions_en_souffrance": (Decision.objects.filter(seance__instance__in=Instance.objects.du_contrat(contrat))
+                                    .en_souffrance(jour).select_related("seance__instance", "partenaire")),
+        "seances": (Seance.objects.filter(instance__in=Instance.objects.du_contrat(contrat))
+                    .select_related("instance")[:20]),
+        "archivees": list(contrat.instances.filter(archivee=True)),
         "pilote": permissions.peut_gerer_gouvernance(request.user, contrat),
     }
     return render(request, "gouvernance/page.html", ctx)
+
+
+def duree_de(instance):
+    """How long a séance lasts in a calendar: the rhythm's « ½ journée », « journée », « 2 h 30 », else 2 h."""
+    texte = instance.duree.lower()
+    if "½" in texte or "demi" in texte:
+        return timedelta(hours=4)
+    if "journée" in texte or "journee" in texte:
+        return timedelta(hours=8)
+    if heures := re.search(r"(\d+)\s*h(?:eures?)?\s*(\d+)?", texte):
+        return timedelta(hours=int(heures[1]), minutes=int(heures[2] or 0))
+    return timedelta(hours=2)
 
 
 def seances_ics(request, slug):
@@ -64,14 +97,19 @@ def seances_ics(request, slug):
     agenda.add("calscale", "GREGORIAN")
     agenda.add("x-wr-calname", contrat.nom)
     maintenant = timezone.now()
-    for seance in Seance.objects.filter(instance__contrat=contrat).select_related("instance").order_by("date", "pk"):
+    seances = Seance.objects.filter(instance__in=Instance.objects.du_contrat(contrat))
+    for seance in seances.select_related("instance").order_by("date", "pk"):
         evenement = Event()
-        evenement.add("uid", f"seance-{seance.pk}@{request.get_host()}")
+        # The same séance under any address the application answers to: one event in a calendar.
+        evenement.add("uid", f"seance-{seance.pk}@contrats-de-ville")
         evenement.add("dtstamp", maintenant)
         if seance.heure:
-            evenement.add("dtstart", timezone.make_aware(datetime.combine(seance.date, seance.heure)).astimezone(fuseau.utc))
-        else:
+            debut = timezone.make_aware(datetime.combine(seance.date, seance.heure)).astimezone(fuseau.utc)
+            evenement.add("dtstart", debut)
+            evenement.add("dtend", debut + duree_de(seance.instance))
+        else:  # a day: the whole of it
             evenement.add("dtstart", seance.date)
+            evenement.add("dtend", seance.date + timedelta(days=1))
         evenement.add("summary", seance.instance.nom)
         if seance.lieu:
             evenement.add("location", seance.lieu)
@@ -114,9 +152,8 @@ def _enregistrer_seance(request, contrat, seance):
         def listes_enregistrees():
             presences.instance = decisions.instance = objet
             presences.save()
-            if creation:  # everyone who sits in the instance is invited
-                Presence.objects.bulk_create(Presence(seance=objet, membre=m, nom=m.designation[:300])
-                                             for m in objet.instance.membres.select_related("partenaire"))
+            if creation:  # everyone who sits in the instance is invited, each group by its people
+                Presence.objects.bulk_create(convoques(objet))
             versions.enregistrer_formset(request.user, decisions)
 
         try:
@@ -164,7 +201,7 @@ def seance(request, pk):
     suivables = permissions.decisions_suivables(request.user, objet)
     ctx = {
         "seance": objet, "contrat": objet.instance.contrat,
-        "presences": objet.presences.select_related("membre__partenaire"),
+        "presences": objet.presences.select_related("membre__partenaire", "partenaire"),
         "decisions": [(d, d.pk in suivables) for d in decisions],
         "statuts": Decision.Statut.choices,
         "gere": permissions.peut_gerer_gouvernance(request.user, objet.instance.contrat),
@@ -207,27 +244,28 @@ def _pdf(html, nom):
 
 
 def gouvernance_pdf(request, slug):
+    """The scheme on landscape pages: the contract's own columns share the page's width; a long
+    scheme breaks between bodies onto further pages, the columns' header repeated on each."""
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
-    instances = list(_instances(contrat))
-    colonnes = [(libelle, [i for i in instances if i.colonne == valeur and i.parent_id is None])
-                for valeur, libelle in Instance.Colonne.choices]
+    colonnes, autres = _schema(contrat, list(_instances(contrat)))
+    colonnes = [(libelle, liste) for _, libelle, liste in colonnes if liste]
     html = render_to_string("gouvernance/schema_pdf.html", {
-        "contrat": contrat, "colonnes": [c for c in colonnes if c[1]],
-        "autres": [i for i in instances if not i.colonne and i.parent_id is None], "edition": timezone.localdate()})
+        "contrat": contrat, "colonnes": colonnes, "largeur": 100 / max(1, len(colonnes)),
+        "autres": autres, "edition": timezone.localdate()})
     return _pdf(html, f"gouvernance-{contrat.slug}.pdf")
 
 
 def seance_pdf(request, pk, document):
     objet = _seance_visible(request, pk)
     html = render_to_string(f"gouvernance/{document}_pdf.html", {
-        "seance": objet, "presences": objet.presences.select_related("membre__partenaire"),
+        "seance": objet, "presences": objet.presences.select_related("membre__partenaire", "partenaire"),
         "decisions": objet.decisions.select_related("partenaire"), "edition": timezone.localdate()})
     return _pdf(html, f"{document}-{objet.instance.slug}-{objet.date:%Y-%m-%d}.pdf")
 
 
 def decisions_xlsx(request, slug):
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
-    decisions = (Decision.objects.filter(seance__instance__contrat=contrat)
+    decisions = (Decision.objects.filter(seance__instance__in=Instance.objects.du_contrat(contrat))
                  .select_related("seance__instance", "partenaire").prefetch_related("fiches", "dispositifs")
                  .order_by("seance__date", "pk"))
     feuille = feuille_avec_entetes(Workbook(), "Décisions", [
@@ -266,11 +304,22 @@ def _enregistrer_instance(request, contrat, objet):
     creation = objet.pk is None
     if creation and request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
         return jetons.vers_le_premier(request, deja, reverse("gouvernance:page", args=[contrat.slug]))
-    form = InstanceForm(request.POST or None, instance=objet, contrat=contrat)
-    membres = membres_formset(objet, request.POST or None)
+    donnees = request.POST or None
+    plus_de_lignes = donnees is not None and "ajouter_lignes" in donnees
+    if plus_de_lignes:  # more blank member rows, what was typed kept, nothing saved yet
+        donnees = donnees.copy()
+        donnees["membres-TOTAL_FORMS"] = str(int(donnees.get("membres-TOTAL_FORMS") or 0) + LIGNES_EN_PLUS)
+    form = InstanceForm(donnees, instance=objet, contrat=contrat,
+                        contrats_visibles=Contrat.objects.visible_to(request.user))
+    membres = membres_formset(objet, donnees)
     conflit = None
-    if request.method == "POST" and form.is_valid() and membres.is_valid():
+    if plus_de_lignes:
+        sans_erreurs(form, membres)
+    elif request.method == "POST" and form.is_valid() and membres.is_valid():
         enregistree = form.save(commit=False)
+        # Without other contracts to choose from, the contracts it already serves stay as they are.
+        m2m = {"contrats_associes": list(form.cleaned_data["contrats_associes"] if "contrats_associes" in form.cleaned_data
+                                         else objet.contrats_associes.all() if objet.pk else [])}
 
         def membres_enregistres():
             membres.instance = enregistree
@@ -281,9 +330,10 @@ def _enregistrer_instance(request, contrat, objet):
                 enregistree.slug = _slug_libre(contrat, form.cleaned_data["nom"])
                 enregistree.ordre = (contrat.instances.aggregate(m=Max("ordre"))["m"] or 0) + 1
                 jetons.une_fois(form.cleaned_data.get("jeton"),
-                                lambda: versions.creer(request.user, enregistree, ensuite=membres_enregistres))
+                                lambda: versions.creer(request.user, enregistree, m2m, ensuite=membres_enregistres))
             else:
-                versions.modifier(request.user, enregistree, form.cleaned_data["version"], ensuite=membres_enregistres)
+                versions.modifier(request.user, enregistree, form.cleaned_data["version"], m2m,
+                                  ensuite=membres_enregistres)
         except jetons.DejaEnvoye as deja:
             return jetons.vers_le_premier(request, deja.adresse, reverse("gouvernance:page", args=[contrat.slug]))
         except versions.Doublon as refus:
@@ -297,8 +347,11 @@ def _enregistrer_instance(request, contrat, objet):
             return redirect(enregistree)
     titre = "Nouvelle instance" if creation else f"Modifier l'instance « {objet.nom} »"
     ctx = {"form": form, "listes": [("Membres", membres)], "contrat": contrat, "titre": titre, "conflit": conflit,
-           "aide": "Le rythme : un nombre de réunions par période, et si besoin les mois (« 10 » pour octobre, "
-                   "« 3-4,11-12 » pour mars/avril et novembre/décembre). Les missions : une par ligne.",
+           "ajouter_lignes": LIGNES_EN_PLUS, "objet": None if creation else objet,
+           "aide": "Le rythme : un nombre de réunions par période (« au moins » s'il s'agit d'un minimum), et si besoin "
+                   "les mois (« 10 » pour octobre, « 3-4,11-12 » pour mars/avril et novembre/décembre). Les missions : "
+                   "une par ligne. Un membre est une organisation, une fonction (« le Maire » et sa commune) ou un "
+                   "groupe (les signataires, les financeurs, les agents d'une organisation).",
            "retour": reverse("gouvernance:page", args=[contrat.slug])}
     return render(request, "gouvernance/formulaire.html", ctx, status=409 if conflit else 200)
 
@@ -308,7 +361,99 @@ def instance_creer(request, slug):
     return _enregistrer_instance(request, contrat, Instance(contrat=contrat))
 
 
-def instance_modifier(request, pk):
+def _instance_geree(request, pk):
     objet = get_object_or_404(Instance.objects.visible_to(request.user).select_related("contrat"), pk=pk)
     _contrat_gere(request, objet.contrat.slug)
+    return objet
+
+
+def instance_modifier(request, pk):
+    objet = _instance_geree(request, pk)
     return _enregistrer_instance(request, objet.contrat, objet)
+
+
+@require_POST
+def instance_supprimer(request, pk):
+    """A body entered by mistake goes; one that has met is archived (its séances stay readable)."""
+    objet = _instance_geree(request, pk)
+    page_ = reverse("gouvernance:page", args=[objet.contrat.slug])
+    if objet.sous_instances.filter(archivee=False).exists():
+        noms = ", ".join(f"« {i.nom} »" for i in objet.sous_instances.filter(archivee=False))
+        messages.error(request, f"« {objet.nom} » a des sous-instances ({noms}) : rattachez-les ailleurs ou "
+                                "supprimez-les d'abord.")
+        return redirect(objet)
+    try:
+        if objet.seances.exists() or objet.sous_instances.exists():
+            objet.archivee = True
+            versions.modifier(request.user, objet, objet.version)
+            messages.success(request, f"« {objet.nom} » a des séances enregistrées : elle est archivée. Elle ne "
+                                      "paraît plus dans le schéma ni dans le suivi ; ses séances restent consultables.")
+        else:
+            versions.supprimer(request.user, objet, objet.version)
+            messages.success(request, f"L'instance « {objet.nom} » est supprimée.")
+    except versions.Conflit:
+        messages.error(request, "Cette instance a été modifiée entre-temps : relisez-la avant de la supprimer.")
+    except ProtectedError:
+        messages.error(request, f"« {objet.nom} » est rattachée à d'autres données : elle n'est pas supprimée.")
+    return redirect(page_)
+
+
+@require_POST
+def instance_retablir(request, pk):
+    objet = _instance_geree(request, pk)
+    objet.archivee = False
+    try:
+        versions.modifier(request.user, objet, objet.version)
+    except versions.Conflit:
+        messages.error(request, "Cette instance a été modifiée entre-temps : relisez-la.")
+    else:
+        messages.success(request, f"L'instance « {objet.nom} » est rétablie.")
+    return redirect(objet)
+
+
+def colonnes(request, slug):
+    """The columns of the contract's scheme, as its chef de projet names and orders them."""
+    contrat = _contrat_gere(request, slug)
+    formset = colonnes_formset(contrat, request.POST or None)
+    if request.method == "POST" and formset.is_valid():
+        try:
+            with transaction.atomic():
+                _enregistrer_colonnes(request.user, contrat, formset)
+        except versions.Conflit:
+            messages.error(request, "Les colonnes ont été modifiées entre-temps : voici leur état actuel.")
+            return redirect(reverse("gouvernance:colonnes", args=[contrat.slug]))
+        except versions.Doublon as refus:
+            formset._non_form_errors = formset.error_class([str(refus)])
+        else:
+            messages.success(request, "Les colonnes du schéma sont enregistrées.")
+            return redirect(reverse("gouvernance:page", args=[contrat.slug]))
+    ctx = {"contrat": contrat, "formset": formset, "titre": "Colonnes du schéma de gouvernance",
+           "retour": reverse("gouvernance:page", args=[contrat.slug])}
+    return render(request, "gouvernance/colonnes.html", ctx)
+
+
+def _enregistrer_colonnes(user, contrat, formset):
+    pris = set(contrat.colonnes_du_schema.values_list("cle", flat=True))
+    gardees = []
+    for form in formset.forms:
+        if form in formset.deleted_forms:
+            if form.instance.pk:
+                versions.supprimer(user, form.instance, form.cleaned_data.get("version"))
+            continue
+        if not form.cleaned_data.get("libelle"):
+            continue
+        gardees.append(form)
+    gardees.sort(key=lambda f: (f.cleaned_data.get("ordre") is None, f.cleaned_data.get("ordre") or 0))
+    for position, form in enumerate(gardees, 1):
+        colonne = form.save(commit=False)
+        colonne.ordre = position
+        if colonne.pk:
+            versions.modifier(user, colonne, form.cleaned_data.get("version") or colonne.version)
+        else:
+            cle = form.cleaned_data.get("cle") or slugify(colonne.libelle)[:50] or "colonne"
+            base, n = cle, 2
+            while cle in pris:
+                cle, n = f"{base}-{n}", n + 1
+            pris.add(cle)
+            colonne.contrat, colonne.cle = contrat, cle
+            versions.creer(user, colonne)

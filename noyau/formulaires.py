@@ -50,6 +50,15 @@ class DsfrFormMixin(_EntiersBornes):
             if classe:
                 champ.widget.attrs["class"] = f"{champ.widget.attrs.get('class', '')} {classe}".strip()
 
+    @property
+    def legende(self):
+        """What a row of a formset already holds, for its legend (« » for a new row). Not `f.instance`
+        in a template: an inline form's foreign key may be a field named `instance`."""
+        objet = getattr(self, "instance", None)
+        if objet is None or not objet.pk:
+            return ""
+        return getattr(objet, "designation", None) or str(objet)
+
     def full_clean(self):
         self._sans_entiers_demesures()
         super().full_clean()
@@ -84,3 +93,16 @@ class VersionMixin(forms.Form):
     """The version the user read: a save against a newer one is refused (no lost update)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def sans_erreurs(*formulaires):
+    """Forms and formsets shown again with what was typed but no error yet (the user asked for more
+    rows, not to save): their errors are set as already checked and empty."""
+    from django.forms.utils import ErrorDict
+
+    for f in formulaires:
+        if isinstance(f, forms.BaseFormSet):
+            f._errors, f._non_form_errors = [], f.error_class()
+            sans_erreurs(*f.forms)
+        else:
+            f._errors = ErrorDict()

@@ -1,0 +1,57 @@
+"""Who a séance convenes: the members of its body, a group (« les signataires ») replaced by its people."""
+
+from django.db.models import Q
+
+from contrat.models import Membre as Role
+from contrat.models import Partenaire, Signataire
+from engagements.models import Dispositif, Estimation
+
+from .models import Membre, Presence
+
+
+def signataires(contrat):
+    """One signature per organisation, from the latest signed document first."""
+    vus, resultat = set(), []
+    for s in (Signataire.objects.filter(document__contrat=contrat).select_related("partenaire")
+              .order_by("-document__annee_debut", "-document__date_signature", "ordre", "pk")):
+        if s.partenaire_id not in vus:
+            vus.add(s.partenaire_id)
+            resultat.append(s)
+    return resultat
+
+
+def financeurs(contrat):
+    """The organisations that finance a dispositif of the contract or estimate an amount for one."""
+    return Partenaire.objects.filter(
+        Q(pk__in=Estimation.objects.filter(dispositif__contrat=contrat).values("partenaire"))
+        | Q(pk__in=Dispositif.objects.filter(contrat=contrat, archive=False).values("partenaire"))
+    ).order_by("nom")
+
+
+def _du_groupe(membre, contrat):
+    if membre.groupe == Membre.Groupe.SIGNATAIRES:
+        return [(s.qualite or s.representant or s.partenaire.nom, s.partenaire) for s in signataires(contrat)]
+    if membre.groupe == Membre.Groupe.FINANCEURS:
+        return [(p.nom, p) for p in financeurs(contrat)]
+    agents = (Role.objects.filter(partenaire=membre.partenaire_id, role=Role.Role.AGENT, actif=True, user__is_active=True)
+              .filter(Q(contrat__isnull=True) | Q(contrat=contrat)).select_related("user", "partenaire")
+              .order_by("user__last_name", "user__username"))
+    return [(a.user.get_full_name() or a.user.username, a.partenaire) for a in agents]
+
+
+def convoques(seance):
+    """The unsaved attendance rows of a new séance: each member of its body, each group expanded,
+    each name with its organisation (five « le Maire » are five mayors), nobody twice."""
+    instance = seance.instance
+    vus, resultat = set(), []
+    for membre in instance.membres.select_related("partenaire"):
+        if membre.groupe:
+            personnes = _du_groupe(membre, instance.contrat)
+        else:
+            personnes = [(membre.fonction or membre.partenaire.nom, membre.partenaire)]
+        for nom, partenaire in personnes:
+            cle = (nom, partenaire.pk if partenaire else None)
+            if cle not in vus:
+                vus.add(cle)
+                resultat.append(Presence(seance=seance, membre=membre, nom=nom[:300], partenaire=partenaire))
+    return resultat

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from contrat.models import Partenaire
 from engagements.models import Dispositif
@@ -53,7 +54,9 @@ class SeanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
 
     def __init__(self, *args, contrat, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["instance"].queryset = Instance.objects.filter(contrat=contrat)
+        # An archived body holds no new séance; the one a séance already belongs to stays choosable.
+        self.fields["instance"].queryset = Instance.objects.filter(contrat=contrat).filter(
+            Q(archivee=False) | Q(pk=self.instance.instance_id))
         self.fields["date"].error_messages["invalid"] = "Saisissez une date, par exemple 12/10/2021 ou 2021-10-12."
         self.fields["heure"].error_messages["invalid"] = "Saisissez une heure au format HH:MM, par exemple 14:30."
         if not self.instance.pk:

@@ -415,6 +415,8 @@ def test_a_mistaken_body_is_deleted_and_one_that_met_is_archived_then_restored(t
     assert f'id="retard-{ancien.pk}"' not in page and "Instances archivées" in page
     assert f'href="/instances/{ancien.pk}/modifier/"' not in page
     assert "ANCIEN COMITÉ" not in " ".join(texte_pdf(chef.get(reverse("gouvernance:pdf", args=[territoire.slug]))))
+    formulaire = chef.get(reverse("gouvernance:seance_creer", args=[territoire.slug])).content.decode()
+    assert ">Ancien comité</option>" not in formulaire  # no new séance for an archived body
     assert chef.post(reverse("gouvernance:instance_retablir", args=[ancien.pk])).status_code == 302
     ancien.refresh_from_db()
     assert not ancien.archivee

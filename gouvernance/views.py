@@ -250,7 +250,7 @@ def gouvernance_pdf(request, slug):
     colonnes, autres = _schema(contrat, list(_instances(contrat)))
     colonnes = [(libelle, liste) for _, libelle, liste in colonnes if liste]
     html = render_to_string("gouvernance/schema_pdf.html", {
-        "contrat": contrat, "colonnes": colonnes, "largeur": 100 / max(1, len(colonnes)),
+        "contrat": contrat, "colonnes": colonnes,
         "autres": autres, "edition": timezone.localdate()})
     return _pdf(html, f"gouvernance-{contrat.slug}.pdf")
 

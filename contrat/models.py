@@ -273,6 +273,7 @@ class Document(models.Model):
     annee_fin = models.PositiveSmallIntegerField("dernière année", null=True, blank=True)
     date_signature = models.DateField("signé le", null=True, blank=True)
     description = models.TextField("description", blank=True)
+    preambule = models.TextField("préambule", blank=True, help_text="Tel que le document l'écrit ; une liste, une ligne « - » par point.")
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
     fichier = models.FileField("document signé (PDF)", upload_to="documents/", blank=True)
     version = models.PositiveIntegerField("version", **VERSION)
@@ -280,7 +281,7 @@ class Document(models.Model):
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
     suivi = Suivi("document", ("contrat_id", "slug", "nature", "titre", "annee_debut", "annee_fin", "date_signature",
-                               "description", "ordre", "fichier"), contrat="contrat_id", dossier=("contrat", "contrat_id"))
+                               "description", "preambule", "ordre", "fichier"), contrat="contrat_id", dossier=("contrat", "contrat_id"))
 
     class Meta:
         verbose_name = "document"

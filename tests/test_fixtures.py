@@ -74,8 +74,10 @@ def test_the_convention_commitments_are_kept_party_by_party(conventions):
     assert list(convention.articles.values_list("numero", flat=True)) == [
         "1", "2", "2.1", "2.2", "2.3", "2.4", "2.5", "3", "4", "5"]
     article_1 = convention.articles.get(numero="1")
-    caf = article_1.engagements.get(partenaire__slug="caf-21")
-    grand_dijon = article_1.engagements.get(partenaire__slug="dijon-metropole")
+    # As the source lists them: the CAF's four points, the Grand Dijon's, the CAF's, the Grand Dijon's two.
+    parties = [(e.partenaire.slug, len(e.liste_points)) for e in article_1.engagements.all()]
+    assert parties == [("caf-21", 4), ("dijon-metropole", 1), ("caf-21", 1), ("dijon-metropole", 2)]
+    caf, _, _, grand_dijon = article_1.engagements.all()
     assert "Participer aux groupes d'analyse partagée." in caf.liste_points
     assert any(p.startswith("Convier la CAF") for p in grand_dijon.liste_points)
     logement_indigne = convention.articles.get(numero="2.2").engagements.get(partenaire__slug="dijon-metropole")

@@ -50,7 +50,9 @@ def fiches_xlsx(contrat, fiches):
             + (f" ({euros(e.montant)})" if e.montant is not None else "")
             for e in fiche.engagements.all()
         ]
-        dispositifs = [(f"{d.groupe} : " if d.groupe else "") + d.texte for d in fiche.dispositifs_mobilises.all()]
+        dispositifs = []
+        for groupe, lignes, reserves in fiche.dispositifs_par_groupe():
+            dispositifs += [(f"{groupe} : " if groupe else "") + d.texte for d in lignes] + [f"({r})" for r in reserves]
         valeurs = [
             fiche.numero, fiche.intitule, fiche.get_forme_display(), fiche.pilier.intitule if fiche.pilier_id else "",
             fiche.orientation.intitule if fiche.orientation_id else "", fiche.get_statut_display(),

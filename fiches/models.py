@@ -154,11 +154,17 @@ class Fiche(models.Model):
         return roles
 
     def dispositifs_par_groupe(self):
+        """[(groupe, rows, réserves)]: the rows under each heading as the fiche lists them, with what
+        their document says of the partners' dispositifs (« à titre indicatif… »)."""
+        reserves = {r.partenaire_id: r.texte for r in self.document.reserves.all()} if self.document_id else {}
         groupes = []
         for ligne in self.dispositifs_mobilises.all():
             if not groupes or groupes[-1][0] != ligne.groupe:
-                groupes.append((ligne.groupe, []))
+                groupes.append((ligne.groupe, [], []))
             groupes[-1][1].append(ligne)
+            texte = reserves.get(ligne.partenaire_id)
+            if texte and texte not in groupes[-1][2]:
+                groupes[-1][2].append(texte)
         return groupes
 
 
@@ -260,6 +266,9 @@ class DispositifMobilise(Enfant):
         "engagements.Dispositif", on_delete=models.SET_NULL, null=True, blank=True, related_name="fiches_liees",
         verbose_name="dispositif de l'annexe financière",
     )
+    autres_partenaires = models.ManyToManyField(
+        Partenaire, blank=True, related_name="dispositifs_mobilises_avec", verbose_name="avec",
+        help_text="Un dispositif que plusieurs organisations portent ensemble (la Caisse des dépôts avec la Région).")
     texte = models.TextField("dispositif")
 
     objects = NaturalKeyManager()
@@ -271,6 +280,31 @@ class DispositifMobilise(Enfant):
 
     def __str__(self):
         return self.texte
+
+
+class Reserve(models.Model):
+    """What a document says of one partner's dispositifs as a whole (« mentionnés à titre indicatif,
+    ils ne constituent pas des engagements de la Région »): shown wherever those rows are."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="reserves", verbose_name="document")
+    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="reserves", verbose_name="partenaire")
+    texte = models.TextField("réserve (telle que dans le document)")
+
+    objects = NaturalKeyManager()
+    natural_key_lookups = ("document__contrat__slug", "document__slug", "partenaire__slug")
+
+    class Meta:
+        verbose_name = "réserve d'un partenaire"
+        verbose_name_plural = "réserves des partenaires"
+        constraints = [models.UniqueConstraint(fields=["document", "partenaire"], name="reserve_unique")]
+
+    def __str__(self):
+        return self.texte[:80]
+
+    def natural_key(self):
+        return (*self.document.natural_key(), self.partenaire.slug)
+
+    natural_key.dependencies = ["contrat.document", "contrat.partenaire"]
 
 
 class IndicateurQuerySet(models.QuerySet):

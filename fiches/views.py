@@ -16,7 +16,7 @@ from . import exports
 from .filters import FicheFilter
 from .forms import EngagementForm, FicheForm, listes_de_la_fiche, mesures_formset
 from .graphiques import graphique
-from .models import DispositifMobilise, Engagement, Fiche, Indicateur, Intervenant
+from .models import DispositifMobilise, Engagement, Fiche, Indicateur, Intervenant, Reserve
 from .services import enregistrer_mesure
 from .tables import FicheTable
 
@@ -28,7 +28,7 @@ def _avec_details(queryset):
         Prefetch("engagements", queryset=Engagement.objects.select_related("partenaire")),
         Prefetch("dispositifs_mobilises", queryset=DispositifMobilise.objects.select_related("partenaire", "dispositif")),
         Prefetch("indicateurs", queryset=Indicateur.objects.prefetch_related("mesures")),
-        Prefetch("quartiers", queryset=Quartier.objects.select_related("commune")), "communes",
+        Prefetch("quartiers", queryset=Quartier.objects.select_related("commune")), "communes", "document__reserves",
     )
 
 
@@ -238,7 +238,15 @@ def partenaire(request, slug):
         cle = (e.dispositif.contrat.nom, e.annee)
         annuel, pluri = totaux.get(cle, (None, None))
         totaux[cle] = (_plus(annuel, e.montant_annuel), _plus(pluri, e.montant_pluriannuel))
+    # The dispositifs the fiches cite as its own (or run with others), each with what its document says of them.
+    mobilisables = list(DispositifMobilise.objects.filter(fiche__in=fiches)
+                        .filter(Q(partenaire=organisation) | Q(pk__in=DispositifMobilise.autres_partenaires.through.objects
+                                                               .filter(partenaire=organisation).values("dispositifmobilise")))
+                        .select_related("fiche__contrat").order_by("fiche__contrat__nom", "fiche__ordre", "ordre"))
+    reserves = {r.document_id: r.texte for r in Reserve.objects.filter(
+        partenaire=organisation, document__in={m.fiche.document_id for m in mobilisables})}
     ctx = {"partenaire": organisation, "engagements": engagements, "roles": roles,
+           "mobilisables": [(m, reserves.get(m.fiche.document_id)) for m in mobilisables],
            "sans_estimation": [d for d in dispositifs if d.pk not in chiffres], "estimations": estimations,
            "totaux": [(contrat, annee, a, p) for (contrat, annee), (a, p) in sorted(totaux.items())]}
     return render(request, "fiches/partenaire.html", ctx)

@@ -42,7 +42,7 @@ def test_seine_amont_has_43_fiches_under_24_enjeux(conventions):
     assert financeurs == ["Communes", "Agglomération", "Conseil départemental", "Conseil régional", "Etat",
                           "Caisse d'Allocations Familiales"]
     assert premiere.intervenants.filter(role="operateur").count() == 9
-    groupes = [g for g, _ in premiere.dispositifs_par_groupe()]
+    groupes = [g for g, _, _ in premiere.dispositifs_par_groupe()]
     assert groupes[:2] == ["Dispositifs de l'Agglomération", "Dispositifs de l'Etat"]
     regionaux = premiere.dispositifs_mobilises.filter(groupe="Dispositifs du Conseil régional")
     assert regionaux.count() == 3 and {d.partenaire.slug for d in regionaux} == {"region-ile-de-france"}

@@ -1,5 +1,6 @@
 """The fixtures say what the signed documents say: every sentence of the convention CAF 2016-2017
-(seed 001, kept in tests/sources/) is found in the source, and who commits to what is the source's."""
+(seed 001, kept in tests/sources/) is found in the source, and who commits to what is the source's;
+in the fiches of Seine-Amont (seed 002), each dispositif is under the organisation the fiche names."""
 
 import re
 from pathlib import Path
@@ -8,6 +9,7 @@ import pytest
 
 from contrat.models import Document
 from engagements.models import ArticleConvention, EngagementReciproque
+from fiches.models import DispositifMobilise, Fiche, Intervenant
 
 SOURCE_001 = Path(__file__).parent / "sources" / "001_convention_caf_2016_2017.txt"
 
@@ -72,3 +74,74 @@ def test_what_was_dropped_is_kept(convention):
 def test_the_convention_page_shows_the_preambule(convention, connecter):
     page = connecter("lecteur").get("/contrats/grand-dijon/").content.decode()
     assert "Préambule" in page and "partenariat formalisé dans un cadre conventionnel depuis 2006" in page
+
+
+# -- seed 002: the fiches opérationnelles of Seine-Amont ----------------------------------------------
+
+
+def _ligne(fiche, ordre, modele=DispositifMobilise):
+    return modele.objects.get(fiche__contrat__slug="seine-amont", fiche__slug=fiche, ordre=ordre)
+
+
+def test_the_caisse_des_depots_rows_are_its_own_not_the_etat_s(conventions):
+    assert _ligne("fiche-2-2", 3).partenaire.slug == "caisse-des-depots"  # « …filière Transdev »
+    assert _ligne("fiche-3-1", 4).partenaire.slug == "caisse-des-depots"
+    peut = [_ligne("fiche-6-1", o) for o in (5, 6, 7, 8)]
+    assert {(d.groupe, d.partenaire.slug) for d in peut} == {("La Caisse des dépôts et consignations peut", "caisse-des-depots")}
+    assert not DispositifMobilise.objects.filter(fiche__slug="fiche-6-1", texte="La Caisse des dépôts et consignations peut").exists()
+    pass_ = _ligne("fiche-6-1", 15)  # run with the Conseil régional: both
+    assert pass_.partenaire.slug == "caisse-des-depots"
+    assert [p.slug for p in pass_.autres_partenaires.all()] == ["region-ile-de-france"]
+    # No row that names the Caisse des dépôts as its group is left to the État or to nobody.
+    cdc = DispositifMobilise.objects.filter(fiche__contrat__slug="seine-amont", groupe__icontains="caisse des d")
+    assert cdc.count() >= 15 and set(cdc.values_list("partenaire__slug", flat=True)) == {"caisse-des-depots"}
+
+
+def test_european_funds_are_not_the_agglomeration_s(conventions):
+    fonds = Intervenant.objects.filter(fiche__contrat__slug="seine-amont", nom__regex=r"Fonds Social Européen|FEDER")
+    assert fonds.count() >= 4 and set(fonds.values_list("partenaire__slug", flat=True)) == {"union-europeenne"}
+    assert _ligne("fiche-2-3", 5, Intervenant).nom == "Fonds Social Européen dans le cadre de la candidature ITI de la CASA"
+    assert _ligne("fiche-7-1", 9, Intervenant).partenaire.slug == "union-europeenne"
+    iti = DispositifMobilise.objects.filter(fiche__contrat__slug="seine-amont", groupe="Dispositif du Fonds Social Européen")
+    assert set(iti.values_list("partenaire__slug", flat=True)) == {"union-europeenne"}
+
+
+def test_partners_are_linked_where_the_fiche_names_them(conventions):
+    assert _ligne("fiche-8-2", 3).partenaire.slug == "caf-94"  # « Dispositifs financés par la CAF »
+    assert _ligne("fiche-2-4", 1).partenaire.slug == "ca-seine-amont"
+    assert {_ligne("fiche-17-1", o).partenaire.slug for o in (2, 3, 4)} == {"etat"}  # Éducation nationale
+    assert _ligne("fiche-17-2", 5).partenaire.slug == "etat"
+    assert {_ligne("fiche-21-1", o).partenaire.slug for o in (7, 8)} == {"etat"}  # Académie de Créteil
+    assert _ligne("fiche-13-1", 5, Intervenant).partenaire.slug == "caf-94"
+    assert _ligne("fiche-3-1", 6, Intervenant).partenaire.slug == "etat"  # DIRECCTE
+    for fiche, ordre in (("fiche-2-1", 5), ("fiche-20-1", 7), ("fiche-23-1", 3)):
+        assert _ligne(fiche, ordre, Intervenant).partenaire.slug == "etat"
+
+
+def test_sub_headings_are_headings_and_footnote_markers_stand_apart(conventions):
+    fiche = Fiche.objects.get(contrat__slug="seine-amont", slug="fiche-1-2")
+    textes = list(fiche.dispositifs_mobilises.values_list("texte", flat=True))
+    assert "De manière spécifique, la Direccte :" not in textes and "Autres dispositifs de l'Etat :" not in textes
+    assert _ligne("fiche-1-2", 9).groupe == "Dispositifs de l'Etat — De manière spécifique, la Direccte"
+    assert _ligne("fiche-1-2", 12).groupe == "Dispositifs de l'Etat — Autres dispositifs de l'Etat"
+    assert _ligne("fiche-1-2", 6, Intervenant).nom == "Etat :\n- Education nationale ;\n- Direccte."
+    document = Document.objects.get(contrat__slug="seine-amont", slug="fiches-operationnelles")
+    assert "partenaires financeurs (1) et opérationnels" in document.description
+    assert "définit (2)" in Fiche.objects.get(contrat__slug="seine-amont", slug="fiche-11-2").description
+    assert "déscolarisation (3)" in _ligne("fiche-18-2", 5).texte
+    for glue in ("financeurs1", "définit2", "déscolarisation3"):
+        assert not DispositifMobilise.objects.filter(texte__contains=glue).exists()
+        assert not Fiche.objects.filter(description__contains=glue).exists()
+
+
+def test_the_region_s_caveat_is_shown_with_its_rows(conventions, connecter):
+    client = connecter("admin")  # Seine-Amont has no chef de projet among the demo accounts
+    fiche = Fiche.objects.get(contrat__slug="seine-amont", slug="fiche-1-2")
+    page = client.get(fiche.get_absolute_url()).content.decode().replace("&#x27;", "'")
+    reserve = "ne constituent pas des engagements de la Région"
+    avant, apres = page.split("Dispositifs du Conseil régional :", 1)
+    assert reserve not in avant.split("Dispositifs pouvant soutenir les projets")[-1] and reserve in apres.split("</td>")[0]
+    partenaire = client.get("/partenaires/region-ile-de-france/").content.decode().replace("&#x27;", "'")
+    assert "Dispositifs cités dans les fiches" in partenaire and "Chéquier qualifiant" in partenaire and reserve in partenaire
+    cdc = client.get("/partenaires/caisse-des-depots/").content.decode()
+    assert "Point d&#x27;accueil à la création d&#x27;entreprise (PASS)" in cdc

@@ -320,6 +320,8 @@ class Annexe:
 
     @property
     def titre(self):
+        if self.document and self.document.titre:  # as the signed annexe words it
+            return self.document.titre
         if self.partenaire:
             return f"Mobilisation des crédits de droit commun par {self.partenaire.avec_article}"
         return "Mobilisation des crédits de droit commun des partenaires"

@@ -224,6 +224,10 @@ class AnnexeFinanciere(models.Model):
         Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="annexes",
         verbose_name="partenaire", help_text="Vide : annexe de tous les partenaires.",
     )
+    titre = models.CharField(
+        "titre (tel que dans le document)", max_length=300, blank=True,
+        help_text="Vide : « Mobilisation des crédits de droit commun par » le partenaire.",
+    )
     intitule = models.CharField(
         "intitulé", max_length=300, default="Dispositifs mobilisables sur les Territoires prioritaires"
     )
@@ -241,7 +245,7 @@ class AnnexeFinanciere(models.Model):
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
-    suivi = Suivi("annexe", ("contrat_id", "slug", "document_id", "partenaire_id", "intitule", "reserve", "annee",
+    suivi = Suivi("annexe", ("contrat_id", "slug", "document_id", "partenaire_id", "titre", "intitule", "reserve", "annee",
                              "periode_debut", "periode_fin", "notes"),
                   contrat="contrat_id", dossier=("contrat", "contrat_id"))
 

@@ -114,7 +114,7 @@ PAGE_1 = [
      "expérimentation animation espaces parents dans les écoles de FO", "102 000 €"),
     ("", "", "", "", "REAAP", "", "6 800 €",
      "communiquer sur le dispositif REAAP et augmenter le nombre de projets financés", "36 000 €"),
-    ("", "", "", "", "financement lieux d'accueil parents-enfants", "Chenôve : P'tit Bleu P'tit Jaune", "11 100 €",
+    ("", "", "", "", "financement lieux d'accueil parents-enfants", "Chenôve :P'tit Bleu P'tit Jaune", "11 100 €",
      "développer un LAEP sur les Grésilles", "36 000 €"),
     ("", "", "", "", "", "Fontaine d'ouche : La Cadole", "14 300 €", "", "45 000 €"),
     ("", "", "", "", "espace rencontre", "LARPE", "4 500 €", "PS en cours de création", "13 500 €"),

@@ -115,7 +115,7 @@ def test_an_unknown_amount_is_not_counted(conventions, client_connecte):
 
 def test_filter_by_partner_names_it_in_the_title_and_the_total(conventions, client_connecte):
     html = client_connecte.get(URL, {"partenaire": "caf-21", "annee": "2015"}).content.decode()
-    assert "Mobilisation des crédits de droit commun par la Caisse d&#x27;Allocations Familiales de la Côte-d&#x27;Or" in html
+    assert "Mobilisation des crédits de droits communs par la Caisse d&#x27;Allocations Familiales" in html
     total = next(c for _, classes, c in grille(html) if "total" in classes)
     assert total[0]["texte"] == "TOTAL financements CAF" and total[ANNUEL]["texte"] == "43 130 000 €"
     vide = grille(client_connecte.get(URL, {"partenaire": "dijon-metropole"}).content.decode())

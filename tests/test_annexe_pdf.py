@@ -28,7 +28,7 @@ def test_the_pdf_is_a4_landscape_text_with_the_title_block(pdf):
     assert (round(largeur), round(hauteur)) == (842, 595)  # A4 landscape, in points
     premiere = pages[0]
     for texte in ["ANNEXE FINANCIÈRE", "Contrat de ville de la métropole dijonnaise",
-                  "Mobilisation des crédits de droit commun par la Caisse d'Allocations Familiales de la Côte-d'Or",
+                  "Mobilisation des crédits de droits communs par la Caisse d'Allocations Familiales",
                   "Dispositifs mobilisables sur les Territoires prioritaires", "Estimation des aides en 2015",
                   "Projection finale sur 2015-2017",
                   "Sous réserve du maintien des dispositifs de droit commun et des dotations"]:

@@ -105,7 +105,7 @@ def test_formula_looking_text_stays_text(conventions, client_connecte, texte):
 def test_the_partner_filter_titles_the_workbook(conventions, client_connecte):
     ws = classeur(client_connecte.get(URL, {"partenaire": "caf-21", "annee": "2015"}))
     valeurs = [ws.cell(r, 1).value for r in range(1, 12)]
-    assert "Mobilisation des crédits de droit commun par la Caisse d'Allocations Familiales de la Côte-d'Or" in valeurs
+    assert "Mobilisation des crédits de droits communs par la Caisse d'Allocations Familiales" in valeurs
     assert rang_du_libelle(ws, "TOTAL financements CAF")
     vide = classeur(client_connecte.get(URL, {"partenaire": "pole-emploi"}))
     r = rang_du_libelle(vide, "TOTAL financements Pôle emploi")

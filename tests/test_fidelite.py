@@ -145,3 +145,23 @@ def test_the_region_s_caveat_is_shown_with_its_rows(conventions, connecter):
     assert "Dispositifs cités dans les fiches" in partenaire and "Chéquier qualifiant" in partenaire and reserve in partenaire
     cdc = client.get("/partenaires/caisse-des-depots/").content.decode()
     assert "Point d&#x27;accueil à la création d&#x27;entreprise (PASS)" in cdc
+
+
+# -- seed 000: the annexe financière of the CAF, 2015 ---------------------------------------------------
+
+
+def test_the_caf_lines_name_their_structures_and_quartiers_as_the_annexe_does(conventions):
+    from engagements.models import AnnexeFinanciere, Dispositif
+
+    lignes = {d.code: d for d in Dispositif.objects.filter(contrat__slug="grand-dijon", code__startswith="caf-2015-")
+              .prefetch_related("quartiers")}
+    assert lignes["caf-2015-11"].unite_compte == "Chenôve :P'tit Bleu P'tit Jaune"  # as printed
+    assert lignes["caf-2015-24"].structures == ("centres sociaux Grésilles, Fontaine d'Ouche, le Tremplin, La Ruche, "
+                                                "La Turbine et CSC Léo Lagrange")
+    assert {q.nom for q in lignes["caf-2015-24"].quartiers.all()} == {"Les Grésilles", "Fontaine d'Ouche"}
+    assert (lignes["caf-2015-12"].structures, [q.nom for q in lignes["caf-2015-12"].quartiers.all()]) == (
+        "La Cadole", ["Fontaine d'Ouche"])
+    assert lignes["caf-2015-36"].structures == "solidarité femmes, Althéa"
+    assert sum(1 for d in lignes.values() if d.structures) == 11
+    annexe = AnnexeFinanciere.objects.get(contrat__slug="grand-dijon", slug="caf-2015")
+    assert annexe.titre == "Mobilisation des crédits de droits communs par la Caisse d'Allocations Familiales"

@@ -165,3 +165,52 @@ def test_the_caf_lines_name_their_structures_and_quartiers_as_the_annexe_does(co
     assert sum(1 for d in lignes.values() if d.structures) == 11
     annexe = AnnexeFinanciere.objects.get(contrat__slug="grand-dijon", slug="caf-2015")
     assert annexe.titre == "Mobilisation des crédits de droits communs par la Caisse d'Allocations Familiales"
+    # Every text of the 37 lines is the printed annexe's, letter for letter.
+    source = _plat((Path(__file__).parent / "sources" / "000_annexe_caf_2015.txt").read_text(encoding="utf-8"))
+    textes = [t for d in lignes.values() for t in (d.intitule, d.unite_compte, d.remarque) if t]
+    assert len(lignes) == 37 and [t for t in textes if _plat(t) not in source] == []
+    assert annexe.titre in source
+
+
+# -- seed 004: the protocole d'engagements réciproques et renforcés 2019-2022 ---------------------------
+
+SOURCE_004 = Path(__file__).parent / "sources" / "004_protocole_2019_2022.txt"
+
+
+def _plat_004(texte):
+    return _plat(texte.replace("^{er}", "er").replace("- -", "-"))
+
+
+def test_the_protocol_s_preambule_and_five_articles_are_the_source_s(conventions):
+    protocole = Document.objects.get(contrat__slug="grand-dijon", slug="protocole-2019-2022")
+    source = _plat_004(re.sub(r"(?m)^-(?=\S)", "- ", SOURCE_004.read_text(encoding="utf-8")))
+    articles = list(ArticleConvention.objects.filter(document=protocole))
+    assert [(a.numero, a.titre) for a in articles][:2] == [("1", "Objet du protocole"),
+                                                           ("2", "Le contrat de ville 2015-2022 - Périmètre")]
+    assert len(articles) == 5
+    absentes = [ligne for texte in [protocole.preambule] + [a.contexte for a in articles]
+                for ligne in texte.splitlines() if _plat_004(ligne) not in source]
+    assert absentes == []
+    assert protocole.preambule.startswith("VU la loi de programmation pour la ville et la cohésion urbaine du 21 février 2014")
+    assert "Il est convenu ce qui suit :" in protocole.preambule
+    assert "- la détermination d'objectifs et d'indicateurs." in articles[3].contexte  # article 4's list stays a list
+    assert articles[4].contexte.startswith("Pour la période 2019-2022, les partenaires du contrat de ville s'engagent")
+
+
+def test_the_fiches_actions_and_bodies_of_the_protocol_as_written(conventions):
+    from fiches.models import Engagement
+    from gouvernance.models import Instance
+
+    region = Engagement.objects.get(fiche__slug="fiche-action-5", ordre=3)
+    points = [ligne for ligne in region.texte.splitlines() if ligne.startswith("- ")]
+    assert points[0].startswith("- Déploiement de places de formation supplémentaires")
+    assert points[1].startswith("- Depuis le 1")  # two sub-items, not one
+    assert Engagement.objects.get(fiche__slug="fiche-action-7", ordre=1).partenaire.slug == "rectorat-dijon"
+    communes = set(Fiche.objects.get(slug="fiche-action-9").communes.values_list("nom", flat=True))
+    assert {"Saint-Apollinaire", "Marsannay-la-Côte", "Chevigny-Saint-Sauveur", "Chenôve", "Talant"} <= communes
+    elus = Instance.objects.get(contrat__slug="grand-dijon", slug="reunion-elus")
+    assert elus.composition.startswith("Mises en place en 2019")
+    assert "Ainsi, une construction métropolitaine des enjeux locaux est réalisée." in elus.composition
+    for slug in ("gt-gusp", "gt-tranquillite-publique"):
+        assert "Deux nouveaux groupes seront mis en place sur la période 2019-2022" in Instance.objects.get(
+            contrat__slug="grand-dijon", slug=slug).composition

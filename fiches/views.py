@@ -243,10 +243,9 @@ def partenaire(request, slug):
                         .filter(Q(partenaire=organisation) | Q(pk__in=DispositifMobilise.autres_partenaires.through.objects
                                                                .filter(partenaire=organisation).values("dispositifmobilise")))
                         .select_related("fiche__contrat").order_by("fiche__contrat__nom", "fiche__ordre", "ordre"))
-    reserves = {r.document_id: r.texte for r in Reserve.objects.filter(
-        partenaire=organisation, document__in={m.fiche.document_id for m in mobilisables})}
-    ctx = {"partenaire": organisation, "engagements": engagements, "roles": roles,
-           "mobilisables": [(m, reserves.get(m.fiche.document_id)) for m in mobilisables],
+    reserves = Reserve.objects.filter(partenaire=organisation, document__in={m.fiche.document_id for m in mobilisables})
+    ctx = {"partenaire": organisation, "engagements": engagements, "roles": roles, "mobilisables": mobilisables,
+           "reserves": reserves.select_related("document__contrat"),
            "sans_estimation": [d for d in dispositifs if d.pk not in chiffres], "estimations": estimations,
            "totaux": [(contrat, annee, a, p) for (contrat, annee), (a, p) in sorted(totaux.items())]}
     return render(request, "fiches/partenaire.html", ctx)

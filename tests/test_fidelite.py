@@ -214,3 +214,22 @@ def test_the_fiches_actions_and_bodies_of_the_protocol_as_written(conventions):
     for slug in ("gt-gusp", "gt-tranquillite-publique"):
         assert "Deux nouveaux groupes seront mis en place sur la période 2019-2022" in Instance.objects.get(
             contrat__slug="grand-dijon", slug=slug).composition
+
+
+# -- seed 003: the convention territoriale globale of Dijon 2024-2027 -----------------------------------
+
+
+def test_the_ctg_keeps_what_it_says_and_marks_what_is_read_or_inferred(conventions):
+    from fiches.models import Equipement
+
+    fiche = Fiche.objects.get(contrat__slug="ctg-dijon", slug="axe-1-fiche-3")
+    assert fiche.objectifs_operationnels.splitlines()[-1] == "- Qualité et politiques publiques"
+    assert "Aboutir à la rédaction d'une charge d'accueil du jeune enfant" in fiche.resultats  # as printed
+    equipements = {e.ordre: e for e in Equipement.objects.filter(contrat__slug="ctg-dijon", annexe="2")}
+    assert (equipements[42].nom, equipements[42].gestionnaire) == ("Illisible dans la copie disponible", "La Maison-Phare")
+    assert equipements[43].nom == "Illisible dans la copie disponible"
+    assert "(lecture : la copie porte « Jean XXl »)" in equipements[27].adresse
+    assert "(lecture : la copie porte « 26°™¢ »)" in equipements[34].adresse
+    # The porteurs Ville + CAF are not the convention's words: every fiche says they are inferred.
+    fiches = Fiche.objects.filter(contrat__slug="ctg-dijon")
+    assert fiches.count() == 15 and all("par déduction" in f.notes for f in fiches)

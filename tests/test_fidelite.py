@@ -233,3 +233,14 @@ def test_the_ctg_keeps_what_it_says_and_marks_what_is_read_or_inferred(conventio
     # The porteurs Ville + CAF are not the convention's words: every fiche says they are inferred.
     fiches = Fiche.objects.filter(contrat__slug="ctg-dijon")
     assert fiches.count() == 15 and all("par déduction" in f.notes for f in fiches)
+
+
+def test_the_three_bodies_of_the_animation_de_la_vie_sociale_are_held(conventions):
+    from gouvernance.models import Instance
+
+    corps = {i.slug: i for i in Instance.objects.filter(contrat__slug="ctg-dijon", slug__in=[
+        "instance-ville-caf", "temps-individuel-mep-ville-caf", "reunion-mensuelle-mep"])}
+    assert len(corps) == 3
+    assert corps["reunion-mensuelle-mep"].rythme == "1 fois / mois"
+    assert [str(m) for m in corps["temps-individuel-mep-ville-caf"].membres.all()] == [
+        "les MEP", "Ville de Dijon", "Caisse d'Allocations Familiales de la Côte-d'Or"]

@@ -244,3 +244,25 @@ def test_the_three_bodies_of_the_animation_de_la_vie_sociale_are_held(convention
     assert corps["reunion-mensuelle-mep"].rythme == "1 fois / mois"
     assert [str(m) for m in corps["temps-individuel-mep-ville-caf"].membres.all()] == [
         "les MEP", "Ville de Dijon", "Caisse d'Allocations Familiales de la Côte-d'Or"]
+
+
+def test_a_database_loaded_before_the_corrections_loses_the_rows_they_removed(conventions):
+    """Reloading fixtures never deletes: the migration removes, by their text, the rows the corrected
+    transcriptions no longer have (the Grand Dijon's invented commitment in article 2.1…)."""
+    import importlib
+
+    from django.apps import apps
+
+    article = ArticleConvention.objects.get(document__slug="convention-caf-2016-2017", numero="2.1")
+    perime = EngagementReciproque.objects.create(
+        article=article, partenaire=article.engagements.get().partenaire, formule="Le Grand Dijon :", ordre=2,
+        points="Porter le dispositif dédié d'accompagnement au relogement des ménages concernés (220 ménages).")
+    fiche = Fiche.objects.get(contrat__slug="seine-amont", slug="fiche-1-2")
+    titre = DispositifMobilise.objects.create(fiche=fiche, ordre=8, texte="De manière spécifique, la Direccte :")
+    garde = article.engagements.exclude(pk=perime.pk).get()
+    migration = importlib.import_module("fiches.migrations.0003_lignes_retirees_des_conventions")
+    migration.retirer(apps, None)
+    assert not EngagementReciproque.objects.filter(pk=perime.pk).exists()
+    assert not DispositifMobilise.objects.filter(pk=titre.pk).exists()
+    assert EngagementReciproque.objects.filter(pk=garde.pk).exists()
+    assert fiche.dispositifs_mobilises.count() == 21

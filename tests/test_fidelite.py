@@ -1,7 +1,9 @@
-"""The fixtures say what the signed documents say: every sentence of the convention CAF 2016-2017
-(seed 001, kept in tests/sources/) is found in the source, and who commits to what is the source's;
-in the fiches of Seine-Amont (seed 002), each dispositif is under the organisation the fiche names."""
+"""The fixtures say what the signed documents say. Copies of the sources are kept in tests/sources/:
+every line transcribed from the convention CAF 2016-2017 (001), the protocole 2019-2022 (004), the
+fiches of Seine-Amont (002) and of the protocol, and the CAF's 2015 annexe (000) is found in them;
+who commits to what, and under which organisation each dispositif stands, is what the text says."""
 
+import html
 import re
 from pathlib import Path
 
@@ -266,3 +268,59 @@ def test_a_database_loaded_before_the_corrections_loses_the_rows_they_removed(co
     assert not DispositifMobilise.objects.filter(pk=titre.pk).exists()
     assert EngagementReciproque.objects.filter(pk=garde.pk).exists()
     assert fiche.dispositifs_mobilises.count() == 21
+
+
+
+# -- every line of the fiches of 002 and 004 is the source's -------------------------------------------
+
+# Lines whose text is not one run of the source, each for a reason of its own.
+JOINTS = {  # a sentence the source cuts by a page break, joined again
+    "Toutefois, l'accès à la formation pose la question de la prise en charge financière",
+    "Pass pro : 3ème- seconde (Choisy et Vitry)",
+}
+
+
+def _source_html(chemin):
+    t = html.unescape(chemin.read_text(encoding="utf-8"))
+    t = t.replace("m<sup>2</sup>", "m²")
+    t = re.sub(r"<sup>(\d+)</sup>", r" (\1)", t)
+    t = re.sub(r"<sup>([^<]+)</sup>|\^\{([^}]+)\}", lambda m: m.group(1) or m.group(2), t)
+    t = re.sub(r"<[^>]+>", " ", t).replace("•", " ").replace("’", "'")
+    return _serre(t)
+
+
+def _serre(texte):
+    texte = re.sub(r"\s+", " ", texte.replace("*", ""))
+    return re.sub(r"\( ", "(", re.sub(r" ([,.;)])", r"\1", texte)).strip()
+
+
+def _absentes(source, textes):
+    absentes = []
+    for texte in textes:
+        for ligne in texte.splitlines():
+            ligne = re.sub(r" — \(\d\) https?://\S+$", "", ligne.removeprefix("- "))  # a footnote's text, after its call
+            morceaux = ligne.split(" — ") if ligne.startswith("Dispositifs de l'Etat — ") else [ligne]  # heading — sub-heading
+            for morceau in morceaux:
+                m = _serre(morceau).rstrip(" .;:")
+                if m and m not in source and m[1:] not in source and not any(m.startswith(j) for j in JOINTS):
+                    absentes.append(ligne)
+    return absentes
+
+
+@pytest.mark.parametrize("contrat,fichier", [("seine-amont", "002_fiches_operationnelles_seine_amont.txt"),
+                                             ("grand-dijon", "004_protocole_2019_2022.txt")])
+def test_every_line_of_the_fiches_is_the_source_s(conventions, contrat, fichier):
+    from fiches.models import Engagement, Indicateur
+
+    source = _source_html(Path(__file__).parent / "sources" / fichier)
+    fiches = Fiche.objects.filter(contrat__slug=contrat)
+    textes = []
+    for f in fiches:
+        textes += [f.intitule, f.constats, f.echelle, f.objectif_general, f.objectifs_operationnels, f.description,
+                   f.public, f.calendrier, f.resultats]
+    textes += [d.groupe + "\n" + d.texte for d in DispositifMobilise.objects.filter(fiche__in=fiches)]
+    textes += list(Intervenant.objects.filter(fiche__in=fiches).values_list("nom", flat=True))
+    textes += list(Indicateur.objects.filter(fiche__in=fiches).values_list("libelle", flat=True))
+    textes += [e.libelle + "\n" + e.texte for e in Engagement.objects.filter(fiche__in=fiches)]
+    assert len(textes) > 100
+    assert _absentes(source, textes) == []

@@ -300,6 +300,12 @@ class ArticleConvention(models.Model):
     def __str__(self):
         return f"Article {self.numero} : {self.titre}"
 
+    @property
+    def intitule_complet(self):
+        """« Article 2.1 — … », or « Annexe 5 — … » for an annexe kept with the articles."""
+        numero = self.numero if self.numero.startswith("Annexe") else f"Article {self.numero}"
+        return f"{numero} — {self.titre}"
+
     def natural_key(self):
         return (*self.document.natural_key(), self.numero)
 

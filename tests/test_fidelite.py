@@ -324,3 +324,13 @@ def test_every_line_of_the_fiches_is_the_source_s(conventions, contrat, fichier)
     textes += [e.libelle + "\n" + e.texte for e in Engagement.objects.filter(fiche__in=fiches)]
     assert len(textes) > 100
     assert _absentes(source, textes) == []
+
+
+
+def test_the_ctg_s_annexes_1_and_5_are_kept(conventions, connecter):
+    ctg = Document.objects.get(contrat__slug="ctg-dijon", slug="ctg-2024-2027")
+    annexes = {a.numero: a for a in ArticleConvention.objects.filter(document=ctg)}
+    assert "- Diagnostic Jeunesse, CTG, janvier 2023 (40 pages)" in annexes["Annexe 1"].contexte
+    assert "L'évaluation s'appuiera sur trois types d'outils :" in annexes["Annexe 5"].contexte
+    page = connecter("admin").get("/contrats/ctg-dijon/").content.decode()
+    assert "Annexe 5 — Evaluation" in page and "Article Annexe" not in page

@@ -45,9 +45,11 @@ def test_filters_by_the_strategy_tree_and_quartier(client, conventions):
     assert len(lignes_csv(client.get("/estimations/export.csv", {"objectif": objectif.pk}))) - 1 == 4
     orientation = objectif.orientation
     assert len(lignes_csv(client.get("/estimations/export.csv", {"orientation": orientation.pk}))) - 1 == 4
-    d = Dispositif.objects.get(code="caf-2015-12")
+    # The five CAF lines whose unité or remarque names Fontaine d'Ouche; one more once it is added to another.
+    assert len(lignes_csv(client.get("/dispositifs/export.csv", {"quartier": "dijon-fontaine-d-ouche"}))) - 1 == 5
+    d = Dispositif.objects.get(code="caf-2015-01")
     d.quartiers.add(conventions.quartiers.get(slug="dijon-fontaine-d-ouche"))
-    assert len(lignes_csv(client.get("/dispositifs/export.csv", {"quartier": "dijon-fontaine-d-ouche"}))) - 1 == 1
+    assert len(lignes_csv(client.get("/dispositifs/export.csv", {"quartier": "dijon-fontaine-d-ouche"}))) - 1 == 6
 
 
 def test_exported_amounts_are_numbers_and_formulas_stay_text(client):

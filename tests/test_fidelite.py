@@ -334,3 +334,16 @@ def test_the_ctg_s_annexes_1_and_5_are_kept(conventions, connecter):
     assert "L'évaluation s'appuiera sur trois types d'outils :" in annexes["Annexe 5"].contexte
     page = connecter("admin").get("/contrats/ctg-dijon/").content.decode()
     assert "Annexe 5 — Evaluation" in page and "Article Annexe" not in page
+
+
+
+def test_the_orientation_holding_the_transversal_pilier_says_it_is_not_the_document_s(conventions, connecter):
+    from contrat.models import Orientation
+
+    orientation = Orientation.objects.get(pilier__contrat__slug="grand-dijon", pilier__transversal=True)
+    page = connecter("chef.projet").get("/contrats/grand-dijon/arbre/").content.decode().replace("&#x27;", "'")
+    assert f"<strong>{orientation.libelle}</strong>" in page
+    assert "le document ne nomme pas d'orientation pour ce pilier" in page
+    annexe = connecter("chef.projet").get("/contrats/grand-dijon/annexe-financiere/?annee=2015").content.decode()
+    cellules = re.findall(r"<th[^>]*>\s*Enjeux transversaux\s*</th>", annexe)
+    assert len(cellules) == 1 and 'colspan="2"' in cellules[0]  # the pilier spans the orientation's column

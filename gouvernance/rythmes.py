@@ -115,9 +115,13 @@ def manques(liste, dates, jour):
 
 
 def manque(liste, dates, jour):
-    """The latest slot missed as of `jour`, or None."""
-    perdus = manques(liste, dates, jour)
-    return perdus[-1] if perdus else None
+    """The slot that makes the body late on `jour`: the latest one judged (ended, or past holding what
+    it lacks) when it was missed; an earlier miss made up since is history, not lateness. Or None."""
+    en_cours = [c for c in liste if c.contient(jour)]
+    if en_cours and tenues(en_cours[-1], dates) >= en_cours[-1].nombre:
+        return None  # this period's meetings are held: the body is on its rhythm again
+    juges = [c for c in liste if c.debut <= jour and (c.fin < jour or perdu(c, dates, jour))]
+    return juges[-1] if juges and perdu(juges[-1], dates, jour) else None
 
 
 def _mois_en_mots(groupes):
@@ -181,13 +185,7 @@ class Suivi:
 
     @property
     def manque(self):
-        """The slot that makes the body late today: the latest one judged (ended, or past holding
-        what it lacks) when it was missed; an earlier miss made up since is history, not lateness."""
-        en_cours = [c for c in self.creneaux if c.contient(self.jour)]
-        if en_cours and tenues(en_cours[-1], self.dates) >= en_cours[-1].nombre:
-            return None  # this period's meetings are held: the body is on its rhythm again
-        juges = [c for c in self.manques if c.fin >= self.jour] or [c for c in self.creneaux if c.fin < self.jour]
-        return juges[-1] if juges and juges[-1] in self.manques else None
+        return manque(self.creneaux, self.dates, self.jour)
 
     @property
     def bilan(self):

@@ -317,9 +317,8 @@ def _enregistrer_instance(request, contrat, objet):
         sans_erreurs(form, membres)
     elif request.method == "POST" and form.is_valid() and membres.is_valid():
         enregistree = form.save(commit=False)
-        # Without other contracts to choose from, the contracts it already serves stay as they are.
-        m2m = {"contrats_associes": list(form.cleaned_data["contrats_associes"] if "contrats_associes" in form.cleaned_data
-                                         else objet.contrats_associes.all() if objet.pk else [])}
+        # Without other contracts to choose from the field is not shown: the ones it serves stay as they are.
+        m2m = {nom: list(form.cleaned_data[nom]) for nom in ("contrats_associes",) if nom in form.cleaned_data}
 
         def membres_enregistres():
             membres.instance = enregistree
@@ -433,6 +432,11 @@ def colonnes(request, slug):
 
 
 def _enregistrer_colonnes(user, contrat, formset):
+    # One writer at a time per contract; a page that did not show the columns saved since (a second
+    # click on « Enregistrer » after the protocol's four were created) would add them again.
+    Contrat.objects.select_for_update().filter(pk=contrat.pk).first()
+    if formset.initial_form_count() != contrat.colonnes_du_schema.count():
+        raise versions.Conflit(None)
     pris = set(contrat.colonnes_du_schema.values_list("cle", flat=True))
     gardees = []
     for form in formset.forms:

@@ -452,3 +452,17 @@ def test_an_ended_contract_says_so_and_lists_what_was_missed_once(conventions, c
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
     assert re.search(rf'id="retard-{copil.pk}">Comité de pilotage \(1 fois / an en octobre\) : 4 périodes sur 4 sans sa séance \(10/2019 ; 10/2020 ; 10/2021 ; 10/2022\)', html)
 
+
+
+def test_a_second_click_on_the_columns_form_does_not_add_them_again(territoire, connecter):
+    chef = connecter("chef.projet")
+    url = reverse("gouvernance:colonnes", args=[territoire.slug])
+    premiere = {"colonnes-TOTAL_FORMS": 4, "colonnes-INITIAL_FORMS": 0}
+    for i, (cle, libelle) in enumerate([("etat", "État"), ("collectivites", "Collectivités"),
+                                        ("conseils_citoyens", "Conseils citoyens"), ("copilotage", "Copilotage")]):
+        premiere.update({f"colonnes-{i}-cle": cle, f"colonnes-{i}-libelle": libelle, f"colonnes-{i}-ordre": i + 1})
+    assert chef.post(url, premiere).status_code == 302
+    seconde = chef.post(url, premiere, follow=True)  # the same page sent again
+    assert "Les colonnes ont été modifiées entre-temps" in sans_balises(seconde)
+    assert list(territoire.colonnes_du_schema.values_list("cle", flat=True)) == [
+        "etat", "collectivites", "conseils_citoyens", "copilotage"]

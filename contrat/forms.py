@@ -204,11 +204,15 @@ class NoeudForm(DsfrFormMixin, VersionMixin, forms.Form):
     code = forms.CharField(label="Code (facultatif)", max_length=20, required=False,
                            help_text="« 1 », « 1-a »… tel que dans le contrat.")
     intitule = forms.CharField(label="Intitulé", max_length=300, error_messages={"required": "Donnez l'intitulé."})
+    presentation = forms.CharField(label="Présentation (facultatif)", required=False, widget=forms.Textarea(attrs={"rows": 8}),
+                                   help_text="Ce que le document dit de ce pilier ou de cet axe, avant ses lignes ou ses fiches.")
 
-    def __init__(self, *args, nouveau=True, **kwargs):
+    def __init__(self, *args, nouveau=True, pilier=False, **kwargs):
         super().__init__(*args, **kwargs)
         if nouveau:
             self.fields["version"].required = False
+        if not pilier:  # only a pilier carries the document's presentation
+            del self.fields["presentation"]
 
 
 MODELES_ARBRE = {"pilier": Pilier, "orientation": Orientation, "objectif": Objectif}

@@ -332,11 +332,15 @@ def _entier(texte):
 def noeud_modifier(request, slug, nature, pk):
     contrat = _pilote(request, slug)
     objet = _noeud(contrat, nature, pk)
-    form = NoeudForm(request.POST or None, nouveau=False,
-                     initial={"code": objet.code, "intitule": objet.intitule, "version": objet.version})
+    pilier = isinstance(objet, Pilier)
+    form = NoeudForm(request.POST or None, nouveau=False, pilier=pilier,
+                     initial={"code": objet.code, "intitule": objet.intitule, "version": objet.version,
+                              "presentation": getattr(objet, "presentation", "")})
     conflit = None
     if request.method == "POST" and form.is_valid():
         objet.code, objet.intitule = form.cleaned_data["code"], form.cleaned_data["intitule"]
+        if pilier:
+            objet.presentation = form.cleaned_data["presentation"].strip()
         try:
             versions.modifier(request.user, objet, form.cleaned_data["version"])
         except versions.Verrouille as refus:
@@ -346,11 +350,11 @@ def noeud_modifier(request, slug, nature, pk):
             if conflit is None:
                 return redirect("contrat:arbre", contrat.slug)
         else:
-            messages.success(request, "L'intitulé est enregistré.")
+            messages.success(request, "L'intitulé et la présentation sont enregistrés." if pilier else "L'intitulé est enregistré.")
             return redirect("contrat:arbre", contrat.slug)
     return render(request, "contrat/formulaire.html", {
         "form": form, "contrat": contrat, "conflit": conflit, "retour": "contrat:arbre",
-        "titre": f"Renommer « {objet.intitule} »"}, status=409 if conflit else 200)
+        "titre": f"Modifier « {objet.intitule} »" if pilier else f"Renommer « {objet.intitule} »"}, status=409 if conflit else 200)
 
 
 @require_POST

@@ -348,13 +348,17 @@ class Pilier(models.Model):
     code = models.CharField("code", max_length=20, blank=True)
     intitule = models.CharField("intitulé", max_length=300)
     transversal = models.BooleanField("enjeux transversaux", default=False)
+    # What the document says of the pilier (an axe's narrative, its sub-axes) before its lines or fiches.
+    presentation = models.TextField("présentation", blank=True,
+                                    help_text="Ce que le document dit de ce pilier ou de cet axe, avant ses lignes ou ses fiches.")
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
     archive = models.BooleanField("archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes.")
     version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
-    suivi = Suivi("pilier", ("contrat_id", "slug", "code", "intitule", "transversal", "ordre", "archive"), contrat="contrat_id",
+    suivi = Suivi("pilier", ("contrat_id", "slug", "code", "intitule", "transversal", "presentation", "ordre", "archive"),
+                  contrat="contrat_id",
                   dossier=("contrat", "contrat_id"))
 
     class Meta:
@@ -379,6 +383,11 @@ class Pilier(models.Model):
     def libelle(self):
         # The annexe writes "Pilier Cadre de vie des habitants" but "Enjeux transversaux".
         return self.intitule if self.transversal else f"Pilier {self.intitule}"
+
+
+# The note of the orientation that holds the objectifs of a pilier the document gives none (enjeux transversaux).
+ORIENTATION_TECHNIQUE = ("Orientation technique : le document ne nomme pas d'orientation pour ce pilier ; "
+                         "elle porte ses objectifs et ne s'imprime pas dans l'annexe.")
 
 
 class Orientation(models.Model):

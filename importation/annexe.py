@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from contrat.models import Objectif, Orientation, Partenaire, Pilier
+from contrat.models import ORIENTATION_TECHNIQUE, Objectif, Orientation, Partenaire, Pilier
 from engagements.models import AnnexeFinanciere, Dispositif, Estimation
 from noyau import versions
 from noyau.montants import euros
@@ -227,9 +227,10 @@ class Arbre:
         texte = " ".join(texte.split())
         m = ORIENTATION.match(texte)
         code, intitule = (m.group(1), m.group(2).strip()) if m else ("", texte)
+        note = ""
         if not intitule:
             # The enjeux transversaux print no orientation: their one orientation bears the pilier's name.
-            intitule = pilier.intitule
+            intitule, note = pilier.intitule, ORIENTATION_TECHNIQUE
         existantes = self.orientations[id(pilier)]
         for o in existantes:
             if code and o.code == code:
@@ -240,7 +241,7 @@ class Arbre:
         if not texte and len(existantes) == 1:
             return existantes[0]
         orientation = Orientation(
-            pilier=pilier, code=code, intitule=intitule[:300],
+            pilier=pilier, code=code, intitule=intitule[:300], description=note,
             ordre=max((o.ordre for o in existantes), default=0) + 1,
             slug=_slug_libre(code or intitule, {o.slug for o in existantes}),
         )

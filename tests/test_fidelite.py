@@ -341,9 +341,130 @@ def test_the_orientation_holding_the_transversal_pilier_says_it_is_not_the_docum
     from contrat.models import Orientation
 
     orientation = Orientation.objects.get(pilier__contrat__slug="grand-dijon", pilier__transversal=True)
+    assert orientation.description.startswith("Orientation technique : le document ne nomme pas d'orientation pour ce pilier")
     page = connecter("chef.projet").get("/contrats/grand-dijon/arbre/").content.decode().replace("&#x27;", "'")
     assert f"<strong>{orientation.libelle}</strong>" in page
     assert "le document ne nomme pas d'orientation pour ce pilier" in page
     annexe = connecter("chef.projet").get("/contrats/grand-dijon/annexe-financiere/?annee=2015").content.decode()
     cellules = re.findall(r"<th[^>]*>\s*Enjeux transversaux\s*</th>", annexe)
     assert len(cellules) == 1 and 'colspan="2"' in cellules[0]  # the pilier spans the orientation's column
+
+
+# The copy of 003 is an OCR of a scanned document: its words are compared, accents and ligatures aside.
+SOURCE_003 = Path(__file__).parent / "sources" / "003_ctg_dijon_2024_2027.txt"
+# Words the OCR glued, split or lost an accent of, that the transcription reads (« Delaconvergence »,
+# « Frangaise », « cceuvrant », « 21 240 »…), and the words of the readings said in parentheses.
+LECTURES_003 = {"aout", "convergence", "legales", "oeuvrant", "voute", "diplomantes", "maitrise", "beneficier",
+                "problematiques", "accordees", "francaise", "xxiii", "21240", "lecture", "copie", "illisible", "disponible"}
+
+
+def _mots(texte, crochets=True):
+    """Words of four letters or more, without accents; what stands between brackets is ours, not the document's."""
+    import unicodedata
+
+    if crochets:
+        texte = re.sub(r"\[[^\]]*\]", " ", texte)
+    texte = unicodedata.normalize("NFKD", texte.replace("œ", "oe").replace("’", "'")).encode("ascii", "ignore").decode()
+    return re.findall(r"[a-z0-9]{4,}", texte.lower())
+
+
+def _textes_de_la_ctg():
+    from contrat.models import Pilier
+    from fiches.models import Equipement, Indicateur
+
+    fiches = Fiche.objects.filter(contrat__slug="ctg-dijon")
+    textes = []
+    for f in fiches:
+        textes += [f.numero, f.intitule, f.constats, f.objectif_general, f.objectifs_operationnels, f.description,
+                   f.public, f.calendrier, f.resultats]
+    textes += list(Indicateur.objects.filter(fiche__in=fiches).values_list("libelle", flat=True))
+    textes += list(Intervenant.objects.filter(fiche__in=fiches).values_list("nom", flat=True))
+    for e in Equipement.objects.filter(contrat__slug="ctg-dijon"):
+        textes += [e.type, e.nom, e.adresse, e.gestionnaire]
+    for p in Pilier.objects.filter(contrat__slug="ctg-dijon"):
+        textes += [p.intitule, p.presentation]
+    for a in ArticleConvention.objects.filter(document__contrat__slug="ctg-dijon"):
+        textes += [a.titre, a.contexte]
+    return textes
+
+
+def test_every_word_transcribed_from_the_ctg_is_in_its_copy(conventions):
+    source = set(_mots(SOURCE_003.read_text(encoding="utf-8"), crochets=False)) | LECTURES_003
+    lignes = [ligne for texte in _textes_de_la_ctg() for ligne in texte.splitlines()]
+    assert len(lignes) > 800
+    assert [(ligne, mots) for ligne in lignes if (mots := [m for m in _mots(ligne) if m not in source])] == []
+
+
+def test_nothing_of_the_ctg_s_copy_is_dropped(conventions):
+    """Each line of the copy finds its words in what we hold, but for three lines of the scan's noise: a
+    portrait's caption in a picture (« Bourroches - Port du Canal ») and two lines broken by the OCR."""
+    tenu = {m for texte in _textes_de_la_ctg() for m in _mots(texte, crochets=False)}  # a reading said counts
+    from gouvernance.models import Instance, Membre
+
+    for i in Instance.objects.filter(contrat__slug="ctg-dijon"):
+        tenu.update(_mots(" ".join([i.nom, i.missions, i.composition, i.rythme_source])))
+    tenu.update(m for membre in Membre.objects.filter(instance__contrat__slug="ctg-dijon") for m in _mots(str(membre)))
+    tenu.update(_mots(Document.objects.get(contrat__slug="ctg-dijon").description))
+    oubliees = []
+    for numero, ligne in enumerate(SOURCE_003.read_text(encoding="utf-8").splitlines(), 1):
+        mots = _mots(ligne, crochets=False)
+        manque = [m for m in mots if m not in tenu]
+        if len(manque) >= 2 and len(manque) >= len(mots) / 3:
+            oubliees.append(numero)
+    assert oubliees == [68, 1155, 1731]
+
+
+def test_the_ctg_s_axes_keep_their_narrative_and_annexes_2_to_4_are_kept(conventions, connecter):
+    from contrat.models import Pilier
+
+    axes = {p.slug: p for p in Pilier.objects.filter(contrat__slug="ctg-dijon")}
+    assert re.findall(r"^Axe n°\d", axes["axe-1"].presentation, re.M) == [f"Axe n°{n}" for n in range(1, 6)]
+    assert "Axe n°5. Ecrire le schéma pluriannuel de maintien et développement de l'offre et de la demande" in axes["axe-1"].presentation
+    assert "Depuis 2001, la ville de Dijon a fait de l'Education une priorité essentielle." in axes["axe-2"].presentation
+    assert "- Accompagnement à la décohabitation" in axes["axe-3"].presentation
+    assert "[Le document annonce 6 axes structurants ; la copie n'en nomme que 5.]" in axes["axe-4"].presentation
+    annexes = {a.numero: a for a in ArticleConvention.objects.filter(document__contrat__slug="ctg-dijon")}
+    assert list(annexes) == ["Annexe 1", "Annexe 2", "Annexe 2 bis", "Annexe 3", "Annexe 4", "Annexe 5"]
+    assert "Plaquette-Petite-enfance_Juin2024.pdf" in annexes["Annexe 2 bis"].contexte
+    # Annexe 3: the five frameworks the CTG is built at the meeting of.
+    for cadre in ("Génération Dijon", "Le Projet Educatif de la ville de Dijon (PEDT) 2023/2026.",
+                  "Le Contrat de Ville 2024/2030 de Dijon métropole", "La Cité éducative de Dijon",
+                  "Le Schéma départemental des services aux familles"):
+        assert f"\n{cadre}\n" in annexes["Annexe 3"].contexte
+    # Annexe 4: the three levels of coordination and the axes' thematic assignments.
+    quatre = annexes["Annexe 4"].contexte
+    for niveau in ("1. Un pilotage et une coordination générale placés auprès de la Direction générale déléguée à la Cohésion sociale.",
+                   "2. Une coordination thématique par axe est confortée avec l'organisation suivante :",
+                   "3. Une coordination territoriale en 9 territoires à Dijon.",
+                   "- Petite enfance confiée à la direction de la petite enfance",
+                   "- Enfance confiée à la direction de l'enfance et de l'éducation",
+                   "- Jeunesse confiée à la cellule jeunesse au sein de la future direction démocratie locale, vie associative, jeunesse",
+                   "- Animation de la vie sociale confiée au service démocratie locale de la future direction démocratie locale, vie associative, jeunesse"):
+        assert niveau in quatre.splitlines()
+    page = html.unescape(connecter("admin").get("/contrats/ctg-dijon/").content.decode())
+    assert "Annexe 4 — Modalités de pilotage stratégique et opérationnel et suivi de la Ctg" in page
+    assert "<p>Axe n°5. Ecrire le schéma pluriannuel de maintien et développement de l'offre et de la demande<br>" in page
+
+
+def test_the_chef_edits_a_pilier_s_presentation_and_history_keeps_it(conventions, connecter):
+    from contrat.models import Pilier
+    from noyau.models import Historique
+
+    client = connecter("chef.projet")
+    pilier = Pilier.objects.filter(contrat__slug="grand-dijon").order_by("ordre").first()
+    url = f"/contrats/grand-dijon/arbre/pilier/{pilier.pk}/modifier/"
+    page = html.unescape(client.get(url).content.decode())
+    assert "Présentation (facultatif)" in page
+    reponse = client.post(url, {"code": pilier.code, "intitule": pilier.intitule, "version": pilier.version,
+                                "presentation": "  Ce que le contrat dit de ce pilier.\nSur deux lignes.  "})
+    assert reponse.status_code == 302
+    pilier.refresh_from_db()
+    assert pilier.presentation == "Ce que le contrat dit de ce pilier.\nSur deux lignes."
+    arbre = html.unescape(client.get("/contrats/grand-dijon/arbre/").content.decode())
+    assert "Présentation dans le document" in arbre and "<p>Ce que le contrat dit de ce pilier.<br>Sur deux lignes.</p>" in arbre
+    entree = Historique.objects.filter(objet="pilier", objet_id=pilier.pk, action="modification").get()
+    assert entree.apres["presentation"] == "Ce que le contrat dit de ce pilier.\nSur deux lignes."
+    # An objectif has no presentation to edit.
+    objectif = pilier.orientations.first().objectifs.first()
+    page = client.get(f"/contrats/grand-dijon/arbre/objectif/{objectif.pk}/modifier/").content.decode()
+    assert "Présentation" not in page

@@ -94,6 +94,10 @@ def test_the_seed_000_layout_is_imported_to_the_euro(essai, fichier, une_feuille
     assert Orientation.objects.filter(pilier__contrat=essai).count() == 8
     assert Objectif.objects.filter(orientation__pilier__contrat=essai).count() == 24
     assert Pilier.objects.get(contrat=essai, intitule="Enjeux Transversaux").transversal
+    # The annexe names no orientation there: the one that holds its objectifs says it is technical.
+    technique = Orientation.objects.get(pilier__contrat=essai, pilier__transversal=True)
+    assert technique.description.startswith("Orientation technique : le document ne nomme pas d'orientation")
+    assert not Orientation.objects.filter(pilier__contrat=essai, pilier__transversal=False).exclude(description="").exists()
 
     # Line by line, the same as the convention loaded from the fixtures (itself transcribed from seed 000).
     _, attendues = lignes_de(Contrat.objects.get(slug="grand-dijon"))

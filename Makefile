@@ -31,6 +31,7 @@ data: $(BIN)/.installed
 demo: data
 	$(DEMO_ENV) $(BIN)/python manage.py creer_demo
 	$(DEMO_ENV) $(BIN)/python manage.py ouvrir_collecte grand-dijon 2015 --partenaires caf-21 pole-emploi
+	$(DEMO_ENV) $(BIN)/python manage.py charger_qpv fixtures/qpv/exemple-format-listeqp2024.csv
 
 run: pango demo
 	@echo "Application : http://$(HOST):$(PORT)/"

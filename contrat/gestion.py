@@ -38,6 +38,7 @@ from .models import (
     PerimetreQuartier,
     Pilier,
     Quartier,
+    QuartierPrioritaire,
     Signataire,
 )
 
@@ -110,10 +111,69 @@ def contrat_modifier(request, slug):
 
 
 def _page_perimetre(request, contrat, commune=None, quartier=None, status=200):
+    recherche = " ".join((request.GET.get("qpv") or "").split())[:100]
     ctx = {"contrat": contrat, "commune_form": commune or CommuneForm(prefix="commune"),
            "quartier_form": quartier or QuartierForm(prefix="quartier", contrat=contrat),
-           "communes": contrat.communes.all(), "perimetre": contrat.perimetre.select_related("quartier__commune")}
+           "communes": contrat.communes.all(),
+           "perimetre": contrat.perimetre.select_related("quartier__commune", "quartier__qpv"),
+           "recherche": recherche, "trouves": _qpv_trouves(recherche),
+           "natures": PerimetreQuartier.Nature.choices[:2],
+           "liste_chargee": QuartierPrioritaire.objects.exists(),
+           # The quartiers of the perimeter not yet linked to the official list: a 2015 one awaits its successor.
+           "sans_successeur": contrat.perimetre.filter(quartier__qpv__isnull=True).select_related("quartier__commune")}
     return render(request, "contrat/perimetre.html", ctx, status=status)
+
+
+def _qpv_trouves(texte):
+    """The official list's quartiers whose name, code, commune or INSEE code holds the text."""
+    if not texte:
+        return []
+    filtre = (Q(nom__icontains=texte) | Q(code__istartswith=texte) | Q(communes__nom__icontains=texte)
+              | Q(communes__code_insee=texte))
+    trouves = QuartierPrioritaire.objects.filter(filtre).values("pk").distinct()
+    return list(QuartierPrioritaire.objects.filter(pk__in=trouves).prefetch_related("communes").order_by("code")[:30])
+
+
+@require_POST
+def qpv_ajouter(request, slug):
+    """Adds a quartier of the official list to the perimeter: its communes join the contract's."""
+    contrat = _pilote(request, slug)
+    qpv = get_object_or_404(QuartierPrioritaire.objects.prefetch_related("communes"), pk=_entier(request.POST.get("qpv")))
+    nature = request.POST.get("nature")
+    if nature not in PerimetreQuartier.Nature.values:
+        messages.error(request, "Choisissez la nature du quartier : prioritaire ou de veille.")
+        return redirect(reverse("contrat:perimetre", args=[contrat.slug]) + f"?qpv={qpv.code}")
+    communes = list(qpv.communes.all())
+    with transaction.atomic():
+        quartier = Quartier.objects.filter(qpv=qpv, code=qpv.code).first() or Quartier.objects.filter(code=qpv.code).first()
+        if quartier is None:
+            quartier = Quartier.objects.create(nom=qpv.nom, commune=communes[0], code=qpv.code, qpv=qpv,
+                                               slug=_slug_libre(Quartier, f"{qpv.code} {qpv.nom}"))
+        elif quartier.qpv_id is None:
+            Quartier.objects.filter(pk=quartier.pk).update(qpv=qpv)
+        manquantes = [c for c in communes if c not in set(contrat.communes.all())]
+        if manquantes:
+            _communes_du_contrat(request, contrat, [*contrat.communes.all(), *manquantes])
+        try:
+            versions.creer(request.user, PerimetreQuartier(contrat=contrat, quartier=quartier, nature=nature))
+        except versions.Doublon:
+            messages.error(request, f"{qpv.nom} ({qpv.code}) figure déjà dans le périmètre.")
+            return redirect("contrat:perimetre", contrat.slug)
+    messages.success(request, f"{qpv.nom} ({qpv.code}) est dans le périmètre"
+                              + (f" ; {', '.join(c.nom for c in manquantes)} aussi." if manquantes else "."))
+    return redirect("contrat:perimetre", contrat.slug)
+
+
+@require_POST
+def quartier_successeur(request, slug):
+    """Links a quartier of the perimeter (a 2015 one) to the quartier of the official list that succeeds it."""
+    contrat = _pilote(request, slug)
+    lien = get_object_or_404(PerimetreQuartier.objects.select_related("quartier"), pk=_entier(request.POST.get("lien")),
+                             contrat=contrat)
+    qpv = get_object_or_404(QuartierPrioritaire, pk=_entier(request.POST.get("qpv")))
+    Quartier.objects.filter(pk=lien.quartier_id).update(qpv=qpv)
+    messages.success(request, f"{lien.quartier.nom} a pour successeur {qpv.nom} ({qpv.code}).")
+    return redirect("contrat:perimetre", contrat.slug)
 
 
 def perimetre(request, slug):

@@ -89,6 +89,8 @@ class Partenaire(models.Model):
 class Commune(models.Model):
     nom = models.CharField("nom", max_length=120)
     slug = models.SlugField("identifiant", max_length=80, unique=True)
+    code_insee = models.CharField("code INSEE", max_length=5, blank=True, db_index=True,
+                                  help_text="Cinq caractères, par exemple 21231 pour Dijon, 01053 pour Bourg-en-Bresse.")
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("slug",)
@@ -104,6 +106,24 @@ class Commune(models.Model):
         return (self.slug,)
 
 
+class QuartierPrioritaire(models.Model):
+    """A quartier of the official list of the politique de la ville (loaded by `manage.py charger_qpv`):
+    its code (QN02101M), its name, its communes (one QPV may lie over several)."""
+
+    code = models.CharField("code", max_length=12, unique=True)
+    nom = models.CharField("nom", max_length=200)
+    communes = models.ManyToManyField(Commune, related_name="quartiers_prioritaires", verbose_name="communes")
+    liste = models.CharField("liste officielle", max_length=10, default="2024")
+
+    class Meta:
+        verbose_name = "quartier prioritaire (liste officielle)"
+        verbose_name_plural = "quartiers prioritaires (liste officielle)"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} — {self.nom}"
+
+
 class Quartier(models.Model):
     """A neighbourhood; whether it is prioritaire or de veille depends on the contract."""
 
@@ -112,6 +132,10 @@ class Quartier(models.Model):
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="quartiers", verbose_name="commune")
     code = models.CharField("code officiel", max_length=20, blank=True,
                             help_text="Le code du quartier prioritaire quand il est connu, par exemple QN02101M.")
+    qpv = models.ForeignKey(QuartierPrioritaire, on_delete=models.SET_NULL, null=True, blank=True,
+                            related_name="quartiers", verbose_name="quartier prioritaire de la liste officielle",
+                            help_text="Le QPV de la liste officielle que ce quartier est, ou qui lui succède "
+                                      "(un quartier de 2015 et son QPV de 2024).")
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("slug",)

@@ -10,6 +10,7 @@ from .models import (
     EngagementReciproque,
     Estimation,
     Export,
+    Realisation,
     Relance,
 )
 
@@ -69,6 +70,14 @@ class RelanceInline(LectureSeule, admin.TabularInline):
 class CollecteAdmin(LectureSeule, admin.ModelAdmin):
     """Opened and changed from the contract's dashboard (or `manage.py ouvrir_collecte`), with its history."""
 
-    list_display = ["contrat", "annee", "echeance", "ouverte"]
-    list_filter = ["ouverte", "contrat"]
+    list_display = ["contrat", "annee", "nature", "echeance", "ouverte"]
+    list_filter = ["ouverte", "nature", "contrat"]
     inlines = [RelanceInline]
+
+
+@admin.register(Realisation)
+class RealisationAdmin(LectureSeule, admin.ModelAdmin):
+    """Entered in the bilan of the year (its grid), validated and locked with it: read only here."""
+
+    list_display = ["estimation", "montant_realise"]
+    list_select_related = ["estimation__dispositif", "estimation__partenaire"]

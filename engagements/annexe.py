@@ -13,15 +13,7 @@ from contrat.models import Objectif, Orientation, Partenaire, Pilier
 from noyau.historique import etats_au, objet_au
 
 from . import collectes
-from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation
-
-
-def somme(montants):
-    """Sum of the known amounts; None when none is known (unknown is not 0)."""
-    connus = [m for m in montants if m is not None]
-    if not connus:
-        return None
-    return sum(connus, Decimal("0"))
+from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation, Nature, somme  # noqa: F401 (somme: read from here too)
 
 
 @dataclass
@@ -282,7 +274,7 @@ class Annexe:
             attendus = attendus.filter(pk=self.partenaire_filtre.pk)
         partenaires = set(par_partenaire) | set(attendus)
         contributions = {c.partenaire_id: c for c in Contribution.objects.filter(
-            contrat=self.contrat, annee=self.annee, partenaire__in=[p.pk for p in partenaires])}
+            contrat=self.contrat, annee=self.annee, nature=Nature.PREVISIONNEL, partenaire__in=[p.pk for p in partenaires])}
         lignes = []
         for partenaire in sorted(partenaires, key=lambda p: p.nom):
             estimations = par_partenaire.get(partenaire, [])

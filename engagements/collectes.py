@@ -18,7 +18,7 @@ from contrat.models import Partenaire
 from noyau import courriels
 from noyau.models import Historique
 
-from .models import Collecte, Contribution, Estimation, Relance
+from .models import Collecte, Contribution, Estimation, Nature, Realisation, Relance
 
 RAPPEL_AVANT = 7  # days before the deadline of the first reminder; then on the deadline, then weekly
 
@@ -57,6 +57,7 @@ class Position:
     mise_a_jour: object
     derniere_relance: date | None
     attendu: bool
+    total_realise: Decimal | None = None  # a bilan: what the known lines actually mobilised
 
     @property
     def etat_libelle(self):
@@ -65,6 +66,11 @@ class Position:
     @property
     def badge(self):
         return BADGES[self.etat]
+
+    @property
+    def connues(self):
+        """Lines whose amount (in a bilan: what was done) is known."""
+        return self.lignes - self.sans_montant
 
     @property
     def a_completer(self):
@@ -79,39 +85,53 @@ class Position:
         return bool(self.contribution and self.contribution.rien_a_declarer and not self.lignes)
 
 
-def collecte_de(contrat, annee):
-    return Collecte.objects.filter(contrat=contrat, annee=annee).prefetch_related("partenaires").first()
+def collecte_de(contrat, annee, nature=Nature.PREVISIONNEL):
+    return Collecte.objects.filter(contrat=contrat, annee=annee, nature=nature).prefetch_related("partenaires").first()
 
 
-def suivi(contrat, annee, collecte=None, partenaires=None):
+def suivi(contrat, annee, collecte=None, partenaires=None, nature=Nature.PREVISIONNEL):
     """Every partner expected by the year's campaign, and every partner with lines that year, with
     its state, in a fixed number of queries whatever the number of partners and lines.
 
-    `partenaires`: only these (a partner's own home page)."""
+    `partenaires`: only these (a partner's own home page). A bilan (the campaign's nature, else
+    `nature`) follows the same lines: a line is « sans montant » until what it mobilised is known."""
+    nature = collecte.nature if collecte else nature
+    bilan = nature == Nature.BILAN
     attendus = {p.pk: p for p in collecte.partenaires.all()} if collecte else {}
     lignes = Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee)
     if partenaires is not None:
         lignes = lignes.filter(partenaire__in=partenaires)
         attendus = {pk: p for pk, p in attendus.items() if p in partenaires}
+    inconnu = Q(realisation__isnull=True) | Q(realisation__montant_realise__isnull=True) if bilan else \
+        Q(montant_annuel__isnull=True)
     par_partenaire = {
         r["partenaire"]: r for r in lignes.order_by().values("partenaire").annotate(
-            n=Count("pk"), vides=Count("pk", filter=Q(montant_annuel__isnull=True)),
+            n=Count("pk"), vides=Count("pk", filter=inconnu),
             annuel=Sum("montant_annuel"), pluriannuel=Sum("montant_pluriannuel"),
+            realise=Sum("realisation__montant_realise"), rapportees=Count("realisation"),
         )
     }
     tous = dict(attendus)
     manquants = set(par_partenaire) - set(tous)
     if manquants:
         tous.update({p.pk: p for p in Partenaire.objects.filter(pk__in=manquants)})
-    contributions = {c.partenaire_id: c for c in Contribution.objects.filter(contrat=contrat, annee=annee,
+    contributions = {c.partenaire_id: c for c in Contribution.objects.filter(contrat=contrat, annee=annee, nature=nature,
                                                                               partenaire__in=list(tous))}
-    # The last change of a line, partner by partner (the history of the year's estimates).
+    # The last change of a line, partner by partner (the history of the year's estimates, or of what they did).
+    if bilan:
+        suivies = Realisation.objects.filter(estimation__in=lignes)
+        cle_de_ligne = dict(suivies.values_list("pk", "estimation__partenaire_id"))
+        objet_suivi = Realisation.suivi.nature
+    else:
+        suivies = lignes
+        cle_de_ligne = dict(lignes.values_list("pk", "partenaire_id"))
+        objet_suivi = Estimation.suivi.nature
     dates = dict(
-        Historique.objects.filter(contrat_id=contrat.pk, objet=Estimation.suivi.nature, objet_id__in=lignes.values("pk"))
+        Historique.objects.filter(contrat_id=contrat.pk, objet=objet_suivi, objet_id__in=suivies.values("pk"))
         .order_by().values("objet_id").annotate(m=Max("date")).values_list("objet_id", "m")
     )
     derniers = {}
-    for ligne_id, partenaire_id in lignes.values_list("pk", "partenaire_id"):
+    for ligne_id, partenaire_id in cle_de_ligne.items():
         jour = dates.get(ligne_id)
         if jour is not None and (partenaire_id not in derniers or jour > derniers[partenaire_id]):
             derniers[partenaire_id] = jour
@@ -126,7 +146,8 @@ def suivi(contrat, annee, collecte=None, partenaires=None):
         candidates = [d for d in (derniers.get(pk), contribution.modifie_le if contribution else None) if d]
         positions.append(Position(
             partenaire=partenaire,
-            etat=etat_de(contribution, chiffres.get("n", 0)),
+            # A bilan is begun once one line says what it did (an amount, or a remark on an unknown one).
+            etat=etat_de(contribution, chiffres.get("rapportees" if bilan else "n", 0)),
             contribution=contribution,
             lignes=chiffres.get("n", 0),
             sans_montant=chiffres.get("vides", 0),
@@ -135,6 +156,7 @@ def suivi(contrat, annee, collecte=None, partenaires=None):
             mise_a_jour=max(candidates) if candidates else None,
             derniere_relance=relances.get(pk),
             attendu=pk in attendus,
+            total_realise=chiffres.get("realise") if bilan else None,
         ))
     positions.sort(key=lambda p: p.partenaire.nom)
     return positions
@@ -195,7 +217,7 @@ def relancer(collecte, positions, jour, par=None):
                 relance.courriel = courriels.preparer(
                     collecte.contrat_id, "relance", adresses, "courriels/relance",
                     {"collecte": collecte, "partenaire": partenaire, "position": position,
-                     "lien": lien_contribution(collecte.contrat, partenaire, collecte.annee),
+                     "lien": lien_contribution(collecte.contrat, partenaire, collecte.annee, collecte.nature),
                      "jours": (collecte.echeance - jour).days},
                 )
                 relance.save(update_fields=["courriel"])
@@ -206,8 +228,9 @@ def relancer(collecte, positions, jour, par=None):
     return faites, deja, sans_adresse
 
 
-def lien_contribution(contrat, partenaire, annee):
-    return reverse("engagements:contribution", args=[contrat.slug, partenaire.slug, annee])
+def lien_contribution(contrat, partenaire, annee, nature=Nature.PREVISIONNEL):
+    vue = "engagements:bilan" if nature == Nature.BILAN else "engagements:contribution"
+    return reverse(vue, args=[contrat.slug, partenaire.slug, annee])
 
 
 # -- notices of the transitions ----------------------------------------------------------------
@@ -222,12 +245,13 @@ def notifier(contribution, action, user):
         destinataires = [u.email for u in permissions.agents_de(partenaire, contrat)]
     else:
         return None
-    collecte = Collecte.objects.filter(contrat=contrat, annee=contribution.annee).first()
+    collecte = Collecte.objects.filter(contrat=contrat, annee=contribution.annee, nature=contribution.nature).first()
+    bilan = "&nature=bilan" if contribution.bilan else ""
     return courriels.preparer(contrat.pk, action, destinataires, f"courriels/{action}", {
         "contribution": contribution, "contrat": contrat, "partenaire": partenaire, "collecte": collecte,
-        "lien": lien_contribution(contrat, partenaire, contribution.annee),
+        "lien": lien_contribution(contrat, partenaire, contribution.annee, contribution.nature),
         "par": (user.get_full_name() or user.get_username()) if user else "l'administration",
-        "tableau": reverse("engagements:tableau_de_bord", args=[contrat.slug]) + f"?annee={contribution.annee}",
+        "tableau": reverse("engagements:tableau_de_bord", args=[contrat.slug]) + f"?annee={contribution.annee}{bilan}",
     })
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 
 from contrat.models import Objectif, Partenaire, Quartier
 from noyau import bornes
@@ -8,7 +9,7 @@ from noyau.formulaires import DsfrFormMixin, VersionMixin
 from noyau.jetons import JetonMixin
 from noyau.montants import MontantField, euros
 
-from .models import Collecte, Contribution, Dispositif, Estimation
+from .models import Collecte, Contribution, Dispositif, Estimation, Nature
 
 
 class AnnexeFiltreForm(DsfrFormMixin, forms.Form):
@@ -179,7 +180,7 @@ class EstimationForm(PeriodeMixin, DsfrFormMixin, VersionMixin, JetonMixin, form
             if doublon.exclude(pk=self.instance.pk).exists():
                 self.add_error("annee", f"{partenaire.sigle} a déjà une estimation pour {annee} sur ce dispositif : modifiez-la.")
             elif Contribution.objects.filter(
-                contrat=self.dispositif.contrat, partenaire=partenaire, annee=annee,
+                contrat=self.dispositif.contrat, partenaire=partenaire, annee=annee, nature=Nature.PREVISIONNEL,
                 statut__in=[Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE],
             ).exists():
                 self.add_error("annee", f"La contribution {annee} de {partenaire.sigle} est soumise ou validée : "
@@ -199,7 +200,7 @@ class CollecteForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
 
     class Meta:
         model = Collecte
-        fields = ["annee", "echeance", "partenaires", "ouverte"]
+        fields = ["annee", "nature", "echeance", "partenaires", "ouverte"]
         widgets = {"partenaires": forms.CheckboxSelectMultiple, "echeance": forms.DateInput(attrs={"type": "date"},
                                                                                             format="%Y-%m-%d")}
         error_messages = {
@@ -221,6 +222,11 @@ class CollecteForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
             del self.fields["ouverte"]
         else:
             self.fields["annee"].disabled = True
+            self.fields["nature"].disabled = True
+        self.fields["nature"].required = False  # a form that does not say it opens the planned campaign
+        self.fields["nature"].widget = forms.RadioSelect(choices=[
+            (Nature.PREVISIONNEL, "Prévisionnel : les montants prévus pour l'année"),
+            (Nature.BILAN, "Bilan : ce qui a été réalisé sur les lignes de l'année (une année achevée)")])
 
     def clean_annee(self):
         annee = self.cleaned_data.get("annee")
@@ -228,9 +234,24 @@ class CollecteForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
         if annee is not None and not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
             raise ValidationError(f"L'année doit être comprise dans la période du contrat "
                                   f"({contrat.annee_debut}-{contrat.annee_fin_effective}).")
-        if annee is not None and self.instance.pk is None and Collecte.objects.filter(contrat=contrat, annee=annee).exists():
-            raise ValidationError(f"La collecte {annee} est déjà ouverte : modifiez-la depuis son tableau de bord.")
         return annee
+
+    def clean_nature(self):
+        if self.instance.pk is not None:
+            return self.instance.nature
+        return self.cleaned_data.get("nature") or Nature.PREVISIONNEL
+
+    def clean(self):
+        donnees = super().clean()
+        annee, nature = donnees.get("annee"), donnees.get("nature")
+        if annee is None or nature is None or self.instance.pk is not None:
+            return donnees
+        if nature == Nature.BILAN and annee >= timezone.localdate().year:
+            self.add_error("annee", f"L'année {annee} n'est pas achevée : son bilan s'ouvre à partir de {annee + 1}.")
+        elif Collecte.objects.filter(contrat=self.contrat, annee=annee, nature=nature).exists():
+            quoi = f"Le bilan {annee} est déjà ouvert" if nature == Nature.BILAN else f"La collecte {annee} est déjà ouverte"
+            self.add_error("annee", f"{quoi} : modifiez-{'le' if nature == Nature.BILAN else 'la'} depuis son tableau de bord.")
+        return donnees
 
     def clean_echeance(self):
         return bornes.date(self.cleaned_data.get("echeance"))

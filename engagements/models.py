@@ -4,6 +4,9 @@ non-financial reciprocal commitments of a convention.
 Amounts are Decimal euros. An unknown amount is NULL, never 0.
 """
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -110,7 +113,7 @@ class EstimationQuerySet(models.QuerySet):
     def _sous(self, statuts):
         return self.filter(Exists(Contribution.objects.filter(
             contrat=OuterRef("dispositif__contrat"), partenaire=OuterRef("partenaire"), annee=OuterRef("annee"),
-            statut__in=statuts,
+            statut__in=statuts, nature=Nature.PREVISIONNEL,
         )))
 
     def verrouillees(self):
@@ -212,6 +215,89 @@ class Estimation(models.Model):
         """The annexe's Remarques cell: the dispositif's remark, then the estimate's own."""
         textes = [self.dispositif.remarque, self.remarque_annuelle, self.remarque_pluriannuelle]
         return "\n".join(t for t in textes if t)
+
+
+class Realisation(models.Model):
+    """What a line of a past year actually mobilised, as its partner reports it in the year's bilan
+    and the chef de projet validates it. An amount not known is NULL, never 0: it is not counted."""
+
+    estimation = models.OneToOneField(Estimation, on_delete=models.CASCADE, related_name="realisation",
+                                      verbose_name="ligne prévue")
+    montant_realise = models.DecimalField("montant réalisé (€)", **MONTANT)
+    remarque = models.TextField("remarque sur la réalisation", blank=True)
+    version = models.PositiveIntegerField("version", default=1, editable=False)
+
+    suivi = Suivi("realisation", ("estimation_id", "montant_realise", "remarque"),
+                  contrat="estimation.dispositif.contrat_id", dossier=("dispositif", "estimation.dispositif_id"),
+                  en_euros=("montant_realise",))
+
+    class Meta:
+        verbose_name = "réalisation"
+        verbose_name_plural = "réalisations"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(montant_realise__isnull=True) | models.Q(montant_realise__gte=0),
+                name="realisation_montant_positif",
+                violation_error_message="Le montant réalisé ne peut pas être négatif.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Réalisé — {self.estimation}"
+
+
+def somme(montants):
+    """Sum of the known amounts; None when none is known (unknown is not 0)."""
+    connus = [m for m in montants if m is not None]
+    return sum(connus, Decimal(0)) if connus else None
+
+
+@dataclass
+class Taux:
+    """Planned and done over some lines. The rate compares only the lines whose planned and done
+    amounts are both known: an unknown is never taken for 0."""
+
+    prevu: Decimal | None
+    realise: Decimal | None
+    realise_comparable: Decimal | None
+    prevu_comparable: Decimal | None
+    inconnus: int
+
+    @property
+    def taux(self):
+        if self.realise_comparable is None or not self.prevu_comparable:
+            return None
+        return (self.realise_comparable / self.prevu_comparable * 100).quantize(Decimal("1"))
+
+
+def taux(estimations):
+    """`Taux` of estimates whose `realisation` was read with them (select_related)."""
+    estimations = list(estimations)
+    connues = [e for e in estimations if _realise(e) is not None]
+    comparables = [e for e in connues if e.montant_annuel is not None]
+    return Taux(prevu=somme(e.montant_annuel for e in estimations), realise=somme(_realise(e) for e in connues),
+                realise_comparable=somme(_realise(e) for e in comparables),
+                prevu_comparable=somme(e.montant_annuel for e in comparables), inconnus=len(estimations) - len(connues))
+
+
+def _realise(estimation):
+    realisation = getattr(estimation, "realisation", None)
+    return realisation.montant_realise if realisation is not None else None
+
+
+def realisation_de(estimation):
+    try:
+        return estimation.realisation
+    except Realisation.DoesNotExist:
+        return None
+
+
+def par_annee(estimations):
+    """[(year, Taux)] of estimates read with their realisation, oldest first."""
+    annees = {}
+    for e in estimations:
+        annees.setdefault(e.annee, []).append(e)
+    return [(annee, taux(lignes)) for annee, lignes in sorted(annees.items())]
 
 
 class AnnexeFinanciere(models.Model):
@@ -351,8 +437,16 @@ class EngagementReciproque(models.Model):
         return [ligne.strip() for ligne in self.points.splitlines() if ligne.strip()]
 
 
+class Nature(models.TextChoices):
+    """What a campaign collects for its year: the planned amounts, or (the year over) what was done."""
+
+    PREVISIONNEL = "previsionnel", "Prévisionnel"
+    BILAN = "bilan", "Bilan"
+
+
 class Contribution(models.Model):
-    """A partner's contribution to a contract for a year: brouillon → soumis → validé (or renvoyé)."""
+    """A partner's contribution to a contract for a year: brouillon → soumis → validé (or renvoyé).
+    A *prévisionnel* holds the year's planned lines; a *bilan* what those lines actually mobilised."""
 
     class Statut(models.TextChoices):
         BROUILLON = "brouillon", "Brouillon"
@@ -363,6 +457,7 @@ class Contribution(models.Model):
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="contributions", verbose_name="contrat")
     partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="contributions", verbose_name="partenaire")
     annee = models.PositiveSmallIntegerField("année")
+    nature = models.CharField("nature", max_length=20, choices=Nature.choices, default=Nature.PREVISIONNEL)
     statut = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.BROUILLON)
     commentaire = models.TextField("commentaire du chef de projet", blank=True)
     rien_a_declarer = models.BooleanField(
@@ -373,8 +468,8 @@ class Contribution(models.Model):
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
-    suivi = Suivi("contribution", ("contrat_id", "partenaire_id", "annee", "statut", "commentaire", "rien_a_declarer"),
-                  contrat="contrat_id")
+    suivi = Suivi("contribution", ("contrat_id", "partenaire_id", "annee", "nature", "statut", "commentaire",
+                                   "rien_a_declarer"), contrat="contrat_id")
 
     class Meta:
         verbose_name = "contribution annuelle"
@@ -382,13 +477,18 @@ class Contribution(models.Model):
         ordering = ["contrat", "annee", "partenaire__nom"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contrat", "partenaire", "annee"], name="contribution_unique",
-                violation_error_message="Ce partenaire a déjà une contribution pour cette année.",
+                fields=["contrat", "partenaire", "annee", "nature"], name="contribution_unique",
+                violation_error_message="Ce partenaire a déjà une contribution de cette nature pour cette année.",
             )
         ]
 
     def __str__(self):
-        return f"{self.partenaire.sigle} {self.annee} — {self.get_statut_display()}"
+        bilan = " (bilan)" if self.nature == Nature.BILAN else ""
+        return f"{self.partenaire.sigle} {self.annee}{bilan} — {self.get_statut_display()}"
+
+    @property
+    def bilan(self):
+        return self.nature == Nature.BILAN
 
     @property
     def modifiable_par_les_agents(self):
@@ -409,6 +509,9 @@ class Collecte(models.Model):
 
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="collectes", verbose_name="contrat")
     annee = models.PositiveSmallIntegerField("année collectée")
+    nature = models.CharField("nature", max_length=20, choices=Nature.choices, default=Nature.PREVISIONNEL,
+                              help_text="Prévisionnel : les montants prévus de l'année ; bilan : ce qui a été "
+                                        "réalisé, l'année achevée.")
     echeance = models.DateField("date limite de soumission")
     ouverte = models.BooleanField("ouverte", default=True, help_text="Fermée : plus de relance.")
     partenaires = models.ManyToManyField(Partenaire, related_name="collectes", verbose_name="partenaires attendus")
@@ -418,7 +521,7 @@ class Collecte(models.Model):
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = CollecteQuerySet.as_manager()
-    suivi = Suivi("collecte", ("contrat_id", "annee", "echeance", "ouverte"), contrat="contrat_id",
+    suivi = Suivi("collecte", ("contrat_id", "annee", "nature", "echeance", "ouverte"), contrat="contrat_id",
                   dossier=("contrat", "contrat_id"), m2m=("partenaires",))
 
     class Meta:
@@ -427,16 +530,26 @@ class Collecte(models.Model):
         ordering = ["contrat", "-annee"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contrat", "annee"], name="collecte_unique",
-                violation_error_message="Une collecte existe déjà pour cette année dans ce contrat.",
+                fields=["contrat", "annee", "nature"], name="collecte_unique",
+                violation_error_message="Une collecte de cette nature existe déjà pour cette année dans ce contrat.",
             )
         ]
 
     def __str__(self):
-        return f"Collecte {self.annee} — {self.contrat}"
+        return f"{'Bilan' if self.nature == Nature.BILAN else 'Collecte'} {self.annee} — {self.contrat}"
+
+    @property
+    def bilan(self):
+        return self.nature == Nature.BILAN
 
     def get_absolute_url(self):
-        return reverse("engagements:tableau_de_bord", args=[self.contrat.slug]) + f"?annee={self.annee}"
+        bilan = "&nature=bilan" if self.bilan else ""
+        return reverse("engagements:tableau_de_bord", args=[self.contrat.slug]) + f"?annee={self.annee}{bilan}"
+
+    @property
+    def vue_contribution(self):
+        """The page where an expected partner answers this campaign."""
+        return "engagements:bilan" if self.bilan else "engagements:contribution"
 
 
 class Relance(models.Model):

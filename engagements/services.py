@@ -8,7 +8,7 @@ from django.db import transaction
 from noyau import historique, versions
 
 from . import collectes
-from .models import Contribution, Estimation
+from .models import Contribution, Estimation, Nature
 
 
 def archiver(user, dispositif, version_lue):
@@ -16,9 +16,10 @@ def archiver(user, dispositif, version_lue):
     return versions.modifier(user, dispositif, version_lue)
 
 
-def contribution(contrat, partenaire, annee):
-    return Contribution.objects.filter(contrat=contrat, partenaire=partenaire, annee=annee).first() or Contribution(
-        contrat=contrat, partenaire=partenaire, annee=annee
+def contribution(contrat, partenaire, annee, nature=Nature.PREVISIONNEL):
+    return Contribution.objects.filter(contrat=contrat, partenaire=partenaire, annee=annee,
+                                       nature=nature).first() or Contribution(
+        contrat=contrat, partenaire=partenaire, annee=annee, nature=nature
     )
 
 
@@ -43,19 +44,25 @@ def lignes_de(contrat, partenaire, annee):
 
 
 def changer_statut(user, contrat, partenaire, annee, action, commentaire="", *, source=versions.Source.FORMULAIRE,
-                   rien_a_declarer=False):
+                   rien_a_declarer=False, nature=Nature.PREVISIONNEL):
     """Moves the contribution and writes, in the same transaction, its history entry and the mail
     that announces it (sent once the transaction is committed)."""
     depart, arrivee = TRANSITIONS[action]
     with transaction.atomic():
         objet, _ = Contribution.objects.select_for_update().get_or_create(
-            contrat=contrat, partenaire=partenaire, annee=annee
+            contrat=contrat, partenaire=partenaire, annee=annee, nature=nature
         )
         if objet.statut not in depart:
+            quoi = "Le bilan est" if objet.bilan else "La contribution est"
             raise TransitionImpossible(
-                f"La contribution est « {objet.get_statut_display()} » : impossible de la {action}."
+                f"{quoi} « {objet.get_statut_display()} » : impossible de {'le' if objet.bilan else 'la'} {action}."
             )
-        if action == "soumettre":
+        if action == "soumettre" and objet.bilan:
+            # A bilan reports on the year's planned lines: without any, there is nothing to report.
+            if not lignes_de(contrat, partenaire, annee).exists():
+                raise TransitionImpossible(f"{partenaire.nom} n'a aucune ligne prévue en {annee} : il n'y a rien à "
+                                           "dresser en bilan.")
+        elif action == "soumettre":
             # An empty submission says so: "nothing this year" is an answer, silence is not.
             if lignes_de(contrat, partenaire, annee).exists():
                 rien_a_declarer = False

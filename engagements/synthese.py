@@ -12,9 +12,11 @@ from openpyxl import Workbook
 from contrat.models import Contrat
 from noyau import telechargements
 from noyau.classeurs import cellule_montant, cellule_texte, feuille_avec_entetes
+from noyau.graphiques import paires
 from noyau.pdf import html_en_pdf
 
 from .annexe import Annexe, somme
+from .models import Contribution, Estimation, Nature, realisation_de, taux
 from .tableau_de_bord import annees_du_contrat
 
 
@@ -26,6 +28,22 @@ class LigneSynthese:
     @property
     def total(self):
         return self.recap.total_annuel
+
+
+@dataclass
+class LigneBilan:
+    """A partner's planned and done amounts for a year over, and where its bilan stands."""
+
+    partenaire: object
+    taux: object  # bilan.Taux
+    contribution: Contribution | None
+    rapportees: int  # lines that say what they did (an amount, or a remark on an unknown one)
+
+    @property
+    def situation(self):
+        if self.contribution is None or self.contribution.statut == Contribution.Statut.BROUILLON:
+            return "Bilan en cours de saisie" if self.rapportees else "Bilan non commencé"
+        return f"Bilan {self.contribution.get_statut_display().lower()}"
 
 
 class Synthese:
@@ -44,6 +62,24 @@ class Synthese:
             self.lignes.append(LigneSynthese(recap, montants))
         self.totaux = [somme(e.montant_annuel for e in lignes) for _, lignes in colonnes]
         self.total = annexe.total_annuel
+        # The year over: planned, done and the rate, partner by partner (a done amount not known is not counted).
+        self.bilan, self.bilan_total, self.bilan_piliers = [], None, []
+        if annee < timezone.localdate().year:
+            par_partenaire = {}
+            estimations = {e.pk: e for e in Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False,
+                                                                       annee=annee).select_related("realisation", "partenaire")}
+            for e in estimations.values():
+                par_partenaire.setdefault(e.partenaire, []).append(e)
+            # The same lines by pilier (the annexe's columns): planned and done per priority.
+            self.bilan_piliers = [(libelle, taux(estimations[e.pk] for e in lignes if e.pk in estimations))
+                                  for libelle, lignes in colonnes]
+            self.graphique_piliers = paires([(libelle, t.prevu, t.realise, t) for libelle, t in self.bilan_piliers])
+            self.titre_graphique = f"Prévu et réalisé {annee} par pilier"
+            bilans = {c.partenaire_id: c for c in Contribution.objects.filter(contrat=contrat, annee=annee,
+                                                                               nature=Nature.BILAN)}
+            self.bilan = [LigneBilan(p, taux(lignes), bilans.get(p.pk), sum(1 for e in lignes if realisation_de(e)))
+                          for p, lignes in sorted(par_partenaire.items(), key=lambda item: item[0].nom)]
+            self.bilan_total = taux(e for lignes in par_partenaire.values() for e in lignes)
 
 
 def _synthese(request, slug):

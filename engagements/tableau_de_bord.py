@@ -16,7 +16,7 @@ from noyau.models import Courriel
 from . import collectes
 from .annexe import Annexe, somme
 from .forms import CollecteForm
-from .models import Collecte, Estimation
+from .models import Collecte, Estimation, Nature
 
 
 @dataclass
@@ -60,8 +60,11 @@ def tableau_de_bord(request, slug):
     contrat = _contrat_pilote(request, slug)
     annees = annees_du_contrat(contrat)
     annee = _annee(request, annees, contrat)
-    collecte = collectes.collecte_de(contrat, annee)
-    positions = collectes.suivi(contrat, annee, collecte)
+    # The year's planned amounts, or (the year over, « ?nature=bilan ») what its lines actually did.
+    nature = Nature.BILAN if request.GET.get("nature") == Nature.BILAN and annee < timezone.localdate().year \
+        else Nature.PREVISIONNEL
+    collecte = collectes.collecte_de(contrat, annee, nature)
+    positions = collectes.suivi(contrat, annee, collecte, nature=nature)
     aujourdhui = timezone.localdate()
     attendues = [p for p in positions if p.attendu] if collecte else positions
     filtre = request.GET.get("etat", "")
@@ -75,6 +78,7 @@ def tableau_de_bord(request, slug):
     validees = sum(1 for p in attendues if p.etat == collectes.Etat.VALIDEE)
     ctx = {
         "contrat": contrat, "annee": annee, "annees": annees, "collecte": collecte, "positions": montrees,
+        "bilan": nature == Nature.BILAN, "bilan_possible": annee < timezone.localdate().year,
         "filtre": filtre, "etats": collectes.Etat.choices,
         "validees": validees, "attendues": len(attendues),
         "pourcentage": round(100 * validees / len(attendues)) if attendues else 0,
@@ -95,7 +99,8 @@ def collecte_ouvrir(request, slug):
         annee = timezone.localdate().year
     if not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
         annee = contrat.annee_fin_effective
-    initial = {"annee": annee, "echeance": collectes.echeance_par_defaut(timezone.localdate()),
+    nature = Nature.BILAN if request.GET.get("nature") == Nature.BILAN else Nature.PREVISIONNEL
+    initial = {"annee": annee, "nature": nature, "echeance": collectes.echeance_par_defaut(timezone.localdate()),
                "partenaires": list(collectes.proposer_partenaires(contrat, annee))}
     form = CollecteForm(request.POST or None, contrat=contrat, partenaires=collectes.partenaires_du_contrat(contrat),
                         instance=Collecte(contrat=contrat, ouverte_par=request.user), initial=initial)
@@ -106,16 +111,17 @@ def collecte_ouvrir(request, slug):
         except versions.Doublon as refus:
             form.add_error("annee", str(refus))
         else:
-            messages.success(request, f"La collecte {objet.annee} est ouverte : {objet.partenaires.count()} partenaires "
+            quoi = f"Le bilan {objet.annee} est ouvert" if objet.bilan else f"La collecte {objet.annee} est ouverte"
+            messages.success(request, f"{quoi} : {objet.partenaires.count()} partenaires "
                                       f"attendus avant le {objet.echeance:%d/%m/%Y}.")
             return redirect(objet)
     return render(request, "engagements/collecte_form.html",
                   {"form": form, "contrat": contrat, "titre": "Ouvrir une collecte annuelle"})
 
 
-def collecte_modifier(request, slug, annee):
+def collecte_modifier(request, slug, annee, nature=Nature.PREVISIONNEL):
     contrat = _contrat_pilote(request, slug)
-    objet = get_object_or_404(Collecte, contrat=contrat, annee=annee)
+    objet = get_object_or_404(Collecte, contrat=contrat, annee=annee, nature=nature)
     form = CollecteForm(request.POST or None, contrat=contrat, partenaires=collectes.partenaires_du_contrat(contrat),
                         instance=objet, initial={"version": objet.version})
     conflit = None
@@ -128,17 +134,19 @@ def collecte_modifier(request, slug, annee):
             if conflit is None:
                 return redirect(contrat)
         else:
-            messages.success(request, f"La collecte {annee} est enregistrée.")
+            messages.success(request, f"{'Le bilan' if objet.bilan else 'La collecte'} {annee} est enregistré"
+                                      f"{'' if objet.bilan else 'e'}.")
             return redirect(objet)
     return render(request, "engagements/collecte_form.html",
                   {"form": form, "contrat": contrat, "collecte": objet, "conflit": conflit,
-                   "titre": f"Collecte {annee} — {contrat.nom}"}, status=409 if conflit else 200)
+                   "titre": f"{'Bilan' if objet.bilan else 'Collecte'} {annee} — {contrat.nom}"}, status=409 if conflit else 200)
 
 
 @require_POST
-def collecte_relancer(request, slug, annee):
+def collecte_relancer(request, slug, annee, nature=Nature.PREVISIONNEL):
     contrat = _contrat_pilote(request, slug)
-    collecte = get_object_or_404(Collecte.objects.prefetch_related("partenaires"), contrat=contrat, annee=annee)
+    collecte = get_object_or_404(Collecte.objects.prefetch_related("partenaires"), contrat=contrat, annee=annee,
+                                 nature=nature)
     if not collecte.ouverte:
         messages.error(request, f"La collecte {annee} est fermée : rouvrez-la pour relancer les partenaires.")
         return redirect(collecte)

@@ -1,6 +1,7 @@
 """The one lock rule: a validated contribution locks every line of that partner, contract and
 year — its estimates, the dispositifs that carry them, the objectifs (and their orientations
 and piliers) those serve, and the partner's annexe document of the year — on every route.
+A validated *bilan* locks, the same way, what those lines actually mobilised (`Realisation`).
 
 `raison(objet)` answers "is this locked" for all of them; the write service asks it inside
 its transaction, on the row as it is and as it would be. Reopening the contribution (the
@@ -12,12 +13,12 @@ from django.db.models import Exists, OuterRef
 
 from contrat.models import Objectif, Orientation, Pilier
 
-from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation
+from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation, Nature, Realisation
 
 
-def _validees(contrat_id, **lignes):
+def _validees(contrat_id, nature=Nature.PREVISIONNEL, **lignes):
     """The validated contributions of the contract that hold the estimates filtered by `lignes`."""
-    qs = Contribution.objects.filter(contrat_id=contrat_id, statut=Contribution.Statut.VALIDE)
+    qs = Contribution.objects.filter(contrat_id=contrat_id, statut=Contribution.Statut.VALIDE, nature=nature)
     if lignes:
         qs = qs.filter(Exists(Estimation.objects.filter(
             dispositif__contrat_id=contrat_id, dispositif__archive=False,
@@ -40,6 +41,11 @@ def _cle(estimation):
 
 def contribution_qui_verrouille(objet):
     """The validated contribution that holds this object, or None."""
+    if isinstance(objet, Realisation):
+        cle = _cle(objet.estimation) if objet.estimation_id else None
+        if cle is None:
+            return None
+        return _validees(cle[0], Nature.BILAN).filter(partenaire_id=cle[1], annee=cle[2]).first()
     if isinstance(objet, Estimation):
         cle = _cle(objet)
         if cle is None:
@@ -63,10 +69,12 @@ def contribution_qui_verrouille(objet):
 
 
 def message(contribution):
+    quoi = f"Le bilan {contribution.annee}" if contribution.bilan else f"La contribution {contribution.annee}"
     return (
-        f"La contribution {contribution.annee} de {contribution.partenaire.nom} au contrat « {contribution.contrat.nom} » "
-        f"est validée : ses lignes ne peuvent plus être modifiées. Pour les corriger, le chef de projet la rouvre "
-        f"d'abord (page de la contribution, bouton « Rouvrir la contribution »)."
+        f"{quoi} de {contribution.partenaire.nom} au contrat « {contribution.contrat.nom} » "
+        f"est validé{'' if contribution.bilan else 'e'} : ses lignes ne peuvent plus être modifiées. Pour les corriger, "
+        f"le chef de projet {'le' if contribution.bilan else 'la'} rouvre d'abord (page de la contribution, bouton "
+        f"« Rouvrir{' le bilan' if contribution.bilan else ' la contribution'} »)."
     )
 
 
@@ -82,7 +90,8 @@ def raison_des_estimations(estimations):
         return None
     contrats, partenaires, annees = ({c[i] for c in cles} for i in range(3))
     candidates = Contribution.objects.filter(
-        contrat_id__in=contrats, partenaire_id__in=partenaires, annee__in=annees, statut=Contribution.Statut.VALIDE
+        contrat_id__in=contrats, partenaire_id__in=partenaires, annee__in=annees, statut=Contribution.Statut.VALIDE,
+        nature=Nature.PREVISIONNEL,
     ).order_by("annee", "pk")
     if transaction.get_connection().in_atomic_block:
         candidates = candidates.select_for_update(of=("self",))
@@ -90,7 +99,7 @@ def raison_des_estimations(estimations):
     return message(contribution) if contribution else None
 
 
-MODELES = (Pilier, Orientation, Objectif, Dispositif, Estimation, AnnexeFinanciere)
+MODELES = (Pilier, Orientation, Objectif, Dispositif, Estimation, AnnexeFinanciere, Realisation)
 
 
 def hors_periode(estimation):
@@ -102,4 +111,15 @@ def hors_periode(estimation):
     debut, fin = contrat.annee_debut, contrat.annee_fin_effective
     if not debut <= estimation.annee <= fin:
         return f"L'année {estimation.annee} est hors de la période du contrat ({debut}-{fin})."
+    return None
+
+
+def annee_non_achevee(realisation, aujourd_hui=None):
+    """What was done in a year is reported once the year is over, on every route."""
+    from django.utils import timezone
+
+    annee = realisation.estimation.annee
+    jour = aujourd_hui or timezone.localdate()
+    if annee >= jour.year:
+        return f"L'année {annee} n'est pas achevée : son bilan (ce qui a été réalisé) se dresse à partir de {annee + 1}."
     return None

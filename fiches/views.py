@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from contrat import permissions
 from contrat.models import Contrat, Partenaire, Quartier
-from engagements.models import Dispositif, Estimation
+from engagements.models import Dispositif, Estimation, par_annee, realisation_de
 from noyau import filtres, historique, pagination, telechargements, versions
 from noyau.conflits import contexte_conflit
+from noyau.graphiques import paires
 
 from . import exports
 from .filters import FicheFilter
@@ -229,8 +230,18 @@ def partenaire(request, slug):
                    .filter(Q(partenaire=organisation) | Q(estimations__partenaire=organisation)).distinct()
                    .select_related("contrat").order_by("contrat__nom", "ordre"))
     estimations = (Estimation.objects.visible_to(request.user).filter(partenaire=organisation, dispositif__archive=False)
-                   .select_related("dispositif__contrat").order_by("dispositif__contrat__nom", "annee", "dispositif__ordre"))
+                   .select_related("dispositif__contrat", "realisation")
+                   .order_by("dispositif__contrat__nom", "annee", "dispositif__ordre"))
     estimations = list(estimations)
+    # Planned and done year by year, for each contract where the partner has reported a bilan.
+    par_contrat = {}
+    for e in estimations:
+        if e.annee < timezone.localdate().year:
+            par_contrat.setdefault(e.dispositif.contrat, []).append(e)
+    bilans = [(contrat, par_annee(lignes), i) for i, (contrat, lignes) in enumerate(par_contrat.items())
+              if any(realisation_de(e) is not None for e in lignes)]
+    bilans = [(contrat, rangs, paires([(annee, t.prevu, t.realise, t) for annee, t in rangs]), i)
+              for contrat, rangs, i in bilans]
     # Each dispositif once: with its estimates in the table, or listed alone when it has none.
     chiffres = {e.dispositif_id for e in estimations}
     totaux = {}
@@ -245,6 +256,7 @@ def partenaire(request, slug):
                         .select_related("fiche__contrat").order_by("fiche__contrat__nom", "fiche__ordre", "ordre"))
     reserves = Reserve.objects.filter(partenaire=organisation, document__in={m.fiche.document_id for m in mobilisables})
     ctx = {"partenaire": organisation, "engagements": engagements, "roles": roles, "mobilisables": mobilisables,
+           "bilans": bilans,
            "reserves": reserves.select_related("document__contrat"),
            "sans_estimation": [d for d in dispositifs if d.pk not in chiffres], "estimations": estimations,
            "totaux": [(contrat, annee, a, p) for (contrat, annee), (a, p) in sorted(totaux.items())]}

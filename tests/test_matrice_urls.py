@@ -37,6 +37,9 @@ MATRICE = {
     "contrat:commune_ajouter": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "contrat:quartier_ajouter": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "contrat:quartier_retirer": ({"slug": "grand-dijon", "pk": "perimetre"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    # The official list of the quartiers prioritaires: picked into the perimeter, linked as a successor.
+    "contrat:qpv_ajouter": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:quartier_successeur": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "contrat:partenaires": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
     "contrat:partenaire_ajouter": ({"slug": "grand-dijon", "pk": "partenaire-caf"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "contrat:documents": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
@@ -79,6 +82,19 @@ MATRICE = {
                                          [CONNEXION, 405, 405, 405, 405, 405]),
     "engagements:contribution_reprendre": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2016},
                                            [CONNEXION, 405, 405, 405, 405, 405]),
+    # The bilan of a year over: seen by those who see the contract, entered by the partner's agents.
+    "engagements:bilan": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+                          [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:bilan_soumettre": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+                                    [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:bilan_valider": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+                                  [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:bilan_renvoyer": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+                                   [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:bilan_rouvrir": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+                                  [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:bilan_collecte_modifier": ({"slug": "grand-dijon", "annee": "bilan"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "engagements:bilan_collecte_relancer": ({"slug": "grand-dijon", "annee": "bilan"}, [CONNEXION, 405, 405, 405, 405, 405]),
     # The yearly campaign: the chef de projet's (and the administrator's).
     "engagements:collecte_ouvrir": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
     "engagements:collecte_modifier": ({"slug": "grand-dijon", "annee": "collecte"}, [CONNEXION, 403, 403, 403, 200, 200]),
@@ -221,6 +237,14 @@ def _url(nom, kwargs):
 
         Collecte.objects.get_or_create(contrat=dispositif.contrat, annee=2016, defaults={"echeance": date(2026, 12, 31)})
         valeurs["collecte"] = 2016
+    if "bilan" in kwargs.values():
+        from datetime import date
+
+        from engagements.models import Collecte, Nature
+
+        Collecte.objects.get_or_create(contrat=dispositif.contrat, annee=2015, nature=Nature.BILAN,
+                                       defaults={"echeance": date(2026, 12, 31)})
+        valeurs["bilan"] = 2015
     if "courriel" in kwargs.values():
         from noyau.models import Courriel
 

@@ -31,9 +31,10 @@ IMAGE = '"><img src=x onerror=alert(1)>'
 LIEN = '=HYPERLINK("http://pirate.invalid/","cliquez")'
 HOSTILES = [LIEN + SCRIPT + IMAGE, LIEN, IMAGE, SCRIPT, "<script>"]
 
-# Text fields that are not free text: a fingerprint and the parsed months of a rhythm.
+# Text fields that are not free text: a fingerprint, the parsed months of a rhythm, official codes.
 PAS_DU_TEXTE_LIBRE = {("engagements", "ImportAnnexe", "empreinte"), ("gouvernance", "Instance", "mois"),
-                      ("contrat", "Partenaire", "siren"), ("contrat", "Invitation", "jeton")}
+                      ("contrat", "Partenaire", "siren"), ("contrat", "Invitation", "jeton"),
+                      ("contrat", "Commune", "code_insee"), ("contrat", "QuartierPrioritaire", "code")}
 
 
 def _production(code, **env):

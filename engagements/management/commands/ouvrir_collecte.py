@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from contrat.models import Contrat, Partenaire
 from engagements import collectes
-from engagements.models import Collecte
+from engagements.models import Collecte, Nature
 from noyau import versions
 
 
@@ -20,16 +20,23 @@ class Command(BaseCommand):
         parser.add_argument("annee", type=int, help="Année collectée.")
         parser.add_argument("--partenaires", nargs="*", help="Identifiants des partenaires attendus.")
         parser.add_argument("--echeance", help="Date limite (AAAA-MM-JJ) ; dans 30 jours par défaut.")
+        parser.add_argument("--bilan", action="store_true",
+                            help="Ouvre le bilan de l'année (ce qui a été réalisé) plutôt que son prévisionnel.")
 
-    def handle(self, *args, contrat, annee, partenaires, echeance, **options):
+    def handle(self, *args, contrat, annee, partenaires, echeance, bilan, **options):
         objet = Contrat.objects.filter(slug=contrat).first()
         if objet is None:
             raise CommandError(f"Aucun contrat « {contrat} ».")
         if not objet.annee_debut <= annee <= objet.annee_fin_effective:
             raise CommandError(f"L'année {annee} est hors de la période du contrat ({objet.periode}).")
-        existante = Collecte.objects.filter(contrat=objet, annee=annee).first()
+        nature = Nature.BILAN if bilan else Nature.PREVISIONNEL
+        quoi = f"Le bilan {annee}" if bilan else f"La collecte {annee}"
+        if bilan and annee >= timezone.localdate().year:
+            raise CommandError(f"L'année {annee} n'est pas achevée : son bilan s'ouvre à partir de {annee + 1}.")
+        existante = Collecte.objects.filter(contrat=objet, annee=annee, nature=nature).first()
         if existante is not None:
-            self.stdout.write(f"La collecte {annee} de {objet.nom} est déjà ouverte (date limite {existante.echeance:%d/%m/%Y}).")
+            self.stdout.write(f"{quoi} de {objet.nom} est déjà ouvert{'' if bilan else 'e'} "
+                              f"(date limite {existante.echeance:%d/%m/%Y}).")
             return
         try:
             jour = date.fromisoformat(echeance) if echeance else collectes.echeance_par_defaut(timezone.localdate())
@@ -42,7 +49,8 @@ class Command(BaseCommand):
                 raise CommandError("Partenaires inconnus : " + ", ".join(sorted(inconnus)))
         else:
             attendus = list(collectes.proposer_partenaires(objet, annee))
-        collecte = versions.creer(None, Collecte(contrat=objet, annee=annee, echeance=jour), {"partenaires": attendus},
-                                  source=versions.Source.COMMANDE, detail="ouvrir_collecte")
-        self.stdout.write(f"Collecte {annee} de {objet.nom} ouverte : date limite {collecte.echeance:%d/%m/%Y}, "
+        collecte = versions.creer(None, Collecte(contrat=objet, annee=annee, nature=nature, echeance=jour),
+                                  {"partenaires": attendus}, source=versions.Source.COMMANDE, detail="ouvrir_collecte")
+        self.stdout.write(f"{'Bilan' if bilan else 'Collecte'} {annee} de {objet.nom} ouvert{'' if bilan else 'e'} : "
+                          f"date limite {collecte.echeance:%d/%m/%Y}, "
                           f"partenaires attendus : {', '.join(p.sigle for p in attendus)}.")

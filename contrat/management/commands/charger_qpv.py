@@ -1,0 +1,138 @@
+"""Loads the official list of the quartiers prioritaires (the 2024 list: décret 2023-1314 corrected by
+2024-806, overseas 2024-1211/1212) from its CSV file, `;`-separated with the columns
+`code_qp;lib_qp;insee_com;lib_com` — a QPV over several communes lists them joined by « ; », and the
+file drops the leading zero of the départements below 10.
+
+Loading twice changes nothing; a malformed line stops the whole load, named by its number, before
+anything is written."""
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.text import slugify
+
+from contrat.models import Commune, QuartierPrioritaire
+
+COLONNES = ["code_qp", "lib_qp", "insee_com", "lib_com"]
+# QN + département on three characters (021, 02A, 971) + order on two digits + N (new), M (modified), I (unchanged).
+CODE = re.compile(r"^QN(?:\d{3}|02[AB])\d{2}[NMI]$")
+INSEE = re.compile(r"^(?:\d{4,5}|2[AB]\d{3})$")
+
+
+def lire(texte):
+    """[(line number, code, name, [(insee, commune name)])] of the file's text; CommandError naming
+    every malformed line."""
+    lecteur = csv.reader(io.StringIO(texte), delimiter=";")
+    entete = [c.strip().lower() for c in next(lecteur, [])]
+    if entete[:4] != COLONNES:
+        raise CommandError(f"Ligne 1 : en-tête attendu « {';'.join(COLONNES)} », trouvé « {';'.join(entete)} ».")
+    lignes, erreurs, vus = [], [], {}
+    for numero, cellules in enumerate(lecteur, 2):
+        if not any(c.strip() for c in cellules):
+            continue
+        if len(cellules) != 4:
+            erreurs.append(f"Ligne {numero} : 4 colonnes attendues (code_qp;lib_qp;insee_com;lib_com), {len(cellules)} trouvées.")
+            continue
+        code, nom, insee, noms = (" ".join(c.split()) for c in cellules)
+        code = code.upper()
+        if not CODE.match(code):
+            erreurs.append(f"Ligne {numero} : code « {code} » invalide (attendu par exemple QN02101M).")
+            continue
+        if not nom:
+            erreurs.append(f"Ligne {numero} : le nom du quartier {code} manque.")
+            continue
+        codes = [c.strip().upper() for c in insee.split(";") if c.strip()]
+        communes = [c.strip() for c in noms.split(";") if c.strip()]
+        if not codes or len(codes) != len(communes):
+            erreurs.append(f"Ligne {numero} : {len(codes)} code(s) INSEE pour {len(communes)} commune(s) — il en faut "
+                           "autant, séparés par « ; ».")
+            continue
+        mauvais = [c for c in codes if not INSEE.match(c)]
+        if mauvais:
+            erreurs.append(f"Ligne {numero} : code INSEE « {mauvais[0]} » invalide (5 caractères, par exemple 21231).")
+            continue
+        if code in vus:
+            erreurs.append(f"Ligne {numero} : le code {code} figure déjà ligne {vus[code]}.")
+            continue
+        vus[code] = numero
+        # The file writes 1053 for 01053: the leading zero of the départements below 10 is restored.
+        lignes.append((numero, code, nom, [(c.zfill(5), n) for c, n in zip(codes, communes)]))
+    if erreurs:
+        raise CommandError("Rien n'a été chargé.\n" + "\n".join(erreurs))
+    return lignes
+
+
+def _texte(chemin):
+    brut = Path(chemin).read_bytes()
+    for encodage in ("utf-8-sig", "cp1252"):
+        try:
+            return brut.decode(encodage)
+        except UnicodeDecodeError:
+            continue
+    raise CommandError(f"{chemin} : encodage illisible (UTF-8 ou Windows-1252 attendu).")
+
+
+def _commune(insee, nom, par_code, par_slug):
+    """The commune of this INSEE code: the one that has it, else the one of that name without a code
+    (a commune entered by hand, now given its code), else a new one."""
+    commune = par_code.get(insee)
+    if commune is None:
+        commune = par_slug.get(slugify(nom))
+        if commune is not None and not commune.code_insee:
+            commune.code_insee = insee
+            commune.save(update_fields=["code_insee"])
+        else:
+            slug = slugify(nom) if slugify(nom) not in par_slug else f"{slugify(nom)}-{insee.lower()}"
+            commune = Commune.objects.create(nom=nom, slug=slug, code_insee=insee)
+            par_slug[slug] = commune
+        par_code[insee] = commune
+    return commune
+
+
+def charger(lignes, liste="2024"):
+    """Writes the QPV and their communes; returns (created, updated, unchanged)."""
+    crees = modifies = inchanges = 0
+    with transaction.atomic():
+        par_code = {c.code_insee: c for c in Commune.objects.exclude(code_insee="")}
+        par_slug = {c.slug: c for c in Commune.objects.all()}
+        existants = {q.code: q for q in QuartierPrioritaire.objects.prefetch_related("communes")}
+        for _, code, nom, communes in lignes:
+            voulues = [_commune(insee, n, par_code, par_slug) for insee, n in communes]
+            qpv = existants.get(code)
+            if qpv is None:
+                qpv = QuartierPrioritaire.objects.create(code=code, nom=nom, liste=liste)
+                qpv.communes.set(voulues)
+                crees += 1
+                continue
+            change = False
+            if (qpv.nom, qpv.liste) != (nom, liste):
+                qpv.nom, qpv.liste = nom, liste
+                qpv.save(update_fields=["nom", "liste"])
+                change = True
+            if {c.pk for c in qpv.communes.all()} != {c.pk for c in voulues}:
+                qpv.communes.set(voulues)
+                change = True
+            modifies += change
+            inchanges += not change
+    return crees, modifies, inchanges
+
+
+class Command(BaseCommand):
+    help = ("Charge la liste officielle des quartiers prioritaires (fichier CSV « ; » : code_qp;lib_qp;insee_com;lib_com). "
+            "Un second chargement ne crée aucun doublon ; une ligne mal formée arrête tout, nommée par son numéro.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("fichier", help="Chemin du fichier, par exemple listeqp2024-cog2024.csv.")
+        parser.add_argument("--liste", default="2024", help="La liste chargée (par défaut 2024).")
+
+    def handle(self, *args, fichier, liste, **options):
+        if not Path(fichier).is_file():
+            raise CommandError(f"Fichier introuvable : {fichier}")
+        lignes = lire(_texte(fichier))
+        crees, modifies, inchanges = charger(lignes, liste)
+        self.stdout.write(f"{len(lignes)} quartiers prioritaires lus : {crees} créés, {modifies} mis à jour, "
+                          f"{inchanges} inchangés.")

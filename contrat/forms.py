@@ -23,7 +23,7 @@ class ContratForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
     class Meta:
         model = Contrat
         fields = ["nom", "nature", "territoire", "porteur", "annee_debut", "annee_fin", "annee_fin_prolongation",
-                  "date_signature"]
+                  "date_signature", "donnees_publiques"]
         widgets = {"date_signature": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         error_messages = {
             "nom": {"required": "Donnez le nom du contrat."},

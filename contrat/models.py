@@ -196,6 +196,10 @@ class Contrat(models.Model):
     annee_fin = models.PositiveSmallIntegerField("dernière année")
     annee_fin_prolongation = models.PositiveSmallIntegerField("prolongé jusqu'en", null=True, blank=True)
     date_signature = models.DateField("signé le", null=True, blank=True)
+    donnees_publiques = models.BooleanField(
+        "engagements publiés en données ouvertes", default=False,
+        help_text="Coché : les engagements du contrat (CSV et JSON) se téléchargent sans connexion. Décoché : "
+                  "réservés aux membres du contrat.")
     communes = models.ManyToManyField(Commune, blank=True, related_name="contrats", verbose_name="communes")
     quartiers = models.ManyToManyField(
         Quartier, through="PerimetreQuartier", blank=True, related_name="contrats", verbose_name="quartiers"
@@ -210,7 +214,8 @@ class Contrat(models.Model):
     objects = ContratManager()
     natural_key_lookups = ("slug",)
     suivi = Suivi("contrat", ("nom", "slug", "nature", "territoire", "porteur_id", "annee_debut", "annee_fin",
-                              "annee_fin_prolongation", "date_signature"), contrat="pk", m2m=("communes", "partenaires"))
+                              "annee_fin_prolongation", "date_signature", "donnees_publiques"), contrat="pk",
+                  m2m=("communes", "partenaires"))
 
     class Meta:
         verbose_name = "contrat"

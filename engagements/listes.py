@@ -9,7 +9,7 @@ from django.shortcuts import render
 from openpyxl import Workbook
 
 from noyau import filtres, pagination, telechargements
-from noyau.classeurs import FORMULE_DEBUT, cellule_montant, cellule_texte, feuille_avec_entetes
+from noyau.classeurs import cellule_montant, cellule_texte, feuille_avec_entetes, texte_sur
 
 from .filters import DispositifFilter, EstimationFilter
 from .models import Dispositif, Estimation
@@ -57,20 +57,13 @@ def estimations(request):
     return _liste(request, "estimations")
 
 
-def _texte_sur(valeur):
-    """A cell a spreadsheet will never run as a formula."""
-    if isinstance(valeur, str) and valeur.startswith(FORMULE_DEBUT):
-        return "'" + valeur
-    return valeur
-
-
 def exporter(table, format, nom):
     lignes = list(table.as_values())
     if format == "csv":
         sortie = io.StringIO()
         ecrivain = csv.writer(sortie, delimiter=";")
         for ligne in lignes:
-            ecrivain.writerow([str(v).replace(".", ",") if isinstance(v, Decimal) else _texte_sur(v) for v in ligne])
+            ecrivain.writerow([str(v).replace(".", ",") if isinstance(v, Decimal) else texte_sur(v) for v in ligne])
         return telechargements.csv(sortie.getvalue(), f"{nom}.csv")
     if format == "xlsx":
         wb = Workbook()

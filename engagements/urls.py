@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports_differes, listes, synthese, tableau_de_bord, views
+from . import donnees, exports_differes, listes, synthese, tableau_de_bord, views
 
 app_name = "engagements"
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("contrats/<slug:slug>/collectes/<int:annee>/relancer/", tableau_de_bord.collecte_relancer,
          name="collecte_relancer"),
     path("contrats/<slug:slug>/courriels/<int:pk>/renvoyer/", tableau_de_bord.courriel_renvoyer, name="courriel_renvoyer"),
+    path("contrats/<slug:slug>/donnees/engagements.<str:format>", donnees.engagements, name="donnees_engagements"),
+    path("schemas/engagements.schema.json", donnees.schema, name="schema_engagements"),
     path("contrats/<slug:slug>/synthese/", synthese.page, name="synthese"),
     path("contrats/<slug:slug>/synthese.pdf", synthese.pdf, name="synthese_pdf"),
     path("contrats/<slug:slug>/synthese.xlsx", synthese.xlsx, name="synthese_xlsx"),

@@ -275,6 +275,27 @@ def _lignes_vides(request):
         return saisie.LIGNES_VIDES
 
 
+def _enregistrer(request, grille, formset, ici):
+    """Writes a valid grid (planned amounts or bilan) once per form token: (the answer, or None
+    when rows were refused because a colleague changed them meanwhile; those refused rows)."""
+    try:
+        ecrites, refus = jetons.une_fois(request.POST.get("jeton"), lambda: grille.enregistrer(request.user, formset),
+                                         adresse=ici)
+    except jetons.DejaEnvoye as premier:
+        return jetons.vers_le_premier(request, premier.adresse, ici), []
+    except versions.Verrouille as erreur:
+        messages.error(request, str(erreur))
+        return redirect(ici), []
+    except versions.Doublon as erreur:
+        messages.error(request, f"{erreur} Rien n'a été enregistré.")
+        return redirect(ici), []
+    if refus:
+        return None, refus
+    messages.success(request, f"{ecrites} ligne{'s' if ecrites > 1 else ''} enregistrée{'s' if ecrites > 1 else ''}."
+                     if ecrites else "Aucune modification à enregistrer.")
+    return redirect(ici), []
+
+
 def contribution(request, slug, partenaire_slug, annee):
     """The partner's lines of the year: for its agents, while it is a draft, one editable grid."""
     contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
@@ -290,21 +311,9 @@ def contribution(request, slug, partenaire_slug, annee):
             return jetons.vers_le_premier(request, deja, ici)
         formset = grille.formset(request.POST)
         if formset.is_valid():
-            try:
-                ecrites, refus = jetons.une_fois(request.POST.get("jeton"),
-                                                 lambda: grille.enregistrer(request.user, formset), adresse=ici)
-            except jetons.DejaEnvoye as premier:
-                return jetons.vers_le_premier(request, premier.adresse, ici)
-            except versions.Verrouille as erreur:
-                messages.error(request, str(erreur))
-                return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
-            except versions.Doublon as erreur:
-                messages.error(request, f"{erreur} Rien n'a été enregistré.")
-                return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
-            if not refus:
-                messages.success(request, f"{ecrites} ligne{'s' if ecrites > 1 else ''} enregistrée{'s' if ecrites > 1 else ''}."
-                                 if ecrites else "Aucune modification à enregistrer.")
-                return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
+            reponse, refus = _enregistrer(request, grille, formset, ici)
+            if reponse is not None:
+                return reponse
             # Some rows were changed by a colleague: the grid is read again, those rows with their values.
             grille = saisie.Saisie(contrat, partenaire, annee, _lignes_vides(request))
             formset, statut = None, 409
@@ -407,18 +416,9 @@ def bilan_de_l_annee(request, slug, partenaire_slug, annee):
             raise PermissionDenied(_pourquoi_pas_de_saisie(request.user, partenaire, objet))
         formset = grille.formset(request.POST)
         if formset.is_valid():
-            try:
-                ecrites, refus = jetons.une_fois(request.POST.get("jeton"),
-                                                 lambda: grille.enregistrer(request.user, formset), adresse=ici)
-            except jetons.DejaEnvoye as premier:
-                return jetons.vers_le_premier(request, premier.adresse, ici)
-            except (versions.Verrouille, versions.Doublon) as erreur:
-                messages.error(request, f"{erreur} Rien n'a été enregistré.")
-                return redirect(ici)
-            if not refus:
-                messages.success(request, f"{ecrites} ligne{'s' if ecrites > 1 else ''} enregistrée{'s' if ecrites > 1 else ''}."
-                                 if ecrites else "Aucune modification à enregistrer.")
-                return redirect(ici)
+            reponse, refus = _enregistrer(request, grille, formset, ici)
+            if reponse is not None:
+                return reponse
             grille = bilan.Bilan(contrat, partenaire, annee)
             formset, statut = None, 409
         else:

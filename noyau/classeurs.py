@@ -32,6 +32,13 @@ def style(cellule, nom):
     cellule.style = nom
 
 
+def texte_sur(valeur):
+    """A CSV cell a spreadsheet will never run as a formula: a leading = + - @ is quoted."""
+    if isinstance(valeur, str) and valeur.startswith(FORMULE_DEBUT):
+        return "'" + valeur
+    return valeur
+
+
 def cellule_texte(cellule, valeur):
     """Writes text as text: a leading = + - @ never becomes a formula."""
     cellule.value = valeur or None

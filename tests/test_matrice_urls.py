@@ -100,6 +100,9 @@ MATRICE = {
     "engagements:collecte_modifier": ({"slug": "grand-dijon", "annee": "collecte"}, [CONNEXION, 403, 403, 403, 200, 200]),
     "engagements:collecte_relancer": ({"slug": "grand-dijon", "annee": "collecte"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "engagements:courriel_renvoyer": ({"slug": "grand-dijon", "pk": "courriel"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    # Open data: members only until the chef de projet publishes them (tests/test_donnees_ouvertes.py).
+    "engagements:donnees_engagements": ({"slug": "grand-dijon", "format": "csv"}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "engagements:schema_engagements": ({}, [200, 200, 200, 200, 200, 200]),
     "engagements:synthese": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:synthese_pdf": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:synthese_xlsx": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),

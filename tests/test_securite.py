@@ -270,7 +270,10 @@ def test_hostile_text_in_every_free_text_field_is_inert_everywhere(connecter):
             assert any(c.value.startswith("=HYPERLINK") and c.data_type == "s" for c in textes), url
             vus["xlsx"] += 1
         elif type_.startswith("text/csv"):
-            cellules = [c for ligne in csv.reader(io.StringIO(contenu.decode("utf-8-sig")), delimiter=";") for c in ligne]
+            texte = contenu.decode("utf-8-sig")
+            # The lists' CSV are French (« ; »); the open data follow RFC 4180 and the Table Schema (« , »).
+            separateur = ";" if ";" in texte.splitlines()[0] else ","
+            cellules = [c for ligne in csv.reader(io.StringIO(texte), delimiter=separateur) for c in ligne]
             assert not [c for c in cellules if c[:1] in "=+-@" and c], url
             assert any(c.startswith("'=HYPERLINK") for c in cellules), url
             vus["csv"] += 1

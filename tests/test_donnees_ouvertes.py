@@ -1,0 +1,121 @@
+"""Open data: the commitments of a contract as CSV and JSON, validated against the Table Schema
+committed in the repository; refused to anonymous users until the chef de projet publishes them."""
+
+import csv
+import io
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from contrat.models import Contrat
+from engagements.models import Estimation, Realisation
+from noyau import versions
+
+SCHEMA = json.loads((Path(__file__).parent.parent / "schemas" / "engagements.schema.json").read_text(encoding="utf-8"))
+CSV = "/contrats/grand-dijon/donnees/engagements.csv"
+JSON = "/contrats/grand-dijon/donnees/engagements.json"
+
+
+def erreurs_selon_le_schema(lignes, depuis_csv):
+    """What the Table Schema refuses in these rows (field names, types, required, pattern, bounds)."""
+    noms = [c["name"] for c in SCHEMA["fields"]]
+    erreurs = []
+    for i, ligne in enumerate(lignes, 1):
+        if list(ligne) != noms:
+            erreurs.append((i, "champs", list(ligne)))
+            continue
+        for champ in SCHEMA["fields"]:
+            valeur, regles = ligne[champ["name"]], champ.get("constraints", {})
+            if valeur is None or valeur in SCHEMA["missingValues"]:
+                if regles.get("required"):
+                    erreurs.append((i, champ["name"], "manquant"))
+                continue
+            if champ["type"] == "string":
+                ok = isinstance(valeur, str) and ("pattern" not in regles or re.fullmatch(regles["pattern"], valeur))
+                nombre = None
+            elif champ["type"] == "integer":
+                ok = re.fullmatch(r"-?\d+", valeur) is not None if depuis_csv else type(valeur) is int
+                nombre = Decimal(valeur) if ok else None
+            else:  # number
+                ok = re.fullmatch(r"-?\d+(\.\d+)?", valeur) is not None if depuis_csv else isinstance(valeur, (int, Decimal))
+                nombre = Decimal(str(valeur)) if ok else None
+            if ok and nombre is not None:
+                ok = regles.get("minimum", nombre) <= nombre <= regles.get("maximum", nombre)
+            if not ok:
+                erreurs.append((i, champ["name"], valeur))
+    return erreurs
+
+
+@pytest.fixture
+def realise(conventions, comptes):
+    """One line of 2015 done and known, another reported unknown."""
+    lignes = list(Estimation.objects.filter(dispositif__contrat=conventions, partenaire__slug="caf-21", annee=2015,
+                                            montant_annuel__isnull=False).order_by("dispositif__ordre")[:2])
+    versions.creer(comptes["agent.caf"], Realisation(estimation=lignes[0], montant_realise=Decimal("12345.67")))
+    versions.creer(comptes["agent.caf"], Realisation(estimation=lignes[1], montant_realise=None, remarque="À venir"))
+    return lignes
+
+
+def test_the_csv_and_the_json_validate_against_the_committed_schema(connecter, conventions, realise):
+    client = connecter("lecteur")
+    reponse = client.get(CSV)
+    assert reponse.status_code == 200 and reponse["Content-Type"] == "text/csv; charset=utf-8"
+    lignes = list(csv.DictReader(io.StringIO(reponse.content.decode("utf-8-sig"))))
+    attendues = Estimation.objects.filter(dispositif__contrat=conventions, dispositif__archive=False).count()
+    assert len(lignes) == attendues == 37  # the 37 lines of the CAF annexe 2015
+    assert erreurs_selon_le_schema(lignes, depuis_csv=True) == []
+    # The amounts are the stored ones, to the cent; an unknown one is empty, never 0.
+    caf_2015 = [ligne for ligne in lignes if ligne["partenaire"] == "caf-21" and ligne["annee"] == "2015"]
+    assert sum(Decimal(ligne["montant_prevu"]) for ligne in caf_2015 if ligne["montant_prevu"]) == Decimal("43130000")
+    fait = next(ligne for ligne in caf_2015 if ligne["dispositif"] == realise[0].dispositif.libelle)
+    assert fait["montant_realise"] == "12345.67"
+    inconnu = next(ligne for ligne in caf_2015 if ligne["dispositif"] == realise[1].dispositif.libelle)
+    assert inconnu["montant_realise"] == ""
+    # The place in the tree and the quartiers, as the contract says them.
+    assert any(" > " in ligne["niveaux"] for ligne in lignes)
+    assert any("Fontaine d'Ouche" in ligne["quartiers"] for ligne in caf_2015)
+
+    donnees = json.loads(client.get(JSON).content.decode(), parse_float=Decimal)
+    assert donnees["schema"] == "http://testserver/schemas/engagements.schema.json" and donnees["contrat"] == "grand-dijon"
+    assert erreurs_selon_le_schema(donnees["engagements"], depuis_csv=False) == []
+    assert len(donnees["engagements"]) == attendues
+    assert sum(e["montant_prevu"] for e in donnees["engagements"]
+               if e["partenaire"] == "caf-21" and e["annee"] == 2015 and e["montant_prevu"] is not None) == Decimal("43130000")
+    assert Decimal("12345.67") in [e["montant_realise"] for e in donnees["engagements"]]
+
+
+def test_the_validator_refuses_what_the_schema_refuses():
+    noms = [c["name"] for c in SCHEMA["fields"]]
+    bonne = dict(zip(noms, ["grand-dijon", "Contrat", "caf-21", "CAF", "", "", "Dispositif", "2015", "10.50", "", ""]))
+    assert erreurs_selon_le_schema([bonne], depuis_csv=True) == []
+    assert erreurs_selon_le_schema([{**bonne, "montant_prevu": "-1"}], depuis_csv=True) == [(1, "montant_prevu", "-1")]
+    assert erreurs_selon_le_schema([{**bonne, "annee": "deux mille"}], depuis_csv=True) == [(1, "annee", "deux mille")]
+    assert erreurs_selon_le_schema([{**bonne, "dispositif": ""}], depuis_csv=True) == [(1, "dispositif", "manquant")]
+    assert erreurs_selon_le_schema([{**bonne, "partenaire_siren": "12"}], depuis_csv=True) == [(1, "partenaire_siren", "12")]
+
+
+def test_refused_to_anonymous_users_until_published_then_open_to_all(client, connecter, conventions, comptes):
+    assert conventions.donnees_publiques is False  # off by default
+    for url in (CSV, JSON):
+        reponse = client.get(url)
+        assert reponse.status_code == 302 and reponse["Location"].startswith("/connexion/")
+    # A reader of another contract does not see it either.
+    assert connecter("agent.caf").get("/contrats/seine-amont/donnees/engagements.csv").status_code == 404
+    # The chef de projet publishes them, through the contract's form (versioned, in its history).
+    chef = connecter("chef.projet")
+    page = chef.get("/contrats/grand-dijon/modifier/")
+    donnees = {nom: valeur for nom, valeur in page.context["form"].initial.items() if valeur is not None}
+    donnees.update({"porteur": conventions.porteur_id or "", "donnees_publiques": "on",
+                    "date_signature": conventions.date_signature.isoformat() if conventions.date_signature else ""})
+    assert chef.post("/contrats/grand-dijon/modifier/", donnees).status_code == 302
+    assert Contrat.objects.get(pk=conventions.pk).donnees_publiques is True
+    connecter(None)
+    for url in (CSV, JSON):
+        assert client.get(url).status_code == 200
+    assert "Données ouvertes" in connecter("lecteur").get("/contrats/grand-dijon/").content.decode()
+    assert client.get("/contrats/grand-dijon/donnees/engagements.xml").status_code == 404
+    schema = connecter(None).get("/schemas/engagements.schema.json")
+    assert schema.status_code == 200 and json.loads(schema.content)["name"] == "engagements-contrat-de-ville"

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "fiches",
     "gouvernance",
     "accueil",
+    "rapport",
 ]
 
 MIDDLEWARE = [

@@ -30,4 +30,5 @@ urlpatterns = [
     path("", include("importation.urls")),
     path("", include("fiches.urls")),
     path("", include("gouvernance.urls")),
+    path("", include("rapport.urls")),
 ]

@@ -23,7 +23,7 @@ class ContratForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
     class Meta:
         model = Contrat
         fields = ["nom", "nature", "territoire", "porteur", "annee_debut", "annee_fin", "annee_fin_prolongation",
-                  "date_signature", "donnees_publiques"]
+                  "date_signature", "niveau_1", "niveau_2", "niveau_3", "donnees_publiques"]
         widgets = {"date_signature": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         error_messages = {
             "nom": {"required": "Donnez le nom du contrat."},
@@ -39,6 +39,22 @@ class ContratForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
             self.fields["date_signature"].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
         if self.instance.pk is None:
             self.fields["version"].required = False
+        for nom in ("niveau_1", "niveau_2", "niveau_3"):
+            if nom in self.fields:
+                self.fields[nom].required = False
+
+    def _niveau(self, nom):
+        # Left empty: the words of the signed annexes (the model's default).
+        return " ".join((self.cleaned_data.get(nom) or "").split()) or Contrat._meta.get_field(nom).default
+
+    def clean_niveau_1(self):
+        return self._niveau("niveau_1")
+
+    def clean_niveau_2(self):
+        return self._niveau("niveau_2")
+
+    def clean_niveau_3(self):
+        return self._niveau("niveau_3")
 
     def clean_annee_debut(self):
         return _annee(self.cleaned_data.get("annee_debut"))

@@ -321,7 +321,8 @@ def signataire_ajouter(request, slug):
 
 def _noeuds(contrat):
     """Piliers → orientations → objectifs of the contract, archived ones included (marked)."""
-    return Pilier.objects.filter(contrat=contrat).prefetch_related("orientations__objectifs").order_by("ordre", "pk")
+    return (Pilier.objects.filter(contrat=contrat).select_related("contrat").prefetch_related("orientations__objectifs")
+            .order_by("ordre", "pk"))
 
 
 def arbre(request, slug):

@@ -196,6 +196,14 @@ class Contrat(models.Model):
     annee_fin = models.PositiveSmallIntegerField("dernière année")
     annee_fin_prolongation = models.PositiveSmallIntegerField("prolongé jusqu'en", null=True, blank=True)
     date_signature = models.DateField("signé le", null=True, blank=True)
+    # The contract names the levels of its strategy tree (the 2024 contracts: « Priorité / Objectif / Action »…).
+    niveau_1 = models.CharField("nom du premier niveau de l'arbre", max_length=60, default="Pilier",
+                                help_text="Au singulier : il précède l'intitulé (« Pilier Cadre de vie »), et titre la "
+                                          "première colonne de l'annexe.")
+    niveau_2 = models.CharField("nom du deuxième niveau", max_length=60, default="Orientations stratégiques",
+                                help_text="Tel qu'il titre sa colonne de l'annexe.")
+    niveau_3 = models.CharField("nom du troisième niveau", max_length=60, default="Objectifs opérationnels",
+                                help_text="Tel qu'il titre sa colonne de l'annexe.")
     donnees_publiques = models.BooleanField(
         "engagements publiés en données ouvertes", default=False,
         help_text="Coché : les engagements du contrat (CSV et JSON) se téléchargent sans connexion. Décoché : "
@@ -214,7 +222,8 @@ class Contrat(models.Model):
     objects = ContratManager()
     natural_key_lookups = ("slug",)
     suivi = Suivi("contrat", ("nom", "slug", "nature", "territoire", "porteur_id", "annee_debut", "annee_fin",
-                              "annee_fin_prolongation", "date_signature", "donnees_publiques"), contrat="pk",
+                              "annee_fin_prolongation", "date_signature", "niveau_1", "niveau_2", "niveau_3",
+                              "donnees_publiques"), contrat="pk",
                   m2m=("communes", "partenaires"))
 
     class Meta:
@@ -410,8 +419,9 @@ class Pilier(models.Model):
 
     @property
     def libelle(self):
-        # The annexe writes "Pilier Cadre de vie des habitants" but "Enjeux transversaux".
-        return self.intitule if self.transversal else f"Pilier {self.intitule}"
+        # The annexe writes "Pilier Cadre de vie des habitants" but "Enjeux transversaux"; the contract
+        # names its first level (read with the pilier: select_related("contrat") where piliers are listed).
+        return self.intitule if self.transversal else f"{self.contrat.niveau_1} {self.intitule}"
 
 
 # The note of the orientation that holds the objectifs of a pilier the document gives none (enjeux transversaux).

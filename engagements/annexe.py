@@ -152,6 +152,8 @@ class Passe:
 
     def arbre(self):
         piliers = self.objets(Pilier, {p.pk: p for p in Pilier.objects.filter(contrat=self.contrat)})
+        for p in piliers:
+            p.contrat = self.contrat  # its label names the contract's first level: no query per pilier
         orientations = self.objets(Orientation, {o.pk: o for o in Orientation.objects.filter(pilier__contrat=self.contrat)})
         objectifs = self.objets(Objectif, {o.pk: o for o in Objectif.objects.filter(orientation__pilier__contrat=self.contrat)})
         return _Arbre(piliers, orientations, objectifs)
@@ -171,6 +173,8 @@ class _Arbre:
     @classmethod
     def actuel(cls, contrat):
         piliers = list(Pilier.objects.filter(contrat=contrat).prefetch_related("orientations__objectifs"))
+        for p in piliers:
+            p.contrat = contrat
         orientations = [o for p in piliers for o in p.orientations.all()]
         return cls(piliers, orientations, [b for o in orientations for b in o.objectifs.all()])
 
@@ -348,9 +352,9 @@ class Annexe:
     def colonnes(self):
         projection = f"Montant estimatif pour {self.periode}" if self.periode else "Montant estimatif pluriannuel"
         return [
-            "PILIER",
-            "ORIENTATIONS STRATÉGIQUES",
-            "OBJECTIFS OPÉRATIONNELS",
+            self.contrat.niveau_1.upper(),
+            self.contrat.niveau_2.upper(),
+            self.contrat.niveau_3.upper(),
             "Service responsable du financement",
             "Intitulé du dispositif / Offre de services",
             "Unité de compte (le cas échéant)",

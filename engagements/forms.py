@@ -94,7 +94,7 @@ class DispositifForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
             proposes |= Q(pk__in=self.instance.objectifs.values("pk"))
         self.fields["objectifs"].queryset = Objectif.objects.filter(
             proposes, orientation__pilier__contrat=contrat
-        ).select_related("orientation__pilier").order_by("orientation__pilier__ordre", "orientation__ordre", "ordre")
+        ).select_related("orientation__pilier__contrat").order_by("orientation__pilier__ordre", "orientation__ordre", "ordre")
         self.fields["objectifs"].error_messages["invalid_choice"] = (
             "L'objectif « %(value)s » n'appartient pas au contrat de ce dispositif."
         )

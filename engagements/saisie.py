@@ -157,7 +157,7 @@ class Saisie:
         self.precedent = dict(precedentes.values_list("dispositif_id", "montant_annuel"))
         self.objectifs = (Objectif.objects.filter(orientation__pilier__contrat=contrat, archive=False,
                                                   orientation__archive=False, orientation__pilier__archive=False)
-                          .select_related("orientation__pilier")
+                          .select_related("orientation__pilier__contrat")
                           .order_by("orientation__pilier__ordre", "orientation__ordre", "ordre"))
         self.choix_objectifs = [(o.pk, o.libelle) for o in self.objectifs]
         pris = {e.dispositif_id for e in self.lignes.values()}

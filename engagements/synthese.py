@@ -64,7 +64,8 @@ class Synthese:
         self.total = annexe.total_annuel
         # The year over: planned, done and the rate, partner by partner (a done amount not known is not counted).
         self.bilan, self.bilan_total, self.bilan_piliers = [], None, []
-        if annee < timezone.localdate().year:
+        self.achevee = annee < timezone.localdate().year
+        if self.achevee:
             par_partenaire = {}
             estimations = {e.pk: e for e in Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False,
                                                                        annee=annee).select_related("realisation", "partenaire")}

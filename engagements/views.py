@@ -113,7 +113,7 @@ def dispositif(request, pk):
     modifiables = set(Estimation.objects.editable_by(request.user).filter(dispositif=objet).values_list("pk", flat=True))
     ctx = {
         "dispositif": objet,
-        "objectifs": objet.objectifs.select_related("orientation__pilier"),
+        "objectifs": objet.objectifs.select_related("orientation__pilier__contrat"),
         "estimations": [(e, e.pk in modifiables) for e in estimations],
         "quartiers": objet.quartiers.select_related("commune"),
         "modifiable": Dispositif.objects.editable_by(request.user).filter(pk=pk).exists(),

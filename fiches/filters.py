@@ -33,7 +33,7 @@ class FicheFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, contrat, **kwargs):
         super().__init__(data, queryset, **kwargs)
         champs = self.form.fields
-        champs["pilier"].queryset = contrat.piliers.all()
+        champs["pilier"].queryset = contrat.piliers.select_related("contrat")
         champs["orientation"].queryset = Orientation.objects.filter(pilier__contrat=contrat)
         champs["partenaire"].queryset = Partenaire.objects.filter(
             Q(intervenants__fiche__contrat=contrat) | Q(engagements_fiches__fiche__contrat=contrat)

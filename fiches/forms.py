@@ -28,7 +28,7 @@ class FicheForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         contrat = self.instance.contrat
-        self.fields["pilier"].queryset = Pilier.objects.filter(contrat=contrat)
+        self.fields["pilier"].queryset = Pilier.objects.filter(contrat=contrat).select_related("contrat")
         self.fields["orientation"].queryset = Orientation.objects.filter(pilier__contrat=contrat)
         self.fields["statut"].choices = [("", "Non renseigné"), *Fiche.Statut.choices]
         for annee in ("annee_debut", "annee_fin"):

@@ -24,7 +24,7 @@ from .tables import FicheTable
 
 def _avec_details(queryset):
     """Everything a fiche page, the recueil or the workbook shows, in a constant number of queries."""
-    return queryset.select_related("contrat", "pilier", "orientation__pilier", "document").prefetch_related(
+    return queryset.select_related("contrat", "pilier__contrat", "orientation__pilier__contrat", "document").prefetch_related(
         Prefetch("intervenants", queryset=Intervenant.objects.select_related("partenaire")),
         Prefetch("engagements", queryset=Engagement.objects.select_related("partenaire")),
         Prefetch("dispositifs_mobilises", queryset=DispositifMobilise.objects.select_related("partenaire", "dispositif")),

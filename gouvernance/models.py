@@ -358,3 +358,60 @@ class Decision(models.Model):
 
     def __str__(self):
         return self.texte[:80]
+
+
+def un_mois_apres(jour):
+    """The same day a month later (the last day of that month when it is shorter: 31/01 → 28/02)."""
+    import calendar
+
+    annee, mois = (jour.year + 1, 1) if jour.month == 12 else (jour.year, jour.month + 1)
+    return jour.replace(year=annee, month=mois, day=min(jour.day, calendar.monthrange(annee, mois)[1]))
+
+
+class Avis(models.Model):
+    """The opinion a conseil citoyen gives on the year's report on the politique de la ville (décret
+    2015-1118): sent on a date, it answers within a month; silence counts as approval."""
+
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="avis", verbose_name="contrat")
+    annee = models.PositiveSmallIntegerField("année du rapport")
+    conseil = models.CharField("conseil citoyen", max_length=200)
+    envoye_le = models.DateField("rapport envoyé le")
+    recu_le = models.DateField("avis reçu le", null=True, blank=True)
+    texte = models.TextField("avis", blank=True)
+    version = models.PositiveIntegerField("version", default=1, editable=False)
+
+    suivi = Suivi("avis", ("contrat_id", "annee", "conseil", "envoye_le", "recu_le", "texte"), contrat="contrat_id",
+                  dossier=("contrat", "contrat_id"))
+
+    class Meta:
+        verbose_name = "avis d'un conseil citoyen"
+        verbose_name_plural = "avis des conseils citoyens"
+        ordering = ["contrat", "annee", "conseil"]
+        constraints = [
+            models.UniqueConstraint(fields=["contrat", "annee", "conseil"], name="avis_unique",
+                                    violation_error_message="Ce conseil citoyen a déjà un avis pour ce rapport."),
+            models.CheckConstraint(condition=models.Q(recu_le__isnull=True) | models.Q(recu_le__gte=models.F("envoye_le")),
+                                   name="avis_recu_apres_envoi",
+                                   violation_error_message="L'avis ne peut pas être reçu avant l'envoi du rapport."),
+        ]
+
+    def __str__(self):
+        return f"Avis {self.annee} — {self.conseil}"
+
+    @property
+    def echeance(self):
+        return un_mois_apres(self.envoye_le)
+
+    def etat(self, jour):
+        """« rendu », « réputé favorable » once the month has passed without one, or « attendu »."""
+        if self.texte or self.recu_le:
+            return "rendu"
+        return "repute_favorable" if jour >= self.echeance else "attendu"
+
+    def libelle_etat(self, jour):
+        etat = self.etat(jour)
+        if etat == "rendu":
+            return f"Avis rendu{f' le {self.recu_le:%d/%m/%Y}' if self.recu_le else ''}"
+        if etat == "repute_favorable":
+            return f"Réputé favorable : aucun avis reçu dans le mois suivant l'envoi (le {self.echeance:%d/%m/%Y})"
+        return f"Avis attendu jusqu'au {self.echeance:%d/%m/%Y}"

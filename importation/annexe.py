@@ -183,7 +183,8 @@ class Arbre:
         self.contrat = contrat
         self.rapport = rapport
         self.piliers = list(
-            Pilier.objects.filter(contrat=contrat).prefetch_related("orientations__objectifs").order_by("ordre")
+            Pilier.objects.filter(contrat=contrat).select_related("contrat").prefetch_related("orientations__objectifs")
+            .order_by("ordre")
         )
         # Keyed by id(): the elements to create have no primary key yet, so they cannot be hashed.
         self.orientations = {id(p): list(p.orientations.all()) for p in self.piliers}

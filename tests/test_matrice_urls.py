@@ -103,6 +103,10 @@ MATRICE = {
     # Open data: members only until the chef de projet publishes them (tests/test_donnees_ouvertes.py).
     "engagements:donnees_engagements": ({"slug": "grand-dijon", "format": "csv"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:schema_engagements": ({}, [200, 200, 200, 200, 200, 200]),
+    # The yearly report: its PDF for whoever sees the contract; the sending and opinions for its chef de projet.
+    "rapport:pdf": ({"slug": "grand-dijon", "annee": 2019}, [CONNEXION, 200, 200, 200, 200, 200]),
+    "rapport:page": ({"slug": "grand-dijon", "annee": 2019}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "rapport:avis_modifier": ({"slug": "grand-dijon", "annee": 2019, "pk": "avis"}, [CONNEXION, 403, 403, 403, 200, 200]),
     "engagements:synthese": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:synthese_pdf": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:synthese_xlsx": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
@@ -248,6 +252,13 @@ def _url(nom, kwargs):
         Collecte.objects.get_or_create(contrat=dispositif.contrat, annee=2015, nature=Nature.BILAN,
                                        defaults={"echeance": date(2026, 12, 31)})
         valeurs["bilan"] = 2015
+    if "avis" in kwargs.values():
+        from datetime import date
+
+        from gouvernance.models import Avis
+
+        valeurs["avis"] = Avis.objects.get_or_create(contrat=dispositif.contrat, annee=2019, conseil="Conseil citoyen",
+                                                     defaults={"envoye_le": date(2020, 3, 2)})[0].pk
     if "courriel" in kwargs.values():
         from noyau.models import Courriel
 

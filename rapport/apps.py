@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RapportConfig(AppConfig):
+    name = "rapport"
+    verbose_name = "Rapport annuel"

@@ -1,0 +1,95 @@
+"""The yearly report on the politique de la ville (décret 2015-1118): for a year, the commitments
+planned and done by partner and by pilier, the fiches and their progress, the indicators, the
+meetings held and their decisions — one PDF in the layout of the other documents — and the opinion
+of each conseil citoyen it was sent to (« réputé favorable » a month after sending without one).
+
+It reads every part of the domain, as the home page does: it lives outside the domain apps."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from contrat.models import Contrat
+from engagements.synthese import Synthese
+from fiches.models import Fiche, Mesure
+from gouvernance.models import Avis, Decision, Seance
+from noyau import telechargements, versions
+from noyau.conflits import contexte_conflit
+from noyau.pdf import html_en_pdf
+
+from .forms import AvisForm
+
+
+def _annee(contrat, annee):
+    if not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
+        from django.http import Http404
+
+        raise Http404(f"L'année {annee} est hors de la période du contrat ({contrat.periode}).")
+    return annee
+
+
+def contenu(contrat, annee, jour):
+    """Every section of the report, read in a fixed number of queries."""
+    fiches = list(Fiche.objects.filter(contrat=contrat).select_related("pilier__contrat").order_by("ordre", "pk"))
+    mesures = (Mesure.objects.filter(indicateur__fiche__contrat=contrat, annee=annee)
+               .select_related("indicateur__fiche").order_by("indicateur__fiche__ordre", "indicateur__ordre"))
+    seances = (Seance.objects.filter(instance__contrat=contrat, date__year=annee).select_related("instance")
+               .order_by("date", "pk"))
+    decisions = (Decision.objects.filter(seance__instance__contrat=contrat, seance__date__year=annee)
+                 .select_related("seance__instance", "partenaire").order_by("seance__date", "pk"))
+    avis = list(Avis.objects.filter(contrat=contrat, annee=annee))
+    return {
+        "contrat": contrat, "annee": annee, "jour": jour, "synthese": Synthese(contrat, annee),
+        "fiches": fiches, "mesures": list(mesures), "seances": list(seances), "decisions": list(decisions),
+        "avis": [(a, a.libelle_etat(jour)) for a in avis],
+    }
+
+
+def pdf(request, slug, annee):
+    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
+    jour = timezone.localdate()
+    html = render_to_string("rapport/rapport_pdf.html", {**contenu(contrat, _annee(contrat, annee), jour), "edition": jour})
+    return telechargements.pdf(html_en_pdf(html), f"rapport-annuel-{contrat.slug}-{annee}.pdf")
+
+
+def page(request, slug, annee):
+    """The chef de projet's page of the report: the PDF, and the conseils citoyens' opinions."""
+    contrat = Contrat.objects.pilote_par(request.user, slug, "Le rapport annuel est préparé par le chef de projet du contrat.")
+    _annee(contrat, annee)
+    form = AvisForm(request.POST or None, instance=Avis(contrat=contrat, annee=annee))
+    if request.method == "POST" and form.is_valid():
+        try:
+            versions.creer(request.user, form.save(commit=False))
+        except versions.Doublon as refus:
+            form.add_error("conseil", str(refus))
+        else:
+            messages.success(request, "L'envoi du rapport est enregistré.")
+            return redirect("rapport:page", contrat.slug, annee)
+    jour = timezone.localdate()
+    avis = [(a, a.libelle_etat(jour)) for a in Avis.objects.filter(contrat=contrat, annee=annee)]
+    return render(request, "rapport/page.html", {"contrat": contrat, "annee": annee, "form": form, "avis": avis,
+                                                 "titre": f"Rapport annuel {annee}",
+                                                 "annees": range(contrat.annee_debut, contrat.annee_fin_effective + 1)},
+                  status=400 if form.errors else 200)
+
+
+def avis_modifier(request, slug, annee, pk):
+    """The opinion received (its date and text), or the sending corrected."""
+    contrat = Contrat.objects.pilote_par(request.user, slug, "Le rapport annuel est préparé par le chef de projet du contrat.")
+    objet = get_object_or_404(Avis, pk=pk, contrat=contrat, annee=annee)
+    form = AvisForm(request.POST or None, instance=objet, initial={"version": objet.version})
+    conflit = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
+        except versions.Conflit as erreur:
+            conflit = contexte_conflit(request, erreur, form)
+            if conflit is None:
+                return redirect("rapport:page", contrat.slug, annee)
+        else:
+            messages.success(request, "L'avis est enregistré.")
+            return redirect("rapport:page", contrat.slug, annee)
+    return render(request, "contrat/formulaire.html", {
+        "form": form, "contrat": contrat, "conflit": conflit, "retour": "contrat:detail",
+        "titre": f"Avis de « {objet.conseil} » sur le rapport {annee}"}, status=409 if conflit else 200)

@@ -428,6 +428,7 @@ def bilan_de_l_annee(request, slug, partenaire_slug, annee):
     pilote = permissions.peut_piloter(request.user, contrat)
     ctx = {
         "contrat": contrat, "partenaire": partenaire, "annee": annee, "contribution": objet, "grille": grille,
+        "titre": f"Bilan {annee} — {partenaire.sigle}",
         "lignes": list(grille.lignes.values()), "formset": formset if editable else None, "refus": refus,
         "collecte": collectes.collecte_de(contrat, annee, Nature.BILAN),
         "etat": collectes.etat_de(objet if objet.pk else None, sum(1 for e in grille.lignes.values()

@@ -151,9 +151,10 @@ def qpv_ajouter(request, slug):
                                                slug=_slug_libre(Quartier, f"{qpv.code} {qpv.nom}"))
         elif quartier.qpv_id is None:
             Quartier.objects.filter(pk=quartier.pk).update(qpv=qpv)
-        manquantes = [c for c in communes if c not in set(contrat.communes.all())]
+        deja = list(contrat.communes.all())
+        manquantes = [c for c in communes if c not in deja]
         if manquantes:
-            _communes_du_contrat(request, contrat, [*contrat.communes.all(), *manquantes])
+            _communes_du_contrat(request, contrat, [*deja, *manquantes])
         try:
             versions.creer(request.user, PerimetreQuartier(contrat=contrat, quartier=quartier, nature=nature))
         except versions.Doublon:

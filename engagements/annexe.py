@@ -13,7 +13,7 @@ from contrat.models import Objectif, Orientation, Partenaire, Pilier
 from noyau.historique import etats_au, objet_au
 
 from . import collectes
-from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation, Nature, somme  # noqa: F401 (somme: read from here too)
+from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation, Nature, somme
 
 
 @dataclass

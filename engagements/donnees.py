@@ -22,7 +22,7 @@ from contrat.models import Contrat
 from noyau import telechargements
 from noyau.classeurs import texte_sur
 
-from .models import Estimation
+from .models import Estimation, realisation_de
 
 SCHEMA = Path(settings.BASE_DIR) / "schemas" / "engagements.schema.json"
 
@@ -45,7 +45,7 @@ def lignes(contrat):
                    .prefetch_related("dispositif__objectifs__orientation__pilier", "dispositif__quartiers")
                    .order_by("annee", "dispositif__ordre", "dispositif__pk", "partenaire__nom"))
     for e in estimations:
-        realisation = getattr(e, "realisation", None)
+        realisation = realisation_de(e)
         yield {
             "contrat": contrat.slug, "contrat_nom": contrat.nom,
             "partenaire": e.partenaire.slug, "partenaire_nom": e.partenaire.nom, "partenaire_siren": e.partenaire.siren,

@@ -6,6 +6,7 @@ of each conseil citoyen it was sent to (« réputé favorable » a month after s
 It reads every part of the domain, as the home page does: it lives outside the domain apps."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -23,8 +24,6 @@ from .forms import AvisForm
 
 def _annee(contrat, annee):
     if not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
-        from django.http import Http404
-
         raise Http404(f"L'année {annee} est hors de la période du contrat ({contrat.periode}).")
     return annee
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "gouvernance",
     "accueil",
     "rapport",
+    "tenues",
 ]
 
 MIDDLEWARE = [

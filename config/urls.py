@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("fiches.urls")),
     path("", include("gouvernance.urls")),
     path("", include("rapport.urls")),
+    path("", include("tenues.urls")),
 ]

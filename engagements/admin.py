@@ -36,9 +36,12 @@ class AnnexeFinanciereAdmin(LectureSeule, admin.ModelAdmin):
     list_display = ["__str__", "contrat", "partenaire", "annee"]
 
 
-class EngagementInline(admin.StackedInline):
+class EngagementInline(LectureSeule, admin.StackedInline):
+    """Versioned: its measure is set on the page of the yearly follow-up, with its history."""
+
     model = EngagementReciproque
     extra = 0
+    exclude = ["version"]
 
 
 @admin.register(ArticleConvention)

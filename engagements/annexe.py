@@ -8,12 +8,13 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import Q
+from django.utils import timezone
 
 from contrat.models import Objectif, Orientation, Partenaire, Pilier
 from noyau.historique import etats_au, objet_au
 
 from . import collectes
-from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation, Nature, somme
+from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation, Nature, somme, taux
 
 
 @dataclass
@@ -290,6 +291,19 @@ class Annexe:
     @property
     def non_transmis(self):
         return [r for r in self.recapitulatif if r.non_transmis]
+
+    @cached_property
+    def bilan(self):
+        """The year over, the annexe as it stands: [(partner, Taux)] and the total Taux — planned, done
+        and the rate, a done amount not known never counted as 0. None before the year's end or for a
+        past version (`au`), whose realisations were not kept."""
+        if self.au is not None or self.annee >= timezone.localdate().year:
+            return None
+        par_partenaire = {}
+        for e in self.estimations:
+            par_partenaire.setdefault(e.partenaire, []).append(e)
+        rangs = [(p, taux(lignes)) for p, lignes in sorted(par_partenaire.items(), key=lambda item: item[0].nom)]
+        return rangs, taux(self.estimations)
 
     @cached_property
     def version_de_travail(self):

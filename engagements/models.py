@@ -18,6 +18,9 @@ from contrat.models import Contrat, Document, Objectif, Partenaire, Quartier
 from noyau.historique import Suivi
 from noyau.modeles import NaturalKeyManager
 
+# A commitment that is not an amount is made measurable by what is counted and the level aimed at.
+AIDE_INDICATEUR = "Ce qui permet de dire si l'engagement est tenu : « nombre de familles accompagnées »…"
+AIDE_CIBLE = "Le niveau visé, avec son unité et son échéance : « 150 familles par an »."
 MONTANT = {"max_digits": 14, "decimal_places": 2, "null": True, "blank": True, "validators": [MinValueValidator(0)]}
 
 
@@ -136,7 +139,7 @@ class EstimationQuerySet(models.QuerySet):
     def de_l_annexe(self, contrat, annee, partenaire=None):
         """The estimates an annexe prints, with everything its layout needs in a fixed number of queries."""
         qs = self.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee).select_related(
-            "dispositif__partenaire", "partenaire"
+            "dispositif__partenaire", "partenaire", "realisation"
         ).prefetch_related("dispositif__objectifs")
         if partenaire is not None:
             qs = qs.filter(partenaire=partenaire)
@@ -409,9 +412,14 @@ class EngagementReciproque(models.Model):
     formule = models.CharField("formule", max_length=300, help_text="« La CAF de la Côte-d'Or s'engage à : »")
     points = models.TextField("engagements", help_text="Un engagement par ligne.")
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
+    indicateur = models.CharField("mesure (indicateur)", max_length=300, blank=True, help_text=AIDE_INDICATEUR)
+    cible = models.CharField("cible", max_length=200, blank=True, help_text=AIDE_CIBLE)
+    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("article__document__contrat__slug", "article__document__slug", "article__numero", "ordre")
+    suivi = Suivi("engagement_reciproque", ("article_id", "partenaire_id", "formule", "points", "ordre", "indicateur", "cible"),
+                  contrat="article.document.contrat_id", dossier=("contrat", "article.document.contrat_id"))
 
     class Meta:
         verbose_name = "engagement réciproque"

@@ -46,6 +46,30 @@ class LigneBilan:
         return f"Bilan {self.contribution.get_statut_display().lower()}"
 
 
+@dataclass
+class LigneQuartier:
+    libelle: str
+    lignes: int
+    taux: object  # models.Taux: planned, done (the year over) and the rate
+
+
+def par_quartier(contrat, annee):
+    """The year's lines read by quartier: a line counts in every quartier its dispositif targets (so
+    the rows do not add up when a dispositif targets several); those targeting none, last."""
+    groupes, sans = {}, []
+    for e in (Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee)
+              .select_related("realisation").prefetch_related("dispositif__quartiers")):
+        quartiers = list(e.dispositif.quartiers.all())
+        for q in quartiers:
+            groupes.setdefault(q, []).append(e)
+        if not quartiers:
+            sans.append(e)
+    rangs = [LigneQuartier(q.nom, len(lignes), taux(lignes)) for q, lignes in sorted(groupes.items(), key=lambda i: i[0].nom)]
+    if sans:
+        rangs.append(LigneQuartier("Sans quartier ciblé", len(sans), taux(sans)))
+    return rangs
+
+
 class Synthese:
     def __init__(self, contrat, annee):
         self.contrat, self.annee = contrat, annee
@@ -62,6 +86,7 @@ class Synthese:
             self.lignes.append(LigneSynthese(recap, montants))
         self.totaux = [somme(e.montant_annuel for e in lignes) for _, lignes in colonnes]
         self.total = annexe.total_annuel
+        self.quartiers = par_quartier(contrat, annee)
         # The year over: planned, done and the rate, partner by partner (a done amount not known is not counted).
         self.bilan, self.bilan_total, self.bilan_piliers = [], None, []
         self.achevee = annee < timezone.localdate().year
@@ -130,6 +155,18 @@ def xlsx(request, slug):
     for c, montant in enumerate(synthese.totaux, 2):
         cellule_montant(ws.cell(r, c), montant)
     cellule_montant(ws.cell(r, len(synthese.totaux) + 2), synthese.total)
+    # Read by quartier: a line counts in each quartier its dispositif targets, so this sheet has no total.
+    colonnes = [("Quartier", 40), ("Lignes", 10), (f"Prévu {synthese.annee}", 20)]
+    if synthese.achevee:
+        colonnes += [(f"Réalisé {synthese.annee}", 20), ("Lignes au réalisé inconnu", 14)]
+    ws = feuille_avec_entetes(wb, "Par quartier", colonnes, nouvelle=True)
+    for r, rang in enumerate(synthese.quartiers, 2):
+        cellule_texte(ws.cell(r, 1), rang.libelle)
+        ws.cell(r, 2, rang.lignes)
+        cellule_montant(ws.cell(r, 3), rang.taux.prevu)
+        if synthese.achevee:
+            cellule_montant(ws.cell(r, 4), rang.taux.realise)
+            ws.cell(r, 5, rang.taux.inconnus)
     sortie = io.BytesIO()
     wb.save(sortie)
     return telechargements.xlsx(sortie.getvalue(), _nom(synthese, "xlsx"))

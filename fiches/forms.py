@@ -59,7 +59,7 @@ class EngagementForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
 
     class Meta:
         model = Engagement
-        fields = ["texte", "montant"]
+        fields = ["texte", "montant", "indicateur", "cible"]
         widgets = {"texte": forms.Textarea(attrs={"rows": 6})}
         help_texts = {"texte": AIDE_TEXTE}
 

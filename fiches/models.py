@@ -10,6 +10,7 @@ from django.db import models
 from django.urls import reverse
 
 from contrat.models import Commune, Contrat, Document, Objectif, Orientation, Partenaire, Pilier, Quartier
+from engagements.models import AIDE_CIBLE, AIDE_INDICATEUR
 from noyau.historique import Suivi
 from noyau.modeles import NaturalKeyManager
 
@@ -233,10 +234,12 @@ class Engagement(Enfant):
         "montant (€)", max_digits=14, decimal_places=2, null=True, blank=True,
         help_text="Seulement quand la fiche l'indique ; vide si inconnu.",
     )
+    indicateur = models.CharField("mesure (indicateur)", max_length=300, blank=True, help_text=AIDE_INDICATEUR)
+    cible = models.CharField("cible", max_length=200, blank=True, help_text=AIDE_CIBLE)
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = EngagementManager()
-    suivi = Suivi("engagement", ("fiche_id", "partenaire_id", "libelle", "texte", "montant"), contrat="fiche.contrat_id",
+    suivi = Suivi("engagement", ("fiche_id", "partenaire_id", "libelle", "texte", "montant", "indicateur", "cible"), contrat="fiche.contrat_id",
                   dossier=("fiche", "fiche_id"), en_euros=("montant",))
 
     class Meta(Enfant.Meta):

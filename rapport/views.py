@@ -18,6 +18,7 @@ from gouvernance.models import Avis, Decision, Seance
 from noyau import telechargements, versions
 from noyau.conflits import contexte_conflit
 from noyau.pdf import html_en_pdf
+from tenues.models import Tenue
 
 from .forms import AvisForm
 
@@ -40,7 +41,9 @@ def contenu(contrat, annee, jour):
     avis = list(Avis.objects.filter(contrat=contrat, annee=annee))
     return {
         "contrat": contrat, "annee": annee, "jour": jour, "synthese": Synthese(contrat, annee),
-        "fiches": fiches, "mesures": list(mesures), "seances": list(seances), "decisions": list(decisions),
+        "fiches": fiches, "mesures": list(mesures),
+        "tenues": list(Tenue.objects.de_l_annee(contrat, annee).select_related(
+            "partenaire", "engagement_fiche__partenaire", "engagement_reciproque").order_by("partenaire__nom", "pk")), "seances": list(seances), "decisions": list(decisions),
         "avis": [(a, a.libelle_etat(jour)) for a in avis],
     }
 

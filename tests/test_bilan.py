@@ -233,3 +233,24 @@ def test_the_partner_page_shows_planned_and_done_year_by_year_with_its_chart(con
     assert f"réalisé {euros(lignes[0].montant_annuel)} (100 %)" in page and "prévu 43 130 000 €" in page
     # A partner that reported nothing has no such table.
     assert "Prévu et réalisé, année par année" not in connecter("lecteur").get("/partenaires/pole-emploi/").content.decode()
+
+
+def test_the_annexe_page_shows_planned_done_and_rate_once_the_year_is_over(connecter, conventions, caf):
+    from noyau.montants import euros
+
+    lignes = lignes_caf_2015(conventions, caf)
+    a, b = [e for e in lignes if e.montant_annuel][:2]
+    Realisation.objects.create(estimation=a, montant_realise=a.montant_annuel * 2)
+    Realisation.objects.create(estimation=b, montant_realise=None, remarque="Montant attendu")
+    client = connecter("lecteur")
+    page = html.unescape(client.get("/contrats/grand-dijon/annexe-financiere/?annee=2015").content.decode())
+    tableau = page[page.index('id="bilan-annexe"'):]
+    tableau = tableau[:tableau.index("</table>")]
+    rang = re.search(r"<tr><th scope=\"row\">Caisse d'Allocations Familiales de la Côte-d'Or</th>(.*?)</tr>", tableau).group(1)
+    cellules = [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", rang)]
+    # Planned: the whole year; done: the one line known; the rate over that line only; the others unknown.
+    assert cellules == [euros(sum(e.montant_annuel or 0 for e in lignes)), euros(a.montant_annuel * 2), "200 %",
+                        str(len(lignes) - 1)]
+    # A past version of the annexe (as signed) has no bilan; nor has a year not over.
+    assert 'id="bilan-annexe"' not in client.get("/contrats/grand-dijon/annexe-financiere/?annee=2015&au=2016-01-01").content.decode()
+    assert 'id="bilan-annexe"' not in client.get("/contrats/ctg-dijon/annexe-financiere/").content.decode()

@@ -8,9 +8,9 @@ import ast
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
-PAQUETS = ["noyau", "contrat", "engagements", "importation", "fiches", "gouvernance", "accueil", "config"]
+PAQUETS = ["noyau", "contrat", "engagements", "importation", "fiches", "gouvernance", "tenues", "accueil", "rapport", "config"]
 # Domain apps may use each other's models, never their helpers: the shared helpers live in `noyau`.
-DOMAINE = ["contrat", "engagements", "importation", "fiches", "gouvernance"]
+DOMAINE = ["contrat", "engagements", "importation", "fiches", "gouvernance", "tenues"]
 
 
 def _modules():

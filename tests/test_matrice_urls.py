@@ -107,6 +107,12 @@ MATRICE = {
     "rapport:pdf": ({"slug": "grand-dijon", "annee": 2019}, [CONNEXION, 200, 200, 200, 200, 200]),
     "rapport:page": ({"slug": "grand-dijon", "annee": 2019}, [CONNEXION, 403, 403, 403, 200, 200]),
     "rapport:avis_modifier": ({"slug": "grand-dijon", "annee": 2019, "pk": "avis"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    # Commitments that are not amounts, year by year: each partner its own, the chef de projet all (tests/test_tenues.py).
+    "tenues:accueil": ({"slug": "grand-dijon"}, [CONNEXION, 302, 302, 302, 302, 302]),
+    "tenues:annee": ({"slug": "grand-dijon", "annee": 2016}, [CONNEXION, 200, 200, 403, 200, 200]),
+    "tenues:valider_tout": ({"slug": "grand-dijon", "annee": 2016}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "tenues:transition": ({"slug": "grand-dijon", "annee": 2016, "pk": "tenue", "action": "valider"},
+                          [CONNEXION, 405, 405, 405, 405, 405]),
     "engagements:synthese": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:synthese_pdf": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:synthese_xlsx": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
@@ -259,6 +265,13 @@ def _url(nom, kwargs):
 
         valeurs["avis"] = Avis.objects.get_or_create(contrat=dispositif.contrat, annee=2019, conseil="Conseil citoyen",
                                                      defaults={"envoye_le": date(2020, 3, 2)})[0].pk
+    if "tenue" in kwargs.values():
+        from engagements.models import EngagementReciproque
+        from tenues.models import Tenue
+
+        engagement = EngagementReciproque.objects.filter(partenaire__slug="caf-21").first()
+        valeurs["tenue"] = Tenue.objects.get_or_create(contrat=dispositif.contrat, engagement_reciproque=engagement,
+                                                       annee=2016, defaults={"partenaire": engagement.partenaire})[0].pk
     if "courriel" in kwargs.values():
         from noyau.models import Courriel
 

@@ -8,7 +8,9 @@ from datetime import date, timedelta
 
 from pypdf import PdfReader
 
+from fiches.models import Engagement
 from gouvernance.models import Avis, Decision, Instance, Seance, un_mois_apres
+from tenues.models import Tenue
 
 PAGE = "/contrats/grand-dijon/rapport-annuel/2019/"
 PDF = "/contrats/grand-dijon/rapport-annuel/2019.pdf"
@@ -42,7 +44,17 @@ def test_the_report_of_grand_dijon_2019_holds_every_section(connecter, comptes, 
                                "texte": "Avis favorable ; le conseil demande un point sur la médiation."})
     assert reponse.status_code == 302
 
+    # A fiche's commitment said « partiellement tenu » in 2019 against its measure.
+    engagement = Engagement.objects.filter(fiche__contrat=conventions, partenaire__isnull=False).first()
+    engagement.indicateur, engagement.cible = "Nombre de permanences tenues", "12 par an"
+    engagement.save()
+    Tenue.objects.create(contrat=conventions, partenaire=engagement.partenaire, engagement_fiche=engagement, annee=2019,
+                         statut="partiellement", valeur="9 permanences", commentaire="Trois reportées en 2020")
+
     texte = _texte(connecter("lecteur").get(PDF))
+    assert "Engagements non financiers : tenus ou non en 2019" in texte
+    assert "Nombre de permanences tenues ; cible : 12 par an ; atteint : 9 permanences" in texte
+    assert "Partiellement tenu — Trois reportées en 2020" in texte
     for section in ("1. Engagements de droit commun", "2. Fiches et leur avancement", "3. Indicateurs mesurés en 2019",
                     "4. Instances : séances tenues et décisions", "5. Avis des conseils citoyens"):
         assert section in texte

@@ -1,0 +1,140 @@
+"""The yearly follow-up of the commitments that are not amounts: one page per contract and year,
+where each partner says what became of its commitments and the chef de projet validates."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from contrat import permissions
+from contrat.models import Contrat
+from noyau import historique, versions
+
+from . import lignes as lignes_
+from . import services
+from .forms import MotifForm, TenueForm
+from .models import Tenue
+
+
+def annees_achevees(contrat, jour=None):
+    """The contract's years over: those whose commitments can be said kept or not."""
+    jour = jour or timezone.localdate()
+    return list(range(contrat.annee_debut, min(contrat.annee_fin_effective, jour.year - 1) + 1))
+
+
+def _contrat_et_annee(request, slug, annee):
+    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
+    if annee not in annees_achevees(contrat):
+        if annee >= timezone.localdate().year:
+            raise Http404(f"L'année {annee} n'est pas achevée : on dit si ses engagements ont été tenus à partir "
+                          f"de {annee + 1}.")
+        raise Http404(f"L'année {annee} est hors de la période du contrat ({contrat.periode}).")
+    return contrat
+
+
+def accueil(request, slug):
+    """The latest year over."""
+    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
+    annees = annees_achevees(contrat)
+    if not annees:
+        raise Http404(f"Aucune année du contrat n'est encore achevée ({contrat.periode}).")
+    return redirect("tenues:annee", contrat.slug, annees[-1])
+
+
+def annee(request, slug, annee):
+    contrat = _contrat_et_annee(request, slug, annee)
+    pilote = permissions.peut_piloter(request.user, contrat)
+    groupes = lignes_.lignes(contrat, annee, request.user)
+    if not pilote and not groupes and not permissions.partenaires_agent(request.user, contrat):
+        raise PermissionDenied("Le suivi des engagements est tenu par les partenaires du contrat et son chef de projet.")
+    donnees = request.POST if request.method == "POST" else None
+    formulaires = []
+    for _partenaire, groupe in groupes:
+        for ligne in groupe:
+            ligne.form = TenueForm(donnees, ligne=ligne, annee=annee) if ligne.modifiable and not ligne.valide else None
+            ligne.motif = MotifForm(prefix=f"m{ligne.tenue.pk}") if pilote and ligne.tenue else None
+            ligne.action_motif = "rouvrir" if ligne.valide else "renvoyer"
+            if ligne.form is not None:
+                formulaires.append(ligne.form)
+    statut, refus = 200, None
+    if request.method == "POST":
+        if not formulaires:
+            raise PermissionDenied("Vous ne pouvez renseigner que les engagements de votre organisation.")
+        if all(f.is_valid() for f in formulaires):
+            try:
+                ecrits = services.enregistrer(request.user, contrat, annee, [f for f in formulaires if f.has_changed()])
+            except versions.Conflit as erreur:
+                refus, statut = _conflit(erreur), 409
+            except (versions.Verrouille, versions.Doublon) as erreur:
+                refus, statut = {"texte": str(erreur), "ligne": erreur.form.ligne}, 409
+            else:
+                messages.success(request, f"{ecrits} modification{'s' if ecrits > 1 else ''} enregistrée{'s' if ecrits > 1 else ''}."
+                                 if ecrits else "Rien n'a changé : rien n'a été enregistré.")
+                return redirect("tenues:annee", contrat.slug, annee)
+        else:
+            statut = 400
+    a_valider = [ligne.tenue for _p, groupe in groupes for ligne in groupe
+                 if ligne.tenue and ligne.tenue.etat == Tenue.Etat.A_VALIDER]
+    return render(request, "tenues/annee.html", {
+        "contrat": contrat, "annee": annee, "groupes": groupes, "pilote": pilote, "refus": refus,
+        "formulaires": formulaires, "erreurs": [f for f in formulaires if f.errors], "a_valider": a_valider,
+        "annees": annees_achevees(contrat), "titre": f"Engagements non financiers {annee}",
+        "historique": historique.journal("tenues", contrat.pk, 12),
+    }, status=statut)
+
+
+def _conflit(erreur):
+    """Who changed the row meanwhile; the form now carries the version stored, so that saving again,
+    knowingly, goes through."""
+    form = erreur.form
+    form.data = form.data.copy()
+    if erreur.actuel is not None:
+        form.data[form.add_prefix(erreur.champ)] = erreur.actuel.version
+    derniere = erreur.derniere
+    par = derniere.user_nom if derniere else "un autre utilisateur"
+    return {"texte": f"{par} a modifié cet engagement pendant que vous le renseigniez : rien n'a été enregistré. "
+                     "Vérifiez ce qu'il a écrit, puis enregistrez à nouveau.", "ligne": form.ligne,
+            "changements": historique.changements(derniere) if derniere else []}
+
+
+@require_POST
+def transition(request, slug, annee, pk, action):
+    contrat = Contrat.objects.pilote_par(request.user, slug, "Seul le chef de projet du contrat valide le suivi des engagements.")
+    if action not in services.TRANSITIONS:
+        raise Http404("Action inconnue.")
+    tenue = get_object_or_404(Tenue, pk=pk, contrat=contrat, annee=annee)
+    motif = ""
+    if action in services.AVEC_MOTIF:
+        form = MotifForm(request.POST, prefix=f"m{tenue.pk}")
+        if not form.is_valid():
+            messages.error(request, "Dites au partenaire ce qu'il faut revoir : le suivi n'a pas été renvoyé.")
+            return redirect(f"{_ici(contrat, annee)}#t{tenue.pk}")
+        motif = form.cleaned_data["motif"]
+    try:
+        services.changer_etat(request.user, [tenue], action, motif)
+    except services.TransitionImpossible as erreur:
+        messages.error(request, str(erreur))
+    else:
+        messages.success(request, {"valider": "Le suivi est validé.", "renvoyer": "Le suivi est renvoyé au partenaire.",
+                                   "rouvrir": "Le suivi est rouvert : le partenaire peut le corriger."}[action])
+    return redirect(f"{_ici(contrat, annee)}#t{tenue.pk}")
+
+
+@require_POST
+def valider_tout(request, slug, annee):
+    contrat = Contrat.objects.pilote_par(request.user, slug, "Seul le chef de projet du contrat valide le suivi des engagements.")
+    tenues = list(Tenue.objects.de_l_annee(contrat, annee).filter(etat=Tenue.Etat.A_VALIDER))
+    try:
+        services.changer_etat(request.user, tenues, "valider")
+    except services.TransitionImpossible as erreur:
+        messages.error(request, str(erreur))
+    else:
+        messages.success(request, f"{len(tenues)} suivi{'s' if len(tenues) > 1 else ''} validé{'s' if len(tenues) > 1 else ''}.")
+    return redirect(_ici(contrat, annee))
+
+
+def _ici(contrat, annee):
+    return reverse("tenues:annee", args=[contrat.slug, annee])

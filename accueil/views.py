@@ -20,6 +20,7 @@ from fiches.models import Indicateur, Intervenant, Mesure
 from gouvernance.models import Decision, Instance
 from gouvernance.rythmes import acheve
 from gouvernance.rythmes import suivi as rythmes
+from tenues import lignes as tenues
 
 BIENTOT = timedelta(days=30)  # a decision due within a month is on the list
 
@@ -49,12 +50,13 @@ def _taches_agent(user, partenaires, jour):
                    .select_related("fiche__contrat").order_by("fiche__contrat__nom", "fiche__ordre", "ordre"))
     return {"a_completer": a_completer, "soumises": soumises, "decisions": list(decisions),
             "indicateurs": list(indicateurs[:50]), "indicateurs_reste": max(indicateurs.count() - 50, 0),
-            "annee_mesuree": annee_mesuree}
+            "annee_mesuree": annee_mesuree, "tenues": tenues.a_renseigner(user, annee_mesuree)}
 
 
 def _pilotage(contrats, jour):
     """A chef de projet's view of each contract they lead."""
     blocs = []
+    tenues_a_valider = tenues.a_valider(contrats)
     for contrat in contrats:
         campagnes = []
         for collecte in contrat.collectes.ouvertes().prefetch_related("partenaires"):
@@ -72,6 +74,7 @@ def _pilotage(contrats, jour):
         blocs.append({
             "contrat": contrat, "campagnes": campagnes,
             "instances_en_retard": [s for s in rythmes(instances, jour) if s.manque],
+            "tenues_a_valider": tenues_a_valider.get(contrat.pk, []),
             "decisions": list(Decision.objects.filter(seance__instance__contrat=contrat).en_souffrance(jour)
                               .select_related("seance__instance", "partenaire")[:20]),
         })

@@ -9,14 +9,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
 
-from contrat.models import Contrat
+from contrat.models import Contrat, Quartier
 from noyau import telechargements
 from noyau.classeurs import cellule_montant, cellule_texte, feuille_avec_entetes
 from noyau.graphiques import paires
 from noyau.pdf import html_en_pdf
 
 from .annexe import Annexe, somme
-from .models import Contribution, Estimation, Nature, realisation_de, taux
+from .models import Contribution, Dispositif, Estimation, Nature, realisation_de, taux
 from .tableau_de_bord import annees_du_contrat
 
 
@@ -55,14 +55,19 @@ class LigneQuartier:
 
 def par_quartier(contrat, annee):
     """The year's lines read by quartier: a line counts in every quartier its dispositif targets (so
-    the rows do not add up when a dispositif targets several); those targeting none, last."""
+    the rows do not add up when a dispositif targets several); those targeting none, last. Three
+    queries joined on the contract, never a list of ids (a contract may hold thousands of lines)."""
+    cibles = {}
+    for dispositif_id, quartier_id in (Dispositif.quartiers.through.objects.filter(dispositif__contrat=contrat)
+                                       .values_list("dispositif_id", "quartier_id")):
+        cibles.setdefault(dispositif_id, []).append(quartier_id)
+    quartiers = {q.pk: q for q in Quartier.objects.filter(dispositifs__contrat=contrat).distinct()}
     groupes, sans = {}, []
     for e in (Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee)
-              .select_related("realisation").prefetch_related("dispositif__quartiers")):
-        quartiers = list(e.dispositif.quartiers.all())
-        for q in quartiers:
-            groupes.setdefault(q, []).append(e)
-        if not quartiers:
+              .select_related("realisation")):
+        for pk in cibles.get(e.dispositif_id, ()):
+            groupes.setdefault(quartiers[pk], []).append(e)
+        if e.dispositif_id not in cibles:
             sans.append(e)
     rangs = [LigneQuartier(q.nom, len(lignes), taux(lignes)) for q, lignes in sorted(groupes.items(), key=lambda i: i[0].nom)]
     if sans:

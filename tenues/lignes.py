@@ -3,9 +3,10 @@ runs that year, and the reciprocal commitments of the contract's conventions in 
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from contrat import permissions
+from contrat.models import Contrat
 from engagements.models import EngagementReciproque
 from fiches.models import Engagement
 
@@ -89,3 +90,35 @@ def lignes(contrat, annee, user):
     for ligne in resultat:
         groupes.setdefault(ligne.partenaire, []).append(ligne)
     return sorted(groupes.items(), key=lambda g: (g[0] is None, g[0].nom if g[0] else ""))
+
+
+def a_renseigner(user, annee):
+    """An agent's commitments whose year `annee` is not said yet, and its follow-ups sent back (any
+    year): [(contract, year, to say, sent back)] — the home page's list, in four queries."""
+    fiches = (Engagement.objects.filter(permissions.filtre_agent(user, "partenaire", "fiche__contrat"))
+              .filter(_en_cours("fiche__", annee), fiche__contrat__annee_debut__lte=annee)
+              .exclude(tenues__annee=annee).values_list("fiche__contrat", flat=True))
+    reciproques = (EngagementReciproque.objects
+                   .filter(permissions.filtre_agent(user, "partenaire", "article__document__contrat"))
+                   .filter(_en_cours("article__document__", annee), article__document__contrat__annee_debut__lte=annee)
+                   .exclude(tenues__annee=annee).values_list("article__document__contrat", flat=True))
+    renvoyes = (Tenue.objects.filter(permissions.filtre_agent(user, "partenaire", "contrat"), etat=Tenue.Etat.RENVOYE)
+                .values_list("contrat", "annee"))
+    comptes = {}
+    for pk in [*fiches, *reciproques]:
+        comptes.setdefault((pk, annee), [0, 0])[0] += 1
+    for cle in renvoyes:
+        comptes.setdefault(cle, [0, 0])[1] += 1
+    contrats = {c.pk: c for c in Contrat.objects.filter(pk__in={pk for pk, _ in comptes})}
+    lignes_ = [(contrats[pk], a, *comptes[(pk, a)]) for pk, a in comptes
+               if a <= contrats[pk].annee_fin_effective or comptes[(pk, a)][1]]
+    return sorted(lignes_, key=lambda rang: (rang[0].nom, rang[1]))
+
+
+def a_valider(contrats):
+    """{contract id: [(year, number of follow-ups awaiting the chef de projet)]}."""
+    resultat = {}
+    for rang in (Tenue.objects.filter(contrat__in=contrats, etat=Tenue.Etat.A_VALIDER).values("contrat", "annee")
+                 .annotate(n=Count("pk")).order_by("contrat", "annee")):
+        resultat.setdefault(rang["contrat"], []).append((rang["annee"], rang["n"]))
+    return resultat

@@ -60,3 +60,9 @@ def test_the_workbook_has_a_sheet_by_quartier(connecter, conventions):
     assert lignes[0] == ["Quartier", "Lignes", "Prévu 2015", "Réalisé 2015", "Lignes au réalisé inconnu"]
     rangs = par_quartier(conventions, 2015)
     assert [(r[0], r[1], Decimal(str(r[2]))) for r in lignes[1:]] == [(q.libelle, q.lignes, q.taux.prevu) for q in rangs]
+
+
+def test_by_quartier_is_read_in_three_queries_whatever_the_lines(conventions, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        rangs = par_quartier(conventions, 2015)
+    assert sum(r.lignes for r in rangs if r.libelle == "Sans quartier ciblé") > 0

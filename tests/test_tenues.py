@@ -3,6 +3,8 @@
 tenu, non évalué — with a comment; the chef de projet validates, sends back or reopens. The same
 rules on every route: version, lock, history, the year over."""
 
+import re
+
 import pytest
 from django.contrib import admin
 
@@ -10,7 +12,7 @@ from engagements.models import EngagementReciproque
 from fiches.models import Engagement
 from noyau import versions
 from noyau.models import Courriel, Historique
-from tenues import services
+from tenues import lignes, services
 from tenues.models import Tenue
 
 PAGE = "/contrats/grand-dijon/engagements-non-financiers/{}/"
@@ -186,3 +188,26 @@ def test_valider_tout_moves_every_row_awaiting_or_none(connecter, conventions, d
     assert Tenue.objects.filter(etat="valide").count() == 1
     connecter("chef.projet").post(PAGE.format(2016) + "valider/")
     assert Tenue.objects.filter(etat="valide").count() == 3
+
+
+def test_the_home_page_tells_the_agent_what_to_say_and_the_chef_what_to_validate(connecter, conventions, donnees_caf,
+                                                                                    comptes):
+    agent = connecter("agent.caf")
+    reponse, _ = formulaire(agent)
+    a_dire = len(reponse.context["formulaires"])
+    # The CAF's commitments running in 2016, none said yet; one said, one fewer.
+    assert lignes.a_renseigner(comptes["agent.caf"], 2016) == [(conventions, 2016, a_dire, 0)]
+    tenue = Tenue(contrat=conventions, partenaire=donnees_caf.partenaire, engagement_reciproque=donnees_caf, annee=2016,
+                  statut="tenu")
+    versions.creer(comptes["agent.caf"], tenue)
+    assert lignes.a_renseigner(comptes["agent.caf"], 2016) == [(conventions, 2016, a_dire - 1, 0)]
+    accueil = connecter("chef.projet").get("/").content.decode()
+    assert "Engagements non financiers à valider" in accueil and "2016 : 1 suivi à valider" in accueil
+    services.changer_etat(comptes["chef.projet"], [tenue], "renvoyer", "Chiffrez la valeur atteinte.")
+    accueil = connecter("agent.caf").get("/").content.decode()
+    assert re.search(r"Contrat de ville de la métropole dijonnaise — 2016</a> :\s*<strong>1 renvoyé pour correction</strong>",
+                     accueil)
+    # Another partner's agent counts its own commitments, those its page lists, none of the CAF's.
+    reponse, _ = formulaire(connecter("agent.pole-emploi"))
+    siens = len(reponse.context["formulaires"])
+    assert lignes.a_renseigner(comptes["agent.pole-emploi"], 2016) == ([(conventions, 2016, siens, 0)] if siens else [])

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
 
-from contrat.models import Contrat, Quartier
+from contrat.models import Contrat, Pilier, Quartier
 from noyau import telechargements
 from noyau.classeurs import cellule_montant, cellule_texte, feuille_avec_entetes
 from noyau.graphiques import paires
@@ -75,6 +75,25 @@ def par_quartier(contrat, annee):
     return rangs
 
 
+def piliers_par_annee(contrat, jour=None):
+    """Planned and done by pilier over the contract's years over: [(pilier, [(year, Taux)])]. A line
+    counts in each pilier its dispositif's objectifs serve; the years without a line are left out.
+    Three queries joined on the contract, whatever its size."""
+    jour = jour or timezone.localdate()
+    piliers = {p.pk: p for p in Pilier.objects.filter(contrat=contrat).select_related("contrat")}
+    servis = {}
+    for dispositif_id, pilier_id in (Dispositif.objectifs.through.objects.filter(dispositif__contrat=contrat)
+                                     .values_list("dispositif_id", "objectif__orientation__pilier_id").distinct()):
+        servis.setdefault(dispositif_id, set()).add(pilier_id)
+    groupes = {}
+    for e in (Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, annee__lt=jour.year)
+              .select_related("realisation")):
+        for pk in servis.get(e.dispositif_id, ()):
+            groupes.setdefault(pk, {}).setdefault(e.annee, []).append(e)
+    return [(piliers[pk], [(annee, taux(lignes)) for annee, lignes in sorted(groupes[pk].items())])
+            for pk in sorted(groupes, key=lambda pk: (piliers[pk].ordre, pk))]
+
+
 class Synthese:
     def __init__(self, contrat, annee):
         self.contrat, self.annee = contrat, annee
@@ -128,8 +147,11 @@ def _synthese(request, slug):
 
 def page(request, slug):
     synthese, annees = _synthese(request, slug)
+    # Each pilier over the years, one chart each (the page only: the PDF and workbook are the year's).
+    evolution = [(pilier, paires([(str(annee), t.prevu, t.realise, t) for annee, t in rangs]))
+                 for pilier, rangs in piliers_par_annee(synthese.contrat)]
     return render(request, "engagements/synthese.html",
-                  {"synthese": synthese, "contrat": synthese.contrat, "annees": annees})
+                  {"synthese": synthese, "contrat": synthese.contrat, "annees": annees, "evolution": evolution})
 
 
 def _nom(synthese, extension):

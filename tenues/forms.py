@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from engagements.models import AIDE_CIBLE, AIDE_INDICATEUR
 from noyau.formulaires import DsfrFormMixin
 
 from .models import Tenue
@@ -10,10 +11,8 @@ class TenueForm(DsfrFormMixin, forms.Form):
     """One commitment in one year: its measure (kept by the commitment) and what became of it.
     `version` and `version_engagement` are the versions the page read (0: no follow-up yet)."""
 
-    indicateur = forms.CharField(label="Mesure (indicateur)", max_length=300, required=False,
-                                 help_text="Ce qui dit si l'engagement est tenu : « nombre de familles accompagnées ».")
-    cible = forms.CharField(label="Cible", max_length=200, required=False,
-                            help_text="Le niveau visé : « 150 familles par an ».")
+    indicateur = forms.CharField(label="Mesure (indicateur)", max_length=300, required=False, help_text=AIDE_INDICATEUR)
+    cible = forms.CharField(label="Cible", max_length=200, required=False, help_text=AIDE_CIBLE)
     statut = forms.ChoiceField(label="L'engagement a-t-il été tenu ?", required=False,
                                choices=[("", "— À renseigner —"), *Tenue.Statut.choices])
     valeur = forms.CharField(label="Valeur atteinte", max_length=200, required=False,

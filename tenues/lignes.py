@@ -41,7 +41,7 @@ class Ligne:
     def source(self):
         if self.de_fiche:
             fiche = self.engagement.fiche
-            return f"Fiche {fiche.numero} — {fiche.intitule}"
+            return f"{fiche.titre} — {fiche.intitule}"
         article = self.engagement.article
         return f"{article.document.titre} — article {article.numero}"
 

@@ -44,7 +44,7 @@ def accueil(request, slug):
     return redirect("tenues:annee", contrat.slug, annees[-1])
 
 
-def annee(request, slug, annee):
+def suivi_de_l_annee(request, slug, annee):
     contrat = _contrat_et_annee(request, slug, annee)
     pilote = permissions.peut_piloter(request.user, contrat)
     groupes = lignes_.lignes(contrat, annee, request.user)
@@ -110,7 +110,8 @@ def transition(request, slug, annee, pk, action):
     if action in services.AVEC_MOTIF:
         form = MotifForm(request.POST, prefix=f"m{tenue.pk}")
         if not form.is_valid():
-            messages.error(request, "Dites au partenaire ce qu'il faut revoir : le suivi n'a pas été renvoyé.")
+            quoi = "rouvert" if action == "rouvrir" else "renvoyé"
+            messages.error(request, f"Dites au partenaire ce qu'il faut revoir : le suivi n'a pas été {quoi}.")
             return redirect(f"{_ici(contrat, annee)}#t{tenue.pk}")
         motif = form.cleaned_data["motif"]
     try:

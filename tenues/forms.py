@@ -60,3 +60,29 @@ class MotifForm(DsfrFormMixin, forms.Form):
         if not motif:
             raise ValidationError("Dites au partenaire ce qu'il faut revoir.")
         return motif
+
+
+class FiltreForm(DsfrFormMixin, forms.Form):
+    """Which commitments the page shows: one partner's, those awaiting a word or a validation."""
+
+    ETATS = [("", "Tous"), ("a_renseigner", "À renseigner ou renvoyés"), ("a_valider", "À valider"), ("valide", "Validés")]
+
+    partenaire = forms.ChoiceField(label="Partenaire", required=False)
+    etat = forms.ChoiceField(label="Où en est le suivi", required=False, choices=ETATS)
+
+    def __init__(self, *args, partenaires, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partenaire"].choices = [("", "Tous"), *[
+            (p.slug, p.nom) if p else ("communs", "Engagements communs des parties") for p in partenaires]]
+
+    def garde(self, ligne):
+        donnees = self.cleaned_data if self.is_valid() else {}
+        partenaire, etat = donnees.get("partenaire"), donnees.get("etat")
+        if partenaire and partenaire != (ligne.partenaire.slug if ligne.partenaire else "communs"):
+            return False
+        tenue = ligne.tenue
+        if etat == "a_renseigner":
+            return tenue is None or tenue.etat == Tenue.Etat.RENVOYE
+        if etat in ("a_valider", "valide"):
+            return tenue is not None and tenue.etat == etat
+        return True

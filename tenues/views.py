@@ -15,7 +15,7 @@ from noyau import historique, versions
 
 from . import lignes as lignes_
 from . import services
-from .forms import MotifForm, TenueForm
+from .forms import FiltreForm, MotifForm, TenueForm
 from .models import Tenue
 
 
@@ -50,6 +50,11 @@ def suivi_de_l_annee(request, slug, annee):
     groupes = lignes_.lignes(contrat, annee, request.user)
     if not pilote and not groupes and not permissions.partenaires_agent(request.user, contrat):
         raise PermissionDenied("Le suivi des engagements est tenu par les partenaires du contrat et son chef de projet.")
+    a_valider = [ligne.tenue for _p, groupe in groupes for ligne in groupe
+                 if ligne.tenue and ligne.tenue.etat == Tenue.Etat.A_VALIDER]
+    filtre = FiltreForm(request.GET, partenaires=[p for p, _ in groupes])
+    groupes = [(p, [ligne for ligne in groupe if filtre.garde(ligne)]) for p, groupe in groupes]
+    groupes = [(p, groupe) for p, groupe in groupes if groupe]
     donnees = request.POST if request.method == "POST" else None
     formulaires = []
     for _partenaire, groupe in groupes:
@@ -73,15 +78,14 @@ def suivi_de_l_annee(request, slug, annee):
             else:
                 messages.success(request, f"{ecrits} modification{'s' if ecrits > 1 else ''} enregistrée{'s' if ecrits > 1 else ''}."
                                  if ecrits else "Rien n'a changé : rien n'a été enregistré.")
-                return redirect("tenues:annee", contrat.slug, annee)
+                return redirect(request.get_full_path())  # the same filters
         else:
             statut = 400
-    a_valider = [ligne.tenue for _p, groupe in groupes for ligne in groupe
-                 if ligne.tenue and ligne.tenue.etat == Tenue.Etat.A_VALIDER]
     return render(request, "tenues/annee.html", {
         "contrat": contrat, "annee": annee, "groupes": groupes, "pilote": pilote, "refus": refus,
         "formulaires": formulaires, "erreurs": [f for f in formulaires if f.errors], "a_valider": a_valider,
-        "annees": annees_achevees(contrat), "titre": f"Engagements non financiers {annee}",
+        "annees": annees_achevees(contrat), "titre": f"Engagements non financiers {annee}", "filtre": filtre,
+        "filtre_actif": any(request.GET.get(n) for n in filtre.fields),
         "historique": historique.journal("tenues", contrat.pk, 12),
     }, status=statut)
 
@@ -112,7 +116,7 @@ def transition(request, slug, annee, pk, action):
         if not form.is_valid():
             quoi = "rouvert" if action == "rouvrir" else "renvoyé"
             messages.error(request, f"Dites au partenaire ce qu'il faut revoir : le suivi n'a pas été {quoi}.")
-            return redirect(f"{_ici(contrat, annee)}#t{tenue.pk}")
+            return redirect(f"{_retour(request, contrat, annee)}#t{tenue.pk}")
         motif = form.cleaned_data["motif"]
     try:
         services.changer_etat(request.user, [tenue], action, motif)
@@ -121,7 +125,7 @@ def transition(request, slug, annee, pk, action):
     else:
         messages.success(request, {"valider": "Le suivi est validé.", "renvoyer": "Le suivi est renvoyé au partenaire.",
                                    "rouvrir": "Le suivi est rouvert : le partenaire peut le corriger."}[action])
-    return redirect(f"{_ici(contrat, annee)}#t{tenue.pk}")
+    return redirect(f"{_retour(request, contrat, annee)}#t{tenue.pk}")
 
 
 @require_POST
@@ -134,8 +138,11 @@ def valider_tout(request, slug, annee):
         messages.error(request, str(erreur))
     else:
         messages.success(request, f"{len(tenues)} suivi{'s' if len(tenues) > 1 else ''} validé{'s' if len(tenues) > 1 else ''}.")
-    return redirect(_ici(contrat, annee))
+    return redirect(_retour(request, contrat, annee))
 
 
-def _ici(contrat, annee):
-    return reverse("tenues:annee", args=[contrat.slug, annee])
+def _retour(request, contrat, annee):
+    """Back to the page with the filters it had; never elsewhere."""
+    ici = reverse("tenues:annee", args=[contrat.slug, annee])
+    retour = request.POST.get("retour", "")
+    return retour if retour.startswith(ici + "?") else ici

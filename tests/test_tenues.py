@@ -211,3 +211,27 @@ def test_the_home_page_tells_the_agent_what_to_say_and_the_chef_what_to_validate
     reponse, _ = formulaire(connecter("agent.pole-emploi"))
     siens = len(reponse.context["formulaires"])
     assert lignes.a_renseigner(comptes["agent.pole-emploi"], 2016) == ([(conventions, 2016, siens, 0)] if siens else [])
+
+
+def test_the_chef_filters_by_partner_and_state_and_comes_back_to_the_same_filters(connecter, conventions, donnees_caf):
+    autre = EngagementReciproque.objects.filter(article__document__contrat=conventions, partenaire__slug="caf-21").exclude(
+        pk=donnees_caf.pk).first()
+    tenue = Tenue.objects.create(contrat=conventions, partenaire=donnees_caf.partenaire, engagement_reciproque=donnees_caf,
+                                 annee=2016, statut="tenu")
+    Tenue.objects.create(contrat=conventions, partenaire=autre.partenaire, engagement_reciproque=autre, annee=2016,
+                         statut="tenu", etat="valide")
+    chef = connecter("chef.projet")
+    filtres = "?partenaire=caf-21&etat=a_valider"
+    reponse = chef.get(PAGE.format(2016) + filtres)
+    assert [(p.slug, [ligne.cle for ligne in groupe]) for p, groupe in reponse.context["groupes"]] == [
+        ("caf-21", [f"r{donnees_caf.pk}"])]
+    communs = chef.get(PAGE.format(2016) + "?partenaire=communs").context["groupes"]
+    assert [p for p, _ in communs] == [None]
+    a_renseigner = chef.get(PAGE.format(2016) + "?partenaire=caf-21&etat=a_renseigner").context["groupes"][0][1]
+    assert f"r{donnees_caf.pk}" not in [ligne.cle for ligne in a_renseigner] and a_renseigner
+    reponse = chef.post(PAGE.format(2016) + f"{tenue.pk}/valider/", {"retour": PAGE.format(2016) + filtres})
+    assert reponse["Location"] == PAGE.format(2016) + filtres + f"#t{tenue.pk}"
+    # Elsewhere is never a way back.
+    reponse = chef.post(PAGE.format(2016) + f"{tenue.pk}/rouvrir/", {"retour": "https://exemple.org/", f"m{tenue.pk}-motif": "x"})
+    assert reponse["Location"] == PAGE.format(2016) + f"#t{tenue.pk}"
+    assert "Aucun engagement ne répond à ces filtres." in chef.get(PAGE.format(2016) + "?etat=valide&partenaire=communs").content.decode()

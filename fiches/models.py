@@ -239,7 +239,8 @@ class Engagement(Enfant):
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = EngagementManager()
-    suivi = Suivi("engagement", ("fiche_id", "partenaire_id", "libelle", "texte", "montant", "indicateur", "cible"), contrat="fiche.contrat_id",
+    suivi = Suivi("engagement", ("fiche_id", "partenaire_id", "libelle", "texte", "montant", "indicateur", "cible"),
+                  contrat="fiche.contrat_id",
                   dossier=("fiche", "fiche_id"), en_euros=("montant",))
 
     class Meta(Enfant.Meta):

@@ -41,9 +41,9 @@ def contenu(contrat, annee, jour):
     avis = list(Avis.objects.filter(contrat=contrat, annee=annee))
     return {
         "contrat": contrat, "annee": annee, "jour": jour, "synthese": Synthese(contrat, annee),
-        "fiches": fiches, "mesures": list(mesures),
+        "fiches": fiches, "mesures": list(mesures), "seances": list(seances), "decisions": list(decisions),
         "tenues": list(Tenue.objects.de_l_annee(contrat, annee).select_related(
-            "partenaire", "engagement_fiche__partenaire", "engagement_reciproque").order_by("partenaire__nom", "pk")), "seances": list(seances), "decisions": list(decisions),
+            "partenaire", "engagement_fiche__partenaire", "engagement_reciproque").order_by("partenaire__nom", "pk")),
         "avis": [(a, a.libelle_etat(jour)) for a in avis],
     }
 

@@ -12,7 +12,8 @@ class EngagementsConfig(AppConfig):
         from .models import Estimation, Realisation
 
         # The write service asks this app's rule for the lines and the tree they hang from.
+        en_nombre = {Estimation: verrous.raison_des_estimations, Realisation: verrous.raison_des_realisations}
         for modele in verrous.MODELES:
-            versions.verrou(modele, verrous.raison, verrous.raison_des_estimations if modele is Estimation else None)
+            versions.verrou(modele, verrous.raison, en_nombre.get(modele))
         versions.verrou(Estimation, verrous.hors_periode)
-        versions.verrou(Realisation, verrous.annee_non_achevee)
+        versions.verrou(Realisation, verrous.annee_non_achevee, verrous.annees_non_achevees)

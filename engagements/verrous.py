@@ -10,6 +10,7 @@ chef de projet, with a comment) unlocks them.
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from contrat.models import Objectif, Orientation, Pilier
 
@@ -83,7 +84,7 @@ def raison(objet):
     return message(contribution) if contribution else None
 
 
-def raison_des_estimations(estimations):
+def raison_des_estimations(estimations, nature=Nature.PREVISIONNEL):
     """The same rule for many estimates (an import): one query, whatever their number."""
     cles = set(filter(None, map(_cle, estimations)))
     if not cles:
@@ -91,12 +92,23 @@ def raison_des_estimations(estimations):
     contrats, partenaires, annees = ({c[i] for c in cles} for i in range(3))
     candidates = Contribution.objects.filter(
         contrat_id__in=contrats, partenaire_id__in=partenaires, annee__in=annees, statut=Contribution.Statut.VALIDE,
-        nature=Nature.PREVISIONNEL,
+        nature=nature,
     ).order_by("annee", "pk")
     if transaction.get_connection().in_atomic_block:
         candidates = candidates.select_for_update(of=("self",))
     contribution = next((c for c in candidates if (c.contrat_id, c.partenaire_id, c.annee) in cles), None)
     return message(contribution) if contribution else None
+
+
+def _estimations_de(realisations):
+    """The lines of these realisations with their dispositif, in one query (a grid holds thousands)."""
+    ids = {r.estimation_id for r in realisations if r.estimation_id}
+    return list(Estimation.objects.filter(pk__in=ids).select_related("dispositif")) if ids else []
+
+
+def raison_des_realisations(realisations):
+    """The bilan's lock for many rows (the bilan grid): two queries, whatever their number."""
+    return raison_des_estimations(_estimations_de(realisations), Nature.BILAN)
 
 
 MODELES = (Pilier, Orientation, Objectif, Dispositif, Estimation, AnnexeFinanciere, Realisation)
@@ -114,12 +126,19 @@ def hors_periode(estimation):
     return None
 
 
-def annee_non_achevee(realisation, aujourd_hui=None):
-    """What was done in a year is reported once the year is over, on every route."""
-    from django.utils import timezone
-
-    annee = realisation.estimation.annee
+def _annee_non_achevee(annee, aujourd_hui=None):
     jour = aujourd_hui or timezone.localdate()
     if annee >= jour.year:
         return f"L'année {annee} n'est pas achevée : son bilan (ce qui a été réalisé) se dresse à partir de {annee + 1}."
     return None
+
+
+def annee_non_achevee(realisation, aujourd_hui=None):
+    """What was done in a year is reported once the year is over, on every route."""
+    return _annee_non_achevee(realisation.estimation.annee, aujourd_hui)
+
+
+def annees_non_achevees(realisations):
+    """The same rule for many rows (the bilan grid): one query."""
+    annees = {e.annee for e in _estimations_de(realisations)}
+    return _annee_non_achevee(max(annees)) if annees else None

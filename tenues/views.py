@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from contrat import permissions
 from contrat.models import Contrat
 from noyau import historique, versions
+from noyau.conflits import contexte_conflit
 
 from . import lignes as lignes_
 from . import services
@@ -72,7 +73,10 @@ def suivi_de_l_annee(request, slug, annee):
             try:
                 ecrits = services.enregistrer(request.user, contrat, annee, [f for f in formulaires if f.has_changed()])
             except versions.Conflit as erreur:
-                refus, statut = _conflit(erreur), 409
+                conflit = contexte_conflit(request, erreur, erreur.form, erreur.champ)
+                if conflit is None:  # deleted meanwhile (said in a message)
+                    return redirect(request.get_full_path())
+                refus, statut = {"conflit": conflit, "ligne": erreur.form.ligne}, 409
             except (versions.Verrouille, versions.Doublon) as erreur:
                 refus, statut = {"texte": str(erreur), "ligne": erreur.form.ligne}, 409
             else:
@@ -88,20 +92,6 @@ def suivi_de_l_annee(request, slug, annee):
         "filtre_actif": any(request.GET.get(n) for n in filtre.fields),
         "historique": historique.journal("tenues", contrat.pk, 12),
     }, status=statut)
-
-
-def _conflit(erreur):
-    """Who changed the row meanwhile; the form now carries the version stored, so that saving again,
-    knowingly, goes through."""
-    form = erreur.form
-    form.data = form.data.copy()
-    if erreur.actuel is not None:
-        form.data[form.add_prefix(erreur.champ)] = erreur.actuel.version
-    derniere = erreur.derniere
-    par = derniere.user_nom if derniere else "un autre utilisateur"
-    return {"texte": f"{par} a modifié cet engagement pendant que vous le renseigniez : rien n'a été enregistré. "
-                     "Vérifiez ce qu'il a écrit, puis enregistrez à nouveau.", "ligne": form.ligne,
-            "changements": historique.changements(derniere) if derniere else []}
 
 
 @require_POST

@@ -118,6 +118,12 @@ def test_a_validated_bilan_locks_what_was_done_on_every_route_and_reopening_unlo
     autre = lignes_caf_2015(conventions, caf)[1]
     with pytest.raises(versions.Verrouille):
         versions.creer(comptes["admin"], Realisation(estimation=autre, montant_realise=Decimal("5")))
+    # The grid's writes of many rows at once ask the same rule.
+    with pytest.raises(versions.Verrouille):
+        versions.creer_en_nombre(comptes["admin"], [Realisation(estimation=autre, montant_realise=Decimal("5"))],
+                                 source=versions.Source.FORMULAIRE)
+    with pytest.raises(versions.Verrouille):
+        versions.modifier_en_nombre(comptes["admin"], [(realisation, realisation.version)])
     # The planned lines of 2015 are not locked by the bilan: it locks what was done, not what was planned.
     ligne.remarque_annuelle = "Précision"
     versions.modifier(comptes["chef.projet"], ligne, ligne.version)
@@ -277,3 +283,31 @@ def test_the_synthese_charts_each_pilier_over_the_years(connecter, conventions, 
     assert "Prévu et réalisé par pilier, année par année" in page
     for pilier, _ in rangs:
         assert f"Prévu et réalisé par année — {pilier.libelle}" in page
+
+
+def test_the_bilan_grid_is_written_in_a_number_of_queries_that_does_not_grow_with_its_rows(comptes, conventions, caf):
+    """The bilan's lock and its year rule are asked once for the whole grid, not once per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from engagements.bilan import Bilan
+
+    def enregistrer(nombre, montant):
+        grille = Bilan(conventions, caf, 2015)
+        formset = grille.formset()
+        donnees = {"bilan-TOTAL_FORMS": str(len(formset.forms)), "bilan-INITIAL_FORMS": str(len(formset.forms))}
+        for i, form in enumerate(formset.forms):
+            donnees.update({f"bilan-{i}-ligne": form.initial["ligne"], f"bilan-{i}-version": form.initial["version"],
+                            f"bilan-{i}-montant_realise": montant if i < nombre else ""})
+        formset = grille.formset(donnees)
+        assert formset.is_valid()
+        with CaptureQueriesContext(connection) as requetes:
+            ecrites, refus = grille.enregistrer(comptes["agent.caf"], formset)
+        assert (ecrites, refus) == (nombre, [])
+        return len(requetes.captured_queries)
+
+    # Created, then changed: 3 rows and 30 rows cost the same.
+    creer_3, changer_3 = enregistrer(3, "10"), enregistrer(3, "20")
+    Realisation.objects.all().delete()
+    creer_30, changer_30 = enregistrer(30, "10"), enregistrer(30, "20")
+    assert (creer_3, changer_3) == (creer_30, changer_30)

@@ -129,9 +129,19 @@ def test_two_people_on_one_commitment_the_second_is_told_and_nothing_of_his_is_s
     reponse = agent.post(PAGE.format(2016), donnees)
     assert reponse.status_code == 409
     assert "Rien n'a été enregistré" in reponse.content.decode()
+    texte = reponse.content.decode()
+    assert "Agent de la CAF de la Côte-d&#x27;Or a modifié" in texte and "Votre saisie est conservée" in texte
     tenue.refresh_from_db()
     donnees_caf.refresh_from_db()
     assert tenue.statut == "tenu" and donnees_caf.cible == ""  # all or nothing: the measure is not saved either
+    # Sent again as the page now holds it (the version stored), knowingly: it goes through.
+    renvoi = {}
+    for form in reponse.context["formulaires"]:
+        renvoi.update({k: v for k, v in form.data.items() if k.startswith(form.prefix + "-")})
+    assert renvoi[f"{cle}-version"] == tenue.version
+    assert agent.post(PAGE.format(2016), renvoi).status_code == 302
+    tenue.refresh_from_db()
+    assert tenue.statut == "non_tenu" and EngagementReciproque.objects.get(pk=donnees_caf.pk).cible == "12 réunions"
 
 
 def test_a_year_not_over_has_no_follow_up_on_any_route(connecter, conventions, donnees_caf, comptes):

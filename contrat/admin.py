@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.db import transaction
+from django.utils import timezone
 
 from noyau.admin import LectureSeule
+from noyau.models import Historique
 
 from .models import (
     Commune,
@@ -49,10 +52,35 @@ class CommuneAdmin(admin.ModelAdmin):
     search_fields = ["nom"]
 
 
+def _quartier_partage(quartier):
+    return {"quartier (liste partagée)": quartier.nom, "commune (liste partagée)": str(quartier.commune),
+            "code (liste partagée)": quartier.code}
+
+
 @admin.register(Quartier)
 class QuartierAdmin(admin.ModelAdmin):
+    """A quartier is shared by the contracts that hold it: a change made here is written in the history
+    of each of them, so that none sees its perimeter change without a trace."""
+
     list_display = ["nom", "commune"]
     search_fields = ["nom", "commune__nom"]
+    fields = ["nom", "slug", "commune", "code"]
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        avant = _quartier_partage(Quartier.objects.select_related("commune").get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        if avant is None or avant == (apres := _quartier_partage(obj)):
+            return
+        user = request.user
+        Historique.objects.bulk_create([
+            Historique(objet="perimetre", objet_id=lien.pk, contrat_id=lien.contrat_id, dossier=f"contrat:{lien.contrat_id}",
+                       action=Historique.Action.MODIFICATION, source=Historique.Source.ADMIN,
+                       detail="Quartier partagé entre contrats, modifié par l'administration",
+                       user=user, user_nom=user.get_full_name() or user.username, date=timezone.now(),
+                       avant=avant, apres=apres)
+            for lien in PerimetreQuartier.objects.filter(quartier=obj)
+        ])
 
 
 class SignataireInline(LectureSeule, admin.TabularInline):

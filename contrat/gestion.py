@@ -115,12 +115,12 @@ def _page_perimetre(request, contrat, commune=None, quartier=None, status=200):
     ctx = {"contrat": contrat, "commune_form": commune or CommuneForm(prefix="commune"),
            "quartier_form": quartier or QuartierForm(prefix="quartier", contrat=contrat),
            "communes": contrat.communes.all(),
-           "perimetre": contrat.perimetre.select_related("quartier__commune", "quartier__qpv"),
+           "perimetre": contrat.perimetre.select_related("quartier__commune", "qpv"),
            "recherche": recherche, "trouves": _qpv_trouves(recherche),
            "natures": PerimetreQuartier.Nature.choices[:2],
            "liste_chargee": QuartierPrioritaire.objects.exists(),
            # The quartiers of the perimeter not yet linked to the official list: a 2015 one awaits its successor.
-           "sans_successeur": contrat.perimetre.filter(quartier__qpv__isnull=True).select_related("quartier__commune")}
+           "sans_successeur": contrat.perimetre.filter(qpv__isnull=True).select_related("quartier__commune")}
     return render(request, "contrat/perimetre.html", ctx, status=status)
 
 
@@ -145,18 +145,19 @@ def qpv_ajouter(request, slug):
         return redirect(reverse("contrat:perimetre", args=[contrat.slug]) + f"?qpv={qpv.code}")
     communes = list(qpv.communes.all())
     with transaction.atomic():
-        quartier = Quartier.objects.filter(qpv=qpv, code=qpv.code).first() or Quartier.objects.filter(code=qpv.code).first()
+        # The shared quartier of that code, or a new one; never changed here: the code and the QPV
+        # are this contract's, on its own link.
+        quartier = Quartier.objects.filter(code=qpv.code).order_by("pk").first()
         if quartier is None:
             quartier = Quartier.objects.create(nom=qpv.nom, commune=communes[0], code=qpv.code, qpv=qpv,
                                                slug=_slug_libre(Quartier, f"{qpv.code} {qpv.nom}"))
-        elif quartier.qpv_id is None:
-            Quartier.objects.filter(pk=quartier.pk).update(qpv=qpv)
         deja = list(contrat.communes.all())
         manquantes = [c for c in communes if c not in deja]
         if manquantes:
             _communes_du_contrat(request, contrat, [*deja, *manquantes])
         try:
-            versions.creer(request.user, PerimetreQuartier(contrat=contrat, quartier=quartier, nature=nature))
+            versions.creer(request.user, PerimetreQuartier(contrat=contrat, quartier=quartier, nature=nature,
+                                                           code=qpv.code, qpv=qpv))
         except versions.Doublon:
             messages.error(request, f"{qpv.nom} ({qpv.code}) figure déjà dans le périmètre.")
             return redirect("contrat:perimetre", contrat.slug)
@@ -167,12 +168,21 @@ def qpv_ajouter(request, slug):
 
 @require_POST
 def quartier_successeur(request, slug):
-    """Links a quartier of the perimeter (a 2015 one) to the quartier of the official list that succeeds it."""
+    """Links a quartier of the perimeter (a 2015 one) to the quartier of the official list that succeeds it,
+    in this contract: the link is the contract's (versioned, in its history), the shared quartier unchanged."""
     contrat = _pilote(request, slug)
     lien = get_object_or_404(PerimetreQuartier.objects.select_related("quartier"), pk=_entier(request.POST.get("lien")),
                              contrat=contrat)
     qpv = get_object_or_404(QuartierPrioritaire, pk=_entier(request.POST.get("qpv")))
-    Quartier.objects.filter(pk=lien.quartier_id).update(qpv=qpv)
+    if lien.qpv_id is not None:  # linked meanwhile (or the button pressed twice): the page offered it unlinked
+        messages.error(request, f"{lien.quartier.nom} a déjà pour successeur {lien.qpv} : rien n'est changé.")
+        return redirect("contrat:perimetre", contrat.slug)
+    lien.qpv = qpv
+    try:
+        versions.modifier(request.user, lien, lien.version)
+    except versions.Conflit:
+        messages.error(request, f"{lien.quartier.nom} a été modifié entre-temps : relisez le périmètre.")
+        return redirect("contrat:perimetre", contrat.slug)
     messages.success(request, f"{lien.quartier.nom} a pour successeur {qpv.nom} ({qpv.code}).")
     return redirect("contrat:perimetre", contrat.slug)
 
@@ -213,10 +223,11 @@ def quartier_ajouter(request, slug):
     if quartier is None:
         quartier = Quartier.objects.create(nom=nom, commune=donnees["commune"], code=donnees["code"],
                                            slug=_slug_libre(Quartier, f"{donnees['commune'].nom} {nom}"))
-    elif donnees["code"] and not quartier.code:
-        Quartier.objects.filter(pk=quartier.pk).update(code=donnees["code"])
+    # A quartier another contract holds is shared as it is: the code typed here is this contract's.
+    lien = PerimetreQuartier(contrat=contrat, quartier=quartier, nature=donnees["nature"],
+                             code=donnees["code"] or quartier.code)
     try:
-        versions.creer(request.user, PerimetreQuartier(contrat=contrat, quartier=quartier, nature=donnees["nature"]))
+        versions.creer(request.user, lien)
     except versions.Doublon as refus:
         form.add_error("nom", str(refus))
         return _page_perimetre(request, contrat, quartier=form, status=400)

@@ -125,7 +125,9 @@ class QuartierPrioritaire(models.Model):
 
 
 class Quartier(models.Model):
-    """A neighbourhood; whether it is prioritaire or de veille depends on the contract."""
+    """A neighbourhood, shared by the contracts that hold it: whether it is prioritaire or de veille,
+    its code and its successor as each contract knows them are on that contract's `PerimetreQuartier`.
+    The shared row changes only through the loads and the administration."""
 
     nom = models.CharField("nom", max_length=120)
     slug = models.SlugField("identifiant", max_length=80, unique=True)
@@ -267,11 +269,20 @@ class PerimetreQuartier(models.Model):
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="perimetre", verbose_name="contrat")
     quartier = models.ForeignKey(Quartier, on_delete=models.PROTECT, related_name="perimetres", verbose_name="quartier")
     nature = models.CharField("nature", max_length=20, choices=Nature.choices)
+    # What this contract says of the quartier lives here, not on the shared row: another contract
+    # that holds the same quartier never sees it change (its code, its QPV of the official list).
+    code = models.CharField("code officiel", max_length=20, blank=True,
+                            help_text="Le code du quartier prioritaire tel que ce contrat le connaît, par exemple QN02101M.")
+    qpv = models.ForeignKey(QuartierPrioritaire, on_delete=models.PROTECT, null=True, blank=True,
+                            related_name="perimetres", verbose_name="quartier prioritaire de la liste officielle",
+                            help_text="Le QPV de la liste officielle que ce quartier est, ou qui lui succède dans ce "
+                                      "contrat (un quartier de 2015 et son QPV de 2024).")
     version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "quartier__slug")
-    suivi = Suivi("perimetre", ("contrat_id", "quartier_id", "nature"), contrat="contrat_id", dossier=("contrat", "contrat_id"))
+    suivi = Suivi("perimetre", ("contrat_id", "quartier_id", "nature", "code", "qpv_id"), contrat="contrat_id",
+                  dossier=("contrat", "contrat_id"))
 
     class Meta:
         verbose_name = "quartier du périmètre"

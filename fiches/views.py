@@ -11,6 +11,7 @@ from contrat.models import Contrat, Partenaire, Quartier
 from engagements.models import Dispositif, Estimation, par_annee, realisation_de
 from noyau import filtres, historique, pagination, telechargements, versions
 from noyau.conflits import contexte_conflit
+from noyau.formulaires import formulaires_refuses
 from noyau.graphiques import paires
 
 from . import exports
@@ -159,7 +160,8 @@ def modifier(request, pk):
             return redirect(fiche)
     ctx = {"form": form, "fiche": fiche, "conflit": conflit, "titre": f"Modifier la fiche {fiche.numero}",
            "listes": [("Partenaires de la fiche", listes["intervenants"]), ("Indicateurs", listes["indicateurs"])]}
-    return render(request, "fiches/fiche_form.html", ctx, status=409 if conflit else 200)
+    refus = request.method == "POST" and formulaires_refuses(form, *listes.values())
+    return render(request, "fiches/fiche_form.html", ctx, status=409 if conflit else 400 if refus else 200)
 
 
 def engagement_modifier(request, pk):

@@ -6,7 +6,7 @@ from contrat.models import Partenaire
 from engagements.models import Dispositif
 from fiches.models import Fiche
 from noyau import bornes
-from noyau.formulaires import DsfrFormMixin, OrdreFormSet, VersionMixin
+from noyau.formulaires import DsfrFormMixin, LignesStrictes, LignesStrictesInline, OrdreFormSet, VersionMixin
 from noyau.jetons import JetonMixin
 
 from .models import COLONNES_PAR_DEFAUT, Colonne, Decision, Instance, Membre, Presence, Seance, colonnes_du_schema
@@ -118,8 +118,8 @@ class PresenceForm(DsfrFormMixin, forms.ModelForm):
 
 def formsets(seance, contrat, data=None):
     options = {"extra": 3, "can_delete": True}  # three blank rows: several people or decisions in one go
-    Decisions = forms.inlineformset_factory(Seance, Decision, form=DecisionForm, **options)
-    Presences = forms.inlineformset_factory(Seance, Presence, form=PresenceForm, **options)
+    Decisions = forms.inlineformset_factory(Seance, Decision, form=DecisionForm, formset=LignesStrictesInline, **options)
+    Presences = forms.inlineformset_factory(Seance, Presence, form=PresenceForm, formset=LignesStrictesInline, **options)
     return [
         ("Présences", Presences(data, instance=seance, prefix="presences")),
         ("Décisions", Decisions(data, instance=seance, prefix="decisions", form_kwargs={"contrat": contrat})),
@@ -140,7 +140,7 @@ class InstanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
                    "contrats_associes": forms.CheckboxSelectMultiple}
         labels = {"frequence": "nombre de réunions (ou nombre minimal)"}
 
-    def __init__(self, *args, contrat, contrats_visibles, **kwargs):
+    def __init__(self, *args, contrat, contrats_offerts, **kwargs):
         super().__init__(*args, **kwargs)
         self.contrat = contrat
         colonnes = [("", "— aucune : « Autres instances » —"), *colonnes_du_schema(contrat)]
@@ -151,11 +151,14 @@ class InstanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
         autres = Instance.objects.filter(contrat=contrat, archivee=False).exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = autres
         self.fields["instance_liee"].queryset = autres
-        autres_contrats = contrats_visibles.exclude(pk=contrat.pk).order_by("nom")
+        # Offered only to the contracts the user leads: another contract's chef accepts it there (PartageInstance).
+        autres_contrats = contrats_offerts.exclude(pk=contrat.pk).order_by("nom")
         if autres_contrats.exists():
             self.fields["contrats_associes"].queryset = autres_contrats
-        else:  # nothing to share with: no empty list of boxes
+        elif not (self.is_bound and self.data.get("contrats_associes")):  # nothing to share with: no empty boxes
             del self.fields["contrats_associes"]
+        else:  # posted all the same: refused as a choice the page did not show
+            self.fields["contrats_associes"].queryset = autres_contrats
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         else:
@@ -271,7 +274,7 @@ class ColonneForm(DsfrFormMixin, forms.ModelForm):
             self.fields["version"].initial = self.instance.version
 
 
-class ColonnesFormSet(forms.BaseModelFormSet):
+class ColonnesFormSet(LignesStrictes, forms.BaseModelFormSet):
     def __init__(self, *args, contrat, **kwargs):
         self.contrat = contrat
         super().__init__(*args, **kwargs)

@@ -10,16 +10,28 @@ from noyau.historique import Suivi
 from noyau.modeles import NaturalKeyManager
 
 
+def _acceptees(contrats):
+    """The ids of the instances shared with these contracts and accepted there: offered by the instance's
+    contract (`contrats_associes`) and accepted by the other's chef de projet (`PartageInstance`)."""
+    offertes = Instance.contrats_associes.through.objects.filter(instance_id=models.OuterRef("instance_id"),
+                                                                  contrat_id=models.OuterRef("contrat_id"))
+    return PartageInstance.objects.filter(contrats, models.Exists(offertes)).values("instance_id")
+
+
 class InstanceQuerySet(models.QuerySet):
     def visible_to(self, user):
         visibles = Contrat.objects.visible_to(user)
-        associees = Instance.contrats_associes.through.objects.filter(contrat__in=visibles).values("instance_id")
-        return self.filter(models.Q(contrat__in=visibles) | models.Q(pk__in=associees))
+        return self.filter(models.Q(contrat__in=visibles) | models.Q(pk__in=_acceptees(models.Q(contrat__in=visibles))))
 
     def du_contrat(self, contrat):
-        """The bodies of a contract: its own and those another contract shares with it (a departmental body)."""
-        associees = Instance.contrats_associes.through.objects.filter(contrat=contrat).values("instance_id")
-        return self.filter(models.Q(contrat=contrat) | models.Q(pk__in=associees))
+        """The bodies of a contract: its own and those another contract shares with it (a departmental
+        body) once its chef de projet has accepted them."""
+        return self.filter(models.Q(contrat=contrat) | models.Q(pk__in=_acceptees(models.Q(contrat=contrat))))
+
+    def proposees_a(self, contrat):
+        """The bodies other contracts offer to this one, not accepted (yet, or withdrawn)."""
+        return (self.filter(contrats_associes=contrat, archivee=False).exclude(pk__in=_acceptees(models.Q(contrat=contrat)))
+                .select_related("contrat"))
 
 
 class InstanceManager(NaturalKeyManager.from_queryset(InstanceQuerySet)):
@@ -252,6 +264,30 @@ class Membre(models.Model):
 class SeanceQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(instance__in=Instance.objects.visible_to(user))
+
+
+class PartageInstance(models.Model):
+    """The consent of a contract to an instance another contract offers it (`Instance.contrats_associes`):
+    given by its chef de projet, withdrawn by him; written in this contract's history."""
+
+    instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="partages", verbose_name="instance")
+    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="partages_acceptes",
+                                verbose_name="contrat qui l'accepte")
+    version = models.PositiveIntegerField("version", default=1, editable=False)
+
+    suivi = Suivi("partage", ("instance_id", "contrat_id"), contrat="contrat_id", dossier=("gouvernance", "contrat_id"),
+                  libelles={"instance_id": "instance partagée"})
+
+    class Meta:
+        verbose_name = "instance partagée acceptée"
+        verbose_name_plural = "instances partagées acceptées"
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "contrat"], name="partage_unique",
+                                    violation_error_message="Ce contrat a déjà accepté cette instance."),
+        ]
+
+    def __str__(self):
+        return f"{self.instance} — {self.contrat}"
 
 
 class Seance(models.Model):

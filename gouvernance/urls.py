@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import partages, views
 
 app_name = "gouvernance"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("instances/<int:pk>/supprimer/", views.instance_supprimer, name="instance_supprimer"),
     path("instances/<int:pk>/retablir/", views.instance_retablir, name="instance_retablir"),
     path("contrats/<slug:slug>/gouvernance/colonnes/", views.colonnes, name="colonnes"),
+    path("contrats/<slug:slug>/gouvernance/partages/<int:pk>/accepter/", partages.accepter, name="partage_accepter"),
+    path("contrats/<slug:slug>/gouvernance/partages/<int:pk>/retirer/", partages.retirer, name="partage_retirer"),
     path("seances/<int:pk>/", views.seance, name="seance"),
     path("seances/<int:pk>/modifier/", views.seance_modifier, name="seance_modifier"),
     path("seances/<int:pk>/fichier/", views.seance_fichier, name="seance_fichier"),

@@ -22,9 +22,10 @@ from contrat.models import Contrat
 from noyau import historique, jetons, telechargements, versions
 from noyau.classeurs import cellule_texte, feuille_avec_entetes
 from noyau.conflits import contexte_conflit
-from noyau.formulaires import sans_erreurs
+from noyau.formulaires import formulaires_refuses, sans_erreurs
 from noyau.pdf import html_en_pdf
 
+from . import partages
 from .convocation import convoques
 from .forms import LIGNES_EN_PLUS, InstanceForm, SeanceForm, StatutDecisionForm, colonnes_formset, formsets, membres_formset
 from .models import Decision, Instance, Membre, Presence, Seance, colonnes_du_schema
@@ -59,6 +60,7 @@ def page(request, slug):
     suivis = suivi(instances, jour)
     colonnes, autres = _schema(contrat, instances)
     fini = acheve(contrat, jour)
+    pilote = permissions.peut_gerer_gouvernance(request.user, contrat)
     ctx = {
         "contrat": contrat, "jour": jour, "colonnes": colonnes, "autres": autres, "acheve": fini,
         "largeur_colonne": max(3, 12 // max(1, sum(1 for c in colonnes if c[2]))),
@@ -71,7 +73,9 @@ def page(request, slug):
         "seances": (Seance.objects.filter(instance__in=Instance.objects.du_contrat(contrat))
                     .select_related("instance")[:20]),
         "archivees": list(contrat.instances.filter(archivee=True)),
-        "pilote": permissions.peut_gerer_gouvernance(request.user, contrat),
+        "pilote": pilote,
+        "proposees": list(Instance.objects.proposees_a(contrat)) if pilote else [],
+        "acceptees": list(contrat.partages_acceptes.select_related("instance__contrat")) if pilote else [],
     }
     return render(request, "gouvernance/page.html", ctx)
 
@@ -181,7 +185,8 @@ def _enregistrer_seance(request, contrat, seance):
     ctx = {"form": form, "listes": listes, "contrat": contrat, "titre": titre, "conflit": conflit,
            "aide": "Les dates s'écrivent JJ/MM/AAAA ou AAAA-MM-JJ ; l'ordre du jour, un point par ligne.",
            "retour": seance.get_absolute_url() if seance.pk else reverse("gouvernance:page", args=[contrat.slug])}
-    return render(request, "gouvernance/formulaire.html", ctx, status=409 if conflit else 200)
+    refus = request.method == "POST" and formulaires_refuses(form, presences, decisions)
+    return render(request, "gouvernance/formulaire.html", ctx, status=409 if conflit else 400 if refus else 200)
 
 
 def seance_creer(request, slug):
@@ -309,8 +314,10 @@ def _enregistrer_instance(request, contrat, objet):
     if plus_de_lignes:  # more blank member rows, what was typed kept, nothing saved yet
         donnees = donnees.copy()
         donnees["membres-TOTAL_FORMS"] = str(int(donnees.get("membres-TOTAL_FORMS") or 0) + LIGNES_EN_PLUS)
-    form = InstanceForm(donnees, instance=objet, contrat=contrat,
-                        contrats_visibles=Contrat.objects.visible_to(request.user))
+    offerts = Contrat.objects.visible_to(request.user)
+    if not request.user.is_superuser:
+        offerts = offerts.filter(pk__in=permissions.contrats_pilotes(request.user))
+    form = InstanceForm(donnees, instance=objet, contrat=contrat, contrats_offerts=offerts)
     membres = membres_formset(objet, donnees)
     conflit = None
     if plus_de_lignes:
@@ -318,11 +325,17 @@ def _enregistrer_instance(request, contrat, objet):
     elif request.method == "POST" and form.is_valid() and membres.is_valid():
         enregistree = form.save(commit=False)
         # Without other contracts to choose from the field is not shown: the ones it serves stay as they are.
-        m2m = {nom: list(form.cleaned_data[nom]) for nom in ("contrats_associes",) if nom in form.cleaned_data}
+        m2m = {}
+        if "contrats_associes" in form.cleaned_data:
+            # The offers to contracts this user does not lead are not his to withdraw: kept as they are.
+            hors_choix = objet.contrats_associes.exclude(pk__in=offerts.values("pk")) if objet.pk else []
+            m2m["contrats_associes"] = [*form.cleaned_data["contrats_associes"], *hors_choix]
 
         def membres_enregistres():
             membres.instance = enregistree
             membres.save()
+            if m2m:
+                partages.suivre_les_offres(request.user, enregistree, m2m["contrats_associes"])
 
         try:
             if creation:
@@ -352,7 +365,8 @@ def _enregistrer_instance(request, contrat, objet):
                    "une par ligne. Un membre est une organisation, une fonction (« le Maire » et sa commune) ou un "
                    "groupe (les signataires, les financeurs, les agents d'une organisation).",
            "retour": reverse("gouvernance:page", args=[contrat.slug])}
-    return render(request, "gouvernance/formulaire.html", ctx, status=409 if conflit else 200)
+    refus = request.method == "POST" and not plus_de_lignes and formulaires_refuses(form, membres)
+    return render(request, "gouvernance/formulaire.html", ctx, status=409 if conflit else 400 if refus else 200)
 
 
 def instance_creer(request, slug):
@@ -428,7 +442,8 @@ def colonnes(request, slug):
             return redirect(reverse("gouvernance:page", args=[contrat.slug]))
     ctx = {"contrat": contrat, "formset": formset, "titre": "Colonnes du schéma de gouvernance",
            "retour": reverse("gouvernance:page", args=[contrat.slug])}
-    return render(request, "gouvernance/colonnes.html", ctx)
+    refus = request.method == "POST" and formulaires_refuses(formset)
+    return render(request, "gouvernance/colonnes.html", ctx, status=400 if refus else 200)
 
 
 def _enregistrer_colonnes(user, contrat, formset):

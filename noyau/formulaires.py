@@ -77,7 +77,38 @@ class FormulaireFiltre(DsfrFormMixin, forms.Form):
     """The form of a list's filters (django-filter's `Meta.form`): DSFR fields like every other form."""
 
 
-class OrdreFormSet(forms.BaseInlineFormSet):
+class LignesStrictes:
+    """A model formset answers only for the rows it showed: a row whose hidden id is not one of them (another
+    contract's row, a row deleted since, a tampered count) is refused, never saved as a new row."""
+
+    message_etrangere = ("Une ligne envoyée n'est pas une ligne de ce formulaire (supprimée entre-temps, ou "
+                         "modifiée hors de la page) : rien n'est enregistré. Rechargez la page et recommencez.")
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.is_bound:
+            posee = self.data.get(f"{self.add_prefix(i)}-{self.model._meta.pk.name}")
+            existante = i < self.initial_form_count()
+            if (existante and form.instance.pk is None) or (not existante and posee not in (None, "")):
+                self.lignes_etrangeres = True
+        return form
+
+    def clean(self):
+        super().clean()
+        if getattr(self, "lignes_etrangeres", False):
+            raise forms.ValidationError(self.message_etrangere, code="ligne_etrangere")
+
+
+class LignesStrictesInline(LignesStrictes, forms.BaseInlineFormSet):
+    pass
+
+
+def formulaires_refuses(*formulaires):
+    """Whether one of these bound forms or formsets was refused: the page is then answered 400."""
+    return any(f.is_bound and not f.is_valid() for f in formulaires)
+
+
+class OrdreFormSet(LignesStrictes, forms.BaseInlineFormSet):
     """New rows go after the existing ones: `ordre` is the rank the source gave them."""
 
     def save_new(self, form, commit=True):

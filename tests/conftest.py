@@ -57,3 +57,28 @@ def pytest_report_header(config):
     from django.conf import settings
 
     return f"base de données : {settings.DATABASES['default']['ENGINE']}"
+
+
+@pytest.fixture
+def contrat_b(comptes):
+    """A second contract, « testville-adverse », and its people — what every wall between contracts is
+    tried with: its chef de projet, an agent of its own organisation, a lecteur, and an agent of the CAF
+    (partner of both contracts) invited to B only. Returns them by role, the contract as `contrat`."""
+    from types import SimpleNamespace
+
+    from django.contrib.auth import get_user_model
+
+    from contrat.models import Membre, Partenaire
+
+    porteur = Partenaire.objects.create(nom="Testville Agglomération", sigle="TA", slug="testville-agglo")
+    caf = Partenaire.objects.get(slug="caf-21")
+    contrat = Contrat.objects.create(nom="Contrat de ville de Testville", slug="testville-adverse", territoire="Testville",
+                                     porteur=porteur, annee_debut=2024, annee_fin=2030)
+    contrat.partenaires.set([porteur, caf])
+    personnes = {}
+    for role, partenaire, membre in [("chef", porteur, "chef_de_projet"), ("agent", porteur, "agent"),
+                                     ("lecteur", porteur, "lecteur"), ("agent_commun", caf, "agent")]:
+        user = get_user_model().objects.create_user(f"{role}.b", f"{role}.b@example.org", MOT_DE_PASSE)
+        Membre.objects.create(user=user, partenaire=partenaire, role=membre, contrat=contrat)
+        personnes[role] = user
+    return SimpleNamespace(contrat=contrat, porteur=porteur, **personnes)

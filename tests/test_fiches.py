@@ -236,7 +236,7 @@ def test_the_chef_de_projet_edits_the_whole_fiche(conventions, connecter):
                                 "indicateurs": [{"libelle": "Nombre de réunions du groupe GUSP", "cible": "6",
                                                  "valeur_reference": "abc"}]})}
     refus = client.post(url, donnees)
-    assert refus.status_code == 200
+    assert refus.status_code == 400
     assert "L&#x27;année de fin doit suivre l&#x27;année de début." in refus.content.decode()
     assert 'aria-describedby="id_annee_fin-erreurs' in refus.content.decode()
     assert "Saisissez un nombre, par exemple 120 ou 12,5." in refus.content.decode()  # the new indicator's baseline
@@ -425,7 +425,7 @@ def test_an_indicator_with_measured_values_is_not_deleted(conventions, connecter
     rang = list(fiche_.indicateurs.all()).index(indicateur)
     donnees[f"indicateurs-{rang}-DELETE"] = "on"
     reponse = client.post(reverse("fiches:modifier", args=[fiche_.pk]), donnees)
-    assert reponse.status_code == 200
+    assert reponse.status_code == 400
     assert "a des valeurs mesurées (2024, 2025) : il ne peut pas être supprimé" in html.unescape(reponse.content.decode())
     assert Indicateur.objects.filter(pk=indicateur.pk).exists() and indicateur.mesures.count() == 2
     fiche_.refresh_from_db()

@@ -213,7 +213,7 @@ def test_the_chef_de_projet_records_a_meeting_its_invitations_and_decisions(conv
     client = connecter("chef.projet")
     url = reverse("gouvernance:seance_creer", args=["grand-dijon"])
     refus = client.post(url, _seance_postee(copil, date="2021-13-45"))
-    assert refus.status_code == 200 and "Saisissez une date, par exemple 12/10/2021" in refus.content.decode()
+    assert refus.status_code == 400 and "Saisissez une date, par exemple 12/10/2021" in refus.content.decode()
     assert client.post(url, _seance_postee(copil)).status_code == 302
     seance = Seance.objects.get(instance=copil)
     assert seance.heure == time(14, 30) and seance.points() == ["Bilan 2021", "Programmation 2022"]
@@ -314,7 +314,7 @@ def test_the_chef_de_projet_sets_an_instance_rhythm_as_data(conventions, connect
                "membres-0-partenaire": Partenaire.objects.get(slug="caf-21").pk, "membres-0-fonction": "",
                "membres-0-preside": ""}
     refus = client.post(url, donnees)
-    assert refus.status_code == 200 and "Écrivez les mois en chiffres" in refus.content.decode()
+    assert refus.status_code == 400 and "Écrivez les mois en chiffres" in refus.content.decode()
     donnees["mois"] = "3-4,11-12"
     assert client.post(url, donnees).status_code == 302
     comite = Instance.objects.get(contrat=conventions, nom="Comité des financeurs")

@@ -369,7 +369,7 @@ def test_a_body_cannot_be_made_the_parent_of_its_own_parent(conventions, connect
     restreinte = Instance.objects.get(contrat=conventions, slug="mous-restreinte")
     donnees = instance_postee(mous.nom, nature=mous.nature, parent=restreinte.pk, version=mous.version)
     reponse = connecter("chef.projet").post(reverse("gouvernance:instance_modifier", args=[mous.pk]), donnees)
-    assert reponse.status_code == 200
+    assert reponse.status_code == 400
     assert "ne peut pas dépendre de l'une de ses propres sous-instances" in sans_balises(reponse)
     mous.refresh_from_db()
     assert mous.parent is None

@@ -149,6 +149,8 @@ MATRICE = {
     "gouvernance:instance_supprimer": ({"pk": "instance-copil"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "gouvernance:instance_retablir": ({"pk": "instance-copil"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "gouvernance:colonnes": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
+    "gouvernance:partage_accepter": ({"slug": "grand-dijon", "pk": "instance-copil"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "gouvernance:partage_retirer": ({"slug": "grand-dijon", "pk": "instance-copil"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "gouvernance:seance": ({"pk": "seance"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "gouvernance:seance_modifier": ({"pk": "seance"}, [CONNEXION, 403, 403, 403, 200, 200]),
     "gouvernance:seance_fichier": ({"pk": "seance"}, [CONNEXION, 200, 200, 200, 200, 200]),

@@ -77,21 +77,21 @@ def test_the_perimeter_picks_a_qpv_by_code_and_links_a_2015_quartier_to_its_succ
     qpv = QuartierPrioritaire.objects.get(code="QN02193N")
     reponse = chef.post("/contrats/grand-dijon/perimetre/qpv/ajouter/", {"qpv": qpv.pk, "nature": "prioritaire"})
     assert reponse.status_code == 302
-    lien = PerimetreQuartier.objects.get(contrat=conventions, quartier__qpv=qpv)
-    assert (lien.quartier.code, lien.nature) == ("QN02193N", "prioritaire")
+    lien = PerimetreQuartier.objects.get(contrat=conventions, qpv=qpv)
+    assert (lien.code, lien.nature) == ("QN02193N", "prioritaire")
     # Twice: said, not duplicated.
     chef.post("/contrats/grand-dijon/perimetre/qpv/ajouter/", {"qpv": qpv.pk, "nature": "prioritaire"})
-    assert PerimetreQuartier.objects.filter(contrat=conventions, quartier__qpv=qpv).count() == 1
+    assert PerimetreQuartier.objects.filter(contrat=conventions, qpv=qpv).count() == 1
     # Search by commune and by name.
     assert "QN02192N" in chef.get("/contrats/grand-dijon/perimetre/?qpv=Chenôve").content.decode()
     assert "QN02191N" in chef.get("/contrats/grand-dijon/perimetre/?qpv=Grésilles").content.decode()
     assert "QN00190N" in chef.get("/contrats/grand-dijon/perimetre/?qpv=01053").content.decode()  # by INSEE code
     # A 2015 quartier of the perimeter gets the 2024 QPV that succeeds it.
-    ancien = PerimetreQuartier.objects.filter(contrat=conventions, quartier__qpv__isnull=True).select_related("quartier").first()
+    ancien = PerimetreQuartier.objects.filter(contrat=conventions, qpv__isnull=True).select_related("quartier").first()
     successeur = QuartierPrioritaire.objects.get(code="QN02190N")
     assert chef.post("/contrats/grand-dijon/perimetre/qpv/successeur/",
                      {"lien": ancien.pk, "qpv": successeur.pk}).status_code == 302
-    assert Quartier.objects.get(pk=ancien.quartier_id).qpv == successeur
+    assert PerimetreQuartier.objects.get(pk=ancien.pk).qpv == successeur
     perimetre = html.unescape(chef.get("/contrats/grand-dijon/perimetre/").content.decode())
     assert f"{successeur.code} — {successeur.nom}" in perimetre
     # Only the chef de projet (and the administrator) change the perimeter.

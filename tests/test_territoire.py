@@ -169,7 +169,7 @@ def test_the_chef_keeps_the_perimeter_in_the_history(testville, connecter):
     admin.post(url + "quartiers/ajouter/", quartier("Les Tilleuls", code="qn02101m"))
     admin.post(url + "quartiers/ajouter/", quartier("Le Centre"))
     lien = PerimetreQuartier.objects.get(contrat=testville, quartier__nom="Les Tilleuls")
-    assert lien.quartier.code == "QN02101M"
+    assert lien.code == lien.quartier.code == "QN02101M"
     double = admin.post(url + "quartiers/ajouter/", quartier("les tilleuls", "veille"))
     assert double.status_code == 400 and "Ce quartier figure déjà dans le périmètre" in double.content.decode()
     mauvais = admin.post(url + "quartiers/ajouter/", quartier("X", code="QN 02!"))

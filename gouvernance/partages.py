@@ -1,0 +1,59 @@
+"""An instance offered to other contracts (a departmental body) appears in one of them only once its
+chef de projet has accepted it; he may withdraw it. Each step goes through the write service, so the
+offer is in the offering contract's history and the consent in the other's."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from contrat import permissions
+from noyau import versions
+
+from .models import Instance, PartageInstance
+
+
+def suivre_les_offres(user, instance, offerts):
+    """After the offers of `instance` are written: a contract no longer offered loses its consent; one the
+    user leads himself consents at once (his offer is his consent)."""
+    offerts = {c.pk for c in offerts}
+    for partage in PartageInstance.objects.filter(instance=instance).exclude(contrat_id__in=offerts):
+        versions.supprimer(user, partage, partage.version)
+    deja = set(PartageInstance.objects.filter(instance=instance).values_list("contrat_id", flat=True))
+    for contrat_id in (offerts & permissions.contrats_pilotes(user)) - deja:
+        versions.creer(user, PartageInstance(instance=instance, contrat_id=contrat_id))
+
+
+def _contrat_pilote(request, slug):
+    from .views import _contrat_gere
+
+    return _contrat_gere(request, slug)
+
+
+@require_POST
+def accepter(request, slug, pk):
+    contrat = _contrat_pilote(request, slug)
+    instance = get_object_or_404(Instance.objects.proposees_a(contrat), pk=pk)
+    try:
+        versions.creer(request.user, PartageInstance(instance=instance, contrat=contrat))
+    except versions.Doublon:
+        messages.info(request, f"« {instance.nom} » est déjà acceptée dans ce contrat.")
+    else:
+        messages.success(request, f"« {instance.nom} » ({instance.contrat.nom}) paraît désormais dans la gouvernance "
+                                  "du contrat.")
+    return redirect("gouvernance:page", contrat.slug)
+
+
+@require_POST
+def retirer(request, slug, pk):
+    contrat = _contrat_pilote(request, slug)
+    partage = get_object_or_404(PartageInstance.objects.select_related("instance"), instance_id=pk, contrat=contrat)
+    try:
+        with transaction.atomic():
+            versions.supprimer(request.user, partage, partage.version)
+    except versions.Conflit:
+        messages.info(request, "Cette instance a déjà été retirée.")
+    else:
+        messages.success(request, f"« {partage.instance.nom} » ne paraît plus dans la gouvernance du contrat ; son "
+                                  "contrat peut toujours la proposer.")
+    return redirect("gouvernance:page", contrat.slug)

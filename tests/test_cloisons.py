@@ -1,0 +1,174 @@
+"""Every contract a sealed room: the people of a second contract B — its chef de projet, agent, lecteur,
+and an agent of an organisation partner of both — change nothing that grand-dijon shows, shared
+references included."""
+
+import html
+import re
+from pathlib import Path
+
+from django.core.management import call_command
+from django.test import Client
+
+from contrat.models import Commune, Contrat, PerimetreQuartier, Quartier, QuartierPrioritaire
+from noyau.models import Historique
+
+EXEMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "qpv" / "exemple-format-listeqp2024.csv"
+
+
+def _tableau_des_quartiers(client):
+    page = html.unescape(client.get("/contrats/grand-dijon/perimetre/").content.decode())
+    tableau = re.search(r'<table id="quartiers">.*?</table>', page, re.S).group(0)
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", tableau)
+
+
+def test_chef_b_cannot_change_what_grand_dijon_s_perimeter_shows(connecter, conventions, contrat_b):
+    call_command("charger_qpv", str(EXEMPLE))
+    chef_a = connecter("chef.projet")
+    le_mail = Quartier.objects.get(slug="chenove-le-mail")
+    partage = (le_mail.nom, le_mail.code, le_mail.qpv_id, le_mail.commune_id)
+    gresilles = Quartier.objects.get(slug="dijon-gresilles")
+    Quartier.objects.filter(pk=gresilles.pk).update(code="QN02191N")  # as a load could have written it
+    avant = _tableau_des_quartiers(chef_a)
+    historique_a = Historique.objects.filter(contrat_id=conventions.pk).count()
+
+    client = Client()  # chef A stays signed in on his own client
+    client.force_login(contrat_b.chef)
+    url = f"/contrats/{contrat_b.contrat.slug}/perimetre/"
+    assert client.post(url + "communes/ajouter/", {"commune-nom": "Chenôve"}).status_code == 302
+    chenove = Commune.objects.get(slug="chenove")
+    assert client.post(url + "quartiers/ajouter/", {"quartier-nom": "Le Mail", "quartier-commune": chenove.pk,
+                                                    "quartier-nature": "prioritaire",
+                                                    "quartier-code": "QN02101M"}).status_code == 302
+    lien_b = PerimetreQuartier.objects.get(contrat=contrat_b.contrat, quartier=le_mail)  # the same shared row
+    successeur = QuartierPrioritaire.objects.get(code="QN02190N")
+    assert client.post(url + "qpv/successeur/", {"lien": lien_b.pk, "qpv": successeur.pk}).status_code == 302
+    # A QPV whose code a shared quartier of grand-dijon carries: B's link gets it, the shared row nothing.
+    assert client.post(url + "qpv/ajouter/", {"qpv": QuartierPrioritaire.objects.get(code="QN02191N").pk,
+                                              "nature": "veille"}).status_code == 302
+    assert PerimetreQuartier.objects.get(contrat=contrat_b.contrat, quartier=gresilles).qpv.code == "QN02191N"
+
+    lien_b.refresh_from_db()
+    assert (lien_b.code, lien_b.qpv) == ("QN02101M", successeur)  # what B says lives on B's own link
+    le_mail.refresh_from_db()
+    assert (le_mail.nom, le_mail.code, le_mail.qpv_id, le_mail.commune_id) == partage
+    assert Quartier.objects.get(pk=gresilles.pk).qpv is None
+    assert _tableau_des_quartiers(chef_a) == avant
+    assert Historique.objects.filter(contrat_id=conventions.pk).count() == historique_a
+    # B's history holds each change of its perimeter, the successor included.
+    entrees = Historique.objects.filter(contrat_id=contrat_b.contrat.pk, objet="perimetre")
+    assert entrees.filter(action="creation").count() == 2
+    (successeur_lie,) = entrees.filter(action="modification")
+    assert successeur_lie.apres["qpv_id"] == successeur.pk and successeur_lie.user == contrat_b.chef
+    # Linking it twice (a double click) is said, and changes nothing more.
+    reponse = client.post(url + "qpv/successeur/", {"lien": lien_b.pk, "qpv": QuartierPrioritaire.objects.get(code="QN02192N").pk},
+                          follow=True)
+    assert "a déjà pour successeur" in html.unescape(reponse.content.decode())
+    assert PerimetreQuartier.objects.get(pk=lien_b.pk).qpv == successeur
+
+
+def test_a_change_to_a_shared_quartier_is_in_the_history_of_every_contract_that_holds_it(connecter, conventions,
+                                                                                         contrat_b):
+    le_mail = Quartier.objects.get(slug="chenove-le-mail")
+    PerimetreQuartier.objects.create(contrat=contrat_b.contrat, quartier=le_mail, nature="veille")
+    admin = connecter("admin")
+    reponse = admin.post(f"/admin/contrat/quartier/{le_mail.pk}/change/", {
+        "nom": "Le Mail (Chenôve)", "slug": le_mail.slug, "commune": le_mail.commune_id, "code": "QN02101M"})
+    assert reponse.status_code == 302, reponse.content.decode()[:2000]
+    for contrat in (conventions, contrat_b.contrat):
+        (entree,) = Historique.objects.filter(contrat_id=contrat.pk, objet="perimetre", source="admin")
+        assert entree.avant["quartier (liste partagée)"] == "Le Mail"
+        assert entree.apres["quartier (liste partagée)"] == "Le Mail (Chenôve)"
+    arbre = html.unescape(connecter("chef.projet").get("/contrats/grand-dijon/arbre/").content.decode())
+    assert "Le Mail (Chenôve)" in arbre  # the contract's history page lists it
+    assert Contrat.objects.get(pk=conventions.pk).perimetre.filter(quartier=le_mail).exists()
+
+
+def _instance_postee(nom, **champs):
+    return {"nom": nom, "nature": "comite_pilotage", "selon_besoins": "on", "membres-TOTAL_FORMS": "0",
+            "membres-INITIAL_FORMS": "0", **champs}
+
+
+def test_an_instance_shared_from_b_appears_in_grand_dijon_only_once_its_chef_accepts_it(connecter, conventions,
+                                                                                      contrat_b, comptes):
+    from contrat.models import Membre
+    from gouvernance.models import Instance, Seance
+
+    b = contrat_b.contrat
+    # B's chef is also a reader of grand-dijon (the issue's attack): grand-dijon is not his to offer.
+    Membre.objects.create(user=contrat_b.chef, partenaire=conventions.porteur, role="lecteur", contrat=conventions)
+    chef_b = Client()
+    chef_b.force_login(contrat_b.chef)
+    refus = chef_b.post(f"/contrats/{b.slug}/instances/ajouter/",
+                        _instance_postee("Comité de B", contrats_associes=[conventions.pk]))
+    assert refus.status_code == 400 and "contrats_associes" in refus.context["form"].errors
+    assert not Instance.objects.filter(nom="Comité de B").exists()
+    historique_a = Historique.objects.filter(contrat_id=conventions.pk).count()
+
+    # Offered by someone who may offer it (an administrator): it waits for grand-dijon's consent.
+    admin = connecter("admin")
+    assert admin.post(f"/contrats/{b.slug}/instances/ajouter/",
+                      _instance_postee("Comité départemental de B", contrats_associes=[conventions.pk])).status_code == 302
+    offerte = Instance.objects.get(nom="Comité départemental de B")
+    Seance.objects.create(instance=offerte, date="2026-06-10")
+    chef_a = connecter("chef.projet")
+    gouvernance = "/contrats/grand-dijon/gouvernance/"
+
+    def montree():
+        chef_a.get(gouvernance)  # the message of the last action said, then the page as it stands
+        page = html.unescape(chef_a.get(gouvernance).content.decode())
+        propose = re.search(r'<ul id="instances-proposees">.*?</ul>', page, re.S)
+        ailleurs = page.replace(propose.group(0), "") if propose else page
+        ics = chef_a.get("/contrats/grand-dijon/seances.ics").content.decode()
+        return "Comité départemental de B" in ailleurs, "Comité départemental de B" in ics, bool(propose)
+
+    assert montree() == (False, False, True)
+    assert not Instance.objects.du_contrat(conventions).filter(pk=offerte.pk).exists()
+    assert chef_a.get(f"/instances/{offerte.pk}/modifier/").status_code == 404
+    # Only grand-dijon's chef accepts for grand-dijon: not B's chef, nor grand-dijon's reader.
+    accepter = f"/contrats/grand-dijon/gouvernance/partages/{offerte.pk}/accepter/"
+    assert chef_b.post(accepter).status_code == 403
+    assert connecter("lecteur").post(accepter).status_code == 403
+    chef_a = connecter("chef.projet")
+    assert chef_a.post(accepter).status_code == 302
+    assert chef_a.post(accepter).status_code == 404  # accepted already: no longer a proposal
+    assert montree() == (True, True, False)
+    entree = Historique.objects.filter(contrat_id=conventions.pk).exclude(objet="contrat").latest("pk")
+    assert (entree.objet, entree.action, entree.user) == ("partage", "creation", comptes["chef.projet"])
+    assert Historique.objects.filter(contrat_id=b.pk, objet="instance", objet_id=offerte.pk,
+                                     apres__contrats_associes=[conventions.pk]).exists()
+    # Withdrawn: gone again from grand-dijon, said in its history.
+    retirer = f"/contrats/grand-dijon/gouvernance/partages/{offerte.pk}/retirer/"
+    assert chef_a.post(retirer).status_code == 302
+    assert montree() == (False, False, True)
+    assert chef_a.post(retirer).status_code == 404
+    assert Historique.objects.filter(contrat_id=conventions.pk, objet="partage").count() == 2
+    assert Historique.objects.filter(contrat_id=conventions.pk).count() == historique_a + 2
+
+
+def test_a_seance_form_posted_with_another_contract_s_decision_id_is_refused_not_turned_into_a_creation(
+        conventions, contrat_b):
+    from gouvernance.models import Decision, Instance, Seance
+
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    seance_a = Seance.objects.create(instance=copil, date="2021-10-12")
+    decision_a = Decision.objects.create(seance=seance_a, texte="Décision de grand-dijon")
+    instance_b = Instance.objects.create(contrat=contrat_b.contrat, slug="copil-b", nom="Copil B", nature="comite_pilotage")
+    seance_b = Seance.objects.create(instance=instance_b, date="2025-03-04")
+    chef_b = Client()
+    chef_b.force_login(contrat_b.chef)
+    ligne = {"decisions-0-texte": "Écrite par B", "decisions-0-statut": "a_faire", "decisions-0-id": decision_a.pk}
+    commun = {"instance": instance_b.pk, "date": "2025-03-04", "heure": "", "lieu": "", "ordre_du_jour": "",
+              "compte_rendu": "", "presences-TOTAL_FORMS": 0, "presences-INITIAL_FORMS": 0,
+              "decisions-TOTAL_FORMS": 1, **ligne}
+    avant = (Decision.objects.count(), Historique.objects.count())
+    # As an existing row of B's séance (a tampered count), and as a new row carrying an id.
+    for url, donnees in [(f"/seances/{seance_b.pk}/modifier/", {**commun, "version": 1, "decisions-INITIAL_FORMS": 1}),
+                         (f"/seances/{seance_b.pk}/modifier/", {**commun, "version": 1, "decisions-INITIAL_FORMS": 0}),
+                         (f"/contrats/{contrat_b.contrat.slug}/seances/ajouter/", {**commun, "decisions-INITIAL_FORMS": 1})]:
+        reponse = chef_b.post(url, donnees)
+        assert reponse.status_code == 400, url
+        assert "Une ligne envoyée n'est pas une ligne de ce formulaire" in html.unescape(reponse.content.decode())
+    assert (Decision.objects.count(), Historique.objects.count()) == avant
+    decision_a.refresh_from_db()
+    assert (decision_a.texte, decision_a.seance_id) == ("Décision de grand-dijon", seance_a.pk)
+    assert not Decision.objects.filter(texte="Écrite par B").exists()

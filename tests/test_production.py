@@ -148,10 +148,12 @@ def test_a_backup_restores_into_an_empty_database_with_its_files(conventions, co
     (media / "seances/2021/compte-rendu.pdf").write_bytes(b"%PDF-1.4 compte rendu du copil")
     source = _url_de_la_base()
     env = _environnement(DATABASE_URL=source, MEDIA_ROOT=str(media))
+    # Under the usual umask 022 a file would be world-readable: the backup is its owner's alone.
     fait = subprocess.run(["deploiement/sauvegarder.sh", str(tmp_path / "sauvegardes")], cwd=RACINE, env=env,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, preexec_fn=lambda: os.umask(0o022))
     assert fait.returncode == 0, fait.stderr
     base, fichiers = fait.stdout.split()
+    assert [oct(os.stat(f).st_mode & 0o777) for f in (base, fichiers)] == ["0o600", "0o600"]
 
     cible = f"restauration_{os.getpid()}"
     subprocess.run(["createdb", cible], check=True)

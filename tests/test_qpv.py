@@ -117,3 +117,71 @@ def test_the_official_list_on_the_perimeter_page_reads_on_a_phone_and_passes_axe
     page.set_viewport_size(TELEPHONE)
     rien_ne_deborde(page)
     accessible(page)
+
+
+def _fichier_endommage(chemin):
+    """A list with good lines around a NUL byte, a 100 000-character name, a name over the 200 the field holds
+    and a 50 MB line — written by blocks, as a damaged export could be."""
+    with open(chemin, "w", encoding="utf-8", newline="\n") as f:
+        f.write("code_qp;lib_qp;insee_com;lib_com\nQN02190N;Fontaine d'Ouche (exemple);21231;Dijon\n")
+        f.write("QN02191N;Grés\x00illes;21231;Dijon\n")                     # line 3
+        f.write(f"QN02192N;{'x' * 100_000};21231;Dijon\n")                  # line 4
+        f.write(f"QN02193N;Quartier {'n' * 271};21231;Dijon\n")  # line 5: 280 characters
+        f.write("QN02194N;")                                                # line 6: 50 MB
+        bloc = "y" * (1 << 20)
+        for _ in range(50):
+            f.write(bloc)
+        f.write(";21231;Dijon\nQN02195N;Bonne ligne (exemple);21231;Dijon\n")
+
+
+MESSAGES_ENDOMMAGE = ["Ligne 3 : caractère nul", "Ligne 4 : ligne trop longue (plus de 2000 caractères)",
+                      "Ligne 5 : le nom du quartier QN02193N a 280 caractères (au plus 200).",
+                      "Ligne 6 : ligne trop longue (plus de 2000 caractères)"]
+
+
+def test_a_damaged_file_is_refused_naming_its_lines_in_bounded_memory(conventions, tmp_path):
+    import tracemalloc
+
+    fichier = tmp_path / "liste.csv"
+    _fichier_endommage(fichier)
+    communes = Commune.objects.count()
+    tracemalloc.start()
+    try:
+        with pytest.raises(CommandError) as refus:
+            call_command("charger_qpv", str(fichier))
+        _, pic = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    message = str(refus.value)
+    assert message.startswith("Rien n'a été chargé.")
+    for attendu in MESSAGES_ENDOMMAGE:
+        assert attendu in message
+    assert len(message) < 2000  # the refused values are not copied into the message
+    assert pic < 20 * 1024 * 1024, f"{pic / 1024 / 1024:.1f} Mo"  # blocks of the 50 MB line, never the line
+    assert not QuartierPrioritaire.objects.exists() and Commune.objects.count() == communes
+
+
+def test_the_command_on_a_damaged_file_exits_non_zero_under_200_mb(tmp_path):
+    import subprocess
+    import sys
+
+    fichier = tmp_path / "liste.csv"
+    _fichier_endommage(fichier)
+    racine = Path(__file__).resolve().parent.parent
+    # The process's own peak resident memory (VmHWM, in kB: ru_maxrss would carry the forking pytest's), Django
+    # and its imports included.
+    mesure = ("import re, runpy, sys\n"
+              "sys.argv = ['manage.py', 'charger_qpv', sys.argv[1]]\n"
+              "try:\n    runpy.run_path('manage.py', run_name='__main__')\n"
+              "finally:\n    statut = open('/proc/self/status').read()\n"
+              "    print('pic', re.search(r'VmHWM:\\s+(\\d+)', statut).group(1), file=sys.stderr)\n")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'jamais-ouverte.sqlite3'}"
+    fait = subprocess.run([sys.executable, "-c", mesure, str(fichier)], cwd=racine, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert fait.returncode == 1, fait.stderr[-3000:]
+    assert "Traceback" not in fait.stderr
+    for attendu in MESSAGES_ENDOMMAGE:
+        assert attendu in fait.stderr
+    pic = int(fait.stderr.rsplit("pic ", 1)[1])
+    assert pic < 200 * 1024, f"{pic / 1024:.0f} Mo"

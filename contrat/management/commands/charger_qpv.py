@@ -6,8 +6,8 @@ file drops the leading zero of the départements below 10.
 Loading twice changes nothing; a malformed line stops the whole load, named by its number, before
 anything is written."""
 
+import codecs
 import csv
-import io
 import re
 from pathlib import Path
 
@@ -23,15 +23,52 @@ CODE = re.compile(r"^QN(?:\d{3}|02[AB])\d{2}[NMI]$")
 INSEE = re.compile(r"^(?:\d{4,5}|2[AB]\d{3})$")
 
 
-def lire(texte):
-    """[(line number, code, name, [(insee, commune name)])] of the file's text; CommandError naming
-    every malformed line."""
-    lecteur = csv.reader(io.StringIO(texte), delimiter=";")
-    entete = [c.strip().lower() for c in next(lecteur, [])]
-    if entete[:4] != COLONNES:
-        raise CommandError(f"Ligne 1 : en-tête attendu « {';'.join(COLONNES)} », trouvé « {';'.join(entete)} ».")
+# A line of the official list is under 300 characters; longer is not a QPV line (a damaged file, a
+# pasted blob): refused without being read whole, so memory stays bounded whatever the file holds.
+LIGNE_MAX = 2000
+TROP_DERREURS = 50
+
+
+def _longueurs():
+    return {"code": QuartierPrioritaire._meta.get_field("code").max_length,
+            "nom": QuartierPrioritaire._meta.get_field("nom").max_length,
+            "commune": Commune._meta.get_field("nom").max_length}
+
+
+def _apercu(valeur):
+    return valeur if len(valeur) <= 40 else valeur[:40] + "…"
+
+
+def lire(lignes_du_fichier):
+    """[(line number, code, name, [(insee, commune name)])] of the file's lines — (number, text or None when
+    the line is too long) —; CommandError naming every malformed line."""
+    longueurs = _longueurs()
     lignes, erreurs, vus = [], [], {}
-    for numero, cellules in enumerate(lecteur, 2):
+    entete_lue = False
+    for numero, texte in lignes_du_fichier:
+        if len(erreurs) >= TROP_DERREURS:
+            erreurs.append(f"… arrêt après {TROP_DERREURS} lignes refusées.")
+            break
+        if texte is None:
+            erreurs.append(f"Ligne {numero} : ligne trop longue (plus de {LIGNE_MAX} caractères) : ce n'est pas "
+                           "une ligne de la liste officielle.")
+            if not entete_lue:
+                break
+            continue
+        if "\x00" in texte:
+            erreurs.append(f"Ligne {numero} : caractère nul (octet 0) : le fichier est endommagé ou n'est pas un "
+                           "fichier texte.")
+            if not entete_lue:
+                break
+            continue
+        cellules = next(csv.reader([texte], delimiter=";"), [])
+        if not entete_lue:
+            entete_lue = True
+            entete = [c.strip().lower() for c in cellules]
+            if entete[:4] != COLONNES:
+                raise CommandError(f"Ligne 1 : en-tête attendu « {';'.join(COLONNES)} », trouvé "
+                                   f"« {_apercu(';'.join(entete))} ».")
+            continue
         if not any(c.strip() for c in cellules):
             continue
         if len(cellules) != 4:
@@ -40,10 +77,14 @@ def lire(texte):
         code, nom, insee, noms = (" ".join(c.split()) for c in cellules)
         code = code.upper()
         if not CODE.match(code):
-            erreurs.append(f"Ligne {numero} : code « {code} » invalide (attendu par exemple QN02101M).")
+            erreurs.append(f"Ligne {numero} : code « {_apercu(code)} » invalide (attendu par exemple QN02101M).")
             continue
         if not nom:
             erreurs.append(f"Ligne {numero} : le nom du quartier {code} manque.")
+            continue
+        if len(nom) > longueurs["nom"]:
+            erreurs.append(f"Ligne {numero} : le nom du quartier {code} a {len(nom)} caractères (au plus "
+                           f"{longueurs['nom']}).")
             continue
         codes = [c.strip().upper() for c in insee.split(";") if c.strip()]
         communes = [c.strip() for c in noms.split(";") if c.strip()]
@@ -53,7 +94,13 @@ def lire(texte):
             continue
         mauvais = [c for c in codes if not INSEE.match(c)]
         if mauvais:
-            erreurs.append(f"Ligne {numero} : code INSEE « {mauvais[0]} » invalide (5 caractères, par exemple 21231).")
+            erreurs.append(f"Ligne {numero} : code INSEE « {_apercu(mauvais[0])} » invalide (5 caractères, par "
+                           "exemple 21231).")
+            continue
+        longue = next((c for c in communes if len(c) > longueurs["commune"]), None)
+        if longue:
+            erreurs.append(f"Ligne {numero} : le nom de commune « {_apercu(longue)} » a {len(longue)} caractères (au "
+                           f"plus {longueurs['commune']}).")
             continue
         if code in vus:
             erreurs.append(f"Ligne {numero} : le code {code} figure déjà ligne {vus[code]}.")
@@ -61,19 +108,43 @@ def lire(texte):
         vus[code] = numero
         # The file writes 1053 for 01053: the leading zero of the départements below 10 is restored.
         lignes.append((numero, code, nom, [(c.zfill(5), n) for c, n in zip(codes, communes)]))
+    if not entete_lue and not erreurs:
+        raise CommandError(f"Ligne 1 : en-tête attendu « {';'.join(COLONNES)} », le fichier est vide.")
     if erreurs:
         raise CommandError("Rien n'a été chargé.\n" + "\n".join(erreurs))
     return lignes
 
 
-def _texte(chemin):
-    brut = Path(chemin).read_bytes()
-    for encodage in ("utf-8-sig", "cp1252"):
-        try:
-            return brut.decode(encodage)
-        except UnicodeDecodeError:
-            continue
-    raise CommandError(f"{chemin} : encodage illisible (UTF-8 ou Windows-1252 attendu).")
+def _encodage(chemin):
+    """UTF-8 (with or without its BOM) if the whole file decodes so, else Windows-1252; read by blocks."""
+    decodeur = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(chemin, "rb") as f:
+            while bloc := f.read(1 << 20):
+                decodeur.decode(bloc)
+            decodeur.decode(b"", final=True)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def lignes_du_fichier(chemin):
+    """(number, text) of each line of the file, text None for a line over LIGNE_MAX characters — whose rest
+    is skipped by blocks, never held."""
+    encodage = _encodage(chemin)
+    with open(chemin, encoding=encodage, newline="") as f:
+        numero = 0
+        while True:
+            texte = f.readline(LIGNE_MAX + 1)
+            if not texte:
+                return
+            numero += 1
+            if len(texte) > LIGNE_MAX and not texte.endswith(("\n", "\r")):
+                while (reste := f.readline(1 << 16)) and not reste.endswith(("\n", "\r")):
+                    pass
+                yield numero, None
+                continue
+            yield numero, texte.rstrip("\r\n")
 
 
 def _commune(insee, nom, par_code, par_slug):
@@ -132,7 +203,10 @@ class Command(BaseCommand):
     def handle(self, *args, fichier, liste, **options):
         if not Path(fichier).is_file():
             raise CommandError(f"Fichier introuvable : {fichier}")
-        lignes = lire(_texte(fichier))
+        try:
+            lignes = lire(lignes_du_fichier(fichier))
+        except UnicodeDecodeError:
+            raise CommandError(f"{fichier} : encodage illisible (UTF-8 ou Windows-1252 attendu).") from None
         crees, modifies, inchanges = charger(lignes, liste)
         self.stdout.write(f"{len(lignes)} quartiers prioritaires lus : {crees} créés, {modifies} mis à jour, "
                           f"{inchanges} inchangés.")

@@ -192,7 +192,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login throttling: 5 failed attempts for a username from one address lock it for 15 minutes.
+# Login throttling: 5 failed attempts on one account from one address lock it for 15 minutes, whatever
+# the spelling of its identifier (its username or its address, in any case: compte_vise). Not per
+# account alone: anyone could then lock a partner's agent out; not per address alone: one office
+# shares one address.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -200,6 +203,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/verrouille.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_CLIENT_IP_CALLABLE = "contrat.securite.adresse_du_client"
+AXES_USERNAME_CALLABLE = "contrat.securite.compte_vise"
+# Links sent to one address in one hour, by purpose (new invitation link, password reset): a page open
+# to anyone cannot be made to flood a mailbox (noyau/quotas.py).
+ENVOIS_PAR_ADRESSE_ET_HEURE = int(os.environ.get("ENVOIS_PAR_ADRESSE_ET_HEURE", "3"))
 
 # Mail (password reset, the collection's notices and reminders). EMAIL_BACKEND chooses how:
 # SMTP when EMAIL_HOST is set, else the console; `make run` writes them as files under courriels/

@@ -1,7 +1,15 @@
-"""Sign-in by e-mail address as well as by username (the invited sign in with their address)."""
+"""Sign-in by e-mail address as well as by username (the invited sign in with their address), and the
+request of a new password."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.sites.shortcuts import get_current_site
+from django.db import transaction
+from django_tasks import task
+
+from noyau import quotas
 
 
 class ParCourriel(ModelBackend):
@@ -16,3 +24,24 @@ class ParCourriel(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+class DemandeDeReinitialisation(PasswordResetForm):
+    """« Mot de passe oublié » answers the same for any address, known or not, in the same time: the request
+    only counts itself towards the hour's bound and queues the work; the account is looked up and the mail
+    written by the task, after the response (by the worker in production)."""
+
+    def save(self, domain_override=None, use_https=False, request=None, **options):
+        email = " ".join(self.cleaned_data["email"].split())
+        if not quotas.accorder("mot_de_passe", email, settings.ENVOIS_PAR_ADRESSE_ET_HEURE):
+            return  # the bound is reached: nothing more is sent, and nothing tells it
+        domaine = domain_override or get_current_site(request).domain
+        transaction.on_commit(lambda: envoyer_reinitialisation.enqueue(email, domaine, use_https))
+
+
+@task()
+def envoyer_reinitialisation(email, domaine, https):
+    """The mail of Django's own reset form (its link, its templates), to the accounts of that address."""
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        form.save(domain_override=domaine, use_https=https)

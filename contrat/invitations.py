@@ -9,13 +9,14 @@ state, and a link sent before the last "renvoyer" its `jeton`.
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from noyau import courriels, versions
+from noyau import courriels, quotas, versions
 
 from .models import Invitation, Membre
 
@@ -30,6 +31,19 @@ class LienRefuse(Exception):
     def __init__(self, motif, invitation=None):
         super().__init__(motif)
         self.motif, self.invitation = motif, invitation
+
+
+class TropDEnvois(Exception):
+    """The address has had its links for this hour: nothing is sent, the link it holds stays good."""
+
+    def __init__(self, invitation):
+        super().__init__(f"{settings.ENVOIS_PAR_ADRESSE_ET_HEURE} liens sont déjà partis vers {invitation.email} dans "
+                         "l'heure : rien n'est renvoyé. Utilisez le dernier reçu, ou réessayez dans une heure.")
+        # Said on the page anyone holding an old link sees: the address is not named there.
+        self.motif = (f"{settings.ENVOIS_PAR_ADRESSE_ET_HEURE} liens sont déjà partis vers l'adresse de cette "
+                      "invitation dans l'heure : aucun autre n'est envoyé. Utilisez le dernier reçu, ou réessayez "
+                      "dans une heure.")
+        self.invitation = invitation
 
 
 def compte_de(email):
@@ -89,7 +103,10 @@ def inviter(par, contrat, email, role, partenaire):
 
 @transaction.atomic
 def renvoyer(par, invitation):
-    """A new link (the older ones die), valid 7 days from now."""
+    """A new link (the older ones die), valid 7 days from now; TropDEnvois past the hour's bound for the
+    address, whoever asks (the chef de projet, or the invitee from an expired link)."""
+    if not quotas.accorder("invitation", invitation.email, settings.ENVOIS_PAR_ADRESSE_ET_HEURE):
+        raise TropDEnvois(invitation)
     invitation.envoyee_le = timezone.now()
     nouveau = secrets.token_urlsafe(24)
     versions.modifier(par, invitation, invitation.version,

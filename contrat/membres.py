@@ -39,8 +39,12 @@ def invitation_renvoyer(request, slug, pk):
     if not invitation.en_attente:
         messages.error(request, "Cette invitation n'est plus en attente : rien n'est renvoyé.")
     else:
-        invitations.renvoyer(request.user, invitation)
-        messages.success(request, f"Nouveau lien envoyé à {invitation.email} ; le précédent ne fonctionne plus.")
+        try:
+            invitations.renvoyer(request.user, invitation)
+        except invitations.TropDEnvois as refus:
+            messages.error(request, str(refus))
+        else:
+            messages.success(request, f"Nouveau lien envoyé à {invitation.email} ; le précédent ne fonctionne plus.")
     return redirect("contrat:membres", contrat.slug)
 
 
@@ -92,7 +96,11 @@ def invitation_nouveau_lien(request, jeton):
     except invitations.LienRefuse as refus:
         objet = refus.invitation
         if objet is not None and objet.en_attente:
-            invitations.renvoyer(None, objet)
+            try:
+                invitations.renvoyer(None, objet)
+            except invitations.TropDEnvois as trop:
+                return render(request, "contrat/invitation_refusee.html", {"refus": trop, "jeton": jeton,
+                                                                           "sans_nouveau_lien": True}, status=429)
             return render(request, "contrat/invitation_refusee.html", {"renvoyee": objet}, status=200)
         return render(request, "contrat/invitation_refusee.html", {"refus": refus, "jeton": jeton}, status=410)
     return redirect("contrat:invitation", jeton)

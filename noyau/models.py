@@ -100,3 +100,15 @@ class Courriel(models.Model):
 
     def __str__(self):
         return f"{self.sujet} ({self.get_statut_display()})"
+
+
+class Demande(models.Model):
+    """One request that sends a mail to a person who did not ask through a signed-in page (a new invitation
+    link, a password reset): counted per target to bound how many an hour. The target is kept as a digest,
+    never in clear — an address typed by anyone is not worth keeping."""
+
+    cle = models.CharField("cible", max_length=80, db_index=True)
+    faite_le = models.DateTimeField("faite le", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "demande d'envoi"

@@ -105,6 +105,25 @@ def test_logins_are_throttled_per_username_and_address(client, comptes):
     assert autre.status_code == 302 and client.session["_auth_user_id"] == str(comptes["lecteur"].pk)
 
 
+def test_a_lockout_holds_for_every_spelling_of_the_account(client, comptes):
+    """Failures typed under five spellings count on one account: none of them, nor the username, then signs in."""
+    orthographes = ["agent.pole-emploi@example.org", "Agent.pole-emploi@example.org", "AGENT.POLE-EMPLOI@EXAMPLE.ORG",
+                    " agent.pole-emploi@Example.org ", "agent.pole-emploi"]
+    for orthographe in orthographes[:4]:
+        assert client.post("/connexion/", {"username": orthographe, "password": "pas-le-bon"}).status_code == 200
+    assert client.post("/connexion/", {"username": orthographes[4], "password": "pas-le-bon"}).status_code == 429
+    for orthographe in [*orthographes, "Agent.Pole-Emploi@example.ORG"]:
+        bloque = client.post("/connexion/", {"username": orthographe, "password": MOT_DE_PASSE})
+        assert bloque.status_code == 429 and "Connexion suspendue" in bloque.content.decode(), orthographe
+        assert "_auth_user_id" not in client.session
+    # An unknown identifier's spellings share one counter too.
+    for orthographe in ["Personne@example.org", "personne@example.org", "PERSONNE@example.org", "personne@EXAMPLE.org"]:
+        client.post("/connexion/", {"username": orthographe, "password": "x"})
+    assert client.post("/connexion/", {"username": "pErsonne@example.org", "password": "x"}).status_code == 429
+    # Another account from the same address still signs in.
+    assert client.post("/connexion/", {"username": "lecteur@example.org", "password": MOT_DE_PASSE}).status_code == 302
+
+
 @pytest.mark.parametrize("mot_de_passe, message", [
     ("court", "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères."),
     ("qwerty123456", "Ce mot de passe est trop courant."),

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.shortcuts import render
 from django.utils import timezone
 
-from contrat import permissions
+from contrat import invitations, permissions
 from contrat.models import Contrat, Partenaire
 from engagements import collectes
 from engagements.models import Collecte
@@ -87,6 +87,7 @@ def accueil(request):
     pilotes = Contrat.objects.filter(pk__in=permissions.contrats_pilotes(user)).order_by("nom")
     ctx = {
         "jour": jour,
+        "invitations": list(invitations.en_attente_pour(user)),
         "partenaires": list(partenaires),
         "agent": _taches_agent(user, partenaires, jour) if partenaires else None,
         "pilotage": _pilotage(pilotes, jour),

@@ -83,7 +83,7 @@ def creer(nb_dispositifs=2000, nb_partenaires=20, nb_fiches=100, graine=2026):
     Membre.objects.get_or_create(user=chef, partenaire=partenaires[0], role="chef_de_projet", contrat=contrat)
     for i, p in enumerate(partenaires):
         agent, _ = User.objects.get_or_create(username=f"banc.agent{i:02d}")
-        Membre.objects.get_or_create(user=agent, partenaire=p, role="agent")
+        Membre.objects.get_or_create(user=agent, partenaire=p, role="agent", contrat=contrat)
     for compte in [admin, chef, *User.objects.filter(username__startswith="banc.agent")]:
         compte.set_password("banc-d-essai-mot-de-passe")
         compte.save()

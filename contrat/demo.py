@@ -3,9 +3,10 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from . import permissions
 from .models import Contrat, Membre, Partenaire
 
-# (identifiant, nom affiché, organisation, rôle, contrat piloté)
+# (identifiant, nom affiché, organisation, rôle, contrat piloté — none: each contract of the organisation)
 COMPTES = [
     ("agent.caf", "Agent de la CAF de la Côte-d'Or", "caf-21", Membre.Role.AGENT, None),
     ("agent.pole-emploi", "Agent de Pôle emploi", "pole-emploi", Membre.Role.AGENT, None),
@@ -30,9 +31,13 @@ def creer_comptes(mot_de_passe):
         user.email = f"{identifiant}@example.org"  # a domain reserved for examples: no real inbox
         user.set_password(mot_de_passe)
         user.save()
-        Membre.objects.get_or_create(
-            user=user, partenaire=Partenaire.objects.get(slug=partenaire), role=role,
-            contrat=Contrat.objects.get(slug=contrat) if contrat else None,
-        )
+        organisation = Partenaire.objects.get(slug=partenaire)
+        if contrat:
+            pour = [Contrat.objects.get(slug=contrat)]
+        else:  # one of the organisation's people, with its role in each contract the organisation takes part in
+            Membre.objects.get_or_create(user=user, partenaire=organisation, role=role, contrat=None)
+            pour = permissions.contrats_de_l_organisation([organisation.pk], Contrat.objects.all())
+        for c in pour:
+            Membre.objects.get_or_create(user=user, partenaire=organisation, role=role, contrat=c)
         comptes[identifiant] = user
     return comptes

@@ -13,12 +13,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from noyau import courriels, quotas, versions
 
-from .models import Invitation, Membre
+from .models import Contrat, Invitation, Membre, Partenaire
 
 VALIDITE = timedelta(days=7)
 SEL = "contrat.invitation"
@@ -62,7 +63,9 @@ def _nom(par):
 
 def _envoyer(invitation, par):
     contrat = invitation.contrat
-    courriels.preparer(contrat.pk, "invitation", [invitation.email], "courriels/invitation", {
+    # An account that exists accepts once signed in; the others create theirs from the link.
+    gabarit = "courriels/nouveau_role" if compte_de(invitation.email) else "courriels/invitation"
+    courriels.preparer(contrat.pk, "invitation", [invitation.email], gabarit, {
         "invitation": invitation, "contrat": contrat, "lien": _lien(invitation),
         "par": _nom(par), "jours": VALIDITE.days,
     })
@@ -83,22 +86,50 @@ def _membre(user, invitation, par):
 
 @transaction.atomic
 def inviter(par, contrat, email, role, partenaire):
-    """Invites `email`. An address that already has an account gets the role at once (no second
-    account) and a mail that says so; any other gets the link to create its account."""
+    """Invites `email`: a pending invitation, never an instant role. An address that already has an account
+    gets a mail that asks it to accept (from the link, or from its home page) once signed in; any other gets
+    the link to create its account."""
     invitation = Invitation(contrat=contrat, email=email.strip().lower(), role=role, partenaire=partenaire,
                             jeton=secrets.token_urlsafe(24), envoyee_le=timezone.now())
-    compte = compte_de(invitation.email)
-    if compte is not None:
-        invitation.user, invitation.acceptee_le = compte, timezone.now()
-        versions.creer(par, invitation)
-        _membre(compte, invitation, par)
-        courriels.preparer(contrat.pk, "role", [compte.email], "courriels/nouveau_role", {
-            "invitation": invitation, "contrat": contrat, "lien": reverse("accueil"),
-            "par": _nom(par)})
-        return invitation
+    invitation.user = compte_de(invitation.email)
     versions.creer(par, invitation)
     _envoyer(invitation, par)
     return invitation
+
+
+def en_attente_pour(user):
+    """The invitations this signed-in account may accept: sent to its address, still pending."""
+    if not user.is_authenticated or not user.email:
+        return Invitation.objects.none()
+    return (Invitation.objects.filter(email__iexact=user.email, acceptee_le__isnull=True, revoquee=False)
+            .select_related("contrat", "partenaire").order_by("contrat__nom", "pk"))
+
+
+class PasPourVous(Exception):
+    """The invitation is not (or no longer) this account's to accept."""
+
+
+@transaction.atomic
+def accepter_role(user, invitation):
+    """The account of the invitation's address takes the role it offers."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.en_attente:
+        raise PasPourVous("Cette invitation n'est plus en attente (déjà acceptée, ou annulée par le chef de projet).")
+    if compte_de(invitation.email) != user:
+        raise PasPourVous("Cette invitation a été envoyée à une autre adresse que celle de votre compte.")
+    invitation.user, invitation.acceptee_le = user, timezone.now()
+    versions.modifier(user, invitation, invitation.version)
+    return _membre(user, invitation, user)
+
+
+@transaction.atomic
+def decliner(user, invitation):
+    """The invitee says no: the invitation is closed, its link dies, the chef de projet sees it."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.en_attente or compte_de(invitation.email) != user:
+        raise PasPourVous("Cette invitation n'est pas (ou plus) la vôtre à refuser.")
+    invitation.revoquee = True
+    versions.modifier(user, invitation, invitation.version)
 
 
 @transaction.atomic
@@ -155,12 +186,29 @@ def lire(jeton):
 def accepter(invitation, nom, mot_de_passe):
     """Creates the invitee's account (its username is its address) and gives it the role."""
     User = get_user_model()
-    compte = compte_de(invitation.email)
-    if compte is None:
-        compte = User(username=invitation.email[:150], email=invitation.email, first_name=nom[:150])
-        compte.set_password(mot_de_passe)
-        compte.save()
+    if compte_de(invitation.email) is not None:  # (made meanwhile) it signs in and accepts: accepter_role
+        raise PasPourVous("Un compte existe déjà pour cette adresse : connectez-vous, puis acceptez l'invitation.")
+    compte = User(username=invitation.email[:150], email=invitation.email, first_name=nom[:150])
+    compte.set_password(mot_de_passe)
+    compte.save()
     invitation.user, invitation.acceptee_le = compte, timezone.now()
     versions.modifier(compte, invitation, invitation.version)
     _membre(compte, invitation, compte)
     return compte
+
+
+def a_accueillir(contrat):
+    """People of the organisations taking part in the contract (their directory: a membership without a
+    contract) who hold no role in it, active or revoked: the chef de projet may take them in."""
+    deja = Membre.objects.filter(contrat=contrat, user=OuterRef("user"), partenaire=OuterRef("partenaire"),
+                                 role=OuterRef("role"))
+    organisations = Partenaire.objects.des_contrats(Contrat.objects.filter(pk=contrat.pk))
+    return (Membre.objects.filter(contrat__isnull=True, actif=True, user__is_active=True, partenaire__in=organisations)
+            .exclude(role=Membre.Role.CHEF_DE_PROJET).exclude(Exists(deja)))
+
+
+@transaction.atomic
+def accueillir(par, contrat, personne):
+    """Gives `personne` (an organisation's membership) its role in this contract, in the history."""
+    return versions.creer(par, Membre(user=personne.user, partenaire=personne.partenaire, role=personne.role,
+                                      contrat=contrat))

@@ -1,10 +1,13 @@
 """The people of a contract: invited by e-mail with a role, reminded, revoked; and the invitee's side."""
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+
+from noyau import versions
 
 from . import invitations
 from .forms import AcceptationForm, InvitationForm
@@ -17,19 +20,42 @@ def membres(request, slug):
     form = InvitationForm(request.POST or None, contrat=contrat)
     if request.method == "POST" and form.is_valid():
         donnees = form.cleaned_data
-        invitation = invitations.inviter(request.user, contrat, donnees["email"], donnees["role"], donnees["partenaire"])
-        if invitation.acceptee_le:
-            messages.success(request, f"{invitation.email} a déjà un compte : le rôle lui est ajouté, et un courriel "
-                                      "le lui dit.")
+        try:
+            invitation = invitations.inviter(request.user, contrat, donnees["email"], donnees["role"],
+                                             donnees["partenaire"])
+        except versions.Doublon as doublon:  # the same invitation sent meanwhile (another tab, a colleague)
+            form.add_error(None, str(doublon))
         else:
-            messages.success(request, f"Invitation envoyée à {invitation.email} (lien valable 7 jours).")
-        return redirect("contrat:membres", contrat.slug)
+            if invitation.user_id:
+                messages.success(request, f"{invitation.email} a déjà un compte : le rôle lui est proposé, il "
+                                          "l'accepte depuis le courriel ou sa page d'accueil (lien valable 7 jours).")
+            else:
+                messages.success(request, f"Invitation envoyée à {invitation.email} (lien valable 7 jours).")
+            return redirect("contrat:membres", contrat.slug)
     ctx = {
         "contrat": contrat, "form": form,
         "membres": Membre.objects.filter(contrat=contrat).select_related("user", "partenaire").order_by("-actif", "user__email"),
+        "a_accueillir": list(invitations.a_accueillir(contrat).select_related("user", "partenaire")
+                             .order_by("partenaire__nom", "user__email")),
+        "administrateurs": get_user_model().objects.filter(is_superuser=True, is_active=True).order_by("username"),
         "invitations": contrat.invitations.filter(acceptee_le__isnull=True).select_related("partenaire"),
     }
     return render(request, "contrat/membres.html", ctx, status=400 if form.errors else 200)
+
+
+@require_POST
+def accueillir(request, slug, pk):
+    """The chef de projet takes one of a partner organisation's people into this contract, with its role."""
+    contrat = _pilote(request, slug)
+    personne = get_object_or_404(invitations.a_accueillir(contrat).select_related("user", "partenaire"), pk=pk)
+    try:
+        invitations.accueillir(request.user, contrat, personne)
+    except versions.Doublon:  # taken in meanwhile (a double click, a colleague)
+        messages.info(request, f"{personne.user.email or personne.user.username} a déjà ce rôle dans le contrat.")
+    else:
+        messages.success(request, f"{personne.user.email or personne.user.username} est désormais "
+                                  f"{personne.get_role_display().lower()} de {personne.partenaire.nom} dans ce contrat.")
+    return redirect("contrat:membres", contrat.slug)
 
 
 @require_POST
@@ -77,9 +103,16 @@ def invitation(request, jeton):
         objet = invitations.lire(jeton)
     except invitations.LienRefuse as refus:
         return render(request, "contrat/invitation_refusee.html", {"refus": refus, "jeton": jeton}, status=410)
+    compte = invitations.compte_de(objet.email)
+    if compte is not None:
+        return _role_propose(request, objet, compte)
     form = AcceptationForm(request.POST or None, email=objet.email)
     if request.method == "POST" and form.is_valid():
-        compte = invitations.accepter(objet, form.cleaned_data["nom"], form.cleaned_data["mot_de_passe"])
+        try:
+            compte = invitations.accepter(objet, form.cleaned_data["nom"], form.cleaned_data["mot_de_passe"])
+        except invitations.PasPourVous as refus:  # an account of that address was made meanwhile
+            messages.info(request, str(refus))
+            return redirect_to_login(request.get_full_path())
         login(request, compte, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Bienvenue : votre compte est créé. Vous vous connecterez avec {compte.email}.")
         return redirect("accueil")
@@ -104,3 +137,38 @@ def invitation_nouveau_lien(request, jeton):
             return render(request, "contrat/invitation_refusee.html", {"renvoyee": objet}, status=200)
         return render(request, "contrat/invitation_refusee.html", {"refus": refus, "jeton": jeton}, status=410)
     return redirect("contrat:invitation", jeton)
+
+
+def _role_propose(request, objet, compte):
+    """An invitation to an account that exists: accepted (or declined) by that account, signed in."""
+    if request.user != compte:
+        if request.user.is_authenticated:
+            return render(request, "contrat/invitation_refusee.html", {"refus": invitations.LienRefuse(
+                "Cette invitation est destinée à un autre compte que le vôtre. Déconnectez-vous, puis connectez-vous "
+                "avec le compte de l'adresse invitée.")}, status=403)
+        messages.info(request, "Vous avez déjà un compte : connectez-vous, puis acceptez l'invitation.")
+        return redirect_to_login(request.get_full_path())
+    if request.method == "POST":
+        return _repondre(request, objet)
+    return render(request, "contrat/invitation_role.html", {"invitation": objet})
+
+
+def _repondre(request, objet):
+    try:
+        if request.POST.get("reponse") == "decliner":
+            invitations.decliner(request.user, objet)
+            messages.info(request, f"Vous avez refusé le rôle proposé dans « {objet.contrat.nom} ».")
+        else:
+            invitations.accepter_role(request.user, objet)
+            messages.success(request, f"Vous êtes désormais {objet.get_role_display().lower()} — {objet.partenaire.nom} "
+                                      f"dans « {objet.contrat.nom} ».")
+    except invitations.PasPourVous as refus:
+        messages.error(request, str(refus))
+    return redirect("accueil")
+
+
+@require_POST
+def invitation_repondre(request, pk):
+    """The home page's buttons: the signed-in account accepts or declines an invitation sent to its address."""
+    objet = get_object_or_404(invitations.en_attente_pour(request.user), pk=pk)
+    return _repondre(request, objet)

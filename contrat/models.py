@@ -588,6 +588,16 @@ class Invitation(models.Model):
     class Meta:
         verbose_name = "invitation"
         ordering = ["-pk"]
+        constraints = [
+            # One pending link per person, role, organisation and contract: whatever route writes it.
+            models.UniqueConstraint(
+                fields=["email", "role", "partenaire", "contrat"],
+                condition=models.Q(acceptee_le__isnull=True, revoquee=False),
+                name="invitation_une_seule_en_attente",
+                violation_error_message="Une invitation est déjà en attente pour cette adresse avec ce rôle : "
+                                        "renvoyez-la plutôt, son nouveau lien remplacera l'ancien.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.email} — {self.get_role_display()} ({self.contrat})"

@@ -17,35 +17,29 @@ def membres(user):
 
 
 def _agents(user):
-    """(organisation id, contract id or None) of the user's agent memberships."""
-    return set(membres(user).filter(role="agent").values_list("partenaire_id", "contrat_id"))
+    """(organisation id, contract id) of the user's agent roles in contracts."""
+    return set(membres(user).filter(role="agent", contrat__isnull=False).values_list("partenaire_id", "contrat_id"))
 
 
 def partenaires_agent(user, contrat=None):
-    """Ids of the organisations whose rows the user enters — in `contrat` when given. A membership
-    given by a contract's invitation holds for that contract only; one without a contract (made by
-    an administrator) for every contract of the organisation."""
+    """Ids of the organisations whose rows the user enters — in `contrat` when given, else in any contract.
+    A role holds in the contract it was given for (an invitation accepted, or the chef de projet taking the
+    organisation's agent in): belonging to an organisation (a membership without a contract, the
+    organisation's directory) opens no contract by itself."""
     if not _actif(user):
         return set()
     contrat_id = getattr(contrat, "pk", contrat)
-    return {p for p, c in _agents(user) if c is None or contrat_id is None or c == contrat_id}
+    return {p for p, c in _agents(user) if contrat_id is None or c == contrat_id}
 
 
 def filtre_agent(user, partenaire, contrat):
     """The Q of the rows the user enters as an agent: `partenaire` and `contrat` are the lookups from
     the queried model to the organisation and to the contract ("partenaire", "dispositif__contrat")."""
-    from django.db.models import Q
-
     q = Q(pk__in=[])
     if not _actif(user):
         return q
-    paires = _agents(user)
-    partout = {p for p, c in paires if c is None}
-    if partout:
-        q |= Q(**{f"{partenaire}__in": partout})
-    for p, c in paires:
-        if c is not None:
-            q |= Q(**{partenaire: p, contrat: c})
+    for p, c in _agents(user):
+        q |= Q(**{partenaire: p, contrat: c})
     return q
 
 
@@ -57,21 +51,25 @@ def contrats_pilotes(user):
 
 
 def contrats_visibles(user, queryset):
+    """The contracts the user holds a role in (agent, lecteur, chef de projet); every one for an administrator.
+    A contract's chef de projet sees on its « Membres » page each of them, and revokes any."""
     if not _actif(user):
         return queryset.none()
     if user.is_superuser:
         return queryset
-    # A membership given for one contract (an invitation, a chef de projet) opens that contract.
-    # A partner's other members read the contracts it signed or commits money to. Each way in is
-    # its own subquery: joined together in one query they multiplied a contract's signatories
-    # by its lines and estimates (a minute per page at 2 000 lines, found by make charge).
-    partenaires = membres(user).filter(contrat__isnull=True).values("partenaire_id")
+    return queryset.filter(pk__in=membres(user).filter(contrat__isnull=False).values("contrat_id"))
+
+
+def contrats_de_l_organisation(partenaires, queryset):
+    """The contracts these organisations take part in: they sign, commit money, or act in a fiche. Where
+    the organisation's own people may be taken in by the chef de projet (and where, before roles were held
+    per contract, they were let in)."""
     tous = queryset.model._default_manager
-    chemins = ["documents__signataires__partenaire__in", "dispositifs__partenaire__in",
-               "dispositifs__estimations__partenaire__in", "fiches__intervenants__partenaire__in",
-               "fiches__engagements__partenaire__in"]
-    acces = Q(pk__in=membres(user).filter(contrat__isnull=False).values("contrat_id"))
-    for chemin in chemins:
+    chemins = ["porteur__in", "partenaires__in", "documents__signataires__partenaire__in",
+               "dispositifs__partenaire__in", "dispositifs__estimations__partenaire__in",
+               "fiches__intervenants__partenaire__in", "fiches__engagements__partenaire__in"]
+    acces = Q(pk__in=[])
+    for chemin in chemins:  # one subquery each: joined they multiplied a contract's lines by its signatories
         acces |= Q(pk__in=tous.filter(**{chemin: partenaires}).values("pk"))
     return queryset.filter(acces)
 
@@ -167,7 +165,7 @@ def _comptes(*conditions, **filtre):
 
 def agents_de(partenaire, contrat):
     """The accounts that enter this partner's rows in this contract: they receive its notices and reminders."""
-    return _comptes(Q(membres__contrat__isnull=True) | Q(membres__contrat=contrat), partenaire=partenaire, role="agent")
+    return _comptes(contrat=contrat, partenaire=partenaire, role="agent")
 
 
 def chefs_de_projet(contrat):

@@ -2,6 +2,10 @@
 year — its estimates, the dispositifs that carry them, the objectifs (and their orientations
 and piliers) those serve, and the partner's annexe document of the year — on every route.
 A validated *bilan* locks, the same way, what those lines actually mobilised (`Realisation`).
+A *submitted* contribution (or bilan) already closes the partner's own lines — its estimates
+(or realisations) and its annexe document — to every route: what the chef de projet reads is
+what he validates; he sends it back to have it changed. The tree stays his to edit until he
+validates.
 
 `raison(objet)` answers "is this locked" for all of them; the write service asks it inside
 its transaction, on the row as it is and as it would be. Reopening the contribution (the
@@ -17,9 +21,12 @@ from contrat.models import Objectif, Orientation, Pilier
 from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation, Nature, Realisation
 
 
-def _validees(contrat_id, nature=Nature.PREVISIONNEL, **lignes):
-    """The validated contributions of the contract that hold the estimates filtered by `lignes`."""
-    qs = Contribution.objects.filter(contrat_id=contrat_id, statut=Contribution.Statut.VALIDE, nature=nature)
+CLOSES = (Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE)  # what closes the partner's own lines
+
+
+def _validees(contrat_id, nature=Nature.PREVISIONNEL, statuts=(Contribution.Statut.VALIDE,), **lignes):
+    """The validated (or `statuts`) contributions of the contract that hold the estimates filtered by `lignes`."""
+    qs = Contribution.objects.filter(contrat_id=contrat_id, statut__in=statuts, nature=nature)
     if lignes:
         qs = qs.filter(Exists(Estimation.objects.filter(
             dispositif__contrat_id=contrat_id, dispositif__archive=False,
@@ -46,16 +53,17 @@ def contribution_qui_verrouille(objet):
         cle = _cle(objet.estimation) if objet.estimation_id else None
         if cle is None:
             return None
-        return _validees(cle[0], Nature.BILAN).filter(partenaire_id=cle[1], annee=cle[2]).first()
+        return _validees(cle[0], Nature.BILAN, CLOSES).filter(partenaire_id=cle[1], annee=cle[2]).first()
     if isinstance(objet, Estimation):
         cle = _cle(objet)
         if cle is None:
             return None
-        return _validees(cle[0]).filter(partenaire_id=cle[1], annee=cle[2]).first()
+        return _validees(cle[0], statuts=CLOSES).filter(partenaire_id=cle[1], annee=cle[2]).first()
     if isinstance(objet, AnnexeFinanciere):
         if objet.partenaire_id is None:
             return None
-        return _validees(objet.contrat_id).filter(partenaire_id=objet.partenaire_id, annee=objet.annee).first()
+        return (_validees(objet.contrat_id, statuts=CLOSES)
+                .filter(partenaire_id=objet.partenaire_id, annee=objet.annee).first())
     if objet.pk is None:
         return None  # a new dispositif or objectif holds no line yet
     if isinstance(objet, Dispositif):
@@ -71,6 +79,13 @@ def contribution_qui_verrouille(objet):
 
 def message(contribution):
     quoi = f"Le bilan {contribution.annee}" if contribution.bilan else f"La contribution {contribution.annee}"
+    if contribution.statut == Contribution.Statut.SOUMIS:
+        return (
+            f"{quoi} de {contribution.partenaire.nom} au contrat « {contribution.contrat.nom} » est "
+            f"soumis{'' if contribution.bilan else 'e'} au chef de projet : ses lignes ne peuvent plus être modifiées "
+            f"pendant qu'il {'le' if contribution.bilan else 'la'} relit. Pour les corriger, le chef de projet "
+            f"{'le' if contribution.bilan else 'la'} renvoie d'abord (bouton « Renvoyer »)."
+        )
     return (
         f"{quoi} de {contribution.partenaire.nom} au contrat « {contribution.contrat.nom} » "
         f"est validé{'' if contribution.bilan else 'e'} : ses lignes ne peuvent plus être modifiées. Pour les corriger, "
@@ -91,7 +106,7 @@ def raison_des_estimations(estimations, nature=Nature.PREVISIONNEL):
         return None
     contrats, partenaires, annees = ({c[i] for c in cles} for i in range(3))
     candidates = Contribution.objects.filter(
-        contrat_id__in=contrats, partenaire_id__in=partenaires, annee__in=annees, statut=Contribution.Statut.VALIDE,
+        contrat_id__in=contrats, partenaire_id__in=partenaires, annee__in=annees, statut__in=CLOSES,
         nature=nature,
     ).order_by("annee", "pk")
     if transaction.get_connection().in_atomic_block:

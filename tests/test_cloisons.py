@@ -172,3 +172,48 @@ def test_a_seance_form_posted_with_another_contract_s_decision_id_is_refused_not
     decision_a.refresh_from_db()
     assert (decision_a.texte, decision_a.seance_id) == ("Décision de grand-dijon", seance_a.pk)
     assert not Decision.objects.filter(texte="Écrite par B").exists()
+
+
+def test_a_partner_brings_none_of_its_people_and_the_chef_sees_and_revokes_whoever_acts(connecter, conventions,
+                                                                                       contrat_b, comptes):
+    """The CAF is partner of B: its agent of grand-dijon is not let into B by that alone. B's chef sees him
+    among the people he may take in, takes him in, sees him among the members, and revokes him for B alone."""
+    from contrat import permissions
+    from contrat.models import Membre
+
+    b = contrat_b.contrat
+    agent_caf = comptes["agent.caf"]
+    caf = contrat_b.agent_commun.membres.get().partenaire
+    agent = Client()
+    agent.force_login(agent_caf)
+    contribution_b = f"/contrats/{b.slug}/contributions/caf-21/2026/"
+    assert agent.get(f"/contrats/{b.slug}/").status_code == 404
+    assert agent.get(contribution_b).status_code == 404
+    assert agent_caf not in permissions.agents_de(caf, b)  # B's notices and reminders do not reach him
+    assert b.pk not in {c.pk for c in Contrat.objects.visible_to(agent_caf)}
+
+    chef_b = Client()
+    chef_b.force_login(contrat_b.chef)
+    page = html.unescape(chef_b.get(f"/contrats/{b.slug}/membres/").content.decode())
+    a_accueillir = re.search(r'<ul id="a-accueillir">.*?</ul>', page, re.S).group(0)
+    membres = re.search(r'<table id="membres">.*?</table>', page, re.S).group(0)
+    assert "agent.caf@example.org" in a_accueillir and "agent.caf@example.org" not in membres
+    for personne in ("chef.b", "agent.b", "lecteur.b", "agent_commun.b"):
+        assert f"{personne}@example.org" in membres  # everyone who holds a role in B
+    assert "admin" in re.search(r'<span id="administrateurs">.*?</span>', page, re.S).group(0)
+    annuaire = Membre.objects.get(user=agent_caf, contrat__isnull=True)
+    # Grand-dijon's chef takes nobody into B.
+    assert connecter("chef.projet").post(f"/contrats/{b.slug}/membres/accueillir/{annuaire.pk}/").status_code in (403, 404)
+    assert chef_b.post(f"/contrats/{b.slug}/membres/accueillir/{annuaire.pk}/").status_code == 302
+    assert chef_b.post(f"/contrats/{b.slug}/membres/accueillir/{annuaire.pk}/").status_code == 404  # once
+    pris = Membre.objects.get(user=agent_caf, contrat=b)
+    assert (pris.role, pris.partenaire, pris.actif) == ("agent", caf, True)
+    assert Historique.objects.filter(contrat_id=b.pk, objet="membre", objet_id=pris.pk, user=contrat_b.chef).exists()
+    assert agent.get(contribution_b).status_code == 200 and agent_caf in permissions.agents_de(caf, b)
+
+    # Revoked in B: out of B at his next page, still agent of the CAF in grand-dijon.
+    assert chef_b.post(f"/contrats/{b.slug}/membres/{pris.pk}/revoquer/").status_code == 302
+    assert agent.get(contribution_b).status_code == 404
+    assert agent.get("/contrats/grand-dijon/contributions/caf-21/2015/").status_code == 200
+    page = html.unescape(chef_b.get(f"/contrats/{b.slug}/membres/").content.decode())
+    assert "agent.caf@example.org" not in re.search(r'<ul id="a-accueillir">.*?</ul>', page, re.S).group(0)

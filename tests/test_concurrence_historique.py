@@ -21,14 +21,15 @@ def ligne(conventions):
 
 
 @pytest.fixture
-def deux_agents(comptes):
+def deux_agents(comptes, conventions):
     """Two people of the CAF editing at once: agent.caf and a colleague."""
     from django.contrib.auth.models import User
 
     from contrat.models import Membre, Partenaire
 
     collegue = User.objects.create_user("collegue.caf", first_name="Collègue de la CAF")
-    Membre.objects.create(user=collegue, partenaire=Partenaire.objects.get(slug="caf-21"), role="agent")
+    Membre.objects.create(user=collegue, partenaire=Partenaire.objects.get(slug="caf-21"), role="agent",
+                          contrat=conventions)
     a, b = Client(), Client()
     a.force_login(comptes["agent.caf"])
     b.force_login(collegue)

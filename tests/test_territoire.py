@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail, signing
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from contrat import invitations
 from contrat.models import Commune, Contrat, Invitation, Membre, Objectif, Orientation, Partenaire, PerimetreQuartier, Pilier
@@ -107,19 +108,56 @@ def test_forged_and_expired_links_are_refused_in_french_and_a_new_one_can_be_ask
     assert client.get(lien_du_courriel(mail.outbox[-1])).status_code == 200
 
 
-def test_an_address_with_an_account_gets_the_role_without_a_second_account(testville, connecter, comptes,
-                                                                          django_capture_on_commit_callbacks):
+def test_an_address_with_an_account_is_offered_the_role_and_holds_it_once_accepted(testville, connecter, comptes,
+                                                                                   django_capture_on_commit_callbacks):
+    """No instant role: the CAF added to a new contract brings none of its agents; the one invited accepts."""
     caf = Partenaire.objects.get(slug="caf-21")
     chef = connecter("admin")  # an administrateur may manage any contract
     chef.post(f"/contrats/{testville.slug}/partenaires/{caf.pk}/ajouter/")
+    agent = Client()
+    agent.force_login(comptes["agent.caf"])
+    assert agent.get(f"/contrats/{testville.slug}/").status_code == 404  # a partner, but not its agents
     comptes_avant = User.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
         chef.post(f"/contrats/{testville.slug}/membres/", {"email": "AGENT.CAF@example.org", "role": "agent",
                                                            "partenaire": caf.pk})
     assert User.objects.count() == comptes_avant
+    assert not Membre.objects.filter(user=comptes["agent.caf"], contrat=testville).exists()
+    assert "Un rôle vous est proposé" in mail.outbox[-1].subject and "acceptez" in mail.outbox[-1].body
+    assert agent.get(f"/contrats/{testville.slug}/").status_code == 404  # offered, not yet held
+    # The link, signed out, asks to sign in; signed in as someone else, it is refused.
+    lien = lien_du_courriel(mail.outbox[-1])
+    assert Client().get(lien)["Location"].startswith("/connexion/?next=")
+    autre = Client()
+    autre.force_login(comptes["lecteur"])
+    assert autre.get(lien).status_code == 403 and autre.post(lien, {"reponse": "accepter"}).status_code == 403
+    # The home page offers it; accepting gives the role, in this contract, in its history.
+    accueil = agent.get("/").content.decode()
+    invitation = Invitation.objects.get(contrat=testville, email="agent.caf@example.org")
+    assert 'id="invitations-en-attente"' in accueil and testville.nom in accueil
+    assert agent.post(f"/invitations/{invitation.pk}/repondre/", {"reponse": "accepter"}).status_code == 302
     membre = Membre.objects.get(user=comptes["agent.caf"], contrat=testville)
     assert membre.role == "agent" and membre.actif
-    assert "Un nouveau rôle vous est confié" in mail.outbox[-1].subject
+    assert agent.get(f"/contrats/{testville.slug}/").status_code == 200
+    assert Historique.objects.filter(contrat_id=testville.pk, objet="membre", action="creation").exists()
+    # Accepted once: the link and the button now say so and give nothing more.
+    assert agent.post(f"/invitations/{invitation.pk}/repondre/", {"reponse": "accepter"}).status_code == 404
+    assert Membre.objects.filter(user=comptes["agent.caf"], contrat=testville).count() == 1
+
+
+def test_an_offered_role_can_be_declined(testville, connecter, comptes, django_capture_on_commit_callbacks):
+    chef = connecter("admin")
+    porteur = testville.porteur
+    chef.post(f"/contrats/{testville.slug}/membres/", {"email": "lecteur@example.org", "role": "chef_de_projet",
+                                                       "partenaire": porteur.pk})
+    invitation = Invitation.objects.get(contrat=testville, email="lecteur@example.org")
+    lecteur = Client()
+    lecteur.force_login(comptes["lecteur"])
+    page = lecteur.get(invitations._lien(invitation))
+    assert page.status_code == 200 and "Accepter ce rôle" in page.content.decode()
+    assert lecteur.post(f"/invitations/{invitation.pk}/repondre/", {"reponse": "decliner"}).status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.revoquee and not Membre.objects.filter(user=comptes["lecteur"], contrat=testville).exists()
 
 
 def test_an_agent_invited_in_one_contract_enters_lines_there_only(testville, connecter, comptes,

@@ -274,3 +274,77 @@ def test_the_import_records_the_tree_and_the_annexe_it_creates(conventions, tmp_
     assert sorted(entrees.values_list("objet", flat=True)) == sorted(
         ["pilier", "orientation", "objectif", "annexe", "dispositif", "estimation"])
     assert set(entrees.values_list("source", "detail", "action")) == {("import", "essai.xlsx", "creation")}
+
+
+# -- a submitted contribution -------------------------------------------------------------
+
+
+def test_a_submitted_contribution_is_closed_on_every_route_until_sent_back(conventions, comptes, connecter, caf,
+                                                                            tmp_path):
+    """What the chef de projet reads is what he validates: once submitted, the partner's lines change by no
+    route — the import (command and web), the agent's grid and form, the service a command calls, the admin —
+    until he sends it back."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from engagements import saisie
+
+    services.changer_statut(comptes["agent.caf"], conventions, caf, 2015, "soumettre")
+    soumise = "La contribution 2015 de Caisse d'Allocations Familiales de la Côte-d'Or au contrat « Contrat de ville " \
+              "de la métropole dijonnaise » est soumise au chef de projet"
+    chemin, _ = export_modifie(conventions, caf, tmp_path)
+    avant = etat_base()
+    # The import, as a command…
+    sortie = io.StringIO()
+    with pytest.raises(CommandError, match="Import refusé"):
+        call_command("import_annexe", chemin, contrat="grand-dijon", partenaire="caf-21", commit=True, stdout=sortie)
+    assert soumise in sortie.getvalue() and "renvoie d'abord" in sortie.getvalue()
+    # … and on the web, by the chef de projet himself.
+    chef = connecter("chef.projet")
+    with open(chemin, "rb") as f:
+        apercu = chef.post("/contrats/grand-dijon/annexe-financiere/importer/", {
+            "partenaire": "caf-21", "fichier": SimpleUploadedFile("annexe.xlsx", f.read())})
+    assert soumise in texte(apercu)
+    # The service every route calls (a command, the shell), even for a superuser, for one row or many.
+    estimation = Estimation.objects.filter(dispositif__contrat=conventions, partenaire=caf, annee=2015).first()
+    estimation.montant_annuel = Decimal("1")
+    with pytest.raises(versions.Verrouille, match="est soumise au chef de projet"):
+        versions.modifier(comptes["admin"], estimation, estimation.version)
+    with pytest.raises(versions.Verrouille, match="est soumise au chef de projet"):
+        versions.modifier_en_nombre(comptes["agent.caf"], [(estimation, estimation.version)])
+    with pytest.raises(versions.Verrouille, match="est soumise au chef de projet"):
+        versions.creer(comptes["admin"], Estimation(dispositif=estimation.dispositif, partenaire=caf, annee=2015,
+                                                    montant_annuel=5))
+    # The agent's grid, even one it opened as a draft and posts now (the view's check passed meanwhile).
+    grille = saisie.Saisie(conventions, caf, 2015)
+    donnees = {f"lignes-{k}": v for k, v in {"TOTAL_FORMS": 1, "INITIAL_FORMS": 1}.items()}
+    ligne = grille.initial()[0]
+    donnees.update({f"lignes-0-{k}": ("" if v is None else v) for k, v in ligne.items()})
+    donnees["lignes-0-montant_annuel"] = "7"
+    formset = grille.formset(donnees)
+    assert formset.is_valid(), formset.errors
+    with pytest.raises(versions.Verrouille, match="est soumise au chef de projet"):
+        grille.enregistrer(comptes["agent.caf"], formset)
+    agent = connecter("agent.caf")
+    refus = agent.post("/contrats/grand-dijon/contributions/caf-21/2015/", donnees)
+    assert refus.status_code == 403
+    assert agent.get(f"/estimations/{estimation.pk}/modifier/").status_code == 403
+    # The admin writes no versioned row.
+    assert connecter("admin").post(f"/admin/engagements/dispositif/{estimation.dispositif_id}/change/",
+                                   {"intitule": "x"}).status_code == 403
+    assert etat_base() == avant
+
+    # Sent back: every route works again.
+    services.changer_statut(comptes["chef.projet"], conventions, caf, 2015, "renvoyer", "Le FSL manque")
+    assert "Import enregistré" in importer(chemin)
+    estimation.refresh_from_db()
+    estimation.remarque_annuelle = "vu avec la CAF"
+    versions.modifier(comptes["admin"], estimation, estimation.version)
+    assert Estimation.objects.get(pk=estimation.pk).remarque_annuelle == "vu avec la CAF"
+
+
+def test_the_chef_validates_what_was_submitted(conventions, comptes, caf):
+    """Validation and send-back change the contribution, not its lines: neither is refused by the lock."""
+    services.changer_statut(comptes["agent.caf"], conventions, caf, 2015, "soumettre")
+    assert totaux(conventions, caf) == TOTAUX_CAF_2015
+    valide = services.changer_statut(comptes["chef.projet"], conventions, caf, 2015, "valider")
+    assert valide.statut == Contribution.Statut.VALIDE and totaux(conventions, caf) == TOTAUX_CAF_2015

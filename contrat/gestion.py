@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from noyau import historique, jetons, versions
-from noyau.conflits import contexte_conflit
+from noyau.conflits import contexte_conflit, page_perimee, version_postee
 
 from . import invitations
 from .forms import (
@@ -437,6 +437,9 @@ def noeud_deplacer(request, slug, nature, pk, sens):
     if sens not in ("monter", "descendre"):
         raise Http404("Déplacement inconnu : « monter » ou « descendre ».")
     objet = _noeud(contrat, nature, pk)
+    if version_postee(request) != objet.version:  # moved since the page was shown: a second click moves nothing
+        return page_perimee(request, f"« {objet.intitule} » a changé de place ou a été modifié depuis que la page a "
+                                     "été affichée : rien n'a été déplacé.", reverse("contrat:arbre", args=[contrat.slug]))
     freres = list(_freres(objet).order_by("ordre", "pk"))
     i = next(i for i, f in enumerate(freres) if f.pk == objet.pk)
     j = i - 1 if sens == "monter" else i + 1
@@ -462,13 +465,20 @@ def noeud_archiver(request, slug, nature, pk):
     """Archives (or brings back) an item: never deleted, so that the lines that serve it keep their place."""
     contrat = _pilote(request, slug)
     objet = _noeud(contrat, nature, pk)
+    # The button says what the page showed: archiving twice (a double click, a second tab) is not unarchiving.
+    lue = version_postee(request)
+    if lue != objet.version:
+        return page_perimee(request, f"« {objet.intitule} » a changé depuis que la page a été affichée (il est "
+                                     f"maintenant {'archivé' if objet.archive else 'proposé'}) : rien n'a été fait.",
+                            reverse("contrat:arbre", args=[contrat.slug]))
     objet.archive = not objet.archive
     try:
-        versions.modifier(request.user, objet, objet.version)
+        versions.modifier(request.user, objet, lue)
     except versions.Verrouille as refus:
         messages.error(request, str(refus))
     except versions.Conflit:
-        messages.error(request, "Cet élément a été modifié entre-temps : relisez l'arbre.")
+        return page_perimee(request, f"« {objet.intitule} » a été modifié entre-temps : rien n'a été fait.",
+                            reverse("contrat:arbre", args=[contrat.slug]))
     else:
         messages.success(request, f"« {objet.intitule} » est {'archivé' if objet.archive else 'de nouveau proposé'}.")
     return redirect("contrat:arbre", contrat.slug)

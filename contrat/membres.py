@@ -5,9 +5,11 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from noyau import versions
+from noyau.conflits import page_perimee, version_postee
 
 from . import invitations
 from .forms import AcceptationForm, InvitationForm
@@ -62,6 +64,10 @@ def accueillir(request, slug, pk):
 def invitation_renvoyer(request, slug, pk):
     contrat = _pilote(request, slug)
     invitation = get_object_or_404(Invitation, pk=pk, contrat=contrat)
+    if version_postee(request) != invitation.version:  # a double click sends one link, not two
+        return page_perimee(request, f"L'invitation de {invitation.email} a changé depuis que la page a été affichée "
+                                     "(un lien vient sans doute de partir) : rien n'est renvoyé.",
+                            reverse("contrat:membres", args=[contrat.slug]))
     if not invitation.en_attente:
         messages.error(request, "Cette invitation n'est plus en attente : rien n'est renvoyé.")
     else:

@@ -21,7 +21,7 @@ from contrat import permissions
 from contrat.models import Contrat
 from noyau import historique, jetons, telechargements, versions
 from noyau.classeurs import cellule_texte, feuille_avec_entetes
-from noyau.conflits import contexte_conflit
+from noyau.conflits import contexte_conflit, page_perimee, version_postee
 from noyau.formulaires import formulaires_refuses, sans_erreurs
 from noyau.pdf import html_en_pdf
 
@@ -390,6 +390,10 @@ def instance_supprimer(request, pk):
     """A body entered by mistake goes; one that has met is archived (its séances stay readable)."""
     objet = _instance_geree(request, pk)
     page_ = reverse("gouvernance:page", args=[objet.contrat.slug])
+    lue = version_postee(request)
+    if lue != objet.version:
+        return page_perimee(request, f"« {objet.nom} » a changé depuis que la page a été affichée : rien n'a été "
+                                     "supprimé.", page_)
     if objet.sous_instances.filter(archivee=False).exists():
         noms = ", ".join(f"« {i.nom} »" for i in objet.sous_instances.filter(archivee=False))
         messages.error(request, f"« {objet.nom} » a des sous-instances ({noms}) : rattachez-les ailleurs ou "
@@ -398,11 +402,11 @@ def instance_supprimer(request, pk):
     try:
         if objet.seances.exists() or objet.sous_instances.exists():
             objet.archivee = True
-            versions.modifier(request.user, objet, objet.version)
+            versions.modifier(request.user, objet, lue)
             messages.success(request, f"« {objet.nom} » a des séances enregistrées : elle est archivée. Elle ne "
                                       "paraît plus dans le schéma ni dans le suivi ; ses séances restent consultables.")
         else:
-            versions.supprimer(request.user, objet, objet.version)
+            versions.supprimer(request.user, objet, lue)
             messages.success(request, f"L'instance « {objet.nom} » est supprimée.")
     except versions.Conflit:
         messages.error(request, "Cette instance a été modifiée entre-temps : relisez-la avant de la supprimer.")
@@ -414,9 +418,13 @@ def instance_supprimer(request, pk):
 @require_POST
 def instance_retablir(request, pk):
     objet = _instance_geree(request, pk)
+    lue = version_postee(request)
+    if lue != objet.version:
+        return page_perimee(request, f"« {objet.nom} » a changé depuis que la page a été affichée : rien n'a été "
+                                     "fait.", reverse("gouvernance:page", args=[objet.contrat.slug]))
     objet.archivee = False
     try:
-        versions.modifier(request.user, objet, objet.version)
+        versions.modifier(request.user, objet, lue)
     except versions.Conflit:
         messages.error(request, "Cette instance a été modifiée entre-temps : relisez-la.")
     else:

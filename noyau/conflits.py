@@ -1,6 +1,7 @@
 """The conflict page: the second of two concurrent saves keeps its typing and sees the first."""
 
 from django.contrib import messages
+from django.shortcuts import render
 
 from .historique import changements
 
@@ -21,3 +22,17 @@ def contexte_conflit(request, erreur, form, champ="version"):
         "le": derniere.date if derniere else None,
         "changements": changements(derniere) if derniere else [],
     }
+
+
+def version_postee(request):
+    """The version of the object the page showed, as its POST button sends it; None if absent or garbled."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+def page_perimee(request, message, retour):
+    """The answer to a button pressed on a page that no longer shows the object as it is (a double click, a
+    second tab, a colleague): 409, what happened, and the way back to the page as it stands now."""
+    return render(request, "409.html", {"message": message, "retour": retour}, status=409)

@@ -24,7 +24,8 @@ def test_ten_requests_for_a_new_invitation_link_send_at_most_the_bound(connecter
     chef.post("/contrats/grand-dijon/membres/", {"email": "nouvelle@caf.fr", "role": "agent", "partenaire": caf.pk})
     invitation = Invitation.objects.get(email="nouvelle@caf.fr")
     premier = _lien(Courriel.objects.get(nature="invitation", destinataires=["nouvelle@caf.fr"]))
-    chef.post(f"/contrats/grand-dijon/invitations/{invitation.pk}/renvoyer/")  # the first link dies
+    chef.post(f"/contrats/grand-dijon/invitations/{invitation.pk}/renvoyer/",
+              {"version": invitation.version})  # the first link dies
     anonyme = Client()
     reponses = [anonyme.post(premier + "nouveau-lien/") for _ in range(10)]
     borne = settings.ENVOIS_PAR_ADRESSE_ET_HEURE
@@ -34,7 +35,9 @@ def test_ten_requests_for_a_new_invitation_link_send_at_most_the_bound(connecter
     envoyes = Courriel.objects.filter(nature="invitation").order_by("pk")
     assert envoyes.count() == 1 + borne  # the invitation, then the bound's new links, whoever asked
     # The chef's own button is bounded as well, and says so; the last link sent still opens.
-    refus = chef.post(f"/contrats/grand-dijon/invitations/{invitation.pk}/renvoyer/", follow=True)
+    invitation.refresh_from_db()
+    refus = chef.post(f"/contrats/grand-dijon/invitations/{invitation.pk}/renvoyer/", {"version": invitation.version},
+                      follow=True)
     assert "dans l'heure : rien n'est renvoyé" in html.unescape(refus.content.decode())
     assert Courriel.objects.filter(nature="invitation").count() == 1 + borne
     assert anonyme.get(_lien(envoyes.last())).status_code == 200

@@ -404,12 +404,15 @@ def test_preferred_months_are_for_a_yearly_rhythm(territoire, connecter):
 def test_a_mistaken_body_is_deleted_and_one_that_met_is_archived_then_restored(territoire, connecter, monkeypatch):
     chef = connecter("chef.projet")
     erreur = creer_instance(chef, territoire, "Comité saisi par erreur", frequence=1, periode="annee")
-    assert chef.post(reverse("gouvernance:instance_supprimer", args=[erreur.pk])).status_code == 302
+    assert chef.post(reverse("gouvernance:instance_supprimer", args=[erreur.pk]), {"version": erreur.version}).status_code == 302
     assert not Instance.objects.filter(pk=erreur.pk).exists()
     assert Historique.objects.filter(objet="instance", objet_id=erreur.pk, action="suppression").exists()
     ancien = creer_instance(chef, territoire, "Ancien comité", frequence=4, periode="annee")
     creer_seance(chef, ancien, "2024-03-01")
-    assert chef.post(reverse("gouvernance:instance_supprimer", args=[ancien.pk])).status_code == 302
+    ancien.refresh_from_db()
+    supprimer = reverse("gouvernance:instance_supprimer", args=[ancien.pk])
+    assert chef.post(supprimer, {"version": ancien.version}).status_code == 302
+    assert chef.post(supprimer, {"version": ancien.version}).status_code == 409  # the second click does nothing
     ancien.refresh_from_db()
     assert ancien.archivee and ancien.seances.count() == 1
     au(monkeypatch, date(2026, 11, 30))
@@ -419,7 +422,8 @@ def test_a_mistaken_body_is_deleted_and_one_that_met_is_archived_then_restored(t
     assert "ANCIEN COMITÉ" not in " ".join(texte_pdf(chef.get(reverse("gouvernance:pdf", args=[territoire.slug]))))
     formulaire = chef.get(reverse("gouvernance:seance_creer", args=[territoire.slug])).content.decode()
     assert ">Ancien comité</option>" not in formulaire  # no new séance for an archived body
-    assert chef.post(reverse("gouvernance:instance_retablir", args=[ancien.pk])).status_code == 302
+    assert f'name="version" value="{ancien.version}"' in page
+    assert chef.post(reverse("gouvernance:instance_retablir", args=[ancien.pk]), {"version": ancien.version}).status_code == 302
     ancien.refresh_from_db()
     assert not ancien.archivee
     assert connecter("agent.caf").post(reverse("gouvernance:instance_supprimer", args=[ancien.pk])).status_code in (403, 404)

@@ -249,9 +249,19 @@ def test_the_tree_is_added_renamed_reordered_and_archived_never_deleted(testvill
                                                           "version": objectif.version})
     objectif.refresh_from_db()
     assert objectif.intitule == "Soutenir la parentalité" and objectif.version == 2
-    admin.post(url + f"pilier/{second.pk}/monter/")
+    second.refresh_from_db()
+    admin.post(url + f"pilier/{second.pk}/monter/", {"version": second.version})
     assert list(Pilier.objects.filter(contrat=testville).order_by("ordre").values_list("pk", flat=True)) == [second.pk, premier.pk]
-    admin.post(url + f"objectif/{objectif.pk}/archiver/")
+    # A second click on the page as it was moves nothing more (409).
+    assert admin.post(url + f"pilier/{second.pk}/monter/", {"version": second.version}).status_code == 409
+    # « Archiver » posted twice (a double click, two tabs) archives once: the second answers 409, not unarchives.
+    page = admin.get(url).content.decode()
+    assert f'action="/contrats/{testville.slug}/arbre/objectif/{objectif.pk}/archiver/"' in page
+    premier_clic = admin.post(url + f"objectif/{objectif.pk}/archiver/", {"version": objectif.version})
+    second_clic = admin.post(url + f"objectif/{objectif.pk}/archiver/", {"version": objectif.version})
+    assert (premier_clic.status_code, second_clic.status_code) == (302, 409)
+    assert "rien n'a été fait" in second_clic.content.decode().replace("&#x27;", "'")
+    assert admin.post(url + f"objectif/{objectif.pk}/archiver/").status_code == 409  # no version: nothing done
     objectif.refresh_from_db()
     assert objectif.archive and Objectif.objects.filter(pk=objectif.pk).exists()
     # An archived objectif is no longer offered to a new line.
@@ -260,7 +270,7 @@ def test_the_tree_is_added_renamed_reordered_and_archived_never_deleted(testvill
     # Another contract's item is not reachable from this one.
     autre = Objectif.objects.filter(orientation__pilier__contrat__slug="grand-dijon").first()
     assert admin.post(url + f"objectif/{autre.pk}/archiver/").status_code == 404
-    assert Historique.objects.filter(objet="objectif", objet_id=objectif.pk).count() == 3
+    assert Historique.objects.filter(objet="objectif", objet_id=objectif.pk).count() == 3  # created, renamed, archived
 
 
 def test_documents_are_checked_by_content_and_signatories_added(testville, connecter):
@@ -303,8 +313,11 @@ def test_the_chef_resends_or_cancels_an_invitation(testville, connecter, client,
     invitation = Invitation.objects.get(contrat=testville)
     premier = lien_du_courriel(mail.outbox[0])
     admin = connecter("admin")
+    renvoyer = f"/contrats/{testville.slug}/invitations/{invitation.pk}/renvoyer/"
     with django_capture_on_commit_callbacks(execute=True):
-        admin.post(f"/contrats/{testville.slug}/invitations/{invitation.pk}/renvoyer/")
+        admin.post(renvoyer, {"version": invitation.version})
+        assert admin.post(renvoyer, {"version": invitation.version}).status_code == 409  # a double click: one link
+    assert len(mail.outbox) == 2
     second = lien_du_courriel(mail.outbox[-1])
     assert second != premier
     client.logout()

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
 from contrat import permissions
+from contrat.models import Contrat
 from noyau import versions
 
 from .models import Instance, PartageInstance
@@ -25,9 +26,8 @@ def suivre_les_offres(user, instance, offerts):
 
 
 def _contrat_pilote(request, slug):
-    from .views import _contrat_gere
-
-    return _contrat_gere(request, slug)
+    return Contrat.objects.pilote_par(request.user, slug, "Seul le chef de projet du contrat accepte ou retire une "
+                                                         "instance qu'un autre contrat lui propose.")
 
 
 @require_POST

@@ -99,7 +99,7 @@ def test_dates_of_meetings_and_decisions_are_bounded_and_the_feed_stays_up(conve
                "decisions-TOTAL_FORMS": 1, "decisions-INITIAL_FORMS": 0, "decisions-0-texte": "Décider",
                "decisions-0-echeance": "9999-12-31", "decisions-0-statut": "a_faire"}
     reponse = chef.post(reverse("gouvernance:seance_creer", args=["grand-dijon"]), donnees)
-    assert reponse.status_code == 200
+    assert reponse.status_code == 400
     page = reponse.content.decode()
     for champ in ("id_date", "id_decisions-0-echeance"):  # each field says it, tied to it
         assert re.search(rf'id="{champ}-erreurs"[^>]*>.*?Saisissez une année entre 1900 et 2100', page, re.S), champ
@@ -114,14 +114,14 @@ def test_years_of_a_fiche_and_rhythms_of_an_instance_are_bounded(conventions, co
         "numero": deux.numero, "intitule": deux.intitule, "annee_debut": "2020", "annee_fin": "20220",
         "version": deux.version, "partenaires-TOTAL_FORMS": 0, "partenaires-INITIAL_FORMS": 0,
         "indicateurs-TOTAL_FORMS": 0, "indicateurs-INITIAL_FORMS": 0})
-    assert reponse.status_code == 200 and "Saisissez une année entre 1900 et 2100" in texte(reponse)
+    assert reponse.status_code == 400 and "Saisissez une année entre 1900 et 2100" in texte(reponse)
     deux.refresh_from_db()
     assert deux.annee_fin != 20220 and deux.version == 1
 
     donnees = {"nom": "Comité très actif", "nature": "comite_financeurs", "colonne": "copilotage", "frequence": "32767",
                "periode": "mois", "membres-TOTAL_FORMS": 0, "membres-INITIAL_FORMS": 0}
     reponse = chef.post(reverse("gouvernance:instance_creer", args=["grand-dijon"]), donnees)
-    assert reponse.status_code == 200 and "Au plus 12 réunions par période" in texte(reponse)
+    assert reponse.status_code == 400 and "Au plus 12 réunions par période" in texte(reponse)
     assert not Instance.objects.filter(nom="Comité très actif").exists()
 
 

@@ -162,7 +162,7 @@ def test_uploaded_minutes_are_checked_by_name_and_content(connecter, nom, conten
     avant = Seance.objects.count()
     reponse = client.post("/contrats/grand-dijon/seances/ajouter/",
                           {**donnees, "fichier": SimpleUploadedFile(nom, contenu)})
-    assert reponse.status_code == 200
+    assert reponse.status_code == 400
     assert message in html.unescape(reponse.content.decode())
     assert Seance.objects.count() == avant
 

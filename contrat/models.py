@@ -22,6 +22,21 @@ class PartenaireQuerySet(models.QuerySet):
             | models.Q(contrats_partenaires=contrat) | models.Q(membres__contrat=contrat)
         ).distinct().order_by("nom")
 
+    def choix_du_contrat(self, contrat, *deja):
+        """What a form or a filter of one contract offers: its organisations (porteur, signatories, partners,
+        those with lines, members, a campaign or a fiche in it) — never another contract's — and those of `deja`
+        (pks the edited rows already name, kept so that saving them again is not refused)."""
+        un = Contrat.objects.filter(pk=contrat.pk)
+        tous = self.model.objects
+        liens = (models.Q(pk__in=tous.des_contrats(un).values("pk"))
+                 | models.Q(pk__in=tous.filter(membres__contrat=contrat).values("pk"))
+                 | models.Q(pk__in=tous.filter(collectes__contrat=contrat).values("pk"))
+                 | models.Q(pk__in=tous.filter(intervenants__fiche__contrat=contrat).values("pk"))
+                 | models.Q(pk__in=tous.filter(engagements_fiches__fiche__contrat=contrat).values("pk")))
+        if deja:
+            liens |= models.Q(pk__in=[pk for pk in deja if pk])
+        return self.filter(liens).order_by("nom")
+
     def des_contrats(self, contrats):
         """The organisations of these contracts (porteur, signatories, partners, those with lines):
         each link a subquery of its own, not one join of them all, that a 2 000-line contract would

@@ -3,7 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from contrat.models import Contrat, Objectif, Orientation, Partenaire, Pilier, Quartier
+from contrat.models import Contrat, Objectif, Orientation, Partenaire, PerimetreQuartier, Pilier, Quartier
 from noyau.formulaires import FormulaireFiltre
 from noyau.widgets import Select
 
@@ -50,6 +50,12 @@ class _Base(filters.FilterSet):
         self.filters["orientation"].queryset = Orientation.objects.filter(pilier__contrat__in=arbre).select_related("pilier")
         self.filters["objectif"].queryset = Objectif.objects.filter(
             orientation__pilier__contrat__in=arbre).select_related("orientation")
+        # The quartiers of those contracts (their perimeter, their lines): a shared row another contract holds
+        # is not offered here.
+        self.filters["quartier"].queryset = Quartier.objects.filter(
+            Q(pk__in=PerimetreQuartier.objects.filter(contrat__in=arbre).values("quartier"))
+            | Q(pk__in=Dispositif.quartiers.through.objects.filter(dispositif__contrat__in=arbre).values("quartier"))
+        ).select_related("commune")
         for nom, f in self.filters.items():
             f.extra.setdefault("error_messages", {})["invalid_choice"] = "Ce choix n'existe pas : choisissez dans la liste."
 

@@ -42,6 +42,7 @@ class AnnexeFiltreForm(DsfrFormMixin, forms.Form):
     def __init__(self, contrat, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.contrat = contrat
+        self.fields["partenaire"].queryset = Partenaire.objects.choix_du_contrat(contrat)
         lignes = Estimation.objects.filter(dispositif__contrat=contrat).order_by()  # no ordering: DISTINCT
         self.annees_par_partenaire = {}
         for partenaire_id, annee in lignes.values_list("partenaire_id", "annee").distinct():

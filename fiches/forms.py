@@ -4,7 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
-from contrat.models import Orientation, Pilier
+from contrat.models import Orientation, Partenaire, Pilier
 from noyau import bornes
 from noyau.formulaires import DsfrFormMixin, OrdreFormSet, VersionMixin
 from noyau.montants import MontantField
@@ -129,6 +129,10 @@ class IntervenantForm(DsfrFormMixin, forms.ModelForm):
         model = Intervenant
         fields = ["role", "nom", "partenaire"]
 
+    def __init__(self, *args, contrat, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partenaire"].queryset = Partenaire.objects.choix_du_contrat(contrat, self.instance.partenaire_id)
+
 
 class IndicateurForm(DsfrFormMixin, forms.ModelForm):
     valeur_reference = ValeurField(label="Valeur de référence", required=False)
@@ -163,7 +167,8 @@ def listes_de_la_fiche(fiche, data=None):
     options = {"formset": OrdreFormSet, "extra": 1, "can_delete": True}
     return {
         "intervenants": forms.inlineformset_factory(Fiche, Intervenant, form=IntervenantForm, **options)(
-            data, instance=fiche, prefix="partenaires", queryset=fiche.intervenants.select_related("partenaire")),
+            data, instance=fiche, prefix="partenaires", queryset=fiche.intervenants.select_related("partenaire"),
+            form_kwargs={"contrat": fiche.contrat}),
         "indicateurs": forms.inlineformset_factory(Fiche, Indicateur, form=IndicateurForm,
                                                    **{**options, "formset": IndicateursFormSet})(
             data, instance=fiche, prefix="indicateurs"),

@@ -91,7 +91,7 @@ class DecisionForm(DsfrFormMixin, forms.ModelForm):
 
     def __init__(self, *args, contrat, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partenaire"].queryset = Partenaire.objects.order_by("nom")
+        self.fields["partenaire"].queryset = Partenaire.objects.choix_du_contrat(contrat, self.instance.partenaire_id)
         self.fields["fiches"].queryset = Fiche.objects.filter(contrat=contrat)
         self.fields["dispositifs"].queryset = Dispositif.objects.filter(contrat=contrat, archive=False)
         self.fields["echeance"].error_messages["invalid"] = "Saisissez une date, par exemple 15/12/2021 ou 2021-12-15."
@@ -111,9 +111,9 @@ class PresenceForm(DsfrFormMixin, forms.ModelForm):
         fields = ["nom", "partenaire", "etat"]
         help_texts = {"nom": "« le Maire », « Mme Dupont, directrice »…"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, contrat, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partenaire"].queryset = Partenaire.objects.order_by("nom")
+        self.fields["partenaire"].queryset = Partenaire.objects.choix_du_contrat(contrat, self.instance.partenaire_id)
 
 
 def formsets(seance, contrat, data=None):
@@ -121,7 +121,7 @@ def formsets(seance, contrat, data=None):
     Decisions = forms.inlineformset_factory(Seance, Decision, form=DecisionForm, formset=LignesStrictesInline, **options)
     Presences = forms.inlineformset_factory(Seance, Presence, form=PresenceForm, formset=LignesStrictesInline, **options)
     return [
-        ("Présences", Presences(data, instance=seance, prefix="presences")),
+        ("Présences", Presences(data, instance=seance, prefix="presences", form_kwargs={"contrat": contrat})),
         ("Décisions", Decisions(data, instance=seance, prefix="decisions", form_kwargs={"contrat": contrat})),
     ]
 
@@ -229,9 +229,9 @@ class MembreForm(DsfrFormMixin, forms.ModelForm):
         fields = ["partenaire", "fonction", "groupe", "role"]
         labels = {"role": "préside ou anime"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, contrat, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partenaire"].queryset = Partenaire.objects.order_by("nom")
+        self.fields["partenaire"].queryset = Partenaire.objects.choix_du_contrat(contrat, self.instance.partenaire_id)
 
     def clean(self):
         donnees = super().clean()
@@ -251,9 +251,9 @@ class MembreForm(DsfrFormMixin, forms.ModelForm):
 LIGNES_EN_PLUS = 5
 
 
-def membres_formset(instance, data=None):
+def membres_formset(instance, contrat, data=None):
     Membres = forms.inlineformset_factory(Instance, Membre, form=MembreForm, formset=OrdreFormSet, extra=3, can_delete=True)
-    return Membres(data, instance=instance, prefix="membres")
+    return Membres(data, instance=instance, prefix="membres", form_kwargs={"contrat": contrat})
 
 
 class ColonneForm(DsfrFormMixin, forms.ModelForm):

@@ -318,7 +318,7 @@ def _enregistrer_instance(request, contrat, objet):
     if not request.user.is_superuser:
         offerts = offerts.filter(pk__in=permissions.contrats_pilotes(request.user))
     form = InstanceForm(donnees, instance=objet, contrat=contrat, contrats_offerts=offerts)
-    membres = membres_formset(objet, donnees)
+    membres = membres_formset(objet, contrat, donnees)
     conflit = None
     if plus_de_lignes:
         sans_erreurs(form, membres)

@@ -217,3 +217,53 @@ def test_a_partner_brings_none_of_its_people_and_the_chef_sees_and_revokes_whoev
     assert agent.get("/contrats/grand-dijon/contributions/caf-21/2015/").status_code == 200
     page = html.unescape(chef_b.get(f"/contrats/{b.slug}/membres/").content.decode())
     assert "agent.caf@example.org" not in re.search(r'<ul id="a-accueillir">.*?</ul>', page, re.S).group(0)
+
+
+def _options(page, nom):
+    select = re.search(rf'<select name="{nom}"[^>]*>(.*?)</select>', page, re.S)
+    assert select, nom
+    return set(re.findall(r'<option value="([^"]+)"', select.group(1)))
+
+
+def test_choices_offered_to_b_name_only_b_s_values(conventions, contrat_b):
+    """Filters and forms of B list B's quartiers and organisations: not grand-dijon's."""
+    from contrat.models import Partenaire
+    from gouvernance.models import Decision, Instance, Seance
+
+    b = contrat_b.contrat
+    chenove = Commune.objects.get(slug="chenove")
+    le_mail = Quartier.objects.get(slug="chenove-le-mail")
+    b.communes.add(chenove)
+    PerimetreQuartier.objects.create(contrat=b, quartier=le_mail, nature="veille")
+    de_grand_dijon = set(Quartier.objects.filter(perimetres__contrat=conventions).exclude(pk=le_mail.pk)
+                         .values_list("slug", flat=True))
+    assert de_grand_dijon
+    lecteur = Client()
+    lecteur.force_login(contrat_b.lecteur)
+    for liste in ("/dispositifs/", "/estimations/"):
+        page = lecteur.get(liste).content.decode()
+        assert _options(page, "quartier") == {"chenove-le-mail"}, liste
+        assert _options(page, "contrat") == {b.slug}
+        assert _options(page, "partenaire") == {"testville-agglo", "caf-21"}
+    # Not even asked for by name: another contract's quartier is not a choice of this list.
+    assert lecteur.get("/dispositifs/", {"quartier": sorted(de_grand_dijon)[0]}).status_code == 400
+
+    seule_a_grand_dijon = Partenaire.objects.get(slug="pole-emploi")
+    annexe = lecteur.get(f"/contrats/{b.slug}/annexe-financiere/").content.decode()
+    assert _options(annexe, "partenaire") == {"testville-agglo", "caf-21"}
+    assert lecteur.get(f"/contrats/{b.slug}/annexe-financiere/", {"partenaire": "pole-emploi"}).status_code == 400
+
+    chef_b = Client()
+    chef_b.force_login(contrat_b.chef)
+    instance = Instance.objects.create(contrat=b, nom="Comité de B", slug="comite-b", nature="comite_pilotage")
+    formulaire = chef_b.get(f"/contrats/{b.slug}/seances/ajouter/").content.decode()
+    pks = {str(p) for p in Partenaire.objects.filter(slug__in=["testville-agglo", "caf-21"]).values_list("pk", flat=True)}
+    assert _options(formulaire, "decisions-0-partenaire") == pks
+    assert _options(formulaire, "presences-0-partenaire") == pks
+    refus = chef_b.post(f"/contrats/{b.slug}/seances/ajouter/", {
+        "instance": instance.pk, "date": "2026-10-12", "heure": "", "lieu": "", "ordre_du_jour": "", "compte_rendu": "",
+        "version": "", "presences-TOTAL_FORMS": 0, "presences-INITIAL_FORMS": 0, "decisions-TOTAL_FORMS": 1,
+        "decisions-INITIAL_FORMS": 0, "decisions-0-texte": "Relancer", "decisions-0-partenaire": seule_a_grand_dijon.pk,
+        "decisions-0-echeance": "2026-12-15", "decisions-0-statut": "a_faire"})
+    assert refus.status_code == 400
+    assert not Seance.objects.filter(instance=instance).exists() and not Decision.objects.filter(texte="Relancer").exists()

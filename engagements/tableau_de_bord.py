@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from contrat.models import Contrat, Partenaire
 from noyau import courriels, versions
 from noyau.conflits import contexte_conflit
+from noyau.formulaires import formulaires_refuses
 from noyau.models import Courriel
 
 from . import collectes
@@ -116,7 +117,8 @@ def collecte_ouvrir(request, slug):
                                       f"attendus avant le {objet.echeance:%d/%m/%Y}.")
             return redirect(objet)
     return render(request, "engagements/collecte_form.html",
-                  {"form": form, "contrat": contrat, "titre": "Ouvrir une collecte annuelle"})
+                  {"form": form, "contrat": contrat, "titre": "Ouvrir une collecte annuelle"},
+                  status=400 if formulaires_refuses(form) else 200)
 
 
 def collecte_modifier(request, slug, annee, nature=Nature.PREVISIONNEL):
@@ -139,7 +141,8 @@ def collecte_modifier(request, slug, annee, nature=Nature.PREVISIONNEL):
             return redirect(objet)
     return render(request, "engagements/collecte_form.html",
                   {"form": form, "contrat": contrat, "collecte": objet, "conflit": conflit,
-                   "titre": f"{'Bilan' if objet.bilan else 'Collecte'} {annee} — {contrat.nom}"}, status=409 if conflit else 200)
+                   "titre": f"{'Bilan' if objet.bilan else 'Collecte'} {annee} — {contrat.nom}"},
+                  status=409 if conflit else 400 if formulaires_refuses(form) else 200)
 
 
 @require_POST

@@ -13,6 +13,7 @@ from contrat import permissions
 from contrat.models import Contrat, Partenaire
 from noyau import historique, jetons, telechargements, versions
 from noyau.conflits import contexte_conflit
+from noyau.formulaires import formulaires_refuses
 
 from . import bilan, collectes, exports, exports_differes, saisie, services
 from .annexe import Annexe
@@ -145,7 +146,8 @@ def dispositif_creer(request, slug):
             return jetons.vers_le_premier(request, deja.adresse, contrat.get_absolute_url())
         messages.success(request, "Le dispositif est créé. Ajoutez-lui ses estimations financières.")
         return redirect(objet)
-    return render(request, "engagements/dispositif_form.html", {"form": form, "contrat": contrat, "titre": "Nouveau dispositif"})
+    return render(request, "engagements/dispositif_form.html", {"form": form, "contrat": contrat, "titre": "Nouveau dispositif"},
+                  status=400 if formulaires_refuses(form) else 200)
 
 
 def dispositif_modifier(request, pk):
@@ -168,7 +170,8 @@ def dispositif_modifier(request, pk):
             return redirect(objet)
     ctx = {"form": form, "contrat": objet.contrat, "dispositif": objet, "conflit": conflit,
            "titre": f"Modifier « {objet.intitule} »"}
-    return render(request, "engagements/dispositif_form.html", ctx, status=409 if conflit else 200)
+    return render(request, "engagements/dispositif_form.html", ctx,
+                  status=409 if conflit else 400 if formulaires_refuses(form) else 200)
 
 
 @require_POST
@@ -207,7 +210,8 @@ def estimation_creer(request, pk):
             messages.success(request, "L'estimation est enregistrée.")
             return redirect(dispositif_)
     return render(request, "engagements/estimation_form.html",
-                  {"form": form, "dispositif": dispositif_, "titre": "Nouvelle estimation"})
+                  {"form": form, "dispositif": dispositif_, "titre": "Nouvelle estimation"},
+                  status=400 if formulaires_refuses(form) else 200)
 
 
 def estimation_modifier(request, pk):
@@ -230,7 +234,8 @@ def estimation_modifier(request, pk):
             return redirect(objet.dispositif)
     ctx = {"form": form, "dispositif": objet.dispositif, "estimation": objet, "conflit": conflit,
            "titre": f"Estimation {objet.annee} — {objet.dispositif.intitule}"}
-    return render(request, "engagements/estimation_form.html", ctx, status=409 if conflit else 200)
+    return render(request, "engagements/estimation_form.html", ctx,
+                  status=409 if conflit else 400 if formulaires_refuses(form) else 200)
 
 
 def estimation_supprimer(request, pk):

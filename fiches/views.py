@@ -138,7 +138,7 @@ def _formulaire(request, form, fiche, titre, message):
             messages.success(request, message)
             return redirect(fiche)
     ctx = {"form": form, "fiche": fiche, "conflit": conflit, "titre": titre}
-    return render(request, "fiches/formulaire.html", ctx, status=409 if conflit else 200)
+    return render(request, "fiches/formulaire.html", ctx, status=409 if conflit else 400 if formulaires_refuses(form) else 200)
 
 
 def modifier(request, pk):
@@ -207,7 +207,8 @@ def mesures(request, pk):
             return redirect(fiche)
     ctx = {"formset": formset, "indicateur": indicateur, "fiche": fiche, "conflit": conflit,
            "titre": f"Valeurs de l'indicateur « {indicateur.libelle} »"}
-    return render(request, "fiches/mesures_form.html", ctx, status=409 if conflit else 200)
+    return render(request, "fiches/mesures_form.html", ctx,
+                  status=409 if conflit else 400 if formulaires_refuses(formset) else 200)
 
 
 # -- a partner's commitments ---------------------------------------------------

@@ -159,7 +159,7 @@ def test_a_year_not_over_has_no_bilan_on_any_route(connecter, comptes, conventio
         versions.creer(comptes["admin"], Realisation(estimation=courante, montant_realise=Decimal("1")))
     reponse = connecter("chef.projet").post("/contrats/grand-dijon/collectes/ouvrir/", {
         "annee": annee, "nature": "bilan", "echeance": "2030-01-31", "partenaires": [caf.pk]})
-    assert reponse.status_code == 200
+    assert reponse.status_code == 400
     assert f"L&#x27;année {annee} n&#x27;est pas achevée : son bilan s&#x27;ouvre à partir de {annee + 1}." in \
         reponse.content.decode()
 

@@ -81,7 +81,7 @@ def test_the_chef_opens_a_campaign_with_the_proposed_partners(connecter, convent
     # A second campaign for the same year is refused in French.
     double = client.post("/contrats/grand-dijon/collectes/ouvrir/", {
         "annee": 2016, "echeance": echeance.isoformat(), "partenaires": [caf.pk]})
-    assert double.status_code == 200 and "La collecte 2016 est déjà ouverte" in double.content.decode()
+    assert double.status_code == 400 and "La collecte 2016 est déjà ouverte" in double.content.decode()
 
 
 def test_the_dashboard_shows_every_expected_partner_even_before_it_starts(connecter, collecte_2016):
@@ -544,7 +544,7 @@ def test_opening_a_campaign_with_bad_input_says_why_in_french(connecter, convent
     ]
     for donnees, message in cas:
         reponse = chef.post("/contrats/grand-dijon/collectes/ouvrir/", donnees)
-        assert reponse.status_code == 200 and message in reponse.content.decode().replace("&#x27;", "'"), message
+        assert reponse.status_code == 400 and message in reponse.content.decode().replace("&#x27;", "'"), message
     assert not Collecte.objects.exists()
 
 

@@ -293,7 +293,7 @@ def test_a_value_that_is_not_a_number_is_refused_in_french(conventions, connecte
     indicateur = _indicateur_ctg()
     reponse = connecter("agent.caf").post(reverse("fiches:mesures", args=[indicateur.pk]),
                                           _mesures(indicateur, {2024: ("beaucoup", "")}))
-    assert reponse.status_code == 200
+    assert reponse.status_code == 400
     assert "Saisissez un nombre, par exemple 120 ou 12,5." in reponse.content.decode()
     assert not Mesure.objects.filter(indicateur=indicateur).exists()
 

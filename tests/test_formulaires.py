@@ -56,7 +56,7 @@ def test_a_blank_amount_is_unknown_not_zero(caf_client, ligne):
 def test_bad_input_gets_a_french_message_tied_to_its_field(caf_client, ligne, champ, valeur, message):
     estimation = ligne.estimations.get()
     response = caf_client.post(f"/estimations/{estimation.pk}/modifier/", donnees_estimation(estimation, **{champ: valeur}))
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert message in html
     assert f'aria-describedby="id_{champ}-erreurs' in html and f'id="id_{champ}-erreurs"' in html
@@ -82,7 +82,7 @@ def test_an_objectif_of_another_contract_is_refused(caf_client, ligne, conventio
     response = caf_client.post(f"/dispositifs/{ligne.pk}/modifier/", {
         "partenaire": ligne.partenaire_id, "intitule": ligne.intitule, "statut": "actif", "version": 1,
         "objectifs": [etranger.pk]})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "n&#x27;appartient pas au contrat de ce dispositif" in response.content.decode()
     assert etranger not in ligne.objectifs.all()
 
@@ -108,7 +108,7 @@ def test_an_agent_creates_a_dispositif_then_its_estimate(caf_client, conventions
 def test_an_agent_cannot_create_for_another_partner(caf_client, conventions):
     response = caf_client.post("/contrats/grand-dijon/dispositifs/ajouter/", {
         "partenaire": Partenaire.objects.get(slug="pole-emploi").pk, "intitule": "Au nom d'un autre", "statut": "actif"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Sélectionnez un choix valide" in response.content.decode()
     assert not Dispositif.objects.filter(intitule="Au nom d'un autre").exists()
 
@@ -116,7 +116,7 @@ def test_an_agent_cannot_create_for_another_partner(caf_client, conventions):
 def test_a_duplicate_year_is_refused(caf_client, ligne):
     response = caf_client.post(f"/dispositifs/{ligne.pk}/estimations/ajouter/", {
         "partenaire": ligne.partenaire_id, "annee": 2015, "montant_annuel": "1"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "CAF a déjà une estimation pour 2015 sur ce dispositif" in response.content.decode()
 
 

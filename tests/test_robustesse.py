@@ -78,7 +78,7 @@ def test_measured_values_refuse_what_is_not_a_figure_in_french(conventions, conn
         donnees = {f"{prefixe}-TOTAL_FORMS": 1, f"{prefixe}-INITIAL_FORMS": 1, f"{prefixe}-0-annee": 2024,
                    f"{prefixe}-0-valeur": valeur, f"{prefixe}-0-commentaire": "", f"{prefixe}-0-version": 0}
         reponse = client.post(url, donnees)
-        assert reponse.status_code == 200 and message in texte(reponse), valeur
+        assert reponse.status_code == 400 and message in texte(reponse), valeur
     assert not Mesure.objects.filter(indicateur=indicateur).exists()
 
 
@@ -181,12 +181,12 @@ def test_an_estimation_created_twice_is_refused_in_french_not_a_500(conventions,
     client = connecter("agent.caf")
     url = reverse("engagements:estimation_creer", args=[dispositif.pk])
     deja = client.post(url, {"partenaire": caf.pk, "annee": 2016, "montant_annuel": "5"})
-    assert deja.status_code == 200 and "CAF a déjà une estimation pour 2016 sur ce dispositif" in texte(deja)
+    assert deja.status_code == 400 and "CAF a déjà une estimation pour 2016 sur ce dispositif" in texte(deja)
     from engagements.forms import EstimationForm
 
     monkeypatch.setattr(EstimationForm, "clean", lambda self: self.cleaned_data)  # as if it read before the other saved
     course = client.post(url, {"partenaire": caf.pk, "annee": 2016, "montant_annuel": "5"})
-    assert course.status_code == 200
+    assert course.status_code == 400
     assert "Ce partenaire a déjà une estimation pour ce dispositif et cette année" in texte(course)
     assert dispositif.estimations.filter(annee=2016).count() == 1
 

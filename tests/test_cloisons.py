@@ -267,3 +267,28 @@ def test_choices_offered_to_b_name_only_b_s_values(conventions, contrat_b):
         "decisions-0-echeance": "2026-12-15", "decisions-0-statut": "a_faire"})
     assert refus.status_code == 400
     assert not Seance.objects.filter(instance=instance).exists() and not Decision.objects.filter(texte="Relancer").exists()
+
+
+def test_the_migration_gives_each_organisation_wide_member_its_roles_in_its_contracts(conventions, comptes):
+    """Nobody loses what they had when roles became per contract: an organisation's agent (a membership without a
+    contract) gets one role in each contract its organisation takes part in; a role revoked in a contract stays so."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    from contrat.models import Membre, Partenaire
+
+    migration = importlib.import_module("contrat.migrations.0014_roles_par_contrat")
+    caf = Partenaire.objects.get(slug="caf-21")
+    ctg = Contrat.objects.get(slug="ctg-dijon")
+    ancienne = get_user_model().objects.create_user("agente.caf.ancienne")
+    Membre.objects.create(user=ancienne, partenaire=caf, role="agent")  # as it was: the organisation only
+    Membre.objects.create(user=ancienne, partenaire=caf, role="agent", contrat=ctg, actif=False)  # revoked there
+    migration.par_contrat(apps, None)
+    migration.par_contrat(apps, None)  # twice: nothing more
+    roles = {(m.contrat.slug, m.actif) for m in Membre.objects.filter(user=ancienne, contrat__isnull=False)}
+    assert ("grand-dijon", True) in roles and ("ctg-dijon", False) in roles
+    assert Membre.objects.filter(user=ancienne, contrat=conventions).count() == 1
+    # The demo's agent.caf, made the same way, reads and enters what it entered before.
+    assert {c.slug for c in Contrat.objects.visible_to(comptes["agent.caf"])} >= {"grand-dijon", "ctg-dijon"}

@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.db import transaction
-from django.utils import timezone
 
 from noyau.admin import LectureSeule
 from noyau.models import Historique
 
+from . import references
 from .models import (
     Commune,
     Contrat,
@@ -72,15 +72,9 @@ class QuartierAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if avant is None or avant == (apres := _quartier_partage(obj)):
             return
-        user = request.user
-        Historique.objects.bulk_create([
-            Historique(objet="perimetre", objet_id=lien.pk, contrat_id=lien.contrat_id, dossier=f"contrat:{lien.contrat_id}",
-                       action=Historique.Action.MODIFICATION, source=Historique.Source.ADMIN,
-                       detail="Quartier partagé entre contrats, modifié par l'administration",
-                       user=user, user_nom=user.get_full_name() or user.username, date=timezone.now(),
-                       avant=avant, apres=apres)
-            for lien in PerimetreQuartier.objects.filter(quartier=obj)
-        ])
+        references.noter(references.liens_du_quartier(obj), avant, apres, user=request.user,
+                         source=Historique.Source.ADMIN,
+                         detail="Quartier partagé entre contrats, modifié par l'administration")
 
 
 class SignataireInline(LectureSeule, admin.TabularInline):

@@ -292,3 +292,24 @@ def test_the_migration_gives_each_organisation_wide_member_its_roles_in_its_cont
     assert Membre.objects.filter(user=ancienne, contrat=conventions).count() == 1
     # The demo's agent.caf, made the same way, reads and enters what it entered before.
     assert {c.slug for c in Contrat.objects.visible_to(comptes["agent.caf"])} >= {"grand-dijon", "ctg-dijon"}
+
+
+def test_a_reloaded_official_list_is_in_the_history_of_each_contract_that_shows_the_qpv(conventions, contrat_b,
+                                                                                        tmp_path):
+    call_command("charger_qpv", str(EXEMPLE))
+    qpv = QuartierPrioritaire.objects.get(code="QN02191N")
+    gresilles = Quartier.objects.get(slug="dijon-gresilles")
+    lien_a = PerimetreQuartier.objects.get(contrat=conventions, quartier=gresilles)
+    PerimetreQuartier.objects.filter(pk=lien_a.pk).update(qpv=qpv)
+    lien_b = PerimetreQuartier.objects.create(contrat=contrat_b.contrat, quartier=gresilles, nature="veille", qpv=qpv)
+    fichier = tmp_path / "liste.csv"
+    fichier.write_text(EXEMPLE.read_text(encoding="utf-8").replace("Grésilles (exemple)", "Les Grésilles (exemple)"),
+                       encoding="utf-8")
+    call_command("charger_qpv", str(fichier))
+    for contrat, lien in ((conventions, lien_a), (contrat_b.contrat, lien_b)):
+        (entree,) = Historique.objects.filter(contrat_id=contrat.pk, objet="perimetre", objet_id=lien.pk,
+                                              source="commande")
+        assert entree.avant["QPV (liste officielle)"] == "QN02191N Grésilles (exemple)"
+        assert entree.apres["QPV (liste officielle)"] == "QN02191N Les Grésilles (exemple)"
+    call_command("charger_qpv", str(fichier))  # unchanged: nothing more
+    assert Historique.objects.filter(objet="perimetre", source="commande").count() == 2

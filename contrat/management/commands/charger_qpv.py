@@ -15,7 +15,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
+from contrat import references
 from contrat.models import Commune, QuartierPrioritaire
+from noyau.models import Historique
 
 COLONNES = ["code_qp", "lib_qp", "insee_com", "lib_com"]
 # QN + département on three characters (021, 02A, 971) + order on two digits + N (new), M (modified), I (unchanged).
@@ -164,6 +166,11 @@ def _commune(insee, nom, par_code, par_slug):
     return commune
 
 
+def _tel_que_montre(qpv, communes):
+    return {"QPV (liste officielle)": f"{qpv.code} {qpv.nom}", "communes du QPV": ", ".join(sorted(c.nom for c in communes)),
+            "liste": qpv.liste}
+
+
 def charger(lignes, liste="2024"):
     """Writes the QPV and their communes; returns (created, updated, unchanged)."""
     crees = modifies = inchanges = 0
@@ -179,6 +186,7 @@ def charger(lignes, liste="2024"):
                 qpv.communes.set(voulues)
                 crees += 1
                 continue
+            avant = _tel_que_montre(qpv, qpv.communes.all())
             change = False
             if (qpv.nom, qpv.liste) != (nom, liste):
                 qpv.nom, qpv.liste = nom, liste
@@ -187,6 +195,10 @@ def charger(lignes, liste="2024"):
             if {c.pk for c in qpv.communes.all()} != {c.pk for c in voulues}:
                 qpv.communes.set(voulues)
                 change = True
+            if change:  # what the contracts that show this QPV now show: in each one's history
+                references.noter(references.liens_du_qpv(qpv), avant, _tel_que_montre(qpv, voulues),
+                                 source=Historique.Source.COMMANDE,
+                                 detail=f"Liste officielle des quartiers prioritaires ({liste}) rechargée")
             modifies += change
             inchanges += not change
     return crees, modifies, inchanges

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from contrat.models import Commune, PerimetreQuartier, Quartier, QuartierPrioritaire
+from contrat.models import Commune, PerimetreQuartier, QuartierPrioritaire
 
 from .test_navigateur import navigateur  # noqa: F401  (the browser fixture)
 

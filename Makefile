@@ -9,7 +9,7 @@ PORT ?= 8000
 DEMO_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost \
   EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=courriels
 
-.PHONY: run demo data test pango clean bench serve charge
+.PHONY: run demo data test quality pango clean bench serve charge
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ run: pango demo
 
 test: pango
 	$(BIN)/python -m pytest
+
+# The linter and the formatter, one line length (pyproject.toml, [tool.ruff]); `ruff format .` fixes the layout.
+quality: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Figures on PostgreSQL (bench/results.json): DATABASE_URL if given, else a database of the
 # local cluster made for the run (pg_ctlcluster 15 main start, as in .ci/run).

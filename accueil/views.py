@@ -28,8 +28,15 @@ BIENTOT = timedelta(days=30)  # a decision due within a month is on the list
 def _taches_agent(user, partenaires, jour):
     """A partner agent's work: contributions to complete, decisions due, indicator values to enter."""
     a_completer, soumises = [], []
-    ouvertes = (Collecte.objects.ouvertes().visible_to(user).filter(partenaires__in=partenaires).distinct()
-                .select_related("contrat").prefetch_related("partenaires").order_by("echeance"))
+    ouvertes = (
+        Collecte.objects.ouvertes()
+        .visible_to(user)
+        .filter(partenaires__in=partenaires)
+        .distinct()
+        .select_related("contrat")
+        .prefetch_related("partenaires")
+        .order_by("echeance")
+    )
     for collecte in ouvertes:
         siens = permissions.partenaires_agent(user, collecte.contrat_id)
         for position in collectes.suivi(collecte.contrat, collecte.annee, collecte, list(partenaires)):
@@ -37,20 +44,33 @@ def _taches_agent(user, partenaires, jour):
                 continue
             ligne = {"collecte": collecte, "position": position, "en_retard": jour > collecte.echeance}
             (a_completer if position.a_completer else soumises).append(ligne)
-    decisions = (Decision.objects.visible_to(user)
-                 .filter(permissions.filtre_agent(user, "partenaire", "seance__instance__contrat"),
-                         echeance__lte=jour + BIENTOT)
-                 .exclude(statut__in=[Decision.Statut.FAITE, Decision.Statut.ABANDONNEE])
-                 .select_related("seance__instance__contrat", "partenaire").order_by("echeance"))
+    decisions = (
+        Decision.objects.visible_to(user)
+        .filter(permissions.filtre_agent(user, "partenaire", "seance__instance__contrat"), echeance__lte=jour + BIENTOT)
+        .exclude(statut__in=[Decision.Statut.FAITE, Decision.Statut.ABANDONNEE])
+        .select_related("seance__instance__contrat", "partenaire")
+        .order_by("echeance")
+    )
     annee_mesuree = jour.year - 1
-    porteuses = Intervenant.objects.filter(permissions.filtre_agent(user, "partenaire", "fiche__contrat"),
-                                           role=Intervenant.Role.PORTEUR).values("fiche")
-    indicateurs = (Indicateur.objects.visible_to(user).filter(fiche__in=porteuses)
-                   .exclude(pk__in=Mesure.objects.filter(annee=annee_mesuree, valeur__isnull=False).values("indicateur"))
-                   .select_related("fiche__contrat").order_by("fiche__contrat__nom", "fiche__ordre", "ordre"))
-    return {"a_completer": a_completer, "soumises": soumises, "decisions": list(decisions),
-            "indicateurs": list(indicateurs[:50]), "indicateurs_reste": max(indicateurs.count() - 50, 0),
-            "annee_mesuree": annee_mesuree, "tenues": tenues.a_renseigner(user, annee_mesuree)}
+    porteuses = Intervenant.objects.filter(
+        permissions.filtre_agent(user, "partenaire", "fiche__contrat"), role=Intervenant.Role.PORTEUR
+    ).values("fiche")
+    indicateurs = (
+        Indicateur.objects.visible_to(user)
+        .filter(fiche__in=porteuses)
+        .exclude(pk__in=Mesure.objects.filter(annee=annee_mesuree, valeur__isnull=False).values("indicateur"))
+        .select_related("fiche__contrat")
+        .order_by("fiche__contrat__nom", "fiche__ordre", "ordre")
+    )
+    return {
+        "a_completer": a_completer,
+        "soumises": soumises,
+        "decisions": list(decisions),
+        "indicateurs": list(indicateurs[:50]),
+        "indicateurs_reste": max(indicateurs.count() - 50, 0),
+        "annee_mesuree": annee_mesuree,
+        "tenues": tenues.a_renseigner(user, annee_mesuree),
+    }
 
 
 def _pilotage(contrats, jour):
@@ -62,22 +82,36 @@ def _pilotage(contrats, jour):
         for collecte in contrat.collectes.ouvertes().prefetch_related("partenaires"):
             positions = collectes.suivi(contrat, collecte.annee, collecte)
             attendues = [p for p in positions if p.attendu]
-            campagnes.append({
-                "collecte": collecte, "attendues": len(attendues),
-                "validees": sum(1 for p in attendues if p.etat == collectes.Etat.VALIDEE),
-                "a_valider": [p for p in positions if p.etat == collectes.Etat.SOUMISE],
-                "en_retard": [p for p in attendues if collectes.en_retard(collecte, p, jour)],
-            })
+            campagnes.append(
+                {
+                    "collecte": collecte,
+                    "attendues": len(attendues),
+                    "validees": sum(1 for p in attendues if p.etat == collectes.Etat.VALIDEE),
+                    "a_valider": [p for p in positions if p.etat == collectes.Etat.SOUMISE],
+                    "en_retard": [p for p in attendues if collectes.en_retard(collecte, p, jour)],
+                }
+            )
         # A contract that has ended expects no more séances: its governance page says what was missed.
-        instances = [] if acheve(contrat, jour) else list(
-            Instance.objects.du_contrat(contrat).select_related("contrat", "document").prefetch_related("seances"))
-        blocs.append({
-            "contrat": contrat, "campagnes": campagnes,
-            "instances_en_retard": [s for s in rythmes(instances, jour) if s.manque],
-            "tenues_a_valider": tenues_a_valider.get(contrat.pk, []),
-            "decisions": list(Decision.objects.filter(seance__instance__contrat=contrat).en_souffrance(jour)
-                              .select_related("seance__instance", "partenaire")[:20]),
-        })
+        instances = (
+            []
+            if acheve(contrat, jour)
+            else list(
+                Instance.objects.du_contrat(contrat).select_related("contrat", "document").prefetch_related("seances")
+            )
+        )
+        blocs.append(
+            {
+                "contrat": contrat,
+                "campagnes": campagnes,
+                "instances_en_retard": [s for s in rythmes(instances, jour) if s.manque],
+                "tenues_a_valider": tenues_a_valider.get(contrat.pk, []),
+                "decisions": list(
+                    Decision.objects.filter(seance__instance__contrat=contrat)
+                    .en_souffrance(jour)
+                    .select_related("seance__instance", "partenaire")[:20]
+                ),
+            }
+        )
     return blocs
 
 
@@ -103,10 +137,15 @@ def accessibilite(request):
 
 @login_not_required
 def mentions_legales(request):
-    return render(request, "accueil/mentions_legales.html", {"editeur": settings.EDITEUR, "contact": settings.ADRESSE_DE_CONTACT})
+    return render(
+        request, "accueil/mentions_legales.html", {"editeur": settings.EDITEUR, "contact": settings.ADRESSE_DE_CONTACT}
+    )
 
 
 @login_not_required
 def donnees_personnelles(request):
-    return render(request, "accueil/donnees_personnelles.html",
-                  {"editeur": settings.EDITEUR, "contact": settings.ADRESSE_DE_CONTACT})
+    return render(
+        request,
+        "accueil/donnees_personnelles.html",
+        {"editeur": settings.EDITEUR, "contact": settings.ADRESSE_DE_CONTACT},
+    )

@@ -49,9 +49,13 @@ class Utilisateur(HttpUser):
 
     def on_start(self):
         page = self.client.get("/connexion/", name="connexion (page)")
-        self.client.post("/connexion/", {"username": self.identifiant, "password": COMPTES["mot_de_passe"],
-                                         "csrfmiddlewaretoken": _jeton(page)},
-                         headers={"Referer": f"{self.host}/connexion/"}, name="connexion", allow_redirects=False)
+        self.client.post(
+            "/connexion/",
+            {"username": self.identifiant, "password": COMPTES["mot_de_passe"], "csrfmiddlewaretoken": _jeton(page)},
+            headers={"Referer": f"{self.host}/connexion/"},
+            name="connexion",
+            allow_redirects=False,
+        )
 
 
 class Agent(Utilisateur):
@@ -73,17 +77,31 @@ class Agent(Utilisateur):
             if r.status_code != 200:
                 r.failure(f"formulaire {r.status_code}")
                 return
-        champs = dict(re.findall(r'<input[^>]*name="(version|annee|periode_debut|periode_fin)"[^>]*value="([^"]*)"', r.text))
+        champs = dict(
+            re.findall(r'<input[^>]*name="(version|annee|periode_debut|periode_fin)"[^>]*value="([^"]*)"', r.text)
+        )
         partenaire = re.search(r'<select[^>]*name="partenaire".*?<option value="(\d+)"[^>]*selected', r.text, re.S)
         montant = Decimal(random.randrange(1_000, 5_000_000))
-        donnees = {**champs, "partenaire": partenaire.group(1) if partenaire else "", "montant_annuel": str(montant),
-                   "montant_pluriannuel": str(montant * 3), "remarque_annuelle": "", "remarque_pluriannuelle": "",
-                   "csrfmiddlewaretoken": _jeton(r)}
-        with self.client.post(f"/estimations/{pk}/modifier/", donnees, name="estimation (enregistrer)",
-                              allow_redirects=False, catch_response=True) as envoi:
+        donnees = {
+            **champs,
+            "partenaire": partenaire.group(1) if partenaire else "",
+            "montant_annuel": str(montant),
+            "montant_pluriannuel": str(montant * 3),
+            "remarque_annuelle": "",
+            "remarque_pluriannuelle": "",
+            "csrfmiddlewaretoken": _jeton(r),
+        }
+        with self.client.post(
+            f"/estimations/{pk}/modifier/",
+            donnees,
+            name="estimation (enregistrer)",
+            allow_redirects=False,
+            catch_response=True,
+        ) as envoi:
             if envoi.status_code == 302:  # acknowledged
-                ECRITURES.write(json.dumps({"estimation": pk, "montant_annuel": str(montant),
-                                            "agent": self.identifiant}) + "\n")
+                ECRITURES.write(
+                    json.dumps({"estimation": pk, "montant_annuel": str(montant), "agent": self.identifiant}) + "\n"
+                )
                 ECRITURES.flush()
             elif envoi.status_code == 409:  # someone else saved first: refused, said, nothing lost
                 envoi.success()
@@ -92,8 +110,11 @@ class Agent(Utilisateur):
 
     @task(2)
     def ses_lignes(self):
-        self.client.get(f"/dispositifs/?contrat={COMPTES['contrat']}&partenaire=banc-partenaire-"
-                        f"{int(self.identifiant[-2:]) + 1:02d}", name="liste filtrée")
+        self.client.get(
+            f"/dispositifs/?contrat={COMPTES['contrat']}&partenaire=banc-partenaire-"
+            f"{int(self.identifiant[-2:]) + 1:02d}",
+            name="liste filtrée",
+        )
 
     @task(1)
     def une_ligne(self):
@@ -109,8 +130,10 @@ class Lecteur(Utilisateur):
 
     @task(3)
     def liste(self):
-        self.client.get(f"/dispositifs/?contrat={COMPTES['contrat']}&per_page=100&page={random.randint(1, 20)}",
-                        name="liste (100 lignes)")
+        self.client.get(
+            f"/dispositifs/?contrat={COMPTES['contrat']}&per_page=100&page={random.randint(1, 20)}",
+            name="liste (100 lignes)",
+        )
 
     @task(2)
     def filtre(self):
@@ -128,8 +151,12 @@ class Lecteur(Utilisateur):
     @task(1)
     def export_annexe(self):
         # 2 000 lines: a background task the first time, then the kept file while nothing changed.
-        with self.client.get(f"/contrats/{COMPTES['contrat']}/annexe-financiere.xlsx", name="export annexe Excel",
-                             allow_redirects=False, catch_response=True) as r:
+        with self.client.get(
+            f"/contrats/{COMPTES['contrat']}/annexe-financiere.xlsx",
+            name="export annexe Excel",
+            allow_redirects=False,
+            catch_response=True,
+        ) as r:
             if r.status_code in (200, 302):
                 r.success()
             else:

@@ -27,9 +27,14 @@ Historique.objects.filter(contrat_id=contrat.pk).delete()
 comptes = {}
 for i in range(20):
     nom = f"banc.agent{i:02d}"
-    comptes[nom] = list(Estimation.objects.filter(dispositif__contrat=contrat, annee=2024,
-                                                  partenaire__slug=f"banc-partenaire-{i + 1:02d}")
-                        .order_by("pk").values_list("pk", flat=True)[:40])
-(RACINE / "bench" / "locust-comptes.json").write_text(json.dumps(
-    {"mot_de_passe": MOT_DE_PASSE, "contrat": contrat.slug, "agents": comptes, "chef": "banc.chef"}))
+    comptes[nom] = list(
+        Estimation.objects.filter(
+            dispositif__contrat=contrat, annee=2024, partenaire__slug=f"banc-partenaire-{i + 1:02d}"
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:40]
+    )
+(RACINE / "bench" / "locust-comptes.json").write_text(
+    json.dumps({"mot_de_passe": MOT_DE_PASSE, "contrat": contrat.slug, "agents": comptes, "chef": "banc.chef"})
+)
 print(f"{sum(len(v) for v in comptes.values())} estimations modifiables par {len(comptes)} agents")

@@ -19,8 +19,9 @@ from noyau.models import Historique  # noqa: E402
 ICI = RACINE / "bench"
 ecritures = [json.loads(ligne) for ligne in (ICI / "locust-ecritures.jsonl").read_text().splitlines() if ligne]
 historique = set()
-for avant_apres in Historique.objects.filter(objet="estimation", objet_id__in={e["estimation"] for e in ecritures},
-                                             action="modification").values_list("objet_id", "apres"):
+for avant_apres in Historique.objects.filter(
+    objet="estimation", objet_id__in={e["estimation"] for e in ecritures}, action="modification"
+).values_list("objet_id", "apres"):
     pk, apres = avant_apres
     if apres and apres.get("montant_annuel") is not None:
         historique.add((pk, Decimal(str(apres["montant_annuel"]))))
@@ -28,10 +29,17 @@ perdues = [e for e in ecritures if (e["estimation"], Decimal(e["montant_annuel"]
 
 with open(ICI / "locust_stats.csv") as f:
     lignes = list(csv.DictReader(f))
-par_type = {ligne_["Name"]: {"requetes": int(ligne_["Request Count"]), "echecs": int(ligne_["Failure Count"]),
-                             "p50_ms": float(ligne_["50%"]), "p95_ms": float(ligne_["95%"]),
-                             "max_ms": round(float(ligne_["Max Response Time"]))}
-            for ligne_ in lignes if ligne_["Name"] != "Aggregated"}
+par_type = {
+    ligne_["Name"]: {
+        "requetes": int(ligne_["Request Count"]),
+        "echecs": int(ligne_["Failure Count"]),
+        "p50_ms": float(ligne_["50%"]),
+        "p95_ms": float(ligne_["95%"]),
+        "max_ms": round(float(ligne_["Max Response Time"])),
+    }
+    for ligne_ in lignes
+    if ligne_["Name"] != "Aggregated"
+}
 total = next(ligne_ for ligne_ in lignes if ligne_["Name"] == "Aggregated")
 with open(ICI / "locust_failures.csv") as f:
     echecs = list(csv.DictReader(f))
@@ -39,20 +47,26 @@ erreurs_serveur = [e for e in echecs if "50" in e.get("Error", "")[:40] or "Serv
 journal = (ICI / "locust-serveur.log").read_text() if (ICI / "locust-serveur.log").exists() else ""
 
 resultat = {
-    "utilisateurs": 50, "duree_s": 120,
-    "requetes": int(total["Request Count"]), "echecs": int(total["Failure Count"]),
+    "utilisateurs": 50,
+    "duree_s": 120,
+    "requetes": int(total["Request Count"]),
+    "echecs": int(total["Failure Count"]),
     "requetes_par_s": round(float(total["Requests/s"]), 1),
-    "erreurs_serveur": len(erreurs_serveur), "tracebacks_serveur": journal.count("Traceback"),
-    "ecritures_acquittees": len(ecritures), "ecritures_perdues": len(perdues),
+    "erreurs_serveur": len(erreurs_serveur),
+    "tracebacks_serveur": journal.count("Traceback"),
+    "ecritures_acquittees": len(ecritures),
+    "ecritures_perdues": len(perdues),
     "p95_par_type_ms": par_type,
 }
 (ICI / "charge.json").write_text(json.dumps(resultat, indent=2, ensure_ascii=False) + "\n")
 print(f"\n{'type de requête':<32}{'requêtes':>9}{'échecs':>8}{'p50 ms':>8}{'p95 ms':>8}")
 for nom, v in sorted(par_type.items()):
     print(f"{nom:<32}{v['requetes']:>9}{v['echecs']:>8}{v['p50_ms']:>8.0f}{v['p95_ms']:>8.0f}")
-print(f"\n{resultat['requetes']} requêtes, {resultat['echecs']} échecs, {resultat['erreurs_serveur']} erreurs serveur, "
-      f"{resultat['tracebacks_serveur']} traces d'erreur au journal ; {len(ecritures)} écritures acquittées, "
-      f"{len(perdues)} perdues.")
+print(
+    f"\n{resultat['requetes']} requêtes, {resultat['echecs']} échecs, {resultat['erreurs_serveur']} erreurs serveur, "
+    f"{resultat['tracebacks_serveur']} traces d'erreur au journal ; {len(ecritures)} écritures acquittées, "
+    f"{len(perdues)} perdues."
+)
 # A run that could not work is no proof: it must have written and read for real.
 assert len(ecritures) >= 100 and resultat["requetes"] >= 1000, "trop peu de requêtes abouties pour conclure"
 ok = not perdues and not erreurs_serveur and not resultat["tracebacks_serveur"] and resultat["echecs"] == 0

@@ -33,13 +33,29 @@ def _mesurer(contenu, contrat, partenaire):
         fichier.write_bytes(contenu)
         debut = time.perf_counter()
         fin = subprocess.run(
-            [sys.executable, "-c", ENVELOPPE, str(pic), str(RACINE / "manage.py"), "import_annexe", str(fichier),
-             "--contrat", contrat, "--partenaire", partenaire],
-            capture_output=True, text=True, cwd=RACINE)
+            [
+                sys.executable,
+                "-c",
+                ENVELOPPE,
+                str(pic),
+                str(RACINE / "manage.py"),
+                "import_annexe",
+                str(fichier),
+                "--contrat",
+                contrat,
+                "--partenaire",
+                partenaire,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=RACINE,
+        )
         duree = time.perf_counter() - debut
         # What the command said of the file: its refusal, or the count of what it would do.
-        motif = next((l for l in fin.stdout.splitlines() if l.startswith(("REFUSÉ", "Essai à blanc"))),
-                     fin.stderr.strip().splitlines()[-1] if fin.stderr.strip() else "")
+        motif = next(
+            (ln for ln in fin.stdout.splitlines() if ln.startswith(("REFUSÉ", "Essai à blanc"))),
+            fin.stderr.strip().splitlines()[-1] if fin.stderr.strip() else "",
+        )
         return duree, int(pic.read_text()) / 1024, fin.returncode != 0, motif[:300]  # VmHWM is in kB
 
 
@@ -48,11 +64,26 @@ def mesurer(contrat, partenaire, sigle, annee):
     for nom, fabrique in hostiles.HOSTILES.items():
         contenu = fabrique()
         duree, pic, refuse, motif = _mesurer(contenu, contrat, partenaire)
-        resultats[nom] = {"octets": len(contenu), "s": round(duree, 2), "pic_mo": round(pic, 1), "refuse": refuse,
-                          "motif": motif}
+        resultats[nom] = {
+            "octets": len(contenu),
+            "s": round(duree, 2),
+            "pic_mo": round(pic, 1),
+            "refuse": refuse,
+            "motif": motif,
+        }
     # The largest workbook accepted: 10 000 rows of a real layout (for comparison, no target).
-    limite = en_octets(annexe_simple([hostiles.LIGNE[:3] + (sigle, f"dispositif {i}", "", i, "", 3 * i)
-                                      for i in range(1, 9_997)], annee=annee, periode=f"{annee}-{annee + 2}"))
+    limite = en_octets(
+        annexe_simple(
+            [hostiles.LIGNE[:3] + (sigle, f"dispositif {i}", "", i, "", 3 * i) for i in range(1, 9_997)],
+            annee=annee,
+            periode=f"{annee}-{annee + 2}",
+        )
+    )
     duree, pic, refuse, motif = _mesurer(limite, contrat, partenaire)
-    return resultats, {"octets": len(limite), "s": round(duree, 2), "pic_mo": round(pic, 1), "refuse": refuse,
-                       "motif": motif}
+    return resultats, {
+        "octets": len(limite),
+        "s": round(duree, 2),
+        "pic_mo": round(pic, 1),
+        "refuse": refuse,
+        "motif": motif,
+    }

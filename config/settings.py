@@ -234,7 +234,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ne-pas-repondre@contr
 TACHES_EN_ARRIERE_PLAN = env_bool("TACHES_EN_ARRIERE_PLAN")
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend" if TACHES_EN_ARRIERE_PLAN
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TACHES_EN_ARRIERE_PLAN
         else "django_tasks.backends.immediate.ImmediateBackend",
     }
 }

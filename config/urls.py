@@ -11,10 +11,17 @@ comptes = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("mot-de-passe/change/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(form_class=DemandeDeReinitialisation), name="password_reset"),
+    path(
+        "mot-de-passe/oubli/",
+        auth_views.PasswordResetView.as_view(form_class=DemandeDeReinitialisation),
+        name="password_reset",
+    ),
     path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("mot-de-passe/nouveau/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
-         name="password_reset_confirm"),
+    path(
+        "mot-de-passe/nouveau/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("mot-de-passe/nouveau/fait/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]
 

@@ -46,15 +46,17 @@ class ContratAdmin(LectureSeule, admin.ModelAdmin):
     inlines = [PerimetreInline]
 
 
-
 @admin.register(Commune)
 class CommuneAdmin(admin.ModelAdmin):
     search_fields = ["nom"]
 
 
 def _quartier_partage(quartier):
-    return {"quartier (liste partagée)": quartier.nom, "commune (liste partagée)": str(quartier.commune),
-            "code (liste partagée)": quartier.code}
+    return {
+        "quartier (liste partagée)": quartier.nom,
+        "commune (liste partagée)": str(quartier.commune),
+        "code (liste partagée)": quartier.code,
+    }
 
 
 @admin.register(Quartier)
@@ -72,9 +74,14 @@ class QuartierAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if avant is None or avant == (apres := _quartier_partage(obj)):
             return
-        references.noter(references.liens_du_quartier(obj), avant, apres, user=request.user,
-                         source=Historique.Source.ADMIN,
-                         detail="Quartier partagé entre contrats, modifié par l'administration")
+        references.noter(
+            references.liens_du_quartier(obj),
+            avant,
+            apres,
+            user=request.user,
+            source=Historique.Source.ADMIN,
+            detail="Quartier partagé entre contrats, modifié par l'administration",
+        )
 
 
 class SignataireInline(LectureSeule, admin.TabularInline):
@@ -109,8 +116,6 @@ class ObjectifAdmin(LectureSeule, admin.ModelAdmin):
     list_filter = ["orientation__pilier__contrat"]
     list_select_related = ["orientation"]
     search_fields = ["intitule", "code"]
-
-
 
 
 @admin.register(Membre)

@@ -10,7 +10,13 @@ from .models import Contrat, Membre, Partenaire
 COMPTES = [
     ("agent.caf", "Agent de la CAF de la Côte-d'Or", "caf-21", Membre.Role.AGENT, None),
     ("agent.pole-emploi", "Agent de Pôle emploi", "pole-emploi", Membre.Role.AGENT, None),
-    ("chef.projet", "Chef de projet politique de la ville", "dijon-metropole", Membre.Role.CHEF_DE_PROJET, "grand-dijon"),
+    (
+        "chef.projet",
+        "Chef de projet politique de la ville",
+        "dijon-metropole",
+        Membre.Role.CHEF_DE_PROJET,
+        "grand-dijon",
+    ),
     ("lecteur", "Lecteur (élu, conseil citoyen)", "dijon-metropole", Membre.Role.LECTEUR, None),
 ]
 

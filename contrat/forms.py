@@ -22,8 +22,20 @@ def _annee(valeur):
 class ContratForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
     class Meta:
         model = Contrat
-        fields = ["nom", "nature", "territoire", "porteur", "annee_debut", "annee_fin", "annee_fin_prolongation",
-                  "date_signature", "niveau_1", "niveau_2", "niveau_3", "donnees_publiques"]
+        fields = [
+            "nom",
+            "nature",
+            "territoire",
+            "porteur",
+            "annee_debut",
+            "annee_fin",
+            "annee_fin_prolongation",
+            "date_signature",
+            "niveau_1",
+            "niveau_2",
+            "niveau_3",
+            "donnees_publiques",
+        ]
         widgets = {"date_signature": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         error_messages = {
             "nom": {"required": "Donnez le nom du contrat."},
@@ -70,7 +82,11 @@ class ContratForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
 
     def clean(self):
         donnees = super().clean()
-        debut, fin, prolonge = donnees.get("annee_debut"), donnees.get("annee_fin"), donnees.get("annee_fin_prolongation")
+        debut, fin, prolonge = (
+            donnees.get("annee_debut"),
+            donnees.get("annee_fin"),
+            donnees.get("annee_fin_prolongation"),
+        )
         if debut is not None and fin is not None and fin < debut:
             self.add_error("annee_fin", "La dernière année doit suivre la première.")
         if prolonge is not None and fin is not None and prolonge < fin:
@@ -82,15 +98,18 @@ class ContratCreationForm(JetonMixin, ContratForm):
     """The administrateur's form: the contract, and the address of its chef(s) de projet."""
 
     chefs = forms.CharField(
-        label="Adresse(s) électronique(s) du ou des chefs de projet", widget=forms.Textarea(attrs={"rows": 2}),
+        label="Adresse(s) électronique(s) du ou des chefs de projet",
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Une adresse par ligne (ou séparées par des virgules) : chacun reçoit une invitation.",
         error_messages={"required": "Indiquez l'adresse du chef de projet : il recevra une invitation."},
     )
 
     class Meta(ContratForm.Meta):
         fields = ["nom", "nature", "territoire", "porteur", "annee_debut", "annee_fin"]
-        error_messages = {**ContratForm.Meta.error_messages,
-                          "porteur": {"required": "Choisissez le porteur (l'intercommunalité)."}}
+        error_messages = {
+            **ContratForm.Meta.error_messages,
+            "porteur": {"required": "Choisissez le porteur (l'intercommunalité)."},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,12 +134,21 @@ class CommuneForm(DsfrFormMixin, forms.Form):
 
 class QuartierForm(DsfrFormMixin, forms.Form):
     nom = forms.CharField(label="Quartier", max_length=120, error_messages={"required": "Donnez le nom du quartier."})
-    commune = forms.ModelChoiceField(label="Commune", queryset=Commune.objects.none(),
-                                     error_messages={"required": "Choisissez la commune du quartier.",
-                                                     "invalid_choice": "Cette commune n'est pas dans le périmètre."})
+    commune = forms.ModelChoiceField(
+        label="Commune",
+        queryset=Commune.objects.none(),
+        error_messages={
+            "required": "Choisissez la commune du quartier.",
+            "invalid_choice": "Cette commune n'est pas dans le périmètre.",
+        },
+    )
     nature = forms.ChoiceField(label="Nature", choices=PerimetreQuartier.Nature.choices[:2])
-    code = forms.CharField(label="Code officiel (facultatif)", max_length=20, required=False,
-                           help_text="Par exemple QN02101M pour un quartier prioritaire.")
+    code = forms.CharField(
+        label="Code officiel (facultatif)",
+        max_length=20,
+        required=False,
+        help_text="Par exemple QN02101M pour un quartier prioritaire.",
+    )
 
     def __init__(self, *args, contrat, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,14 +162,20 @@ class QuartierForm(DsfrFormMixin, forms.Form):
 
 
 class PartenaireForm(DsfrFormMixin, forms.ModelForm):
-    siren = forms.CharField(label="SIREN (facultatif)", max_length=20, required=False,
-                            help_text="9 chiffres, espaces permis : évite de créer deux fois la même organisation.")
+    siren = forms.CharField(
+        label="SIREN (facultatif)",
+        max_length=20,
+        required=False,
+        help_text="9 chiffres, espaces permis : évite de créer deux fois la même organisation.",
+    )
 
     class Meta:
         model = Partenaire
         fields = ["nom", "sigle", "article", "nature", "siren"]
-        error_messages = {"nom": {"required": "Donnez le nom de l'organisation."},
-                          "sigle": {"required": "Donnez un nom court (sigle), affiché dans les tableaux."}}
+        error_messages = {
+            "nom": {"required": "Donnez le nom de l'organisation."},
+            "sigle": {"required": "Donnez un nom court (sigle), affiché dans les tableaux."},
+        }
 
     def clean_siren(self):
         siren = re.sub(r"\s", "", self.cleaned_data.get("siren") or "")
@@ -176,8 +210,10 @@ class DocumentForm(DsfrFormMixin, forms.ModelForm):
         model = Document
         fields = ["titre", "nature", "annee_debut", "annee_fin", "date_signature", "fichier"]
         widgets = {"date_signature": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
-        error_messages = {"titre": {"required": "Donnez le titre du document."},
-                          "nature": {"required": "Choisissez la nature du document."}}
+        error_messages = {
+            "titre": {"required": "Donnez le titre du document."},
+            "nature": {"required": "Choisissez la nature du document."},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -199,14 +235,24 @@ class DocumentForm(DsfrFormMixin, forms.ModelForm):
 
 
 class SignataireForm(DsfrFormMixin, forms.Form):
-    document = forms.ModelChoiceField(label="Document signé", queryset=Document.objects.none(),
-                                      error_messages={"required": "Choisissez le document signé."})
-    partenaire = forms.ModelChoiceField(label="Partenaire", queryset=Partenaire.objects.none(),
-                                        error_messages={"required": "Choisissez le partenaire signataire."})
-    representant = forms.CharField(label="Représenté par", max_length=200,
-                                   error_messages={"required": "Indiquez qui signe (nom)."})
-    qualite = forms.CharField(label="Qualité", max_length=300,
-                              error_messages={"required": "Indiquez la qualité du signataire (« Le Préfet »…)."})
+    document = forms.ModelChoiceField(
+        label="Document signé",
+        queryset=Document.objects.none(),
+        error_messages={"required": "Choisissez le document signé."},
+    )
+    partenaire = forms.ModelChoiceField(
+        label="Partenaire",
+        queryset=Partenaire.objects.none(),
+        error_messages={"required": "Choisissez le partenaire signataire."},
+    )
+    representant = forms.CharField(
+        label="Représenté par", max_length=200, error_messages={"required": "Indiquez qui signe (nom)."}
+    )
+    qualite = forms.CharField(
+        label="Qualité",
+        max_length=300,
+        error_messages={"required": "Indiquez la qualité du signataire (« Le Préfet »…)."},
+    )
 
     def __init__(self, *args, contrat, **kwargs):
         super().__init__(*args, **kwargs)
@@ -217,11 +263,16 @@ class SignataireForm(DsfrFormMixin, forms.Form):
 class NoeudForm(DsfrFormMixin, VersionMixin, forms.Form):
     """A pilier, an orientation or an objectif: its code and wording."""
 
-    code = forms.CharField(label="Code (facultatif)", max_length=20, required=False,
-                           help_text="« 1 », « 1-a »… tel que dans le contrat.")
+    code = forms.CharField(
+        label="Code (facultatif)", max_length=20, required=False, help_text="« 1 », « 1-a »… tel que dans le contrat."
+    )
     intitule = forms.CharField(label="Intitulé", max_length=300, error_messages={"required": "Donnez l'intitulé."})
-    presentation = forms.CharField(label="Présentation (facultatif)", required=False, widget=forms.Textarea(attrs={"rows": 8}),
-                                   help_text="Ce que le document dit de ce pilier ou de cet axe, avant ses lignes ou ses fiches.")
+    presentation = forms.CharField(
+        label="Présentation (facultatif)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Ce que le document dit de ce pilier ou de cet axe, avant ses lignes ou ses fiches.",
+    )
 
     def __init__(self, *args, nouveau=True, pilier=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -235,13 +286,20 @@ MODELES_ARBRE = {"pilier": Pilier, "orientation": Orientation, "objectif": Objec
 
 
 class InvitationForm(DsfrFormMixin, forms.Form):
-    email = forms.EmailField(label="Adresse électronique", error_messages={
-        "required": "Indiquez l'adresse de la personne à inviter.",
-        "invalid": "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.fr."})
+    email = forms.EmailField(
+        label="Adresse électronique",
+        error_messages={
+            "required": "Indiquez l'adresse de la personne à inviter.",
+            "invalid": "Saisissez une adresse électronique valide, par exemple prenom.nom@exemple.fr.",
+        },
+    )
     role = forms.ChoiceField(label="Rôle", choices=Membre.Role.choices)
-    partenaire = forms.ModelChoiceField(label="Organisation", queryset=Partenaire.objects.none(),
-                                        help_text="Pour un agent : l'organisation dont il saisira les lignes.",
-                                        error_messages={"required": "Choisissez l'organisation de la personne."})
+    partenaire = forms.ModelChoiceField(
+        label="Organisation",
+        queryset=Partenaire.objects.none(),
+        help_text="Pour un agent : l'organisation dont il saisira les lignes.",
+        error_messages={"required": "Choisissez l'organisation de la personne."},
+    )
 
     def __init__(self, *args, contrat, **kwargs):
         super().__init__(*args, **kwargs)
@@ -251,14 +309,28 @@ class InvitationForm(DsfrFormMixin, forms.Form):
     def clean(self):
         donnees = super().clean()
         email, role, partenaire = donnees.get("email"), donnees.get("role"), donnees.get("partenaire")
-        if email and role and partenaire and Membre.objects.filter(
-                user__email__iexact=email, role=role, partenaire=partenaire, contrat=self.contrat, actif=True).exists():
+        if (
+            email
+            and role
+            and partenaire
+            and Membre.objects.filter(
+                user__email__iexact=email, role=role, partenaire=partenaire, contrat=self.contrat, actif=True
+            ).exists()
+        ):
             raise ValidationError(f"{email} a déjà ce rôle dans ce contrat.")
-        if email and role and partenaire and self.contrat.invitations.filter(
-                email__iexact=email, role=role, partenaire=partenaire, acceptee_le__isnull=True, revoquee=False).exists():
+        if (
+            email
+            and role
+            and partenaire
+            and self.contrat.invitations.filter(
+                email__iexact=email, role=role, partenaire=partenaire, acceptee_le__isnull=True, revoquee=False
+            ).exists()
+        ):
             # (a second click, or a second thought): one pending link at a time
-            raise ValidationError(f"Une invitation est déjà en attente pour {email} avec ce rôle : renvoyez-la plutôt "
-                                  "(« Renvoyer » ci-dessus), son nouveau lien remplacera l'ancien.")
+            raise ValidationError(
+                f"Une invitation est déjà en attente pour {email} avec ce rôle : renvoyez-la plutôt "
+                "(« Renvoyer » ci-dessus), son nouveau lien remplacera l'ancien."
+            )
         return donnees
 
 
@@ -266,11 +338,16 @@ class AcceptationForm(DsfrFormMixin, forms.Form):
     """The invitee's own account: its name and password (Django's password rules)."""
 
     nom = forms.CharField(label="Prénom et nom", max_length=150, error_messages={"required": "Indiquez votre nom."})
-    mot_de_passe = forms.CharField(label="Mot de passe", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                   error_messages={"required": "Choisissez un mot de passe."})
-    confirmation = forms.CharField(label="Confirmation du mot de passe",
-                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                                   error_messages={"required": "Saisissez le mot de passe une seconde fois."})
+    mot_de_passe = forms.CharField(
+        label="Mot de passe",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Choisissez un mot de passe."},
+    )
+    confirmation = forms.CharField(
+        label="Confirmation du mot de passe",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Saisissez le mot de passe une seconde fois."},
+    )
 
     def __init__(self, *args, email, **kwargs):
         super().__init__(*args, **kwargs)
@@ -289,8 +366,9 @@ class AcceptationForm(DsfrFormMixin, forms.Form):
             self.add_error("confirmation", "Les deux mots de passe ne sont pas identiques.")
         elif mot:
             try:
-                validate_password(mot, get_user_model()(username=self.email, email=self.email,
-                                                        first_name=donnees.get("nom", "")))
+                validate_password(
+                    mot, get_user_model()(username=self.email, email=self.email, first_name=donnees.get("nom", ""))
+                )
             except ValidationError as erreur:
                 self.add_error("mot_de_passe", erreur)
         return donnees

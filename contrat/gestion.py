@@ -83,7 +83,9 @@ def contrat_creer(request):
             jetons.une_fois(form.cleaned_data.get("jeton"), creer)  # a second click is sent to the contract
         except jetons.DejaEnvoye as premier:
             return jetons.vers_le_premier(request, premier.adresse, reverse("contrat:liste"))
-        messages.success(request, f"Le contrat est créé ; invitation envoyée à {', '.join(form.cleaned_data['chefs'])}.")
+        messages.success(
+            request, f"Le contrat est créé ; invitation envoyée à {', '.join(form.cleaned_data['chefs'])}."
+        )
         return redirect("contrat:membres", contrat.slug)
     return render(request, "contrat/formulaire.html", {"form": form, "titre": "Nouveau contrat"})
 
@@ -102,9 +104,12 @@ def contrat_modifier(request, slug):
         else:
             messages.success(request, "Le contrat est enregistré.")
             return redirect(contrat)
-    return render(request, "contrat/formulaire.html", {"form": form, "contrat": contrat, "conflit": conflit,
-                                                        "titre": f"Modifier « {contrat.nom} »"},
-                  status=409 if conflit else 200)
+    return render(
+        request,
+        "contrat/formulaire.html",
+        {"form": form, "contrat": contrat, "conflit": conflit, "titre": f"Modifier « {contrat.nom} »"},
+        status=409 if conflit else 200,
+    )
 
 
 # -- perimeter -----------------------------------------------------------------------------------------
@@ -112,15 +117,19 @@ def contrat_modifier(request, slug):
 
 def _page_perimetre(request, contrat, commune=None, quartier=None, status=200):
     recherche = " ".join((request.GET.get("qpv") or "").split())[:100]
-    ctx = {"contrat": contrat, "commune_form": commune or CommuneForm(prefix="commune"),
-           "quartier_form": quartier or QuartierForm(prefix="quartier", contrat=contrat),
-           "communes": contrat.communes.all(),
-           "perimetre": contrat.perimetre.select_related("quartier__commune", "qpv"),
-           "recherche": recherche, "trouves": _qpv_trouves(recherche),
-           "natures": PerimetreQuartier.Nature.choices[:2],
-           "liste_chargee": QuartierPrioritaire.objects.exists(),
-           # The quartiers of the perimeter not yet linked to the official list: a 2015 one awaits its successor.
-           "sans_successeur": contrat.perimetre.filter(qpv__isnull=True).select_related("quartier__commune")}
+    ctx = {
+        "contrat": contrat,
+        "commune_form": commune or CommuneForm(prefix="commune"),
+        "quartier_form": quartier or QuartierForm(prefix="quartier", contrat=contrat),
+        "communes": contrat.communes.all(),
+        "perimetre": contrat.perimetre.select_related("quartier__commune", "qpv"),
+        "recherche": recherche,
+        "trouves": _qpv_trouves(recherche),
+        "natures": PerimetreQuartier.Nature.choices[:2],
+        "liste_chargee": QuartierPrioritaire.objects.exists(),
+        # The quartiers of the perimeter not yet linked to the official list: a 2015 one awaits its successor.
+        "sans_successeur": contrat.perimetre.filter(qpv__isnull=True).select_related("quartier__commune"),
+    }
     return render(request, "contrat/perimetre.html", ctx, status=status)
 
 
@@ -128,8 +137,12 @@ def _qpv_trouves(texte):
     """The official list's quartiers whose name, code, commune or INSEE code holds the text."""
     if not texte:
         return []
-    filtre = (Q(nom__icontains=texte) | Q(code__istartswith=texte) | Q(communes__nom__icontains=texte)
-              | Q(communes__code_insee=texte))
+    filtre = (
+        Q(nom__icontains=texte)
+        | Q(code__istartswith=texte)
+        | Q(communes__nom__icontains=texte)
+        | Q(communes__code_insee=texte)
+    )
     trouves = QuartierPrioritaire.objects.filter(filtre).values("pk").distinct()
     return list(QuartierPrioritaire.objects.filter(pk__in=trouves).prefetch_related("communes").order_by("code")[:30])
 
@@ -138,7 +151,9 @@ def _qpv_trouves(texte):
 def qpv_ajouter(request, slug):
     """Adds a quartier of the official list to the perimeter: its communes join the contract's."""
     contrat = _pilote(request, slug)
-    qpv = get_object_or_404(QuartierPrioritaire.objects.prefetch_related("communes"), pk=_entier(request.POST.get("qpv")))
+    qpv = get_object_or_404(
+        QuartierPrioritaire.objects.prefetch_related("communes"), pk=_entier(request.POST.get("qpv"))
+    )
     nature = request.POST.get("nature")
     if nature not in PerimetreQuartier.Nature.values:
         messages.error(request, "Choisissez la nature du quartier : prioritaire ou de veille.")
@@ -149,20 +164,30 @@ def qpv_ajouter(request, slug):
         # are this contract's, on its own link.
         quartier = Quartier.objects.filter(code=qpv.code).order_by("pk").first()
         if quartier is None:
-            quartier = Quartier.objects.create(nom=qpv.nom, commune=communes[0], code=qpv.code, qpv=qpv,
-                                               slug=_slug_libre(Quartier, f"{qpv.code} {qpv.nom}"))
+            quartier = Quartier.objects.create(
+                nom=qpv.nom,
+                commune=communes[0],
+                code=qpv.code,
+                qpv=qpv,
+                slug=_slug_libre(Quartier, f"{qpv.code} {qpv.nom}"),
+            )
         deja = list(contrat.communes.all())
         manquantes = [c for c in communes if c not in deja]
         if manquantes:
             _communes_du_contrat(request, contrat, [*deja, *manquantes])
         try:
-            versions.creer(request.user, PerimetreQuartier(contrat=contrat, quartier=quartier, nature=nature,
-                                                           code=qpv.code, qpv=qpv))
+            versions.creer(
+                request.user,
+                PerimetreQuartier(contrat=contrat, quartier=quartier, nature=nature, code=qpv.code, qpv=qpv),
+            )
         except versions.Doublon:
             messages.error(request, f"{qpv.nom} ({qpv.code}) figure déjà dans le périmètre.")
             return redirect("contrat:perimetre", contrat.slug)
-    messages.success(request, f"{qpv.nom} ({qpv.code}) est dans le périmètre"
-                              + (f" ; {', '.join(c.nom for c in manquantes)} aussi." if manquantes else "."))
+    messages.success(
+        request,
+        f"{qpv.nom} ({qpv.code}) est dans le périmètre"
+        + (f" ; {', '.join(c.nom for c in manquantes)} aussi." if manquantes else "."),
+    )
     return redirect("contrat:perimetre", contrat.slug)
 
 
@@ -171,8 +196,9 @@ def quartier_successeur(request, slug):
     """Links a quartier of the perimeter (a 2015 one) to the quartier of the official list that succeeds it,
     in this contract: the link is the contract's (versioned, in its history), the shared quartier unchanged."""
     contrat = _pilote(request, slug)
-    lien = get_object_or_404(PerimetreQuartier.objects.select_related("quartier"), pk=_entier(request.POST.get("lien")),
-                             contrat=contrat)
+    lien = get_object_or_404(
+        PerimetreQuartier.objects.select_related("quartier"), pk=_entier(request.POST.get("lien")), contrat=contrat
+    )
     qpv = get_object_or_404(QuartierPrioritaire, pk=_entier(request.POST.get("qpv")))
     if lien.qpv_id is not None:  # linked meanwhile (or the button pressed twice): the page offered it unlinked
         messages.error(request, f"{lien.quartier.nom} a déjà pour successeur {lien.qpv} : rien n'est changé.")
@@ -194,8 +220,9 @@ def perimetre(request, slug):
 def _communes_du_contrat(request, contrat, communes):
     """Writes the contract's communes (a tracked link of the contract) through the write service."""
     actuel = Contrat.objects.get(pk=contrat.pk)
-    versions.modifier(request.user, actuel, actuel.version,
-                      {"communes": communes, "partenaires": list(actuel.partenaires.all())})
+    versions.modifier(
+        request.user, actuel, actuel.version, {"communes": communes, "partenaires": list(actuel.partenaires.all())}
+    )
 
 
 @require_POST
@@ -205,7 +232,9 @@ def commune_ajouter(request, slug):
     if not form.is_valid():
         return _page_perimetre(request, contrat, commune=form, status=400)
     nom = " ".join(form.cleaned_data["nom"].split())
-    commune = Commune.objects.filter(nom__iexact=nom).first() or Commune.objects.create(nom=nom, slug=_slug_libre(Commune, nom))
+    commune = Commune.objects.filter(nom__iexact=nom).first() or Commune.objects.create(
+        nom=nom, slug=_slug_libre(Commune, nom)
+    )
     _communes_du_contrat(request, contrat, [*contrat.communes.all(), commune])
     messages.success(request, f"{commune.nom} est dans le périmètre.")
     return redirect("contrat:perimetre", contrat.slug)
@@ -221,11 +250,16 @@ def quartier_ajouter(request, slug):
     nom = " ".join(donnees["nom"].split())
     quartier = Quartier.objects.filter(nom__iexact=nom, commune=donnees["commune"]).first()
     if quartier is None:
-        quartier = Quartier.objects.create(nom=nom, commune=donnees["commune"], code=donnees["code"],
-                                           slug=_slug_libre(Quartier, f"{donnees['commune'].nom} {nom}"))
+        quartier = Quartier.objects.create(
+            nom=nom,
+            commune=donnees["commune"],
+            code=donnees["code"],
+            slug=_slug_libre(Quartier, f"{donnees['commune'].nom} {nom}"),
+        )
     # A quartier another contract holds is shared as it is: the code typed here is this contract's.
-    lien = PerimetreQuartier(contrat=contrat, quartier=quartier, nature=donnees["nature"],
-                             code=donnees["code"] or quartier.code)
+    lien = PerimetreQuartier(
+        contrat=contrat, quartier=quartier, nature=donnees["nature"], code=donnees["code"] or quartier.code
+    )
     try:
         versions.creer(request.user, lien)
     except versions.Doublon as refus:
@@ -265,12 +299,21 @@ def partenaires(request, slug):
             partenaire.slug = _slug_libre(Partenaire, partenaire.sigle or partenaire.nom)
             partenaire.save()
             actuel = Contrat.objects.get(pk=contrat.pk)
-            versions.modifier(request.user, actuel, actuel.version, {
-                "communes": list(actuel.communes.all()), "partenaires": [*actuel.partenaires.all(), partenaire]})
+            versions.modifier(
+                request.user,
+                actuel,
+                actuel.version,
+                {"communes": list(actuel.communes.all()), "partenaires": [*actuel.partenaires.all(), partenaire]},
+            )
         messages.success(request, f"{partenaire.nom} est créée et ajoutée au contrat : vous pouvez inviter ses agents.")
         return redirect("contrat:partenaires", contrat.slug)
-    ctx = {"contrat": contrat, "form": form, "texte": texte, "trouves": trouves,
-           "du_contrat": Partenaire.objects.du_contrat(contrat)}
+    ctx = {
+        "contrat": contrat,
+        "form": form,
+        "texte": texte,
+        "trouves": trouves,
+        "du_contrat": Partenaire.objects.du_contrat(contrat),
+    }
     return render(request, "contrat/partenaires.html", ctx, status=400 if form.errors else 200)
 
 
@@ -280,8 +323,12 @@ def partenaire_ajouter(request, slug, pk):
     partenaire = get_object_or_404(Partenaire, pk=pk)
     actuel = Contrat.objects.get(pk=contrat.pk)
     if partenaire not in actuel.partenaires.all():
-        versions.modifier(request.user, actuel, actuel.version, {
-            "communes": list(actuel.communes.all()), "partenaires": [*actuel.partenaires.all(), partenaire]})
+        versions.modifier(
+            request.user,
+            actuel,
+            actuel.version,
+            {"communes": list(actuel.communes.all()), "partenaires": [*actuel.partenaires.all(), partenaire]},
+        )
     messages.success(request, f"{partenaire.nom} est un partenaire du contrat.")
     return redirect("contrat:partenaires", contrat.slug)
 
@@ -304,8 +351,12 @@ def documents(request, slug):
 
 
 def _page_documents(request, contrat, form, signataire, status):
-    ctx = {"contrat": contrat, "form": form, "signataire_form": signataire,
-           "documents": contrat.documents.prefetch_related("signataires__partenaire")}
+    ctx = {
+        "contrat": contrat,
+        "form": form,
+        "signataire_form": signataire,
+        "documents": contrat.documents.prefetch_related("signataires__partenaire"),
+    }
     return render(request, "contrat/documents.html", ctx, status=status)
 
 
@@ -317,9 +368,16 @@ def signataire_ajouter(request, slug):
         donnees = form.cleaned_data
         rang = (donnees["document"].signataires.aggregate(m=Max("ordre"))["m"] or 0) + 1
         try:
-            versions.creer(request.user, Signataire(document=donnees["document"], partenaire=donnees["partenaire"],
-                                                    representant=donnees["representant"], qualite=donnees["qualite"],
-                                                    ordre=rang))
+            versions.creer(
+                request.user,
+                Signataire(
+                    document=donnees["document"],
+                    partenaire=donnees["partenaire"],
+                    representant=donnees["representant"],
+                    qualite=donnees["qualite"],
+                    ordre=rang,
+                ),
+            )
         except versions.Doublon as refus:
             form.add_error("partenaire", str(refus))
         else:
@@ -333,14 +391,22 @@ def signataire_ajouter(request, slug):
 
 def _noeuds(contrat):
     """Piliers → orientations → objectifs of the contract, archived ones included (marked)."""
-    return (Pilier.objects.filter(contrat=contrat).select_related("contrat").prefetch_related("orientations__objectifs")
-            .order_by("ordre", "pk"))
+    return (
+        Pilier.objects.filter(contrat=contrat)
+        .select_related("contrat")
+        .prefetch_related("orientations__objectifs")
+        .order_by("ordre", "pk")
+    )
 
 
 def arbre(request, slug):
     contrat = _pilote(request, slug)
-    ctx = {"contrat": contrat, "piliers": _noeuds(contrat), "form": NoeudForm(),
-           "historique": historique.journal("contrat", contrat.pk)[:30]}
+    ctx = {
+        "contrat": contrat,
+        "piliers": _noeuds(contrat),
+        "form": NoeudForm(),
+        "historique": historique.journal("contrat", contrat.pk)[:30],
+    }
     return render(request, "contrat/arbre.html", ctx)
 
 
@@ -374,7 +440,9 @@ def noeud_ajouter(request, slug, nature):
     form = NoeudForm(request.POST)
     parent = None
     if nature != "pilier":
-        parent = _noeud(contrat, "pilier" if nature == "orientation" else "orientation", _entier(request.POST.get("parent")))
+        parent = _noeud(
+            contrat, "pilier" if nature == "orientation" else "orientation", _entier(request.POST.get("parent"))
+        )
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for erreurs in form.errors.values() for e in erreurs))
         return redirect("contrat:arbre", contrat.slug)
@@ -406,9 +474,17 @@ def noeud_modifier(request, slug, nature, pk):
     contrat = _pilote(request, slug)
     objet = _noeud(contrat, nature, pk)
     pilier = isinstance(objet, Pilier)
-    form = NoeudForm(request.POST or None, nouveau=False, pilier=pilier,
-                     initial={"code": objet.code, "intitule": objet.intitule, "version": objet.version,
-                              "presentation": getattr(objet, "presentation", "")})
+    form = NoeudForm(
+        request.POST or None,
+        nouveau=False,
+        pilier=pilier,
+        initial={
+            "code": objet.code,
+            "intitule": objet.intitule,
+            "version": objet.version,
+            "presentation": getattr(objet, "presentation", ""),
+        },
+    )
     conflit = None
     if request.method == "POST" and form.is_valid():
         objet.code, objet.intitule = form.cleaned_data["code"], form.cleaned_data["intitule"]
@@ -423,11 +499,22 @@ def noeud_modifier(request, slug, nature, pk):
             if conflit is None:
                 return redirect("contrat:arbre", contrat.slug)
         else:
-            messages.success(request, "L'intitulé et la présentation sont enregistrés." if pilier else "L'intitulé est enregistré.")
+            messages.success(
+                request, "L'intitulé et la présentation sont enregistrés." if pilier else "L'intitulé est enregistré."
+            )
             return redirect("contrat:arbre", contrat.slug)
-    return render(request, "contrat/formulaire.html", {
-        "form": form, "contrat": contrat, "conflit": conflit, "retour": "contrat:arbre",
-        "titre": f"Modifier « {objet.intitule} »" if pilier else f"Renommer « {objet.intitule} »"}, status=409 if conflit else 200)
+    return render(
+        request,
+        "contrat/formulaire.html",
+        {
+            "form": form,
+            "contrat": contrat,
+            "conflit": conflit,
+            "retour": "contrat:arbre",
+            "titre": f"Modifier « {objet.intitule} »" if pilier else f"Renommer « {objet.intitule} »",
+        },
+        status=409 if conflit else 200,
+    )
 
 
 @require_POST
@@ -438,8 +525,12 @@ def noeud_deplacer(request, slug, nature, pk, sens):
         raise Http404("Déplacement inconnu : « monter » ou « descendre ».")
     objet = _noeud(contrat, nature, pk)
     if version_postee(request) != objet.version:  # moved since the page was shown: a second click moves nothing
-        return page_perimee(request, f"« {objet.intitule} » a changé de place ou a été modifié depuis que la page a "
-                                     "été affichée : rien n'a été déplacé.", reverse("contrat:arbre", args=[contrat.slug]))
+        return page_perimee(
+            request,
+            f"« {objet.intitule} » a changé de place ou a été modifié depuis que la page a "
+            "été affichée : rien n'a été déplacé.",
+            reverse("contrat:arbre", args=[contrat.slug]),
+        )
     freres = list(_freres(objet).order_by("ordre", "pk"))
     i = next(i for i, f in enumerate(freres) if f.pk == objet.pk)
     j = i - 1 if sens == "monter" else i + 1
@@ -468,17 +559,23 @@ def noeud_archiver(request, slug, nature, pk):
     # The button says what the page showed: archiving twice (a double click, a second tab) is not unarchiving.
     lue = version_postee(request)
     if lue != objet.version:
-        return page_perimee(request, f"« {objet.intitule} » a changé depuis que la page a été affichée (il est "
-                                     f"maintenant {'archivé' if objet.archive else 'proposé'}) : rien n'a été fait.",
-                            reverse("contrat:arbre", args=[contrat.slug]))
+        return page_perimee(
+            request,
+            f"« {objet.intitule} » a changé depuis que la page a été affichée (il est "
+            f"maintenant {'archivé' if objet.archive else 'proposé'}) : rien n'a été fait.",
+            reverse("contrat:arbre", args=[contrat.slug]),
+        )
     objet.archive = not objet.archive
     try:
         versions.modifier(request.user, objet, lue)
     except versions.Verrouille as refus:
         messages.error(request, str(refus))
     except versions.Conflit:
-        return page_perimee(request, f"« {objet.intitule} » a été modifié entre-temps : rien n'a été fait.",
-                            reverse("contrat:arbre", args=[contrat.slug]))
+        return page_perimee(
+            request,
+            f"« {objet.intitule} » a été modifié entre-temps : rien n'a été fait.",
+            reverse("contrat:arbre", args=[contrat.slug]),
+        )
     else:
         messages.success(request, f"« {objet.intitule} » est {'archivé' if objet.archive else 'de nouveau proposé'}.")
     return redirect("contrat:arbre", contrat.slug)

@@ -38,12 +38,16 @@ class TropDEnvois(Exception):
     """The address has had its links for this hour: nothing is sent, the link it holds stays good."""
 
     def __init__(self, invitation):
-        super().__init__(f"{settings.ENVOIS_PAR_ADRESSE_ET_HEURE} liens sont déjà partis vers {invitation.email} dans "
-                         "l'heure : rien n'est renvoyé. Utilisez le dernier reçu, ou réessayez dans une heure.")
+        super().__init__(
+            f"{settings.ENVOIS_PAR_ADRESSE_ET_HEURE} liens sont déjà partis vers {invitation.email} dans "
+            "l'heure : rien n'est renvoyé. Utilisez le dernier reçu, ou réessayez dans une heure."
+        )
         # Said on the page anyone holding an old link sees: the address is not named there.
-        self.motif = (f"{settings.ENVOIS_PAR_ADRESSE_ET_HEURE} liens sont déjà partis vers l'adresse de cette "
-                      "invitation dans l'heure : aucun autre n'est envoyé. Utilisez le dernier reçu, ou réessayez "
-                      "dans une heure.")
+        self.motif = (
+            f"{settings.ENVOIS_PAR_ADRESSE_ET_HEURE} liens sont déjà partis vers l'adresse de cette "
+            "invitation dans l'heure : aucun autre n'est envoyé. Utilisez le dernier reçu, ou réessayez "
+            "dans une heure."
+        )
         self.invitation = invitation
 
 
@@ -65,19 +69,30 @@ def _envoyer(invitation, par):
     contrat = invitation.contrat
     # An account that exists accepts once signed in; the others create theirs from the link.
     gabarit = "courriels/nouveau_role" if compte_de(invitation.email) else "courriels/invitation"
-    courriels.preparer(contrat.pk, "invitation", [invitation.email], gabarit, {
-        "invitation": invitation, "contrat": contrat, "lien": _lien(invitation),
-        "par": _nom(par), "jours": VALIDITE.days,
-    })
+    courriels.preparer(
+        contrat.pk,
+        "invitation",
+        [invitation.email],
+        gabarit,
+        {
+            "invitation": invitation,
+            "contrat": contrat,
+            "lien": _lien(invitation),
+            "par": _nom(par),
+            "jours": VALIDITE.days,
+        },
+    )
 
 
 def _membre(user, invitation, par):
     """The role the invitation gives, to this account: created, or switched back on if revoked before."""
-    existant = Membre.objects.filter(user=user, partenaire=invitation.partenaire, role=invitation.role,
-                                     contrat=invitation.contrat).first()
+    existant = Membre.objects.filter(
+        user=user, partenaire=invitation.partenaire, role=invitation.role, contrat=invitation.contrat
+    ).first()
     if existant is None:
-        return versions.creer(par, Membre(user=user, partenaire=invitation.partenaire, role=invitation.role,
-                                          contrat=invitation.contrat))
+        return versions.creer(
+            par, Membre(user=user, partenaire=invitation.partenaire, role=invitation.role, contrat=invitation.contrat)
+        )
     if not existant.actif:
         existant.actif = True
         versions.modifier(par, existant, existant.version)
@@ -89,8 +104,14 @@ def inviter(par, contrat, email, role, partenaire):
     """Invites `email`: a pending invitation, never an instant role. An address that already has an account
     gets a mail that asks it to accept (from the link, or from its home page) once signed in; any other gets
     the link to create its account."""
-    invitation = Invitation(contrat=contrat, email=email.strip().lower(), role=role, partenaire=partenaire,
-                            jeton=secrets.token_urlsafe(24), envoyee_le=timezone.now())
+    invitation = Invitation(
+        contrat=contrat,
+        email=email.strip().lower(),
+        role=role,
+        partenaire=partenaire,
+        jeton=secrets.token_urlsafe(24),
+        envoyee_le=timezone.now(),
+    )
     invitation.user = compte_de(invitation.email)
     versions.creer(par, invitation)
     _envoyer(invitation, par)
@@ -101,8 +122,11 @@ def en_attente_pour(user):
     """The invitations this signed-in account may accept: sent to its address, still pending."""
     if not user.is_authenticated or not user.email:
         return Invitation.objects.none()
-    return (Invitation.objects.filter(email__iexact=user.email, acceptee_le__isnull=True, revoquee=False)
-            .select_related("contrat", "partenaire").order_by("contrat__nom", "pk"))
+    return (
+        Invitation.objects.filter(email__iexact=user.email, acceptee_le__isnull=True, revoquee=False)
+        .select_related("contrat", "partenaire")
+        .order_by("contrat__nom", "pk")
+    )
 
 
 class PasPourVous(Exception):
@@ -140,8 +164,12 @@ def renvoyer(par, invitation):
         raise TropDEnvois(invitation)
     invitation.envoyee_le = timezone.now()
     nouveau = secrets.token_urlsafe(24)
-    versions.modifier(par, invitation, invitation.version,
-                      ensuite=lambda: Invitation.objects.filter(pk=invitation.pk).update(jeton=nouveau))
+    versions.modifier(
+        par,
+        invitation,
+        invitation.version,
+        ensuite=lambda: Invitation.objects.filter(pk=invitation.pk).update(jeton=nouveau),
+    )
     invitation.jeton = nouveau
     _envoyer(invitation, par)
 
@@ -163,22 +191,33 @@ def lire(jeton):
     try:
         donnees = signataire.unsign_object(jeton)
     except (signing.BadSignature, ValueError, TypeError):
-        raise LienRefuse("Ce lien d'invitation n'est pas valide : il a été modifié ou mal copié. Copiez le lien "
-                         "entier du courriel, ou demandez une nouvelle invitation au chef de projet.") from None
+        raise LienRefuse(
+            "Ce lien d'invitation n'est pas valide : il a été modifié ou mal copié. Copiez le lien "
+            "entier du courriel, ou demandez une nouvelle invitation au chef de projet."
+        ) from None
     invitation = Invitation.objects.select_related("contrat", "partenaire").filter(pk=donnees.get("i")).first()
     if invitation is None or invitation.revoquee:
         raise LienRefuse("Cette invitation a été annulée. Demandez-en une nouvelle au chef de projet du contrat.")
     if invitation.acceptee_le is not None:
-        raise LienRefuse("Cette invitation a déjà servi : votre compte existe. Connectez-vous avec votre adresse "
-                         "électronique et votre mot de passe (ou « Mot de passe oublié ? »).", invitation)
+        raise LienRefuse(
+            "Cette invitation a déjà servi : votre compte existe. Connectez-vous avec votre adresse "
+            "électronique et votre mot de passe (ou « Mot de passe oublié ? »).",
+            invitation,
+        )
     if donnees.get("j") != invitation.jeton:
-        raise LienRefuse("Un lien plus récent vous a été envoyé pour cette invitation : utilisez le dernier reçu, ou "
-                         "demandez-en un nouveau ci-dessous.", invitation)
+        raise LienRefuse(
+            "Un lien plus récent vous a été envoyé pour cette invitation : utilisez le dernier reçu, ou "
+            "demandez-en un nouveau ci-dessous.",
+            invitation,
+        )
     try:
         signataire.unsign_object(jeton, max_age=VALIDITE)
     except signing.SignatureExpired:
-        raise LienRefuse(f"Ce lien d'invitation a expiré (il vaut {VALIDITE.days} jours). Demandez-en un nouveau "
-                         "ci-dessous : il partira à la même adresse.", invitation) from None
+        raise LienRefuse(
+            f"Ce lien d'invitation a expiré (il vaut {VALIDITE.days} jours). Demandez-en un nouveau "
+            "ci-dessous : il partira à la même adresse.",
+            invitation,
+        ) from None
     return invitation
 
 
@@ -200,15 +239,20 @@ def accepter(invitation, nom, mot_de_passe):
 def a_accueillir(contrat):
     """People of the organisations taking part in the contract (their directory: a membership without a
     contract) who hold no role in it, active or revoked: the chef de projet may take them in."""
-    deja = Membre.objects.filter(contrat=contrat, user=OuterRef("user"), partenaire=OuterRef("partenaire"),
-                                 role=OuterRef("role"))
+    deja = Membre.objects.filter(
+        contrat=contrat, user=OuterRef("user"), partenaire=OuterRef("partenaire"), role=OuterRef("role")
+    )
     organisations = Partenaire.objects.des_contrats(Contrat.objects.filter(pk=contrat.pk))
-    return (Membre.objects.filter(contrat__isnull=True, actif=True, user__is_active=True, partenaire__in=organisations)
-            .exclude(role=Membre.Role.CHEF_DE_PROJET).exclude(Exists(deja)))
+    return (
+        Membre.objects.filter(contrat__isnull=True, actif=True, user__is_active=True, partenaire__in=organisations)
+        .exclude(role=Membre.Role.CHEF_DE_PROJET)
+        .exclude(Exists(deja))
+    )
 
 
 @transaction.atomic
 def accueillir(par, contrat, personne):
     """Gives `personne` (an organisation's membership) its role in this contract, in the history."""
-    return versions.creer(par, Membre(user=personne.user, partenaire=personne.partenaire, role=personne.role,
-                                      contrat=contrat))
+    return versions.creer(
+        par, Membre(user=personne.user, partenaire=personne.partenaire, role=personne.role, contrat=contrat)
+    )

@@ -23,22 +23,32 @@ def membres(request, slug):
     if request.method == "POST" and form.is_valid():
         donnees = form.cleaned_data
         try:
-            invitation = invitations.inviter(request.user, contrat, donnees["email"], donnees["role"],
-                                             donnees["partenaire"])
+            invitation = invitations.inviter(
+                request.user, contrat, donnees["email"], donnees["role"], donnees["partenaire"]
+            )
         except versions.Doublon as doublon:  # the same invitation sent meanwhile (another tab, a colleague)
             form.add_error(None, str(doublon))
         else:
             if invitation.user_id:
-                messages.success(request, f"{invitation.email} a déjà un compte : le rôle lui est proposé, il "
-                                          "l'accepte depuis le courriel ou sa page d'accueil (lien valable 7 jours).")
+                messages.success(
+                    request,
+                    f"{invitation.email} a déjà un compte : le rôle lui est proposé, il "
+                    "l'accepte depuis le courriel ou sa page d'accueil (lien valable 7 jours).",
+                )
             else:
                 messages.success(request, f"Invitation envoyée à {invitation.email} (lien valable 7 jours).")
             return redirect("contrat:membres", contrat.slug)
     ctx = {
-        "contrat": contrat, "form": form,
-        "membres": Membre.objects.filter(contrat=contrat).select_related("user", "partenaire").order_by("-actif", "user__email"),
-        "a_accueillir": list(invitations.a_accueillir(contrat).select_related("user", "partenaire")
-                             .order_by("partenaire__nom", "user__email")),
+        "contrat": contrat,
+        "form": form,
+        "membres": Membre.objects.filter(contrat=contrat)
+        .select_related("user", "partenaire")
+        .order_by("-actif", "user__email"),
+        "a_accueillir": list(
+            invitations.a_accueillir(contrat)
+            .select_related("user", "partenaire")
+            .order_by("partenaire__nom", "user__email")
+        ),
         "administrateurs": get_user_model().objects.filter(is_superuser=True, is_active=True).order_by("username"),
         "invitations": contrat.invitations.filter(acceptee_le__isnull=True).select_related("partenaire"),
     }
@@ -55,8 +65,11 @@ def accueillir(request, slug, pk):
     except versions.Doublon:  # taken in meanwhile (a double click, a colleague)
         messages.info(request, f"{personne.user.email or personne.user.username} a déjà ce rôle dans le contrat.")
     else:
-        messages.success(request, f"{personne.user.email or personne.user.username} est désormais "
-                                  f"{personne.get_role_display().lower()} de {personne.partenaire.nom} dans ce contrat.")
+        messages.success(
+            request,
+            f"{personne.user.email or personne.user.username} est désormais "
+            f"{personne.get_role_display().lower()} de {personne.partenaire.nom} dans ce contrat.",
+        )
     return redirect("contrat:membres", contrat.slug)
 
 
@@ -65,9 +78,12 @@ def invitation_renvoyer(request, slug, pk):
     contrat = _pilote(request, slug)
     invitation = get_object_or_404(Invitation, pk=pk, contrat=contrat)
     if version_postee(request) != invitation.version:  # a double click sends one link, not two
-        return page_perimee(request, f"L'invitation de {invitation.email} a changé depuis que la page a été affichée "
-                                     "(un lien vient sans doute de partir) : rien n'est renvoyé.",
-                            reverse("contrat:membres", args=[contrat.slug]))
+        return page_perimee(
+            request,
+            f"L'invitation de {invitation.email} a changé depuis que la page a été affichée "
+            "(un lien vient sans doute de partir) : rien n'est renvoyé.",
+            reverse("contrat:membres", args=[contrat.slug]),
+        )
     if not invitation.en_attente:
         messages.error(request, "Cette invitation n'est plus en attente : rien n'est renvoyé.")
     else:
@@ -97,8 +113,10 @@ def membre_revoquer(request, slug, pk):
         messages.error(request, "Vous ne pouvez pas retirer votre propre rôle de chef de projet.")
         return redirect("contrat:membres", contrat.slug)
     invitations.revoquer(request.user, membre=membre)
-    messages.success(request, f"{membre.user.email or membre.user.username} n'a plus accès au contrat à ce titre, "
-                              "dès sa prochaine page.")
+    messages.success(
+        request,
+        f"{membre.user.email or membre.user.username} n'a plus accès au contrat à ce titre, dès sa prochaine page.",
+    )
     return redirect("contrat:membres", contrat.slug)
 
 
@@ -122,8 +140,9 @@ def invitation(request, jeton):
         login(request, compte, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Bienvenue : votre compte est créé. Vous vous connecterez avec {compte.email}.")
         return redirect("accueil")
-    return render(request, "contrat/invitation.html", {"invitation": objet, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "contrat/invitation.html", {"invitation": objet, "form": form}, status=400 if form.errors else 200
+    )
 
 
 @login_not_required
@@ -138,8 +157,12 @@ def invitation_nouveau_lien(request, jeton):
             try:
                 invitations.renvoyer(None, objet)
             except invitations.TropDEnvois as trop:
-                return render(request, "contrat/invitation_refusee.html", {"refus": trop, "jeton": jeton,
-                                                                           "sans_nouveau_lien": True}, status=429)
+                return render(
+                    request,
+                    "contrat/invitation_refusee.html",
+                    {"refus": trop, "jeton": jeton, "sans_nouveau_lien": True},
+                    status=429,
+                )
             return render(request, "contrat/invitation_refusee.html", {"renvoyee": objet}, status=200)
         return render(request, "contrat/invitation_refusee.html", {"refus": refus, "jeton": jeton}, status=410)
     return redirect("contrat:invitation", jeton)
@@ -149,9 +172,18 @@ def _role_propose(request, objet, compte):
     """An invitation to an account that exists: accepted (or declined) by that account, signed in."""
     if request.user != compte:
         if request.user.is_authenticated:
-            return render(request, "contrat/invitation_refusee.html", {"refus": invitations.LienRefuse(
-                "Cette invitation est destinée à un autre compte que le vôtre. Déconnectez-vous, puis connectez-vous "
-                "avec le compte de l'adresse invitée.")}, status=403)
+            return render(
+                request,
+                "contrat/invitation_refusee.html",
+                {
+                    "refus": invitations.LienRefuse(
+                        "Cette invitation est destinée à un autre compte que le vôtre. Déconnectez-vous, puis "
+                        "connectez-vous "
+                        "avec le compte de l'adresse invitée."
+                    )
+                },
+                status=403,
+            )
         messages.info(request, "Vous avez déjà un compte : connectez-vous, puis acceptez l'invitation.")
         return redirect_to_login(request.get_full_path())
     if request.method == "POST":
@@ -166,8 +198,11 @@ def _repondre(request, objet):
             messages.info(request, f"Vous avez refusé le rôle proposé dans « {objet.contrat.nom} ».")
         else:
             invitations.accepter_role(request.user, objet)
-            messages.success(request, f"Vous êtes désormais {objet.get_role_display().lower()} — {objet.partenaire.nom} "
-                                      f"dans « {objet.contrat.nom} ».")
+            messages.success(
+                request,
+                f"Vous êtes désormais {objet.get_role_display().lower()} — {objet.partenaire.nom} "
+                f"dans « {objet.contrat.nom} ».",
+            )
     except invitations.PasPourVous as refus:
         messages.error(request, str(refus))
     return redirect("accueil")

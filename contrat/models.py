@@ -17,10 +17,16 @@ class PartenaireQuerySet(models.QuerySet):
     def du_contrat(self, contrat):
         """The organisations of a contract: its porteur, its signatories, those the chef de projet added,
         those with members in it."""
-        return self.filter(
-            models.Q(pk=contrat.porteur_id) | models.Q(signatures__document__contrat=contrat)
-            | models.Q(contrats_partenaires=contrat) | models.Q(membres__contrat=contrat)
-        ).distinct().order_by("nom")
+        return (
+            self.filter(
+                models.Q(pk=contrat.porteur_id)
+                | models.Q(signatures__document__contrat=contrat)
+                | models.Q(contrats_partenaires=contrat)
+                | models.Q(membres__contrat=contrat)
+            )
+            .distinct()
+            .order_by("nom")
+        )
 
     def choix_du_contrat(self, contrat, *deja):
         """What a form or a filter of one contract offers: its organisations (porteur, signatories, partners,
@@ -28,11 +34,13 @@ class PartenaireQuerySet(models.QuerySet):
         (pks the edited rows already name, kept so that saving them again is not refused)."""
         un = Contrat.objects.filter(pk=contrat.pk)
         tous = self.model.objects
-        liens = (models.Q(pk__in=tous.des_contrats(un).values("pk"))
-                 | models.Q(pk__in=tous.filter(membres__contrat=contrat).values("pk"))
-                 | models.Q(pk__in=tous.filter(collectes__contrat=contrat).values("pk"))
-                 | models.Q(pk__in=tous.filter(intervenants__fiche__contrat=contrat).values("pk"))
-                 | models.Q(pk__in=tous.filter(engagements_fiches__fiche__contrat=contrat).values("pk")))
+        liens = (
+            models.Q(pk__in=tous.des_contrats(un).values("pk"))
+            | models.Q(pk__in=tous.filter(membres__contrat=contrat).values("pk"))
+            | models.Q(pk__in=tous.filter(collectes__contrat=contrat).values("pk"))
+            | models.Q(pk__in=tous.filter(intervenants__fiche__contrat=contrat).values("pk"))
+            | models.Q(pk__in=tous.filter(engagements_fiches__fiche__contrat=contrat).values("pk"))
+        )
         if deja:
             liens |= models.Q(pk__in=[pk for pk in deja if pk])
         return self.filter(liens).order_by("nom")
@@ -41,8 +49,12 @@ class PartenaireQuerySet(models.QuerySet):
         """The organisations of these contracts (porteur, signatories, partners, those with lines):
         each link a subquery of its own, not one join of them all, that a 2 000-line contract would
         multiply into millions of rows before DISTINCT (make bench)."""
-        par = [{"signatures__document__contrat__in": contrats}, {"contrats_partenaires__in": contrats},
-               {"dispositifs__contrat__in": contrats}, {"estimations__dispositif__contrat__in": contrats}]
+        par = [
+            {"signatures__document__contrat__in": contrats},
+            {"contrats_partenaires__in": contrats},
+            {"dispositifs__contrat__in": contrats},
+            {"estimations__dispositif__contrat__in": contrats},
+        ]
         liens = models.Q(pk__in=contrats.values("porteur"))
         for filtre in par:
             liens |= models.Q(pk__in=self.model.objects.filter(**filtre).values("pk"))
@@ -67,8 +79,13 @@ class Partenaire(models.Model):
     nature = models.CharField("nature", max_length=30, choices=Nature.choices, default=Nature.AUTRE)
     siren = models.CharField("SIREN", max_length=9, blank=True, help_text="9 chiffres, quand il est connu.")
     article = models.CharField(
-        "article", max_length=3, blank=True, choices=[("", "(aucun)"), ("le", "le"), ("la", "la"), ("l'", "l'"), ("les", "les")],
-        help_text="Pour écrire son nom dans une phrase, comme les documents : « par la Caisse d'Allocations Familiales ».",
+        "article",
+        max_length=3,
+        blank=True,
+        choices=[("", "(aucun)"), ("le", "le"), ("la", "la"), ("l'", "l'"), ("les", "les")],
+        help_text=(
+            "Pour écrire son nom dans une phrase, comme les documents : « par la Caisse d'Allocations Familiales »."
+        ),
     )
 
     objects = NaturalKeyManager.from_queryset(PartenaireQuerySet)()
@@ -79,7 +96,9 @@ class Partenaire(models.Model):
         ordering = ["nom"]
         constraints = [
             models.UniqueConstraint(
-                fields=["siren"], condition=~models.Q(siren=""), name="partenaire_siren_unique",
+                fields=["siren"],
+                condition=~models.Q(siren=""),
+                name="partenaire_siren_unique",
                 violation_error_message="Une organisation porte déjà ce SIREN.",
             )
         ]
@@ -104,8 +123,13 @@ class Partenaire(models.Model):
 class Commune(models.Model):
     nom = models.CharField("nom", max_length=120)
     slug = models.SlugField("identifiant", max_length=80, unique=True)
-    code_insee = models.CharField("code INSEE", max_length=5, blank=True, db_index=True,
-                                  help_text="Cinq caractères, par exemple 21231 pour Dijon, 01053 pour Bourg-en-Bresse.")
+    code_insee = models.CharField(
+        "code INSEE",
+        max_length=5,
+        blank=True,
+        db_index=True,
+        help_text="Cinq caractères, par exemple 21231 pour Dijon, 01053 pour Bourg-en-Bresse.",
+    )
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("slug",)
@@ -147,12 +171,22 @@ class Quartier(models.Model):
     nom = models.CharField("nom", max_length=120)
     slug = models.SlugField("identifiant", max_length=80, unique=True)
     commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="quartiers", verbose_name="commune")
-    code = models.CharField("code officiel", max_length=20, blank=True,
-                            help_text="Le code du quartier prioritaire quand il est connu, par exemple QN02101M.")
-    qpv = models.ForeignKey(QuartierPrioritaire, on_delete=models.SET_NULL, null=True, blank=True,
-                            related_name="quartiers", verbose_name="quartier prioritaire de la liste officielle",
-                            help_text="Le QPV de la liste officielle que ce quartier est, ou qui lui succède "
-                                      "(un quartier de 2015 et son QPV de 2024).")
+    code = models.CharField(
+        "code officiel",
+        max_length=20,
+        blank=True,
+        help_text="Le code du quartier prioritaire quand il est connu, par exemple QN02101M.",
+    )
+    qpv = models.ForeignKey(
+        QuartierPrioritaire,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="quartiers",
+        verbose_name="quartier prioritaire de la liste officielle",
+        help_text="Le QPV de la liste officielle que ce quartier est, ou qui lui succède "
+        "(un quartier de 2015 et son QPV de 2024).",
+    )
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("slug",)
@@ -206,7 +240,11 @@ class Contrat(models.Model):
     nature = models.CharField("nature", max_length=30, choices=Nature.choices, default=Nature.CONTRAT_DE_VILLE)
     territoire = models.CharField("territoire", max_length=200)
     porteur = models.ForeignKey(
-        Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="contrats_portes",
+        Partenaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contrats_portes",
         verbose_name="porteur (intercommunalité)",
     )
     annee_debut = models.PositiveSmallIntegerField("première année")
@@ -214,23 +252,40 @@ class Contrat(models.Model):
     annee_fin_prolongation = models.PositiveSmallIntegerField("prolongé jusqu'en", null=True, blank=True)
     date_signature = models.DateField("signé le", null=True, blank=True)
     # The contract names the levels of its strategy tree (the 2024 contracts: « Priorité / Objectif / Action »…).
-    niveau_1 = models.CharField("nom du premier niveau de l'arbre", max_length=60, default="Pilier",
-                                help_text="Au singulier : il précède l'intitulé (« Pilier Cadre de vie »), et titre la "
-                                          "première colonne de l'annexe.")
-    niveau_2 = models.CharField("nom du deuxième niveau", max_length=60, default="Orientations stratégiques",
-                                help_text="Tel qu'il titre sa colonne de l'annexe.")
-    niveau_3 = models.CharField("nom du troisième niveau", max_length=60, default="Objectifs opérationnels",
-                                help_text="Tel qu'il titre sa colonne de l'annexe.")
+    niveau_1 = models.CharField(
+        "nom du premier niveau de l'arbre",
+        max_length=60,
+        default="Pilier",
+        help_text="Au singulier : il précède l'intitulé (« Pilier Cadre de vie »), et titre la "
+        "première colonne de l'annexe.",
+    )
+    niveau_2 = models.CharField(
+        "nom du deuxième niveau",
+        max_length=60,
+        default="Orientations stratégiques",
+        help_text="Tel qu'il titre sa colonne de l'annexe.",
+    )
+    niveau_3 = models.CharField(
+        "nom du troisième niveau",
+        max_length=60,
+        default="Objectifs opérationnels",
+        help_text="Tel qu'il titre sa colonne de l'annexe.",
+    )
     donnees_publiques = models.BooleanField(
-        "engagements publiés en données ouvertes", default=False,
+        "engagements publiés en données ouvertes",
+        default=False,
         help_text="Coché : les engagements du contrat (CSV et JSON) se téléchargent sans connexion. Décoché : "
-                  "réservés aux membres du contrat.")
+        "réservés aux membres du contrat.",
+    )
     communes = models.ManyToManyField(Commune, blank=True, related_name="contrats", verbose_name="communes")
     quartiers = models.ManyToManyField(
         Quartier, through="PerimetreQuartier", blank=True, related_name="contrats", verbose_name="quartiers"
     )
     partenaires = models.ManyToManyField(
-        Partenaire, blank=True, related_name="contrats_partenaires", verbose_name="partenaires du contrat",
+        Partenaire,
+        blank=True,
+        related_name="contrats_partenaires",
+        verbose_name="partenaires du contrat",
         help_text="Les organisations que le chef de projet a ajoutées au contrat (en plus des signataires).",
     )
 
@@ -238,10 +293,26 @@ class Contrat(models.Model):
 
     objects = ContratManager()
     natural_key_lookups = ("slug",)
-    suivi = Suivi("contrat", ("nom", "slug", "nature", "territoire", "porteur_id", "annee_debut", "annee_fin",
-                              "annee_fin_prolongation", "date_signature", "niveau_1", "niveau_2", "niveau_3",
-                              "donnees_publiques"), contrat="pk",
-                  m2m=("communes", "partenaires"))
+    suivi = Suivi(
+        "contrat",
+        (
+            "nom",
+            "slug",
+            "nature",
+            "territoire",
+            "porteur_id",
+            "annee_debut",
+            "annee_fin",
+            "annee_fin_prolongation",
+            "date_signature",
+            "niveau_1",
+            "niveau_2",
+            "niveau_3",
+            "donnees_publiques",
+        ),
+        contrat="pk",
+        m2m=("communes", "partenaires"),
+    )
 
     class Meta:
         verbose_name = "contrat"
@@ -286,18 +357,32 @@ class PerimetreQuartier(models.Model):
     nature = models.CharField("nature", max_length=20, choices=Nature.choices)
     # What this contract says of the quartier lives here, not on the shared row: another contract
     # that holds the same quartier never sees it change (its code, its QPV of the official list).
-    code = models.CharField("code officiel", max_length=20, blank=True,
-                            help_text="Le code du quartier prioritaire tel que ce contrat le connaît, par exemple QN02101M.")
-    qpv = models.ForeignKey(QuartierPrioritaire, on_delete=models.PROTECT, null=True, blank=True,
-                            related_name="perimetres", verbose_name="quartier prioritaire de la liste officielle",
-                            help_text="Le QPV de la liste officielle que ce quartier est, ou qui lui succède dans ce "
-                                      "contrat (un quartier de 2015 et son QPV de 2024).")
+    code = models.CharField(
+        "code officiel",
+        max_length=20,
+        blank=True,
+        help_text="Le code du quartier prioritaire tel que ce contrat le connaît, par exemple QN02101M.",
+    )
+    qpv = models.ForeignKey(
+        QuartierPrioritaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="perimetres",
+        verbose_name="quartier prioritaire de la liste officielle",
+        help_text="Le QPV de la liste officielle que ce quartier est, ou qui lui succède dans ce "
+        "contrat (un quartier de 2015 et son QPV de 2024).",
+    )
     version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "quartier__slug")
-    suivi = Suivi("perimetre", ("contrat_id", "quartier_id", "nature", "code", "qpv_id"), contrat="contrat_id",
-                  dossier=("contrat", "contrat_id"))
+    suivi = Suivi(
+        "perimetre",
+        ("contrat_id", "quartier_id", "nature", "code", "qpv_id"),
+        contrat="contrat_id",
+        dossier=("contrat", "contrat_id"),
+    )
 
     class Meta:
         verbose_name = "quartier du périmètre"
@@ -305,7 +390,8 @@ class PerimetreQuartier(models.Model):
         ordering = ["nature", "quartier__commune__nom", "quartier__nom"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contrat", "quartier"], name="perimetre_unique",
+                fields=["contrat", "quartier"],
+                name="perimetre_unique",
                 violation_error_message="Ce quartier figure déjà dans le périmètre du contrat.",
             )
         ]
@@ -337,22 +423,41 @@ class Document(models.Model):
     annee_fin = models.PositiveSmallIntegerField("dernière année", null=True, blank=True)
     date_signature = models.DateField("signé le", null=True, blank=True)
     description = models.TextField("description", blank=True)
-    preambule = models.TextField("préambule", blank=True, help_text="Tel que le document l'écrit ; une liste, une ligne « - » par point.")
+    preambule = models.TextField(
+        "préambule", blank=True, help_text="Tel que le document l'écrit ; une liste, une ligne « - » par point."
+    )
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
     fichier = models.FileField("document signé (PDF)", upload_to="documents/", blank=True)
     version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
-    suivi = Suivi("document", ("contrat_id", "slug", "nature", "titre", "annee_debut", "annee_fin", "date_signature",
-                               "description", "preambule", "ordre", "fichier"), contrat="contrat_id", dossier=("contrat", "contrat_id"))
+    suivi = Suivi(
+        "document",
+        (
+            "contrat_id",
+            "slug",
+            "nature",
+            "titre",
+            "annee_debut",
+            "annee_fin",
+            "date_signature",
+            "description",
+            "preambule",
+            "ordre",
+            "fichier",
+        ),
+        contrat="contrat_id",
+        dossier=("contrat", "contrat_id"),
+    )
 
     class Meta:
         verbose_name = "document"
         ordering = ["contrat", "ordre", "titre"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contrat", "slug"], name="document_slug_unique",
+                fields=["contrat", "slug"],
+                name="document_slug_unique",
                 violation_error_message="Ce contrat a déjà un document avec cet identifiant.",
             )
         ]
@@ -373,8 +478,12 @@ class Document(models.Model):
 
 
 class Signataire(models.Model):
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="signataires", verbose_name="document")
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="signatures", verbose_name="partenaire")
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="signataires", verbose_name="document"
+    )
+    partenaire = models.ForeignKey(
+        Partenaire, on_delete=models.PROTECT, related_name="signatures", verbose_name="partenaire"
+    )
     representant = models.CharField("représenté par", max_length=200)
     qualite = models.CharField("qualité", max_length=300)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
@@ -382,15 +491,20 @@ class Signataire(models.Model):
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("document__contrat__slug", "document__slug", "partenaire__slug")
-    suivi = Suivi("signataire", ("document_id", "partenaire_id", "representant", "qualite", "ordre"),
-                  contrat="document.contrat_id", dossier=("contrat", "document.contrat_id"))
+    suivi = Suivi(
+        "signataire",
+        ("document_id", "partenaire_id", "representant", "qualite", "ordre"),
+        contrat="document.contrat_id",
+        dossier=("contrat", "document.contrat_id"),
+    )
 
     class Meta:
         verbose_name = "signataire"
         ordering = ["document", "ordre"]
         constraints = [
             models.UniqueConstraint(
-                fields=["document", "partenaire"], name="signataire_unique",
+                fields=["document", "partenaire"],
+                name="signataire_unique",
                 violation_error_message="Ce partenaire signe déjà ce document.",
             )
         ]
@@ -413,24 +527,33 @@ class Pilier(models.Model):
     intitule = models.CharField("intitulé", max_length=300)
     transversal = models.BooleanField("enjeux transversaux", default=False)
     # What the document says of the pilier (an axe's narrative, its sub-axes) before its lines or fiches.
-    presentation = models.TextField("présentation", blank=True,
-                                    help_text="Ce que le document dit de ce pilier ou de cet axe, avant ses lignes ou ses fiches.")
+    presentation = models.TextField(
+        "présentation",
+        blank=True,
+        help_text="Ce que le document dit de ce pilier ou de cet axe, avant ses lignes ou ses fiches.",
+    )
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
-    archive = models.BooleanField("archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes.")
+    archive = models.BooleanField(
+        "archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes."
+    )
     version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
-    suivi = Suivi("pilier", ("contrat_id", "slug", "code", "intitule", "transversal", "presentation", "ordre", "archive"),
-                  contrat="contrat_id",
-                  dossier=("contrat", "contrat_id"))
+    suivi = Suivi(
+        "pilier",
+        ("contrat_id", "slug", "code", "intitule", "transversal", "presentation", "ordre", "archive"),
+        contrat="contrat_id",
+        dossier=("contrat", "contrat_id"),
+    )
 
     class Meta:
         verbose_name = "pilier"
         ordering = ["contrat", "ordre"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contrat", "slug"], name="pilier_slug_unique",
+                fields=["contrat", "slug"],
+                name="pilier_slug_unique",
                 violation_error_message="Ce contrat a déjà un pilier avec cet identifiant.",
             )
         ]
@@ -451,8 +574,10 @@ class Pilier(models.Model):
 
 
 # The note of the orientation that holds the objectifs of a pilier the document gives none (enjeux transversaux).
-ORIENTATION_TECHNIQUE = ("Orientation technique : le document ne nomme pas d'orientation pour ce pilier ; "
-                         "elle porte ses objectifs et ne s'imprime pas dans l'annexe.")
+ORIENTATION_TECHNIQUE = (
+    "Orientation technique : le document ne nomme pas d'orientation pour ce pilier ; "
+    "elle porte ses objectifs et ne s'imprime pas dans l'annexe."
+)
 
 
 class Orientation(models.Model):
@@ -462,13 +587,19 @@ class Orientation(models.Model):
     intitule = models.CharField("intitulé", max_length=300)
     description = models.TextField("note", blank=True)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
-    archive = models.BooleanField("archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes.")
+    archive = models.BooleanField(
+        "archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes."
+    )
     version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("pilier__contrat__slug", "pilier__slug", "slug")
-    suivi = Suivi("orientation", ("pilier_id", "slug", "code", "intitule", "description", "ordre", "archive"),
-                  contrat="pilier.contrat_id", dossier=("contrat", "pilier.contrat_id"))
+    suivi = Suivi(
+        "orientation",
+        ("pilier_id", "slug", "code", "intitule", "description", "ordre", "archive"),
+        contrat="pilier.contrat_id",
+        dossier=("contrat", "pilier.contrat_id"),
+    )
 
     class Meta:
         verbose_name = "orientation stratégique"
@@ -476,7 +607,8 @@ class Orientation(models.Model):
         ordering = ["pilier", "ordre"]
         constraints = [
             models.UniqueConstraint(
-                fields=["pilier", "slug"], name="orientation_slug_unique",
+                fields=["pilier", "slug"],
+                name="orientation_slug_unique",
                 violation_error_message="Ce pilier a déjà une orientation avec cet identifiant.",
             )
         ]
@@ -502,13 +634,24 @@ class Objectif(models.Model):
     code = models.CharField("code", max_length=20, blank=True)
     intitule = models.CharField("intitulé", max_length=300)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
-    archive = models.BooleanField("archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes.")
+    archive = models.BooleanField(
+        "archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes."
+    )
     version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
-    natural_key_lookups = ("orientation__pilier__contrat__slug", "orientation__pilier__slug", "orientation__slug", "slug")
-    suivi = Suivi("objectif", ("orientation_id", "slug", "code", "intitule", "ordre", "archive"),
-                  contrat="orientation.pilier.contrat_id", dossier=("contrat", "orientation.pilier.contrat_id"))
+    natural_key_lookups = (
+        "orientation__pilier__contrat__slug",
+        "orientation__pilier__slug",
+        "orientation__slug",
+        "slug",
+    )
+    suivi = Suivi(
+        "objectif",
+        ("orientation_id", "slug", "code", "intitule", "ordre", "archive"),
+        contrat="orientation.pilier.contrat_id",
+        dossier=("contrat", "orientation.pilier.contrat_id"),
+    )
 
     class Meta:
         verbose_name = "objectif opérationnel"
@@ -516,7 +659,8 @@ class Objectif(models.Model):
         ordering = ["orientation", "ordre"]
         constraints = [
             models.UniqueConstraint(
-                fields=["orientation", "slug"], name="objectif_slug_unique",
+                fields=["orientation", "slug"],
+                name="objectif_slug_unique",
                 violation_error_message="Cette orientation a déjà un objectif avec cet identifiant.",
             )
         ]
@@ -545,25 +689,37 @@ class Membre(models.Model):
         LECTEUR = "lecteur", "Lecteur"
 
     user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="membres", verbose_name="compte")
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.CASCADE, related_name="membres", verbose_name="organisation")
+    partenaire = models.ForeignKey(
+        Partenaire, on_delete=models.CASCADE, related_name="membres", verbose_name="organisation"
+    )
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
     contrat = models.ForeignKey(
-        Contrat, on_delete=models.CASCADE, null=True, blank=True, related_name="chefs_de_projet",
-        verbose_name="contrat piloté", help_text="Obligatoire pour un chef de projet.",
+        Contrat,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="chefs_de_projet",
+        verbose_name="contrat piloté",
+        help_text="Obligatoire pour un chef de projet.",
     )
     actif = models.BooleanField("actif", default=True)
     version = models.PositiveIntegerField("version", **VERSION)
 
     # Written through the write service when it belongs to a contract (invitation, revocation).
-    suivi = Suivi("membre", ("user_id", "partenaire_id", "role", "contrat_id", "actif"), contrat="contrat_id",
-                  dossier=("contrat", "contrat_id"))
+    suivi = Suivi(
+        "membre",
+        ("user_id", "partenaire_id", "role", "contrat_id", "actif"),
+        contrat="contrat_id",
+        dossier=("contrat", "contrat_id"),
+    )
 
     class Meta:
         verbose_name = "membre d'une organisation"
         verbose_name_plural = "membres des organisations"
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "partenaire", "role", "contrat"], name="membre_unique",
+                fields=["user", "partenaire", "role", "contrat"],
+                name="membre_unique",
                 violation_error_message="Ce compte a déjà ce rôle dans cette organisation.",
             ),
             models.CheckConstraint(
@@ -586,19 +742,24 @@ class Invitation(models.Model):
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="invitations", verbose_name="contrat")
     email = models.EmailField("adresse électronique")
     role = models.CharField("rôle", max_length=20, choices=Membre.Role.choices)
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="invitations",
-                                   verbose_name="organisation")
+    partenaire = models.ForeignKey(
+        Partenaire, on_delete=models.PROTECT, related_name="invitations", verbose_name="organisation"
+    )
     jeton = models.CharField("jeton", max_length=64, editable=False)
     envoyee_le = models.DateTimeField("envoyée le", null=True, blank=True)
     acceptee_le = models.DateTimeField("acceptée le", null=True, blank=True)
     revoquee = models.BooleanField("révoquée", default=False)
-    user = models.ForeignKey("auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations",
-                             verbose_name="compte")
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations", verbose_name="compte"
+    )
     version = models.PositiveIntegerField("version", **VERSION)
 
-    suivi = Suivi("invitation", ("contrat_id", "email", "role", "partenaire_id", "envoyee_le", "acceptee_le", "revoquee",
-                                 "user_id"),
-                  contrat="contrat_id", dossier=("contrat", "contrat_id"))
+    suivi = Suivi(
+        "invitation",
+        ("contrat_id", "email", "role", "partenaire_id", "envoyee_le", "acceptee_le", "revoquee", "user_id"),
+        contrat="contrat_id",
+        dossier=("contrat", "contrat_id"),
+    )
 
     class Meta:
         verbose_name = "invitation"
@@ -610,7 +771,7 @@ class Invitation(models.Model):
                 condition=models.Q(acceptee_le__isnull=True, revoquee=False),
                 name="invitation_une_seule_en_attente",
                 violation_error_message="Une invitation est déjà en attente pour cette adresse avec ce rôle : "
-                                        "renvoyez-la plutôt, son nouveau lien remplacera l'ancien.",
+                "renvoyez-la plutôt, son nouveau lien remplacera l'ancien.",
             ),
         ]
 

@@ -65,9 +65,15 @@ def contrats_de_l_organisation(partenaires, queryset):
     the organisation's own people may be taken in by the chef de projet (and where, before roles were held
     per contract, they were let in)."""
     tous = queryset.model._default_manager
-    chemins = ["porteur__in", "partenaires__in", "documents__signataires__partenaire__in",
-               "dispositifs__partenaire__in", "dispositifs__estimations__partenaire__in",
-               "fiches__intervenants__partenaire__in", "fiches__engagements__partenaire__in"]
+    chemins = [
+        "porteur__in",
+        "partenaires__in",
+        "documents__signataires__partenaire__in",
+        "dispositifs__partenaire__in",
+        "dispositifs__estimations__partenaire__in",
+        "fiches__intervenants__partenaire__in",
+        "fiches__engagements__partenaire__in",
+    ]
     acces = Q(pk__in=[])
     for chemin in chemins:  # one subquery each: joined they multiplied a contract's lines by its signatories
         acces |= Q(pk__in=tous.filter(**{chemin: partenaires}).values("pk"))
@@ -158,9 +164,15 @@ def _comptes(*conditions, **filtre):
     # One filter() call: every condition holds for the same membership.
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(
-        *conditions, is_active=True, membres__actif=True, **{f"membres__{k}": v for k, v in filtre.items()}
-    ).exclude(email="").distinct().order_by("username")
+    return (
+        get_user_model()
+        .objects.filter(
+            *conditions, is_active=True, membres__actif=True, **{f"membres__{k}": v for k, v in filtre.items()}
+        )
+        .exclude(email="")
+        .distinct()
+        .order_by("username")
+    )
 
 
 def agents_de(partenaire, contrat):

@@ -12,12 +12,25 @@ from .models import PerimetreQuartier
 def noter(liens, avant, apres, *, user=None, source, detail):
     """One history entry per contract link in `liens` (PerimetreQuartier rows): what the shared row was, and is."""
     nom = (user.get_full_name() or user.username) if user is not None else "Chargement de la liste officielle"
-    Historique.objects.bulk_create([
-        Historique(objet="perimetre", objet_id=lien.pk, contrat_id=lien.contrat_id, dossier=f"contrat:{lien.contrat_id}",
-                   action=Historique.Action.MODIFICATION, source=source, detail=detail, user=user, user_nom=nom,
-                   date=timezone.now(), avant=avant, apres=apres)
-        for lien in liens
-    ])
+    Historique.objects.bulk_create(
+        [
+            Historique(
+                objet="perimetre",
+                objet_id=lien.pk,
+                contrat_id=lien.contrat_id,
+                dossier=f"contrat:{lien.contrat_id}",
+                action=Historique.Action.MODIFICATION,
+                source=source,
+                detail=detail,
+                user=user,
+                user_nom=nom,
+                date=timezone.now(),
+                avant=avant,
+                apres=apres,
+            )
+            for lien in liens
+        ]
+    )
 
 
 def liens_du_quartier(quartier):

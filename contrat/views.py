@@ -34,7 +34,9 @@ def detail(request, slug):
         "documents": documents,
         "communes": contrat.communes.all(),
         "perimetre": contrat.perimetre.select_related("quartier__commune"),
-        "piliers": Pilier.objects.filter(contrat=contrat).select_related("contrat").prefetch_related("orientations__objectifs"),
+        "piliers": Pilier.objects.filter(contrat=contrat)
+        .select_related("contrat")
+        .prefetch_related("orientations__objectifs"),
         "annees_contrat": list(range(contrat.annee_debut, contrat.annee_fin_effective + 1)),
     }
     return render(request, "contrat/detail.html", ctx)

@@ -100,8 +100,12 @@ class PartenaireAnnexe:
 
     @property
     def rien_a_declarer(self):
-        return not self.lignes and self.contribution is not None and self.contribution.rien_a_declarer \
+        return (
+            not self.lignes
+            and self.contribution is not None
+            and self.contribution.rien_a_declarer
             and self.contribution.statut in (Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE)
+        )
 
     @property
     def non_transmis(self):
@@ -125,12 +129,17 @@ class Passe:
         self.contrat, self.jour = contrat, jour
 
     def objets(self, modele, actuels):
-        return [objet_au(modele, pk, etat) for pk, etat in etats_au(modele, actuels, self.contrat.pk, self.jour).items()]
+        return [
+            objet_au(modele, pk, etat) for pk, etat in etats_au(modele, actuels, self.contrat.pk, self.jour).items()
+        ]
 
     def estimations(self, annee, partenaire=None):
         contrat = self.contrat
         dispositifs = {
-            d.pk: d for d in self.objets(Dispositif, {d.pk: d for d in contrat.dispositifs.prefetch_related("objectifs", "quartiers")})
+            d.pk: d
+            for d in self.objets(
+                Dispositif, {d.pk: d for d in contrat.dispositifs.prefetch_related("objectifs", "quartiers")}
+            )
             if not d.archive
         }
         partenaires = {p.pk: p for p in Partenaire.objects.all()}
@@ -155,8 +164,12 @@ class Passe:
         piliers = self.objets(Pilier, {p.pk: p for p in Pilier.objects.filter(contrat=self.contrat)})
         for p in piliers:
             p.contrat = self.contrat  # its label names the contract's first level: no query per pilier
-        orientations = self.objets(Orientation, {o.pk: o for o in Orientation.objects.filter(pilier__contrat=self.contrat)})
-        objectifs = self.objets(Objectif, {o.pk: o for o in Objectif.objects.filter(orientation__pilier__contrat=self.contrat)})
+        orientations = self.objets(
+            Orientation, {o.pk: o for o in Orientation.objects.filter(pilier__contrat=self.contrat)}
+        )
+        objectifs = self.objets(
+            Objectif, {o.pk: o for o in Objectif.objects.filter(orientation__pilier__contrat=self.contrat)}
+        )
         return _Arbre(piliers, orientations, objectifs)
 
 
@@ -278,14 +291,28 @@ class Annexe:
         if self.partenaire_filtre is not None:
             attendus = attendus.filter(pk=self.partenaire_filtre.pk)
         partenaires = set(par_partenaire) | set(attendus)
-        contributions = {c.partenaire_id: c for c in Contribution.objects.filter(
-            contrat=self.contrat, annee=self.annee, nature=Nature.PREVISIONNEL, partenaire__in=[p.pk for p in partenaires])}
+        contributions = {
+            c.partenaire_id: c
+            for c in Contribution.objects.filter(
+                contrat=self.contrat,
+                annee=self.annee,
+                nature=Nature.PREVISIONNEL,
+                partenaire__in=[p.pk for p in partenaires],
+            )
+        }
         lignes = []
         for partenaire in sorted(partenaires, key=lambda p: p.nom):
             estimations = par_partenaire.get(partenaire, [])
             contribution = contributions.get(partenaire.pk)
-            lignes.append(PartenaireAnnexe(partenaire, len(estimations), somme(e.montant_annuel for e in estimations),
-                                           somme(e.montant_pluriannuel for e in estimations), contribution))
+            lignes.append(
+                PartenaireAnnexe(
+                    partenaire,
+                    len(estimations),
+                    somme(e.montant_annuel for e in estimations),
+                    somme(e.montant_pluriannuel for e in estimations),
+                    contribution,
+                )
+            )
         return lignes
 
     @property
@@ -407,4 +434,3 @@ class Annexe:
             numero += 1
             yield Rang("hors_pilier", ligne=ligne, numero=numero)
         yield Rang("total")
-

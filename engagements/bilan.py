@@ -64,9 +64,13 @@ class Bilan:
 
     def __init__(self, contrat, partenaire, annee):
         self.contrat, self.partenaire, self.annee = contrat, partenaire, annee
-        qs = (Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, partenaire=partenaire,
-                                        annee=annee)
-              .select_related("dispositif__contrat", "realisation").order_by("dispositif__ordre", "dispositif__pk"))
+        qs = (
+            Estimation.objects.filter(
+                dispositif__contrat=contrat, dispositif__archive=False, partenaire=partenaire, annee=annee
+            )
+            .select_related("dispositif__contrat", "realisation")
+            .order_by("dispositif__ordre", "dispositif__pk")
+        )
         self.lignes = {e.pk: e for e in qs}
 
     @property
@@ -77,8 +81,14 @@ class Bilan:
         lignes = []
         for e in self.lignes.values():
             r = realisation_de(e)
-            lignes.append({"ligne": e.pk, "version": r.version if r else 0,
-                           "montant_realise": r.montant_realise if r else None, "remarque": r.remarque if r else ""})
+            lignes.append(
+                {
+                    "ligne": e.pk,
+                    "version": r.version if r else 0,
+                    "montant_realise": r.montant_realise if r else None,
+                    "remarque": r.remarque if r else "",
+                }
+            )
         return lignes
 
     def formset(self, data=None):
@@ -100,8 +110,13 @@ class Bilan:
                 elif montant is not None or remarque:
                     nouvelles.append(Realisation(estimation=e, montant_realise=montant, remarque=remarque))
             elif actuelle is None or (actuelle.montant_realise, actuelle.remarque) != (montant, remarque):
-                copie = Realisation(pk=actuelle.pk if actuelle else None, estimation=e, montant_realise=montant,
-                                    remarque=remarque, version=d["version"])
+                copie = Realisation(
+                    pk=actuelle.pk if actuelle else None,
+                    estimation=e,
+                    montant_realise=montant,
+                    remarque=remarque,
+                    version=d["version"],
+                )
                 modifiees.append((copie, d["version"]))
         with transaction.atomic():
             conflits = versions.modifier_en_nombre(user, modifiees) if modifiees else {}
@@ -109,4 +124,3 @@ class Bilan:
             if nouvelles:
                 versions.creer_en_nombre(user, nouvelles, source=versions.Source.FORMULAIRE, detail="Bilan")
         return len(nouvelles) + len(modifiees) - len(conflits), refus
-

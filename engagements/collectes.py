@@ -32,8 +32,13 @@ class Etat(models.TextChoices):
 
 
 A_COMPLETER = {Etat.NON_COMMENCEE, Etat.BROUILLON, Etat.RENVOYEE}
-BADGES = {Etat.NON_COMMENCEE: "error", Etat.BROUILLON: "new", Etat.SOUMISE: "info", Etat.RENVOYEE: "warning",
-          Etat.VALIDEE: "success"}
+BADGES = {
+    Etat.NON_COMMENCEE: "error",
+    Etat.BROUILLON: "new",
+    Etat.SOUMISE: "info",
+    Etat.RENVOYEE: "warning",
+    Etat.VALIDEE: "success",
+}
 
 
 def etat_de(contribution, lignes):
@@ -102,21 +107,32 @@ def suivi(contrat, annee, collecte=None, partenaires=None, nature=Nature.PREVISI
     if partenaires is not None:
         lignes = lignes.filter(partenaire__in=partenaires)
         attendus = {pk: p for pk, p in attendus.items() if p in partenaires}
-    inconnu = Q(realisation__isnull=True) | Q(realisation__montant_realise__isnull=True) if bilan else \
-        Q(montant_annuel__isnull=True)
+    inconnu = (
+        Q(realisation__isnull=True) | Q(realisation__montant_realise__isnull=True)
+        if bilan
+        else Q(montant_annuel__isnull=True)
+    )
     par_partenaire = {
-        r["partenaire"]: r for r in lignes.order_by().values("partenaire").annotate(
-            n=Count("pk"), vides=Count("pk", filter=inconnu),
-            annuel=Sum("montant_annuel"), pluriannuel=Sum("montant_pluriannuel"),
-            realise=Sum("realisation__montant_realise"), rapportees=Count("realisation"),
+        r["partenaire"]: r
+        for r in lignes.order_by()
+        .values("partenaire")
+        .annotate(
+            n=Count("pk"),
+            vides=Count("pk", filter=inconnu),
+            annuel=Sum("montant_annuel"),
+            pluriannuel=Sum("montant_pluriannuel"),
+            realise=Sum("realisation__montant_realise"),
+            rapportees=Count("realisation"),
         )
     }
     tous = dict(attendus)
     manquants = set(par_partenaire) - set(tous)
     if manquants:
         tous.update({p.pk: p for p in Partenaire.objects.filter(pk__in=manquants)})
-    contributions = {c.partenaire_id: c for c in Contribution.objects.filter(contrat=contrat, annee=annee, nature=nature,
-                                                                              partenaire__in=list(tous))}
+    contributions = {
+        c.partenaire_id: c
+        for c in Contribution.objects.filter(contrat=contrat, annee=annee, nature=nature, partenaire__in=list(tous))
+    }
     # The last change of a line, partner by partner (the history of the year's estimates, or of what they did).
     if bilan:
         suivies = Realisation.objects.filter(estimation__in=lignes)
@@ -128,36 +144,48 @@ def suivi(contrat, annee, collecte=None, partenaires=None, nature=Nature.PREVISI
         objet_suivi = Estimation.suivi.nature
     dates = dict(
         Historique.objects.filter(contrat_id=contrat.pk, objet=objet_suivi, objet_id__in=suivies.values("pk"))
-        .order_by().values("objet_id").annotate(m=Max("date")).values_list("objet_id", "m")
+        .order_by()
+        .values("objet_id")
+        .annotate(m=Max("date"))
+        .values_list("objet_id", "m")
     )
     derniers = {}
     for ligne_id, partenaire_id in cle_de_ligne.items():
         jour = dates.get(ligne_id)
         if jour is not None and (partenaire_id not in derniers or jour > derniers[partenaire_id]):
             derniers[partenaire_id] = jour
-    relances = dict(
-        Relance.objects.filter(collecte=collecte).order_by().values("partenaire").annotate(m=Max("jour"))
-        .values_list("partenaire", "m")
-    ) if collecte else {}
+    relances = (
+        dict(
+            Relance.objects.filter(collecte=collecte)
+            .order_by()
+            .values("partenaire")
+            .annotate(m=Max("jour"))
+            .values_list("partenaire", "m")
+        )
+        if collecte
+        else {}
+    )
     positions = []
     for pk, partenaire in tous.items():
         chiffres = par_partenaire.get(pk, {})
         contribution = contributions.get(pk)
         candidates = [d for d in (derniers.get(pk), contribution.modifie_le if contribution else None) if d]
-        positions.append(Position(
-            partenaire=partenaire,
-            # A bilan is begun once one line says what it did (an amount, or a remark on an unknown one).
-            etat=etat_de(contribution, chiffres.get("rapportees" if bilan else "n", 0)),
-            contribution=contribution,
-            lignes=chiffres.get("n", 0),
-            sans_montant=chiffres.get("vides", 0),
-            total_annuel=chiffres.get("annuel"),
-            total_pluriannuel=chiffres.get("pluriannuel"),
-            mise_a_jour=max(candidates) if candidates else None,
-            derniere_relance=relances.get(pk),
-            attendu=pk in attendus,
-            total_realise=chiffres.get("realise") if bilan else None,
-        ))
+        positions.append(
+            Position(
+                partenaire=partenaire,
+                # A bilan is begun once one line says what it did (an amount, or a remark on an unknown one).
+                etat=etat_de(contribution, chiffres.get("rapportees" if bilan else "n", 0)),
+                contribution=contribution,
+                lignes=chiffres.get("n", 0),
+                sans_montant=chiffres.get("vides", 0),
+                total_annuel=chiffres.get("annuel"),
+                total_pluriannuel=chiffres.get("pluriannuel"),
+                mise_a_jour=max(candidates) if candidates else None,
+                derniere_relance=relances.get(pk),
+                attendu=pk in attendus,
+                total_realise=chiffres.get("realise") if bilan else None,
+            )
+        )
     positions.sort(key=lambda p: p.partenaire.nom)
     return positions
 
@@ -165,7 +193,8 @@ def suivi(contrat, annee, collecte=None, partenaires=None, nature=Nature.PREVISI
 def proposer_partenaires(contrat, annee):
     """Expected by default: the contract's partners that have agents, and those with lines the year before."""
     du_contrat = Partenaire.objects.filter(
-        Q(pk__in=Partenaire.objects.du_contrat(contrat).values("pk")) | Q(dispositifs__contrat=contrat)
+        Q(pk__in=Partenaire.objects.du_contrat(contrat).values("pk"))
+        | Q(dispositifs__contrat=contrat)
         | Q(estimations__dispositif__contrat=contrat)
     )
     avec_agents = du_contrat.filter(membres__role="agent", membres__actif=True)
@@ -175,10 +204,16 @@ def proposer_partenaires(contrat, annee):
 
 def partenaires_du_contrat(contrat):
     """Those the chef de projet may expect: the signatories, whoever has lines, whoever is already expected."""
-    return Partenaire.objects.filter(
-        Q(pk__in=Partenaire.objects.du_contrat(contrat).values("pk")) | Q(dispositifs__contrat=contrat)
-        | Q(estimations__dispositif__contrat=contrat) | Q(collectes__contrat=contrat)
-    ).distinct().order_by("nom")
+    return (
+        Partenaire.objects.filter(
+            Q(pk__in=Partenaire.objects.du_contrat(contrat).values("pk"))
+            | Q(dispositifs__contrat=contrat)
+            | Q(estimations__dispositif__contrat=contrat)
+            | Q(collectes__contrat=contrat)
+        )
+        .distinct()
+        .order_by("nom")
+    )
 
 
 # -- reminders -------------------------------------------------------------------------
@@ -215,10 +250,17 @@ def relancer(collecte, positions, jour, par=None):
             with transaction.atomic():
                 relance = Relance.objects.create(collecte=collecte, partenaire=partenaire, jour=jour, par=par)
                 relance.courriel = courriels.preparer(
-                    collecte.contrat_id, "relance", adresses, "courriels/relance",
-                    {"collecte": collecte, "partenaire": partenaire, "position": position,
-                     "lien": lien_contribution(collecte.contrat, partenaire, collecte.annee, collecte.nature),
-                     "jours": (collecte.echeance - jour).days},
+                    collecte.contrat_id,
+                    "relance",
+                    adresses,
+                    "courriels/relance",
+                    {
+                        "collecte": collecte,
+                        "partenaire": partenaire,
+                        "position": position,
+                        "lien": lien_contribution(collecte.contrat, partenaire, collecte.annee, collecte.nature),
+                        "jours": (collecte.echeance - jour).days,
+                    },
                 )
                 relance.save(update_fields=["courriel"])
         except IntegrityError:
@@ -247,12 +289,22 @@ def notifier(contribution, action, user):
         return None
     collecte = Collecte.objects.filter(contrat=contrat, annee=contribution.annee, nature=contribution.nature).first()
     bilan = "&nature=bilan" if contribution.bilan else ""
-    return courriels.preparer(contrat.pk, action, destinataires, f"courriels/{action}", {
-        "contribution": contribution, "contrat": contrat, "partenaire": partenaire, "collecte": collecte,
-        "lien": lien_contribution(contrat, partenaire, contribution.annee, contribution.nature),
-        "par": (user.get_full_name() or user.get_username()) if user else "l'administration",
-        "tableau": reverse("engagements:tableau_de_bord", args=[contrat.slug]) + f"?annee={contribution.annee}{bilan}",
-    })
+    return courriels.preparer(
+        contrat.pk,
+        action,
+        destinataires,
+        f"courriels/{action}",
+        {
+            "contribution": contribution,
+            "contrat": contrat,
+            "partenaire": partenaire,
+            "collecte": collecte,
+            "lien": lien_contribution(contrat, partenaire, contribution.annee, contribution.nature),
+            "par": (user.get_full_name() or user.get_username()) if user else "l'administration",
+            "tableau": reverse("engagements:tableau_de_bord", args=[contrat.slug])
+            + f"?annee={contribution.annee}{bilan}",
+        },
+    )
 
 
 def echeance_par_defaut(jour):

@@ -40,17 +40,23 @@ def _chemin(objectif):
 
 def lignes(contrat):
     """One row per estimate of the contract (archived dispositifs aside), in the schema's fields' order."""
-    estimations = (Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False)
-                   .select_related("partenaire", "dispositif", "realisation")
-                   .prefetch_related("dispositif__objectifs__orientation__pilier", "dispositif__quartiers")
-                   .order_by("annee", "dispositif__ordre", "dispositif__pk", "partenaire__nom"))
+    estimations = (
+        Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False)
+        .select_related("partenaire", "dispositif", "realisation")
+        .prefetch_related("dispositif__objectifs__orientation__pilier", "dispositif__quartiers")
+        .order_by("annee", "dispositif__ordre", "dispositif__pk", "partenaire__nom")
+    )
     for e in estimations:
         realisation = realisation_de(e)
         yield {
-            "contrat": contrat.slug, "contrat_nom": contrat.nom,
-            "partenaire": e.partenaire.slug, "partenaire_nom": e.partenaire.nom, "partenaire_siren": e.partenaire.siren,
+            "contrat": contrat.slug,
+            "contrat_nom": contrat.nom,
+            "partenaire": e.partenaire.slug,
+            "partenaire_nom": e.partenaire.nom,
+            "partenaire_siren": e.partenaire.siren,
             "niveaux": " ; ".join(_chemin(o) for o in e.dispositif.objectifs.all()),
-            "dispositif": e.dispositif.libelle, "annee": e.annee,
+            "dispositif": e.dispositif.libelle,
+            "annee": e.annee,
             "montant_prevu": e.montant_annuel,
             "montant_realise": realisation.montant_realise if realisation is not None else None,
             "quartiers": " ; ".join(q.code or q.nom for q in e.dispositif.quartiers.all()),
@@ -82,8 +88,11 @@ def en_json(contrat, schema):
     """{"schema": <its URL>, "contrat": <slug>, "engagements": [one object per row]}."""
     noms = champs()
     objets = ["{" + ", ".join(f"{json.dumps(n)}: {_json(ligne[n])}" for n in noms) + "}" for ligne in lignes(contrat)]
-    return (f'{{"schema": {json.dumps(schema)}, "contrat": {json.dumps(contrat.slug)}, "engagements": [\n'
-            + ",\n".join(objets) + "\n]}\n")
+    return (
+        f'{{"schema": {json.dumps(schema)}, "contrat": {json.dumps(contrat.slug)}, "engagements": [\n'
+        + ",\n".join(objets)
+        + "\n]}\n"
+    )
 
 
 @login_not_required
@@ -99,7 +108,9 @@ def engagements(request, slug, format):
         return telechargements.csv(en_csv(contrat), nom)
     if format == "json":
         schema_url = request.build_absolute_uri(reverse("engagements:schema_engagements"))
-        return telechargements.fichier(en_json(contrat, schema_url), nom, "application/json; charset=utf-8", joint=False)
+        return telechargements.fichier(
+            en_json(contrat, schema_url), nom, "application/json; charset=utf-8", joint=False
+        )
     raise Http404("Formats proposés : csv, json.")
 
 

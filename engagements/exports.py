@@ -142,8 +142,18 @@ def annexe_xlsx(annexe, edition):
 def _recapitulatif(wb, annexe):
     """Every partner the annexe owes an answer for, on a sheet of its own: a partner that sent
     nothing is written « Non transmis », never left out."""
-    ws = feuille_avec_entetes(wb, "Partenaires", [("Partenaire", 45), ("Lignes", 10), (f"Total annuel {annexe.annee}", 20),
-                                                  ("Total pluriannuel", 20), ("Contribution", 25)], nouvelle=True)
+    ws = feuille_avec_entetes(
+        wb,
+        "Partenaires",
+        [
+            ("Partenaire", 45),
+            ("Lignes", 10),
+            (f"Total annuel {annexe.annee}", 20),
+            ("Total pluriannuel", 20),
+            ("Contribution", 25),
+        ],
+        nouvelle=True,
+    )
     for r, ligne in enumerate(annexe.recapitulatif, 2):
         cellule_texte(ws.cell(r, 1), ligne.partenaire.nom)
         ws.cell(r, 2, ligne.lignes)

@@ -38,8 +38,11 @@ def _hash(donnees):
 
 
 def parametres(annexe):
-    return {"annee": annexe.annee, "partenaire": annexe.partenaire_filtre.slug if annexe.partenaire_filtre else None,
-            "au": annexe.au.isoformat() if annexe.au else None}
+    return {
+        "annee": annexe.annee,
+        "partenaire": annexe.partenaire_filtre.slug if annexe.partenaire_filtre else None,
+        "au": annexe.au.isoformat() if annexe.au else None,
+    }
 
 
 def sujet(nature, annexe):
@@ -51,20 +54,49 @@ def empreinte(nature, annexe):
     rangs = []
     for rang in annexe.rangs():
         ligne = rang.ligne
-        rangs.append([
-            rang.nature,
-            rang.pilier.pilier.libelle if rang.pilier else None, rang.pilier_rowspan,
-            rang.orientation.orientation.libelle if rang.orientation else None, rang.orientation_rowspan,
-            [o.libelle for o in rang.groupe.objectifs] if rang.groupe else None, rang.groupe_rowspan,
-            [ligne.dispositif.partenaire.sigle, ligne.dispositif.libelle, ligne.dispositif.unite_compte,
-             ligne.montant_annuel, ligne.remarques, ligne.montant_pluriannuel] if ligne else None,
-            [rang.pilier.total_annuel, rang.pilier.total_pluriannuel] if rang.nature == "sous_total" else None,
-        ])
-    return _hash([sujet(nature, annexe), annexe.contrat.nom, annexe.contrat.annee_debut, annexe.contrat.annee_fin,
-                  annexe.titre, list(annexe.entete), annexe.colonnes, annexe.libelle_total, list(annexe.notes),
-                  annexe.version_de_travail, annexe.total_annuel, annexe.total_pluriannuel, rangs,
-                  [[r.partenaire.sigle, r.lignes, r.total_annuel, r.total_pluriannuel, r.situation]
-                   for r in annexe.recapitulatif]])
+        rangs.append(
+            [
+                rang.nature,
+                rang.pilier.pilier.libelle if rang.pilier else None,
+                rang.pilier_rowspan,
+                rang.orientation.orientation.libelle if rang.orientation else None,
+                rang.orientation_rowspan,
+                [o.libelle for o in rang.groupe.objectifs] if rang.groupe else None,
+                rang.groupe_rowspan,
+                [
+                    ligne.dispositif.partenaire.sigle,
+                    ligne.dispositif.libelle,
+                    ligne.dispositif.unite_compte,
+                    ligne.montant_annuel,
+                    ligne.remarques,
+                    ligne.montant_pluriannuel,
+                ]
+                if ligne
+                else None,
+                [rang.pilier.total_annuel, rang.pilier.total_pluriannuel] if rang.nature == "sous_total" else None,
+            ]
+        )
+    return _hash(
+        [
+            sujet(nature, annexe),
+            annexe.contrat.nom,
+            annexe.contrat.annee_debut,
+            annexe.contrat.annee_fin,
+            annexe.titre,
+            list(annexe.entete),
+            annexe.colonnes,
+            annexe.libelle_total,
+            list(annexe.notes),
+            annexe.version_de_travail,
+            annexe.total_annuel,
+            annexe.total_pluriannuel,
+            rangs,
+            [
+                [r.partenaire.sigle, r.lignes, r.total_annuel, r.total_pluriannuel, r.situation]
+                for r in annexe.recapitulatif
+            ],
+        ]
+    )
 
 
 def en_arriere_plan(annexe):
@@ -76,16 +108,27 @@ def demander(nature, annexe, user, nom_fichier):
     cle = empreinte(nature, annexe)
     try:
         with transaction.atomic():
-            export, cree = Export.objects.get_or_create(cle=cle, defaults={
-                "sujet": sujet(nature, annexe), "nature": nature, "contrat": annexe.contrat,
-                "parametres": parametres(annexe), "nom_fichier": nom_fichier, "lignes": len(annexe.estimations),
-                "demande_par": user})
+            export, cree = Export.objects.get_or_create(
+                cle=cle,
+                defaults={
+                    "sujet": sujet(nature, annexe),
+                    "nature": nature,
+                    "contrat": annexe.contrat,
+                    "parametres": parametres(annexe),
+                    "nom_fichier": nom_fichier,
+                    "lignes": len(annexe.estimations),
+                    "demande_par": user,
+                },
+            )
     except IntegrityError:  # asked at the same instant by someone else
         export, cree = Export.objects.get(cle=cle), False
     if not cree and export.statut == Export.Statut.ECHEC:
         # A failed export is tried again when asked again.
-        cree = bool(Export.objects.filter(pk=export.pk, statut=Export.Statut.ECHEC).update(
-            statut=Export.Statut.EN_ATTENTE, erreur="", demande_par=user))
+        cree = bool(
+            Export.objects.filter(pk=export.pk, statut=Export.Statut.ECHEC).update(
+                statut=Export.Statut.EN_ATTENTE, erreur="", demande_par=user
+            )
+        )
     if cree:
         transaction.on_commit(lambda: produire.enqueue(export.pk))
         export.refresh_from_db()
@@ -103,7 +146,8 @@ def _annexe_de(export):
 def produire(export_id):
     """Makes the file of an Export. A failure is recorded on it in French, then raised for the worker's log."""
     if not Export.objects.filter(pk=export_id, statut=Export.Statut.EN_ATTENTE).update(
-            statut=Export.Statut.EN_COURS, commence_le=timezone.now()):
+        statut=Export.Statut.EN_COURS, commence_le=timezone.now()
+    ):
         return "déjà pris"  # another worker has it, or it is done
     export = Export.objects.select_related("contrat").get(pk=export_id)
     try:
@@ -116,9 +160,17 @@ def produire(export_id):
         export.statut, export.termine_le = Export.Statut.PRET, timezone.now()
         export.save(update_fields=["fichier", "statut", "termine_le"])
     except Exception as erreur:
-        message = str(erreur) if isinstance(erreur, DonneesChangees) else \
-            "La préparation du fichier a échoué ; l'équipe technique en est informée. Vous pouvez le demander à nouveau."
-        Export.objects.filter(pk=export_id).update(statut=Export.Statut.ECHEC, erreur=message, termine_le=timezone.now())
+        message = (
+            str(erreur)
+            if isinstance(erreur, DonneesChangees)
+            else (
+                "La préparation du fichier a échoué ; l'équipe technique en est informée. "
+                "Vous pouvez le demander à nouveau."
+            )
+        )
+        Export.objects.filter(pk=export_id).update(
+            statut=Export.Statut.ECHEC, erreur=message, termine_le=timezone.now()
+        )
         logger.exception("Export %s en échec", export_id)
         raise
     # The files of the same export made from older data are no longer of use.
@@ -134,8 +186,9 @@ class DonneesChangees(Exception):
 
 
 def _export_visible(request, pk):
-    return get_object_or_404(Export.objects.select_related("contrat").filter(
-        contrat__in=Contrat.objects.visible_to(request.user)), pk=pk)
+    return get_object_or_404(
+        Export.objects.select_related("contrat").filter(contrat__in=Contrat.objects.visible_to(request.user)), pk=pk
+    )
 
 
 def suivi(request, pk):

@@ -13,23 +13,62 @@ from .models import Dispositif, Estimation
 def _filtres(p):
     """The filters of both lists; `p` leads from the listed model to the dispositif."""
     return {
-        "contrat": filters.ModelChoiceFilter(field_name=f"{p}contrat", queryset=Contrat.objects.none(),
-                                             to_field_name="slug", label="Contrat", empty_label="Tous", widget=Select),
-        "pilier": filters.ModelChoiceFilter(field_name=f"{p}objectifs__orientation__pilier", distinct=True,
-                                            queryset=Pilier.objects.none(), label="Pilier", empty_label="Tous", widget=Select),
-        "orientation": filters.ModelChoiceFilter(field_name=f"{p}objectifs__orientation", distinct=True,
-                                                 queryset=Orientation.objects.none(), label="Orientation stratégique",
-                                                 empty_label="Toutes", widget=Select),
-        "objectif": filters.ModelChoiceFilter(field_name=f"{p}objectifs", distinct=True,
-                                              queryset=Objectif.objects.none(), label="Objectif opérationnel",
-                                              empty_label="Tous", widget=Select),
-        "partenaire": filters.ModelChoiceFilter(field_name=f"{p}partenaire", queryset=Partenaire.objects.all(),
-                                                to_field_name="slug", label="Partenaire", empty_label="Tous", widget=Select),
-        "quartier": filters.ModelChoiceFilter(field_name=f"{p}quartiers", distinct=True,
-                                              queryset=Quartier.objects.select_related("commune"), to_field_name="slug",
-                                              label="Quartier", empty_label="Tous", widget=Select),
-        "statut": filters.ChoiceFilter(field_name=f"{p}statut", choices=Dispositif.Statut.choices, label="Statut",
-                                       empty_label="Tous", widget=Select),
+        "contrat": filters.ModelChoiceFilter(
+            field_name=f"{p}contrat",
+            queryset=Contrat.objects.none(),
+            to_field_name="slug",
+            label="Contrat",
+            empty_label="Tous",
+            widget=Select,
+        ),
+        "pilier": filters.ModelChoiceFilter(
+            field_name=f"{p}objectifs__orientation__pilier",
+            distinct=True,
+            queryset=Pilier.objects.none(),
+            label="Pilier",
+            empty_label="Tous",
+            widget=Select,
+        ),
+        "orientation": filters.ModelChoiceFilter(
+            field_name=f"{p}objectifs__orientation",
+            distinct=True,
+            queryset=Orientation.objects.none(),
+            label="Orientation stratégique",
+            empty_label="Toutes",
+            widget=Select,
+        ),
+        "objectif": filters.ModelChoiceFilter(
+            field_name=f"{p}objectifs",
+            distinct=True,
+            queryset=Objectif.objects.none(),
+            label="Objectif opérationnel",
+            empty_label="Tous",
+            widget=Select,
+        ),
+        "partenaire": filters.ModelChoiceFilter(
+            field_name=f"{p}partenaire",
+            queryset=Partenaire.objects.all(),
+            to_field_name="slug",
+            label="Partenaire",
+            empty_label="Tous",
+            widget=Select,
+        ),
+        "quartier": filters.ModelChoiceFilter(
+            field_name=f"{p}quartiers",
+            distinct=True,
+            queryset=Quartier.objects.select_related("commune"),
+            to_field_name="slug",
+            label="Quartier",
+            empty_label="Tous",
+            widget=Select,
+        ),
+        "statut": filters.ChoiceFilter(
+            field_name=f"{p}statut",
+            choices=Dispositif.Statut.choices,
+            label="Statut",
+            empty_label="Tous",
+            widget=Select,
+        ),
         "q": filters.CharFilter(method="recherche", label="Recherche libre"),
     }
 
@@ -47,9 +86,12 @@ class _Base(filters.FilterSet):
         choisi = self.data.get("contrat") if self.data else None
         arbre = contrats.filter(slug=choisi) if choisi else contrats
         self.filters["pilier"].queryset = Pilier.objects.filter(contrat__in=arbre).select_related("contrat")
-        self.filters["orientation"].queryset = Orientation.objects.filter(pilier__contrat__in=arbre).select_related("pilier")
+        self.filters["orientation"].queryset = Orientation.objects.filter(pilier__contrat__in=arbre).select_related(
+            "pilier"
+        )
         self.filters["objectif"].queryset = Objectif.objects.filter(
-            orientation__pilier__contrat__in=arbre).select_related("orientation")
+            orientation__pilier__contrat__in=arbre
+        ).select_related("orientation")
         # The quartiers of those contracts (their perimeter, their lines): a shared row another contract holds
         # is not offered here.
         self.filters["quartier"].queryset = Quartier.objects.filter(
@@ -57,7 +99,9 @@ class _Base(filters.FilterSet):
             | Q(pk__in=Dispositif.quartiers.through.objects.filter(dispositif__contrat__in=arbre).values("quartier"))
         ).select_related("commune")
         for nom, f in self.filters.items():
-            f.extra.setdefault("error_messages", {})["invalid_choice"] = "Ce choix n'existe pas : choisissez dans la liste."
+            f.extra.setdefault("error_messages", {})["invalid_choice"] = (
+                "Ce choix n'existe pas : choisissez dans la liste."
+            )
 
     def recherche(self, queryset, name, value):
         champs = ("intitule", "unite_compte", "remarque", "partenaire__nom", "partenaire__sigle")
@@ -70,8 +114,12 @@ class _Base(filters.FilterSet):
 
 class DispositifFilter(_Base):
     locals().update(_filtres(""))
-    annee = filters.NumberFilter(field_name="estimations__annee", distinct=True, label="Année",
-                                 widget=forms.NumberInput(attrs={"min": 2000, "max": 2100}))
+    annee = filters.NumberFilter(
+        field_name="estimations__annee",
+        distinct=True,
+        label="Année",
+        widget=forms.NumberInput(attrs={"min": 2000, "max": 2100}),
+    )
 
     class Meta:
         model = Dispositif
@@ -82,8 +130,9 @@ class DispositifFilter(_Base):
 class EstimationFilter(_Base):
     prefixe = "dispositif__"
     locals().update(_filtres("dispositif__"))
-    annee = filters.NumberFilter(field_name="annee", label="Année",
-                                 widget=forms.NumberInput(attrs={"min": 2000, "max": 2100}))
+    annee = filters.NumberFilter(
+        field_name="annee", label="Année", widget=forms.NumberInput(attrs={"min": 2000, "max": 2100})
+    )
 
     class Meta:
         model = Estimation

@@ -48,8 +48,10 @@ class AnnexeFiltreForm(DsfrFormMixin, forms.Form):
         for partenaire_id, annee in lignes.values_list("partenaire_id", "annee").distinct():
             self.annees_par_partenaire.setdefault(partenaire_id, set()).add(annee)
         # The years with lines, and those of a campaign (whose partners may have sent nothing yet).
-        self.annees = sorted({a for annees in self.annees_par_partenaire.values() for a in annees}
-                             | set(Collecte.objects.filter(contrat=contrat).values_list("annee", flat=True)))
+        self.annees = sorted(
+            {a for annees in self.annees_par_partenaire.values() for a in annees}
+            | set(Collecte.objects.filter(contrat=contrat).values_list("annee", flat=True))
+        )
         self.fields["annee"].choices = [(a, str(a)) for a in self.annees]
 
     def clean(self):
@@ -72,7 +74,16 @@ class AnnexeFiltreForm(DsfrFormMixin, forms.Form):
 class DispositifForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
     class Meta:
         model = Dispositif
-        fields = ["partenaire", "intitule", "unite_compte", "remarque", "statut", "objectifs", "quartiers", "structures"]
+        fields = [
+            "partenaire",
+            "intitule",
+            "unite_compte",
+            "remarque",
+            "statut",
+            "objectifs",
+            "quartiers",
+            "structures",
+        ]
         widgets = {
             "remarque": forms.Textarea(attrs={"rows": 3}),
             "structures": forms.Textarea(attrs={"rows": 2}),
@@ -93,14 +104,18 @@ class DispositifForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
         proposes = Q(archive=False, orientation__archive=False, orientation__pilier__archive=False)
         if self.instance.pk:
             proposes |= Q(pk__in=self.instance.objectifs.values("pk"))
-        self.fields["objectifs"].queryset = Objectif.objects.filter(
-            proposes, orientation__pilier__contrat=contrat
-        ).select_related("orientation__pilier__contrat").order_by("orientation__pilier__ordre", "orientation__ordre", "ordre")
+        self.fields["objectifs"].queryset = (
+            Objectif.objects.filter(proposes, orientation__pilier__contrat=contrat)
+            .select_related("orientation__pilier__contrat")
+            .order_by("orientation__pilier__ordre", "orientation__ordre", "ordre")
+        )
         self.fields["objectifs"].error_messages["invalid_choice"] = (
             "L'objectif « %(value)s » n'appartient pas au contrat de ce dispositif."
         )
         self.fields["objectifs"].label_from_instance = lambda o: f"{o.orientation.pilier.libelle} › {o.libelle}"
-        self.fields["quartiers"].queryset = Quartier.objects.filter(perimetres__contrat=contrat).select_related("commune")
+        self.fields["quartiers"].queryset = Quartier.objects.filter(perimetres__contrat=contrat).select_related(
+            "commune"
+        )
         if self.instance.pk is None:
             self.fields["version"].required = False
 
@@ -114,7 +129,8 @@ class PeriodeMixin:
         contrat = self.contrat
         if annee is not None and not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
             raise ValidationError(
-                f"L'année doit être comprise dans la période du contrat ({contrat.annee_debut}-{contrat.annee_fin_effective})."
+                "L'année doit être comprise dans la période du contrat "
+                f"({contrat.annee_debut}-{contrat.annee_fin_effective})."
             )
         return annee
 
@@ -127,27 +143,45 @@ class PeriodeMixin:
     def _verifier_periode(self, donnees):
         debut, fin = donnees.get("periode_debut"), donnees.get("periode_fin")
         if (debut is None) != (fin is None):
-            self.add_error("periode_fin" if fin is None else "periode_debut",
-                           "Indiquez le début et la fin de la période pluriannuelle.")
+            self.add_error(
+                "periode_fin" if fin is None else "periode_debut",
+                "Indiquez le début et la fin de la période pluriannuelle.",
+            )
         elif debut is not None and fin < debut:
             self.add_error("periode_fin", "La fin de la période doit suivre son début.")
 
 
 class EstimationForm(PeriodeMixin, DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
-    montant_annuel = MontantField(label="Valorisation financière annuelle (€)", required=False,
-                                  help_text="Laissez vide si le montant n'est pas connu : vide n'est pas zéro.")
-    montant_pluriannuel = MontantField(label="Montant estimatif pluriannuel (€)", required=False,
-                                       help_text="Laissez vide si le montant n'est pas connu.")
+    montant_annuel = MontantField(
+        label="Valorisation financière annuelle (€)",
+        required=False,
+        help_text="Laissez vide si le montant n'est pas connu : vide n'est pas zéro.",
+    )
+    montant_pluriannuel = MontantField(
+        label="Montant estimatif pluriannuel (€)",
+        required=False,
+        help_text="Laissez vide si le montant n'est pas connu.",
+    )
     confirmer_ecart = forms.BooleanField(
         label="Je confirme un montant pluriannuel inférieur au montant annuel", required=False
     )
 
     class Meta:
         model = Estimation
-        fields = ["partenaire", "annee", "montant_annuel", "remarque_annuelle", "periode_debut", "periode_fin",
-                  "montant_pluriannuel", "remarque_pluriannuelle"]
-        widgets = {"remarque_annuelle": forms.Textarea(attrs={"rows": 2}),
-                   "remarque_pluriannuelle": forms.Textarea(attrs={"rows": 2})}
+        fields = [
+            "partenaire",
+            "annee",
+            "montant_annuel",
+            "remarque_annuelle",
+            "periode_debut",
+            "periode_fin",
+            "montant_pluriannuel",
+            "remarque_pluriannuelle",
+        ]
+        widgets = {
+            "remarque_annuelle": forms.Textarea(attrs={"rows": 2}),
+            "remarque_pluriannuelle": forms.Textarea(attrs={"rows": 2}),
+        }
         error_messages = {"annee": {"required": "Indiquez l'année de l'estimation."}}
 
     def __init__(self, *args, dispositif, partenaires, **kwargs):
@@ -179,19 +213,28 @@ class EstimationForm(PeriodeMixin, DsfrFormMixin, VersionMixin, JetonMixin, form
         if partenaire and annee:
             doublon = Estimation.objects.filter(dispositif=self.dispositif, partenaire=partenaire, annee=annee)
             if doublon.exclude(pk=self.instance.pk).exists():
-                self.add_error("annee", f"{partenaire.sigle} a déjà une estimation pour {annee} sur ce dispositif : modifiez-la.")
+                self.add_error(
+                    "annee", f"{partenaire.sigle} a déjà une estimation pour {annee} sur ce dispositif : modifiez-la."
+                )
             elif Contribution.objects.filter(
-                contrat=self.dispositif.contrat, partenaire=partenaire, annee=annee, nature=Nature.PREVISIONNEL,
+                contrat=self.dispositif.contrat,
+                partenaire=partenaire,
+                annee=annee,
+                nature=Nature.PREVISIONNEL,
                 statut__in=[Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE],
             ).exists():
-                self.add_error("annee", f"La contribution {annee} de {partenaire.sigle} est soumise ou validée : "
-                                        "ses lignes ne sont plus modifiables.")
+                self.add_error(
+                    "annee",
+                    f"La contribution {annee} de {partenaire.sigle} est soumise ou validée : "
+                    "ses lignes ne sont plus modifiables.",
+                )
         return donnees
 
 
 class RenvoiForm(DsfrFormMixin, forms.Form):
     commentaire = forms.CharField(
-        label="Ce qu'il faut corriger", widget=forms.Textarea(attrs={"rows": 3}),
+        label="Ce qu'il faut corriger",
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Expliquez au partenaire ce qu'il doit corriger."},
     )
 
@@ -202,16 +245,22 @@ class CollecteForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
     class Meta:
         model = Collecte
         fields = ["annee", "nature", "echeance", "partenaires", "ouverte"]
-        widgets = {"partenaires": forms.CheckboxSelectMultiple, "echeance": forms.DateInput(attrs={"type": "date"},
-                                                                                            format="%Y-%m-%d")}
+        widgets = {
+            "partenaires": forms.CheckboxSelectMultiple,
+            "echeance": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
         error_messages = {
             "annee": {"required": "Indiquez l'année collectée."},
-            "echeance": {"required": "Indiquez la date limite de soumission.",
-                         "invalid": "Saisissez une date au format AAAA-MM-JJ, par exemple 2026-12-31."},
+            "echeance": {
+                "required": "Indiquez la date limite de soumission.",
+                "invalid": "Saisissez une date au format AAAA-MM-JJ, par exemple 2026-12-31.",
+            },
             "partenaires": {"required": "Choisissez au moins un partenaire attendu."},
         }
-        help_texts = {"partenaires": "Proposés : les partenaires du contrat qui ont des agents, et ceux qui avaient "
-                                     "des lignes l'année précédente."}
+        help_texts = {
+            "partenaires": "Proposés : les partenaires du contrat qui ont des agents, et ceux qui avaient "
+            "des lignes l'année précédente."
+        }
 
     def __init__(self, *args, contrat, partenaires, **kwargs):
         super().__init__(*args, **kwargs)
@@ -225,16 +274,21 @@ class CollecteForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
             self.fields["annee"].disabled = True
             self.fields["nature"].disabled = True
         self.fields["nature"].required = False  # a form that does not say it opens the planned campaign
-        self.fields["nature"].widget = forms.RadioSelect(choices=[
-            (Nature.PREVISIONNEL, "Prévisionnel : les montants prévus pour l'année"),
-            (Nature.BILAN, "Bilan : ce qui a été réalisé sur les lignes de l'année (une année achevée)")])
+        self.fields["nature"].widget = forms.RadioSelect(
+            choices=[
+                (Nature.PREVISIONNEL, "Prévisionnel : les montants prévus pour l'année"),
+                (Nature.BILAN, "Bilan : ce qui a été réalisé sur les lignes de l'année (une année achevée)"),
+            ]
+        )
 
     def clean_annee(self):
         annee = self.cleaned_data.get("annee")
         contrat = self.contrat
         if annee is not None and not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
-            raise ValidationError(f"L'année doit être comprise dans la période du contrat "
-                                  f"({contrat.annee_debut}-{contrat.annee_fin_effective}).")
+            raise ValidationError(
+                f"L'année doit être comprise dans la période du contrat "
+                f"({contrat.annee_debut}-{contrat.annee_fin_effective})."
+            )
         return annee
 
     def clean_nature(self):
@@ -250,8 +304,14 @@ class CollecteForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
         if nature == Nature.BILAN and annee >= timezone.localdate().year:
             self.add_error("annee", f"L'année {annee} n'est pas achevée : son bilan s'ouvre à partir de {annee + 1}.")
         elif Collecte.objects.filter(contrat=self.contrat, annee=annee, nature=nature).exists():
-            quoi = f"Le bilan {annee} est déjà ouvert" if nature == Nature.BILAN else f"La collecte {annee} est déjà ouverte"
-            self.add_error("annee", f"{quoi} : modifiez-{'le' if nature == Nature.BILAN else 'la'} depuis son tableau de bord.")
+            quoi = (
+                f"Le bilan {annee} est déjà ouvert"
+                if nature == Nature.BILAN
+                else f"La collecte {annee} est déjà ouverte"
+            )
+            self.add_error(
+                "annee", f"{quoi} : modifiez-{'le' if nature == Nature.BILAN else 'la'} depuis son tableau de bord."
+            )
         return donnees
 
     def clean_echeance(self):

@@ -54,10 +54,13 @@ class _Hauteurs:
         lignes = self.gras.lignes("Hors pilier", PAGE.largeur_pt(0, 3)) if rang.nature == "hors_pilier" else 1
         if rang.ligne is not None:
             dispositif = rang.ligne.dispositif
-            lignes = max(lignes, self.normal.lignes(dispositif.partenaire.sigle, PAGE.largeur_pt(3)),
-                         self.normal.lignes(dispositif.libelle, PAGE.largeur_pt(4)),
-                         self.normal.lignes(dispositif.unite_compte, PAGE.largeur_pt(5)),
-                         self.normal.lignes(rang.ligne.remarques, PAGE.largeur_pt(7), retours=True))
+            lignes = max(
+                lignes,
+                self.normal.lignes(dispositif.partenaire.sigle, PAGE.largeur_pt(3)),
+                self.normal.lignes(dispositif.libelle, PAGE.largeur_pt(4)),
+                self.normal.lignes(dispositif.unite_compte, PAGE.largeur_pt(5)),
+                self.normal.lignes(rang.ligne.remarques, PAGE.largeur_pt(7), retours=True),
+            )
         return self._hauteur(lignes)
 
     def case(self, colonne, bloc, suite):
@@ -90,20 +93,36 @@ def _rangs(annexe, hauteurs):
 
 
 def _html(annexe, edition, feuilles, etalonnage=False):
-    return render_to_string(GABARIT, {"annexe": annexe, "edition": edition, "feuilles": feuilles,
-                                      "colonnes_css": PAGE.colonnes_css, "taille": PAGE.taille_css, "marges": PAGE.marges_css,
-                                      "etalonnage": etalonnage})
+    return render_to_string(
+        GABARIT,
+        {
+            "annexe": annexe,
+            "edition": edition,
+            "feuilles": feuilles,
+            "colonnes_css": PAGE.colonnes_css,
+            "taille": PAGE.taille_css,
+            "marges": PAGE.marges_css,
+            "etalonnage": etalonnage,
+        },
+    )
 
 
 def _etalonner(annexe, edition):
     """The same template, its title block and header, with sample rows of one and three lines."""
-    exemple = SimpleNamespace(dispositif=SimpleNamespace(partenaire=SimpleNamespace(sigle="x"), libelle="x",
-                                                         unite_compte="x"),
-                              montant_annuel=None, montant_pluriannuel=None, remarques="x")
+    exemple = SimpleNamespace(
+        dispositif=SimpleNamespace(partenaire=SimpleNamespace(sigle="x"), libelle="x", unite_compte="x"),
+        montant_annuel=None,
+        montant_pluriannuel=None,
+        remarques="x",
+    )
     sur_trois = SimpleNamespace(**{**vars(exemple), "remarques": "x\nx\nx"})
-    feuilles = [[decoupage.RangImprime(Rang("ligne", ligne=exemple), ancre="e1"),
-                 decoupage.RangImprime(Rang("ligne", ligne=sur_trois), ancre="e3")],
-                [decoupage.RangImprime(Rang("ligne", ligne=exemple), ancre="s1")]]
+    feuilles = [
+        [
+            decoupage.RangImprime(Rang("ligne", ligne=exemple), ancre="e1"),
+            decoupage.RangImprime(Rang("ligne", ligne=sur_trois), ancre="e3"),
+        ],
+        [decoupage.RangImprime(Rang("ligne", ligne=exemple), ancre="s1")],
+    ]
     return decoupage.etalonner(pdf.mettre_en_page(_html(annexe, edition, feuilles, etalonnage=True)), PAGE)
 
 
@@ -111,6 +130,12 @@ def annexe_pdf(annexe, edition):
     with pdf.sans_ramasse_miettes():
         etalonnage = _etalonner(annexe, edition)
         hauteurs = _Hauteurs(etalonnage, annexe.libelle_total)
-        return decoupage.imprimer(_rangs(annexe, hauteurs), hauteurs.case, etalonnage,
-                                  lambda feuilles: _html(annexe, edition, feuilles), hauteurs.libelles, _colspan,
-                                  f"Annexe {annexe.contrat.slug} {annexe.annee}")
+        return decoupage.imprimer(
+            _rangs(annexe, hauteurs),
+            hauteurs.case,
+            etalonnage,
+            lambda feuilles: _html(annexe, edition, feuilles),
+            hauteurs.libelles,
+            _colspan,
+            f"Annexe {annexe.contrat.slug} {annexe.annee}",
+        )

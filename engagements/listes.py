@@ -18,15 +18,24 @@ from .tables import DispositifTable, EstimationTable
 LISTES = {
     "dispositifs": (
         "Dispositifs",
-        lambda user: Dispositif.objects.visible_to(user).actifs().select_related("contrat", "partenaire")
-        .prefetch_related("objectifs"),
-        DispositifFilter, DispositifTable,
+        lambda user: (
+            Dispositif.objects.visible_to(user)
+            .actifs()
+            .select_related("contrat", "partenaire")
+            .prefetch_related("objectifs")
+        ),
+        DispositifFilter,
+        DispositifTable,
     ),
     "estimations": (
         "Estimations financières",
-        lambda user: Estimation.objects.visible_to(user).filter(dispositif__archive=False)
-        .select_related("dispositif__contrat", "partenaire"),
-        EstimationFilter, EstimationTable,
+        lambda user: (
+            Estimation.objects.visible_to(user)
+            .filter(dispositif__archive=False)
+            .select_related("dispositif__contrat", "partenaire")
+        ),
+        EstimationFilter,
+        EstimationTable,
     ),
 }
 
@@ -44,9 +53,17 @@ def _filtrer(request, nom):
 def _liste(request, nom):
     titre, filtre, table = _filtrer(request, nom)
     pagination.configurer(request, table, 25)
-    ctx = {"titre": titre, "filtre": filtre, "table": table, "nom": nom, "query": request.GET.urlencode(),
-           "actifs": filtres.actifs(filtre, request.GET)}
-    return render(request, "engagements/liste.html", ctx, status=400 if filtre.is_bound and not filtre.is_valid() else 200)
+    ctx = {
+        "titre": titre,
+        "filtre": filtre,
+        "table": table,
+        "nom": nom,
+        "query": request.GET.urlencode(),
+        "actifs": filtres.actifs(filtre, request.GET),
+    }
+    return render(
+        request, "engagements/liste.html", ctx, status=400 if filtre.is_bound and not filtre.is_valid() else 200
+    )
 
 
 def dispositifs(request):
@@ -89,8 +106,11 @@ def _export(request, nom, format):
         raise Http404("Format d'export inconnu : csv ou xlsx.")
     titre, filtre, table = _filtrer(request, nom)
     if filtre.is_bound and not filtre.is_valid():
-        return HttpResponse("Filtres invalides : " + " ".join(str(e) for errs in filtre.errors.values() for e in errs),
-                            status=400, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            "Filtres invalides : " + " ".join(str(e) for errs in filtre.errors.values() for e in errs),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     return exporter(table, format, nom)
 
 

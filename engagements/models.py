@@ -31,8 +31,10 @@ class DispositifQuerySet(models.QuerySet):
     def editable_by(self, user):
         """The dispositifs whose description the user may change: their own partner's, not archived,
         carrying no line of a validated contribution."""
-        qs = self.visible_to(user).filter(archive=False).exclude(
-            Exists(Estimation.objects.validees().filter(dispositif=OuterRef("pk")))
+        qs = (
+            self.visible_to(user)
+            .filter(archive=False)
+            .exclude(Exists(Estimation.objects.validees().filter(dispositif=OuterRef("pk"))))
         )
         if user.is_superuser:
             return qs
@@ -57,7 +59,9 @@ class Dispositif(models.Model):
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="dispositifs", verbose_name="contrat")
     code = models.SlugField("identifiant", max_length=80)
     partenaire = models.ForeignKey(
-        Partenaire, on_delete=models.PROTECT, related_name="dispositifs",
+        Partenaire,
+        on_delete=models.PROTECT,
+        related_name="dispositifs",
         verbose_name="service responsable du financement",
     )
     intitule = models.CharField("intitulé du dispositif / offre de services", max_length=500)
@@ -65,27 +69,49 @@ class Dispositif(models.Model):
     remarque = models.TextField("remarques", blank=True)
     statut = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.ACTIF)
     objectifs = models.ManyToManyField(
-        Objectif, blank=True, related_name="dispositifs", verbose_name="objectifs opérationnels",
+        Objectif,
+        blank=True,
+        related_name="dispositifs",
+        verbose_name="objectifs opérationnels",
         help_text="Aucun objectif : ligne hors pilier (ex. poste de référent).",
     )
-    quartiers = models.ManyToManyField(Quartier, blank=True, related_name="dispositifs", verbose_name="quartiers ciblés")
+    quartiers = models.ManyToManyField(
+        Quartier, blank=True, related_name="dispositifs", verbose_name="quartiers ciblés"
+    )
     structures = models.TextField("structures ciblées", blank=True)
     ordre = models.PositiveIntegerField("ordre dans l'annexe", default=0)
-    archive = models.BooleanField("archivé", default=False, help_text="Un dispositif archivé ne figure plus dans l'annexe.")
+    archive = models.BooleanField(
+        "archivé", default=False, help_text="Un dispositif archivé ne figure plus dans l'annexe."
+    )
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = DispositifManager()
     natural_key_lookups = ("contrat__slug", "code")
-    suivi = Suivi("dispositif", ("contrat_id", "code", "partenaire_id", "intitule", "unite_compte", "remarque", "statut",
-                                 "structures", "ordre", "archive"),
-                  contrat="contrat_id", m2m=("objectifs", "quartiers"))
+    suivi = Suivi(
+        "dispositif",
+        (
+            "contrat_id",
+            "code",
+            "partenaire_id",
+            "intitule",
+            "unite_compte",
+            "remarque",
+            "statut",
+            "structures",
+            "ordre",
+            "archive",
+        ),
+        contrat="contrat_id",
+        m2m=("objectifs", "quartiers"),
+    )
 
     class Meta:
         verbose_name = "dispositif"
         ordering = ["contrat", "ordre", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contrat", "code"], name="dispositif_code_unique",
+                fields=["contrat", "code"],
+                name="dispositif_code_unique",
                 violation_error_message="Ce contrat a déjà un dispositif avec cet identifiant.",
             )
         ]
@@ -114,10 +140,17 @@ class EstimationQuerySet(models.QuerySet):
         return self.filter(dispositif__in=Dispositif.objects.visible_to(user))
 
     def _sous(self, statuts):
-        return self.filter(Exists(Contribution.objects.filter(
-            contrat=OuterRef("dispositif__contrat"), partenaire=OuterRef("partenaire"), annee=OuterRef("annee"),
-            statut__in=statuts, nature=Nature.PREVISIONNEL,
-        )))
+        return self.filter(
+            Exists(
+                Contribution.objects.filter(
+                    contrat=OuterRef("dispositif__contrat"),
+                    partenaire=OuterRef("partenaire"),
+                    annee=OuterRef("annee"),
+                    statut__in=statuts,
+                    nature=Nature.PREVISIONNEL,
+                )
+            )
+        )
 
     def verrouillees(self):
         """Estimates whose partner's contribution for the year is submitted or validated: closed to agents."""
@@ -138,9 +171,11 @@ class EstimationQuerySet(models.QuerySet):
 
     def de_l_annexe(self, contrat, annee, partenaire=None):
         """The estimates an annexe prints, with everything its layout needs in a fixed number of queries."""
-        qs = self.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee).select_related(
-            "dispositif__partenaire", "partenaire", "realisation"
-        ).prefetch_related("dispositif__objectifs")
+        qs = (
+            self.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee)
+            .select_related("dispositif__partenaire", "partenaire", "realisation")
+            .prefetch_related("dispositif__objectifs")
+        )
         if partenaire is not None:
             qs = qs.filter(partenaire=partenaire)
         return qs.order_by("dispositif__ordre", "dispositif__pk", "partenaire__nom")
@@ -153,8 +188,12 @@ class EstimationManager(NaturalKeyManager.from_queryset(EstimationQuerySet)):
 class Estimation(models.Model):
     """A partner's financial estimate for a dispositif: one year, and a multi-year projection."""
 
-    dispositif = models.ForeignKey(Dispositif, on_delete=models.CASCADE, related_name="estimations", verbose_name="dispositif")
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="estimations", verbose_name="partenaire financeur")
+    dispositif = models.ForeignKey(
+        Dispositif, on_delete=models.CASCADE, related_name="estimations", verbose_name="dispositif"
+    )
+    partenaire = models.ForeignKey(
+        Partenaire, on_delete=models.PROTECT, related_name="estimations", verbose_name="partenaire financeur"
+    )
     annee = models.PositiveSmallIntegerField("année")
     montant_annuel = models.DecimalField("valorisation financière annuelle (€)", **MONTANT)
     remarque_annuelle = models.TextField("remarque sur le montant annuel", blank=True)
@@ -166,10 +205,23 @@ class Estimation(models.Model):
 
     objects = EstimationManager()
     natural_key_lookups = ("dispositif__contrat__slug", "dispositif__code", "partenaire__slug", "annee")
-    suivi = Suivi("estimation", ("dispositif_id", "partenaire_id", "annee", "montant_annuel", "remarque_annuelle",
-                                 "periode_debut", "periode_fin", "montant_pluriannuel", "remarque_pluriannuelle"),
-                  contrat="dispositif.contrat_id", dossier=("dispositif", "dispositif_id"),
-                  en_euros=("montant_annuel", "montant_pluriannuel"))
+    suivi = Suivi(
+        "estimation",
+        (
+            "dispositif_id",
+            "partenaire_id",
+            "annee",
+            "montant_annuel",
+            "remarque_annuelle",
+            "periode_debut",
+            "periode_fin",
+            "montant_pluriannuel",
+            "remarque_pluriannuelle",
+        ),
+        contrat="dispositif.contrat_id",
+        dossier=("dispositif", "dispositif_id"),
+        en_euros=("montant_annuel", "montant_pluriannuel"),
+    )
 
     class Meta:
         verbose_name = "estimation financière"
@@ -177,7 +229,8 @@ class Estimation(models.Model):
         ordering = ["dispositif", "annee"]
         constraints = [
             models.UniqueConstraint(
-                fields=["dispositif", "partenaire", "annee"], name="estimation_unique",
+                fields=["dispositif", "partenaire", "annee"],
+                name="estimation_unique",
                 violation_error_message="Ce partenaire a déjà une estimation pour ce dispositif et cette année.",
             ),
             models.CheckConstraint(
@@ -224,15 +277,20 @@ class Realisation(models.Model):
     """What a line of a past year actually mobilised, as its partner reports it in the year's bilan
     and the chef de projet validates it. An amount not known is NULL, never 0: it is not counted."""
 
-    estimation = models.OneToOneField(Estimation, on_delete=models.CASCADE, related_name="realisation",
-                                      verbose_name="ligne prévue")
+    estimation = models.OneToOneField(
+        Estimation, on_delete=models.CASCADE, related_name="realisation", verbose_name="ligne prévue"
+    )
     montant_realise = models.DecimalField("montant réalisé (€)", **MONTANT)
     remarque = models.TextField("remarque sur la réalisation", blank=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
-    suivi = Suivi("realisation", ("estimation_id", "montant_realise", "remarque"),
-                  contrat="estimation.dispositif.contrat_id", dossier=("dispositif", "estimation.dispositif_id"),
-                  en_euros=("montant_realise",))
+    suivi = Suivi(
+        "realisation",
+        ("estimation_id", "montant_realise", "remarque"),
+        contrat="estimation.dispositif.contrat_id",
+        dossier=("dispositif", "estimation.dispositif_id"),
+        en_euros=("montant_realise",),
+    )
 
     class Meta:
         verbose_name = "réalisation"
@@ -278,9 +336,13 @@ def taux(estimations):
     estimations = list(estimations)
     connues = [e for e in estimations if _realise(e) is not None]
     comparables = [e for e in connues if e.montant_annuel is not None]
-    return Taux(prevu=somme(e.montant_annuel for e in estimations), realise=somme(_realise(e) for e in connues),
-                realise_comparable=somme(_realise(e) for e in comparables),
-                prevu_comparable=somme(e.montant_annuel for e in comparables), inconnus=len(estimations) - len(connues))
+    return Taux(
+        prevu=somme(e.montant_annuel for e in estimations),
+        realise=somme(_realise(e) for e in connues),
+        realise_comparable=somme(_realise(e) for e in comparables),
+        prevu_comparable=somme(e.montant_annuel for e in comparables),
+        inconnus=len(estimations) - len(connues),
+    )
 
 
 def _realise(estimation):
@@ -308,20 +370,31 @@ class AnnexeFinanciere(models.Model):
 
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="annexes", verbose_name="contrat")
     slug = models.SlugField("identifiant", max_length=80)
-    document = models.ForeignKey(Document, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="document signé")
+    document = models.ForeignKey(
+        Document, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="document signé"
+    )
     partenaire = models.ForeignKey(
-        Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="annexes",
-        verbose_name="partenaire", help_text="Vide : annexe de tous les partenaires.",
+        Partenaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="annexes",
+        verbose_name="partenaire",
+        help_text="Vide : annexe de tous les partenaires.",
     )
     titre = models.CharField(
-        "titre (tel que dans le document)", max_length=300, blank=True,
+        "titre (tel que dans le document)",
+        max_length=300,
+        blank=True,
         help_text="Vide : « Mobilisation des crédits de droit commun par » le partenaire.",
     )
     intitule = models.CharField(
         "intitulé", max_length=300, default="Dispositifs mobilisables sur les Territoires prioritaires"
     )
     reserve = models.CharField(
-        "réserve", max_length=300, blank=True,
+        "réserve",
+        max_length=300,
+        blank=True,
         default="Sous réserve du maintien des dispositifs de droit commun et des dotations",
     )
     annee = models.PositiveSmallIntegerField("année de l'estimation")
@@ -334,9 +407,24 @@ class AnnexeFinanciere(models.Model):
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
-    suivi = Suivi("annexe", ("contrat_id", "slug", "document_id", "partenaire_id", "titre", "intitule", "reserve", "annee",
-                             "periode_debut", "periode_fin", "notes"),
-                  contrat="contrat_id", dossier=("contrat", "contrat_id"))
+    suivi = Suivi(
+        "annexe",
+        (
+            "contrat_id",
+            "slug",
+            "document_id",
+            "partenaire_id",
+            "titre",
+            "intitule",
+            "reserve",
+            "annee",
+            "periode_debut",
+            "periode_fin",
+            "notes",
+        ),
+        contrat="contrat_id",
+        dossier=("contrat", "contrat_id"),
+    )
 
     class Meta:
         verbose_name = "annexe financière"
@@ -344,7 +432,8 @@ class AnnexeFinanciere(models.Model):
         ordering = ["contrat", "annee"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contrat", "slug"], name="annexe_slug_unique",
+                fields=["contrat", "slug"],
+                name="annexe_slug_unique",
                 violation_error_message="Ce contrat a déjà une annexe avec cet identifiant.",
             )
         ]
@@ -381,7 +470,8 @@ class ArticleConvention(models.Model):
         ordering = ["document", "ordre"]
         constraints = [
             models.UniqueConstraint(
-                fields=["document", "numero"], name="article_numero_unique",
+                fields=["document", "numero"],
+                name="article_numero_unique",
                 violation_error_message="Cette convention a déjà un article avec ce numéro.",
             )
         ]
@@ -404,10 +494,17 @@ class ArticleConvention(models.Model):
 class EngagementReciproque(models.Model):
     """What one party (or, with no partner, the parties together) undertakes in an article."""
 
-    article = models.ForeignKey(ArticleConvention, on_delete=models.CASCADE, related_name="engagements", verbose_name="article")
+    article = models.ForeignKey(
+        ArticleConvention, on_delete=models.CASCADE, related_name="engagements", verbose_name="article"
+    )
     partenaire = models.ForeignKey(
-        Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="engagements_reciproques",
-        verbose_name="partie", help_text="Vide : engagement commun des parties.",
+        Partenaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="engagements_reciproques",
+        verbose_name="partie",
+        help_text="Vide : engagement commun des parties.",
     )
     formule = models.CharField("formule", max_length=300, help_text="« La CAF de la Côte-d'Or s'engage à : »")
     points = models.TextField("engagements", help_text="Un engagement par ligne.")
@@ -418,8 +515,12 @@ class EngagementReciproque(models.Model):
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("article__document__contrat__slug", "article__document__slug", "article__numero", "ordre")
-    suivi = Suivi("engagement_reciproque", ("article_id", "partenaire_id", "formule", "points", "ordre", "indicateur", "cible"),
-                  contrat="article.document.contrat_id", dossier=("contrat", "article.document.contrat_id"))
+    suivi = Suivi(
+        "engagement_reciproque",
+        ("article_id", "partenaire_id", "formule", "points", "ordre", "indicateur", "cible"),
+        contrat="article.document.contrat_id",
+        dossier=("contrat", "article.document.contrat_id"),
+    )
 
     class Meta:
         verbose_name = "engagement réciproque"
@@ -427,7 +528,8 @@ class EngagementReciproque(models.Model):
         ordering = ["article", "ordre"]
         constraints = [
             models.UniqueConstraint(
-                fields=["article", "ordre"], name="engagement_ordre_unique",
+                fields=["article", "ordre"],
+                name="engagement_ordre_unique",
                 violation_error_message="Cet article a déjà un engagement à ce rang.",
             )
         ]
@@ -463,21 +565,29 @@ class Contribution(models.Model):
         RENVOYE = "renvoye", "Renvoyé pour correction"
 
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="contributions", verbose_name="contrat")
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="contributions", verbose_name="partenaire")
+    partenaire = models.ForeignKey(
+        Partenaire, on_delete=models.PROTECT, related_name="contributions", verbose_name="partenaire"
+    )
     annee = models.PositiveSmallIntegerField("année")
     nature = models.CharField("nature", max_length=20, choices=Nature.choices, default=Nature.PREVISIONNEL)
     statut = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.BROUILLON)
     commentaire = models.TextField("commentaire du chef de projet", blank=True)
     rien_a_declarer = models.BooleanField(
-        "rien à déclarer pour cette année", default=False,
+        "rien à déclarer pour cette année",
+        default=False,
         help_text="Soumise sans ligne : le partenaire déclare ne rien mobiliser cette année.",
     )
-    modifie_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="modifié par")
+    modifie_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="modifié par"
+    )
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
-    suivi = Suivi("contribution", ("contrat_id", "partenaire_id", "annee", "nature", "statut", "commentaire",
-                                   "rien_a_declarer"), contrat="contrat_id")
+    suivi = Suivi(
+        "contribution",
+        ("contrat_id", "partenaire_id", "annee", "nature", "statut", "commentaire", "rien_a_declarer"),
+        contrat="contrat_id",
+    )
 
     class Meta:
         verbose_name = "contribution annuelle"
@@ -485,7 +595,8 @@ class Contribution(models.Model):
         ordering = ["contrat", "annee", "partenaire__nom"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contrat", "partenaire", "annee", "nature"], name="contribution_unique",
+                fields=["contrat", "partenaire", "annee", "nature"],
+                name="contribution_unique",
                 violation_error_message="Ce partenaire a déjà une contribution de cette nature pour cette année.",
             )
         ]
@@ -517,20 +628,35 @@ class Collecte(models.Model):
 
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="collectes", verbose_name="contrat")
     annee = models.PositiveSmallIntegerField("année collectée")
-    nature = models.CharField("nature", max_length=20, choices=Nature.choices, default=Nature.PREVISIONNEL,
-                              help_text="Prévisionnel : les montants prévus de l'année ; bilan : ce qui a été "
-                                        "réalisé, l'année achevée.")
+    nature = models.CharField(
+        "nature",
+        max_length=20,
+        choices=Nature.choices,
+        default=Nature.PREVISIONNEL,
+        help_text="Prévisionnel : les montants prévus de l'année ; bilan : ce qui a été réalisé, l'année achevée.",
+    )
     echeance = models.DateField("date limite de soumission")
     ouverte = models.BooleanField("ouverte", default=True, help_text="Fermée : plus de relance.")
     partenaires = models.ManyToManyField(Partenaire, related_name="collectes", verbose_name="partenaires attendus")
-    ouverte_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name="ouverte par")
+    ouverte_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="ouverte par",
+    )
     ouverte_le = models.DateTimeField("ouverte le", auto_now_add=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = CollecteQuerySet.as_manager()
-    suivi = Suivi("collecte", ("contrat_id", "annee", "nature", "echeance", "ouverte"), contrat="contrat_id",
-                  dossier=("contrat", "contrat_id"), m2m=("partenaires",))
+    suivi = Suivi(
+        "collecte",
+        ("contrat_id", "annee", "nature", "echeance", "ouverte"),
+        contrat="contrat_id",
+        dossier=("contrat", "contrat_id"),
+        m2m=("partenaires",),
+    )
 
     class Meta:
         verbose_name = "collecte annuelle"
@@ -538,7 +664,8 @@ class Collecte(models.Model):
         ordering = ["contrat", "-annee"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contrat", "annee", "nature"], name="collecte_unique",
+                fields=["contrat", "annee", "nature"],
+                name="collecte_unique",
                 violation_error_message="Une collecte de cette nature existe déjà pour cette année dans ce contrat.",
             )
         ]
@@ -564,19 +691,32 @@ class Relance(models.Model):
     """A reminder sent to a partner for a campaign: at most one a day (the command and the button alike)."""
 
     collecte = models.ForeignKey(Collecte, on_delete=models.CASCADE, related_name="relances", verbose_name="collecte")
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.CASCADE, related_name="relances", verbose_name="partenaire")
+    partenaire = models.ForeignKey(
+        Partenaire, on_delete=models.CASCADE, related_name="relances", verbose_name="partenaire"
+    )
     jour = models.DateField("jour")
-    par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                            verbose_name="par", help_text="Vide : relance automatique (manage.py relancer).")
-    courriel = models.ForeignKey("noyau.Courriel", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                 verbose_name="courriel")
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="par",
+        help_text="Vide : relance automatique (manage.py relancer).",
+    )
+    courriel = models.ForeignKey(
+        "noyau.Courriel", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="courriel"
+    )
 
     class Meta:
         verbose_name = "relance"
         ordering = ["-jour", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["collecte", "partenaire", "jour"], name="relance_une_par_jour",
-                                    violation_error_message="Ce partenaire a déjà été relancé aujourd'hui.")
+            models.UniqueConstraint(
+                fields=["collecte", "partenaire", "jour"],
+                name="relance_une_par_jour",
+                violation_error_message="Ce partenaire a déjà été relancé aujourd'hui.",
+            )
         ]
 
     def __str__(self):
@@ -596,10 +736,17 @@ class Export(models.Model):
         ECHEC = "echec", "Échec"
 
     cle = models.CharField("empreinte des données exportées", max_length=64, unique=True)
-    sujet = models.CharField("empreinte de la demande", max_length=64, db_index=True,
-                             help_text="Même export (nature, contrat, filtres), quelles que soient les données.")
-    nature = models.CharField("nature", max_length=20, choices=[("annexe_pdf", "Annexe financière (PDF)"),
-                                                                ("annexe_xlsx", "Annexe financière (Excel)")])
+    sujet = models.CharField(
+        "empreinte de la demande",
+        max_length=64,
+        db_index=True,
+        help_text="Même export (nature, contrat, filtres), quelles que soient les données.",
+    )
+    nature = models.CharField(
+        "nature",
+        max_length=20,
+        choices=[("annexe_pdf", "Annexe financière (PDF)"), ("annexe_xlsx", "Annexe financière (Excel)")],
+    )
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="exports", verbose_name="contrat")
     parametres = models.JSONField("filtres", default=dict)
     nom_fichier = models.CharField("nom du fichier", max_length=255)

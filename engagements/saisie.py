@@ -34,21 +34,30 @@ class LigneForm(PeriodeMixin, DsfrFormMixin, forms.Form):
 
     pk = forms.IntegerField(widget=forms.HiddenInput, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
-    dispositif = forms.ChoiceField(label="Dispositif", required=False, error_messages={
-        "invalid_choice": "Ce dispositif n'est plus proposé : il a déjà une ligne cette année (rechargez la page)."})
+    dispositif = forms.ChoiceField(
+        label="Dispositif",
+        required=False,
+        error_messages={
+            "invalid_choice": "Ce dispositif n'est plus proposé : il a déjà une ligne cette année (rechargez la page)."
+        },
+    )
     intitule = forms.CharField(label="Intitulé du nouveau dispositif", required=False, max_length=500)
     objectifs = forms.ModelMultipleChoiceField(
-        label="Objectifs opérationnels", queryset=Objectif.objects.none(), required=False,
+        label="Objectifs opérationnels",
+        queryset=Objectif.objects.none(),
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 3}),
         error_messages={"invalid_choice": "Cet objectif n'appartient pas à ce contrat."},
     )
     montant_annuel = MontantField(label="Montant annuel (€)", required=False)
     remarque_annuelle = forms.CharField(label="Remarque", required=False, max_length=2000)
     montant_pluriannuel = MontantField(label="Montant pluriannuel (€)", required=False)
-    periode_debut = forms.IntegerField(label="Période : début", required=False,
-                                       error_messages={"invalid": "Saisissez une année, par exemple 2015."})
-    periode_fin = forms.IntegerField(label="Période : fin", required=False,
-                                     error_messages={"invalid": "Saisissez une année, par exemple 2017."})
+    periode_debut = forms.IntegerField(
+        label="Période : début", required=False, error_messages={"invalid": "Saisissez une année, par exemple 2015."}
+    )
+    periode_fin = forms.IntegerField(
+        label="Période : fin", required=False, error_messages={"invalid": "Saisissez une année, par exemple 2017."}
+    )
     supprimer = forms.BooleanField(label="Supprimer la ligne", required=False)
 
     def __init__(self, *args, grille, **kwargs):
@@ -86,15 +95,19 @@ class LigneForm(PeriodeMixin, DsfrFormMixin, forms.Form):
         elif self.has_changed():
             choix = donnees.get("dispositif")
             if not choix:
-                self.add_error("dispositif", "Choisissez le dispositif de cette ligne, ou « Nouveau dispositif » "
-                                             "avec son intitulé.")
+                self.add_error(
+                    "dispositif",
+                    "Choisissez le dispositif de cette ligne, ou « Nouveau dispositif » avec son intitulé.",
+                )
             elif choix == NOUVEAU and not (donnees.get("intitule") or "").strip():
                 self.add_error("intitule", "Donnez l'intitulé du nouveau dispositif.")
         return donnees
 
     def valeurs(self):
-        return {c: self.cleaned_data.get(c) if c != "remarque_annuelle" else (self.cleaned_data.get(c) or "")
-                for c in CHAMPS}
+        return {
+            c: self.cleaned_data.get(c) if c != "remarque_annuelle" else (self.cleaned_data.get(c) or "")
+            for c in CHAMPS
+        }
 
 
 def _entier(texte):
@@ -118,8 +131,9 @@ class BaseGrille(forms.BaseFormSet):
 
 
 def _grille(extra=0):
-    return forms.formset_factory(LigneForm, formset=BaseGrille, extra=extra, max_num=5000, absolute_max=5000,
-                                 validate_max=True)
+    return forms.formset_factory(
+        LigneForm, formset=BaseGrille, extra=extra, max_num=5000, absolute_max=5000, validate_max=True
+    )
 
 
 @dataclass
@@ -135,8 +149,10 @@ class Refus:
     def resume(self):
         """What the user typed, as a sentence."""
         s = self.saisies
-        morceaux = [f"montant annuel {euros(s['montant_annuel']) or 'vide'}",
-                    f"montant pluriannuel {euros(s['montant_pluriannuel']) or 'vide'}"]
+        morceaux = [
+            f"montant annuel {euros(s['montant_annuel']) or 'vide'}",
+            f"montant pluriannuel {euros(s['montant_pluriannuel']) or 'vide'}",
+        ]
         if s.get("remarque_annuelle"):
             morceaux.append(f"remarque « {s['remarque_annuelle']} »")
         return ", ".join(morceaux)
@@ -148,21 +164,34 @@ class Saisie:
     def __init__(self, contrat, partenaire, annee, lignes_vides=LIGNES_VIDES):
         self.contrat, self.partenaire, self.annee = contrat, partenaire, annee
         self.lignes_vides = lignes_vides
-        qs = (Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, partenaire=partenaire,
-                                        annee=annee)
-              .select_related("dispositif__contrat").prefetch_related("dispositif__objectifs")
-              .order_by("dispositif__ordre", "dispositif__pk"))
+        qs = (
+            Estimation.objects.filter(
+                dispositif__contrat=contrat, dispositif__archive=False, partenaire=partenaire, annee=annee
+            )
+            .select_related("dispositif__contrat")
+            .prefetch_related("dispositif__objectifs")
+            .order_by("dispositif__ordre", "dispositif__pk")
+        )
         self.lignes = {e.pk: e for e in qs}
         precedentes = Estimation.objects.filter(dispositif__contrat=contrat, partenaire=partenaire, annee=annee - 1)
         self.precedent = dict(precedentes.values_list("dispositif_id", "montant_annuel"))
-        self.objectifs = (Objectif.objects.filter(orientation__pilier__contrat=contrat, archive=False,
-                                                  orientation__archive=False, orientation__pilier__archive=False)
-                          .select_related("orientation__pilier__contrat")
-                          .order_by("orientation__pilier__ordre", "orientation__ordre", "ordre"))
+        self.objectifs = (
+            Objectif.objects.filter(
+                orientation__pilier__contrat=contrat,
+                archive=False,
+                orientation__archive=False,
+                orientation__pilier__archive=False,
+            )
+            .select_related("orientation__pilier__contrat")
+            .order_by("orientation__pilier__ordre", "orientation__ordre", "ordre")
+        )
         self.choix_objectifs = [(o.pk, o.libelle) for o in self.objectifs]
         pris = {e.dispositif_id for e in self.lignes.values()}
-        disponibles = [d for d in Dispositif.objects.filter(contrat=contrat, partenaire=partenaire, archive=False)
-                       if d.pk not in pris]
+        disponibles = [
+            d
+            for d in Dispositif.objects.filter(contrat=contrat, partenaire=partenaire, archive=False)
+            if d.pk not in pris
+        ]
         self.choix_dispositifs = [("", "— Choisir —"), (NOUVEAU, "Nouveau dispositif (intitulé ci-contre)")] + [
             (str(d.pk), d.libelle) for d in disponibles
         ]
@@ -241,15 +270,19 @@ class Saisie:
         for form in forms_:
             choix = form.cleaned_data["dispositif"]
             if choix == NOUVEAU:
-                dispositif = Dispositif(contrat=self.contrat, partenaire=self.partenaire,
-                                        intitule=form.cleaned_data["intitule"].strip(),
-                                        code=f"d-{timezone.now():%Y%m%d%H%M%S%f}",
-                                        ordre=_ordre_suivant(self.contrat))
+                dispositif = Dispositif(
+                    contrat=self.contrat,
+                    partenaire=self.partenaire,
+                    intitule=form.cleaned_data["intitule"].strip(),
+                    code=f"d-{timezone.now():%Y%m%d%H%M%S%f}",
+                    ordre=_ordre_suivant(self.contrat),
+                )
                 versions.creer(user, dispositif, {"objectifs": list(form.cleaned_data["objectifs"]), "quartiers": []})
             else:
                 dispositif = self.disponibles[choix]
-            estimations.append(Estimation(dispositif=dispositif, partenaire=self.partenaire, annee=self.annee,
-                                          **form.valeurs()))
+            estimations.append(
+                Estimation(dispositif=dispositif, partenaire=self.partenaire, annee=self.annee, **form.valeurs())
+            )
         versions.creer_en_nombre(user, estimations, source=versions.Source.FORMULAIRE, detail="Grille de saisie")
         return len(estimations)
 
@@ -257,21 +290,34 @@ class Saisie:
         """Starts the year from last year's lines: the same dispositifs and periods, amounts left blank
         (unknown) for the partner to confirm; lines that already exist this year are left alone."""
         pris = {e.dispositif_id for e in self.lignes.values()}
-        anciennes = (Estimation.objects.filter(dispositif__contrat=self.contrat, dispositif__archive=False,
-                                               partenaire=self.partenaire, annee=self.annee - 1)
-                     .exclude(dispositif_id__in=pris).select_related("dispositif")
-                     .order_by("dispositif__ordre", "dispositif__pk"))
+        anciennes = (
+            Estimation.objects.filter(
+                dispositif__contrat=self.contrat,
+                dispositif__archive=False,
+                partenaire=self.partenaire,
+                annee=self.annee - 1,
+            )
+            .exclude(dispositif_id__in=pris)
+            .select_related("dispositif")
+            .order_by("dispositif__ordre", "dispositif__pk")
+        )
         nouvelles = [
-            Estimation(dispositif=e.dispositif, partenaire=self.partenaire, annee=self.annee,
-                       periode_debut=e.periode_debut, periode_fin=e.periode_fin)
+            Estimation(
+                dispositif=e.dispositif,
+                partenaire=self.partenaire,
+                annee=self.annee,
+                periode_debut=e.periode_debut,
+                periode_fin=e.periode_fin,
+            )
             for e in anciennes
         ]
         for e in nouvelles:
             # A period that ended before the year is not this year's projection.
             if e.periode_fin is not None and e.periode_fin < self.annee:
                 e.periode_debut = e.periode_fin = None
-        versions.creer_en_nombre(user, nouvelles, source=versions.Source.FORMULAIRE,
-                                 detail=f"Reprise des lignes de {self.annee - 1}")
+        versions.creer_en_nombre(
+            user, nouvelles, source=versions.Source.FORMULAIRE, detail=f"Reprise des lignes de {self.annee - 1}"
+        )
         return len(nouvelles)
 
 
@@ -296,6 +342,9 @@ def _avec(estimation, saisies):
 
 def _refus(actuel, form, erreur=None):
     derniere = getattr(erreur, "derniere", None)
-    return Refus(estimation=actuel, saisies={c: form.cleaned_data.get(c) for c in CHAMPS},
-                 par=derniere.user_nom if derniere else "", le=derniere.date if derniere else None)
-
+    return Refus(
+        estimation=actuel,
+        saisies={c: form.cleaned_data.get(c) for c in CHAMPS},
+        par=derniere.user_nom if derniere else "",
+        le=derniere.date if derniere else None,
+    )

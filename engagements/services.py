@@ -17,10 +17,9 @@ def archiver(user, dispositif, version_lue):
 
 
 def contribution(contrat, partenaire, annee, nature=Nature.PREVISIONNEL):
-    return Contribution.objects.filter(contrat=contrat, partenaire=partenaire, annee=annee,
-                                       nature=nature).first() or Contribution(
+    return Contribution.objects.filter(
         contrat=contrat, partenaire=partenaire, annee=annee, nature=nature
-    )
+    ).first() or Contribution(contrat=contrat, partenaire=partenaire, annee=annee, nature=nature)
 
 
 TRANSITIONS = {
@@ -39,12 +38,23 @@ class TransitionImpossible(Exception):
 
 
 def lignes_de(contrat, partenaire, annee):
-    return Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, partenaire=partenaire,
-                                     annee=annee)
+    return Estimation.objects.filter(
+        dispositif__contrat=contrat, dispositif__archive=False, partenaire=partenaire, annee=annee
+    )
 
 
-def changer_statut(user, contrat, partenaire, annee, action, commentaire="", *, source=versions.Source.FORMULAIRE,
-                   rien_a_declarer=False, nature=Nature.PREVISIONNEL):
+def changer_statut(
+    user,
+    contrat,
+    partenaire,
+    annee,
+    action,
+    commentaire="",
+    *,
+    source=versions.Source.FORMULAIRE,
+    rien_a_declarer=False,
+    nature=Nature.PREVISIONNEL,
+):
     """Moves the contribution and writes, in the same transaction, its history entry and the mail
     that announces it (sent once the transaction is committed)."""
     depart, arrivee = TRANSITIONS[action]
@@ -60,8 +70,9 @@ def changer_statut(user, contrat, partenaire, annee, action, commentaire="", *, 
         if action == "soumettre" and objet.bilan:
             # A bilan reports on the year's planned lines: without any, there is nothing to report.
             if not lignes_de(contrat, partenaire, annee).exists():
-                raise TransitionImpossible(f"{partenaire.nom} n'a aucune ligne prévue en {annee} : il n'y a rien à "
-                                           "dresser en bilan.")
+                raise TransitionImpossible(
+                    f"{partenaire.nom} n'a aucune ligne prévue en {annee} : il n'y a rien à dresser en bilan."
+                )
         elif action == "soumettre":
             # An empty submission says so: "nothing this year" is an answer, silence is not.
             if lignes_de(contrat, partenaire, annee).exists():

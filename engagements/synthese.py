@@ -58,18 +58,22 @@ def par_quartier(contrat, annee):
     the rows do not add up when a dispositif targets several); those targeting none, last. Three
     queries joined on the contract, never a list of ids (a contract may hold thousands of lines)."""
     cibles = {}
-    for dispositif_id, quartier_id in (Dispositif.quartiers.through.objects.filter(dispositif__contrat=contrat)
-                                       .values_list("dispositif_id", "quartier_id")):
+    for dispositif_id, quartier_id in Dispositif.quartiers.through.objects.filter(
+        dispositif__contrat=contrat
+    ).values_list("dispositif_id", "quartier_id"):
         cibles.setdefault(dispositif_id, []).append(quartier_id)
     quartiers = {q.pk: q for q in Quartier.objects.filter(dispositifs__contrat=contrat).distinct()}
     groupes, sans = {}, []
-    for e in (Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee)
-              .select_related("realisation")):
+    for e in Estimation.objects.filter(
+        dispositif__contrat=contrat, dispositif__archive=False, annee=annee
+    ).select_related("realisation"):
         for pk in cibles.get(e.dispositif_id, ()):
             groupes.setdefault(quartiers[pk], []).append(e)
         if e.dispositif_id not in cibles:
             sans.append(e)
-    rangs = [LigneQuartier(q.nom, len(lignes), taux(lignes)) for q, lignes in sorted(groupes.items(), key=lambda i: i[0].nom)]
+    rangs = [
+        LigneQuartier(q.nom, len(lignes), taux(lignes)) for q, lignes in sorted(groupes.items(), key=lambda i: i[0].nom)
+    ]
     if sans:
         rangs.append(LigneQuartier("Sans quartier ciblé", len(sans), taux(sans)))
     return rangs
@@ -82,16 +86,22 @@ def piliers_par_annee(contrat, jour=None):
     jour = jour or timezone.localdate()
     piliers = {p.pk: p for p in Pilier.objects.filter(contrat=contrat).select_related("contrat")}
     servis = {}
-    for dispositif_id, pilier_id in (Dispositif.objectifs.through.objects.filter(dispositif__contrat=contrat)
-                                     .values_list("dispositif_id", "objectif__orientation__pilier_id").distinct()):
+    for dispositif_id, pilier_id in (
+        Dispositif.objectifs.through.objects.filter(dispositif__contrat=contrat)
+        .values_list("dispositif_id", "objectif__orientation__pilier_id")
+        .distinct()
+    ):
         servis.setdefault(dispositif_id, set()).add(pilier_id)
     groupes = {}
-    for e in (Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, annee__lt=jour.year)
-              .select_related("realisation")):
+    for e in Estimation.objects.filter(
+        dispositif__contrat=contrat, dispositif__archive=False, annee__lt=jour.year
+    ).select_related("realisation"):
         for pk in servis.get(e.dispositif_id, ()):
             groupes.setdefault(pk, {}).setdefault(e.annee, []).append(e)
-    return [(piliers[pk], [(annee, taux(lignes)) for annee, lignes in sorted(groupes[pk].items())])
-            for pk in sorted(groupes, key=lambda pk: (piliers[pk].ordre, pk))]
+    return [
+        (piliers[pk], [(annee, taux(lignes)) for annee, lignes in sorted(groupes[pk].items())])
+        for pk in sorted(groupes, key=lambda pk: (piliers[pk].ordre, pk))
+    ]
 
 
 class Synthese:
@@ -105,8 +115,10 @@ class Synthese:
         self.colonnes = [libelle for libelle, _ in colonnes]
         self.lignes = []
         for recap in annexe.recapitulatif:
-            montants = [somme(e.montant_annuel for e in lignes if e.partenaire_id == recap.partenaire.pk)
-                        for _, lignes in colonnes]
+            montants = [
+                somme(e.montant_annuel for e in lignes if e.partenaire_id == recap.partenaire.pk)
+                for _, lignes in colonnes
+            ]
             self.lignes.append(LigneSynthese(recap, montants))
         self.totaux = [somme(e.montant_annuel for e in lignes) for _, lignes in colonnes]
         self.total = annexe.total_annuel
@@ -116,19 +128,29 @@ class Synthese:
         self.achevee = annee < timezone.localdate().year
         if self.achevee:
             par_partenaire = {}
-            estimations = {e.pk: e for e in Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False,
-                                                                       annee=annee).select_related("realisation", "partenaire")}
+            estimations = {
+                e.pk: e
+                for e in Estimation.objects.filter(
+                    dispositif__contrat=contrat, dispositif__archive=False, annee=annee
+                ).select_related("realisation", "partenaire")
+            }
             for e in estimations.values():
                 par_partenaire.setdefault(e.partenaire, []).append(e)
             # The same lines by pilier (the annexe's columns): planned and done per priority.
-            self.bilan_piliers = [(libelle, taux(estimations[e.pk] for e in lignes if e.pk in estimations))
-                                  for libelle, lignes in colonnes]
+            self.bilan_piliers = [
+                (libelle, taux(estimations[e.pk] for e in lignes if e.pk in estimations))
+                for libelle, lignes in colonnes
+            ]
             self.graphique_piliers = paires([(libelle, t.prevu, t.realise, t) for libelle, t in self.bilan_piliers])
             self.titre_graphique = f"Prévu et réalisé {annee} par pilier"
-            bilans = {c.partenaire_id: c for c in Contribution.objects.filter(contrat=contrat, annee=annee,
-                                                                               nature=Nature.BILAN)}
-            self.bilan = [LigneBilan(p, taux(lignes), bilans.get(p.pk), sum(1 for e in lignes if realisation_de(e)))
-                          for p, lignes in sorted(par_partenaire.items(), key=lambda item: item[0].nom)]
+            bilans = {
+                c.partenaire_id: c
+                for c in Contribution.objects.filter(contrat=contrat, annee=annee, nature=Nature.BILAN)
+            }
+            self.bilan = [
+                LigneBilan(p, taux(lignes), bilans.get(p.pk), sum(1 for e in lignes if realisation_de(e)))
+                for p, lignes in sorted(par_partenaire.items(), key=lambda item: item[0].nom)
+            ]
             self.bilan_total = taux(e for lignes in par_partenaire.values() for e in lignes)
 
 
@@ -148,10 +170,15 @@ def _synthese(request, slug):
 def page(request, slug):
     synthese, annees = _synthese(request, slug)
     # Each pilier over the years, one chart each (the page only: the PDF and workbook are the year's).
-    evolution = [(pilier, paires([(str(annee), t.prevu, t.realise, t) for annee, t in rangs]))
-                 for pilier, rangs in piliers_par_annee(synthese.contrat)]
-    return render(request, "engagements/synthese.html",
-                  {"synthese": synthese, "contrat": synthese.contrat, "annees": annees, "evolution": evolution})
+    evolution = [
+        (pilier, paires([(str(annee), t.prevu, t.realise, t) for annee, t in rangs]))
+        for pilier, rangs in piliers_par_annee(synthese.contrat)
+    ]
+    return render(
+        request,
+        "engagements/synthese.html",
+        {"synthese": synthese, "contrat": synthese.contrat, "annees": annees, "evolution": evolution},
+    )
 
 
 def _nom(synthese, extension):
@@ -167,8 +194,11 @@ def pdf(request, slug):
 def xlsx(request, slug):
     synthese, _ = _synthese(request, slug)
     wb = Workbook()
-    colonnes = [("Partenaire", 40)] + [(c, 22) for c in synthese.colonnes] + [(f"Total {synthese.annee}", 20),
-                                                                              ("Contribution", 24)]
+    colonnes = (
+        [("Partenaire", 40)]
+        + [(c, 22) for c in synthese.colonnes]
+        + [(f"Total {synthese.annee}", 20), ("Contribution", 24)]
+    )
     ws = feuille_avec_entetes(wb, f"Synthèse {synthese.annee}", colonnes)
     r = 1
     for r, ligne in enumerate(synthese.lignes, 2):

@@ -38,13 +38,16 @@ def graphique(barres, largeur=480, pas=28):
 
 
 def _contrat_pilote(request, slug):
-    return Contrat.objects.pilote_par(request.user, slug, "Le suivi de la collecte est réservé au chef de projet du contrat.")
+    return Contrat.objects.pilote_par(
+        request.user, slug, "Le suivi de la collecte est réservé au chef de projet du contrat."
+    )
 
 
 def annees_du_contrat(contrat):
     """The years with lines or a campaign, most recent last."""
-    avec_lignes = set(Estimation.objects.filter(dispositif__contrat=contrat).order_by()
-                      .values_list("annee", flat=True).distinct())
+    avec_lignes = set(
+        Estimation.objects.filter(dispositif__contrat=contrat).order_by().values_list("annee", flat=True).distinct()
+    )
     return sorted(avec_lignes | set(contrat.collectes.values_list("annee", flat=True)))
 
 
@@ -62,8 +65,11 @@ def tableau_de_bord(request, slug):
     annees = annees_du_contrat(contrat)
     annee = _annee(request, annees, contrat)
     # The year's planned amounts, or (the year over, « ?nature=bilan ») what its lines actually did.
-    nature = Nature.BILAN if request.GET.get("nature") == Nature.BILAN and annee < timezone.localdate().year \
+    nature = (
+        Nature.BILAN
+        if request.GET.get("nature") == Nature.BILAN and annee < timezone.localdate().year
         else Nature.PREVISIONNEL
+    )
     collecte = collectes.collecte_de(contrat, annee, nature)
     positions = collectes.suivi(contrat, annee, collecte, nature=nature)
     aujourdhui = timezone.localdate()
@@ -78,14 +84,22 @@ def tableau_de_bord(request, slug):
         par_pilier.append(Barre("Hors pilier", somme(e.montant_annuel for e in annexe.hors_pilier)))
     validees = sum(1 for p in attendues if p.etat == collectes.Etat.VALIDEE)
     ctx = {
-        "contrat": contrat, "annee": annee, "annees": annees, "collecte": collecte, "positions": montrees,
-        "bilan": nature == Nature.BILAN, "bilan_possible": annee < timezone.localdate().year,
-        "filtre": filtre, "etats": collectes.Etat.choices,
-        "validees": validees, "attendues": len(attendues),
+        "contrat": contrat,
+        "annee": annee,
+        "annees": annees,
+        "collecte": collecte,
+        "positions": montrees,
+        "bilan": nature == Nature.BILAN,
+        "bilan_possible": annee < timezone.localdate().year,
+        "filtre": filtre,
+        "etats": collectes.Etat.choices,
+        "validees": validees,
+        "attendues": len(attendues),
         "pourcentage": round(100 * validees / len(attendues)) if attendues else 0,
         "a_relancer": collectes.a_relancer(collecte, positions) if collecte and collecte.ouverte else [],
         "echecs": Courriel.objects.filter(contrat_id=contrat.pk, statut=Courriel.Statut.ECHEC)[:10],
-        "annexe": annexe, "aujourdhui": aujourdhui,
+        "annexe": annexe,
+        "aujourdhui": aujourdhui,
         "graphique_piliers": graphique(par_pilier),
         "graphique_partenaires": graphique([Barre(p.partenaire.sigle, p.total_annuel) for p in positions]),
     }
@@ -101,10 +115,19 @@ def collecte_ouvrir(request, slug):
     if not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
         annee = contrat.annee_fin_effective
     nature = Nature.BILAN if request.GET.get("nature") == Nature.BILAN else Nature.PREVISIONNEL
-    initial = {"annee": annee, "nature": nature, "echeance": collectes.echeance_par_defaut(timezone.localdate()),
-               "partenaires": list(collectes.proposer_partenaires(contrat, annee))}
-    form = CollecteForm(request.POST or None, contrat=contrat, partenaires=collectes.partenaires_du_contrat(contrat),
-                        instance=Collecte(contrat=contrat, ouverte_par=request.user), initial=initial)
+    initial = {
+        "annee": annee,
+        "nature": nature,
+        "echeance": collectes.echeance_par_defaut(timezone.localdate()),
+        "partenaires": list(collectes.proposer_partenaires(contrat, annee)),
+    }
+    form = CollecteForm(
+        request.POST or None,
+        contrat=contrat,
+        partenaires=collectes.partenaires_du_contrat(contrat),
+        instance=Collecte(contrat=contrat, ouverte_par=request.user),
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         objet = form.save(commit=False)
         try:
@@ -113,43 +136,68 @@ def collecte_ouvrir(request, slug):
             form.add_error("annee", str(refus))
         else:
             quoi = f"Le bilan {objet.annee} est ouvert" if objet.bilan else f"La collecte {objet.annee} est ouverte"
-            messages.success(request, f"{quoi} : {objet.partenaires.count()} partenaires "
-                                      f"attendus avant le {objet.echeance:%d/%m/%Y}.")
+            messages.success(
+                request,
+                f"{quoi} : {objet.partenaires.count()} partenaires attendus avant le {objet.echeance:%d/%m/%Y}.",
+            )
             return redirect(objet)
-    return render(request, "engagements/collecte_form.html",
-                  {"form": form, "contrat": contrat, "titre": "Ouvrir une collecte annuelle"},
-                  status=400 if formulaires_refuses(form) else 200)
+    return render(
+        request,
+        "engagements/collecte_form.html",
+        {"form": form, "contrat": contrat, "titre": "Ouvrir une collecte annuelle"},
+        status=400 if formulaires_refuses(form) else 200,
+    )
 
 
 def collecte_modifier(request, slug, annee, nature=Nature.PREVISIONNEL):
     contrat = _contrat_pilote(request, slug)
     objet = get_object_or_404(Collecte, contrat=contrat, annee=annee, nature=nature)
-    form = CollecteForm(request.POST or None, contrat=contrat, partenaires=collectes.partenaires_du_contrat(contrat),
-                        instance=objet, initial={"version": objet.version})
+    form = CollecteForm(
+        request.POST or None,
+        contrat=contrat,
+        partenaires=collectes.partenaires_du_contrat(contrat),
+        instance=objet,
+        initial={"version": objet.version},
+    )
     conflit = None
     if request.method == "POST" and form.is_valid():
         try:
-            versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"],
-                              {"partenaires": list(form.cleaned_data["partenaires"])})
+            versions.modifier(
+                request.user,
+                form.save(commit=False),
+                form.cleaned_data["version"],
+                {"partenaires": list(form.cleaned_data["partenaires"])},
+            )
         except versions.Conflit as erreur:
             conflit = contexte_conflit(request, erreur, form)
             if conflit is None:
                 return redirect(contrat)
         else:
-            messages.success(request, f"{'Le bilan' if objet.bilan else 'La collecte'} {annee} est enregistré"
-                                      f"{'' if objet.bilan else 'e'}.")
+            messages.success(
+                request,
+                f"{'Le bilan' if objet.bilan else 'La collecte'} {annee} est enregistré{'' if objet.bilan else 'e'}.",
+            )
             return redirect(objet)
-    return render(request, "engagements/collecte_form.html",
-                  {"form": form, "contrat": contrat, "collecte": objet, "conflit": conflit,
-                   "titre": f"{'Bilan' if objet.bilan else 'Collecte'} {annee} — {contrat.nom}"},
-                  status=409 if conflit else 400 if formulaires_refuses(form) else 200)
+    return render(
+        request,
+        "engagements/collecte_form.html",
+        {
+            "form": form,
+            "contrat": contrat,
+            "collecte": objet,
+            "conflit": conflit,
+            "titre": f"{'Bilan' if objet.bilan else 'Collecte'} {annee} — {contrat.nom}",
+        },
+        status=409 if conflit else 400 if formulaires_refuses(form) else 200,
+    )
 
 
 @require_POST
 def collecte_relancer(request, slug, annee, nature=Nature.PREVISIONNEL):
     contrat = _contrat_pilote(request, slug)
-    collecte = get_object_or_404(Collecte.objects.prefetch_related("partenaires"), contrat=contrat, annee=annee,
-                                 nature=nature)
+    collecte = get_object_or_404(
+        Collecte.objects.prefetch_related("partenaires"), contrat=contrat, annee=annee, nature=nature
+    )
     if not collecte.ouverte:
         messages.error(request, f"La collecte {annee} est fermée : rouvrez-la pour relancer les partenaires.")
         return redirect(collecte)
@@ -167,10 +215,16 @@ def collecte_relancer(request, slug, annee, nature=Nature.PREVISIONNEL):
     if faites:
         messages.success(request, "Relance envoyée à " + ", ".join(p.sigle for p in faites) + ".")
     if deja:
-        messages.info(request, "Déjà relancé aujourd'hui, rien n'est renvoyé : " + ", ".join(p.sigle for p in deja) + ".")
+        messages.info(
+            request, "Déjà relancé aujourd'hui, rien n'est renvoyé : " + ", ".join(p.sigle for p in deja) + "."
+        )
     if sans_adresse:
-        messages.error(request, "Aucun agent avec une adresse de courriel, relance impossible : "
-                       + ", ".join(p.sigle for p in sans_adresse) + ". Donnez un compte d'agent à ce partenaire.")
+        messages.error(
+            request,
+            "Aucun agent avec une adresse de courriel, relance impossible : "
+            + ", ".join(p.sigle for p in sans_adresse)
+            + ". Donnez un compte d'agent à ce partenaire.",
+        )
     if not faites and not deja and not sans_adresse:
         messages.info(request, "Aucun partenaire à relancer : tous ont soumis leur contribution.")
     return redirect(collecte)
@@ -183,7 +237,9 @@ def courriel_renvoyer(request, slug, pk):
     courriels.reessayer(courriel)
     courriel.refresh_from_db()
     if courriel.statut == Courriel.Statut.ECHEC:
-        messages.error(request, f"Le courriel « {courriel.sujet} » n'a de nouveau pas pu être envoyé : {courriel.erreur}")
+        messages.error(
+            request, f"Le courriel « {courriel.sujet} » n'a de nouveau pas pu être envoyé : {courriel.erreur}"
+        )
     else:
         messages.success(request, f"Le courriel « {courriel.sujet} » est remis à l'envoi.")
     return redirect("engagements:tableau_de_bord", contrat.slug)

@@ -38,15 +38,23 @@ class DispositifTable(tables.Table):
 
 
 class EstimationTable(tables.Table):
-    dispositif = tables.Column(accessor="dispositif__intitule", linkify=lambda record: record.dispositif.get_absolute_url(),
-                               verbose_name="Dispositif", footer="Total des estimations filtrées (toutes pages)")
+    dispositif = tables.Column(
+        accessor="dispositif__intitule",
+        linkify=lambda record: record.dispositif.get_absolute_url(),
+        verbose_name="Dispositif",
+        footer="Total des estimations filtrées (toutes pages)",
+    )
     contrat = tables.Column(accessor="dispositif__contrat__nom", verbose_name="Contrat")
     partenaire = tables.Column(accessor="partenaire__sigle", verbose_name="Partenaire")
-    montant_annuel = tables.Column(verbose_name="Montant annuel", attrs=MONTANT,
-                                   footer=lambda table: euros(_total(table, "montant_annuel")))
+    montant_annuel = tables.Column(
+        verbose_name="Montant annuel", attrs=MONTANT, footer=lambda table: euros(_total(table, "montant_annuel"))
+    )
     periode = tables.Column(empty_values=(), order_by=("periode_debut", "periode_fin"), verbose_name="Période")
-    montant_pluriannuel = tables.Column(verbose_name="Montant pluriannuel", attrs=MONTANT,
-                                        footer=lambda table: euros(_total(table, "montant_pluriannuel")))
+    montant_pluriannuel = tables.Column(
+        verbose_name="Montant pluriannuel",
+        attrs=MONTANT,
+        footer=lambda table: euros(_total(table, "montant_pluriannuel")),
+    )
 
     class Meta:
         model = Estimation

@@ -15,13 +15,26 @@ urlpatterns = [
     path("contrats/<slug:slug>/tableau-de-bord/", tableau_de_bord.tableau_de_bord, name="tableau_de_bord"),
     path("contrats/<slug:slug>/collectes/ouvrir/", tableau_de_bord.collecte_ouvrir, name="collecte_ouvrir"),
     path("contrats/<slug:slug>/collectes/<int:annee>/", tableau_de_bord.collecte_modifier, name="collecte_modifier"),
-    path("contrats/<slug:slug>/collectes/<int:annee>/bilan/", tableau_de_bord.collecte_modifier, {"nature": "bilan"},
-         name="bilan_collecte_modifier"),
-    path("contrats/<slug:slug>/collectes/<int:annee>/bilan/relancer/", tableau_de_bord.collecte_relancer,
-         {"nature": "bilan"}, name="bilan_collecte_relancer"),
-    path("contrats/<slug:slug>/collectes/<int:annee>/relancer/", tableau_de_bord.collecte_relancer,
-         name="collecte_relancer"),
-    path("contrats/<slug:slug>/courriels/<int:pk>/renvoyer/", tableau_de_bord.courriel_renvoyer, name="courriel_renvoyer"),
+    path(
+        "contrats/<slug:slug>/collectes/<int:annee>/bilan/",
+        tableau_de_bord.collecte_modifier,
+        {"nature": "bilan"},
+        name="bilan_collecte_modifier",
+    ),
+    path(
+        "contrats/<slug:slug>/collectes/<int:annee>/bilan/relancer/",
+        tableau_de_bord.collecte_relancer,
+        {"nature": "bilan"},
+        name="bilan_collecte_relancer",
+    ),
+    path(
+        "contrats/<slug:slug>/collectes/<int:annee>/relancer/",
+        tableau_de_bord.collecte_relancer,
+        name="collecte_relancer",
+    ),
+    path(
+        "contrats/<slug:slug>/courriels/<int:pk>/renvoyer/", tableau_de_bord.courriel_renvoyer, name="courriel_renvoyer"
+    ),
     path("contrats/<slug:slug>/donnees/engagements.<str:format>", donnees.engagements, name="donnees_engagements"),
     path("schemas/engagements.schema.json", donnees.schema, name="schema_engagements"),
     path("contrats/<slug:slug>/synthese/", synthese.page, name="synthese"),
@@ -30,13 +43,22 @@ urlpatterns = [
     path("contrats/<slug:slug>/dispositifs/ajouter/", views.dispositif_creer, name="dispositif_creer"),
     path(contribution, views.contribution, name="contribution"),
     path(contribution + "reprendre/", views.contribution_reprendre, name="contribution_reprendre"),
-    path(contribution + "soumettre/", views.contribution_action, {"action": "soumettre"}, name="contribution_soumettre"),
+    path(
+        contribution + "soumettre/", views.contribution_action, {"action": "soumettre"}, name="contribution_soumettre"
+    ),
     path(contribution + "valider/", views.contribution_action, {"action": "valider"}, name="contribution_valider"),
     path(contribution + "renvoyer/", views.contribution_action, {"action": "renvoyer"}, name="contribution_renvoyer"),
     path(contribution + "rouvrir/", views.contribution_action, {"action": "rouvrir"}, name="contribution_rouvrir"),
     path(contribution + "bilan/", views.bilan_de_l_annee, name="bilan"),
-    *(path(contribution + f"bilan/{action}/", views.contribution_action, {"action": action, "nature": "bilan"},
-           name=f"bilan_{action}") for action in ("soumettre", "valider", "renvoyer", "rouvrir")),
+    *(
+        path(
+            contribution + f"bilan/{action}/",
+            views.contribution_action,
+            {"action": action, "nature": "bilan"},
+            name=f"bilan_{action}",
+        )
+        for action in ("soumettre", "valider", "renvoyer", "rouvrir")
+    ),
     path("dispositifs/", listes.dispositifs, name="dispositifs"),
     path("dispositifs/export.<str:format>", listes.dispositifs_export, name="dispositifs_export"),
     path("estimations/", listes.estimations, name="estimations"),

@@ -20,7 +20,6 @@ from contrat.models import Objectif, Orientation, Pilier
 
 from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation, Nature, Realisation
 
-
 CLOSES = (Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE)  # what closes the partner's own lines
 
 
@@ -28,10 +27,17 @@ def _validees(contrat_id, nature=Nature.PREVISIONNEL, statuts=(Contribution.Stat
     """The validated (or `statuts`) contributions of the contract that hold the estimates filtered by `lignes`."""
     qs = Contribution.objects.filter(contrat_id=contrat_id, statut__in=statuts, nature=nature)
     if lignes:
-        qs = qs.filter(Exists(Estimation.objects.filter(
-            dispositif__contrat_id=contrat_id, dispositif__archive=False,
-            partenaire=OuterRef("partenaire"), annee=OuterRef("annee"), **lignes,
-        )))
+        qs = qs.filter(
+            Exists(
+                Estimation.objects.filter(
+                    dispositif__contrat_id=contrat_id,
+                    dispositif__archive=False,
+                    partenaire=OuterRef("partenaire"),
+                    annee=OuterRef("annee"),
+                    **lignes,
+                )
+            )
+        )
     if transaction.get_connection().in_atomic_block:
         # Inside a write: the contribution's row is held, so a validation waits for this write to end.
         qs = qs.select_for_update(of=("self",))
@@ -62,8 +68,11 @@ def contribution_qui_verrouille(objet):
     if isinstance(objet, AnnexeFinanciere):
         if objet.partenaire_id is None:
             return None
-        return (_validees(objet.contrat_id, statuts=CLOSES)
-                .filter(partenaire_id=objet.partenaire_id, annee=objet.annee).first())
+        return (
+            _validees(objet.contrat_id, statuts=CLOSES)
+            .filter(partenaire_id=objet.partenaire_id, annee=objet.annee)
+            .first()
+        )
     if objet.pk is None:
         return None  # a new dispositif or objectif holds no line yet
     if isinstance(objet, Dispositif):
@@ -88,7 +97,8 @@ def message(contribution):
         )
     return (
         f"{quoi} de {contribution.partenaire.nom} au contrat « {contribution.contrat.nom} » "
-        f"est validé{'' if contribution.bilan else 'e'} : ses lignes ne peuvent plus être modifiées. Pour les corriger, "
+        f"est validé{'' if contribution.bilan else 'e'} : ses lignes ne peuvent plus être modifiées. Pour les "
+        "corriger, "
         f"le chef de projet {'le' if contribution.bilan else 'la'} rouvre d'abord (page de la contribution, bouton "
         f"« Rouvrir{' le bilan' if contribution.bilan else ' la contribution'} »)."
     )
@@ -106,7 +116,10 @@ def raison_des_estimations(estimations, nature=Nature.PREVISIONNEL):
         return None
     contrats, partenaires, annees = ({c[i] for c in cles} for i in range(3))
     candidates = Contribution.objects.filter(
-        contrat_id__in=contrats, partenaire_id__in=partenaires, annee__in=annees, statut__in=CLOSES,
+        contrat_id__in=contrats,
+        partenaire_id__in=partenaires,
+        annee__in=annees,
+        statut__in=CLOSES,
         nature=nature,
     ).order_by("annee", "pk")
     if transaction.get_connection().in_atomic_block:
@@ -144,7 +157,9 @@ def hors_periode(estimation):
 def _annee_non_achevee(annee, aujourd_hui=None):
     jour = aujourd_hui or timezone.localdate()
     if annee >= jour.year:
-        return f"L'année {annee} n'est pas achevée : son bilan (ce qui a été réalisé) se dresse à partir de {annee + 1}."
+        return (
+            f"L'année {annee} n'est pas achevée : son bilan (ce qui a été réalisé) se dresse à partir de {annee + 1}."
+        )
     return None
 
 

@@ -36,8 +36,13 @@ def _annexe_for_request(request, slug):
 
 def annexe_financiere(request, slug):
     contrat, form, annexe = _annexe_for_request(request, slug)
-    ctx = {"contrat": contrat, "form": form, "annexe": annexe, "query": request.GET.urlencode(),
-           "pilote": permissions.peut_piloter(request.user, contrat)}
+    ctx = {
+        "contrat": contrat,
+        "form": form,
+        "annexe": annexe,
+        "query": request.GET.urlencode(),
+        "pilote": permissions.peut_piloter(request.user, contrat),
+    }
     return render(request, "engagements/annexe.html", ctx, status=200 if annexe else 400)
 
 
@@ -82,10 +87,11 @@ def annexe_financiere_xlsx(request, slug):
 # -- dispositifs and estimates ----------------------------------------------
 
 
-
 def _dispositif_modifiable(request, pk):
     """404 for what the user may not see, 403 for what they see but may not change (and why)."""
-    dispositif = get_object_or_404(Dispositif.objects.visible_to(request.user).select_related("contrat", "partenaire"), pk=pk)
+    dispositif = get_object_or_404(
+        Dispositif.objects.visible_to(request.user).select_related("contrat", "partenaire"), pk=pk
+    )
     if not Dispositif.objects.editable_by(request.user).filter(pk=pk).exists():
         raise PermissionDenied(versions.raison_du_verrou(dispositif) or "Vous ne pouvez pas modifier ce dispositif.")
     return dispositif
@@ -111,7 +117,9 @@ def dispositif(request, pk):
         Dispositif.objects.visible_to(request.user).select_related("contrat", "partenaire"), pk=pk
     )
     estimations = objet.estimations.select_related("partenaire").order_by("annee", "partenaire__nom")
-    modifiables = set(Estimation.objects.editable_by(request.user).filter(dispositif=objet).values_list("pk", flat=True))
+    modifiables = set(
+        Estimation.objects.editable_by(request.user).filter(dispositif=objet).values_list("pk", flat=True)
+    )
     ctx = {
         "dispositif": objet,
         "objectifs": objet.objectifs.select_related("orientation__pilier__contrat"),
@@ -133,32 +141,52 @@ def dispositif_creer(request, slug):
         raise PermissionDenied("Seuls les agents d'un partenaire saisissent des dispositifs.")
     if request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
         return jetons.vers_le_premier(request, deja, contrat.get_absolute_url())
-    form = DispositifForm(request.POST or None, contrat=contrat, partenaires=partenaires,
-                          instance=Dispositif(contrat=contrat))
+    form = DispositifForm(
+        request.POST or None, contrat=contrat, partenaires=partenaires, instance=Dispositif(contrat=contrat)
+    )
     if request.method == "POST" and form.is_valid():
         objet = form.save(commit=False)
         objet.code = f"d-{timezone.now():%Y%m%d%H%M%S%f}"
         objet.ordre = (contrat.dispositifs.aggregate(m=Max("ordre"))["m"] or 0) + 10
         try:
-            jetons.une_fois(form.cleaned_data.get("jeton"), lambda: versions.creer(
-                request.user, objet, {"objectifs": form.cleaned_data["objectifs"], "quartiers": form.cleaned_data["quartiers"]}))
+            jetons.une_fois(
+                form.cleaned_data.get("jeton"),
+                lambda: versions.creer(
+                    request.user,
+                    objet,
+                    {"objectifs": form.cleaned_data["objectifs"], "quartiers": form.cleaned_data["quartiers"]},
+                ),
+            )
         except jetons.DejaEnvoye as deja:
             return jetons.vers_le_premier(request, deja.adresse, contrat.get_absolute_url())
         messages.success(request, "Le dispositif est créé. Ajoutez-lui ses estimations financières.")
         return redirect(objet)
-    return render(request, "engagements/dispositif_form.html", {"form": form, "contrat": contrat, "titre": "Nouveau dispositif"},
-                  status=400 if formulaires_refuses(form) else 200)
+    return render(
+        request,
+        "engagements/dispositif_form.html",
+        {"form": form, "contrat": contrat, "titre": "Nouveau dispositif"},
+        status=400 if formulaires_refuses(form) else 200,
+    )
 
 
 def dispositif_modifier(request, pk):
     objet = _dispositif_modifiable(request, pk)
-    form = DispositifForm(request.POST or None, instance=objet, contrat=objet.contrat,
-                          partenaires=_partenaires_saisis(request.user, objet.contrat), initial={"version": objet.version})
+    form = DispositifForm(
+        request.POST or None,
+        instance=objet,
+        contrat=objet.contrat,
+        partenaires=_partenaires_saisis(request.user, objet.contrat),
+        initial={"version": objet.version},
+    )
     conflit = None
     if request.method == "POST" and form.is_valid():
         try:
-            versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"],
-                              {"objectifs": form.cleaned_data["objectifs"], "quartiers": form.cleaned_data["quartiers"]})
+            versions.modifier(
+                request.user,
+                form.save(commit=False),
+                form.cleaned_data["version"],
+                {"objectifs": form.cleaned_data["objectifs"], "quartiers": form.cleaned_data["quartiers"]},
+            )
         except versions.Verrouille as refus:
             raise PermissionDenied(str(refus)) from None
         except versions.Conflit as erreur:
@@ -168,10 +196,19 @@ def dispositif_modifier(request, pk):
         else:
             messages.success(request, "Vos modifications sont enregistrées.")
             return redirect(objet)
-    ctx = {"form": form, "contrat": objet.contrat, "dispositif": objet, "conflit": conflit,
-           "titre": f"Modifier « {objet.intitule} »"}
-    return render(request, "engagements/dispositif_form.html", ctx,
-                  status=409 if conflit else 400 if formulaires_refuses(form) else 200)
+    ctx = {
+        "form": form,
+        "contrat": objet.contrat,
+        "dispositif": objet,
+        "conflit": conflit,
+        "titre": f"Modifier « {objet.intitule} »",
+    }
+    return render(
+        request,
+        "engagements/dispositif_form.html",
+        ctx,
+        status=409 if conflit else 400 if formulaires_refuses(form) else 200,
+    )
 
 
 @require_POST
@@ -196,12 +233,19 @@ def estimation_creer(request, pk):
     dispositif_ = _dispositif_modifiable(request, pk)
     if request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
         return jetons.vers_le_premier(request, deja, dispositif_.get_absolute_url())
-    form = EstimationForm(request.POST or None, dispositif=dispositif_, partenaires=_partenaires_saisis(request.user, dispositif_.contrat),
-                          instance=Estimation(dispositif=dispositif_))
+    form = EstimationForm(
+        request.POST or None,
+        dispositif=dispositif_,
+        partenaires=_partenaires_saisis(request.user, dispositif_.contrat),
+        instance=Estimation(dispositif=dispositif_),
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            jetons.une_fois(form.cleaned_data.get("jeton"), lambda: versions.creer(request.user, form.save(commit=False)),
-                            adresse=dispositif_.get_absolute_url())
+            jetons.une_fois(
+                form.cleaned_data.get("jeton"),
+                lambda: versions.creer(request.user, form.save(commit=False)),
+                adresse=dispositif_.get_absolute_url(),
+            )
         except jetons.DejaEnvoye as deja:
             return jetons.vers_le_premier(request, deja.adresse, dispositif_.get_absolute_url())
         except (versions.Verrouille, versions.Doublon) as refus:
@@ -209,16 +253,23 @@ def estimation_creer(request, pk):
         else:
             messages.success(request, "L'estimation est enregistrée.")
             return redirect(dispositif_)
-    return render(request, "engagements/estimation_form.html",
-                  {"form": form, "dispositif": dispositif_, "titre": "Nouvelle estimation"},
-                  status=400 if formulaires_refuses(form) else 200)
+    return render(
+        request,
+        "engagements/estimation_form.html",
+        {"form": form, "dispositif": dispositif_, "titre": "Nouvelle estimation"},
+        status=400 if formulaires_refuses(form) else 200,
+    )
 
 
 def estimation_modifier(request, pk):
     objet = _estimation_modifiable(request, pk)
-    form = EstimationForm(request.POST or None, instance=objet, dispositif=objet.dispositif,
-                          partenaires=_partenaires_saisis(request.user, objet.dispositif.contrat),
-                          initial={"version": objet.version})
+    form = EstimationForm(
+        request.POST or None,
+        instance=objet,
+        dispositif=objet.dispositif,
+        partenaires=_partenaires_saisis(request.user, objet.dispositif.contrat),
+        initial={"version": objet.version},
+    )
     conflit = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -232,10 +283,19 @@ def estimation_modifier(request, pk):
         else:
             messages.success(request, "L'estimation est enregistrée.")
             return redirect(objet.dispositif)
-    ctx = {"form": form, "dispositif": objet.dispositif, "estimation": objet, "conflit": conflit,
-           "titre": f"Estimation {objet.annee} — {objet.dispositif.intitule}"}
-    return render(request, "engagements/estimation_form.html", ctx,
-                  status=409 if conflit else 400 if formulaires_refuses(form) else 200)
+    ctx = {
+        "form": form,
+        "dispositif": objet.dispositif,
+        "estimation": objet,
+        "conflit": conflit,
+        "titre": f"Estimation {objet.annee} — {objet.dispositif.intitule}",
+    }
+    return render(
+        request,
+        "engagements/estimation_form.html",
+        ctx,
+        status=409 if conflit else 400 if formulaires_refuses(form) else 200,
+    )
 
 
 def estimation_supprimer(request, pk):
@@ -261,16 +321,19 @@ def _contribution_visible(request, slug, partenaire_slug, annee):
     partenaire = get_object_or_404(Partenaire, slug=partenaire_slug)
     # A contribution is one year of the contract: any other year has no page (nor a row).
     if not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
-        raise Http404(f"L'année {annee} est hors de la période du contrat ({contrat.annee_debut}-"
-                      f"{contrat.annee_fin_effective}).")
+        raise Http404(
+            f"L'année {annee} est hors de la période du contrat ({contrat.annee_debut}-{contrat.annee_fin_effective})."
+        )
     return contrat, partenaire
 
 
 def _pourquoi_pas_de_saisie(user, partenaire, objet):
     if not permissions.peut_saisir(user, partenaire, objet.contrat_id):
         return f"Seuls les agents de {partenaire.nom} saisissent ses lignes."
-    return (f"La contribution {objet.annee} est « {objet.get_statut_display()} » : ses lignes ne sont plus "
-            "modifiables (le chef de projet peut la renvoyer ou la rouvrir).")
+    return (
+        f"La contribution {objet.annee} est « {objet.get_statut_display()} » : ses lignes ne sont plus "
+        "modifiables (le chef de projet peut la renvoyer ou la rouvrir)."
+    )
 
 
 def _lignes_vides(request):
@@ -284,8 +347,9 @@ def _enregistrer(request, grille, formset, ici):
     """Writes a valid grid (planned amounts or bilan) once per form token: (the answer, or None
     when rows were refused because a colleague changed them meanwhile; those refused rows)."""
     try:
-        ecrites, refus = jetons.une_fois(request.POST.get("jeton"), lambda: grille.enregistrer(request.user, formset),
-                                         adresse=ici)
+        ecrites, refus = jetons.une_fois(
+            request.POST.get("jeton"), lambda: grille.enregistrer(request.user, formset), adresse=ici
+        )
     except jetons.DejaEnvoye as premier:
         return jetons.vers_le_premier(request, premier.adresse, ici), []
     except versions.Verrouille as erreur:
@@ -296,8 +360,12 @@ def _enregistrer(request, grille, formset, ici):
         return redirect(ici), []
     if refus:
         return None, refus
-    messages.success(request, f"{ecrites} ligne{'s' if ecrites > 1 else ''} enregistrée{'s' if ecrites > 1 else ''}."
-                     if ecrites else "Aucune modification à enregistrer.")
+    messages.success(
+        request,
+        f"{ecrites} ligne{'s' if ecrites > 1 else ''} enregistrée{'s' if ecrites > 1 else ''}."
+        if ecrites
+        else "Aucune modification à enregistrer.",
+    )
     return redirect(ici), []
 
 
@@ -327,12 +395,19 @@ def contribution(request, slug, partenaire_slug, annee):
     if editable and formset is None:
         formset = grille.formset()
     ctx = {
-        "contrat": contrat, "partenaire": partenaire, "annee": annee, "contribution": objet, "grille": grille,
-        "lignes": list(grille.lignes.values()), "formset": formset if editable else None, "refus": refus,
+        "contrat": contrat,
+        "partenaire": partenaire,
+        "annee": annee,
+        "contribution": objet,
+        "grille": grille,
+        "lignes": list(grille.lignes.values()),
+        "formset": formset if editable else None,
+        "refus": refus,
         "collecte": collectes.collecte_de(contrat, annee),
         "etat": collectes.etat_de(objet if objet.pk else None, len(grille.lignes)),
         "refus_par_pk": {r.estimation.pk: r for r in refus if r.estimation is not None},
-        "peut_soumettre": editable, "peut_reprendre": editable and bool(grille.precedent),
+        "peut_soumettre": editable,
+        "peut_reprendre": editable and bool(grille.precedent),
         "bilan_ouvrable": annee < timezone.localdate().year and bool(grille.lignes),
         "peut_valider": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.SOUMIS,
         "peut_renvoyer": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.SOUMIS,
@@ -357,8 +432,11 @@ def contribution_reprendre(request, slug, partenaire_slug, annee):
     else:
         if n:
             pluriel = "s" if n > 1 else ""
-            messages.success(request, f"{n} ligne{pluriel} de {annee - 1} reprise{pluriel} : les montants sont laissés "
-                                      f"vides, à saisir pour {annee}.")
+            messages.success(
+                request,
+                f"{n} ligne{pluriel} de {annee - 1} reprise{pluriel} : les montants sont laissés "
+                f"vides, à saisir pour {annee}.",
+            )
         else:
             messages.info(request, f"Toutes les lignes de {annee - 1} figurent déjà en {annee}.")
     return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
@@ -367,8 +445,11 @@ def contribution_reprendre(request, slug, partenaire_slug, annee):
 @require_POST
 def contribution_action(request, slug, partenaire_slug, annee, action, nature=Nature.PREVISIONNEL):
     contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
-    autorise = (permissions.peut_saisir(request.user, partenaire, contrat) if action == "soumettre"
-                else permissions.peut_piloter(request.user, contrat))
+    autorise = (
+        permissions.peut_saisir(request.user, partenaire, contrat)
+        if action == "soumettre"
+        else permissions.peut_piloter(request.user, contrat)
+    )
     if not autorise:
         raise PermissionDenied("Cette action ne vous est pas ouverte.")
     est_bilan = nature == Nature.BILAN
@@ -380,27 +461,43 @@ def contribution_action(request, slug, partenaire_slug, annee, action, nature=Na
         form = RenvoiForm(request.POST)
         if not form.is_valid():
             sien = "son bilan" if est_bilan else "sa contribution"
-            pourquoi = f"avant de renvoyer {sien}" if action == "renvoyer" else f"avant de rouvrir {sien} validé{'' if est_bilan else 'e'}"
+            pourquoi = (
+                f"avant de renvoyer {sien}"
+                if action == "renvoyer"
+                else f"avant de rouvrir {sien} validé{'' if est_bilan else 'e'}"
+            )
             messages.error(request, f"Expliquez au partenaire ce qu'il doit corriger {pourquoi}.")
             return redirect(retour, contrat.slug, partenaire.slug, annee)
         commentaire = form.cleaned_data["commentaire"]
     try:
-        services.changer_statut(request.user, contrat, partenaire, annee, action, commentaire, nature=nature,
-                                rien_a_declarer=request.POST.get("rien_a_declarer") == "on")
+        services.changer_statut(
+            request.user,
+            contrat,
+            partenaire,
+            annee,
+            action,
+            commentaire,
+            nature=nature,
+            rien_a_declarer=request.POST.get("rien_a_declarer") == "on",
+        )
     except services.TransitionImpossible as erreur:
         messages.error(request, str(erreur))
     else:
         if est_bilan:
-            textes = {"soumettre": "Le bilan est soumis au chef de projet.",
-                      "valider": "Le bilan est validé : ce qui a été réalisé n'est plus modifiable par les agents.",
-                      "renvoyer": "Le bilan est renvoyé au partenaire avec votre commentaire.",
-                      "rouvrir": "Le bilan est rouvert : ce qui a été réalisé est de nouveau modifiable."}
+            textes = {
+                "soumettre": "Le bilan est soumis au chef de projet.",
+                "valider": "Le bilan est validé : ce qui a été réalisé n'est plus modifiable par les agents.",
+                "renvoyer": "Le bilan est renvoyé au partenaire avec votre commentaire.",
+                "rouvrir": "Le bilan est rouvert : ce qui a été réalisé est de nouveau modifiable.",
+            }
         else:
-            textes = {"soumettre": "La contribution est soumise au chef de projet.",
-                      "valider": "La contribution est validée : ses lignes ne sont plus modifiables par les agents.",
-                      "renvoyer": "La contribution est renvoyée au partenaire avec votre commentaire.",
-                      "rouvrir": "La contribution est rouverte : ses lignes sont de nouveau modifiables, et l'annexe "
-                                 "redevient une version de travail jusqu'à la prochaine validation."}
+            textes = {
+                "soumettre": "La contribution est soumise au chef de projet.",
+                "valider": "La contribution est validée : ses lignes ne sont plus modifiables par les agents.",
+                "renvoyer": "La contribution est renvoyée au partenaire avec votre commentaire.",
+                "rouvrir": "La contribution est rouverte : ses lignes sont de nouveau modifiables, et l'annexe "
+                "redevient une version de travail jusqu'à la prochaine validation.",
+            }
         messages.success(request, textes[action])
     return redirect(retour, contrat.slug, partenaire.slug, annee)
 
@@ -432,12 +529,19 @@ def bilan_de_l_annee(request, slug, partenaire_slug, annee):
         formset = grille.formset()
     pilote = permissions.peut_piloter(request.user, contrat)
     ctx = {
-        "contrat": contrat, "partenaire": partenaire, "annee": annee, "contribution": objet, "grille": grille,
+        "contrat": contrat,
+        "partenaire": partenaire,
+        "annee": annee,
+        "contribution": objet,
+        "grille": grille,
         "titre": f"Bilan {annee} — {partenaire.sigle}",
-        "lignes": list(grille.lignes.values()), "formset": formset if editable else None, "refus": refus,
+        "lignes": list(grille.lignes.values()),
+        "formset": formset if editable else None,
+        "refus": refus,
         "collecte": collectes.collecte_de(contrat, annee, Nature.BILAN),
-        "etat": collectes.etat_de(objet if objet.pk else None, sum(1 for e in grille.lignes.values()
-                                                                   if bilan.realisation_de(e) is not None)),
+        "etat": collectes.etat_de(
+            objet if objet.pk else None, sum(1 for e in grille.lignes.values() if bilan.realisation_de(e) is not None)
+        ),
         "peut_soumettre": editable and bool(grille.lignes),
         "peut_valider": pilote and objet.statut == Contribution.Statut.SOUMIS,
         "peut_renvoyer": pilote and objet.statut == Contribution.Statut.SOUMIS,

@@ -11,18 +11,45 @@ from noyau.montants import MontantField
 
 from .models import Engagement, Fiche, Indicateur, Intervenant
 
-AIDE_TEXTE = "Un paragraphe par ligne ; « - » en début de ligne pour un élément de liste, « - » précédé de deux espaces pour une sous-liste."
+AIDE_TEXTE = (
+    "Un paragraphe par ligne ; « - » en début de ligne pour un élément de liste, "
+    "« - » précédé de deux espaces pour une sous-liste."
+)
 
 
 class FicheForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
     class Meta:
         model = Fiche
-        fields = ["numero", "intitule", "statut", "pilier", "orientation", "constats", "echelle", "objectif_general",
-                  "objectifs_operationnels", "description", "public", "annee_debut", "annee_fin", "calendrier",
-                  "resultats"]
-        widgets = {champ: forms.Textarea(attrs={"rows": 4}) for champ in
-                   ["constats", "echelle", "objectif_general", "objectifs_operationnels", "description", "public",
-                    "calendrier", "resultats"]}
+        fields = [
+            "numero",
+            "intitule",
+            "statut",
+            "pilier",
+            "orientation",
+            "constats",
+            "echelle",
+            "objectif_general",
+            "objectifs_operationnels",
+            "description",
+            "public",
+            "annee_debut",
+            "annee_fin",
+            "calendrier",
+            "resultats",
+        ]
+        widgets = {
+            champ: forms.Textarea(attrs={"rows": 4})
+            for champ in [
+                "constats",
+                "echelle",
+                "objectif_general",
+                "objectifs_operationnels",
+                "description",
+                "public",
+                "calendrier",
+                "resultats",
+            ]
+        }
         help_texts = {"constats": AIDE_TEXTE, "description": AIDE_TEXTE}
 
     def __init__(self, *args, **kwargs):
@@ -54,8 +81,11 @@ class FicheForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
 
 
 class EngagementForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
-    montant = MontantField(label="Montant (€)", required=False,
-                           help_text="Seulement si l'engagement est chiffré ; vide si inconnu (ce n'est pas 0).")
+    montant = MontantField(
+        label="Montant (€)",
+        required=False,
+        help_text="Seulement si l'engagement est chiffré ; vide si inconnu (ce n'est pas 0).",
+    )
 
     class Meta:
         model = Engagement
@@ -116,12 +146,17 @@ class MesureForm(DsfrFormMixin, forms.Form):
 
 def mesures_formset(indicateur, annees, data=None):
     existantes = {m.annee: m for m in indicateur.mesures.all()}
-    initial = [{"annee": a, "valeur": existantes[a].valeur if a in existantes else None,
-                "commentaire": existantes[a].commentaire if a in existantes else "",
-                "version": existantes[a].version if a in existantes else 0} for a in annees]
+    initial = [
+        {
+            "annee": a,
+            "valeur": existantes[a].valeur if a in existantes else None,
+            "commentaire": existantes[a].commentaire if a in existantes else "",
+            "version": existantes[a].version if a in existantes else 0,
+        }
+        for a in annees
+    ]
     Formset = forms.formset_factory(MesureForm, extra=0)
     return Formset(data, initial=initial, prefix=f"i{indicateur.pk}", form_kwargs={"annees": annees}), existantes
-
 
 
 class IntervenantForm(DsfrFormMixin, forms.ModelForm):
@@ -167,9 +202,13 @@ def listes_de_la_fiche(fiche, data=None):
     options = {"formset": OrdreFormSet, "extra": 1, "can_delete": True}
     return {
         "intervenants": forms.inlineformset_factory(Fiche, Intervenant, form=IntervenantForm, **options)(
-            data, instance=fiche, prefix="partenaires", queryset=fiche.intervenants.select_related("partenaire"),
-            form_kwargs={"contrat": fiche.contrat}),
-        "indicateurs": forms.inlineformset_factory(Fiche, Indicateur, form=IndicateurForm,
-                                                   **{**options, "formset": IndicateursFormSet})(
-            data, instance=fiche, prefix="indicateurs"),
+            data,
+            instance=fiche,
+            prefix="partenaires",
+            queryset=fiche.intervenants.select_related("partenaire"),
+            form_kwargs={"contrat": fiche.contrat},
+        ),
+        "indicateurs": forms.inlineformset_factory(
+            Fiche, Indicateur, form=IndicateurForm, **{**options, "formset": IndicateursFormSet}
+        )(data, instance=fiche, prefix="indicateurs"),
     }

@@ -39,8 +39,12 @@ def graphique(indicateur, annees):
             barre.y, barre.hauteur = haut, max(bas - haut, 1)
         barres.append(barre)
     return {
-        "barres": barres, "largeur_barre": max(pas // 2, 4), "largeur": LARGEUR, "hauteur": HAUTEUR,
-        "y_texte": HAUTEUR - 4, "decalage_texte": max(pas // 4, 2),
+        "barres": barres,
+        "largeur_barre": max(pas // 2, 4),
+        "largeur": LARGEUR,
+        "hauteur": HAUTEUR,
+        "y_texte": HAUTEUR - 4,
+        "decalage_texte": max(pas // 4, 2),
         "cible": y(indicateur.cible) if indicateur.cible is not None else None,
         "reference": y(indicateur.valeur_reference) if indicateur.valeur_reference is not None else None,
     }

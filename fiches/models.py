@@ -27,8 +27,16 @@ class FicheQuerySet(models.QuerySet):
 
     def recherche(self, texte):
         q = models.Q()
-        for champ in ("numero", "intitule", "constats", "objectif_general", "objectifs_operationnels",
-                      "description", "public", "resultats"):
+        for champ in (
+            "numero",
+            "intitule",
+            "constats",
+            "objectif_general",
+            "objectifs_operationnels",
+            "description",
+            "public",
+            "resultats",
+        ):
             q |= models.Q(**{f"{champ}__icontains": texte})
         return self.filter(q)
 
@@ -52,7 +60,11 @@ class Fiche(models.Model):
 
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="fiches", verbose_name="contrat")
     document = models.ForeignKey(
-        Document, on_delete=models.SET_NULL, null=True, blank=True, related_name="fiches",
+        Document,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fiches",
         verbose_name="document source",
     )
     slug = models.SlugField("identifiant", max_length=80)
@@ -61,11 +73,19 @@ class Fiche(models.Model):
     intitule = models.CharField("intitulé", max_length=500)
     ordre = models.PositiveIntegerField("ordre", default=0)
     pilier = models.ForeignKey(
-        Pilier, on_delete=models.SET_NULL, null=True, blank=True, related_name="fiches",
+        Pilier,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fiches",
         verbose_name="pilier / section / axe",
     )
     orientation = models.ForeignKey(
-        Orientation, on_delete=models.SET_NULL, null=True, blank=True, related_name="fiches",
+        Orientation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fiches",
         verbose_name="enjeu stratégique / orientation",
     )
     objectifs = models.ManyToManyField(Objectif, blank=True, related_name="fiches", verbose_name="objectifs")
@@ -74,7 +94,9 @@ class Fiche(models.Model):
     quartiers = models.ManyToManyField(Quartier, blank=True, related_name="fiches", verbose_name="quartiers")
     communes = models.ManyToManyField(Commune, blank=True, related_name="fiches", verbose_name="communes")
     objectif_general = models.TextField("objectif(s) général(aux)", blank=True)
-    objectifs_operationnels = models.TextField("objectifs opérationnels", blank=True, help_text="Un objectif par ligne.")
+    objectifs_operationnels = models.TextField(
+        "objectifs opérationnels", blank=True, help_text="Un objectif par ligne."
+    )
     description = models.TextField("description", blank=True)
     public = models.TextField("public concerné", blank=True)
     annee_debut = models.PositiveSmallIntegerField("début (année)", null=True, blank=True)
@@ -86,10 +108,27 @@ class Fiche(models.Model):
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     suivi = Suivi(
-        "fiche", ("contrat_id", "numero", "intitule", "pilier_id", "orientation_id", "constats", "echelle",
-                  "objectif_general", "objectifs_operationnels", "description", "public", "annee_debut", "annee_fin",
-                  "calendrier", "resultats", "statut"),
-        contrat="contrat_id", m2m=("objectifs", "quartiers"),
+        "fiche",
+        (
+            "contrat_id",
+            "numero",
+            "intitule",
+            "pilier_id",
+            "orientation_id",
+            "constats",
+            "echelle",
+            "objectif_general",
+            "objectifs_operationnels",
+            "description",
+            "public",
+            "annee_debut",
+            "annee_fin",
+            "calendrier",
+            "resultats",
+            "statut",
+        ),
+        contrat="contrat_id",
+        m2m=("objectifs", "quartiers"),
         # The fiche's own lists, read as its page shows them: they change with the whole-fiche form.
         listes=lambda fiche: {
             "partenaires": [f"{i.get_role_display()} : {i.nom}" for i in fiche.intervenants.order_by("ordre", "pk")],
@@ -106,11 +145,13 @@ class Fiche(models.Model):
         ordering = ["contrat", "ordre", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contrat", "slug"], name="fiche_slug_unique",
+                fields=["contrat", "slug"],
+                name="fiche_slug_unique",
                 violation_error_message="Une fiche de ce contrat porte déjà cet identifiant.",
             ),
             models.CheckConstraint(
-                condition=models.Q(annee_fin__isnull=True) | models.Q(annee_debut__isnull=True)
+                condition=models.Q(annee_fin__isnull=True)
+                | models.Q(annee_debut__isnull=True)
                 | models.Q(annee_fin__gte=models.F("annee_debut")),
                 name="fiche_calendrier_ordonne",
                 violation_error_message="L'année de fin doit suivre l'année de début.",
@@ -196,8 +237,13 @@ class Intervenant(Enfant):
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
     nom = models.CharField("nom (tel que dans la fiche)", max_length=300)
     partenaire = models.ForeignKey(
-        Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="intervenants",
-        verbose_name="organisation", help_text="Quand le nom désigne un partenaire connu de l'application.",
+        Partenaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="intervenants",
+        verbose_name="organisation",
+        help_text="Quand le nom désigne un partenaire connu de l'application.",
     )
 
     objects = NaturalKeyManager()
@@ -225,13 +271,22 @@ class Engagement(Enfant):
 
     fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="engagements", verbose_name="fiche")
     partenaire = models.ForeignKey(
-        Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="engagements_fiches",
-        verbose_name="partenaire", help_text="Vide pour un engagement commun à plusieurs partenaires.",
+        Partenaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="engagements_fiches",
+        verbose_name="partenaire",
+        help_text="Vide pour un engagement commun à plusieurs partenaires.",
     )
     libelle = models.CharField("partenaire(s) (tel que dans la fiche)", max_length=300, blank=True)
     texte = models.TextField("engagement", blank=True)
     montant = models.DecimalField(
-        "montant (€)", max_digits=14, decimal_places=2, null=True, blank=True,
+        "montant (€)",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text="Seulement quand la fiche l'indique ; vide si inconnu.",
     )
     indicateur = models.CharField("mesure (indicateur)", max_length=300, blank=True, help_text=AIDE_INDICATEUR)
@@ -239,9 +294,13 @@ class Engagement(Enfant):
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = EngagementManager()
-    suivi = Suivi("engagement", ("fiche_id", "partenaire_id", "libelle", "texte", "montant", "indicateur", "cible"),
-                  contrat="fiche.contrat_id",
-                  dossier=("fiche", "fiche_id"), en_euros=("montant",))
+    suivi = Suivi(
+        "engagement",
+        ("fiche_id", "partenaire_id", "libelle", "texte", "montant", "indicateur", "cible"),
+        contrat="fiche.contrat_id",
+        dossier=("fiche", "fiche_id"),
+        en_euros=("montant",),
+    )
 
     class Meta(Enfant.Meta):
         verbose_name = "engagement de partenaire"
@@ -259,20 +318,38 @@ class Engagement(Enfant):
 class DispositifMobilise(Enfant):
     """A dispositif associated with a fiche, grouped by the partner that runs it."""
 
-    fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="dispositifs_mobilises", verbose_name="fiche")
-    groupe = models.CharField("groupe (tel que dans la fiche)", max_length=300, blank=True,
-                              help_text="« Dispositifs de l'État », « Dispositifs de la CAF »…")
+    fiche = models.ForeignKey(
+        Fiche, on_delete=models.CASCADE, related_name="dispositifs_mobilises", verbose_name="fiche"
+    )
+    groupe = models.CharField(
+        "groupe (tel que dans la fiche)",
+        max_length=300,
+        blank=True,
+        help_text="« Dispositifs de l'État », « Dispositifs de la CAF »…",
+    )
     partenaire = models.ForeignKey(
-        Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="dispositifs_mobilises",
+        Partenaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dispositifs_mobilises",
         verbose_name="partenaire qui le met en œuvre",
     )
     dispositif = models.ForeignKey(
-        "engagements.Dispositif", on_delete=models.SET_NULL, null=True, blank=True, related_name="fiches_liees",
+        "engagements.Dispositif",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fiches_liees",
         verbose_name="dispositif de l'annexe financière",
     )
     autres_partenaires = models.ManyToManyField(
-        Partenaire, blank=True, related_name="dispositifs_mobilises_avec", verbose_name="avec",
-        help_text="Un dispositif que plusieurs organisations portent ensemble (la Caisse des dépôts avec la Région).")
+        Partenaire,
+        blank=True,
+        related_name="dispositifs_mobilises_avec",
+        verbose_name="avec",
+        help_text="Un dispositif que plusieurs organisations portent ensemble (la Caisse des dépôts avec la Région).",
+    )
     texte = models.TextField("dispositif")
 
     objects = NaturalKeyManager()
@@ -291,7 +368,9 @@ class Reserve(models.Model):
     ils ne constituent pas des engagements de la Région »): shown wherever those rows are."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="reserves", verbose_name="document")
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="reserves", verbose_name="partenaire")
+    partenaire = models.ForeignKey(
+        Partenaire, on_delete=models.PROTECT, related_name="reserves", verbose_name="partenaire"
+    )
     texte = models.TextField("réserve (telle que dans le document)")
 
     objects = NaturalKeyManager()
@@ -322,11 +401,17 @@ class IndicateurManager(NaturalKeyManager.from_queryset(IndicateurQuerySet)):
 
 class Indicateur(Enfant):
     fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="indicateurs", verbose_name="fiche")
-    groupe = models.CharField("résultat mesuré", max_length=500, blank=True,
-                              help_text="Le résultat attendu auquel se rattache l'indicateur, quand la fiche le dit.")
+    groupe = models.CharField(
+        "résultat mesuré",
+        max_length=500,
+        blank=True,
+        help_text="Le résultat attendu auquel se rattache l'indicateur, quand la fiche le dit.",
+    )
     libelle = models.CharField("indicateur", max_length=500)
     unite = models.CharField("unité", max_length=60, blank=True)
-    valeur_reference = models.DecimalField("valeur de référence", max_digits=14, decimal_places=2, null=True, blank=True)
+    valeur_reference = models.DecimalField(
+        "valeur de référence", max_digits=14, decimal_places=2, null=True, blank=True
+    )
     annee_reference = models.PositiveSmallIntegerField("année de référence", null=True, blank=True)
     cible = models.DecimalField("cible", max_digits=14, decimal_places=2, null=True, blank=True)
     annee_cible = models.PositiveSmallIntegerField("année de la cible", null=True, blank=True)
@@ -344,14 +429,20 @@ class Indicateur(Enfant):
 class Mesure(models.Model):
     """The value an indicator reached in a year; NULL when not measured."""
 
-    indicateur = models.ForeignKey(Indicateur, on_delete=models.CASCADE, related_name="mesures", verbose_name="indicateur")
+    indicateur = models.ForeignKey(
+        Indicateur, on_delete=models.CASCADE, related_name="mesures", verbose_name="indicateur"
+    )
     annee = models.PositiveSmallIntegerField("année")
     valeur = models.DecimalField("valeur mesurée", max_digits=14, decimal_places=2, null=True, blank=True)
     commentaire = models.TextField("commentaire", blank=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
-    suivi = Suivi("mesure", ("indicateur_id", "annee", "valeur", "commentaire"), contrat="indicateur.fiche.contrat_id",
-                  dossier=("fiche", "indicateur.fiche_id"))
+    suivi = Suivi(
+        "mesure",
+        ("indicateur_id", "annee", "valeur", "commentaire"),
+        contrat="indicateur.fiche.contrat_id",
+        dossier=("fiche", "indicateur.fiche_id"),
+    )
 
     class Meta:
         verbose_name = "valeur mesurée"
@@ -359,7 +450,8 @@ class Mesure(models.Model):
         ordering = ["annee"]
         constraints = [
             models.UniqueConstraint(
-                fields=["indicateur", "annee"], name="mesure_annee_unique",
+                fields=["indicateur", "annee"],
+                name="mesure_annee_unique",
                 violation_error_message="Une valeur existe déjà pour cet indicateur et cette année.",
             )
         ]

@@ -16,7 +16,9 @@ def enregistrer_mesure(user, indicateur, annee, valeur, commentaire, version_lue
             raise versions.Conflit(None)
         try:
             with transaction.atomic():
-                return versions.creer(user, Mesure(indicateur=indicateur, annee=annee, valeur=valeur, commentaire=commentaire))
+                return versions.creer(
+                    user, Mesure(indicateur=indicateur, annee=annee, valeur=valeur, commentaire=commentaire)
+                )
         except IntegrityError:
             raise versions.Conflit(Mesure.objects.filter(indicateur=indicateur, annee=annee).first()) from None
     if existante.valeur == valeur and existante.commentaire == commentaire and existante.version == version_lue:

@@ -22,7 +22,11 @@ class FicheTable(tables.Table):
     legende = "Fiches correspondant aux critères"
 
     def render_section(self, record):
-        return record.orientation.intitule if record.orientation_id else (record.pilier.intitule if record.pilier_id else "—")
+        return (
+            record.orientation.intitule
+            if record.orientation_id
+            else (record.pilier.intitule if record.pilier_id else "—")
+        )
 
     def render_porteurs(self, record):
         return ", ".join(i.nom for i in record.porteurs()) or "—"

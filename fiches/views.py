@@ -25,12 +25,18 @@ from .tables import FicheTable
 
 def _avec_details(queryset):
     """Everything a fiche page, the recueil or the workbook shows, in a constant number of queries."""
-    return queryset.select_related("contrat", "pilier__contrat", "orientation__pilier__contrat", "document").prefetch_related(
+    return queryset.select_related(
+        "contrat", "pilier__contrat", "orientation__pilier__contrat", "document"
+    ).prefetch_related(
         Prefetch("intervenants", queryset=Intervenant.objects.select_related("partenaire")),
         Prefetch("engagements", queryset=Engagement.objects.select_related("partenaire")),
-        Prefetch("dispositifs_mobilises", queryset=DispositifMobilise.objects.select_related("partenaire", "dispositif")),
+        Prefetch(
+            "dispositifs_mobilises", queryset=DispositifMobilise.objects.select_related("partenaire", "dispositif")
+        ),
         Prefetch("indicateurs", queryset=Indicateur.objects.prefetch_related("mesures")),
-        Prefetch("quartiers", queryset=Quartier.objects.select_related("commune")), "communes", "document__reserves",
+        Prefetch("quartiers", queryset=Quartier.objects.select_related("commune")),
+        "communes",
+        "document__reserves",
     )
 
 
@@ -49,10 +55,15 @@ def liste(request, slug):
     contrat, filtre = _fiches_filtrees(request, slug)
     table = FicheTable(filtre.qs if filtre.is_valid() else Fiche.objects.none())
     pagination.configurer(request, table, 50)
-    ctx = {"contrat": contrat, "filtre": filtre, "table": table, "query": request.GET.urlencode(),
-           "actifs": filtres.actifs(filtre, request.GET),
-           "pilote": permissions.peut_piloter(request.user, contrat),
-           "equipements": contrat.equipements.all()}
+    ctx = {
+        "contrat": contrat,
+        "filtre": filtre,
+        "table": table,
+        "query": request.GET.urlencode(),
+        "actifs": filtres.actifs(filtre, request.GET),
+        "pilote": permissions.peut_piloter(request.user, contrat),
+        "equipements": contrat.equipements.all(),
+    }
     return render(request, "fiches/liste.html", ctx, status=200 if filtre.is_valid() else 400)
 
 
@@ -104,8 +115,12 @@ _xlsx = telechargements.xlsx
 
 
 def _indicateurs(contrat):
-    return (Indicateur.objects.filter(fiche__contrat=contrat)
-            .select_related("fiche").prefetch_related("mesures").order_by("fiche__ordre", "fiche__pk", "ordre"))
+    return (
+        Indicateur.objects.filter(fiche__contrat=contrat)
+        .select_related("fiche")
+        .prefetch_related("mesures")
+        .order_by("fiche__ordre", "fiche__pk", "ordre")
+    )
 
 
 def indicateurs(request, slug):
@@ -138,7 +153,9 @@ def _formulaire(request, form, fiche, titre, message):
             messages.success(request, message)
             return redirect(fiche)
     ctx = {"form": form, "fiche": fiche, "conflit": conflit, "titre": titre}
-    return render(request, "fiches/formulaire.html", ctx, status=409 if conflit else 400 if formulaires_refuses(form) else 200)
+    return render(
+        request, "fiches/formulaire.html", ctx, status=409 if conflit else 400 if formulaires_refuses(form) else 200
+    )
 
 
 def modifier(request, pk):
@@ -151,15 +168,24 @@ def modifier(request, pk):
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in listes.values()):
         try:
             # The lists are saved inside the fiche's write, so that its entry holds them as saved.
-            versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"],
-                              ensuite=lambda: [formset.save() for formset in listes.values()])
+            versions.modifier(
+                request.user,
+                form.save(commit=False),
+                form.cleaned_data["version"],
+                ensuite=lambda: [formset.save() for formset in listes.values()],
+            )
         except versions.Conflit as erreur:
             conflit = contexte_conflit(request, erreur, form)
         else:
             messages.success(request, "La fiche est enregistrée.")
             return redirect(fiche)
-    ctx = {"form": form, "fiche": fiche, "conflit": conflit, "titre": f"Modifier la fiche {fiche.numero}",
-           "listes": [("Partenaires de la fiche", listes["intervenants"]), ("Indicateurs", listes["indicateurs"])]}
+    ctx = {
+        "form": form,
+        "fiche": fiche,
+        "conflit": conflit,
+        "titre": f"Modifier la fiche {fiche.numero}",
+        "listes": [("Partenaires de la fiche", listes["intervenants"]), ("Indicateurs", listes["indicateurs"])],
+    }
     refus = request.method == "POST" and formulaires_refuses(form, *listes.values())
     return render(request, "fiches/fiche_form.html", ctx, status=409 if conflit else 400 if refus else 200)
 
@@ -171,8 +197,13 @@ def engagement_modifier(request, pk):
     if not permissions.peut_modifier_engagement(request.user, engagement):
         raise PermissionDenied("Vous ne pouvez modifier que l'engagement de votre organisation.")
     form = EngagementForm(request.POST or None, instance=engagement, initial={"version": engagement.version})
-    return _formulaire(request, form, engagement.fiche, f"Engagement : {engagement.nom or 'engagement commun'}",
-                       "L'engagement est enregistré.")
+    return _formulaire(
+        request,
+        form,
+        engagement.fiche,
+        f"Engagement : {engagement.nom or 'engagement commun'}",
+        "L'engagement est enregistré.",
+    )
 
 
 def mesures(request, pk):
@@ -189,8 +220,15 @@ def mesures(request, pk):
             with transaction.atomic():
                 for form in formset:
                     d = form.cleaned_data
-                    enregistrer_mesure(request.user, indicateur, d["annee"], d["valeur"], d["commentaire"],
-                                       d["version"], existantes.get(d["annee"]))
+                    enregistrer_mesure(
+                        request.user,
+                        indicateur,
+                        d["annee"],
+                        d["valeur"],
+                        d["commentaire"],
+                        d["version"],
+                        existantes.get(d["annee"]),
+                    )
         except versions.Conflit as erreur:
             # The typing is kept; the forms now carry the versions saved meanwhile, so that saving
             # again, knowingly, replaces them.
@@ -199,16 +237,27 @@ def mesures(request, pk):
             for form in formset:
                 donnees[form.add_prefix("version")] = actuelles.get(form.cleaned_data["annee"], 0)
             formset, existantes = mesures_formset(indicateur, annees(fiche), donnees)
-            conflit = {"par": erreur.derniere.user_nom if erreur.derniere else "un autre utilisateur",
-                       "le": erreur.derniere.date if erreur.derniere else None,
-                       "changements": historique.changements(erreur.derniere) if erreur.derniere else []}
+            conflit = {
+                "par": erreur.derniere.user_nom if erreur.derniere else "un autre utilisateur",
+                "le": erreur.derniere.date if erreur.derniere else None,
+                "changements": historique.changements(erreur.derniere) if erreur.derniere else [],
+            }
         else:
             messages.success(request, "Les valeurs de l'indicateur sont enregistrées.")
             return redirect(fiche)
-    ctx = {"formset": formset, "indicateur": indicateur, "fiche": fiche, "conflit": conflit,
-           "titre": f"Valeurs de l'indicateur « {indicateur.libelle} »"}
-    return render(request, "fiches/mesures_form.html", ctx,
-                  status=409 if conflit else 400 if formulaires_refuses(formset) else 200)
+    ctx = {
+        "formset": formset,
+        "indicateur": indicateur,
+        "fiche": fiche,
+        "conflit": conflit,
+        "titre": f"Valeurs de l'indicateur « {indicateur.libelle} »",
+    }
+    return render(
+        request,
+        "fiches/mesures_form.html",
+        ctx,
+        status=409 if conflit else 400 if formulaires_refuses(formset) else 200,
+    )
 
 
 # -- a partner's commitments ---------------------------------------------------
@@ -225,26 +274,45 @@ def partenaire(request, slug):
     """Everything a partner commits to, across the fiches and the annexes the user may see."""
     organisation = get_object_or_404(Partenaire, slug=slug)
     fiches = Fiche.objects.visible_to(request.user)
-    engagements = (Engagement.objects.filter(fiche__in=fiches, partenaire=organisation)
-                   .select_related("fiche__contrat").order_by("fiche__contrat__nom", "fiche__ordre", "ordre"))
-    roles = (Intervenant.objects.filter(fiche__in=fiches, partenaire=organisation)
-             .select_related("fiche__contrat").order_by("fiche__contrat__nom", "fiche__ordre", "ordre"))
-    dispositifs = (Dispositif.objects.visible_to(request.user).actifs()
-                   .filter(Q(partenaire=organisation) | Q(estimations__partenaire=organisation)).distinct()
-                   .select_related("contrat").order_by("contrat__nom", "ordre"))
-    estimations = (Estimation.objects.visible_to(request.user).filter(partenaire=organisation, dispositif__archive=False)
-                   .select_related("dispositif__contrat", "realisation")
-                   .order_by("dispositif__contrat__nom", "annee", "dispositif__ordre"))
+    engagements = (
+        Engagement.objects.filter(fiche__in=fiches, partenaire=organisation)
+        .select_related("fiche__contrat")
+        .order_by("fiche__contrat__nom", "fiche__ordre", "ordre")
+    )
+    roles = (
+        Intervenant.objects.filter(fiche__in=fiches, partenaire=organisation)
+        .select_related("fiche__contrat")
+        .order_by("fiche__contrat__nom", "fiche__ordre", "ordre")
+    )
+    dispositifs = (
+        Dispositif.objects.visible_to(request.user)
+        .actifs()
+        .filter(Q(partenaire=organisation) | Q(estimations__partenaire=organisation))
+        .distinct()
+        .select_related("contrat")
+        .order_by("contrat__nom", "ordre")
+    )
+    estimations = (
+        Estimation.objects.visible_to(request.user)
+        .filter(partenaire=organisation, dispositif__archive=False)
+        .select_related("dispositif__contrat", "realisation")
+        .order_by("dispositif__contrat__nom", "annee", "dispositif__ordre")
+    )
     estimations = list(estimations)
     # Planned and done year by year, for each contract where the partner has reported a bilan.
     par_contrat = {}
     for e in estimations:
         if e.annee < timezone.localdate().year:
             par_contrat.setdefault(e.dispositif.contrat, []).append(e)
-    bilans = [(contrat, par_annee(lignes), i) for i, (contrat, lignes) in enumerate(par_contrat.items())
-              if any(realisation_de(e) is not None for e in lignes)]
-    bilans = [(contrat, rangs, paires([(annee, t.prevu, t.realise, t) for annee, t in rangs]), i)
-              for contrat, rangs, i in bilans]
+    bilans = [
+        (contrat, par_annee(lignes), i)
+        for i, (contrat, lignes) in enumerate(par_contrat.items())
+        if any(realisation_de(e) is not None for e in lignes)
+    ]
+    bilans = [
+        (contrat, rangs, paires([(annee, t.prevu, t.realise, t) for annee, t in rangs]), i)
+        for contrat, rangs, i in bilans
+    ]
     # Each dispositif once: with its estimates in the table, or listed alone when it has none.
     chiffres = {e.dispositif_id for e in estimations}
     totaux = {}
@@ -253,14 +321,29 @@ def partenaire(request, slug):
         annuel, pluri = totaux.get(cle, (None, None))
         totaux[cle] = (_plus(annuel, e.montant_annuel), _plus(pluri, e.montant_pluriannuel))
     # The dispositifs the fiches cite as its own (or run with others), each with what its document says of them.
-    mobilisables = list(DispositifMobilise.objects.filter(fiche__in=fiches)
-                        .filter(Q(partenaire=organisation) | Q(pk__in=DispositifMobilise.autres_partenaires.through.objects
-                                                               .filter(partenaire=organisation).values("dispositifmobilise")))
-                        .select_related("fiche__contrat").order_by("fiche__contrat__nom", "fiche__ordre", "ordre"))
+    mobilisables = list(
+        DispositifMobilise.objects.filter(fiche__in=fiches)
+        .filter(
+            Q(partenaire=organisation)
+            | Q(
+                pk__in=DispositifMobilise.autres_partenaires.through.objects.filter(partenaire=organisation).values(
+                    "dispositifmobilise"
+                )
+            )
+        )
+        .select_related("fiche__contrat")
+        .order_by("fiche__contrat__nom", "fiche__ordre", "ordre")
+    )
     reserves = Reserve.objects.filter(partenaire=organisation, document__in={m.fiche.document_id for m in mobilisables})
-    ctx = {"partenaire": organisation, "engagements": engagements, "roles": roles, "mobilisables": mobilisables,
-           "bilans": bilans,
-           "reserves": reserves.select_related("document__contrat"),
-           "sans_estimation": [d for d in dispositifs if d.pk not in chiffres], "estimations": estimations,
-           "totaux": [(contrat, annee, a, p) for (contrat, annee), (a, p) in sorted(totaux.items())]}
+    ctx = {
+        "partenaire": organisation,
+        "engagements": engagements,
+        "roles": roles,
+        "mobilisables": mobilisables,
+        "bilans": bilans,
+        "reserves": reserves.select_related("document__contrat"),
+        "sans_estimation": [d for d in dispositifs if d.pk not in chiffres],
+        "estimations": estimations,
+        "totaux": [(contrat, annee, a, p) for (contrat, annee), (a, p) in sorted(totaux.items())],
+    }
     return render(request, "fiches/partenaire.html", ctx)

@@ -12,8 +12,11 @@ from .models import Membre, Presence
 def signataires(contrat):
     """One signature per organisation, from the latest signed document first."""
     vus, resultat = set(), []
-    for s in (Signataire.objects.filter(document__contrat=contrat).select_related("partenaire")
-              .order_by("-document__annee_debut", "-document__date_signature", "ordre", "pk")):
+    for s in (
+        Signataire.objects.filter(document__contrat=contrat)
+        .select_related("partenaire")
+        .order_by("-document__annee_debut", "-document__date_signature", "ordre", "pk")
+    ):
         if s.partenaire_id not in vus:
             vus.add(s.partenaire_id)
             resultat.append(s)
@@ -33,9 +36,12 @@ def _du_groupe(membre, contrat):
         return [(s.qualite or s.representant or s.partenaire.nom, s.partenaire) for s in signataires(contrat)]
     if membre.groupe == Membre.Groupe.FINANCEURS:
         return [(p.nom, p) for p in financeurs(contrat)]
-    agents = (Role.objects.filter(partenaire=membre.partenaire_id, role=Role.Role.AGENT, actif=True, user__is_active=True)
-              .filter(Q(contrat__isnull=True) | Q(contrat=contrat)).select_related("user", "partenaire")
-              .order_by("user__last_name", "user__username"))
+    agents = (
+        Role.objects.filter(partenaire=membre.partenaire_id, role=Role.Role.AGENT, actif=True, user__is_active=True)
+        .filter(Q(contrat__isnull=True) | Q(contrat=contrat))
+        .select_related("user", "partenaire")
+        .order_by("user__last_name", "user__username")
+    )
     return [(a.user.get_full_name() or a.user.username, a.partenaire) for a in agents]
 
 

@@ -16,8 +16,13 @@ EXTENSIONS = (".pdf", ".odt", ".doc", ".docx", ".ods", ".xls", ".xlsx", ".txt")
 TAILLE_MAX = 10 * 1024 * 1024
 # What each kind of file begins with: the name alone proves nothing (an HTML page named .pdf).
 SIGNATURES = {
-    ".pdf": (b"%PDF-",), ".odt": (b"PK\x03\x04",), ".ods": (b"PK\x03\x04",), ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",), ".doc": (b"\xd0\xcf\x11\xe0",), ".xls": (b"\xd0\xcf\x11\xe0",),
+    ".pdf": (b"%PDF-",),
+    ".odt": (b"PK\x03\x04",),
+    ".ods": (b"PK\x03\x04",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".doc": (b"\xd0\xcf\x11\xe0",),
+    ".xls": (b"\xd0\xcf\x11\xe0",),
 }
 NOMS = {".pdf": "un PDF", ".txt": "du texte"}
 
@@ -56,7 +61,8 @@ class SeanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # An archived body holds no new séance; the one a séance already belongs to stays choosable.
         self.fields["instance"].queryset = Instance.objects.filter(contrat=contrat).filter(
-            Q(archivee=False) | Q(pk=self.instance.instance_id))
+            Q(archivee=False) | Q(pk=self.instance.instance_id)
+        )
         self.fields["date"].error_messages["invalid"] = "Saisissez une date, par exemple 12/10/2021 ou 2021-10-12."
         self.fields["heure"].error_messages["invalid"] = "Saisissez une heure au format HH:MM, par exemple 14:30."
         if not self.instance.pk:
@@ -70,7 +76,9 @@ class SeanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
         if fichier and hasattr(fichier, "size"):
             extension = "." + fichier.name.lower().rsplit(".", 1)[-1] if "." in fichier.name else ""
             if extension not in EXTENSIONS:
-                raise ValidationError("Déposez un PDF, un document texte ou un tableur (pdf, odt, doc, docx, ods, xls, xlsx, txt).")
+                raise ValidationError(
+                    "Déposez un PDF, un document texte ou un tableur (pdf, odt, doc, docx, ods, xls, xlsx, txt)."
+                )
             if fichier.size > TAILLE_MAX:
                 raise ValidationError("Le fichier dépasse 10 Mo.")
             verifier_contenu(fichier, extension)
@@ -84,10 +92,13 @@ class DecisionForm(DsfrFormMixin, forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["texte", "partenaire", "echeance", "statut", "fiches", "dispositifs"]
-        widgets = {"texte": forms.Textarea(attrs={"rows": 2}),
-                   "echeance": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                   # Boxes to tick, not a list to Ctrl-click.
-                   "fiches": forms.CheckboxSelectMultiple, "dispositifs": forms.CheckboxSelectMultiple}
+        widgets = {
+            "texte": forms.Textarea(attrs={"rows": 2}),
+            "echeance": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            # Boxes to tick, not a list to Ctrl-click.
+            "fiches": forms.CheckboxSelectMultiple,
+            "dispositifs": forms.CheckboxSelectMultiple,
+        }
 
     def __init__(self, *args, contrat, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,8 +129,12 @@ class PresenceForm(DsfrFormMixin, forms.ModelForm):
 
 def formsets(seance, contrat, data=None):
     options = {"extra": 3, "can_delete": True}  # three blank rows: several people or decisions in one go
-    Decisions = forms.inlineformset_factory(Seance, Decision, form=DecisionForm, formset=LignesStrictesInline, **options)
-    Presences = forms.inlineformset_factory(Seance, Presence, form=PresenceForm, formset=LignesStrictesInline, **options)
+    Decisions = forms.inlineformset_factory(
+        Seance, Decision, form=DecisionForm, formset=LignesStrictesInline, **options
+    )
+    Presences = forms.inlineformset_factory(
+        Seance, Presence, form=PresenceForm, formset=LignesStrictesInline, **options
+    )
     return [
         ("Présences", Presences(data, instance=seance, prefix="presences", form_kwargs={"contrat": contrat})),
         ("Décisions", Decisions(data, instance=seance, prefix="decisions", form_kwargs={"contrat": contrat})),
@@ -133,11 +148,31 @@ class StatutDecisionForm(DsfrFormMixin, VersionMixin, forms.Form):
 class InstanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
     class Meta:
         model = Instance
-        fields = ["nom", "nature", "colonne", "parent", "formation", "lien", "instance_liee", "contrats_associes",
-                  "missions", "composition", "frequence", "au_moins", "frequence_max", "periode", "mois", "duree",
-                  "selon_besoins", "rythme_source"]
-        widgets = {"missions": forms.Textarea(attrs={"rows": 4}), "composition": forms.Textarea(attrs={"rows": 3}),
-                   "contrats_associes": forms.CheckboxSelectMultiple}
+        fields = [
+            "nom",
+            "nature",
+            "colonne",
+            "parent",
+            "formation",
+            "lien",
+            "instance_liee",
+            "contrats_associes",
+            "missions",
+            "composition",
+            "frequence",
+            "au_moins",
+            "frequence_max",
+            "periode",
+            "mois",
+            "duree",
+            "selon_besoins",
+            "rythme_source",
+        ]
+        widgets = {
+            "missions": forms.Textarea(attrs={"rows": 4}),
+            "composition": forms.Textarea(attrs={"rows": 3}),
+            "contrats_associes": forms.CheckboxSelectMultiple,
+        }
         labels = {"frequence": "nombre de réunions (ou nombre minimal)"}
 
     def __init__(self, *args, contrat, contrats_offerts, **kwargs):
@@ -146,8 +181,12 @@ class InstanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
         colonnes = [("", "— aucune : « Autres instances » —"), *colonnes_du_schema(contrat)]
         if self.instance.colonne and self.instance.colonne not in dict(colonnes):  # a column removed since
             colonnes.append((self.instance.colonne, self.instance.colonne))
-        self.fields["colonne"] = forms.ChoiceField(label="Colonne du schéma de gouvernance", choices=colonnes,
-                                                   required=False, widget=forms.Select(attrs={"class": "fr-select"}))
+        self.fields["colonne"] = forms.ChoiceField(
+            label="Colonne du schéma de gouvernance",
+            choices=colonnes,
+            required=False,
+            widget=forms.Select(attrs={"class": "fr-select"}),
+        )
         autres = Instance.objects.filter(contrat=contrat, archivee=False).exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = autres
         self.fields["instance_liee"].queryset = autres
@@ -169,8 +208,10 @@ class InstanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
         try:
             groupes_de_mois(mois)
         except ValueError:
-            raise ValidationError("Écrivez les mois en chiffres : « 10 » pour octobre, « 3-4,11-12 » pour "
-                                  "mars/avril et novembre/décembre, « 11-2 » pour novembre à février.") from None
+            raise ValidationError(
+                "Écrivez les mois en chiffres : « 10 » pour octobre, « 3-4,11-12 » pour "
+                "mars/avril et novembre/décembre, « 11-2 » pour novembre à février."
+            ) from None
         return mois
 
     def clean_parent(self):
@@ -179,8 +220,10 @@ class InstanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
         ancetre, vus = parent, set()
         while ancetre is not None and ancetre.pk not in vus:
             if self.instance.pk and ancetre.pk == self.instance.pk:
-                raise ValidationError(f"« {parent.nom} » est déjà rattachée à « {self.instance.nom} » : une instance "
-                                      "ne peut pas dépendre de l'une de ses propres sous-instances.")
+                raise ValidationError(
+                    f"« {parent.nom} » est déjà rattachée à « {self.instance.nom} » : une instance "
+                    "ne peut pas dépendre de l'une de ses propres sous-instances."
+                )
             vus.add(ancetre.pk)
             ancetre = ancetre.parent
         return parent
@@ -190,15 +233,21 @@ class InstanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
         frequence, maximum, periode = donnees.get("frequence"), donnees.get("frequence_max"), donnees.get("periode")
         for champ in ("frequence", "frequence_max"):
             if (donnees.get(champ) or 0) > bornes.REUNIONS_MAX:
-                self.add_error(champ, f"Au plus {bornes.REUNIONS_MAX} réunions par période : pour un rythme plus "
-                                      "soutenu, choisissez une période plus courte (par mois plutôt que par an).")
+                self.add_error(
+                    champ,
+                    f"Au plus {bornes.REUNIONS_MAX} réunions par période : pour un rythme plus "
+                    "soutenu, choisissez une période plus courte (par mois plutôt que par an).",
+                )
         if bool(donnees.get("lien")) != bool(donnees.get("instance_liee")):
             champ = "instance_liee" if donnees.get("lien") else "lien"
             self.add_error(champ, "Choisissez à la fois le lien (prépare, instruit) et l'instance qu'il concerne.")
         liee = donnees.get("instance_liee")
         if liee is not None and self.instance.pk and liee.instance_liee_id == self.instance.pk:
-            self.add_error("instance_liee", f"« {liee.nom} » {liee.get_lien_display()} celle-ci : deux instances ne "
-                                            "peuvent pas se préparer l'une l'autre.")
+            self.add_error(
+                "instance_liee",
+                f"« {liee.nom} » {liee.get_lien_display()} celle-ci : deux instances ne "
+                "peuvent pas se préparer l'une l'autre.",
+            )
         if donnees.get("selon_besoins"):
             return donnees
         if frequence and not periode:
@@ -207,19 +256,30 @@ class InstanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
             self.add_error("frequence", "Précisez combien de réunions par période.")
         if frequence and maximum:
             if maximum < frequence:
-                self.add_error("frequence_max", "Le nombre maximal de réunions doit être au moins égal au nombre minimal.")
+                self.add_error(
+                    "frequence_max", "Le nombre maximal de réunions doit être au moins égal au nombre minimal."
+                )
             elif maximum == frequence:
                 donnees["frequence_max"] = None  # « 2 à 2 fois » is « 2 fois »
             elif donnees.get("au_moins"):
-                self.add_error("au_moins", "« Au moins » et un nombre maximal se contredisent : pour « 1 à 3 fois », "
-                                           "donnez le minimum et le maximum sans cocher « au moins ».")
+                self.add_error(
+                    "au_moins",
+                    "« Au moins » et un nombre maximal se contredisent : pour « 1 à 3 fois », "
+                    "donnez le minimum et le maximum sans cocher « au moins ».",
+                )
         if donnees.get("mois") and "mois" not in self.errors:
             if periode and periode != "annee":
-                self.add_error("mois", "Les mois préférés se donnent pour un rythme annuel : pour « 1 fois par semestre, "
-                                       "en mars et en septembre », choisissez 2 réunions par an et les mois « 3,9 ».")
+                self.add_error(
+                    "mois",
+                    "Les mois préférés se donnent pour un rythme annuel : pour « 1 fois par semestre, "
+                    "en mars et en septembre », choisissez 2 réunions par an et les mois « 3,9 ».",
+                )
             elif frequence and len(groupes_de_mois(donnees["mois"])) != frequence:
-                self.add_error("mois", "Donnez autant de périodes de mois que de réunions par an : « 3-4,11-12 » "
-                                       "pour 2 réunions, en mars/avril et en novembre/décembre.")
+                self.add_error(
+                    "mois",
+                    "Donnez autant de périodes de mois que de réunions par an : « 3-4,11-12 » "
+                    "pour 2 réunions, en mars/avril et en novembre/décembre.",
+                )
         return donnees
 
 
@@ -243,8 +303,10 @@ class MembreForm(DsfrFormMixin, forms.ModelForm):
         if groupe == Membre.Groupe.AGENTS and not partenaire:
             self.add_error("partenaire", "Choisissez l'organisation dont les agents sont membres.")
         if groupe in (Membre.Groupe.SIGNATAIRES, Membre.Groupe.FINANCEURS) and partenaire:
-            self.add_error("partenaire", f"« {Membre.Groupe(groupe).label} » désigne plusieurs organisations : "
-                                         "laissez l'organisation vide.")
+            self.add_error(
+                "partenaire",
+                f"« {Membre.Groupe(groupe).label} » désigne plusieurs organisations : laissez l'organisation vide.",
+            )
         return donnees
 
 
@@ -252,7 +314,9 @@ LIGNES_EN_PLUS = 5
 
 
 def membres_formset(instance, contrat, data=None):
-    Membres = forms.inlineformset_factory(Instance, Membre, form=MembreForm, formset=OrdreFormSet, extra=3, can_delete=True)
+    Membres = forms.inlineformset_factory(
+        Instance, Membre, form=MembreForm, formset=OrdreFormSet, extra=3, can_delete=True
+    )
     return Membres(data, instance=instance, prefix="membres", form_kwargs={"contrat": contrat})
 
 
@@ -287,23 +351,35 @@ class ColonnesFormSet(LignesStrictes, forms.BaseModelFormSet):
 
     def clean(self):
         super().clean()
-        libelles = [f.cleaned_data["libelle"].strip().lower() for f in self.forms
-                    if f.cleaned_data.get("libelle") and not f.cleaned_data.get("DELETE")]
+        libelles = [
+            f.cleaned_data["libelle"].strip().lower()
+            for f in self.forms
+            if f.cleaned_data.get("libelle") and not f.cleaned_data.get("DELETE")
+        ]
         if len(libelles) != len(set(libelles)):
             raise ValidationError("Deux colonnes portent le même intitulé.")
         if not libelles:
             raise ValidationError("Gardez au moins une colonne.")
         for f in self.deleted_forms:
-            if f.instance.pk and (n := Instance.objects.filter(contrat=self.contrat, colonne=f.instance.cle,
-                                                                archivee=False).count()):
-                raise ValidationError(f"La colonne « {f.instance.libelle} » porte {n} instance{'s' if n > 1 else ''} : "
-                                      "placez-les dans une autre colonne avant de la supprimer.")
+            if f.instance.pk and (
+                n := Instance.objects.filter(contrat=self.contrat, colonne=f.instance.cle, archivee=False).count()
+            ):
+                raise ValidationError(
+                    f"La colonne « {f.instance.libelle} » porte {n} instance{'s' if n > 1 else ''} : "
+                    "placez-les dans une autre colonne avant de la supprimer."
+                )
 
 
 def colonnes_formset(contrat, data=None):
     propres = contrat.colonnes_du_schema.exists()
-    initial = [] if propres else [{"cle": cle, "libelle": libelle, "ordre": i}
-                                  for i, (cle, libelle) in enumerate(COLONNES_PAR_DEFAUT, 1)]
-    Colonnes = forms.modelformset_factory(Colonne, form=ColonneForm, formset=ColonnesFormSet, extra=len(initial) + 2,
-                                          can_delete=True)
-    return Colonnes(data, queryset=contrat.colonnes_du_schema.all(), prefix="colonnes", contrat=contrat, initial=initial)
+    initial = (
+        []
+        if propres
+        else [{"cle": cle, "libelle": libelle, "ordre": i} for i, (cle, libelle) in enumerate(COLONNES_PAR_DEFAUT, 1)]
+    )
+    Colonnes = forms.modelformset_factory(
+        Colonne, form=ColonneForm, formset=ColonnesFormSet, extra=len(initial) + 2, can_delete=True
+    )
+    return Colonnes(
+        data, queryset=contrat.colonnes_du_schema.all(), prefix="colonnes", contrat=contrat, initial=initial
+    )

@@ -13,8 +13,9 @@ from noyau.modeles import NaturalKeyManager
 def _acceptees(contrats):
     """The ids of the instances shared with these contracts and accepted there: offered by the instance's
     contract (`contrats_associes`) and accepted by the other's chef de projet (`PartageInstance`)."""
-    offertes = Instance.contrats_associes.through.objects.filter(instance_id=models.OuterRef("instance_id"),
-                                                                  contrat_id=models.OuterRef("contrat_id"))
+    offertes = Instance.contrats_associes.through.objects.filter(
+        instance_id=models.OuterRef("instance_id"), contrat_id=models.OuterRef("contrat_id")
+    )
     return PartageInstance.objects.filter(contrats, models.Exists(offertes)).values("instance_id")
 
 
@@ -30,8 +31,11 @@ class InstanceQuerySet(models.QuerySet):
 
     def proposees_a(self, contrat):
         """The bodies other contracts offer to this one, not accepted (yet, or withdrawn)."""
-        return (self.filter(contrats_associes=contrat, archivee=False).exclude(pk__in=_acceptees(models.Q(contrat=contrat)))
-                .select_related("contrat"))
+        return (
+            self.filter(contrats_associes=contrat, archivee=False)
+            .exclude(pk__in=_acceptees(models.Q(contrat=contrat)))
+            .select_related("contrat")
+        )
 
 
 class InstanceManager(NaturalKeyManager.from_queryset(InstanceQuerySet)):
@@ -74,35 +78,64 @@ class Instance(models.Model):
         DEUX_ANS = "deux_ans", "2 ans"
 
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="instances", verbose_name="contrat")
-    document = models.ForeignKey(Document, on_delete=models.SET_NULL, null=True, blank=True, related_name="instances",
-                                 verbose_name="document qui l'institue")
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="instances",
+        verbose_name="document qui l'institue",
+    )
     slug = models.SlugField("identifiant", max_length=80)
     nom = models.CharField("nom", max_length=200)
     nature = models.CharField("nature", max_length=30, choices=Nature.choices)
     # The key of one of the contract's own columns (`colonnes_du_schema`); a body of no column is
     # listed under « Autres instances ».
     colonne = models.CharField("colonne du schéma de gouvernance", max_length=60, blank=True)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="sous_instances",
-                               verbose_name="instance parente",
-                               help_text="L'instance dont celle-ci est une formation ou une sous-instance.")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sous_instances",
+        verbose_name="instance parente",
+        help_text="L'instance dont celle-ci est une formation ou une sous-instance.",
+    )
     formation = models.CharField("formation", max_length=20, choices=Formation.choices, blank=True)
     lien = models.CharField("lien avec une autre instance", max_length=20, choices=Lien.choices, blank=True)
-    instance_liee = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="instances_preparatoires", verbose_name="instance liée")
+    instance_liee = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="instances_preparatoires",
+        verbose_name="instance liée",
+    )
     contrats_associes = models.ManyToManyField(
-        Contrat, blank=True, related_name="instances_partagees", verbose_name="sert aussi les contrats",
-        help_text="Une instance départementale commune à plusieurs contrats : elle paraît dans leur gouvernance.")
+        Contrat,
+        blank=True,
+        related_name="instances_partagees",
+        verbose_name="sert aussi les contrats",
+        help_text="Une instance départementale commune à plusieurs contrats : elle paraît dans leur gouvernance.",
+    )
     missions = models.TextField("missions", blank=True, help_text="Une mission par ligne, dans l'ordre.")
     composition = models.TextField("composition (telle que dans le document)", blank=True)
     # The rhythm as data: `frequence` (to `frequence_max`) meetings a `periode`, in the preferred
     # months if any ("10" = October; "3-4,11-12" = March/April and November/December).
     frequence = models.PositiveSmallIntegerField("nombre de réunions", null=True, blank=True)
     frequence_max = models.PositiveSmallIntegerField("au plus", null=True, blank=True)
-    au_moins = models.BooleanField("au moins (un minimum)", default=False,
-                                   help_text="« au moins / a minima / au minimum N fois » : le nombre est un minimum.")
+    au_moins = models.BooleanField(
+        "au moins (un minimum)",
+        default=False,
+        help_text="« au moins / a minima / au minimum N fois » : le nombre est un minimum.",
+    )
     periode = models.CharField("par", max_length=20, choices=Periode.choices, blank=True)
-    mois = models.CharField("mois préférés", max_length=60, blank=True,
-                            help_text="« 10 » pour octobre ; « 3-4,11-12 » pour mars/avril et novembre/décembre.")
+    mois = models.CharField(
+        "mois préférés",
+        max_length=60,
+        blank=True,
+        help_text="« 10 » pour octobre ; « 3-4,11-12 » pour mars/avril et novembre/décembre.",
+    )
     duree = models.CharField("durée", max_length=60, blank=True, help_text="Par exemple « ½ journée ».")
     selon_besoins = models.BooleanField("se réunit selon les besoins", default=False)
     rythme_source = models.CharField("rythme (texte du document)", max_length=300, blank=True)
@@ -113,10 +146,34 @@ class Instance(models.Model):
     objects = InstanceManager()
     natural_key_lookups = ("contrat__slug", "slug")
     suivi = Suivi(
-        "instance", ("contrat_id", "document_id", "slug", "nom", "nature", "colonne", "parent_id", "formation", "lien",
-                     "instance_liee_id", "missions", "composition", "frequence", "frequence_max", "au_moins", "periode",
-                     "mois", "duree", "selon_besoins", "rythme_source", "ordre", "archivee"),
-        contrat="contrat_id", dossier=("gouvernance", "contrat_id"), m2m=("contrats_associes",),
+        "instance",
+        (
+            "contrat_id",
+            "document_id",
+            "slug",
+            "nom",
+            "nature",
+            "colonne",
+            "parent_id",
+            "formation",
+            "lien",
+            "instance_liee_id",
+            "missions",
+            "composition",
+            "frequence",
+            "frequence_max",
+            "au_moins",
+            "periode",
+            "mois",
+            "duree",
+            "selon_besoins",
+            "rythme_source",
+            "ordre",
+            "archivee",
+        ),
+        contrat="contrat_id",
+        dossier=("gouvernance", "contrat_id"),
+        m2m=("contrats_associes",),
         listes=lambda instance: {"membres": [str(m) for m in instance.membres.order_by("ordre", "pk")]},
         libelles={"membres": "membres"},
     )
@@ -126,10 +183,14 @@ class Instance(models.Model):
         verbose_name_plural = "instances de gouvernance"
         ordering = ["contrat", "ordre", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["contrat", "slug"], name="instance_slug_unique",
-                                    violation_error_message="Une instance de ce contrat porte déjà cet identifiant."),
+            models.UniqueConstraint(
+                fields=["contrat", "slug"],
+                name="instance_slug_unique",
+                violation_error_message="Une instance de ce contrat porte déjà cet identifiant.",
+            ),
             models.CheckConstraint(
-                condition=models.Q(frequence_max__isnull=True) | models.Q(frequence__isnull=True)
+                condition=models.Q(frequence_max__isnull=True)
+                | models.Q(frequence__isnull=True)
                 | models.Q(frequence_max__gte=models.F("frequence")),
                 name="instance_frequence_ordonnee",
                 violation_error_message="Le nombre maximal de réunions doit être au moins égal au nombre minimal.",
@@ -164,6 +225,7 @@ class Instance(models.Model):
         source = sans_reunion(self.rythme_source)
         if not self.frequence or not source:
             return ""
+
         def serre(texte):
             return re.sub(r"[\s/]|par", "", texte.lower())
 
@@ -173,29 +235,44 @@ class Instance(models.Model):
 class Colonne(models.Model):
     """A column of a contract's governance scheme. A contract without any uses the protocol's four."""
 
-    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="colonnes_du_schema", verbose_name="contrat")
+    contrat = models.ForeignKey(
+        Contrat, on_delete=models.CASCADE, related_name="colonnes_du_schema", verbose_name="contrat"
+    )
     cle = models.SlugField("identifiant", max_length=60)
     libelle = models.CharField("intitulé", max_length=100)
     ordre = models.PositiveSmallIntegerField("position", default=0)
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
-    suivi = Suivi("colonne", ("contrat_id", "cle", "libelle", "ordre"), contrat="contrat_id",
-                  dossier=("gouvernance", "contrat_id"))
+    suivi = Suivi(
+        "colonne",
+        ("contrat_id", "cle", "libelle", "ordre"),
+        contrat="contrat_id",
+        dossier=("gouvernance", "contrat_id"),
+    )
 
     class Meta:
         verbose_name = "colonne du schéma de gouvernance"
         verbose_name_plural = "colonnes du schéma de gouvernance"
         ordering = ["contrat", "ordre", "pk"]
-        constraints = [models.UniqueConstraint(fields=["contrat", "cle"], name="colonne_cle_unique",
-                                               violation_error_message="Ce contrat a déjà une colonne de ce nom.")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contrat", "cle"],
+                name="colonne_cle_unique",
+                violation_error_message="Ce contrat a déjà une colonne de ce nom.",
+            )
+        ]
 
     def __str__(self):
         return self.libelle
 
 
 # The columns of the protocol's scheme (Grand Dijon, annexe 1): every contract starts with them.
-COLONNES_PAR_DEFAUT = [("etat", "État"), ("collectivites", "Collectivités"), ("conseils_citoyens", "Conseils citoyens"),
-                       ("copilotage", "Copilotage")]
+COLONNES_PAR_DEFAUT = [
+    ("etat", "État"),
+    ("collectivites", "Collectivités"),
+    ("conseils_citoyens", "Conseils citoyens"),
+    ("copilotage", "Copilotage"),
+]
 
 
 def colonnes_du_schema(contrat):
@@ -220,12 +297,19 @@ class Membre(models.Model):
 
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="membres", verbose_name="instance")
     ordre = models.PositiveIntegerField("ordre", default=0)
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="sieges", verbose_name="organisation")
-    fonction = models.CharField("fonction", max_length=300, blank=True,
-                                help_text="« le Préfet de la Côte-d'Or ou son représentant »")
-    groupe = models.CharField("groupe", max_length=20, choices=Groupe.choices, blank=True,
-                              help_text="Un groupe est remplacé par ses membres à la convocation d'une séance.")
+    partenaire = models.ForeignKey(
+        Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="sieges", verbose_name="organisation"
+    )
+    fonction = models.CharField(
+        "fonction", max_length=300, blank=True, help_text="« le Préfet de la Côte-d'Or ou son représentant »"
+    )
+    groupe = models.CharField(
+        "groupe",
+        max_length=20,
+        choices=Groupe.choices,
+        blank=True,
+        help_text="Un groupe est remplacé par ses membres à la convocation d'une séance.",
+    )
     role = models.CharField("rôle", max_length=20, choices=Role.choices, blank=True)
 
     objects = NaturalKeyManager()
@@ -271,19 +355,28 @@ class PartageInstance(models.Model):
     given by its chef de projet, withdrawn by him; written in this contract's history."""
 
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="partages", verbose_name="instance")
-    contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="partages_acceptes",
-                                verbose_name="contrat qui l'accepte")
+    contrat = models.ForeignKey(
+        Contrat, on_delete=models.CASCADE, related_name="partages_acceptes", verbose_name="contrat qui l'accepte"
+    )
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
-    suivi = Suivi("partage", ("instance_id", "contrat_id"), contrat="contrat_id", dossier=("gouvernance", "contrat_id"),
-                  libelles={"instance_id": "instance partagée"})
+    suivi = Suivi(
+        "partage",
+        ("instance_id", "contrat_id"),
+        contrat="contrat_id",
+        dossier=("gouvernance", "contrat_id"),
+        libelles={"instance_id": "instance partagée"},
+    )
 
     class Meta:
         verbose_name = "instance partagée acceptée"
         verbose_name_plural = "instances partagées acceptées"
         constraints = [
-            models.UniqueConstraint(fields=["instance", "contrat"], name="partage_unique",
-                                    violation_error_message="Ce contrat a déjà accepté cette instance."),
+            models.UniqueConstraint(
+                fields=["instance", "contrat"],
+                name="partage_unique",
+                violation_error_message="Ce contrat a déjà accepté cette instance.",
+            ),
         ]
 
     def __str__(self):
@@ -297,13 +390,18 @@ class Seance(models.Model):
     lieu = models.CharField("lieu", max_length=300, blank=True)
     ordre_du_jour = models.TextField("ordre du jour", blank=True, help_text="Un point par ligne.")
     compte_rendu = models.TextField("compte rendu", blank=True)
-    fichier = models.FileField("compte rendu (fichier)", upload_to="seances/%Y/", blank=True,
-                               help_text="PDF, traitement de texte ou tableur, 10 Mo au plus.")
+    fichier = models.FileField(
+        "compte rendu (fichier)",
+        upload_to="seances/%Y/",
+        blank=True,
+        help_text="PDF, traitement de texte ou tableur, 10 Mo au plus.",
+    )
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = SeanceQuerySet.as_manager()
     suivi = Suivi(
-        "seance", ("instance_id", "date", "heure", "lieu", "ordre_du_jour", "compte_rendu", "fichier"),
+        "seance",
+        ("instance_id", "date", "heure", "lieu", "ordre_du_jour", "compte_rendu", "fichier"),
         contrat="instance.contrat_id",
         listes=lambda seance: {"presences": [str(p) for p in seance.presences.order_by("pk")]},
         libelles={"presences": "présences"},
@@ -332,11 +430,23 @@ class Presence(models.Model):
         EXCUSE = "excuse", "Excusé"
 
     seance = models.ForeignKey(Seance, on_delete=models.CASCADE, related_name="presences", verbose_name="séance")
-    membre = models.ForeignKey(Membre, on_delete=models.SET_NULL, null=True, blank=True, related_name="presences",
-                               verbose_name="membre de l'instance")
+    membre = models.ForeignKey(
+        Membre,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="presences",
+        verbose_name="membre de l'instance",
+    )
     nom = models.CharField("participant", max_length=300)
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="presences",
-                                   verbose_name="organisation")
+    partenaire = models.ForeignKey(
+        Partenaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="presences",
+        verbose_name="organisation",
+    )
     etat = models.CharField("présence", max_length=20, choices=Etat.choices, default=Etat.INVITE)
 
     class Meta:
@@ -375,18 +485,30 @@ class Decision(models.Model):
 
     seance = models.ForeignKey(Seance, on_delete=models.CASCADE, related_name="decisions", verbose_name="séance")
     texte = models.TextField("décision")
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="decisions", verbose_name="partenaire responsable")
+    partenaire = models.ForeignKey(
+        Partenaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name="partenaire responsable",
+    )
     echeance = models.DateField("échéance", null=True, blank=True)
     statut = models.CharField("statut", max_length=20, choices=Statut.choices, default=Statut.A_FAIRE)
     fiches = models.ManyToManyField("fiches.Fiche", blank=True, related_name="decisions", verbose_name="fiches")
-    dispositifs = models.ManyToManyField("engagements.Dispositif", blank=True, related_name="decisions",
-                                         verbose_name="dispositifs")
+    dispositifs = models.ManyToManyField(
+        "engagements.Dispositif", blank=True, related_name="decisions", verbose_name="dispositifs"
+    )
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = DecisionQuerySet.as_manager()
-    suivi = Suivi("decision", ("seance_id", "texte", "partenaire_id", "echeance", "statut"),
-                  contrat="seance.instance.contrat_id", dossier=("seance", "seance_id"), m2m=("fiches", "dispositifs"))
+    suivi = Suivi(
+        "decision",
+        ("seance_id", "texte", "partenaire_id", "echeance", "statut"),
+        contrat="seance.instance.contrat_id",
+        dossier=("seance", "seance_id"),
+        m2m=("fiches", "dispositifs"),
+    )
 
     class Meta:
         verbose_name = "décision"
@@ -416,19 +538,28 @@ class Avis(models.Model):
     texte = models.TextField("avis", blank=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
-    suivi = Suivi("avis", ("contrat_id", "annee", "conseil", "envoye_le", "recu_le", "texte"), contrat="contrat_id",
-                  dossier=("contrat", "contrat_id"))
+    suivi = Suivi(
+        "avis",
+        ("contrat_id", "annee", "conseil", "envoye_le", "recu_le", "texte"),
+        contrat="contrat_id",
+        dossier=("contrat", "contrat_id"),
+    )
 
     class Meta:
         verbose_name = "avis d'un conseil citoyen"
         verbose_name_plural = "avis des conseils citoyens"
         ordering = ["contrat", "annee", "conseil"]
         constraints = [
-            models.UniqueConstraint(fields=["contrat", "annee", "conseil"], name="avis_unique",
-                                    violation_error_message="Ce conseil citoyen a déjà un avis pour ce rapport."),
-            models.CheckConstraint(condition=models.Q(recu_le__isnull=True) | models.Q(recu_le__gte=models.F("envoye_le")),
-                                   name="avis_recu_apres_envoi",
-                                   violation_error_message="L'avis ne peut pas être reçu avant l'envoi du rapport."),
+            models.UniqueConstraint(
+                fields=["contrat", "annee", "conseil"],
+                name="avis_unique",
+                violation_error_message="Ce conseil citoyen a déjà un avis pour ce rapport.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recu_le__isnull=True) | models.Q(recu_le__gte=models.F("envoye_le")),
+                name="avis_recu_apres_envoi",
+                violation_error_message="L'avis ne peut pas être reçu avant l'envoi du rapport.",
+            ),
         ]
 
     def __str__(self):

@@ -26,8 +26,11 @@ def suivre_les_offres(user, instance, offerts):
 
 
 def _contrat_pilote(request, slug):
-    return Contrat.objects.pilote_par(request.user, slug, "Seul le chef de projet du contrat accepte ou retire une "
-                                                         "instance qu'un autre contrat lui propose.")
+    return Contrat.objects.pilote_par(
+        request.user,
+        slug,
+        "Seul le chef de projet du contrat accepte ou retire une instance qu'un autre contrat lui propose.",
+    )
 
 
 @require_POST
@@ -39,8 +42,9 @@ def accepter(request, slug, pk):
     except versions.Doublon:
         messages.info(request, f"« {instance.nom} » est déjà acceptée dans ce contrat.")
     else:
-        messages.success(request, f"« {instance.nom} » ({instance.contrat.nom}) paraît désormais dans la gouvernance "
-                                  "du contrat.")
+        messages.success(
+            request, f"« {instance.nom} » ({instance.contrat.nom}) paraît désormais dans la gouvernance du contrat."
+        )
     return redirect("gouvernance:page", contrat.slug)
 
 
@@ -54,6 +58,9 @@ def retirer(request, slug, pk):
     except versions.Conflit:
         messages.info(request, "Cette instance a déjà été retirée.")
     else:
-        messages.success(request, f"« {partage.instance.nom} » ne paraît plus dans la gouvernance du contrat ; son "
-                                  "contrat peut toujours la proposer.")
+        messages.success(
+            request,
+            f"« {partage.instance.nom} » ne paraît plus dans la gouvernance du contrat ; son "
+            "contrat peut toujours la proposer.",
+        )
     return redirect("gouvernance:page", contrat.slug)

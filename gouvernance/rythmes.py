@@ -14,8 +14,21 @@ from datetime import date
 
 MOIS_PAR_PERIODE = {"mois": 1, "deux_mois": 2, "trimestre": 3, "semestre": 6, "annee": 12, "deux_ans": 24}
 UNITES = {"mois": "mois", "trimestre": "trimestre", "semestre": "semestre", "annee": "an"}
-NOMS_DES_MOIS = ["", "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-                 "octobre", "novembre", "décembre"]
+NOMS_DES_MOIS = [
+    "",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
 
 @dataclass(frozen=True)
@@ -71,13 +84,17 @@ def creneaux(instance, annee_debut, annee_fin):
         for annee in range(annee_debut, annee_fin + 1):
             for groupe in groupes:
                 annee_fin_groupe = annee + (1 if groupe[-1] < groupe[0] else 0)
-                resultat.append(Creneau(date(annee, groupe[0], 1), min(_fin_de_mois(annee_fin_groupe, groupe[-1]), fin_du_tout)))
+                resultat.append(
+                    Creneau(date(annee, groupe[0], 1), min(_fin_de_mois(annee_fin_groupe, groupe[-1]), fin_du_tout))
+                )
         return sorted(resultat, key=lambda c: c.debut)
     longueur = MOIS_PAR_PERIODE[instance.periode]
     annee, mois = annee_debut, 1
     while annee <= annee_fin:
         fin_annee, fin_mois = _ajoute_mois(annee, mois, longueur - 1)
-        resultat.append(Creneau(date(annee, mois, 1), min(_fin_de_mois(fin_annee, fin_mois), fin_du_tout), instance.frequence))
+        resultat.append(
+            Creneau(date(annee, mois, 1), min(_fin_de_mois(fin_annee, fin_mois), fin_du_tout), instance.frequence)
+        )
         annee, mois = _ajoute_mois(annee, mois, longueur)
     return resultat
 
@@ -128,8 +145,12 @@ def _mois_en_mots(groupes):
     """'en octobre', 'en mars/avril et novembre/décembre', 'entre novembre et février'."""
     if all(len(g) <= 2 for g in groupes):
         return "en " + " et ".join("/".join(NOMS_DES_MOIS[m] for m in g) for g in groupes)
-    return " et ".join(f"entre {NOMS_DES_MOIS[g[0]]} et {NOMS_DES_MOIS[g[-1]]}" if len(g) > 2
-                       else "en " + "/".join(NOMS_DES_MOIS[m] for m in g) for g in groupes)
+    return " et ".join(
+        f"entre {NOMS_DES_MOIS[g[0]]} et {NOMS_DES_MOIS[g[-1]]}"
+        if len(g) > 2
+        else "en " + "/".join(NOMS_DES_MOIS[m] for m in g)
+        for g in groupes
+    )
 
 
 def sans_reunion(texte):
@@ -207,5 +228,7 @@ def suivi(instances, jour):
         debut, fin = periode_de(instance)
         liste = creneaux(instance, debut, fin)
         dates = [s.date for s in instance.seances.all()]
-        resultat.append(Suivi(instance, prochaines(liste, dates, jour), manques(liste, dates, jour), dates, jour, liste))
+        resultat.append(
+            Suivi(instance, prochaines(liste, dates, jour), manques(liste, dates, jour), dates, jour, liste)
+        )
     return resultat

@@ -27,7 +27,15 @@ from noyau.pdf import html_en_pdf
 
 from . import partages
 from .convocation import convoques
-from .forms import LIGNES_EN_PLUS, InstanceForm, SeanceForm, StatutDecisionForm, colonnes_formset, formsets, membres_formset
+from .forms import (
+    LIGNES_EN_PLUS,
+    InstanceForm,
+    SeanceForm,
+    StatutDecisionForm,
+    colonnes_formset,
+    formsets,
+    membres_formset,
+)
 from .models import Decision, Instance, Membre, Presence, Seance, colonnes_du_schema
 from .rythmes import acheve, suivi
 
@@ -36,11 +44,18 @@ def _instances(contrat):
     """The bodies in use of the contract (its own and those shared with it), with what the scheme prints."""
     membres = Prefetch("membres", queryset=Membre.objects.select_related("partenaire"))
     actives = Instance.objects.filter(archivee=False)
-    sous_instances = Prefetch("sous_instances", queryset=actives.select_related("instance_liee", "parent")
-                              .prefetch_related(membres, "contrats_associes", Prefetch("sous_instances", queryset=actives)))
-    return (Instance.objects.du_contrat(contrat).filter(archivee=False)
-            .select_related("document", "contrat", "parent", "instance_liee")
-            .prefetch_related(membres, "seances", sous_instances, "contrats_associes"))
+    sous_instances = Prefetch(
+        "sous_instances",
+        queryset=actives.select_related("instance_liee", "parent").prefetch_related(
+            membres, "contrats_associes", Prefetch("sous_instances", queryset=actives)
+        ),
+    )
+    return (
+        Instance.objects.du_contrat(contrat)
+        .filter(archivee=False)
+        .select_related("document", "contrat", "parent", "instance_liee")
+        .prefetch_related(membres, "seances", sous_instances, "contrats_associes")
+    )
 
 
 def _schema(contrat, instances):
@@ -48,7 +63,9 @@ def _schema(contrat, instances):
     whose parent is not shown (archived, or of another contract) stands at the top itself."""
     montrees = {i.pk for i in instances}
     en_tete = [i for i in instances if i.parent_id is None or i.parent_id not in montrees]
-    colonnes = [(cle, libelle, [i for i in en_tete if i.colonne == cle]) for cle, libelle in colonnes_du_schema(contrat)]
+    colonnes = [
+        (cle, libelle, [i for i in en_tete if i.colonne == cle]) for cle, libelle in colonnes_du_schema(contrat)
+    ]
     placees = {i.pk for _, _, liste in colonnes for i in liste}
     return colonnes, [i for i in en_tete if i.pk not in placees]
 
@@ -62,16 +79,24 @@ def page(request, slug):
     fini = acheve(contrat, jour)
     pilote = permissions.peut_gerer_gouvernance(request.user, contrat)
     ctx = {
-        "contrat": contrat, "jour": jour, "colonnes": colonnes, "autres": autres, "acheve": fini,
+        "contrat": contrat,
+        "jour": jour,
+        "colonnes": colonnes,
+        "autres": autres,
+        "acheve": fini,
         "largeur_colonne": max(3, 12 // max(1, sum(1 for c in colonnes if c[2]))),
         "prochaines": sorted(((c, s.instance) for s in suivis for c in s.prochaines), key=lambda x: x[0].debut)[:15],
         # Once the contract has ended, each body once with all it missed; before, what is late now.
         "en_retard": [s for s in suivis if (s.manques if fini else s.manque)],
         "sans_rythme": [i for i in instances if not i.frequence or not i.periode or i.selon_besoins],
-        "decisions_en_souffrance": (Decision.objects.filter(seance__instance__in=Instance.objects.du_contrat(contrat))
-                                    .en_souffrance(jour).select_related("seance__instance", "partenaire")),
-        "seances": (Seance.objects.filter(instance__in=Instance.objects.du_contrat(contrat))
-                    .select_related("instance")[:20]),
+        "decisions_en_souffrance": (
+            Decision.objects.filter(seance__instance__in=Instance.objects.du_contrat(contrat))
+            .en_souffrance(jour)
+            .select_related("seance__instance", "partenaire")
+        ),
+        "seances": (
+            Seance.objects.filter(instance__in=Instance.objects.du_contrat(contrat)).select_related("instance")[:20]
+        ),
         "archivees": list(contrat.instances.filter(archivee=True)),
         "pilote": pilote,
         "proposees": list(Instance.objects.proposees_a(contrat)) if pilote else [],
@@ -126,7 +151,6 @@ def seances_ics(request, slug):
 # -- meetings -------------------------------------------------------------------------
 
 
-
 def _contrat_gere(request, slug):
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
     if not permissions.peut_gerer_gouvernance(request.user, contrat):
@@ -145,8 +169,13 @@ def _enregistrer_seance(request, contrat, seance):
     if creation and request.method == "POST" and (deja := jetons.deja_envoye(request)) is not None:
         return jetons.vers_le_premier(request, deja, reverse("gouvernance:page", args=[contrat.slug]))
     ancien_fichier = seance.fichier.name if seance.fichier else ""
-    form = SeanceForm(request.POST or None, request.FILES or None, instance=seance, contrat=contrat,
-                      initial={"version": seance.version})
+    form = SeanceForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=seance,
+        contrat=contrat,
+        initial={"version": seance.version},
+    )
     listes = formsets(seance, contrat, request.POST or None)
     presences, decisions = (f for _, f in listes)
     conflit = None
@@ -162,8 +191,10 @@ def _enregistrer_seance(request, contrat, seance):
 
         try:
             if creation:
-                jetons.une_fois(form.cleaned_data.get("jeton"),
-                                lambda: versions.creer(request.user, objet, ensuite=listes_enregistrees))
+                jetons.une_fois(
+                    form.cleaned_data.get("jeton"),
+                    lambda: versions.creer(request.user, objet, ensuite=listes_enregistrees),
+                )
             else:
                 versions.modifier(request.user, objet, form.cleaned_data["version"], ensuite=listes_enregistrees)
         except jetons.DejaEnvoye as deja:
@@ -182,9 +213,15 @@ def _enregistrer_seance(request, contrat, seance):
             messages.success(request, "La séance est enregistrée.")
             return redirect(objet)
     titre = "Nouvelle séance" if creation else f"Modifier la séance : {seance}"
-    ctx = {"form": form, "listes": listes, "contrat": contrat, "titre": titre, "conflit": conflit,
-           "aide": "Les dates s'écrivent JJ/MM/AAAA ou AAAA-MM-JJ ; l'ordre du jour, un point par ligne.",
-           "retour": seance.get_absolute_url() if seance.pk else reverse("gouvernance:page", args=[contrat.slug])}
+    ctx = {
+        "form": form,
+        "listes": listes,
+        "contrat": contrat,
+        "titre": titre,
+        "conflit": conflit,
+        "aide": "Les dates s'écrivent JJ/MM/AAAA ou AAAA-MM-JJ ; l'ordre du jour, un point par ligne.",
+        "retour": seance.get_absolute_url() if seance.pk else reverse("gouvernance:page", args=[contrat.slug]),
+    }
     refus = request.method == "POST" and formulaires_refuses(form, presences, decisions)
     return render(request, "gouvernance/formulaire.html", ctx, status=409 if conflit else 400 if refus else 200)
 
@@ -205,7 +242,8 @@ def seance(request, pk):
     decisions = objet.decisions.select_related("partenaire").prefetch_related("fiches", "dispositifs")
     suivables = permissions.decisions_suivables(request.user, objet)
     ctx = {
-        "seance": objet, "contrat": objet.instance.contrat,
+        "seance": objet,
+        "contrat": objet.instance.contrat,
         "presences": objet.presences.select_related("membre__partenaire", "partenaire"),
         "decisions": [(d, d.pk in suivables) for d in decisions],
         "statuts": Decision.Statut.choices,
@@ -224,7 +262,9 @@ def seance_fichier(request, pk):
 
 @require_POST
 def decision_statut(request, pk):
-    decision = get_object_or_404(Decision.objects.visible_to(request.user).select_related("seance__instance__contrat"), pk=pk)
+    decision = get_object_or_404(
+        Decision.objects.visible_to(request.user).select_related("seance__instance__contrat"), pk=pk
+    )
     if not permissions.peut_suivre_decision(request.user, decision):
         raise PermissionDenied("Seul le partenaire responsable de cette décision en change le statut.")
     form = StatutDecisionForm(request.POST)
@@ -235,7 +275,9 @@ def decision_statut(request, pk):
     try:
         versions.modifier(request.user, decision, form.cleaned_data["version"])
     except versions.Conflit:
-        messages.error(request, "Cette décision a été mise à jour entre-temps : relisez son statut avant de le changer.")
+        messages.error(
+            request, "Cette décision a été mise à jour entre-temps : relisez son statut avant de le changer."
+        )
     else:
         messages.success(request, "Le statut de la décision est enregistré.")
     return redirect(decision.seance)
@@ -254,28 +296,49 @@ def gouvernance_pdf(request, slug):
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
     colonnes, autres = _schema(contrat, list(_instances(contrat)))
     colonnes = [(libelle, liste) for _, libelle, liste in colonnes if liste]
-    html = render_to_string("gouvernance/schema_pdf.html", {
-        "contrat": contrat, "colonnes": colonnes,
-        "autres": autres, "edition": timezone.localdate()})
+    html = render_to_string(
+        "gouvernance/schema_pdf.html",
+        {"contrat": contrat, "colonnes": colonnes, "autres": autres, "edition": timezone.localdate()},
+    )
     return _pdf(html, f"gouvernance-{contrat.slug}.pdf")
 
 
 def seance_pdf(request, pk, document):
     objet = _seance_visible(request, pk)
-    html = render_to_string(f"gouvernance/{document}_pdf.html", {
-        "seance": objet, "presences": objet.presences.select_related("membre__partenaire", "partenaire"),
-        "decisions": objet.decisions.select_related("partenaire"), "edition": timezone.localdate()})
+    html = render_to_string(
+        f"gouvernance/{document}_pdf.html",
+        {
+            "seance": objet,
+            "presences": objet.presences.select_related("membre__partenaire", "partenaire"),
+            "decisions": objet.decisions.select_related("partenaire"),
+            "edition": timezone.localdate(),
+        },
+    )
     return _pdf(html, f"{document}-{objet.instance.slug}-{objet.date:%Y-%m-%d}.pdf")
 
 
 def decisions_xlsx(request, slug):
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
-    decisions = (Decision.objects.filter(seance__instance__in=Instance.objects.du_contrat(contrat))
-                 .select_related("seance__instance", "partenaire").prefetch_related("fiches", "dispositifs")
-                 .order_by("seance__date", "pk"))
-    feuille = feuille_avec_entetes(Workbook(), "Décisions", [
-        ("Instance", 30), ("Séance", 12), ("Décision", 60), ("Partenaire responsable", 28), ("Échéance", 12),
-        ("Statut", 12), ("Fiches", 30), ("Dispositifs", 30)])
+    decisions = (
+        Decision.objects.filter(seance__instance__in=Instance.objects.du_contrat(contrat))
+        .select_related("seance__instance", "partenaire")
+        .prefetch_related("fiches", "dispositifs")
+        .order_by("seance__date", "pk")
+    )
+    feuille = feuille_avec_entetes(
+        Workbook(),
+        "Décisions",
+        [
+            ("Instance", 30),
+            ("Séance", 12),
+            ("Décision", 60),
+            ("Partenaire responsable", 28),
+            ("Échéance", 12),
+            ("Statut", 12),
+            ("Fiches", 30),
+            ("Dispositifs", 30),
+        ],
+    )
     for ligne, d in enumerate(decisions, 2):
         cellule_texte(feuille.cell(row=ligne, column=1), d.seance.instance.nom)
         feuille.cell(row=ligne, column=2, value=d.seance.date).number_format = "DD/MM/YYYY"
@@ -341,11 +404,14 @@ def _enregistrer_instance(request, contrat, objet):
             if creation:
                 enregistree.slug = _slug_libre(contrat, form.cleaned_data["nom"])
                 enregistree.ordre = (contrat.instances.aggregate(m=Max("ordre"))["m"] or 0) + 1
-                jetons.une_fois(form.cleaned_data.get("jeton"),
-                                lambda: versions.creer(request.user, enregistree, m2m, ensuite=membres_enregistres))
+                jetons.une_fois(
+                    form.cleaned_data.get("jeton"),
+                    lambda: versions.creer(request.user, enregistree, m2m, ensuite=membres_enregistres),
+                )
             else:
-                versions.modifier(request.user, enregistree, form.cleaned_data["version"], m2m,
-                                  ensuite=membres_enregistres)
+                versions.modifier(
+                    request.user, enregistree, form.cleaned_data["version"], m2m, ensuite=membres_enregistres
+                )
         except jetons.DejaEnvoye as deja:
             return jetons.vers_le_premier(request, deja.adresse, reverse("gouvernance:page", args=[contrat.slug]))
         except versions.Doublon as refus:
@@ -358,13 +424,20 @@ def _enregistrer_instance(request, contrat, objet):
             messages.success(request, f"L'instance « {enregistree.nom} » est enregistrée.")
             return redirect(enregistree)
     titre = "Nouvelle instance" if creation else f"Modifier l'instance « {objet.nom} »"
-    ctx = {"form": form, "listes": [("Membres", membres)], "contrat": contrat, "titre": titre, "conflit": conflit,
-           "ajouter_lignes": LIGNES_EN_PLUS, "objet": None if creation else objet,
-           "aide": "Le rythme : un nombre de réunions par période (« au moins » s'il s'agit d'un minimum), et si besoin "
-                   "les mois (« 10 » pour octobre, « 3-4,11-12 » pour mars/avril et novembre/décembre). Les missions : "
-                   "une par ligne. Un membre est une organisation, une fonction (« le Maire » et sa commune) ou un "
-                   "groupe (les signataires, les financeurs, les agents d'une organisation).",
-           "retour": reverse("gouvernance:page", args=[contrat.slug])}
+    ctx = {
+        "form": form,
+        "listes": [("Membres", membres)],
+        "contrat": contrat,
+        "titre": titre,
+        "conflit": conflit,
+        "ajouter_lignes": LIGNES_EN_PLUS,
+        "objet": None if creation else objet,
+        "aide": "Le rythme : un nombre de réunions par période (« au moins » s'il s'agit d'un minimum), et si besoin "
+        "les mois (« 10 » pour octobre, « 3-4,11-12 » pour mars/avril et novembre/décembre). Les missions : "
+        "une par ligne. Un membre est une organisation, une fonction (« le Maire » et sa commune) ou un "
+        "groupe (les signataires, les financeurs, les agents d'une organisation).",
+        "retour": reverse("gouvernance:page", args=[contrat.slug]),
+    }
     refus = request.method == "POST" and not plus_de_lignes and formulaires_refuses(form, membres)
     return render(request, "gouvernance/formulaire.html", ctx, status=409 if conflit else 400 if refus else 200)
 
@@ -392,19 +465,24 @@ def instance_supprimer(request, pk):
     page_ = reverse("gouvernance:page", args=[objet.contrat.slug])
     lue = version_postee(request)
     if lue != objet.version:
-        return page_perimee(request, f"« {objet.nom} » a changé depuis que la page a été affichée : rien n'a été "
-                                     "supprimé.", page_)
+        return page_perimee(
+            request, f"« {objet.nom} » a changé depuis que la page a été affichée : rien n'a été supprimé.", page_
+        )
     if objet.sous_instances.filter(archivee=False).exists():
         noms = ", ".join(f"« {i.nom} »" for i in objet.sous_instances.filter(archivee=False))
-        messages.error(request, f"« {objet.nom} » a des sous-instances ({noms}) : rattachez-les ailleurs ou "
-                                "supprimez-les d'abord.")
+        messages.error(
+            request, f"« {objet.nom} » a des sous-instances ({noms}) : rattachez-les ailleurs ou supprimez-les d'abord."
+        )
         return redirect(objet)
     try:
         if objet.seances.exists() or objet.sous_instances.exists():
             objet.archivee = True
             versions.modifier(request.user, objet, lue)
-            messages.success(request, f"« {objet.nom} » a des séances enregistrées : elle est archivée. Elle ne "
-                                      "paraît plus dans le schéma ni dans le suivi ; ses séances restent consultables.")
+            messages.success(
+                request,
+                f"« {objet.nom} » a des séances enregistrées : elle est archivée. Elle ne "
+                "paraît plus dans le schéma ni dans le suivi ; ses séances restent consultables.",
+            )
         else:
             versions.supprimer(request.user, objet, lue)
             messages.success(request, f"L'instance « {objet.nom} » est supprimée.")
@@ -420,8 +498,11 @@ def instance_retablir(request, pk):
     objet = _instance_geree(request, pk)
     lue = version_postee(request)
     if lue != objet.version:
-        return page_perimee(request, f"« {objet.nom} » a changé depuis que la page a été affichée : rien n'a été "
-                                     "fait.", reverse("gouvernance:page", args=[objet.contrat.slug]))
+        return page_perimee(
+            request,
+            f"« {objet.nom} » a changé depuis que la page a été affichée : rien n'a été fait.",
+            reverse("gouvernance:page", args=[objet.contrat.slug]),
+        )
     objet.archivee = False
     try:
         versions.modifier(request.user, objet, lue)
@@ -448,8 +529,12 @@ def colonnes(request, slug):
         else:
             messages.success(request, "Les colonnes du schéma sont enregistrées.")
             return redirect(reverse("gouvernance:page", args=[contrat.slug]))
-    ctx = {"contrat": contrat, "formset": formset, "titre": "Colonnes du schéma de gouvernance",
-           "retour": reverse("gouvernance:page", args=[contrat.slug])}
+    ctx = {
+        "contrat": contrat,
+        "formset": formset,
+        "titre": "Colonnes du schéma de gouvernance",
+        "retour": reverse("gouvernance:page", args=[contrat.slug]),
+    }
     refus = request.method == "POST" and formulaires_refuses(formset)
     return render(request, "gouvernance/colonnes.html", ctx, status=400 if refus else 200)
 

@@ -132,7 +132,8 @@ class Rapport:
         )
         compte = self.compte
         lignes.append(
-            f"{compte['creation']} à créer, {compte['modification']} à mettre à jour, {compte['inchange']} inchangé(s), "
+            f"{compte['creation']} à créer, {compte['modification']} à mettre à jour, {compte['inchange']} "
+            "inchangé(s), "
             f"{compte['absent']} absent(s) du fichier (laissés tels quels)"
         )
         for nature in ("creation", "modification", "absent"):
@@ -163,7 +164,7 @@ def decouper_objectifs(texte):
     objectifs = []
     for i, m in enumerate(trouves):
         fin = trouves[i + 1].start() if i + 1 < len(trouves) else len(texte)
-        objectifs.append((_code_objectif(m.group(1), m.group(2)), " ".join(texte[m.end():fin].split())))
+        objectifs.append((_code_objectif(m.group(1), m.group(2)), " ".join(texte[m.end() : fin].split())))
     return objectifs
 
 
@@ -183,7 +184,9 @@ class Arbre:
         self.contrat = contrat
         self.rapport = rapport
         self.piliers = list(
-            Pilier.objects.filter(contrat=contrat).select_related("contrat").prefetch_related("orientations__objectifs")
+            Pilier.objects.filter(contrat=contrat)
+            .select_related("contrat")
+            .prefetch_related("orientations__objectifs")
             .order_by("ordre")
         )
         # Keyed by id(): the elements to create have no primary key yet, so they cannot be hashed.
@@ -205,7 +208,7 @@ class Arbre:
 
     def pilier(self, texte, ou):
         m = PILIER.match(texte)
-        code, intitule = (m.group(1) or "", texte[m.end():].strip()) if m else ("", texte.strip())
+        code, intitule = (m.group(1) or "", texte[m.end() :].strip()) if m else ("", texte.strip())
         intitule = intitule or texte.strip()
         for p in self.piliers:
             if normaliser(p.intitule) == normaliser(intitule) or normaliser(p.libelle) == normaliser(texte):
@@ -215,7 +218,10 @@ class Arbre:
                 return p
         ordre = max((p.ordre for p in self.piliers), default=0) + 1
         pilier = Pilier(
-            contrat=self.contrat, code=code, intitule=intitule[:300], ordre=ordre,
+            contrat=self.contrat,
+            code=code,
+            intitule=intitule[:300],
+            ordre=ordre,
             transversal="transversa" in normaliser(intitule),
             slug=_slug_libre(intitule, {p.slug for p in self.piliers}),
         )
@@ -242,7 +248,10 @@ class Arbre:
         if not texte and len(existantes) == 1:
             return existantes[0]
         orientation = Orientation(
-            pilier=pilier, code=code, intitule=intitule[:300], description=note,
+            pilier=pilier,
+            code=code,
+            intitule=intitule[:300],
+            description=note,
             ordre=max((o.ordre for o in existantes), default=0) + 1,
             slug=_slug_libre(code or intitule, {o.slug for o in existantes}),
         )
@@ -260,7 +269,9 @@ class Arbre:
             if not code and normaliser(o.intitule) == normaliser(intitule):
                 return o
         objectif = Objectif(
-            orientation=orientation, code=code, intitule=(intitule or code)[:300],
+            orientation=orientation,
+            code=code,
+            intitule=(intitule or code)[:300],
             ordre=max((o.ordre for o in existants), default=0) + 1,
             slug=_slug_libre(code or intitule, {o.slug for o in existants}),
         )
@@ -276,7 +287,9 @@ class Arbre:
             raise ValueError("la ligne a une orientation ou un objectif mais aucun pilier au-dessus d'elle.")
         noeud_pilier = self.pilier(pilier, ou)
         noeud_orientation = self.orientation(noeud_pilier, orientation, ou)
-        return [self.objectif(noeud_orientation, code, intitule, ou) for code, intitule in decouper_objectifs(objectifs)]
+        return [
+            self.objectif(noeud_orientation, code, intitule, ou) for code, intitule in decouper_objectifs(objectifs)
+        ]
 
 
 # -- the plan -----------------------------------------------------------------------
@@ -326,11 +339,18 @@ class Plan:
 
 
 def _remarques(dispositif, estimation):
-    return "\n".join(t for t in (dispositif.remarque, estimation.remarque_annuelle, estimation.remarque_pluriannuelle) if t)
+    return "\n".join(
+        t for t in (dispositif.remarque, estimation.remarque_annuelle, estimation.remarque_pluriannuelle) if t
+    )
 
 
 def _cle(partenaire, intitule, unite, objectifs):
-    return (partenaire.pk, normaliser(intitule), normaliser(unite), frozenset(id(o) if o.pk is None else o.pk for o in objectifs))
+    return (
+        partenaire.pk,
+        normaliser(intitule),
+        normaliser(unite),
+        frozenset(id(o) if o.pk is None else o.pk for o in objectifs),
+    )
 
 
 def analyser(contenu, contrat, partenaire, nom_fichier=""):
@@ -352,8 +372,8 @@ def _analyser(contenu, contrat, partenaire, nom_fichier):
     rapport.erreurs = list(lecture.erreurs)
     rapport.avertissements = list(lecture.avertissements)
     rapport.annee, rapport.periode = lecture.annee, lecture.periode
-    rapport.total_annuel = sum((l.annuel for l in lecture.lignes if l.annuel is not None), Decimal("0"))
-    rapport.total_pluriannuel = sum((l.pluri for l in lecture.lignes if l.pluri is not None), Decimal("0"))
+    rapport.total_annuel = sum((ln.annuel for ln in lecture.lignes if ln.annuel is not None), Decimal("0"))
+    rapport.total_pluriannuel = sum((ln.pluri for ln in lecture.lignes if ln.pluri is not None), Decimal("0"))
     if lecture.annee is None:
         return rapport
     refus = hors_periode(contrat, lecture.annee, lecture.periode)
@@ -362,8 +382,15 @@ def _analyser(contenu, contrat, partenaire, nom_fichier):
         return rapport
     if lecture.periode and lecture.periode[1] < lecture.periode[0]:
         feuille, ligne = lecture.feuilles[0]
-        rapport.erreurs.append(Erreur(feuille, ligne, nom_colonne({}, "pluri"), f"{lecture.periode[0]}-{lecture.periode[1]}",
-                                      "la fin de la période de projection précède son début."))
+        rapport.erreurs.append(
+            Erreur(
+                feuille,
+                ligne,
+                nom_colonne({}, "pluri"),
+                f"{lecture.periode[0]}-{lecture.periode[1]}",
+                "la fin de la période de projection précède son début.",
+            )
+        )
         return rapport
 
     # Lines already in error were left out by the reader: the others are still matched, so that the
@@ -378,17 +405,27 @@ def _analyser(contenu, contrat, partenaire, nom_fichier):
         try:
             plan.arbre.branche(branche.pilier, branche.orientation, branche.objectifs, branche.ou)
         except ValueError as e:
-            rapport.erreurs.append(Erreur(branche.feuille, branche.numero, branche.colonne("pilier"),
-                                          branche.orientation or branche.objectifs, str(e)))
+            rapport.erreurs.append(
+                Erreur(
+                    branche.feuille,
+                    branche.numero,
+                    branche.colonne("pilier"),
+                    branche.orientation or branche.objectifs,
+                    str(e),
+                )
+            )
 
     # Existing lines, by what identifies them; several identical lines are matched in their order.
     existants = defaultdict(list)
     qs = (
         Dispositif.objects.filter(contrat=contrat, archive=False)
-        .select_related("contrat", "partenaire").prefetch_related("objectifs").order_by("ordre", "pk")
+        .select_related("contrat", "partenaire")
+        .prefetch_related("objectifs")
+        .order_by("ordre", "pk")
     )
     estimations = {
-        (e.dispositif_id, e.partenaire_id): e for e in Estimation.objects.filter(dispositif__contrat=contrat, annee=annee)
+        (e.dispositif_id, e.partenaire_id): e
+        for e in Estimation.objects.filter(dispositif__contrat=contrat, annee=annee)
     }
     for d in qs:
         existants[_cle(d.partenaire, d.intitule, d.unite_compte, list(d.objectifs.all()))].append(d)
@@ -401,8 +438,11 @@ def _analyser(contenu, contrat, partenaire, nom_fichier):
         try:
             objectifs = plan.arbre.branche(ligne.pilier, ligne.orientation, ligne.objectifs, ligne.ou)
         except ValueError as e:
-            rapport.erreurs.append(Erreur(ligne.feuille, ligne.numero, ligne.colonne("pilier"),
-                                          ligne.orientation or ligne.objectifs, str(e)))
+            rapport.erreurs.append(
+                Erreur(
+                    ligne.feuille, ligne.numero, ligne.colonne("pilier"), ligne.orientation or ligne.objectifs, str(e)
+                )
+            )
             continue
         try:
             financeur = partenaires.trouver(ligne.service)
@@ -414,14 +454,25 @@ def _analyser(contenu, contrat, partenaire, nom_fichier):
         if ligne.unite:
             libelle += f" ({ligne.unite})"
         montants = {
-            "montant_annuel": ligne.annuel, "montant_pluriannuel": ligne.pluri,
-            "periode_debut": debut, "periode_fin": fin,
+            "montant_annuel": ligne.annuel,
+            "montant_pluriannuel": ligne.pluri,
+            "periode_debut": debut,
+            "periode_fin": fin,
         }
         candidats = existants.get(_cle(financeur, ligne.intitule, ligne.unite, objectifs))
         if candidats:
             dispositif = candidats.pop(0)
             vus.add(dispositif.pk)
-            _comparer(rapport, plan, ligne, dispositif, estimations.get((dispositif.pk, financeur.pk)), montants, annee, libelle)
+            _comparer(
+                rapport,
+                plan,
+                ligne,
+                dispositif,
+                estimations.get((dispositif.pk, financeur.pk)),
+                montants,
+                annee,
+                libelle,
+            )
             continue
         ordre += 10
         prefixe = f"{slugify(financeur.sigle) or financeur.slug}-{annee}-"
@@ -431,24 +482,48 @@ def _analyser(contenu, contrat, partenaire, nom_fichier):
         codes.add(f"{prefixe}{n:02d}")
         suivants[prefixe] = n + 1
         dispositif = Dispositif(
-            contrat=contrat, code=f"{prefixe}{n:02d}", partenaire=financeur, intitule=ligne.intitule,
-            unite_compte=ligne.unite, remarque=ligne.remarques, ordre=ordre,
+            contrat=contrat,
+            code=f"{prefixe}{n:02d}",
+            partenaire=financeur,
+            intitule=ligne.intitule,
+            unite_compte=ligne.unite,
+            remarque=ligne.remarques,
+            ordre=ordre,
             statut=Dispositif.Statut.EN_PROJET if ligne.en_projet else Dispositif.Statut.ACTIF,
         )
         estimation = Estimation(
-            dispositif=dispositif, partenaire=financeur, annee=annee, remarque_annuelle=ligne.annuel_mot,
-            remarque_pluriannuelle=ligne.pluri_mot, **montants,
+            dispositif=dispositif,
+            partenaire=financeur,
+            annee=annee,
+            remarque_annuelle=ligne.annuel_mot,
+            remarque_pluriannuelle=ligne.pluri_mot,
+            **montants,
         )
         plan.dispositifs.append((dispositif, objectifs, estimation))
-        rapport.actions.append(Action("creation", "dispositif", libelle, ligne.ou, [
-            f"montant annuel {annee} : {euros(ligne.annuel) or 'inconnu'}",
-            f"montant pluriannuel : {euros(ligne.pluri) or 'inconnu'}",
-        ]))
+        rapport.actions.append(
+            Action(
+                "creation",
+                "dispositif",
+                libelle,
+                ligne.ou,
+                [
+                    f"montant annuel {annee} : {euros(ligne.annuel) or 'inconnu'}",
+                    f"montant pluriannuel : {euros(ligne.pluri) or 'inconnu'}",
+                ],
+            )
+        )
 
     for d in qs:
         if d.pk not in vus and d.partenaire in concernes and (d.pk, d.partenaire_id) in estimations:
-            rapport.actions.append(Action("absent", "dispositif", f"{d.partenaire.sigle} — {d.libelle}", "",
-                                          ["ni modifié ni supprimé par l'import"]))
+            rapport.actions.append(
+                Action(
+                    "absent",
+                    "dispositif",
+                    f"{d.partenaire.sigle} — {d.libelle}",
+                    "",
+                    ["ni modifié ni supprimé par l'import"],
+                )
+            )
     _annexe(rapport, plan, lecture, contrat, partenaire)
     ordre_feuilles = {nom: i for i, (nom, _) in enumerate(lecture.feuilles)}
     rapport.erreurs.sort(key=lambda e: (ordre_feuilles.get(e.feuille, 0), e.ligne))
@@ -460,11 +535,15 @@ def hors_periode(contrat, annee, periode):
     """Why a year or a projection outside the contract's period is refused, or ""."""
     debut, fin = contrat.annee_debut, contrat.annee_fin_effective
     if not debut <= annee <= fin:
-        return (f"L'année {annee} du fichier est hors de la période du contrat ({debut}-{fin}) : aucune estimation "
-                f"ne peut y être enregistrée. Vérifiez l'en-tête « Estimation des aides en … » du classeur.")
+        return (
+            f"L'année {annee} du fichier est hors de la période du contrat ({debut}-{fin}) : aucune estimation "
+            f"ne peut y être enregistrée. Vérifiez l'en-tête « Estimation des aides en … » du classeur."
+        )
     if periode and not (debut <= periode[0] and periode[1] <= fin):
-        return (f"La projection {periode[0]}-{periode[1]} du fichier dépasse la période du contrat ({debut}-{fin}) : "
-                f"corrigez l'en-tête « Projection finale sur … » du classeur.")
+        return (
+            f"La projection {periode[0]}-{periode[1]} du fichier dépasse la période du contrat ({debut}-{fin}) : "
+            f"corrigez l'en-tête « Projection finale sur … » du classeur."
+        )
     return ""
 
 
@@ -507,13 +586,26 @@ def _comparer(rapport, plan, ligne, dispositif, estimation, montants, annee, lib
 
     if estimation is None:
         estimation = Estimation(
-            dispositif=dispositif, partenaire=dispositif.partenaire, annee=annee, remarque_annuelle=ligne.annuel_mot,
-            remarque_pluriannuelle=ligne.pluri_mot, **montants,
+            dispositif=dispositif,
+            partenaire=dispositif.partenaire,
+            annee=annee,
+            remarque_annuelle=ligne.annuel_mot,
+            remarque_pluriannuelle=ligne.pluri_mot,
+            **montants,
         )
         plan.estimations.append(estimation)
-        rapport.actions.append(Action("creation", "estimation", f"{libelle} — {annee}", ligne.ou, [
-            f"montant annuel : {euros(ligne.annuel) or 'inconnu'}", f"montant pluriannuel : {euros(ligne.pluri) or 'inconnu'}",
-        ]))
+        rapport.actions.append(
+            Action(
+                "creation",
+                "estimation",
+                f"{libelle} — {annee}",
+                ligne.ou,
+                [
+                    f"montant annuel : {euros(ligne.annuel) or 'inconnu'}",
+                    f"montant pluriannuel : {euros(ligne.pluri) or 'inconnu'}",
+                ],
+            )
+        )
         if details:
             rapport.actions.append(Action("modification", "dispositif", libelle, ligne.ou, details))
         return
@@ -548,7 +640,12 @@ def _annexe(rapport, plan, lecture, contrat, partenaire):
     if annexe is None:
         pris = set(AnnexeFinanciere.objects.filter(contrat=contrat).values_list("slug", flat=True))
         annexe = AnnexeFinanciere(
-            contrat=contrat, partenaire=partenaire, annee=annee, periode_debut=debut, periode_fin=fin, notes=notes,
+            contrat=contrat,
+            partenaire=partenaire,
+            annee=annee,
+            periode_debut=debut,
+            periode_fin=fin,
+            notes=notes,
             slug=_slug_libre(f"{partenaire.sigle}-{annee}", pris),
         )
         if lecture.intitule:
@@ -556,7 +653,9 @@ def _annexe(rapport, plan, lecture, contrat, partenaire):
         if lecture.reserve:
             annexe.reserve = lecture.reserve[:300]
         plan.annexe, plan.annexe_nouvelle = annexe, True
-        rapport.actions.append(Action("creation", "annexe", libelle, "", [f"{len(lecture.notes)} note(s) de bas de tableau"]))
+        rapport.actions.append(
+            Action("creation", "annexe", libelle, "", [f"{len(lecture.notes)} note(s) de bas de tableau"])
+        )
         return
     details = []
     if lecture.periode and (annexe.periode_debut, annexe.periode_fin) != lecture.periode:

@@ -15,13 +15,19 @@ class ImportAnnexeForm(DsfrFormMixin, forms.Form):
         label="Partenaire dont c'est l'annexe",
         queryset=Partenaire.objects.none(),
         to_field_name="slug",
-        error_messages={"required": "Choisissez le partenaire.", "invalid_choice": "Choisissez un partenaire du contrat."},
+        error_messages={
+            "required": "Choisissez le partenaire.",
+            "invalid_choice": "Choisissez un partenaire du contrat.",
+        },
     )
     fichier = forms.FileField(
         label="Classeur de l'annexe (.xlsx)",
         help_text="Le tableau tel qu'imprimé : colonnes Pilier, Orientations stratégiques, Objectifs opérationnels, "
-        "Service responsable du financement, Intitulé, Unité de compte, montant annuel, Remarques, montant pluriannuel.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+        "Service responsable du financement, Intitulé, Unité de compte, montant annuel, Remarques, montant "
+        "pluriannuel.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
         error_messages={"required": "Choisissez le fichier à importer.", "empty": "Le fichier est vide."},
     )
 
@@ -33,7 +39,5 @@ class ImportAnnexeForm(DsfrFormMixin, forms.Form):
         # The type is judged on the content by the reader, which says what the file is instead.
         fichier = self.cleaned_data["fichier"]
         if fichier.size > taille_max():
-            raise ValidationError(
-                f"Le fichier pèse {taille(fichier.size)} : la limite est de {taille(taille_max())}."
-            )
+            raise ValidationError(f"Le fichier pèse {taille(fichier.size)} : la limite est de {taille(taille_max())}.")
         return fichier

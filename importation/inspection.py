@@ -67,8 +67,10 @@ def _lire(archive, nom, parseur, plafond):
         while morceau := flux.read(MORCEAU):
             lus += len(morceau)
             if lus > plafond:
-                raise Depassement(f"Une fois décompressé, ce classeur dépasse {plafond // (1024 * 1024)} Mo : "
-                                  "il ne peut pas être importé.")
+                raise Depassement(
+                    f"Une fois décompressé, ce classeur dépasse {plafond // (1024 * 1024)} Mo : "
+                    "il ne peut pas être importé."
+                )
             parseur.Parse(morceau, False)
         parseur.Parse(b"", True)
     return lus
@@ -85,39 +87,57 @@ def _feuille(archive, nom, titre, compteur, plafond):
             compteur.lignes += 1
             r = attributs.get("r")
             if compteur.lignes > compteur.lignes_max or (r and r.isdigit() and int(r) > compteur.lignes_max):
-                raise Depassement(f"{lieu} : plus de {compteur.lignes_max} lignes, au-delà de la limite de "
-                                  f"{compteur.lignes_max} lignes d'un import. Découpez l'annexe en plusieurs fichiers.")
+                raise Depassement(
+                    f"{lieu} : plus de {compteur.lignes_max} lignes, au-delà de la limite de "
+                    f"{compteur.lignes_max} lignes d'un import. Découpez l'annexe en plusieurs fichiers."
+                )
         elif local == "c":
             compteur.cellules += 1
             if compteur.cellules > CELLULES_MAX:
-                raise Depassement(f"{lieu} : le classeur compte plus de {CELLULES_MAX} cellules remplies, la limite "
-                                  "d'un import. Découpez l'annexe en plusieurs fichiers.")
+                raise Depassement(
+                    f"{lieu} : le classeur compte plus de {CELLULES_MAX} cellules remplies, la limite "
+                    "d'un import. Découpez l'annexe en plusieurs fichiers."
+                )
             position = _cellule(attributs.get("r", "A1"))
             if position is not None and position[1] > COLONNES_MAX:
-                raise Depassement(f"{lieu} : la cellule {attributs['r']} est au-delà de la colonne "
-                                  f"{COLONNES_MAX} (AX), la limite d'un import : une annexe a 9 colonnes.")
+                raise Depassement(
+                    f"{lieu} : la cellule {attributs['r']} est au-delà de la colonne "
+                    f"{COLONNES_MAX} (AX), la limite d'un import : une annexe a 9 colonnes."
+                )
             if position is not None and position[0] > compteur.lignes_max:
-                raise Depassement(f"{lieu} : la cellule {attributs['r']} est au-delà de la ligne "
-                                  f"{compteur.lignes_max}, la limite d'un import.")
+                raise Depassement(
+                    f"{lieu} : la cellule {attributs['r']} est au-delà de la ligne "
+                    f"{compteur.lignes_max}, la limite d'un import."
+                )
         elif local == "dimension":
             etendue = _etendue(attributs.get("ref", "A1"))
             if etendue and etendue[0] > compteur.lignes_max:
-                raise Depassement(f"{lieu} : {etendue[0]} lignes, au-delà de la limite de {compteur.lignes_max} "
-                                  "lignes d'un import. Découpez l'annexe en plusieurs fichiers.")
+                raise Depassement(
+                    f"{lieu} : {etendue[0]} lignes, au-delà de la limite de {compteur.lignes_max} "
+                    "lignes d'un import. Découpez l'annexe en plusieurs fichiers."
+                )
             if etendue and etendue[1] > COLONNES_MAX:
-                raise Depassement(f"{lieu} : elle s'étend sur {attributs['ref']}, au-delà de la colonne "
-                                  f"{COLONNES_MAX} (AX), la limite d'un import : une annexe a 9 colonnes.")
+                raise Depassement(
+                    f"{lieu} : elle s'étend sur {attributs['ref']}, au-delà de la colonne "
+                    f"{COLONNES_MAX} (AX), la limite d'un import : une annexe a 9 colonnes."
+                )
         elif local == "mergeCell":
             compteur.fusions += 1
             etendue = _etendue(attributs.get("ref", ""))
             if etendue is None:
                 return
             compteur.fusionnees += etendue[0] * etendue[1]
-            if (compteur.fusions > FUSIONS_MAX or compteur.fusionnees > CELLULES_FUSIONNEES_MAX
-                    or etendue[0] > compteur.lignes_max or etendue[1] > COLONNES_MAX):
-                raise Depassement(f"{lieu} : cellules fusionnées au-delà des limites d'un import (la plage "
-                                  f"{attributs['ref']} ; au plus {FUSIONS_MAX} plages et "
-                                  f"{CELLULES_FUSIONNEES_MAX} cellules fusionnées).")
+            if (
+                compteur.fusions > FUSIONS_MAX
+                or compteur.fusionnees > CELLULES_FUSIONNEES_MAX
+                or etendue[0] > compteur.lignes_max
+                or etendue[1] > COLONNES_MAX
+            ):
+                raise Depassement(
+                    f"{lieu} : cellules fusionnées au-delà des limites d'un import (la plage "
+                    f"{attributs['ref']} ; au plus {FUSIONS_MAX} plages et "
+                    f"{CELLULES_FUSIONNEES_MAX} cellules fusionnées)."
+                )
         if local in dans:
             dans[local] += 1
             longueur[0] = 0
@@ -131,8 +151,10 @@ def _feuille(archive, nom, titre, compteur, plafond):
         if any(dans.values()):
             longueur[0] += len(donnees)
             if longueur[0] > TEXTE_MAX:
-                raise Depassement(f"{lieu} : une cellule contient plus de {TEXTE_MAX} caractères, la limite d'une "
-                                  "cellule (une note de l'annexe ; un intitulé en compte 500 au plus).")
+                raise Depassement(
+                    f"{lieu} : une cellule contient plus de {TEXTE_MAX} caractères, la limite d'une "
+                    "cellule (une note de l'annexe ; un intitulé en compte 500 au plus)."
+                )
 
     parseur = expat.ParserCreate(namespace_separator=":")
     parseur.StartElementHandler, parseur.EndElementHandler, parseur.CharacterDataHandler = debut, fin, texte
@@ -149,8 +171,10 @@ def _chaines(archive, nom, plafond):
     def texte(donnees):
         longueur[0] += len(donnees)
         if longueur[0] > TEXTE_MAX:
-            raise Depassement(f"Une cellule du classeur contient plus de {TEXTE_MAX} caractères, la limite d'une "
-                              "cellule (une note de l'annexe ; un intitulé en compte 500 au plus).")
+            raise Depassement(
+                f"Une cellule du classeur contient plus de {TEXTE_MAX} caractères, la limite d'une "
+                "cellule (une note de l'annexe ; un intitulé en compte 500 au plus)."
+            )
 
     parseur = expat.ParserCreate(namespace_separator=":")
     parseur.StartElementHandler, parseur.CharacterDataHandler = debut, texte

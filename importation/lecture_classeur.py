@@ -38,6 +38,8 @@ def taille_max():
 
 def lignes_max():
     return settings.IMPORT_LIGNES_MAX
+
+
 # A few kilobytes of zip can unpack to gigabytes: the unpacked size is bounded too.
 DECOMPRESSE_MAX = 100 * 1024 * 1024
 
@@ -45,7 +47,9 @@ ZIP = b"PK\x03\x04"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: .xls, or an encrypted .xlsx
 # Invisible characters: C0 and C1 controls, bidirectional overrides (text shown other than it reads),
 # and the "_x0007_" escapes a spreadsheet writes for controls that XML cannot hold.
-CONTROLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|_x00(?:0[0-8BbCcEeFf]|1[0-9A-Fa-f])_")
+CONTROLE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|_x00(?:0[0-8BbCcEeFf]|1[0-9A-Fa-f])_"
+)
 # The escapes of the tab, line feed and carriage return are ordinary text.
 ECHAPPEMENTS = {"_x000D_": "", "_x000d_": "", "_x0009_": "\t", "_x000A_": "\n", "_x000a_": "\n"}
 ANNEE = re.compile(r"\b((?:19|20)\d{2})\b")
@@ -87,8 +91,24 @@ MOTS_ENTETE = [
     ("orientation", ("orientation",)),
     ("objectifs", ("objectif",)),
 ]
-VOCABULAIRE = ["pilier", "piliers", "orientation", "orientations", "objectif", "objectifs", "intitule", "dispositif",
-               "remarque", "remarques", "unite", "estimatif", "annuelle", "valorisation", "responsable", "service"]
+VOCABULAIRE = [
+    "pilier",
+    "piliers",
+    "orientation",
+    "orientations",
+    "objectif",
+    "objectifs",
+    "intitule",
+    "dispositif",
+    "remarque",
+    "remarques",
+    "unite",
+    "estimatif",
+    "annuelle",
+    "valorisation",
+    "responsable",
+    "service",
+]
 
 
 # Both are called for every cell and every label compared; their caches live for one import
@@ -222,18 +242,24 @@ class Lecture:
                 attendu = getattr(total, cle)
                 if attendu is None:
                     continue
-                sommes = [_somme(getattr(l, cle) for l in groupe) for groupe in (total.lignes, total.lignes_du_fichier)]
+                groupes = (total.lignes, total.lignes_du_fichier)
+                sommes = [_somme(getattr(ln, cle) for ln in groupe) for groupe in groupes]
                 if attendu not in sommes:
                     ecart = attendu - sommes[0]
-                    self.erreurs.append(Erreur(
-                        total.feuille, total.numero, nom_colonne(total.colonnes, cle), total.libelle,
-                        f"le {nom} {libelle} du fichier ({euros(attendu)}) ne correspond pas à la somme des lignes "
-                        f"({euros(sommes[0])}) : écart de {euros(abs(ecart))}. Corrigez le total ou les lignes.",
-                    ))
+                    self.erreurs.append(
+                        Erreur(
+                            total.feuille,
+                            total.numero,
+                            nom_colonne(total.colonnes, cle),
+                            total.libelle,
+                            f"le {nom} {libelle} du fichier ({euros(attendu)}) ne correspond pas à la somme des lignes "
+                            f"({euros(sommes[0])}) : écart de {euros(abs(ecart))}. Corrigez le total ou les lignes.",
+                        )
+                    )
 
 
 def nom_colonne(colonnes, champ):
-    """"G (Estimation de la valorisation financière annuelle)": the letter the user sees, and what it holds."""
+    """ "G (Estimation de la valorisation financière annuelle)": the letter the user sees, and what it holds."""
     c = colonnes.get(champ)
     return f"{get_column_letter(c)} ({COLONNES[champ]})" if c else COLONNES[champ]
 
@@ -263,13 +289,16 @@ def ouvrir(contenu):
     if contenu.startswith(OLE):
         if "EncryptedPackage".encode("utf-16-le") in contenu:
             raise FichierRefuse(
-                "Le classeur est protégé par un mot de passe : enregistrez-en une copie sans mot de passe, puis importez-la."
+                "Le classeur est protégé par un mot de passe : enregistrez-en une copie sans mot de passe, puis "
+                "importez-la."
             )
         raise FichierRefuse(
             "Ce classeur est au format Excel 97-2003 (.xls) : enregistrez-le au format .xlsx, puis importez-le."
         )
     if not contenu.startswith(ZIP):
-        raise FichierRefuse("Ce fichier n'est pas un classeur Excel (.xlsx) : choisissez le fichier de l'annexe financière.")
+        raise FichierRefuse(
+            "Ce fichier n'est pas un classeur Excel (.xlsx) : choisissez le fichier de l'annexe financière."
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(contenu)) as archive:
             noms = archive.namelist()
@@ -278,10 +307,13 @@ def ouvrir(contenu):
                     "Ce classeur est au format OpenDocument (.ods) : enregistrez-le au format .xlsx, puis importez-le."
                 )
             if "xl/workbook.xml" not in noms:
-                raise FichierRefuse("Ce fichier n'est pas un classeur Excel (.xlsx) : choisissez le fichier de l'annexe financière.")
+                raise FichierRefuse(
+                    "Ce fichier n'est pas un classeur Excel (.xlsx) : choisissez le fichier de l'annexe financière."
+                )
             if sum(info.file_size for info in archive.infolist()) > DECOMPRESSE_MAX:
                 raise FichierRefuse(
-                    f"Une fois décompressé, ce classeur dépasse {taille(DECOMPRESSE_MAX)} : il ne peut pas être importé."
+                    f"Une fois décompressé, ce classeur dépasse {taille(DECOMPRESSE_MAX)} : il ne peut pas être "
+                    "importé."
                 )
             inspecter(archive, lignes_max(), DECOMPRESSE_MAX)
     except Depassement as depassement:
@@ -296,7 +328,8 @@ def ouvrir(contenu):
     lignes = sum(ws.max_row for ws in formules.worksheets)
     if lignes > lignes_max():
         raise FichierRefuse(
-            f"Le classeur compte {lignes} lignes : la limite est de {lignes_max()} lignes. Découpez l'annexe en plusieurs fichiers."
+            f"Le classeur compte {lignes} lignes : la limite est de {lignes_max()} lignes. Découpez l'annexe en "
+            "plusieurs fichiers."
         )
     return formules, valeurs
 
@@ -336,18 +369,29 @@ class Lecteur:
                     f"feuille « {ws.title} » : aucune ligne d'en-tête, la feuille n'a pas été lue."
                 )
         if not lecture.feuilles:
-            lecture.erreurs.append(Erreur(
-                self.formules.worksheets[0].title, 1, "", "",
-                "aucune ligne d'en-tête trouvée : le tableau doit avoir les colonnes "
-                + ", ".join(f"« {COLONNES[c]} »" for c in OBLIGATOIRES) + ".",
-            ))
+            lecture.erreurs.append(
+                Erreur(
+                    self.formules.worksheets[0].title,
+                    1,
+                    "",
+                    "",
+                    "aucune ligne d'en-tête trouvée : le tableau doit avoir les colonnes "
+                    + ", ".join(f"« {COLONNES[c]} »" for c in OBLIGATOIRES)
+                    + ".",
+                )
+            )
         elif lecture.annee is None:
             feuille, ligne = lecture.feuilles[0]
-            lecture.erreurs.append(Erreur(
-                feuille, ligne, "", "",
-                "l'année de l'estimation est introuvable : écrivez-la dans l'en-tête de la colonne annuelle "
-                "(« Estimation de la valorisation financière annuelle 2015 »).",
-            ))
+            lecture.erreurs.append(
+                Erreur(
+                    feuille,
+                    ligne,
+                    "",
+                    "",
+                    "l'année de l'estimation est introuvable : écrivez-la dans l'en-tête de la colonne annuelle "
+                    "(« Estimation de la valorisation financière annuelle 2015 »).",
+                )
+            )
         if not lecture.erreurs:  # with a line unread, its total cannot agree: its error says enough
             lecture.verifier_totaux()
         return lecture
@@ -411,10 +455,16 @@ class Lecteur:
         if m := ANNEE.search(annuel):
             annee = int(m.group(1))
             if lecture.annee not in (None, annee) and lecture.feuilles:
-                lecture.erreurs.append(Erreur(
-                    ws.title, r, self._nom_colonne(colonnes, "annuel"), annuel,
-                    f"l'année {annee} diffère de celle de l'en-tête précédent ({lecture.annee}) : un import porte sur une seule année.",
-                ))
+                lecture.erreurs.append(
+                    Erreur(
+                        ws.title,
+                        r,
+                        self._nom_colonne(colonnes, "annuel"),
+                        annuel,
+                        f"l'année {annee} diffère de celle de l'en-tête précédent ({lecture.annee}) : un import "
+                        "porte sur une seule année.",
+                    )
+                )
             lecture.annee = annee
         if "pluri" in colonnes:
             pluri = normaliser(ws.cell(r, colonnes["pluri"]).value or "")
@@ -440,10 +490,17 @@ class Lecteur:
             if entete:
                 manquantes = [c for c in OBLIGATOIRES if c not in entete]
                 if manquantes:
-                    lecture.erreurs.append(Erreur(
-                        ws.title, r, "", "",
-                        "l'en-tête ne contient pas les colonnes " + ", ".join(f"« {COLONNES[c]} »" for c in manquantes) + ".",
-                    ))
+                    lecture.erreurs.append(
+                        Erreur(
+                            ws.title,
+                            r,
+                            "",
+                            "",
+                            "l'en-tête ne contient pas les colonnes "
+                            + ", ".join(f"« {COLONNES[c]} »" for c in manquantes)
+                            + ".",
+                        )
+                    )
                     return
                 if colonnes is None:
                     lecture.feuilles.append((ws.title, r))
@@ -463,10 +520,15 @@ class Lecteur:
                     for echappement, caractere in ECHAPPEMENTS.items():
                         valeur = valeur.replace(echappement, caractere)
                 if isinstance(valeur, str) and CONTROLE.search(valeur):
-                    lecture.erreurs.append(Erreur(
-                        ws.title, r, get_column_letter(c), CONTROLE.sub("?", valeur),
-                        "la cellule contient des caractères de contrôle invisibles : retapez son texte.",
-                    ))
+                    lecture.erreurs.append(
+                        Erreur(
+                            ws.title,
+                            r,
+                            get_column_letter(c),
+                            CONTROLE.sub("?", valeur),
+                            "la cellule contient des caractères de contrôle invisibles : retapez son texte.",
+                        )
+                    )
                     erreur = True
                 champ = champs.get(c)
                 if champ is None:
@@ -483,8 +545,14 @@ class Lecteur:
                 continue
 
             textes = {k: _texte(v[0]) for k, v in valeurs.items()}
-            premier = next((t for t in (textes.get(k, "") for k in ("pilier", "orientation", "objectifs", "service",
-                                                                       "intitule")) if t), "")
+            premier = next(
+                (
+                    t
+                    for t in (textes.get(k, "") for k in ("pilier", "orientation", "objectifs", "service", "intitule"))
+                    if t
+                ),
+                "",
+            )
             premier = premier or next(iter(textes_hors_colonnes), "")
             norme = normaliser(premier)
             if not any(textes.values()) and not textes_hors_colonnes:
@@ -499,7 +567,9 @@ class Lecteur:
                 en_attente = []
                 continue
             if norme.startswith("total"):
-                self._total(ws.title, r, premier, valeurs, colonnes, self._lignes_de_la_feuille(ws.title), sous_total=False)
+                self._total(
+                    ws.title, r, premier, valeurs, colonnes, self._lignes_de_la_feuille(ws.title), sous_total=False
+                )
                 apres_total = True
                 en_attente = []
                 continue
@@ -538,7 +608,7 @@ class Lecteur:
             valeur = textes.get(niveau, "")
             if valeur and valeur != courant[niveau]:
                 courant[niveau] = valeur
-                for dessous in niveaux[i + 1:] + ["intitule"]:
+                for dessous in niveaux[i + 1 :] + ["intitule"]:
                     if not textes.get(dessous):
                         courant[dessous] = ""
         if textes.get("service"):
@@ -555,8 +625,11 @@ class Lecteur:
         lecture = self.lecture
         # A line written across the tree columns ("Poste référent PLV 0,5 ETP"): outside any pilier.
         hors_pilier = (
-            not textes.get("intitule") and textes.get("pilier") and not textes.get("orientation")
-            and not textes.get("objectifs") and not PILIER.match(textes["pilier"])
+            not textes.get("intitule")
+            and textes.get("pilier")
+            and not textes.get("orientation")
+            and not textes.get("objectifs")
+            and not PILIER.match(textes["pilier"])
         )
         if hors_pilier:
             intitule = textes["pilier"]
@@ -571,47 +644,78 @@ class Lecteur:
         erreurs = len(lecture.erreurs)
         for champ, (_valeur, sans_valeur, c) in valeurs.items():
             if sans_valeur:
-                lecture.erreurs.append(Erreur(
-                    ws.title, r, self._nom_colonne(colonnes, champ), str(ws.cell(r, c).value),
-                    "formule sans valeur calculée : ouvrez le fichier dans un tableur et enregistrez-le, "
-                    "ou remplacez la formule par sa valeur.",
-                ))
+                lecture.erreurs.append(
+                    Erreur(
+                        ws.title,
+                        r,
+                        self._nom_colonne(colonnes, champ),
+                        str(ws.cell(r, c).value),
+                        "formule sans valeur calculée : ouvrez le fichier dans un tableur et enregistrez-le, "
+                        "ou remplacez la formule par sa valeur.",
+                    )
+                )
         montants = {}
         for champ in ("annuel", "pluri"):
             valeur = valeurs.get(champ, (None, False, 0))[0]
             try:
                 montants[champ] = lire_montant(valeur)
             except ValidationError as e:
-                lecture.erreurs.append(Erreur(ws.title, r, self._nom_colonne(colonnes, champ), _texte(valeur), e.messages[0]))
+                lecture.erreurs.append(
+                    Erreur(ws.title, r, self._nom_colonne(colonnes, champ), _texte(valeur), e.messages[0])
+                )
                 montants[champ] = (None, "")
         if not intitule:
-            lecture.erreurs.append(Erreur(
-                ws.title, r, self._nom_colonne(colonnes, "intitule"), "",
-                "l'intitulé du dispositif est vide alors que la ligne a un contenu : écrivez-le.",
-            ))
+            lecture.erreurs.append(
+                Erreur(
+                    ws.title,
+                    r,
+                    self._nom_colonne(colonnes, "intitule"),
+                    "",
+                    "l'intitulé du dispositif est vide alors que la ligne a un contenu : écrivez-le.",
+                )
+            )
         if not courant["service"]:
-            lecture.erreurs.append(Erreur(
-                ws.title, r, self._nom_colonne(colonnes, "service"), "",
-                "le service responsable du financement est vide : écrivez le sigle ou le nom du partenaire.",
-            ))
+            lecture.erreurs.append(
+                Erreur(
+                    ws.title,
+                    r,
+                    self._nom_colonne(colonnes, "service"),
+                    "",
+                    "le service responsable du financement est vide : écrivez le sigle ou le nom du partenaire.",
+                )
+            )
         for champ, limite in (("intitule", 500), ("unite", 500)):
             texte = intitule if champ == "intitule" else textes.get(champ, "")
             if len(texte) > limite:
-                lecture.erreurs.append(Erreur(
-                    ws.title, r, self._nom_colonne(colonnes, champ), texte,
-                    f"le texte dépasse {limite} caractères ({len(texte)}) : raccourcissez-le ou placez la suite en remarque.",
-                ))
+                lecture.erreurs.append(
+                    Erreur(
+                        ws.title,
+                        r,
+                        self._nom_colonne(colonnes, champ),
+                        texte,
+                        f"le texte dépasse {limite} caractères ({len(texte)}) : raccourcissez-le ou placez la suite "
+                        "en remarque.",
+                    )
+                )
         if len(lecture.erreurs) > erreurs:
             return None
         en_projet = bool(EN_PROJET.match(intitule))
         return LigneLue(
-            feuille=ws.title, numero=r,
-            pilier=courant["pilier"], orientation=courant["orientation"], objectifs=courant["objectifs"],
-            service=courant["service"], intitule=EN_PROJET.sub("", intitule).strip() if en_projet else intitule,
-            unite=textes.get("unite", ""), remarques=textes.get("remarques", ""),
-            annuel=montants["annuel"][0], annuel_mot=montants["annuel"][1],
-            pluri=montants["pluri"][0], pluri_mot=montants["pluri"][1],
-            en_projet=en_projet, colonnes=colonnes,
+            feuille=ws.title,
+            numero=r,
+            pilier=courant["pilier"],
+            orientation=courant["orientation"],
+            objectifs=courant["objectifs"],
+            service=courant["service"],
+            intitule=EN_PROJET.sub("", intitule).strip() if en_projet else intitule,
+            unite=textes.get("unite", ""),
+            remarques=textes.get("remarques", ""),
+            annuel=montants["annuel"][0],
+            annuel_mot=montants["annuel"][1],
+            pluri=montants["pluri"][0],
+            pluri_mot=montants["pluri"][1],
+            en_projet=en_projet,
+            colonnes=colonnes,
         )
 
     def _total(self, feuille, r, libelle, valeurs, colonnes, lignes, sous_total):
@@ -632,12 +736,23 @@ class Lecteur:
             try:
                 montants[champ] = lire_montant(valeur)[0]
             except ValidationError as e:
-                lecture.erreurs.append(Erreur(feuille, r, self._nom_colonne(colonnes, champ), _texte(valeur), e.messages[0]))
+                lecture.erreurs.append(
+                    Erreur(feuille, r, self._nom_colonne(colonnes, champ), _texte(valeur), e.messages[0])
+                )
                 montants[champ] = None
-        lecture.totaux.append(Total(
-            feuille, r, " ".join(libelle.split()), montants["annuel"], montants["pluri"], sous_total,
-            list(lignes), list(self.lignes_du_fichier), colonnes,
-        ))
+        lecture.totaux.append(
+            Total(
+                feuille,
+                r,
+                " ".join(libelle.split()),
+                montants["annuel"],
+                montants["pluri"],
+                sous_total,
+                list(lignes),
+                list(self.lignes_du_fichier),
+                colonnes,
+            )
+        )
 
 
 def _texte(valeur):

@@ -10,7 +10,9 @@ class ImportAnnexe(models.Model):
     """A workbook uploaded by a chef de projet: kept between the preview and the confirmation, then as a record."""
 
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="imports", verbose_name="contrat")
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, related_name="imports", verbose_name="partenaire")
+    partenaire = models.ForeignKey(
+        Partenaire, on_delete=models.PROTECT, related_name="imports", verbose_name="partenaire"
+    )
     fichier = models.FileField("classeur", upload_to="imports/%Y/%m/")
     nom_fichier = models.CharField("nom du fichier", max_length=255)
     empreinte = models.CharField("empreinte de l'aperçu", max_length=64)

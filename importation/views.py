@@ -18,15 +18,18 @@ from .models import ImportAnnexe
 
 
 def _contrat_pilote(request, slug):
-    return Contrat.objects.pilote_par(request.user, slug, "Seul le chef de projet du contrat importe une annexe financière.")
+    return Contrat.objects.pilote_par(
+        request.user, slug, "Seul le chef de projet du contrat importe une annexe financière."
+    )
 
 
 def importer(request, slug):
     contrat = _contrat_pilote(request, slug)
     form = ImportAnnexeForm(contrat, request.POST or None, request.FILES or None)
     if request.method != "POST" or not form.is_valid():
-        return render(request, "importation/import.html", {"contrat": contrat, "form": form},
-                      status=400 if form.is_bound else 200)
+        return render(
+            request, "importation/import.html", {"contrat": contrat, "form": form}, status=400 if form.is_bound else 200
+        )
     fichier = form.cleaned_data["fichier"]
     contenu = fichier.read()
     rapport = analyser(contenu, contrat, form.cleaned_data["partenaire"], nom_fichier=fichier.name)
@@ -34,8 +37,11 @@ def importer(request, slug):
     if rapport.accepte:
         # Kept until the confirmation, which reads it again: what is written is what was previewed.
         objet = ImportAnnexe(
-            contrat=contrat, partenaire=form.cleaned_data["partenaire"], nom_fichier=fichier.name[:255],
-            empreinte=rapport.empreinte, cree_par=request.user,
+            contrat=contrat,
+            partenaire=form.cleaned_data["partenaire"],
+            nom_fichier=fichier.name[:255],
+            empreinte=rapport.empreinte,
+            cree_par=request.user,
         )
         objet.fichier.save(f"{hashlib.sha256(contenu).hexdigest()[:16]}.xlsx", ContentFile(contenu), save=True)
     ctx = {"contrat": contrat, "form": form, "rapport": rapport, "import": objet}
@@ -52,7 +58,9 @@ def confirmer(request, pk):
     contrat = _contrat_pilote(request, objet.contrat.slug)
     form = ImportAnnexeForm(contrat)
     if objet.applique_le:
-        messages.info(request, f"Ce fichier a déjà été importé le {timezone.localtime(objet.applique_le):%d/%m/%Y à %H:%M}.")
+        messages.info(
+            request, f"Ce fichier a déjà été importé le {timezone.localtime(objet.applique_le):%d/%m/%Y à %H:%M}."
+        )
         return redirect(_annexe(objet))
     with objet.fichier.open("rb") as f:
         rapport = analyser(f.read(), contrat, objet.partenaire, nom_fichier=objet.nom_fichier)
@@ -67,19 +75,23 @@ def confirmer(request, pk):
         with transaction.atomic():
             # Claimed by a compare-and-set, so that two confirmations at once apply the file once.
             if not ImportAnnexe.objects.filter(pk=objet.pk, applique_le__isnull=True).update(
-                    applique_le=timezone.now(), resume=rapport.texte()):
+                applique_le=timezone.now(), resume=rapport.texte()
+            ):
                 raise DejaImporte
             appliquer(rapport, request.user)
     except DejaImporte:
-        messages.info(request, "Ce fichier vient d'être importé par une autre confirmation : il ne l'est pas deux fois.")
+        messages.info(
+            request, "Ce fichier vient d'être importé par une autre confirmation : il ne l'est pas deux fois."
+        )
         return redirect(_annexe(objet))
     except ImportPerime:
         ctx["perime"] = True
         return render(request, "importation/import.html", ctx, status=409)
     compte = rapport.compte
     messages.success(
-        request, f"Import enregistré : {compte['creation']} création(s), {compte['modification']} mise(s) à jour, "
-        f"{compte['inchange']} ligne(s) inchangée(s)."
+        request,
+        f"Import enregistré : {compte['creation']} création(s), {compte['modification']} mise(s) à jour, "
+        f"{compte['inchange']} ligne(s) inchangée(s).",
     )
     return redirect(_annexe(objet, rapport.annee))
 

@@ -21,7 +21,9 @@ ENVELOPPE = Alignment(wrap_text=True, vertical="top")
 STYLES = {
     "texte": dict(alignment=ENVELOPPE),
     "montant": dict(alignment=Alignment(horizontal="right", vertical="top"), number_format=FORMAT_EUROS),
-    "montant centimes": dict(alignment=Alignment(horizontal="right", vertical="top"), number_format=FORMAT_EUROS_CENTIMES),
+    "montant centimes": dict(
+        alignment=Alignment(horizontal="right", vertical="top"), number_format=FORMAT_EUROS_CENTIMES
+    ),
 }
 
 
@@ -94,7 +96,9 @@ def fusionner(ws, ligne, colonne, fin_ligne, fin_colonne):
         for c in range(colonne, fin_colonne + 1):
             if (r, c) != (ligne, colonne):
                 style(ws.cell(r, c), "texte")
-    ws.merged_cells.add(MergedCellRange(ws, f"{get_column_letter(colonne)}{ligne}:{get_column_letter(fin_colonne)}{fin_ligne}"))
+    ws.merged_cells.add(
+        MergedCellRange(ws, f"{get_column_letter(colonne)}{ligne}:{get_column_letter(fin_colonne)}{fin_ligne}")
+    )
 
 
 def cellule_formule(cellule, formule, centimes):

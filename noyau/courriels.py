@@ -29,8 +29,13 @@ def preparer(contrat_id, nature, destinataires, gabarit, contexte):
         return None
     contexte = {"site": settings.ADRESSE_DU_SITE, **contexte}
     sujet = " ".join(render_to_string(f"{gabarit}_sujet.txt", contexte).split())
-    courriel = Courriel.objects.create(contrat_id=contrat_id, nature=nature, destinataires=adresses, sujet=sujet[:255],
-                                       corps=render_to_string(f"{gabarit}.txt", contexte))
+    courriel = Courriel.objects.create(
+        contrat_id=contrat_id,
+        nature=nature,
+        destinataires=adresses,
+        sujet=sujet[:255],
+        corps=render_to_string(f"{gabarit}.txt", contexte),
+    )
     transaction.on_commit(lambda: _mettre_en_file(courriel.pk))
     return courriel
 
@@ -40,7 +45,9 @@ def _mettre_en_file(pk):
         envoyer.enqueue(pk)
     except Exception as erreur:  # the queue itself is down: the row says so, the request goes on
         logger.exception("Courriel %s : mise en file impossible", pk)
-        Courriel.objects.filter(pk=pk).update(statut=Courriel.Statut.ECHEC, erreur=f"Mise en file impossible : {erreur}")
+        Courriel.objects.filter(pk=pk).update(
+            statut=Courriel.Statut.ECHEC, erreur=f"Mise en file impossible : {erreur}"
+        )
 
 
 @task()
@@ -53,7 +60,9 @@ def envoyer(pk):
         message.send()
     except Exception as erreur:  # refused, unreachable, timed out: recorded, shown on the dashboard
         logger.warning("Courriel %s non envoyé : %s", pk, erreur)
-        Courriel.objects.filter(pk=pk).update(statut=Courriel.Statut.ECHEC, erreur=f"{type(erreur).__name__} : {erreur}")
+        Courriel.objects.filter(pk=pk).update(
+            statut=Courriel.Statut.ECHEC, erreur=f"{type(erreur).__name__} : {erreur}"
+        )
     else:
         Courriel.objects.filter(pk=pk).update(statut=Courriel.Statut.ENVOYE, envoye_le=timezone.now(), erreur="")
 

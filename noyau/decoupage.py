@@ -37,7 +37,7 @@ class Gabarit:
     def largeur_pt(self, premiere, nombre=1):
         """The width for text of a cell over `nombre` columns from the `premiere` (0-based)."""
         table_mm = self.page_mm[0] - self.marges_mm[1] - self.marges_mm[3]
-        return (table_mm * sum(self.largeurs[premiere:premiere + nombre]) / 1000 - self.cellule_mm) * PT_PAR_MM * JEU
+        return (table_mm * sum(self.largeurs[premiere : premiere + nombre]) / 1000 - self.cellule_mm) * PT_PAR_MM * JEU
 
     @property
     def colonnes_css(self):
@@ -130,8 +130,15 @@ def feuille(rangs, debut, fin, libelles, colspan=lambda colonne, groupe: 1):
             etendue = 1
             while i + etendue < fin and rangs[i + etendue].groupes.get(colonne) is groupe:
                 etendue += 1
-            cases.append(Case(colonne, libelles(colonne, groupe), etendue, colspan(colonne, groupe),
-                              suite=i == debut and colonne not in rang.premiers))
+            cases.append(
+                Case(
+                    colonne,
+                    libelles(colonne, groupe),
+                    etendue,
+                    colspan(colonne, groupe),
+                    suite=i == debut and colonne not in rang.premiers,
+                )
+            )
         imprimes.append(RangImprime(rang.objet, cases, f"r{i}" if i in (debut, fin - 1) else ""))
     return imprimes
 

@@ -81,8 +81,10 @@ class LignesStrictes:
     """A model formset answers only for the rows it showed: a row whose hidden id is not one of them (another
     contract's row, a row deleted since, a tampered count) is refused, never saved as a new row."""
 
-    message_etrangere = ("Une ligne envoyée n'est pas une ligne de ce formulaire (supprimée entre-temps, ou "
-                         "modifiée hors de la page) : rien n'est enregistré. Rechargez la page et recommencez.")
+    message_etrangere = (
+        "Une ligne envoyée n'est pas une ligne de ce formulaire (supprimée entre-temps, ou "
+        "modifiée hors de la page) : rien n'est enregistré. Rechargez la page et recommencez."
+    )
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)

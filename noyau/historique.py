@@ -88,18 +88,37 @@ def instantane(objet, m2m=None):
     return donnees
 
 
-def entree(user, objet, action, avant=None, *, source=Historique.Source.FORMULAIRE, detail="", commentaire="",
-           m2m=None, apres=None):
+def entree(
+    user,
+    objet,
+    action,
+    avant=None,
+    *,
+    source=Historique.Source.FORMULAIRE,
+    detail="",
+    commentaire="",
+    m2m=None,
+    apres=None,
+):
     """The unsaved entry of one action; `avant` is the snapshot taken before a change or a deletion."""
     s = suivi(objet)
     connu = user is not None and user.is_authenticated
     if apres is None and action != Historique.Action.SUPPRESSION:
         apres = instantane(objet, m2m)
     return Historique(
-        objet=s.nature, objet_id=objet.pk, contrat_id=s.contrat_de(objet), dossier=s.dossier_de(objet),
-        action=action, source=source, detail=detail[:255], commentaire=commentaire,
-        user=user if connu else None, user_nom=(user.get_full_name() or user.username) if connu else "système",
-        date=timezone.now(), avant=avant, apres=apres,
+        objet=s.nature,
+        objet_id=objet.pk,
+        contrat_id=s.contrat_de(objet),
+        dossier=s.dossier_de(objet),
+        action=action,
+        source=source,
+        detail=detail[:255],
+        commentaire=commentaire,
+        user=user if connu else None,
+        user_nom=(user.get_full_name() or user.username) if connu else "système",
+        date=timezone.now(),
+        avant=avant,
+        apres=apres,
     )
 
 
@@ -176,8 +195,13 @@ def changements(entree_):
     for nom in dict.fromkeys([*avant, *apres]):
         if nom == "version" or avant.get(nom) == apres.get(nom) or not (avant.get(nom) or apres.get(nom)):
             continue
-        lignes.append((_libelle(modele_, s, nom), _affiche(modele_, s, nom, avant.get(nom)),
-                       _affiche(modele_, s, nom, apres.get(nom))))
+        lignes.append(
+            (
+                _libelle(modele_, s, nom),
+                _affiche(modele_, s, nom, avant.get(nom)),
+                _affiche(modele_, s, nom, apres.get(nom)),
+            )
+        )
     return lignes
 
 

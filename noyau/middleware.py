@@ -12,7 +12,6 @@ class RefusDesCaracteresNuls:
         parametres = [request.GET]
         if request.method == "POST":
             parametres.append(request.POST)  # the fields only: uploaded files are not looked at
-        if any("\x00" in cle or any("\x00" in v for v in valeurs)
-               for qd in parametres for cle, valeurs in qd.lists()):
+        if any("\x00" in cle or any("\x00" in v for v in valeurs) for qd in parametres for cle, valeurs in qd.lists()):
             return render(request, "400.html", {"raison": "un paramètre contient un caractère nul"}, status=400)
         return self.get_response(request)

@@ -35,12 +35,18 @@ class Historique(models.Model):
     objet_id = models.PositiveBigIntegerField("identifiant de l'objet")
     # Every object belongs to one contract: its history is read contract by contract (annexe at a date).
     contrat_id = models.PositiveBigIntegerField("contrat", db_index=True)
-    dossier = models.CharField("dossier", max_length=50, db_index=True, blank=True,
-                               help_text="La page qui montre l'entrée : « dispositif:12 ».")
+    dossier = models.CharField(
+        "dossier",
+        max_length=50,
+        db_index=True,
+        blank=True,
+        help_text="La page qui montre l'entrée : « dispositif:12 ».",
+    )
     action = models.CharField("action", max_length=20, choices=Action.choices)
     source = models.CharField("origine", max_length=20, choices=Source.choices, default=Source.FORMULAIRE)
-    detail = models.CharField("précision de l'origine", max_length=255, blank=True,
-                              help_text="Le nom du fichier importé, la commande lancée.")
+    detail = models.CharField(
+        "précision de l'origine", max_length=255, blank=True, help_text="Le nom du fichier importé, la commande lancée."
+    )
     commentaire = models.TextField("commentaire", blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name="par")
     user_nom = models.CharField("par (nom au moment de l'action)", max_length=200)

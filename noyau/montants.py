@@ -45,6 +45,7 @@ def euros(montant):
     texte = grouper(entier) + ("" if centimes == "00" else f",{centimes}")
     return f"{texte} €"
 
+
 # Ordinary, no-break, narrow no-break and thin spaces all group thousands.
 ESPACES = re.compile(r"[ \u00a0\u202f\u2009]")
 NOMBRE = re.compile(r"\d+(?:[,.]\d+)?")

@@ -27,8 +27,9 @@ def _fichier_de_police(famille, gras):
         return None
     motif = f"{famille}:weight={'bold' if gras else 'regular'}"
     try:
-        sortie = subprocess.run(["fc-match", "--format=%{file}", motif], capture_output=True, text=True,
-                                timeout=10, check=True).stdout.strip()
+        sortie = subprocess.run(
+            ["fc-match", "--format=%{file}", motif], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     chemin = Path(sortie)
@@ -120,5 +121,6 @@ class Mesure:
         """Lines of a word wider than the column: first cut after its hyphens, slashes and stops, as Pango
         does, then each piece still too wide in pieces of at least half the column (hyphenation cuts
         where the syllables allow)."""
-        return sum(max(1, math.ceil(self.largeur(morceau) / (largeur_pt * 0.5)))
-                   for morceau in COUPURES.split(mot) if morceau)
+        return sum(
+            max(1, math.ceil(self.largeur(morceau) / (largeur_pt * 0.5))) for morceau in COUPURES.split(mot) if morceau
+        )

@@ -46,11 +46,15 @@ def _doublon(modele, erreur):
     for contrainte in modele._meta.constraints:
         # PostgreSQL names the constraint; SQLite lists its columns.
         colonnes = [modele._meta.get_field(c).column for c in getattr(contrainte, "fields", ())]
-        nommee = contrainte.name in texte or (colonnes and all(f"{modele._meta.db_table}.{c}" in texte for c in colonnes))
+        nommee = contrainte.name in texte or (
+            colonnes and all(f"{modele._meta.db_table}.{c}" in texte for c in colonnes)
+        )
         if nommee and getattr(contrainte, "violation_error_message", None):
             return Doublon(str(contrainte.violation_error_message))
-    return Doublon(f"Cet élément ({modele._meta.verbose_name}) existe déjà : il vient sans doute d'être enregistré "
-                   "par quelqu'un d'autre, ou le formulaire a été envoyé deux fois. Rechargez la page.")
+    return Doublon(
+        f"Cet élément ({modele._meta.verbose_name}) existe déjà : il vient sans doute d'être enregistré "
+        "par quelqu'un d'autre, ou le formulaire a été envoyé deux fois. Rechargez la page."
+    )
 
 
 def verrou(modele, regle, en_nombre=None):
@@ -125,8 +129,9 @@ def modifier(user, objet, version_lue, m2m=None, *, source=Source.FORMULAIRE, de
             if ensuite is not None:
                 ensuite()
             objet.version = version_lue + 1
-            historique.entree(user, objet, Action.MODIFICATION, avant, source=source, detail=detail,
-                              commentaire=commentaire, m2m=m2m).save()
+            historique.entree(
+                user, objet, Action.MODIFICATION, avant, source=source, detail=detail, commentaire=commentaire, m2m=m2m
+            ).save()
     except IntegrityError as erreur:
         objet.version = version_lue
         raise _doublon(modele, erreur) from None
@@ -146,8 +151,7 @@ def supprimer(user, objet, version_lue=None, *, source=Source.FORMULAIRE, detail
         actuel.delete()
 
 
-def enregistrer(user, objet, avant, *, action=Action.MODIFICATION, source=Source.FORMULAIRE, detail="",
-                commentaire=""):
+def enregistrer(user, objet, avant, *, action=Action.MODIFICATION, source=Source.FORMULAIRE, detail="", commentaire=""):
     """Records a change written by a caller that holds the row locked in its own transaction (a
     contribution's status transition): the rules are checked and the entry written in that transaction."""
     _verifier(objet)
@@ -169,10 +173,14 @@ def creer_en_nombre(user, objets, *, source, detail="", m2m=None):
     except IntegrityError as erreur:  # a row saved meanwhile, or the same form sent twice
         raise _doublon(modele, erreur) from None
     vides = {nom: [] for nom in modele.suivi.m2m}  # just created: no link but those given
-    Historique.objects.bulk_create([
-        historique.entree(user, o, Action.CREATION, source=source, detail=detail, m2m={**vides, **(m2m or {}).get(id(o), {})})
-        for o in objets
-    ])
+    Historique.objects.bulk_create(
+        [
+            historique.entree(
+                user, o, Action.CREATION, source=source, detail=detail, m2m={**vides, **(m2m or {}).get(id(o), {})}
+            )
+            for o in objets
+        ]
+    )
     return objets
 
 
@@ -233,7 +241,9 @@ def modifier_en_nombre(user, changements, *, source=Source.FORMULAIRE, detail=""
     if not changements:
         return {}
     modele = type(changements[0][0])
-    assert not modele.suivi.m2m, "modifier_en_nombre écrit des champs simples (un lien plusieurs-à-plusieurs : modifier)"
+    assert not modele.suivi.m2m, (
+        "modifier_en_nombre écrit des champs simples (un lien plusieurs-à-plusieurs : modifier)"
+    )
     champs = list(modele.suivi.champs)
     conflits = {}
     with transaction.atomic():
@@ -256,17 +266,22 @@ def modifier_en_nombre(user, changements, *, source=Source.FORMULAIRE, detail=""
         valeurs = {}
         for c in champs:
             champ = modele._meta.get_field(c)
-            cas = Case(*(When(pk=o.pk, then=Value(champ.pre_save(o, False), output_field=champ))
-                         for o, _, _ in a_ecrire), output_field=champ)
+            cas = Case(
+                *(When(pk=o.pk, then=Value(champ.pre_save(o, False), output_field=champ)) for o, _, _ in a_ecrire),
+                output_field=champ,
+            )
             # As bulk_update does: PostgreSQL types a CASE of parameters as text unless it is cast.
             valeurs[c] = Cast(cas, output_field=champ) if connection.features.requires_casted_case_in_updates else cas
         if modele.objects.filter(condition).update(version=F("version") + 1, **valeurs) != len(a_ecrire):
             raise Conflit(None)  # held rows cannot move; should it happen, nothing is written
         for objet, _, version_lue in a_ecrire:
             objet.version = version_lue + 1
-        Historique.objects.bulk_create([
-            historique.entree(user, objet, Action.MODIFICATION, historique.instantane(actuel), source=source,
-                              detail=detail)
-            for objet, actuel, _ in a_ecrire
-        ])
+        Historique.objects.bulk_create(
+            [
+                historique.entree(
+                    user, objet, Action.MODIFICATION, historique.instantane(actuel), source=source, detail=detail
+                )
+                for objet, actuel, _ in a_ecrire
+            ]
+        )
     return conflits

@@ -15,8 +15,12 @@ class Select(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
         options = format_html_join(
-            "", "<option value=\"{}\"{}>{}</option>",
-            ((option["value"], " selected" if option["selected"] else "", option["label"])
-             for _, groupe, _ in widget["optgroups"] for option in groupe),
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _, groupe, _ in widget["optgroups"]
+                for option in groupe
+            ),
         )
-        return format_html("<select name=\"{}\"{}>{}</select>", widget["name"], flatatt(widget["attrs"]), options)
+        return format_html('<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options)

@@ -13,17 +13,23 @@ class AvisForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
     class Meta:
         model = Avis
         fields = ["conseil", "envoye_le", "recu_le", "texte"]
-        widgets = {"envoye_le": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
-                   "recu_le": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
-                   "texte": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "envoye_le": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+            "recu_le": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+            "texte": forms.Textarea(attrs={"rows": 4}),
+        }
         error_messages = {
             "conseil": {"required": "Nommez le conseil citoyen, par exemple « Conseil citoyen des Grésilles »."},
-            "envoye_le": {"required": "Indiquez le jour où le rapport lui a été envoyé.",
-                          "invalid": "Saisissez une date au format AAAA-MM-JJ, par exemple 2020-03-02."},
+            "envoye_le": {
+                "required": "Indiquez le jour où le rapport lui a été envoyé.",
+                "invalid": "Saisissez une date au format AAAA-MM-JJ, par exemple 2020-03-02.",
+            },
             "recu_le": {"invalid": "Saisissez une date au format AAAA-MM-JJ, par exemple 2020-03-20."},
         }
-        help_texts = {"recu_le": "Vide tant qu'aucun avis n'est reçu : un mois après l'envoi, l'avis est réputé favorable.",
-                      "texte": "L'avis tel que le conseil citoyen l'a rendu."}
+        help_texts = {
+            "recu_le": "Vide tant qu'aucun avis n'est reçu : un mois après l'envoi, l'avis est réputé favorable.",
+            "texte": "L'avis tel que le conseil citoyen l'a rendu.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -32,18 +32,36 @@ def _annee(contrat, annee):
 def contenu(contrat, annee, jour):
     """Every section of the report, read in a fixed number of queries."""
     fiches = list(Fiche.objects.filter(contrat=contrat).select_related("pilier__contrat").order_by("ordre", "pk"))
-    mesures = (Mesure.objects.filter(indicateur__fiche__contrat=contrat, annee=annee)
-               .select_related("indicateur__fiche").order_by("indicateur__fiche__ordre", "indicateur__ordre"))
-    seances = (Seance.objects.filter(instance__contrat=contrat, date__year=annee).select_related("instance")
-               .order_by("date", "pk"))
-    decisions = (Decision.objects.filter(seance__instance__contrat=contrat, seance__date__year=annee)
-                 .select_related("seance__instance", "partenaire").order_by("seance__date", "pk"))
+    mesures = (
+        Mesure.objects.filter(indicateur__fiche__contrat=contrat, annee=annee)
+        .select_related("indicateur__fiche")
+        .order_by("indicateur__fiche__ordre", "indicateur__ordre")
+    )
+    seances = (
+        Seance.objects.filter(instance__contrat=contrat, date__year=annee)
+        .select_related("instance")
+        .order_by("date", "pk")
+    )
+    decisions = (
+        Decision.objects.filter(seance__instance__contrat=contrat, seance__date__year=annee)
+        .select_related("seance__instance", "partenaire")
+        .order_by("seance__date", "pk")
+    )
     avis = list(Avis.objects.filter(contrat=contrat, annee=annee))
     return {
-        "contrat": contrat, "annee": annee, "jour": jour, "synthese": Synthese(contrat, annee),
-        "fiches": fiches, "mesures": list(mesures), "seances": list(seances), "decisions": list(decisions),
-        "tenues": list(Tenue.objects.de_l_annee(contrat, annee).select_related(
-            "partenaire", "engagement_fiche__partenaire", "engagement_reciproque").order_by("partenaire__nom", "pk")),
+        "contrat": contrat,
+        "annee": annee,
+        "jour": jour,
+        "synthese": Synthese(contrat, annee),
+        "fiches": fiches,
+        "mesures": list(mesures),
+        "seances": list(seances),
+        "decisions": list(decisions),
+        "tenues": list(
+            Tenue.objects.de_l_annee(contrat, annee)
+            .select_related("partenaire", "engagement_fiche__partenaire", "engagement_reciproque")
+            .order_by("partenaire__nom", "pk")
+        ),
         "avis": [(a, a.libelle_etat(jour)) for a in avis],
     }
 
@@ -51,13 +69,17 @@ def contenu(contrat, annee, jour):
 def pdf(request, slug, annee):
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
     jour = timezone.localdate()
-    html = render_to_string("rapport/rapport_pdf.html", {**contenu(contrat, _annee(contrat, annee), jour), "edition": jour})
+    html = render_to_string(
+        "rapport/rapport_pdf.html", {**contenu(contrat, _annee(contrat, annee), jour), "edition": jour}
+    )
     return telechargements.pdf(html_en_pdf(html), f"rapport-annuel-{contrat.slug}-{annee}.pdf")
 
 
 def page(request, slug, annee):
     """The chef de projet's page of the report: the PDF, and the conseils citoyens' opinions."""
-    contrat = Contrat.objects.pilote_par(request.user, slug, "Le rapport annuel est préparé par le chef de projet du contrat.")
+    contrat = Contrat.objects.pilote_par(
+        request.user, slug, "Le rapport annuel est préparé par le chef de projet du contrat."
+    )
     _annee(contrat, annee)
     form = AvisForm(request.POST or None, instance=Avis(contrat=contrat, annee=annee))
     if request.method == "POST" and form.is_valid():
@@ -70,15 +92,26 @@ def page(request, slug, annee):
             return redirect("rapport:page", contrat.slug, annee)
     jour = timezone.localdate()
     avis = [(a, a.libelle_etat(jour)) for a in Avis.objects.filter(contrat=contrat, annee=annee)]
-    return render(request, "rapport/page.html", {"contrat": contrat, "annee": annee, "form": form, "avis": avis,
-                                                 "titre": f"Rapport annuel {annee}",
-                                                 "annees": range(contrat.annee_debut, contrat.annee_fin_effective + 1)},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "rapport/page.html",
+        {
+            "contrat": contrat,
+            "annee": annee,
+            "form": form,
+            "avis": avis,
+            "titre": f"Rapport annuel {annee}",
+            "annees": range(contrat.annee_debut, contrat.annee_fin_effective + 1),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def avis_modifier(request, slug, annee, pk):
     """The opinion received (its date and text), or the sending corrected."""
-    contrat = Contrat.objects.pilote_par(request.user, slug, "Le rapport annuel est préparé par le chef de projet du contrat.")
+    contrat = Contrat.objects.pilote_par(
+        request.user, slug, "Le rapport annuel est préparé par le chef de projet du contrat."
+    )
     objet = get_object_or_404(Avis, pk=pk, contrat=contrat, annee=annee)
     form = AvisForm(request.POST or None, instance=objet, initial={"version": objet.version})
     conflit = None
@@ -92,6 +125,15 @@ def avis_modifier(request, slug, annee, pk):
         else:
             messages.success(request, "L'avis est enregistré.")
             return redirect("rapport:page", contrat.slug, annee)
-    return render(request, "contrat/formulaire.html", {
-        "form": form, "contrat": contrat, "conflit": conflit, "retour": "contrat:detail",
-        "titre": f"Avis de « {objet.conseil} » sur le rapport {annee}"}, status=409 if conflit else 200)
+    return render(
+        request,
+        "contrat/formulaire.html",
+        {
+            "form": form,
+            "contrat": contrat,
+            "conflit": conflit,
+            "retour": "contrat:detail",
+            "titre": f"Avis de « {objet.conseil} » sur le rapport {annee}",
+        },
+        status=409 if conflit else 200,
+    )

@@ -13,10 +13,17 @@ class TenueForm(DsfrFormMixin, forms.Form):
 
     indicateur = forms.CharField(label="Mesure (indicateur)", max_length=300, required=False, help_text=AIDE_INDICATEUR)
     cible = forms.CharField(label="Cible", max_length=200, required=False, help_text=AIDE_CIBLE)
-    statut = forms.ChoiceField(label="L'engagement a-t-il été tenu ?", required=False,
-                               choices=[("", "— À renseigner —"), *Tenue.Statut.choices])
-    valeur = forms.CharField(label="Valeur atteinte", max_length=200, required=False,
-                             help_text="Ce que la mesure a donné cette année : « 128 familles ».")
+    statut = forms.ChoiceField(
+        label="L'engagement a-t-il été tenu ?",
+        required=False,
+        choices=[("", "— À renseigner —"), *Tenue.Statut.choices],
+    )
+    valeur = forms.CharField(
+        label="Valeur atteinte",
+        max_length=200,
+        required=False,
+        help_text="Ce que la mesure a donné cette année : « 128 familles ».",
+    )
     commentaire = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     version_engagement = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -24,12 +31,18 @@ class TenueForm(DsfrFormMixin, forms.Form):
     def __init__(self, *args, ligne, annee, **kwargs):
         self.ligne = ligne
         tenue, engagement = ligne.tenue, ligne.engagement
-        kwargs.setdefault("initial", {
-            "indicateur": engagement.indicateur, "cible": engagement.cible,
-            "statut": tenue.statut if tenue else "", "valeur": tenue.valeur if tenue else "",
-            "commentaire": tenue.commentaire if tenue else "",
-            "version": tenue.version if tenue else 0, "version_engagement": engagement.version,
-        })
+        kwargs.setdefault(
+            "initial",
+            {
+                "indicateur": engagement.indicateur,
+                "cible": engagement.cible,
+                "statut": tenue.statut if tenue else "",
+                "valeur": tenue.valeur if tenue else "",
+                "commentaire": tenue.commentaire if tenue else "",
+                "version": tenue.version if tenue else 0,
+                "version_engagement": engagement.version,
+            },
+        )
         super().__init__(*args, prefix=ligne.cle, **kwargs)
         self.fields["statut"].label = f"En {annee}, l'engagement a-t-il été tenu ?"
         self.fields["valeur"].label = f"Valeur atteinte en {annee}"
@@ -40,7 +53,9 @@ class TenueForm(DsfrFormMixin, forms.Form):
         deja = self.ligne.tenue is not None
         dit_quelque_chose = donnees.get("valeur") or donnees.get("commentaire")
         if not donnees.get("statut") and (deja or dit_quelque_chose):
-            self.add_error("statut", "Dites si l'engagement a été tenu (choisissez « Non évalué » si on ne peut pas le dire).")
+            self.add_error(
+                "statut", "Dites si l'engagement a été tenu (choisissez « Non évalué » si on ne peut pas le dire)."
+            )
         return donnees
 
     @property
@@ -49,7 +64,9 @@ class TenueForm(DsfrFormMixin, forms.Form):
 
     @property
     def tenue_changee(self):
-        return bool(self.cleaned_data.get("statut")) and any(n in self.changed_data for n in ("statut", "valeur", "commentaire"))
+        return bool(self.cleaned_data.get("statut")) and any(
+            n in self.changed_data for n in ("statut", "valeur", "commentaire")
+        )
 
 
 class MotifForm(DsfrFormMixin, forms.Form):
@@ -65,15 +82,22 @@ class MotifForm(DsfrFormMixin, forms.Form):
 class FiltreForm(DsfrFormMixin, forms.Form):
     """Which commitments the page shows: one partner's, those awaiting a word or a validation."""
 
-    ETATS = [("", "Tous"), ("a_renseigner", "À renseigner ou renvoyés"), ("a_valider", "À valider"), ("valide", "Validés")]
+    ETATS = [
+        ("", "Tous"),
+        ("a_renseigner", "À renseigner ou renvoyés"),
+        ("a_valider", "À valider"),
+        ("valide", "Validés"),
+    ]
 
     partenaire = forms.ChoiceField(label="Partenaire", required=False)
     etat = forms.ChoiceField(label="Où en est le suivi", required=False, choices=ETATS)
 
     def __init__(self, *args, partenaires, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partenaire"].choices = [("", "Tous"), *[
-            (p.slug, p.nom) if p else ("communs", "Engagements communs des parties") for p in partenaires]]
+        self.fields["partenaire"].choices = [
+            ("", "Tous"),
+            *[(p.slug, p.nom) if p else ("communs", "Engagements communs des parties") for p in partenaires],
+        ]
 
     def garde(self, ligne):
         donnees = self.cleaned_data if self.is_valid() else {}

@@ -14,8 +14,9 @@ from .models import Tenue
 
 
 def _en_cours(prefixe, annee):
-    return ((Q(**{f"{prefixe}annee_debut__isnull": True}) | Q(**{f"{prefixe}annee_debut__lte": annee}))
-            & (Q(**{f"{prefixe}annee_fin__isnull": True}) | Q(**{f"{prefixe}annee_fin__gte": annee})))
+    return (Q(**{f"{prefixe}annee_debut__isnull": True}) | Q(**{f"{prefixe}annee_debut__lte": annee})) & (
+        Q(**{f"{prefixe}annee_fin__isnull": True}) | Q(**{f"{prefixe}annee_fin__gte": annee})
+    )
 
 
 @dataclass
@@ -69,12 +70,18 @@ def lignes(contrat, annee, user):
     grouped by partner (the common commitments last), in a fixed number of queries."""
     pilote = permissions.peut_piloter(user, contrat)
     mes_partenaires = permissions.partenaires_agent(user, contrat)
-    fiches = (Engagement.objects.filter(fiche__contrat=contrat).filter(_en_cours("fiche__", annee))
-              .select_related("fiche", "partenaire").order_by("fiche__ordre", "fiche__pk", "ordre"))
-    reciproques = (EngagementReciproque.objects.filter(article__document__contrat=contrat)
-                   .filter(_en_cours("article__document__", annee))
-                   .select_related("article__document", "partenaire")
-                   .order_by("article__document__ordre", "article__ordre", "ordre"))
+    fiches = (
+        Engagement.objects.filter(fiche__contrat=contrat)
+        .filter(_en_cours("fiche__", annee))
+        .select_related("fiche", "partenaire")
+        .order_by("fiche__ordre", "fiche__pk", "ordre")
+    )
+    reciproques = (
+        EngagementReciproque.objects.filter(article__document__contrat=contrat)
+        .filter(_en_cours("article__document__", annee))
+        .select_related("article__document", "partenaire")
+        .order_by("article__document__ordre", "article__ordre", "ordre")
+    )
     if not pilote:
         fiches = fiches.filter(partenaire__in=mes_partenaires)
         reciproques = reciproques.filter(partenaire__in=mes_partenaires)
@@ -95,30 +102,43 @@ def lignes(contrat, annee, user):
 def a_renseigner(user, annee):
     """An agent's commitments whose year `annee` is not said yet, and its follow-ups sent back (any
     year): [(contract, year, to say, sent back)] — the home page's list, in four queries."""
-    fiches = (Engagement.objects.filter(permissions.filtre_agent(user, "partenaire", "fiche__contrat"))
-              .filter(_en_cours("fiche__", annee), fiche__contrat__annee_debut__lte=annee)
-              .exclude(tenues__annee=annee).values_list("fiche__contrat", flat=True))
-    reciproques = (EngagementReciproque.objects
-                   .filter(permissions.filtre_agent(user, "partenaire", "article__document__contrat"))
-                   .filter(_en_cours("article__document__", annee), article__document__contrat__annee_debut__lte=annee)
-                   .exclude(tenues__annee=annee).values_list("article__document__contrat", flat=True))
-    renvoyes = (Tenue.objects.filter(permissions.filtre_agent(user, "partenaire", "contrat"), etat=Tenue.Etat.RENVOYE)
-                .values_list("contrat", "annee"))
+    fiches = (
+        Engagement.objects.filter(permissions.filtre_agent(user, "partenaire", "fiche__contrat"))
+        .filter(_en_cours("fiche__", annee), fiche__contrat__annee_debut__lte=annee)
+        .exclude(tenues__annee=annee)
+        .values_list("fiche__contrat", flat=True)
+    )
+    reciproques = (
+        EngagementReciproque.objects.filter(permissions.filtre_agent(user, "partenaire", "article__document__contrat"))
+        .filter(_en_cours("article__document__", annee), article__document__contrat__annee_debut__lte=annee)
+        .exclude(tenues__annee=annee)
+        .values_list("article__document__contrat", flat=True)
+    )
+    renvoyes = Tenue.objects.filter(
+        permissions.filtre_agent(user, "partenaire", "contrat"), etat=Tenue.Etat.RENVOYE
+    ).values_list("contrat", "annee")
     comptes = {}
     for pk in [*fiches, *reciproques]:
         comptes.setdefault((pk, annee), [0, 0])[0] += 1
     for cle in renvoyes:
         comptes.setdefault(cle, [0, 0])[1] += 1
     contrats = {c.pk: c for c in Contrat.objects.filter(pk__in={pk for pk, _ in comptes})}
-    lignes_ = [(contrats[pk], a, *comptes[(pk, a)]) for pk, a in comptes
-               if a <= contrats[pk].annee_fin_effective or comptes[(pk, a)][1]]
+    lignes_ = [
+        (contrats[pk], a, *comptes[(pk, a)])
+        for pk, a in comptes
+        if a <= contrats[pk].annee_fin_effective or comptes[(pk, a)][1]
+    ]
     return sorted(lignes_, key=lambda rang: (rang[0].nom, rang[1]))
 
 
 def a_valider(contrats):
     """{contract id: [(year, number of follow-ups awaiting the chef de projet)]}."""
     resultat = {}
-    for rang in (Tenue.objects.filter(contrat__in=contrats, etat=Tenue.Etat.A_VALIDER).values("contrat", "annee")
-                 .annotate(n=Count("pk")).order_by("contrat", "annee")):
+    for rang in (
+        Tenue.objects.filter(contrat__in=contrats, etat=Tenue.Etat.A_VALIDER)
+        .values("contrat", "annee")
+        .annotate(n=Count("pk"))
+        .order_by("contrat", "annee")
+    ):
         resultat.setdefault(rang["contrat"], []).append((rang["annee"], rang["n"]))
     return resultat

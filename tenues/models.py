@@ -33,29 +33,73 @@ class Tenue(models.Model):
         RENVOYE = "renvoye", "Renvoyé pour correction"
 
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="tenues", verbose_name="contrat")
-    partenaire = models.ForeignKey(Partenaire, on_delete=models.PROTECT, null=True, blank=True, related_name="tenues",
-                                   verbose_name="partenaire", help_text="Vide : engagement commun des parties.")
-    engagement_fiche = models.ForeignKey(Engagement, on_delete=models.CASCADE, null=True, blank=True,
-                                         related_name="tenues", verbose_name="engagement de fiche")
-    engagement_reciproque = models.ForeignKey(EngagementReciproque, on_delete=models.CASCADE, null=True, blank=True,
-                                              related_name="tenues", verbose_name="engagement réciproque")
+    partenaire = models.ForeignKey(
+        Partenaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tenues",
+        verbose_name="partenaire",
+        help_text="Vide : engagement commun des parties.",
+    )
+    engagement_fiche = models.ForeignKey(
+        Engagement,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tenues",
+        verbose_name="engagement de fiche",
+    )
+    engagement_reciproque = models.ForeignKey(
+        EngagementReciproque,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tenues",
+        verbose_name="engagement réciproque",
+    )
     annee = models.PositiveSmallIntegerField("année")
-    statut = models.CharField("l'engagement a-t-il été tenu ?", max_length=20, choices=Statut.choices,
-                              default=Statut.NON_EVALUE)
-    valeur = models.CharField("valeur atteinte", max_length=200, blank=True,
-                              help_text="Ce que la mesure a donné cette année : « 128 familles ».")
+    statut = models.CharField(
+        "l'engagement a-t-il été tenu ?", max_length=20, choices=Statut.choices, default=Statut.NON_EVALUE
+    )
+    valeur = models.CharField(
+        "valeur atteinte",
+        max_length=200,
+        blank=True,
+        help_text="Ce que la mesure a donné cette année : « 128 familles ».",
+    )
     commentaire = models.TextField("commentaire", blank=True)
     etat = models.CharField("validation", max_length=20, choices=Etat.choices, default=Etat.A_VALIDER)
     motif = models.TextField("commentaire du chef de projet", blank=True)
-    modifie_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name="modifié par")
+    modifie_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="modifié par",
+    )
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
     version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = TenueQuerySet.as_manager()
-    suivi = Suivi("tenue", ("contrat_id", "partenaire_id", "engagement_fiche_id", "engagement_reciproque_id", "annee",
-                            "statut", "valeur", "commentaire", "etat", "motif"),
-                  contrat="contrat_id", dossier=("tenues", "contrat_id"))
+    suivi = Suivi(
+        "tenue",
+        (
+            "contrat_id",
+            "partenaire_id",
+            "engagement_fiche_id",
+            "engagement_reciproque_id",
+            "annee",
+            "statut",
+            "valeur",
+            "commentaire",
+            "etat",
+            "motif",
+        ),
+        contrat="contrat_id",
+        dossier=("tenues", "contrat_id"),
+    )
 
     class Meta:
         verbose_name = "suivi annuel d'un engagement"
@@ -66,15 +110,19 @@ class Tenue(models.Model):
                 condition=Q(engagement_fiche__isnull=False, engagement_reciproque__isnull=True)
                 | Q(engagement_fiche__isnull=True, engagement_reciproque__isnull=False),
                 name="tenue_un_seul_engagement",
-                violation_error_message="Un suivi porte sur un seul engagement : celui d'une fiche ou celui d'une convention.",
+                violation_error_message=(
+                    "Un suivi porte sur un seul engagement : celui d'une fiche ou celui d'une convention."
+                ),
             ),
             models.UniqueConstraint(
-                fields=["engagement_fiche", "annee"], condition=Q(engagement_fiche__isnull=False),
+                fields=["engagement_fiche", "annee"],
+                condition=Q(engagement_fiche__isnull=False),
                 name="tenue_fiche_annee_unique",
                 violation_error_message="Cet engagement a déjà son suivi pour cette année.",
             ),
             models.UniqueConstraint(
-                fields=["engagement_reciproque", "annee"], condition=Q(engagement_reciproque__isnull=False),
+                fields=["engagement_reciproque", "annee"],
+                condition=Q(engagement_reciproque__isnull=False),
                 name="tenue_reciproque_annee_unique",
                 violation_error_message="Cet engagement a déjà son suivi pour cette année.",
             ),

@@ -41,7 +41,9 @@ def enregistrer(user, contrat, annee, formulaires):
             if not form.tenue_changee:
                 continue
             tenue = ligne.tenue or Tenue(
-                contrat=contrat, annee=annee, partenaire=ligne.partenaire,
+                contrat=contrat,
+                annee=annee,
+                partenaire=ligne.partenaire,
                 engagement_fiche=ligne.engagement if ligne.de_fiche else None,
                 engagement_reciproque=None if ligne.de_fiche else ligne.engagement,
             )
@@ -70,8 +72,7 @@ def changer_etat(user, tenues, action, motif=""):
     """Moves these follow-ups (one, or all those awaiting validation) together, or none of them."""
     depart, arrivee = TRANSITIONS[action]
     with transaction.atomic():
-        objets = list(Tenue.objects.select_for_update().filter(pk__in=[t.pk for t in tenues])
-                      .select_related("contrat"))
+        objets = list(Tenue.objects.select_for_update().filter(pk__in=[t.pk for t in tenues]).select_related("contrat"))
         if len(objets) != len(tenues):
             raise TransitionImpossible("Un de ces suivis vient d'être supprimé : rechargez la page.")
         for objet in objets:
@@ -96,9 +97,16 @@ def _prevenir(tenue, action, user):
     if tenue.partenaire is None:
         return None
     contrat = tenue.contrat
-    return courriels.preparer(contrat.pk, f"tenue_{action}", [u.email for u in permissions.agents_de(tenue.partenaire, contrat)],
-                              "courriels/tenue_renvoyer", {
-                                  "tenue": tenue, "contrat": contrat, "partenaire": tenue.partenaire,
-                                  "par": (user.get_full_name() or user.get_username()) if user else "l'administration",
-                                  "lien": reverse("tenues:annee", args=[contrat.slug, tenue.annee]) + f"#t{tenue.pk}",
-                              })
+    return courriels.preparer(
+        contrat.pk,
+        f"tenue_{action}",
+        [u.email for u in permissions.agents_de(tenue.partenaire, contrat)],
+        "courriels/tenue_renvoyer",
+        {
+            "tenue": tenue,
+            "contrat": contrat,
+            "partenaire": tenue.partenaire,
+            "par": (user.get_full_name() or user.get_username()) if user else "l'administration",
+            "lien": reverse("tenues:annee", args=[contrat.slug, tenue.annee]) + f"#t{tenue.pk}",
+        },
+    )

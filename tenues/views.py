@@ -30,8 +30,9 @@ def _contrat_et_annee(request, slug, annee):
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
     if annee not in annees_achevees(contrat):
         if annee >= timezone.localdate().year:
-            raise Http404(f"L'année {annee} n'est pas achevée : on dit si ses engagements ont été tenus à partir "
-                          f"de {annee + 1}.")
+            raise Http404(
+                f"L'année {annee} n'est pas achevée : on dit si ses engagements ont été tenus à partir de {annee + 1}."
+            )
         raise Http404(f"L'année {annee} est hors de la période du contrat ({contrat.periode}).")
     return contrat
 
@@ -50,9 +51,15 @@ def suivi_de_l_annee(request, slug, annee):
     pilote = permissions.peut_piloter(request.user, contrat)
     groupes = lignes_.lignes(contrat, annee, request.user)
     if not pilote and not groupes and not permissions.partenaires_agent(request.user, contrat):
-        raise PermissionDenied("Le suivi des engagements est tenu par les partenaires du contrat et son chef de projet.")
-    a_valider = [ligne.tenue for _p, groupe in groupes for ligne in groupe
-                 if ligne.tenue and ligne.tenue.etat == Tenue.Etat.A_VALIDER]
+        raise PermissionDenied(
+            "Le suivi des engagements est tenu par les partenaires du contrat et son chef de projet."
+        )
+    a_valider = [
+        ligne.tenue
+        for _p, groupe in groupes
+        for ligne in groupe
+        if ligne.tenue and ligne.tenue.etat == Tenue.Etat.A_VALIDER
+    ]
     filtre = FiltreForm(request.GET, partenaires=[p for p, _ in groupes])
     groupes = [(p, [ligne for ligne in groupe if filtre.garde(ligne)]) for p, groupe in groupes]
     groupes = [(p, groupe) for p, groupe in groupes if groupe]
@@ -80,23 +87,42 @@ def suivi_de_l_annee(request, slug, annee):
             except (versions.Verrouille, versions.Doublon) as erreur:
                 refus, statut = {"texte": str(erreur), "ligne": erreur.form.ligne}, 409
             else:
-                messages.success(request, f"{ecrits} modification{'s' if ecrits > 1 else ''} enregistrée{'s' if ecrits > 1 else ''}."
-                                 if ecrits else "Rien n'a changé : rien n'a été enregistré.")
+                messages.success(
+                    request,
+                    f"{ecrits} modification{'s' if ecrits > 1 else ''} enregistrée{'s' if ecrits > 1 else ''}."
+                    if ecrits
+                    else "Rien n'a changé : rien n'a été enregistré.",
+                )
                 return redirect(request.get_full_path())  # the same filters
         else:
             statut = 400
-    return render(request, "tenues/annee.html", {
-        "contrat": contrat, "annee": annee, "groupes": groupes, "pilote": pilote, "refus": refus,
-        "formulaires": formulaires, "erreurs": [f for f in formulaires if f.errors], "a_valider": a_valider,
-        "annees": annees_achevees(contrat), "titre": f"Engagements non financiers {annee}", "filtre": filtre,
-        "filtre_actif": any(request.GET.get(n) for n in filtre.fields),
-        "historique": historique.journal("tenues", contrat.pk, 12),
-    }, status=statut)
+    return render(
+        request,
+        "tenues/annee.html",
+        {
+            "contrat": contrat,
+            "annee": annee,
+            "groupes": groupes,
+            "pilote": pilote,
+            "refus": refus,
+            "formulaires": formulaires,
+            "erreurs": [f for f in formulaires if f.errors],
+            "a_valider": a_valider,
+            "annees": annees_achevees(contrat),
+            "titre": f"Engagements non financiers {annee}",
+            "filtre": filtre,
+            "filtre_actif": any(request.GET.get(n) for n in filtre.fields),
+            "historique": historique.journal("tenues", contrat.pk, 12),
+        },
+        status=statut,
+    )
 
 
 @require_POST
 def transition(request, slug, annee, pk, action):
-    contrat = Contrat.objects.pilote_par(request.user, slug, "Seul le chef de projet du contrat valide le suivi des engagements.")
+    contrat = Contrat.objects.pilote_par(
+        request.user, slug, "Seul le chef de projet du contrat valide le suivi des engagements."
+    )
     if action not in services.TRANSITIONS:
         raise Http404("Action inconnue.")
     tenue = get_object_or_404(Tenue, pk=pk, contrat=contrat, annee=annee)
@@ -113,21 +139,31 @@ def transition(request, slug, annee, pk, action):
     except services.TransitionImpossible as erreur:
         messages.error(request, str(erreur))
     else:
-        messages.success(request, {"valider": "Le suivi est validé.", "renvoyer": "Le suivi est renvoyé au partenaire.",
-                                   "rouvrir": "Le suivi est rouvert : le partenaire peut le corriger."}[action])
+        messages.success(
+            request,
+            {
+                "valider": "Le suivi est validé.",
+                "renvoyer": "Le suivi est renvoyé au partenaire.",
+                "rouvrir": "Le suivi est rouvert : le partenaire peut le corriger.",
+            }[action],
+        )
     return redirect(f"{_retour(request, contrat, annee)}#t{tenue.pk}")
 
 
 @require_POST
 def valider_tout(request, slug, annee):
-    contrat = Contrat.objects.pilote_par(request.user, slug, "Seul le chef de projet du contrat valide le suivi des engagements.")
+    contrat = Contrat.objects.pilote_par(
+        request.user, slug, "Seul le chef de projet du contrat valide le suivi des engagements."
+    )
     tenues = list(Tenue.objects.de_l_annee(contrat, annee).filter(etat=Tenue.Etat.A_VALIDER))
     try:
         services.changer_etat(request.user, tenues, "valider")
     except services.TransitionImpossible as erreur:
         messages.error(request, str(erreur))
     else:
-        messages.success(request, f"{len(tenues)} suivi{'s' if len(tenues) > 1 else ''} validé{'s' if len(tenues) > 1 else ''}.")
+        messages.success(
+            request, f"{len(tenues)} suivi{'s' if len(tenues) > 1 else ''} validé{'s' if len(tenues) > 1 else ''}."
+        )
     return redirect(_retour(request, contrat, annee))
 
 

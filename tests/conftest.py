@@ -72,12 +72,22 @@ def contrat_b(comptes):
 
     porteur = Partenaire.objects.create(nom="Testville Agglomération", sigle="TA", slug="testville-agglo")
     caf = Partenaire.objects.get(slug="caf-21")
-    contrat = Contrat.objects.create(nom="Contrat de ville de Testville", slug="testville-adverse", territoire="Testville",
-                                     porteur=porteur, annee_debut=2024, annee_fin=2030)
+    contrat = Contrat.objects.create(
+        nom="Contrat de ville de Testville",
+        slug="testville-adverse",
+        territoire="Testville",
+        porteur=porteur,
+        annee_debut=2024,
+        annee_fin=2030,
+    )
     contrat.partenaires.set([porteur, caf])
     personnes = {}
-    for role, partenaire, membre in [("chef", porteur, "chef_de_projet"), ("agent", porteur, "agent"),
-                                     ("lecteur", porteur, "lecteur"), ("agent_commun", caf, "agent")]:
+    for role, partenaire, membre in [
+        ("chef", porteur, "chef_de_projet"),
+        ("agent", porteur, "agent"),
+        ("lecteur", porteur, "lecteur"),
+        ("agent_commun", caf, "agent"),
+    ]:
         user = get_user_model().objects.create_user(f"{role}.b", f"{role}.b@example.org", MOT_DE_PASSE)
         Membre.objects.create(user=user, partenaire=partenaire, role=membre, contrat=contrat)
         personnes[role] = user

@@ -26,8 +26,13 @@ class _Lecteur(HTMLParser):
         elif tag == "tr":
             self.rangs.append((self.section, (attrs.get("class") or "").split(), []))
         elif tag in ("td", "th"):
-            self.cellule = {"texte": "", "rowspan": int(attrs.get("rowspan", 1)),
-                            "colspan": int(attrs.get("colspan", 1)), "attrs": attrs, "liens": []}
+            self.cellule = {
+                "texte": "",
+                "rowspan": int(attrs.get("rowspan", 1)),
+                "colspan": int(attrs.get("colspan", 1)),
+                "attrs": attrs,
+                "liens": [],
+            }
         elif tag == "a" and self.cellule is not None:
             self.cellule["liens"].append(attrs.get("href"))
         elif tag == "br" and self.cellule is not None:

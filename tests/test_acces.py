@@ -3,8 +3,12 @@ import pytest
 from engagements.models import Dispositif
 
 PAGES = [
-    "/", "/contrats/", "/contrats/grand-dijon/", "/contrats/grand-dijon/annexe-financiere/",
-    "/contrats/grand-dijon/annexe-financiere.pdf", "/contrats/grand-dijon/annexe-financiere.xlsx",
+    "/",
+    "/contrats/",
+    "/contrats/grand-dijon/",
+    "/contrats/grand-dijon/annexe-financiere/",
+    "/contrats/grand-dijon/annexe-financiere.pdf",
+    "/contrats/grand-dijon/annexe-financiere.xlsx",
 ]
 
 
@@ -36,5 +40,5 @@ def test_unknown_objects_are_404(conventions, client_connecte):
 
 def test_the_static_files_of_the_design_system_are_served_locally(conventions, client_connecte):
     html = client_connecte.get("/contrats/").content.decode()
-    assert '/static/dsfr/dist/dsfr/dsfr.min.css' in html
-    assert "https://" not in "".join(l for l in html.splitlines() if "<link" in l or "<script" in l)
+    assert "/static/dsfr/dist/dsfr/dsfr.min.css" in html
+    assert "https://" not in "".join(ln for ln in html.splitlines() if "<link" in ln or "<script" in ln)

@@ -65,7 +65,11 @@ def test_grouping_cells_span_their_rows(page):
     assert cellule["rowspan"] == 4
     assert "2-b) Assurer la tranquillité" in cellule["texte"] and "2-c) Poursuivre" in cellule["texte"]
     assert [c[4]["texte"] for c in rangs if c[2] is cellule] == [
-        "logement non décent", "financement du FSL", "financement ADIL", "solvabilisation des familles"]
+        "logement non décent",
+        "financement du FSL",
+        "financement ADIL",
+        "solvabilisation des familles",
+    ]
     pilier = next(c[0] for c in rangs if c[0]["texte"] == "Pilier Cadre de vie des habitants")
     assert pilier["rowspan"] == sum(1 for c in rangs if c[0] is pilier) == 8
     # Objectifs with no line are still printed, with blank cells, as in the seed.
@@ -94,13 +98,16 @@ def test_each_dispositif_links_to_its_page(page, client_connecte):
 
 def test_an_unknown_amount_is_not_counted(conventions, client_connecte):
     pole_emploi = Partenaire.objects.get(slug="pole-emploi")
-    objectif = Objectif.objects.get(orientation__pilier__slug="developpement-economique-emploi",
-                                    orientation__slug="1", slug="1-a")
-    dispositif = Dispositif.objects.create(contrat=conventions, code="pe-1", partenaire=pole_emploi,
-                                           intitule="Accompagnement intensif des jeunes")
+    objectif = Objectif.objects.get(
+        orientation__pilier__slug="developpement-economique-emploi", orientation__slug="1", slug="1-a"
+    )
+    dispositif = Dispositif.objects.create(
+        contrat=conventions, code="pe-1", partenaire=pole_emploi, intitule="Accompagnement intensif des jeunes"
+    )
     dispositif.objectifs.add(objectif)
-    Estimation.objects.create(dispositif=dispositif, partenaire=pole_emploi, annee=2015,
-                              periode_debut=2015, periode_fin=2017)
+    Estimation.objects.create(
+        dispositif=dispositif, partenaire=pole_emploi, annee=2015, periode_debut=2015, periode_fin=2017
+    )
     rangs = grille(client_connecte.get(URL).content.decode())
     total = next(c for _, classes, c in rangs if "total" in classes)
     assert total[0]["texte"] == "TOTAL financements"  # two partners now
@@ -122,11 +129,14 @@ def test_filter_by_partner_names_it_in_the_title_and_the_total(conventions, clie
     assert not [c for c in lignes_de(vide) if c[3]["texte"]]
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"partenaire": "inconnu"}, "Ce partenaire n&#x27;existe pas"),
-    ({"annee": "1990"}, "Aucune estimation n&#x27;existe pour cette année"),
-    ({"annee": "deux-mille"}, "Aucune estimation n&#x27;existe pour cette année"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"partenaire": "inconnu"}, "Ce partenaire n&#x27;existe pas"),
+        ({"annee": "1990"}, "Aucune estimation n&#x27;existe pour cette année"),
+        ({"annee": "deux-mille"}, "Aucune estimation n&#x27;existe pour cette année"),
+    ],
+)
 def test_bad_filters_get_a_french_message_tied_to_the_field(conventions, client_connecte, params, message):
     response = client_connecte.get(URL, params)
     assert response.status_code == 400
@@ -139,17 +149,25 @@ def test_bad_filters_get_a_french_message_tied_to_the_field(conventions, client_
 
 def test_the_contract_page_shows_perimeter_signatories_documents_tree_and_commitments(conventions, client_connecte):
     html = client_connecte.get("/contrats/grand-dijon/").content.decode()
-    for texte in ["2015-2020, prolongé jusqu&#x27;en 2022", "Le Belvédère", "Guynemer", "Mme Caroline MICHAL",
-                  "Protocole d&#x27;engagements réciproques et renforcés 2019-2022",
-                  "Pilier Cohésion sociale", "1-c) Coordonner les parcours éducatifs",
-                  "Article 2.2 — La résorption des situations de logement indigne",
-                  "6 logements insalubres et 25 logements non décents", "Engagement commun des parties"]:
+    for texte in [
+        "2015-2020, prolongé jusqu&#x27;en 2022",
+        "Le Belvédère",
+        "Guynemer",
+        "Mme Caroline MICHAL",
+        "Protocole d&#x27;engagements réciproques et renforcés 2019-2022",
+        "Pilier Cohésion sociale",
+        "1-c) Coordonner les parcours éducatifs",
+        "Article 2.2 — La résorption des situations de logement indigne",
+        "6 logements insalubres et 25 logements non décents",
+        "Engagement commun des parties",
+    ]:
         assert texte in html, texte
     assert html.count("<tr><td>") >= 21  # 19 signatories of the protocole and 2 of the convention
 
 
-def test_the_annexe_costs_the_same_queries_whatever_its_number_of_lines(conventions, client_connecte,
-                                                                        django_assert_num_queries):
+def test_the_annexe_costs_the_same_queries_whatever_its_number_of_lines(
+    conventions, client_connecte, django_assert_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -158,8 +176,9 @@ def test_the_annexe_costs_the_same_queries_whatever_its_number_of_lines(conventi
     caf = Partenaire.objects.get(slug="caf-21")
     objectifs = list(Objectif.objects.filter(orientation__pilier__contrat=conventions))
     for i in range(30):
-        dispositif = Dispositif.objects.create(contrat=conventions, code=f"sup-{i}", partenaire=caf,
-                                               intitule=f"Dispositif supplémentaire {i}")
+        dispositif = Dispositif.objects.create(
+            contrat=conventions, code=f"sup-{i}", partenaire=caf, intitule=f"Dispositif supplémentaire {i}"
+        )
         dispositif.objectifs.add(objectifs[i % len(objectifs)])
         Estimation.objects.create(dispositif=dispositif, partenaire=caf, annee=2015, montant_annuel=i)
     with django_assert_num_queries(len(avant.captured_queries)):

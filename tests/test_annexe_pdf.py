@@ -27,11 +27,15 @@ def test_the_pdf_is_a4_landscape_text_with_the_title_block(pdf):
     largeur, hauteur = float(lecteur.pages[0].mediabox.width), float(lecteur.pages[0].mediabox.height)
     assert (round(largeur), round(hauteur)) == (842, 595)  # A4 landscape, in points
     premiere = pages[0]
-    for texte in ["ANNEXE FINANCIÈRE", "Contrat de ville de la métropole dijonnaise",
-                  "Mobilisation des crédits de droits communs par la Caisse d'Allocations Familiales",
-                  "Dispositifs mobilisables sur les Territoires prioritaires", "Estimation des aides en 2015",
-                  "Projection finale sur 2015-2017",
-                  "Sous réserve du maintien des dispositifs de droit commun et des dotations"]:
+    for texte in [
+        "ANNEXE FINANCIÈRE",
+        "Contrat de ville de la métropole dijonnaise",
+        "Mobilisation des crédits de droits communs par la Caisse d'Allocations Familiales",
+        "Dispositifs mobilisables sur les Territoires prioritaires",
+        "Estimation des aides en 2015",
+        "Projection finale sur 2015-2017",
+        "Sous réserve du maintien des dispositifs de droit commun et des dotations",
+    ]:
         assert texte in premiere, texte
 
 
@@ -59,8 +63,12 @@ def test_page_two_repeats_the_column_headers_and_every_page_is_numbered(pdf):
 
 def test_the_partner_filter_names_the_partner(conventions, client_connecte):
     pole_emploi = Partenaire.objects.get(slug="pole-emploi")
-    dispositif = Dispositif.objects.create(contrat=conventions, code="pe-1", partenaire=pole_emploi,
-                                           intitule="Accompagnement des demandeurs d'emploi des QPV")
+    dispositif = Dispositif.objects.create(
+        contrat=conventions,
+        code="pe-1",
+        partenaire=pole_emploi,
+        intitule="Accompagnement des demandeurs d'emploi des QPV",
+    )
     Estimation.objects.create(dispositif=dispositif, partenaire=pole_emploi, annee=2015, montant_annuel=1234.5)
     _, pages = pages_de(client_connecte.get(URL, {"partenaire": "pole-emploi"}))
     texte = "\n".join(pages)

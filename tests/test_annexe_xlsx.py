@@ -34,8 +34,9 @@ def valeur(ws, reference):
         for terme in contenu[5:-1].split(","):
             if ":" in terme:
                 min_col, min_row, max_col, max_row = range_boundaries(terme)
-                cellules = [ws.cell(r, c).coordinate for r in range(min_row, max_row + 1)
-                            for c in range(min_col, max_col + 1)]
+                cellules = [
+                    ws.cell(r, c).coordinate for r in range(min_row, max_row + 1) for c in range(min_col, max_col + 1)
+                ]
             else:
                 cellules = [terme]
             total += sum((valeur(ws, c) or Decimal(0) for c in cellules), Decimal(0))
@@ -59,13 +60,18 @@ def test_the_totals_are_sum_formulas_reaching_the_seed_totals(feuille):
 
 def test_amounts_are_numbers_with_a_euro_format(feuille):
     debut = ligne_entete(feuille) + 1
-    montants = [feuille.cell(r, c) for r in range(debut, feuille.max_row + 1) for c in (7, 9)
-                if feuille.cell(r, c).value is not None and feuille.cell(r, c).data_type == "n"]
+    montants = [
+        feuille.cell(r, c)
+        for r in range(debut, feuille.max_row + 1)
+        for c in (7, 9)
+        if feuille.cell(r, c).value is not None and feuille.cell(r, c).data_type == "n"
+    ]
     assert len(montants) == 70  # the 35 annual and the 35 multi-year amounts
     assert all("€" in c.number_format for c in montants)
     assert all(not isinstance(c.value, float) or c.value == int(c.value) for c in montants)
-    solvabilisation = next(r for r in range(debut, feuille.max_row + 1)
-                           if feuille.cell(r, 6).value == "aides aux logement")
+    solvabilisation = next(
+        r for r in range(debut, feuille.max_row + 1) if feuille.cell(r, 6).value == "aides aux logement"
+    )
     assert feuille.cell(solvabilisation, 7).value == 12100000
     assert feuille.cell(solvabilisation, 9).value == 36300000
     asre = next(r for r in range(debut, feuille.max_row + 1) if feuille.cell(r, 5).value == "ASRE (NAP)")
@@ -75,8 +81,12 @@ def test_amounts_are_numbers_with_a_euro_format(feuille):
 def test_the_layout_matches_the_printed_annexe(feuille):
     entete = ligne_entete(feuille)
     assert [feuille.cell(entete, c).value for c in range(1, 10)][:5] == [
-        "PILIER", "ORIENTATIONS STRATÉGIQUES", "OBJECTIFS OPÉRATIONNELS", "Service responsable du financement",
-        "Intitulé du dispositif / Offre de services"]
+        "PILIER",
+        "ORIENTATIONS STRATÉGIQUES",
+        "OBJECTIFS OPÉRATIONNELS",
+        "Service responsable du financement",
+        "Intitulé du dispositif / Offre de services",
+    ]
     assert feuille["A1"].value == "ANNEXE FINANCIÈRE"
     assert feuille.freeze_panes == f"A{entete + 1}"
     assert feuille.auto_filter.ref is None  # merged cells and subtotals: not a table to filter
@@ -90,7 +100,7 @@ def test_the_layout_matches_the_printed_annexe(feuille):
     assert "COG 2013-2017 pas de visibilité sur les dispositifs au-delà de 2017" in notes
 
 
-@pytest.mark.parametrize("texte", ["=HYPERLINK(\"http://exemple.invalid\",\"clic\")", "+33 1 23", "-1+1", "@SUM(A1)"])
+@pytest.mark.parametrize("texte", ['=HYPERLINK("http://exemple.invalid","clic")', "+33 1 23", "-1+1", "@SUM(A1)"])
 def test_formula_looking_text_stays_text(conventions, client_connecte, texte):
     dispositif = Dispositif.objects.get(intitule="REAAP")
     dispositif.unite_compte = texte

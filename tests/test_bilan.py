@@ -26,8 +26,11 @@ def caf(conventions):
 
 
 def lignes_caf_2015(conventions, caf):
-    return list(Estimation.objects.filter(dispositif__contrat=conventions, partenaire=caf, annee=2015)
-                .order_by("dispositif__ordre", "dispositif__pk"))
+    return list(
+        Estimation.objects.filter(dispositif__contrat=conventions, partenaire=caf, annee=2015).order_by(
+            "dispositif__ordre", "dispositif__pk"
+        )
+    )
 
 
 def grille(client, partenaire="caf-21", annee=2015):
@@ -50,7 +53,8 @@ def rang(formset, estimation):
 
 
 def test_the_agent_reports_three_lines_the_chef_validates_and_the_synthese_counts_only_what_is_known(
-        connecter, conventions, caf, django_capture_on_commit_callbacks):
+    connecter, conventions, caf, django_capture_on_commit_callbacks
+):
     lignes = lignes_caf_2015(conventions, caf)
     a, b, c = [e for e in lignes if e.montant_annuel is not None][:3]
     agent = connecter("agent.caf")
@@ -92,8 +96,9 @@ def test_the_agent_reports_three_lines_the_chef_validates_and_the_synthese_count
 
     page = html.unescape(chef.get("/contrats/grand-dijon/synthese/?annee=2015").content.decode())
     tableau = re.search(r'<table class="synthese" id="bilan">.*?</table>', page, re.S).group(0)
-    ligne = re.search(r"<tr><th scope=\"row\">Caisse d'Allocations Familiales de la Côte-d'Or</th>(.*?)</tr>",
-                      tableau, re.S).group(1)
+    ligne = re.search(
+        r"<tr><th scope=\"row\">Caisse d'Allocations Familiales de la Côte-d'Or</th>(.*?)</tr>", tableau, re.S
+    ).group(1)
     cellules = [re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", ligne, re.S)]
     prevu_connus = a.montant_annuel + b.montant_annuel
     taux = (Decimal("1250000.50") / prevu_connus * 100).quantize(Decimal("1"))
@@ -101,11 +106,12 @@ def test_the_agent_reports_three_lines_the_chef_validates_and_the_synthese_count
     assert "une ligne au réalisé inconnu n'est pas comptée comme zéro" in page
     # The agent's page says the same: 3 lines reported, one of them unknown.
     bref = html.unescape(agent.get(BILAN.format("caf-21", 2015)).content.decode())
-    assert "35 lignes au réalisé inconnu, non comptées." in bref and f"<strong id=\"taux\">{taux} %</strong>" in bref
+    assert "35 lignes au réalisé inconnu, non comptées." in bref and f'<strong id="taux">{taux} %</strong>' in bref
 
 
 def test_a_validated_bilan_locks_what_was_done_on_every_route_and_reopening_unlocks_it(
-        connecter, comptes, conventions, caf):
+    connecter, comptes, conventions, caf
+):
     ligne = lignes_caf_2015(conventions, caf)[0]
     realisation = versions.creer(comptes["agent.caf"], Realisation(estimation=ligne, montant_realise=Decimal("10")))
     services.changer_statut(comptes["agent.caf"], conventions, caf, 2015, "soumettre", nature=Nature.BILAN)
@@ -120,8 +126,11 @@ def test_a_validated_bilan_locks_what_was_done_on_every_route_and_reopening_unlo
         versions.creer(comptes["admin"], Realisation(estimation=autre, montant_realise=Decimal("5")))
     # The grid's writes of many rows at once ask the same rule.
     with pytest.raises(versions.Verrouille):
-        versions.creer_en_nombre(comptes["admin"], [Realisation(estimation=autre, montant_realise=Decimal("5"))],
-                                 source=versions.Source.FORMULAIRE)
+        versions.creer_en_nombre(
+            comptes["admin"],
+            [Realisation(estimation=autre, montant_realise=Decimal("5"))],
+            source=versions.Source.FORMULAIRE,
+        )
     with pytest.raises(versions.Verrouille):
         versions.modifier_en_nombre(comptes["admin"], [(realisation, realisation.version)])
     # The planned lines of 2015 are not locked by the bilan: it locks what was done, not what was planned.
@@ -129,7 +138,10 @@ def test_a_validated_bilan_locks_what_was_done_on_every_route_and_reopening_unlo
     versions.modifier(comptes["chef.projet"], ligne, ligne.version)
     # Reopened with a reason: what was done may change again.
     chef = connecter("chef.projet")
-    assert chef.post(BILAN.format("caf-21", 2015) + "rouvrir/", {"commentaire": "Le montant est à revoir."}).status_code == 302
+    assert (
+        chef.post(BILAN.format("caf-21", 2015) + "rouvrir/", {"commentaire": "Le montant est à revoir."}).status_code
+        == 302
+    )
     realisation.refresh_from_db()
     realisation.montant_realise = Decimal("20")
     versions.modifier(comptes["agent.caf"], realisation, realisation.version)
@@ -152,16 +164,22 @@ def test_a_year_not_over_has_no_bilan_on_any_route(connecter, comptes, conventio
     conventions.annee_fin_prolongation = annee
     conventions.save()
     ligne = lignes_caf_2015(conventions, caf)[0]
-    courante = versions.creer(comptes["chef.projet"], Estimation(dispositif=ligne.dispositif, partenaire=caf, annee=annee,
-                                                                   montant_annuel=Decimal("1")))
+    courante = versions.creer(
+        comptes["chef.projet"],
+        Estimation(dispositif=ligne.dispositif, partenaire=caf, annee=annee, montant_annuel=Decimal("1")),
+    )
     assert connecter("agent.caf").get(BILAN.format("caf-21", annee)).status_code == 404
     with pytest.raises(versions.Verrouille, match=f"L'année {annee} n'est pas achevée"):
         versions.creer(comptes["admin"], Realisation(estimation=courante, montant_realise=Decimal("1")))
-    reponse = connecter("chef.projet").post("/contrats/grand-dijon/collectes/ouvrir/", {
-        "annee": annee, "nature": "bilan", "echeance": "2030-01-31", "partenaires": [caf.pk]})
+    reponse = connecter("chef.projet").post(
+        "/contrats/grand-dijon/collectes/ouvrir/",
+        {"annee": annee, "nature": "bilan", "echeance": "2030-01-31", "partenaires": [caf.pk]},
+    )
     assert reponse.status_code == 400
-    assert f"L&#x27;année {annee} n&#x27;est pas achevée : son bilan s&#x27;ouvre à partir de {annee + 1}." in \
-        reponse.content.decode()
+    assert (
+        f"L&#x27;année {annee} n&#x27;est pas achevée : son bilan s&#x27;ouvre à partir de {annee + 1}."
+        in reponse.content.decode()
+    )
 
 
 def test_a_bad_amount_is_refused_on_its_row_and_nothing_is_saved(connecter, conventions, caf):
@@ -191,25 +209,41 @@ def test_a_line_reported_by_a_colleague_meanwhile_is_not_overwritten(connecter, 
 
 
 def test_a_bilan_campaign_is_opened_followed_and_reminded_apart_from_the_planned_one(
-        connecter, comptes, conventions, caf, django_capture_on_commit_callbacks):
+    connecter, comptes, conventions, caf, django_capture_on_commit_callbacks
+):
     chef = connecter("chef.projet")
-    reponse = chef.post("/contrats/grand-dijon/collectes/ouvrir/", {
-        "annee": 2015, "nature": "bilan", "echeance": (timezone.localdate() + timedelta(days=10)).isoformat(),
-        "partenaires": [caf.pk]})
+    reponse = chef.post(
+        "/contrats/grand-dijon/collectes/ouvrir/",
+        {
+            "annee": 2015,
+            "nature": "bilan",
+            "echeance": (timezone.localdate() + timedelta(days=10)).isoformat(),
+            "partenaires": [caf.pk],
+        },
+    )
     assert reponse.status_code == 302 and reponse["Location"].endswith("?annee=2015&nature=bilan")
     collecte = Collecte.objects.get(contrat=conventions, annee=2015, nature=Nature.BILAN)
     # The planned campaign of the same year may still be opened.
-    assert chef.post("/contrats/grand-dijon/collectes/ouvrir/", {
-        "annee": 2015, "nature": "previsionnel", "echeance": "2030-01-31", "partenaires": [caf.pk]}).status_code == 302
+    assert (
+        chef.post(
+            "/contrats/grand-dijon/collectes/ouvrir/",
+            {"annee": 2015, "nature": "previsionnel", "echeance": "2030-01-31", "partenaires": [caf.pk]},
+        ).status_code
+        == 302
+    )
     # A second bilan of the same year is refused in French.
-    again = chef.post("/contrats/grand-dijon/collectes/ouvrir/", {
-        "annee": 2015, "nature": "bilan", "echeance": "2030-01-31", "partenaires": [caf.pk]})
+    again = chef.post(
+        "/contrats/grand-dijon/collectes/ouvrir/",
+        {"annee": 2015, "nature": "bilan", "echeance": "2030-01-31", "partenaires": [caf.pk]},
+    )
     assert "Le bilan 2015 est déjà ouvert" in html.unescape(again.content.decode())
     tableau = html.unescape(chef.get("/contrats/grand-dijon/tableau-de-bord/?annee=2015&nature=bilan").content.decode())
     assert "<h1>Bilan 2015" in tableau and "(dont 37 au réalisé inconnu)" in tableau
     assert "/contrats/grand-dijon/contributions/caf-21/2015/bilan/" in tableau
     positions = collectes.suivi(conventions, 2015, collecte)
-    assert [(p.partenaire.slug, p.etat, p.sans_montant) for p in positions] == [("caf-21", collectes.Etat.NON_COMMENCEE, 37)]
+    assert [(p.partenaire.slug, p.etat, p.sans_montant) for p in positions] == [
+        ("caf-21", collectes.Etat.NON_COMMENCEE, 37)
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         faites, _, _ = collectes.relancer(collecte, positions, timezone.localdate())
     assert faites == [caf]
@@ -217,8 +251,10 @@ def test_a_bilan_campaign_is_opened_followed_and_reminded_apart_from_the_planned
     assert "/contrats/grand-dijon/contributions/caf-21/2015/bilan/" in mail.outbox[-1].body
     # The agent's home page leads to the bilan, the chef's follows it.
     accueil = html.unescape(connecter("agent.caf").get("/").content.decode())
-    assert ('<a href="/contrats/grand-dijon/contributions/caf-21/2015/bilan/">Bilan 2015 de CAF — Contrat de ville de la '
-            'métropole dijonnaise</a>') in accueil
+    assert (
+        '<a href="/contrats/grand-dijon/contributions/caf-21/2015/bilan/">Bilan 2015 de CAF — Contrat de ville de la '
+        "métropole dijonnaise</a>"
+    ) in accueil
     assert "Réalisé connu sur 0 des 37 lignes prévues." in accueil
     accueil = html.unescape(connecter("chef.projet").get("/").content.decode())
     assert "Bilan 2015 : 0 / 1 validée" in accueil and "Tableau de bord du bilan" in accueil
@@ -238,7 +274,10 @@ def test_the_partner_page_shows_planned_and_done_year_by_year_with_its_chart(con
     # The chart draws both amounts, and says the rate.
     assert f"réalisé {euros(lignes[0].montant_annuel)} (100 %)" in page and "prévu 43 130 000 €" in page
     # A partner that reported nothing has no such table.
-    assert "Prévu et réalisé, année par année" not in connecter("lecteur").get("/partenaires/pole-emploi/").content.decode()
+    assert (
+        "Prévu et réalisé, année par année"
+        not in connecter("lecteur").get("/partenaires/pole-emploi/").content.decode()
+    )
 
 
 def test_the_annexe_page_shows_planned_done_and_rate_once_the_year_is_over(connecter, conventions, caf):
@@ -250,15 +289,24 @@ def test_the_annexe_page_shows_planned_done_and_rate_once_the_year_is_over(conne
     Realisation.objects.create(estimation=b, montant_realise=None, remarque="Montant attendu")
     client = connecter("lecteur")
     page = html.unescape(client.get("/contrats/grand-dijon/annexe-financiere/?annee=2015").content.decode())
-    tableau = page[page.index('id="bilan-annexe"'):]
-    tableau = tableau[:tableau.index("</table>")]
-    rang = re.search(r"<tr><th scope=\"row\">Caisse d'Allocations Familiales de la Côte-d'Or</th>(.*?)</tr>", tableau).group(1)
+    tableau = page[page.index('id="bilan-annexe"') :]
+    tableau = tableau[: tableau.index("</table>")]
+    rang = re.search(
+        r"<tr><th scope=\"row\">Caisse d'Allocations Familiales de la Côte-d'Or</th>(.*?)</tr>", tableau
+    ).group(1)
     cellules = [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", rang)]
     # Planned: the whole year; done: the one line known; the rate over that line only; the others unknown.
-    assert cellules == [euros(sum(e.montant_annuel or 0 for e in lignes)), euros(a.montant_annuel * 2), "200 %",
-                        str(len(lignes) - 1)]
+    assert cellules == [
+        euros(sum(e.montant_annuel or 0 for e in lignes)),
+        euros(a.montant_annuel * 2),
+        "200 %",
+        str(len(lignes) - 1),
+    ]
     # A past version of the annexe (as signed) has no bilan; nor has a year not over.
-    assert 'id="bilan-annexe"' not in client.get("/contrats/grand-dijon/annexe-financiere/?annee=2015&au=2016-01-01").content.decode()
+    assert (
+        'id="bilan-annexe"'
+        not in client.get("/contrats/grand-dijon/annexe-financiere/?annee=2015&au=2016-01-01").content.decode()
+    )
     assert 'id="bilan-annexe"' not in client.get("/contrats/ctg-dijon/annexe-financiere/").content.decode()
 
 
@@ -272,8 +320,12 @@ def test_the_synthese_charts_each_pilier_over_the_years(connecter, conventions, 
         rangs = piliers_par_annee(conventions)
     assert rangs
     for pilier, annees in rangs:
-        lignes = Estimation.objects.filter(dispositif__contrat=conventions, dispositif__archive=False, annee=2015,
-                                           dispositif__objectifs__orientation__pilier=pilier).distinct()
+        lignes = Estimation.objects.filter(
+            dispositif__contrat=conventions,
+            dispositif__archive=False,
+            annee=2015,
+            dispositif__objectifs__orientation__pilier=pilier,
+        ).distinct()
         assert [annee for annee, _ in annees] == [2015]
         assert annees[0][1].prevu == sum(e.montant_annuel or 0 for e in lignes)
         assert annees[0][1].inconnus == len(lignes) - (1 if a in lignes else 0)
@@ -297,8 +349,13 @@ def test_the_bilan_grid_is_written_in_a_number_of_queries_that_does_not_grow_wit
         formset = grille.formset()
         donnees = {"bilan-TOTAL_FORMS": str(len(formset.forms)), "bilan-INITIAL_FORMS": str(len(formset.forms))}
         for i, form in enumerate(formset.forms):
-            donnees.update({f"bilan-{i}-ligne": form.initial["ligne"], f"bilan-{i}-version": form.initial["version"],
-                            f"bilan-{i}-montant_realise": montant if i < nombre else ""})
+            donnees.update(
+                {
+                    f"bilan-{i}-ligne": form.initial["ligne"],
+                    f"bilan-{i}-version": form.initial["version"],
+                    f"bilan-{i}-montant_realise": montant if i < nombre else "",
+                }
+            )
         formset = grille.formset(donnees)
         assert formset.is_valid()
         with CaptureQueriesContext(connection) as requetes:

@@ -38,9 +38,11 @@ def pole_emploi(conventions):
 @pytest.fixture
 def collecte_2016(comptes, conventions, caf, pole_emploi):
     """The 2016 campaign of grand-dijon, expecting the CAF and Pôle emploi, due in ten days."""
-    return versions.creer(comptes["chef.projet"], Collecte(contrat=conventions, annee=2016,
-                                                          echeance=timezone.localdate() + timedelta(days=10)),
-                          {"partenaires": [caf, pole_emploi]})
+    return versions.creer(
+        comptes["chef.projet"],
+        Collecte(contrat=conventions, annee=2016, echeance=timezone.localdate() + timedelta(days=10)),
+        {"partenaires": [caf, pole_emploi]},
+    )
 
 
 def grille(client, partenaire, annee):
@@ -72,15 +74,19 @@ def test_the_chef_opens_a_campaign_with_the_proposed_partners(connecter, convent
     proposes = set(page.context["form"].initial["partenaires"])
     assert {caf, pole_emploi} <= proposes
     echeance = timezone.localdate() + timedelta(days=30)
-    reponse = client.post("/contrats/grand-dijon/collectes/ouvrir/?annee=2016", {
-        "annee": 2016, "echeance": echeance.isoformat(), "partenaires": [caf.pk, pole_emploi.pk]})
+    reponse = client.post(
+        "/contrats/grand-dijon/collectes/ouvrir/?annee=2016",
+        {"annee": 2016, "echeance": echeance.isoformat(), "partenaires": [caf.pk, pole_emploi.pk]},
+    )
     assert reponse.status_code == 302
     collecte = Collecte.objects.get(contrat=conventions, annee=2016)
     assert set(collecte.partenaires.all()) == {caf, pole_emploi} and collecte.echeance == echeance
     assert Historique.objects.filter(objet="collecte", objet_id=collecte.pk, action="creation").exists()
     # A second campaign for the same year is refused in French.
-    double = client.post("/contrats/grand-dijon/collectes/ouvrir/", {
-        "annee": 2016, "echeance": echeance.isoformat(), "partenaires": [caf.pk]})
+    double = client.post(
+        "/contrats/grand-dijon/collectes/ouvrir/",
+        {"annee": 2016, "echeance": echeance.isoformat(), "partenaires": [caf.pk]},
+    )
     assert double.status_code == 400 and "La collecte 2016 est déjà ouverte" in double.content.decode()
 
 
@@ -89,7 +95,9 @@ def test_the_dashboard_shows_every_expected_partner_even_before_it_starts(connec
     page = client.get("/contrats/grand-dijon/tableau-de-bord/?annee=2016")
     texte = page.content.decode()
     assert [(p.partenaire.slug, p.etat) for p in page.context["positions"]] == [
-        ("caf-21", collectes.Etat.NON_COMMENCEE), ("pole-emploi", collectes.Etat.NON_COMMENCEE)]
+        ("caf-21", collectes.Etat.NON_COMMENCEE),
+        ("pole-emploi", collectes.Etat.NON_COMMENCEE),
+    ]
     assert "0 / 2 validées" in re.sub(r"\s+", " ", texte)
     assert 'max="2" value="0"' in texte
     assert "Relancer les 2 partenaires qui n'ont pas soumis" in texte
@@ -184,11 +192,20 @@ def test_a_stale_row_is_refused_with_the_colleague_s_values_and_the_others_are_s
 
 
 def _lignes_pole_emploi(contrat, partenaire, nombre):
-    dispositifs = Dispositif.objects.bulk_create([
-        Dispositif(contrat=contrat, partenaire=partenaire, code=f"pe-{i}", intitule=f"Dispositif {i}", ordre=1000 + i)
-        for i in range(nombre)])
-    return Estimation.objects.bulk_create([
-        Estimation(dispositif=d, partenaire=partenaire, annee=2016, montant_annuel=Decimal(i)) for i, d in enumerate(dispositifs)])
+    dispositifs = Dispositif.objects.bulk_create(
+        [
+            Dispositif(
+                contrat=contrat, partenaire=partenaire, code=f"pe-{i}", intitule=f"Dispositif {i}", ordre=1000 + i
+            )
+            for i in range(nombre)
+        ]
+    )
+    return Estimation.objects.bulk_create(
+        [
+            Estimation(dispositif=d, partenaire=partenaire, annee=2016, montant_annuel=Decimal(i))
+            for i, d in enumerate(dispositifs)
+        ]
+    )
 
 
 def _requetes_pour(client, nombre):
@@ -213,8 +230,9 @@ def test_saving_100_rows_takes_as_many_queries_as_saving_10(connecter, conventio
     _lignes_pole_emploi(conventions, pole_emploi, 100)
     cent = _requetes_pour(client, 100)
     assert cent == dix, (dix, cent)
-    assert sorted(Estimation.objects.filter(partenaire=pole_emploi, annee=2016).values_list("montant_annuel", flat=True))[:2] == [
-        Decimal("1000"), Decimal("1001")]
+    assert sorted(
+        Estimation.objects.filter(partenaire=pole_emploi, annee=2016).values_list("montant_annuel", flat=True)
+    )[:2] == [Decimal("1000"), Decimal("1001")]
 
 
 def test_new_lines_from_the_grid_new_and_existing_dispositif(connecter, conventions, caf):
@@ -223,18 +241,32 @@ def test_new_lines_from_the_grid_new_and_existing_dispositif(connecter, conventi
     existant = Dispositif.objects.filter(contrat=conventions, partenaire=caf).first()
     _, formset, donnees = grille(client, "caf-21", 2016)
     assert all(not f.initial.get("pk") for f in formset.forms)  # no 2016 line yet: only blank rows
-    donnees.update({"lignes-0-dispositif": "nouveau", "lignes-0-intitule": "Ludothèque itinérante",
-                    "lignes-0-objectifs": str(objectif.pk), "lignes-0-montant_annuel": "12 000",
-                    "lignes-0-periode_debut": "2016", "lignes-0-periode_fin": "2017",
-                    "lignes-1-dispositif": str(existant.pk), "lignes-1-montant_annuel": ""})
+    donnees.update(
+        {
+            "lignes-0-dispositif": "nouveau",
+            "lignes-0-intitule": "Ludothèque itinérante",
+            "lignes-0-objectifs": str(objectif.pk),
+            "lignes-0-montant_annuel": "12 000",
+            "lignes-0-periode_debut": "2016",
+            "lignes-0-periode_fin": "2017",
+            "lignes-1-dispositif": str(existant.pk),
+            "lignes-1-montant_annuel": "",
+        }
+    )
     donnees["lignes-1-remarque_annuelle"] = "Montant à venir"
     reponse = client.post(CONTRIBUTION.format("caf-21", 2016), donnees)
     assert reponse.status_code == 302, reponse.context and reponse.context["formset"].errors
     nouveau = Dispositif.objects.get(intitule="Ludothèque itinérante")
     assert list(nouveau.objectifs.all()) == [objectif] and nouveau.partenaire == caf
     lignes = Estimation.objects.filter(partenaire=caf, annee=2016)
-    assert {(e.dispositif_id, e.montant_annuel) for e in lignes} == {(nouveau.pk, Decimal("12000")), (existant.pk, None)}
-    assert Historique.objects.filter(objet="estimation", action="creation", objet_id__in=[e.pk for e in lignes]).count() == 2
+    assert {(e.dispositif_id, e.montant_annuel) for e in lignes} == {
+        (nouveau.pk, Decimal("12000")),
+        (existant.pk, None),
+    }
+    assert (
+        Historique.objects.filter(objet="estimation", action="creation", objet_id__in=[e.pk for e in lignes]).count()
+        == 2
+    )
     # A new row without its dispositif is an error on that row.
     _, formset, donnees = grille(client, "caf-21", 2016)
     vide = next(i for i, f in enumerate(formset.forms) if not f.initial.get("pk"))
@@ -252,7 +284,9 @@ def test_last_year_s_lines_are_taken_up_with_blank_amounts(connecter, caf):
     nouvelles = Estimation.objects.filter(partenaire=caf, annee=2016)
     assert nouvelles.count() == anciennes.count() > 0
     assert set(nouvelles.values_list("montant_annuel", flat=True)) == {None}
-    assert Historique.objects.filter(objet="estimation", detail="Reprise des lignes de 2015").count() == nouvelles.count()
+    assert (
+        Historique.objects.filter(objet="estimation", detail="Reprise des lignes de 2015").count() == nouvelles.count()
+    )
     # Taken up twice: nothing doubles.
     client.post(CONTRIBUTION.format("caf-21", 2016) + "reprendre/")
     assert Estimation.objects.filter(partenaire=caf, annee=2016).count() == anciennes.count()
@@ -275,8 +309,9 @@ def test_the_grid_is_closed_once_submitted_and_to_other_roles(connecter, caf):
 # -- mails ----------------------------------------------------------------------------------------
 
 
-def test_submission_validation_and_send_back_are_mailed(connecter, collecte_2016, pole_emploi, conventions,
-                                                      django_capture_on_commit_callbacks):
+def test_submission_validation_and_send_back_are_mailed(
+    connecter, collecte_2016, pole_emploi, conventions, django_capture_on_commit_callbacks
+):
     agent = connecter("agent.pole-emploi")
     with django_capture_on_commit_callbacks(execute=True):
         agent.post(CONTRIBUTION.format("pole-emploi", 2016) + "soumettre/", {"rien_a_declarer": "on"})
@@ -289,23 +324,31 @@ def test_submission_validation_and_send_back_are_mailed(connecter, collecte_2016
     assert mail.outbox[1].to == ["agent.pole-emploi@example.org"]
     assert "Il manque l'AIJ." in mail.outbox[1].body and "à corriger" in mail.outbox[1].subject
     with django_capture_on_commit_callbacks(execute=True):
-        connecter("agent.pole-emploi").post(CONTRIBUTION.format("pole-emploi", 2016) + "soumettre/",
-                                            {"rien_a_declarer": "on"})
+        connecter("agent.pole-emploi").post(
+            CONTRIBUTION.format("pole-emploi", 2016) + "soumettre/", {"rien_a_declarer": "on"}
+        )
         connecter("chef.projet").post(CONTRIBUTION.format("pole-emploi", 2016) + "valider/")
     assert "validée" in mail.outbox[3].subject and mail.outbox[3].to == ["agent.pole-emploi@example.org"]
     assert set(Courriel.objects.values_list("statut", flat=True)) == {"envoye"}
 
 
-def test_a_mail_server_that_refuses_fails_no_request_and_is_shown(connecter, collecte_2016, settings,
-                                                                   django_capture_on_commit_callbacks):
+def test_a_mail_server_that_refuses_fails_no_request_and_is_shown(
+    connecter, collecte_2016, settings, django_capture_on_commit_callbacks
+):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = "127.0.0.1", port, False, 2
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        port,
+        False,
+        2,
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        reponse = connecter("agent.pole-emploi").post(CONTRIBUTION.format("pole-emploi", 2016) + "soumettre/",
-                                                      {"rien_a_declarer": "on"})
+        reponse = connecter("agent.pole-emploi").post(
+            CONTRIBUTION.format("pole-emploi", 2016) + "soumettre/", {"rien_a_declarer": "on"}
+        )
     assert reponse.status_code == 302
     assert Contribution.objects.get(partenaire__slug="pole-emploi", annee=2016).statut == "soumis"
     echec = Courriel.objects.get()
@@ -340,22 +383,28 @@ def test_relancer_twice_the_same_day_sends_each_reminder_once(collecte_2016, dja
     call_command("relancer", date=(jour + timedelta(days=1)).isoformat(), stdout=io.StringIO())
     assert Relance.objects.count() == 2
     # A partner that submitted is not reminded.
-    services.changer_statut(None, collecte_2016.contrat, Partenaire.objects.get(slug="caf-21"), 2016, "soumettre",
-                            rien_a_declarer=True)
+    services.changer_statut(
+        None, collecte_2016.contrat, Partenaire.objects.get(slug="caf-21"), 2016, "soumettre", rien_a_declarer=True
+    )
     call_command("relancer", date=collecte_2016.echeance.isoformat(), stdout=io.StringIO())
     assert list(Relance.objects.filter(jour=collecte_2016.echeance).values_list("partenaire__slug", flat=True)) == [
-        "pole-emploi"]
+        "pole-emploi"
+    ]
 
 
 def test_the_relancer_button_reminds_once_a_day_and_the_dashboard_says_when(connecter, collecte_2016):
     chef = connecter("chef.projet")
     url = "/contrats/grand-dijon/collectes/2016/relancer/"
-    assert "Relance envoyée à Pôle emploi" in chef.post(url, {"partenaire": "pole-emploi"}, follow=True).content.decode()
+    assert (
+        "Relance envoyée à Pôle emploi" in chef.post(url, {"partenaire": "pole-emploi"}, follow=True).content.decode()
+    )
     deja = chef.post(url, follow=True).content.decode()
     assert "Relance envoyée à CAF" in deja and "Déjà relancé aujourd&#x27;hui" in deja
     tableau = chef.get("/contrats/grand-dijon/tableau-de-bord/?annee=2016")
     assert {p.partenaire.slug: p.derniere_relance for p in tableau.context["positions"]} == {
-        "caf-21": timezone.localdate(), "pole-emploi": timezone.localdate()}
+        "caf-21": timezone.localdate(),
+        "pole-emploi": timezone.localdate(),
+    }
     assert connecter("agent.caf").post(url).status_code == 403
 
 
@@ -366,8 +415,11 @@ def test_a_partner_s_annexe_defaults_to_its_own_latest_year(connecter, conventio
     from importation.annexe import analyser, appliquer
     from tests.classeurs import annexe_simple, en_octets
 
-    wb = annexe_simple([("Pilier Cohésion sociale", "", "", "Pôle emploi", "Garantie jeunes", "", 50000, "", 150000)],
-                       annee=2016, periode="2016-2018")
+    wb = annexe_simple(
+        [("Pilier Cohésion sociale", "", "", "Pôle emploi", "Garantie jeunes", "", 50000, "", 150000)],
+        annee=2016,
+        periode="2016-2018",
+    )
     rapport = analyser(en_octets(wb), conventions, pole_emploi)
     assert rapport.accepte, rapport.erreurs
     appliquer(rapport, comptes["chef.projet"])
@@ -380,17 +432,24 @@ def test_a_partner_s_annexe_defaults_to_its_own_latest_year(connecter, conventio
     # The contract's 2016 annexe names the CAF, which sent nothing for 2016.
     annee_2016 = client.get("/contrats/grand-dijon/annexe-financiere/?annee=2016")
     assert [(r.partenaire.slug, r.situation) for r in annee_2016.context["annexe"].recapitulatif] == [
-        ("caf-21", "Non transmis"), ("pole-emploi", "En cours de saisie")]
+        ("caf-21", "Non transmis"),
+        ("pole-emploi", "En cours de saisie"),
+    ]
     caf_2016 = client.get("/contrats/grand-dijon/annexe-financiere/?annee=2016&partenaire=caf-21")
     assert "non transmis" in caf_2016.content.decode()
 
 
-def test_the_annexe_pdf_and_workbook_list_a_partner_that_sent_nothing(connecter, collecte_2016, conventions,
-                                                                      pole_emploi, comptes):
-    dispositif = versions.creer(comptes["agent.pole-emploi"], Dispositif(
-        contrat=conventions, partenaire=pole_emploi, code="pe-1", intitule="Accompagnement intensif"))
-    versions.creer(comptes["agent.pole-emploi"], Estimation(dispositif=dispositif, partenaire=pole_emploi, annee=2016,
-                                                            montant_annuel=Decimal("250000")))
+def test_the_annexe_pdf_and_workbook_list_a_partner_that_sent_nothing(
+    connecter, collecte_2016, conventions, pole_emploi, comptes
+):
+    dispositif = versions.creer(
+        comptes["agent.pole-emploi"],
+        Dispositif(contrat=conventions, partenaire=pole_emploi, code="pe-1", intitule="Accompagnement intensif"),
+    )
+    versions.creer(
+        comptes["agent.pole-emploi"],
+        Estimation(dispositif=dispositif, partenaire=pole_emploi, annee=2016, montant_annuel=Decimal("250000")),
+    )
     client = connecter("lecteur")
     pdf = client.get("/contrats/grand-dijon/annexe-financiere.pdf?annee=2016")
     texte = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
@@ -399,14 +458,16 @@ def test_the_annexe_pdf_and_workbook_list_a_partner_that_sent_nothing(connecter,
     classeur = load_workbook(io.BytesIO(client.get("/contrats/grand-dijon/annexe-financiere.xlsx?annee=2016").content))
     feuille = classeur["Partenaires"]
     assert [(r[0], r[4]) for r in feuille.iter_rows(min_row=2, values_only=True)] == [
-        ("Caisse d'Allocations Familiales de la Côte-d'Or", "Non transmis"), ("Pôle emploi", "En cours de saisie")]
+        ("Caisse d'Allocations Familiales de la Côte-d'Or", "Non transmis"),
+        ("Pôle emploi", "En cours de saisie"),
+    ]
 
 
 def test_the_synthese_crosses_partners_and_piliers_as_page_pdf_and_workbook(connecter, collecte_2016, conventions):
     client = connecter("chef.projet")
     page = client.get("/contrats/grand-dijon/synthese/?annee=2015")
     synthese = page.context["synthese"]
-    caf = next(l for l in synthese.lignes if l.recap.partenaire.slug == "caf-21")
+    caf = next(ln for ln in synthese.lignes if ln.recap.partenaire.slug == "caf-21")
     assert caf.total == Decimal("43130000") and synthese.total == Decimal("43130000")
     assert sum(m for m in caf.montants if m is not None) == Decimal("43130000")
     assert sum(m for m in synthese.totaux if m is not None) == synthese.total
@@ -419,8 +480,10 @@ def test_the_synthese_crosses_partners_and_piliers_as_page_pdf_and_workbook(conn
     lignes = list(feuille.iter_rows(values_only=True))
     assert lignes[-1][0] == "Total" and lignes[-1][-2] == 43130000
     # 2016: both expected partners, neither sent anything.
-    situations = {l.recap.partenaire.slug: l.recap.situation for l in
-                  client.get("/contrats/grand-dijon/synthese/?annee=2016").context["synthese"].lignes}
+    situations = {
+        ln.recap.partenaire.slug: ln.recap.situation
+        for ln in client.get("/contrats/grand-dijon/synthese/?annee=2016").context["synthese"].lignes
+    }
     assert situations["pole-emploi"] == "Non transmis"
 
 
@@ -444,8 +507,9 @@ def test_the_agent_s_home_lists_the_contribution_to_complete(connecter, collecte
     assert "Vos contributions à compléter" not in lecteur and "Contrat de ville" in lecteur
 
 
-def test_the_chef_s_home_shows_the_campaign_and_what_waits_for_validation(connecter, collecte_2016, conventions,
-                                                                          pole_emploi):
+def test_the_chef_s_home_shows_the_campaign_and_what_waits_for_validation(
+    connecter, collecte_2016, conventions, pole_emploi
+):
     services.changer_statut(None, conventions, pole_emploi, 2016, "soumettre", rien_a_declarer=True)
     texte = re.sub(r"\s+", " ", connecter("chef.projet").get("/").content.decode())
     assert "Collecte 2016 : 0 / 2 validées" in texte
@@ -461,8 +525,9 @@ def test_the_homes_list_decisions_due_indicators_to_measure_and_late_bodies(conn
     jour = timezone.localdate()
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
     seance = Seance.objects.create(instance=copil, date=date(2021, 10, 12))
-    echue = Decision.objects.create(seance=seance, texte="Transmettre le bilan CLAS", partenaire=caf,
-                                    echeance=jour - timedelta(days=3))
+    echue = Decision.objects.create(
+        seance=seance, texte="Transmettre le bilan CLAS", partenaire=caf, echeance=jour - timedelta(days=3)
+    )
     Decision.objects.create(seance=seance, texte="Bilan lointain", partenaire=caf, echeance=jour + timedelta(days=90))
     agent = connecter("agent.caf").get("/")
     decisions = agent.context["agent"]["decisions"]
@@ -494,8 +559,9 @@ def test_a_partner_without_an_agent_to_write_to_is_not_marked_reminded(connecter
     call_command("relancer", date=collecte_2016.echeance.isoformat(), stdout=io.StringIO(), stderr=erreurs)
     assert "Pôle emploi n'a aucun agent avec une adresse de courriel" in erreurs.getvalue()
     assert list(Relance.objects.values_list("partenaire__slug", flat=True)) == ["caf-21"]
-    page = connecter("chef.projet").post("/contrats/grand-dijon/collectes/2016/relancer/", {"partenaire": "pole-emploi"},
-                                         follow=True)
+    page = connecter("chef.projet").post(
+        "/contrats/grand-dijon/collectes/2016/relancer/", {"partenaire": "pole-emploi"}, follow=True
+    )
     assert "Aucun agent avec une adresse de courriel, relance impossible : Pôle emploi" in page.content.decode()
 
 
@@ -503,9 +569,14 @@ def test_a_closed_campaign_reminds_nobody(connecter, collecte_2016, caf, pole_em
     chef = connecter("chef.projet")
     page = chef.get("/contrats/grand-dijon/collectes/2016/")
     assert page.status_code == 200 and page.context["form"].initial["version"] == collecte_2016.version
-    reponse = chef.post("/contrats/grand-dijon/collectes/2016/", {
-        "echeance": collecte_2016.echeance.isoformat(), "partenaires": [caf.pk, pole_emploi.pk],
-        "version": collecte_2016.version})  # « ouverte » unticked
+    reponse = chef.post(
+        "/contrats/grand-dijon/collectes/2016/",
+        {
+            "echeance": collecte_2016.echeance.isoformat(),
+            "partenaires": [caf.pk, pole_emploi.pk],
+            "version": collecte_2016.version,
+        },
+    )  # « ouverte » unticked
     assert reponse.status_code == 302
     collecte_2016.refresh_from_db()
     assert not collecte_2016.ouverte and collecte_2016.version == 2
@@ -516,8 +587,10 @@ def test_a_closed_campaign_reminds_nobody(connecter, collecte_2016, caf, pole_em
     refus = chef.post("/contrats/grand-dijon/collectes/2016/relancer/", follow=True).content.decode()
     assert "La collecte 2016 est fermée" in refus and not Relance.objects.exists()
     # A stale form (someone changed the campaign since) is refused, not applied.
-    perime = chef.post("/contrats/grand-dijon/collectes/2016/", {
-        "echeance": "2030-01-01", "partenaires": [caf.pk], "ouverte": "on", "version": 1})
+    perime = chef.post(
+        "/contrats/grand-dijon/collectes/2016/",
+        {"echeance": "2030-01-01", "partenaires": [caf.pk], "ouverte": "on", "version": 1},
+    )
     assert perime.status_code == 409
     collecte_2016.refresh_from_db()
     assert not collecte_2016.ouverte and collecte_2016.partenaires.count() == 2
@@ -537,7 +610,10 @@ def test_the_grid_page_costs_the_same_queries_with_more_blank_rows(connecter):
 def test_opening_a_campaign_with_bad_input_says_why_in_french(connecter, conventions, caf):
     chef = connecter("chef.projet")
     cas = [
-        ({"annee": 2040, "echeance": "2026-12-31", "partenaires": [caf.pk]}, "L'année doit être comprise dans la période"),
+        (
+            {"annee": 2040, "echeance": "2026-12-31", "partenaires": [caf.pk]},
+            "L'année doit être comprise dans la période",
+        ),
         ({"annee": 2016, "echeance": "31/02/2026", "partenaires": [caf.pk]}, "Saisissez une date au format AAAA-MM-JJ"),
         ({"annee": 2016, "echeance": "9999-01-01", "partenaires": [caf.pk]}, "Saisissez une année entre 1900 et 2100"),
         ({"annee": 2016, "echeance": "2026-12-31"}, "Choisissez au moins un partenaire attendu."),
@@ -553,8 +629,15 @@ def test_a_grid_sent_twice_adds_its_new_lines_once(connecter, conventions, caf):
     client = connecter("agent.caf")
     existant = Dispositif.objects.filter(contrat=conventions, partenaire=caf).first()
     _, _, donnees = grille(client, "caf-21", 2016)
-    donnees.update({"jeton": "un-jeton-de-grille", "lignes-0-dispositif": "nouveau", "lignes-0-intitule": "Ludobus",
-                    "lignes-0-montant_annuel": "1 000", "lignes-1-dispositif": str(existant.pk)})
+    donnees.update(
+        {
+            "jeton": "un-jeton-de-grille",
+            "lignes-0-dispositif": "nouveau",
+            "lignes-0-intitule": "Ludobus",
+            "lignes-0-montant_annuel": "1 000",
+            "lignes-1-dispositif": str(existant.pk),
+        }
+    )
     premiere = client.post(CONTRIBUTION.format("caf-21", 2016), donnees)
     seconde = client.post(CONTRIBUTION.format("caf-21", 2016), donnees, follow=True)
     assert premiere.status_code == 302

@@ -36,15 +36,28 @@ def test_chef_b_cannot_change_what_grand_dijon_s_perimeter_shows(connecter, conv
     url = f"/contrats/{contrat_b.contrat.slug}/perimetre/"
     assert client.post(url + "communes/ajouter/", {"commune-nom": "Chenôve"}).status_code == 302
     chenove = Commune.objects.get(slug="chenove")
-    assert client.post(url + "quartiers/ajouter/", {"quartier-nom": "Le Mail", "quartier-commune": chenove.pk,
-                                                    "quartier-nature": "prioritaire",
-                                                    "quartier-code": "QN02101M"}).status_code == 302
+    assert (
+        client.post(
+            url + "quartiers/ajouter/",
+            {
+                "quartier-nom": "Le Mail",
+                "quartier-commune": chenove.pk,
+                "quartier-nature": "prioritaire",
+                "quartier-code": "QN02101M",
+            },
+        ).status_code
+        == 302
+    )
     lien_b = PerimetreQuartier.objects.get(contrat=contrat_b.contrat, quartier=le_mail)  # the same shared row
     successeur = QuartierPrioritaire.objects.get(code="QN02190N")
     assert client.post(url + "qpv/successeur/", {"lien": lien_b.pk, "qpv": successeur.pk}).status_code == 302
     # A QPV whose code a shared quartier of grand-dijon carries: B's link gets it, the shared row nothing.
-    assert client.post(url + "qpv/ajouter/", {"qpv": QuartierPrioritaire.objects.get(code="QN02191N").pk,
-                                              "nature": "veille"}).status_code == 302
+    assert (
+        client.post(
+            url + "qpv/ajouter/", {"qpv": QuartierPrioritaire.objects.get(code="QN02191N").pk, "nature": "veille"}
+        ).status_code
+        == 302
+    )
     assert PerimetreQuartier.objects.get(contrat=contrat_b.contrat, quartier=gresilles).qpv.code == "QN02191N"
 
     lien_b.refresh_from_db()
@@ -60,19 +73,25 @@ def test_chef_b_cannot_change_what_grand_dijon_s_perimeter_shows(connecter, conv
     (successeur_lie,) = entrees.filter(action="modification")
     assert successeur_lie.apres["qpv_id"] == successeur.pk and successeur_lie.user == contrat_b.chef
     # Linking it twice (a double click) is said, and changes nothing more.
-    reponse = client.post(url + "qpv/successeur/", {"lien": lien_b.pk, "qpv": QuartierPrioritaire.objects.get(code="QN02192N").pk},
-                          follow=True)
+    reponse = client.post(
+        url + "qpv/successeur/",
+        {"lien": lien_b.pk, "qpv": QuartierPrioritaire.objects.get(code="QN02192N").pk},
+        follow=True,
+    )
     assert "a déjà pour successeur" in html.unescape(reponse.content.decode())
     assert PerimetreQuartier.objects.get(pk=lien_b.pk).qpv == successeur
 
 
-def test_a_change_to_a_shared_quartier_is_in_the_history_of_every_contract_that_holds_it(connecter, conventions,
-                                                                                         contrat_b):
+def test_a_change_to_a_shared_quartier_is_in_the_history_of_every_contract_that_holds_it(
+    connecter, conventions, contrat_b
+):
     le_mail = Quartier.objects.get(slug="chenove-le-mail")
     PerimetreQuartier.objects.create(contrat=contrat_b.contrat, quartier=le_mail, nature="veille")
     admin = connecter("admin")
-    reponse = admin.post(f"/admin/contrat/quartier/{le_mail.pk}/change/", {
-        "nom": "Le Mail (Chenôve)", "slug": le_mail.slug, "commune": le_mail.commune_id, "code": "QN02101M"})
+    reponse = admin.post(
+        f"/admin/contrat/quartier/{le_mail.pk}/change/",
+        {"nom": "Le Mail (Chenôve)", "slug": le_mail.slug, "commune": le_mail.commune_id, "code": "QN02101M"},
+    )
     assert reponse.status_code == 302, reponse.content.decode()[:2000]
     for contrat in (conventions, contrat_b.contrat):
         (entree,) = Historique.objects.filter(contrat_id=contrat.pk, objet="perimetre", source="admin")
@@ -84,12 +103,19 @@ def test_a_change_to_a_shared_quartier_is_in_the_history_of_every_contract_that_
 
 
 def _instance_postee(nom, **champs):
-    return {"nom": nom, "nature": "comite_pilotage", "selon_besoins": "on", "membres-TOTAL_FORMS": "0",
-            "membres-INITIAL_FORMS": "0", **champs}
+    return {
+        "nom": nom,
+        "nature": "comite_pilotage",
+        "selon_besoins": "on",
+        "membres-TOTAL_FORMS": "0",
+        "membres-INITIAL_FORMS": "0",
+        **champs,
+    }
 
 
-def test_an_instance_shared_from_b_appears_in_grand_dijon_only_once_its_chef_accepts_it(connecter, conventions,
-                                                                                      contrat_b, comptes):
+def test_an_instance_shared_from_b_appears_in_grand_dijon_only_once_its_chef_accepts_it(
+    connecter, conventions, contrat_b, comptes
+):
     from contrat.models import Membre
     from gouvernance.models import Instance, Seance
 
@@ -98,16 +124,22 @@ def test_an_instance_shared_from_b_appears_in_grand_dijon_only_once_its_chef_acc
     Membre.objects.create(user=contrat_b.chef, partenaire=conventions.porteur, role="lecteur", contrat=conventions)
     chef_b = Client()
     chef_b.force_login(contrat_b.chef)
-    refus = chef_b.post(f"/contrats/{b.slug}/instances/ajouter/",
-                        _instance_postee("Comité de B", contrats_associes=[conventions.pk]))
+    refus = chef_b.post(
+        f"/contrats/{b.slug}/instances/ajouter/", _instance_postee("Comité de B", contrats_associes=[conventions.pk])
+    )
     assert refus.status_code == 400 and "contrats_associes" in refus.context["form"].errors
     assert not Instance.objects.filter(nom="Comité de B").exists()
     historique_a = Historique.objects.filter(contrat_id=conventions.pk).count()
 
     # Offered by someone who may offer it (an administrator): it waits for grand-dijon's consent.
     admin = connecter("admin")
-    assert admin.post(f"/contrats/{b.slug}/instances/ajouter/",
-                      _instance_postee("Comité départemental de B", contrats_associes=[conventions.pk])).status_code == 302
+    assert (
+        admin.post(
+            f"/contrats/{b.slug}/instances/ajouter/",
+            _instance_postee("Comité départemental de B", contrats_associes=[conventions.pk]),
+        ).status_code
+        == 302
+    )
     offerte = Instance.objects.get(nom="Comité départemental de B")
     Seance.objects.create(instance=offerte, date="2026-06-10")
     chef_a = connecter("chef.projet")
@@ -134,8 +166,9 @@ def test_an_instance_shared_from_b_appears_in_grand_dijon_only_once_its_chef_acc
     assert montree() == (True, True, False)
     entree = Historique.objects.filter(contrat_id=conventions.pk).exclude(objet="contrat").latest("pk")
     assert (entree.objet, entree.action, entree.user) == ("partage", "creation", comptes["chef.projet"])
-    assert Historique.objects.filter(contrat_id=b.pk, objet="instance", objet_id=offerte.pk,
-                                     apres__contrats_associes=[conventions.pk]).exists()
+    assert Historique.objects.filter(
+        contrat_id=b.pk, objet="instance", objet_id=offerte.pk, apres__contrats_associes=[conventions.pk]
+    ).exists()
     # Withdrawn: gone again from grand-dijon, said in its history.
     retirer = f"/contrats/grand-dijon/gouvernance/partages/{offerte.pk}/retirer/"
     assert chef_a.post(retirer).status_code == 302
@@ -146,25 +179,39 @@ def test_an_instance_shared_from_b_appears_in_grand_dijon_only_once_its_chef_acc
 
 
 def test_a_seance_form_posted_with_another_contract_s_decision_id_is_refused_not_turned_into_a_creation(
-        conventions, contrat_b):
+    conventions, contrat_b
+):
     from gouvernance.models import Decision, Instance, Seance
 
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
     seance_a = Seance.objects.create(instance=copil, date="2021-10-12")
     decision_a = Decision.objects.create(seance=seance_a, texte="Décision de grand-dijon")
-    instance_b = Instance.objects.create(contrat=contrat_b.contrat, slug="copil-b", nom="Copil B", nature="comite_pilotage")
+    instance_b = Instance.objects.create(
+        contrat=contrat_b.contrat, slug="copil-b", nom="Copil B", nature="comite_pilotage"
+    )
     seance_b = Seance.objects.create(instance=instance_b, date="2025-03-04")
     chef_b = Client()
     chef_b.force_login(contrat_b.chef)
     ligne = {"decisions-0-texte": "Écrite par B", "decisions-0-statut": "a_faire", "decisions-0-id": decision_a.pk}
-    commun = {"instance": instance_b.pk, "date": "2025-03-04", "heure": "", "lieu": "", "ordre_du_jour": "",
-              "compte_rendu": "", "presences-TOTAL_FORMS": 0, "presences-INITIAL_FORMS": 0,
-              "decisions-TOTAL_FORMS": 1, **ligne}
+    commun = {
+        "instance": instance_b.pk,
+        "date": "2025-03-04",
+        "heure": "",
+        "lieu": "",
+        "ordre_du_jour": "",
+        "compte_rendu": "",
+        "presences-TOTAL_FORMS": 0,
+        "presences-INITIAL_FORMS": 0,
+        "decisions-TOTAL_FORMS": 1,
+        **ligne,
+    }
     avant = (Decision.objects.count(), Historique.objects.count())
     # As an existing row of B's séance (a tampered count), and as a new row carrying an id.
-    for url, donnees in [(f"/seances/{seance_b.pk}/modifier/", {**commun, "version": 1, "decisions-INITIAL_FORMS": 1}),
-                         (f"/seances/{seance_b.pk}/modifier/", {**commun, "version": 1, "decisions-INITIAL_FORMS": 0}),
-                         (f"/contrats/{contrat_b.contrat.slug}/seances/ajouter/", {**commun, "decisions-INITIAL_FORMS": 1})]:
+    for url, donnees in [
+        (f"/seances/{seance_b.pk}/modifier/", {**commun, "version": 1, "decisions-INITIAL_FORMS": 1}),
+        (f"/seances/{seance_b.pk}/modifier/", {**commun, "version": 1, "decisions-INITIAL_FORMS": 0}),
+        (f"/contrats/{contrat_b.contrat.slug}/seances/ajouter/", {**commun, "decisions-INITIAL_FORMS": 1}),
+    ]:
         reponse = chef_b.post(url, donnees)
         assert reponse.status_code == 400, url
         assert "Une ligne envoyée n'est pas une ligne de ce formulaire" in html.unescape(reponse.content.decode())
@@ -174,8 +221,9 @@ def test_a_seance_form_posted_with_another_contract_s_decision_id_is_refused_not
     assert not Decision.objects.filter(texte="Écrite par B").exists()
 
 
-def test_a_partner_brings_none_of_its_people_and_the_chef_sees_and_revokes_whoever_acts(connecter, conventions,
-                                                                                       contrat_b, comptes):
+def test_a_partner_brings_none_of_its_people_and_the_chef_sees_and_revokes_whoever_acts(
+    connecter, conventions, contrat_b, comptes
+):
     """The CAF is partner of B: its agent of grand-dijon is not let into B by that alone. B's chef sees him
     among the people he may take in, takes him in, sees him among the members, and revokes him for B alone."""
     from contrat import permissions
@@ -203,7 +251,10 @@ def test_a_partner_brings_none_of_its_people_and_the_chef_sees_and_revokes_whoev
     assert "admin" in re.search(r'<span id="administrateurs">.*?</span>', page, re.S).group(0)
     annuaire = Membre.objects.get(user=agent_caf, contrat__isnull=True)
     # Grand-dijon's chef takes nobody into B.
-    assert connecter("chef.projet").post(f"/contrats/{b.slug}/membres/accueillir/{annuaire.pk}/").status_code in (403, 404)
+    assert connecter("chef.projet").post(f"/contrats/{b.slug}/membres/accueillir/{annuaire.pk}/").status_code in (
+        403,
+        404,
+    )
     assert chef_b.post(f"/contrats/{b.slug}/membres/accueillir/{annuaire.pk}/").status_code == 302
     assert chef_b.post(f"/contrats/{b.slug}/membres/accueillir/{annuaire.pk}/").status_code == 404  # once
     pris = Membre.objects.get(user=agent_caf, contrat=b)
@@ -235,8 +286,9 @@ def test_choices_offered_to_b_name_only_b_s_values(conventions, contrat_b):
     le_mail = Quartier.objects.get(slug="chenove-le-mail")
     b.communes.add(chenove)
     PerimetreQuartier.objects.create(contrat=b, quartier=le_mail, nature="veille")
-    de_grand_dijon = set(Quartier.objects.filter(perimetres__contrat=conventions).exclude(pk=le_mail.pk)
-                         .values_list("slug", flat=True))
+    de_grand_dijon = set(
+        Quartier.objects.filter(perimetres__contrat=conventions).exclude(pk=le_mail.pk).values_list("slug", flat=True)
+    )
     assert de_grand_dijon
     lecteur = Client()
     lecteur.force_login(contrat_b.lecteur)
@@ -257,16 +309,35 @@ def test_choices_offered_to_b_name_only_b_s_values(conventions, contrat_b):
     chef_b.force_login(contrat_b.chef)
     instance = Instance.objects.create(contrat=b, nom="Comité de B", slug="comite-b", nature="comite_pilotage")
     formulaire = chef_b.get(f"/contrats/{b.slug}/seances/ajouter/").content.decode()
-    pks = {str(p) for p in Partenaire.objects.filter(slug__in=["testville-agglo", "caf-21"]).values_list("pk", flat=True)}
+    pks = {
+        str(p) for p in Partenaire.objects.filter(slug__in=["testville-agglo", "caf-21"]).values_list("pk", flat=True)
+    }
     assert _options(formulaire, "decisions-0-partenaire") == pks
     assert _options(formulaire, "presences-0-partenaire") == pks
-    refus = chef_b.post(f"/contrats/{b.slug}/seances/ajouter/", {
-        "instance": instance.pk, "date": "2026-10-12", "heure": "", "lieu": "", "ordre_du_jour": "", "compte_rendu": "",
-        "version": "", "presences-TOTAL_FORMS": 0, "presences-INITIAL_FORMS": 0, "decisions-TOTAL_FORMS": 1,
-        "decisions-INITIAL_FORMS": 0, "decisions-0-texte": "Relancer", "decisions-0-partenaire": seule_a_grand_dijon.pk,
-        "decisions-0-echeance": "2026-12-15", "decisions-0-statut": "a_faire"})
+    refus = chef_b.post(
+        f"/contrats/{b.slug}/seances/ajouter/",
+        {
+            "instance": instance.pk,
+            "date": "2026-10-12",
+            "heure": "",
+            "lieu": "",
+            "ordre_du_jour": "",
+            "compte_rendu": "",
+            "version": "",
+            "presences-TOTAL_FORMS": 0,
+            "presences-INITIAL_FORMS": 0,
+            "decisions-TOTAL_FORMS": 1,
+            "decisions-INITIAL_FORMS": 0,
+            "decisions-0-texte": "Relancer",
+            "decisions-0-partenaire": seule_a_grand_dijon.pk,
+            "decisions-0-echeance": "2026-12-15",
+            "decisions-0-statut": "a_faire",
+        },
+    )
     assert refus.status_code == 400
-    assert not Seance.objects.filter(instance=instance).exists() and not Decision.objects.filter(texte="Relancer").exists()
+    assert (
+        not Seance.objects.filter(instance=instance).exists() and not Decision.objects.filter(texte="Relancer").exists()
+    )
 
 
 def test_the_migration_gives_each_organisation_wide_member_its_roles_in_its_contracts(conventions, comptes):
@@ -294,8 +365,9 @@ def test_the_migration_gives_each_organisation_wide_member_its_roles_in_its_cont
     assert {c.slug for c in Contrat.objects.visible_to(comptes["agent.caf"])} >= {"grand-dijon", "ctg-dijon"}
 
 
-def test_a_reloaded_official_list_is_in_the_history_of_each_contract_that_shows_the_qpv(conventions, contrat_b,
-                                                                                        tmp_path):
+def test_a_reloaded_official_list_is_in_the_history_of_each_contract_that_shows_the_qpv(
+    conventions, contrat_b, tmp_path
+):
     call_command("charger_qpv", str(EXEMPLE))
     qpv = QuartierPrioritaire.objects.get(code="QN02191N")
     gresilles = Quartier.objects.get(slug="dijon-gresilles")
@@ -303,12 +375,14 @@ def test_a_reloaded_official_list_is_in_the_history_of_each_contract_that_shows_
     PerimetreQuartier.objects.filter(pk=lien_a.pk).update(qpv=qpv)
     lien_b = PerimetreQuartier.objects.create(contrat=contrat_b.contrat, quartier=gresilles, nature="veille", qpv=qpv)
     fichier = tmp_path / "liste.csv"
-    fichier.write_text(EXEMPLE.read_text(encoding="utf-8").replace("Grésilles (exemple)", "Les Grésilles (exemple)"),
-                       encoding="utf-8")
+    fichier.write_text(
+        EXEMPLE.read_text(encoding="utf-8").replace("Grésilles (exemple)", "Les Grésilles (exemple)"), encoding="utf-8"
+    )
     call_command("charger_qpv", str(fichier))
     for contrat, lien in ((conventions, lien_a), (contrat_b.contrat, lien_b)):
-        (entree,) = Historique.objects.filter(contrat_id=contrat.pk, objet="perimetre", objet_id=lien.pk,
-                                              source="commande")
+        (entree,) = Historique.objects.filter(
+            contrat_id=contrat.pk, objet="perimetre", objet_id=lien.pk, source="commande"
+        )
         assert entree.avant["QPV (liste officielle)"] == "QN02191N Grésilles (exemple)"
         assert entree.apres["QPV (liste officielle)"] == "QN02191N Les Grésilles (exemple)"
     call_command("charger_qpv", str(fichier))  # unchanged: nothing more

@@ -13,23 +13,56 @@ from django.test import Client
 from .test_matrice_urls import MATRICE, _url
 
 # The placeholders of the matrix that stand for one of A's objects (tests/test_matrice_urls.py, _url).
-OBJETS_DE_A = {"grand-dijon", "ctg-dijon", "caf", "caf-estimation", "fiche-3", "engagement-caf", "indicateur-ctg",
-               "instance-copil", "import", "export", "perimetre", "objectif-pk", "membre-chef", "invitation",
-               "collecte", "bilan", "avis", "tenue", "courriel", "seance", "decision"}
+OBJETS_DE_A = {
+    "grand-dijon",
+    "ctg-dijon",
+    "caf",
+    "caf-estimation",
+    "fiche-3",
+    "engagement-caf",
+    "indicateur-ctg",
+    "instance-copil",
+    "import",
+    "export",
+    "perimetre",
+    "objectif-pk",
+    "membre-chef",
+    "invitation",
+    "collecte",
+    "bilan",
+    "avis",
+    "tenue",
+    "courriel",
+    "seance",
+    "decision",
+}
 # The invitation's own signed link is the invitee's, whoever holds it (tests/test_territoire.py): not a page of A.
 PUBLIQUES = {"contrat:invitation", "contrat:invitation_nouveau_lien"}
 REFUS = {400, 403, 404, 405, 409}
 
 
 def urls_de_a():
-    return [(nom, _url(nom, kwargs)) for nom, (kwargs, _) in sorted(MATRICE.items())
-            if nom not in PUBLIQUES and OBJETS_DE_A & {str(v) for v in kwargs.values()}]
+    return [
+        (nom, _url(nom, kwargs))
+        for nom, (kwargs, _) in sorted(MATRICE.items())
+        if nom not in PUBLIQUES and OBJETS_DE_A & {str(v) for v in kwargs.values()}
+    ]
 
 
 def etat_de_a():
     """What grand-dijon (and ctg-dijon) show, and the shared rows they read: a refused request leaves it as it was."""
-    from contrat.models import (Commune, Contrat, Invitation, Membre, Objectif, Orientation, Partenaire,
-                                PerimetreQuartier, Pilier, Quartier)
+    from contrat.models import (
+        Commune,
+        Contrat,
+        Invitation,
+        Membre,
+        Objectif,
+        Orientation,
+        Partenaire,
+        PerimetreQuartier,
+        Pilier,
+        Quartier,
+    )
     from engagements.models import Collecte, Contribution, Dispositif, Estimation
     from fiches.models import Engagement, Fiche, Indicateur, Intervenant, Mesure
     from gouvernance.models import Decision, Instance, PartageInstance, Presence, Seance
@@ -43,30 +76,44 @@ def etat_de_a():
 
     return {
         "contrats": lignes(Contrat.objects.filter(pk__in=a), "version", "nom", "porteur_id"),
-        "arbre": [lignes(Pilier.objects.filter(contrat__in=a), "version", "archive", "ordre"),
-                  lignes(Orientation.objects.filter(pilier__contrat__in=a), "version", "archive", "ordre"),
-                  lignes(Objectif.objects.filter(orientation__pilier__contrat__in=a), "version", "archive", "ordre")],
+        "arbre": [
+            lignes(Pilier.objects.filter(contrat__in=a), "version", "archive", "ordre"),
+            lignes(Orientation.objects.filter(pilier__contrat__in=a), "version", "archive", "ordre"),
+            lignes(Objectif.objects.filter(orientation__pilier__contrat__in=a), "version", "archive", "ordre"),
+        ],
         "dispositifs": lignes(Dispositif.objects.filter(contrat__in=a), "version", "archive"),
         "estimations": lignes(Estimation.objects.filter(dispositif__contrat__in=a), "version"),
-        "sommes": Estimation.objects.filter(dispositif__contrat__in=a).aggregate(Sum("montant_annuel"),
-                                                                                 Sum("montant_pluriannuel")),
-        "collecte": [lignes(Collecte.objects.filter(contrat__in=a), "version", "ouverte"),
-                     lignes(Contribution.objects.filter(contrat__in=a), "version", "statut")],
-        "fiches": [lignes(Fiche.objects.filter(contrat__in=a), "version"),
-                   lignes(Engagement.objects.filter(fiche__contrat__in=a), "version"),
-                   lignes(Intervenant.objects.filter(fiche__contrat__in=a), "partenaire_id"),
-                   lignes(Indicateur.objects.filter(fiche__contrat__in=a), "libelle"),
-                   lignes(Mesure.objects.filter(indicateur__fiche__contrat__in=a), "version", "valeur")],
-        "gouvernance": [lignes(Instance.objects.filter(contrat__in=a), "version", "archivee"),
-                        lignes(PartageInstance.objects.filter(contrat__in=a)),
-                        lignes(Seance.objects.filter(instance__contrat__in=a), "version"),
-                        lignes(Decision.objects.filter(seance__instance__contrat__in=a), "version", "statut"),
-                        lignes(Presence.objects.filter(seance__instance__contrat__in=a), "etat")],
-        "personnes": [lignes(Membre.objects.filter(contrat__in=a), "actif", "version"),
-                      lignes(Invitation.objects.filter(contrat__in=a), "version", "revoquee", "acceptee_le")],
+        "sommes": Estimation.objects.filter(dispositif__contrat__in=a).aggregate(
+            Sum("montant_annuel"), Sum("montant_pluriannuel")
+        ),
+        "collecte": [
+            lignes(Collecte.objects.filter(contrat__in=a), "version", "ouverte"),
+            lignes(Contribution.objects.filter(contrat__in=a), "version", "statut"),
+        ],
+        "fiches": [
+            lignes(Fiche.objects.filter(contrat__in=a), "version"),
+            lignes(Engagement.objects.filter(fiche__contrat__in=a), "version"),
+            lignes(Intervenant.objects.filter(fiche__contrat__in=a), "partenaire_id"),
+            lignes(Indicateur.objects.filter(fiche__contrat__in=a), "libelle"),
+            lignes(Mesure.objects.filter(indicateur__fiche__contrat__in=a), "version", "valeur"),
+        ],
+        "gouvernance": [
+            lignes(Instance.objects.filter(contrat__in=a), "version", "archivee"),
+            lignes(PartageInstance.objects.filter(contrat__in=a)),
+            lignes(Seance.objects.filter(instance__contrat__in=a), "version"),
+            lignes(Decision.objects.filter(seance__instance__contrat__in=a), "version", "statut"),
+            lignes(Presence.objects.filter(seance__instance__contrat__in=a), "etat"),
+        ],
+        "personnes": [
+            lignes(Membre.objects.filter(contrat__in=a), "actif", "version"),
+            lignes(Invitation.objects.filter(contrat__in=a), "version", "revoquee", "acceptee_le"),
+        ],
         "perimetre": lignes(PerimetreQuartier.objects.filter(contrat__in=a), "version", "code", "qpv_id"),
-        "partage": [lignes(Quartier.objects.all(), "nom", "code", "qpv_id", "commune_id"),
-                    lignes(Commune.objects.all(), "nom", "code_insee"), lignes(Partenaire.objects.all(), "nom", "sigle")],
+        "partage": [
+            lignes(Quartier.objects.all(), "nom", "code", "qpv_id", "commune_id"),
+            lignes(Commune.objects.all(), "nom", "code_insee"),
+            lignes(Partenaire.objects.all(), "nom", "sigle"),
+        ],
         "historique": Historique.objects.filter(contrat_id__in=a).count(),
         "courriels": lignes(Courriel.objects.filter(contrat_id__in=a), "statut"),
         "imports": lignes(ImportAnnexe.objects.filter(contrat__in=a), "applique_le"),
@@ -206,11 +253,14 @@ def b_garni(contrat_b):
     PerimetreQuartier.objects.create(contrat=b, quartier=quartier, nature="prioritaire")
     lignes = {}
     for partenaire in (contrat_b.porteur, caf):
-        d = Dispositif.objects.create(contrat=b, code=f"ligne-{partenaire.slug}", partenaire=partenaire,
-                                      intitule=f"Ligne de {partenaire.sigle}")
+        d = Dispositif.objects.create(
+            contrat=b, code=f"ligne-{partenaire.slug}", partenaire=partenaire, intitule=f"Ligne de {partenaire.sigle}"
+        )
         d.objectifs.add(objectif)
-        lignes[partenaire.slug] = (d, Estimation.objects.create(dispositif=d, partenaire=partenaire, annee=2026,
-                                                                montant_annuel=1000))
+        lignes[partenaire.slug] = (
+            d,
+            Estimation.objects.create(dispositif=d, partenaire=partenaire, annee=2026, montant_annuel=1000),
+        )
     fiche = Fiche.objects.create(contrat=b, slug="fiche-1", forme="action", numero="1", intitule="Fiche de B")
     Intervenant.objects.create(fiche=fiche, role="porteur", nom="TA", partenaire=contrat_b.porteur)
     Indicateur.objects.create(fiche=fiche, libelle="Familles accompagnées")
@@ -228,16 +278,36 @@ def _pages_de_formulaires(b, role):
     s = f"/contrats/{b.contrat.slug}/"
     porteur, (ligne_caf, estimation_caf) = b.lignes["testville-agglo"], b.lignes["caf-21"]
     if role == "chef":
-        return [s + "perimetre/", s + "partenaires/", s + "documents/", s + "arbre/", s + "membres/",
-                s + f"arbre/objectif/{b.objectif.pk}/modifier/", s + "collectes/ouvrir/",
-                s + "collectes/2026/", s + "instances/ajouter/", f"/instances/{b.instance.pk}/modifier/",
-                s + "seances/ajouter/", f"/seances/{b.seance.pk}/modifier/", s + "gouvernance/colonnes/",
-                f"/fiches/{b.fiche.pk}/modifier/", s + "annexe-financiere/importer/"]
+        return [
+            s + "perimetre/",
+            s + "partenaires/",
+            s + "documents/",
+            s + "arbre/",
+            s + "membres/",
+            s + f"arbre/objectif/{b.objectif.pk}/modifier/",
+            s + "collectes/ouvrir/",
+            s + "collectes/2026/",
+            s + "instances/ajouter/",
+            f"/instances/{b.instance.pk}/modifier/",
+            s + "seances/ajouter/",
+            f"/seances/{b.seance.pk}/modifier/",
+            s + "gouvernance/colonnes/",
+            f"/fiches/{b.fiche.pk}/modifier/",
+            s + "annexe-financiere/importer/",
+        ]
     if role == "agent":
-        return [s + "contributions/testville-agglo/2026/", f"/dispositifs/{porteur[0].pk}/modifier/",
-                f"/estimations/{porteur[1].pk}/modifier/", f"/dispositifs/{porteur[0].pk}/estimations/ajouter/"]
-    return [s + "contributions/caf-21/2026/", f"/estimations/{estimation_caf.pk}/modifier/",
-            f"/dispositifs/{ligne_caf.pk}/estimations/ajouter/", f"/seances/{b.seance.pk}/"]
+        return [
+            s + "contributions/testville-agglo/2026/",
+            f"/dispositifs/{porteur[0].pk}/modifier/",
+            f"/estimations/{porteur[1].pk}/modifier/",
+            f"/dispositifs/{porteur[0].pk}/estimations/ajouter/",
+        ]
+    return [
+        s + "contributions/caf-21/2026/",
+        f"/estimations/{estimation_caf.pk}/modifier/",
+        f"/dispositifs/{ligne_caf.pk}/estimations/ajouter/",
+        f"/seances/{b.seance.pk}/",
+    ]
 
 
 @pytest.mark.parametrize("role", ["chef", "agent", "agent_commun"])
@@ -273,5 +343,5 @@ def test_b_s_forms_posted_with_a_s_ids_are_refused(conventions, contrat_b, b_gar
                 if statut not in REFUS:
                     admis.append((page, action, nom, autre, statut))
     assert essais >= {"chef": 65, "agent": 10, "agent_commun": 7}[role], essais
-    assert admis == [], '\n'.join(map(str, admis))
+    assert admis == [], "\n".join(map(str, admis))
     assert etat_de_a() == avant

@@ -39,8 +39,12 @@ def test_submit_validate_and_lock(connecter, estimation):
     assert statut() == "valide"
     assert "Version de travail" not in texte_pdf(chef)
     agent = connecter("agent.caf")
-    assert agent.post(f"/estimations/{estimation.pk}/modifier/",
-                      donnees_estimation(estimation, montant_annuel="1")).status_code == 403
+    assert (
+        agent.post(
+            f"/estimations/{estimation.pk}/modifier/", donnees_estimation(estimation, montant_annuel="1")
+        ).status_code
+        == 403
+    )
     estimation.refresh_from_db()
     assert estimation.montant_annuel == 12100000
 
@@ -71,11 +75,13 @@ def test_the_dashboard_follows_each_partner(connecter, estimation):
     agent.post(f"/estimations/{estimation.pk}/modifier/", donnees_estimation(estimation, montant_annuel="12 000 000"))
     agent.post(CONTRIBUTION + "soumettre/")
     html = connecter("chef.projet").get("/contrats/grand-dijon/tableau-de-bord/").content.decode()
-    ligne = re.search(r"Caisse d&#x27;Allocations Familiales de la Côte-d&#x27;Or</a></td>(.*?)</tr>", html, re.S).group(1)
+    ligne = re.search(
+        r"Caisse d&#x27;Allocations Familiales de la Côte-d&#x27;Or</a></td>(.*?)</tr>", html, re.S
+    ).group(1)
     cellules = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", ligne, re.S)]
     assert cellules[:4] == ["Soumise", "37 (dont 2 sans montant)", "43 030 000 €", "129 530 000 €"]
     assert cellules[4] not in ("", "—")  # the date of the last change
     assert html.count("<svg") == 2 and 'role="img"' in html
-    assert "<title id=\"piliers-titre\">Montants annuels par pilier</title>" in html
+    assert '<title id="piliers-titre">Montants annuels par pilier</title>' in html
     assert "Pilier Cohésion sociale : 30 623 650 €" in html
     assert "<script" not in html.split("<svg", 1)[1].split("</svg>", 1)[0]

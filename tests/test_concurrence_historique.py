@@ -28,8 +28,9 @@ def deux_agents(comptes, conventions):
     from contrat.models import Membre, Partenaire
 
     collegue = User.objects.create_user("collegue.caf", first_name="Collègue de la CAF")
-    Membre.objects.create(user=collegue, partenaire=Partenaire.objects.get(slug="caf-21"), role="agent",
-                          contrat=conventions)
+    Membre.objects.create(
+        user=collegue, partenaire=Partenaire.objects.get(slug="caf-21"), role="agent", contrat=conventions
+    )
     a, b = Client(), Client()
     a.force_login(comptes["agent.caf"])
     b.force_login(collegue)
@@ -42,9 +43,15 @@ def test_the_second_save_is_refused_and_shows_what_the_first_saved(deux_agents, 
     # Both open the form on version 1.
     assert 'name="version" value="1"' in a.get(f"/estimations/{estimation.pk}/modifier/").content.decode()
     assert 'name="version" value="1"' in b.get(f"/estimations/{estimation.pk}/modifier/").content.decode()
-    assert b.post(f"/estimations/{estimation.pk}/modifier/",
-                  donnees_estimation(estimation, montant_annuel="12 500 000")).status_code == 302
-    refus = a.post(f"/estimations/{estimation.pk}/modifier/", donnees_estimation(estimation, montant_annuel="11 000 000"))
+    assert (
+        b.post(
+            f"/estimations/{estimation.pk}/modifier/", donnees_estimation(estimation, montant_annuel="12 500 000")
+        ).status_code
+        == 302
+    )
+    refus = a.post(
+        f"/estimations/{estimation.pk}/modifier/", donnees_estimation(estimation, montant_annuel="11 000 000")
+    )
     assert refus.status_code == 409
     html = refus.content.decode()
     assert "Collègue de la CAF a enregistré une modification pendant que vous travailliez" in html
@@ -54,8 +61,13 @@ def test_the_second_save_is_refused_and_shows_what_the_first_saved(deux_agents, 
     estimation.refresh_from_db()
     assert estimation.montant_annuel == Decimal("12500000") and estimation.version == 2
     # Saving again, knowingly, replaces the colleague's version.
-    assert a.post(f"/estimations/{estimation.pk}/modifier/",
-                  donnees_estimation(estimation, montant_annuel="11 000 000", version=2)).status_code == 302
+    assert (
+        a.post(
+            f"/estimations/{estimation.pk}/modifier/",
+            donnees_estimation(estimation, montant_annuel="11 000 000", version=2),
+        ).status_code
+        == 302
+    )
     estimation.refresh_from_db()
     assert estimation.montant_annuel == Decimal("11000000") and estimation.version == 3
 
@@ -87,20 +99,32 @@ def test_every_change_is_recorded_and_shown(connecter, ligne):
     client = connecter("agent.caf")
     estimation = ligne.estimations.get()
     client.post(f"/estimations/{estimation.pk}/modifier/", donnees_estimation(estimation, montant_annuel="12 000 000"))
-    client.post(f"/dispositifs/{ligne.pk}/modifier/",
-                {"partenaire": ligne.partenaire_id, "intitule": "Solvabilisation des familles", "statut": "actif",
-                 "version": 1})
+    client.post(
+        f"/dispositifs/{ligne.pk}/modifier/",
+        {
+            "partenaire": ligne.partenaire_id,
+            "intitule": "Solvabilisation des familles",
+            "statut": "actif",
+            "version": 1,
+        },
+    )
     nouvelle = Estimation.objects.create(dispositif=ligne, partenaire=ligne.partenaire, annee=2016)
     client.post(f"/estimations/{nouvelle.pk}/supprimer/", {"version": 1})
     entrees = list(Historique.objects.filter(dossier=f"dispositif:{ligne.pk}").order_by("date", "pk"))
     assert [(e.objet, e.action) for e in entrees] == [
-        ("estimation", "modification"), ("dispositif", "modification"), ("estimation", "suppression")]
+        ("estimation", "modification"),
+        ("dispositif", "modification"),
+        ("estimation", "suppression"),
+    ]
     assert all(e.user.username == "agent.caf" and e.user_nom == "Agent de la CAF de la Côte-d'Or" for e in entrees)
     assert entrees[0].avant["montant_annuel"] == "12100000.00" and entrees[0].apres["montant_annuel"] == "12000000.00"
     assert entrees[2].apres is None and entrees[2].avant["annee"] == 2016
     page = client.get(f"/dispositifs/{ligne.pk}/").content.decode()
     assert "valorisation financière annuelle (€) : 12 100 000 € → 12 000 000 €" in page
-    assert "intitulé du dispositif / offre de services : solvabilisation des familles → Solvabilisation des familles" in page
+    assert (
+        "intitulé du dispositif / offre de services : solvabilisation des familles → Solvabilisation des familles"
+        in page
+    )
     assert "Suppression</strong> estimation financière" in page
 
 
@@ -120,6 +144,7 @@ def test_the_annexe_can_be_printed_as_it_stood_on_a_date(connecter, ligne, conve
     import re
 
     from pypdf import PdfReader
+
     pdf = client.get("/contrats/grand-dijon/annexe-financiere.pdf", {"au": hier})
     texte = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert re.search(r"TOTAL financements CAF\s+43 130 000 €", texte)
@@ -161,6 +186,7 @@ def test_the_reprint_at_a_date_has_that_date_s_title_notes_and_tree_labels(conne
     assert "Objectif renommé après la signature" in maintenant
     # The PDF and the workbook render the same past annexe.
     from pypdf import PdfReader
+
     pdf = client.get("/contrats/grand-dijon/annexe-financiere.pdf", {"au": hier, "annee": 2015, "partenaire": "caf-21"})
     pages = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages))
     assert "Intitulé changé" not in pages and "Objectif renommé" not in pages and "Note réécrite" not in pages

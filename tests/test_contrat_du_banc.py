@@ -37,16 +37,23 @@ def adresses_du_contrat(contrat):
     """Every page and download of the URL × role matrix that takes a contract, for this contract,
     with the lists filtered on it and one of its dispositifs, fiches and partners."""
     chef = ROLES.index("chef.projet")
-    adresses = [reverse(nom, kwargs={"slug": contrat.slug}) for nom, (kwargs, statuts) in sorted(MATRICE.items())
-                if kwargs == {"slug": "grand-dijon"} and statuts[chef] == 200]
+    adresses = [
+        reverse(nom, kwargs={"slug": contrat.slug})
+        for nom, (kwargs, statuts) in sorted(MATRICE.items())
+        if kwargs == {"slug": "grand-dijon"} and statuts[chef] == 200
+    ]
     dispositif = contrat.dispositifs.order_by("ordre").first()
     fiche = contrat.fiches.order_by("ordre").first()
     return adresses + [
-        f"/dispositifs/?contrat={contrat.slug}", f"/estimations/?contrat={contrat.slug}&annee={ANNEE}",
-        f"/fiches/?contrat={contrat.slug}", dispositif.get_absolute_url(), fiche.get_absolute_url(),
+        f"/dispositifs/?contrat={contrat.slug}",
+        f"/estimations/?contrat={contrat.slug}&annee={ANNEE}",
+        f"/fiches/?contrat={contrat.slug}",
+        dispositif.get_absolute_url(),
+        fiche.get_absolute_url(),
         reverse("fiches:pdf", kwargs={"pk": fiche.pk}),
         reverse("fiches:partenaire", kwargs={"slug": dispositif.partenaire.slug}),
-        f"{reverse('engagements:annexe_pdf', kwargs={'slug': contrat.slug})}?annee={ANNEE}&partenaire={dispositif.partenaire.slug}",
+        reverse("engagements:annexe_pdf", kwargs={"slug": contrat.slug})
+        + f"?annee={ANNEE}&partenaire={dispositif.partenaire.slug}",
     ]
 
 
@@ -78,8 +85,11 @@ def test_every_page_of_the_annexe_names_its_pilier_orientation_and_objectifs(ban
     group of objectifs names it again, followed by « (suite) », instead of leaving the column empty."""
     contenu = exports.annexe_pdf(Annexe(banc, ANNEE), timezone.localdate())
     mm = 72 / 25.4
-    colonnes = {"pilier": (10, 10 + 277 * 0.09), "orientation": (10 + 277 * 0.09, 10 + 277 * 0.20),
-                "objectifs": (10 + 277 * 0.20, 10 + 277 * 0.33)}
+    colonnes = {
+        "pilier": (10, 10 + 277 * 0.09),
+        "orientation": (10 + 277 * 0.09, 10 + 277 * 0.20),
+        "objectifs": (10 + 277 * 0.20, 10 + 277 * 0.33),
+    }
     with pdfplumber.open(io.BytesIO(contenu)) as pdf:
         pages, suites = pdf.pages, 0
         assert len(pages) > 50
@@ -88,12 +98,17 @@ def test_every_page_of_the_annexe_names_its_pilier_orientation_and_objectifs(ban
             if not any(m["text"] == "PILIER" for m in mots):
                 continue  # the partners' summary, after the table
             entete = max(m["bottom"] for m in mots if m["text"] == "PILIER")
-            texte = {nom: " ".join(m["text"] for m in mots if m["top"] > entete + 4 and debut * mm <= m["x0"] < fin * mm)
-                     for nom, (debut, fin) in colonnes.items()}
+            texte = {
+                nom: " ".join(m["text"] for m in mots if m["top"] > entete + 4 and debut * mm <= m["x0"] < fin * mm)
+                for nom, (debut, fin) in colonnes.items()
+            }
             if texte["pilier"].startswith("Sous-total") or texte["pilier"].startswith("Total"):
                 continue  # the page opens on a subtotal: no group to go on with
             assert texte["pilier"].startswith("Pilier"), (numero, texte)
-            assert texte["orientation"].startswith("Orientation") or " - Orientation" in texte["orientation"], (numero, texte)
+            assert texte["orientation"].startswith("Orientation") or " - Orientation" in texte["orientation"], (
+                numero,
+                texte,
+            )
             assert "Objectif" in texte["objectifs"], (numero, texte)
             suites += texte["pilier"].endswith("(suite)")
         # Four piliers: every page but a few opens in the middle of one.
@@ -107,8 +122,11 @@ def test_every_page_of_the_large_contract_fits_the_screen_and_passes_axe(live_se
     axe, base, defauts, debut = Axe(), live_server.url, [], time.monotonic()
     client = Client()
     client.force_login(donnees.User.objects.get(username="banc.chef"))
-    pages = [url for url in adresses_du_contrat(banc)
-             if (r := client.get(url)).status_code == 200 and r["Content-Type"].startswith("text/html")]
+    pages = [
+        url
+        for url in adresses_du_contrat(banc)
+        if (r := client.get(url)).status_code == 200 and r["Content-Type"].startswith("text/html")
+    ]
     assert len(pages) >= 15, pages
     contexte = navigateur.new_context(locale="fr-FR")
     page = contexte.new_page()

@@ -8,7 +8,18 @@ import ast
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
-PAQUETS = ["noyau", "contrat", "engagements", "importation", "fiches", "gouvernance", "tenues", "accueil", "rapport", "config"]
+PAQUETS = [
+    "noyau",
+    "contrat",
+    "engagements",
+    "importation",
+    "fiches",
+    "gouvernance",
+    "tenues",
+    "accueil",
+    "rapport",
+    "config",
+]
 # Domain apps may use each other's models, never their helpers: the shared helpers live in `noyau`.
 DOMAINE = ["contrat", "engagements", "importation", "fiches", "gouvernance", "tenues"]
 
@@ -118,8 +129,11 @@ def test_no_cycle_between_top_level_packages():
 def test_the_core_names_no_domain_app():
     graphe = _graphe()
     fautes = sorted(
-        (nom, cible) for nom, cibles in graphe.items() if nom.startswith("noyau")
-        for cible in cibles if cible.split(".")[0] in DOMAINE
+        (nom, cible)
+        for nom, cibles in graphe.items()
+        if nom.startswith("noyau")
+        for cible in cibles
+        if cible.split(".")[0] in DOMAINE
     )
     assert fautes == []
 

@@ -40,7 +40,11 @@ def erreurs_selon_le_schema(lignes, depuis_csv):
                 ok = re.fullmatch(r"-?\d+", valeur) is not None if depuis_csv else type(valeur) is int
                 nombre = Decimal(valeur) if ok else None
             else:  # number
-                ok = re.fullmatch(r"-?\d+(\.\d+)?", valeur) is not None if depuis_csv else isinstance(valeur, (int, Decimal))
+                ok = (
+                    re.fullmatch(r"-?\d+(\.\d+)?", valeur) is not None
+                    if depuis_csv
+                    else isinstance(valeur, (int, Decimal))
+                )
                 nombre = Decimal(str(valeur)) if ok else None
             if ok and nombre is not None:
                 ok = regles.get("minimum", nombre) <= nombre <= regles.get("maximum", nombre)
@@ -52,8 +56,11 @@ def erreurs_selon_le_schema(lignes, depuis_csv):
 @pytest.fixture
 def realise(conventions, comptes):
     """One line of 2015 done and known, another reported unknown."""
-    lignes = list(Estimation.objects.filter(dispositif__contrat=conventions, partenaire__slug="caf-21", annee=2015,
-                                            montant_annuel__isnull=False).order_by("dispositif__ordre")[:2])
+    lignes = list(
+        Estimation.objects.filter(
+            dispositif__contrat=conventions, partenaire__slug="caf-21", annee=2015, montant_annuel__isnull=False
+        ).order_by("dispositif__ordre")[:2]
+    )
     versions.creer(comptes["agent.caf"], Realisation(estimation=lignes[0], montant_realise=Decimal("12345.67")))
     versions.creer(comptes["agent.caf"], Realisation(estimation=lignes[1], montant_realise=None, remarque="À venir"))
     return lignes
@@ -79,11 +86,16 @@ def test_the_csv_and_the_json_validate_against_the_committed_schema(connecter, c
     assert any("Fontaine d'Ouche" in ligne["quartiers"] for ligne in caf_2015)
 
     donnees = json.loads(client.get(JSON).content.decode(), parse_float=Decimal)
-    assert donnees["schema"] == "http://testserver/schemas/engagements.schema.json" and donnees["contrat"] == "grand-dijon"
+    assert (
+        donnees["schema"] == "http://testserver/schemas/engagements.schema.json" and donnees["contrat"] == "grand-dijon"
+    )
     assert erreurs_selon_le_schema(donnees["engagements"], depuis_csv=False) == []
     assert len(donnees["engagements"]) == attendues
-    assert sum(e["montant_prevu"] for e in donnees["engagements"]
-               if e["partenaire"] == "caf-21" and e["annee"] == 2015 and e["montant_prevu"] is not None) == Decimal("43130000")
+    assert sum(
+        e["montant_prevu"]
+        for e in donnees["engagements"]
+        if e["partenaire"] == "caf-21" and e["annee"] == 2015 and e["montant_prevu"] is not None
+    ) == Decimal("43130000")
     assert Decimal("12345.67") in [e["montant_realise"] for e in donnees["engagements"]]
 
 
@@ -94,7 +106,9 @@ def test_the_validator_refuses_what_the_schema_refuses():
     assert erreurs_selon_le_schema([{**bonne, "montant_prevu": "-1"}], depuis_csv=True) == [(1, "montant_prevu", "-1")]
     assert erreurs_selon_le_schema([{**bonne, "annee": "deux mille"}], depuis_csv=True) == [(1, "annee", "deux mille")]
     assert erreurs_selon_le_schema([{**bonne, "dispositif": ""}], depuis_csv=True) == [(1, "dispositif", "manquant")]
-    assert erreurs_selon_le_schema([{**bonne, "partenaire_siren": "12"}], depuis_csv=True) == [(1, "partenaire_siren", "12")]
+    assert erreurs_selon_le_schema([{**bonne, "partenaire_siren": "12"}], depuis_csv=True) == [
+        (1, "partenaire_siren", "12")
+    ]
 
 
 def test_refused_to_anonymous_users_until_published_then_open_to_all(client, connecter, conventions, comptes):
@@ -108,8 +122,13 @@ def test_refused_to_anonymous_users_until_published_then_open_to_all(client, con
     chef = connecter("chef.projet")
     page = chef.get("/contrats/grand-dijon/modifier/")
     donnees = {nom: valeur for nom, valeur in page.context["form"].initial.items() if valeur is not None}
-    donnees.update({"porteur": conventions.porteur_id or "", "donnees_publiques": "on",
-                    "date_signature": conventions.date_signature.isoformat() if conventions.date_signature else ""})
+    donnees.update(
+        {
+            "porteur": conventions.porteur_id or "",
+            "donnees_publiques": "on",
+            "date_signature": conventions.date_signature.isoformat() if conventions.date_signature else "",
+        }
+    )
     assert chef.post("/contrats/grand-dijon/modifier/", donnees).status_code == 302
     assert Contrat.objects.get(pk=conventions.pk).donnees_publiques is True
     connecter(None)

@@ -24,27 +24,32 @@ def test_ten_requests_for_a_new_invitation_link_send_at_most_the_bound(connecter
     chef.post("/contrats/grand-dijon/membres/", {"email": "nouvelle@caf.fr", "role": "agent", "partenaire": caf.pk})
     invitation = Invitation.objects.get(email="nouvelle@caf.fr")
     premier = _lien(Courriel.objects.get(nature="invitation", destinataires=["nouvelle@caf.fr"]))
-    chef.post(f"/contrats/grand-dijon/invitations/{invitation.pk}/renvoyer/",
-              {"version": invitation.version})  # the first link dies
+    chef.post(
+        f"/contrats/grand-dijon/invitations/{invitation.pk}/renvoyer/", {"version": invitation.version}
+    )  # the first link dies
     anonyme = Client()
     reponses = [anonyme.post(premier + "nouveau-lien/") for _ in range(10)]
     borne = settings.ENVOIS_PAR_ADRESSE_ET_HEURE
     assert [r.status_code for r in reponses] == [200] * (borne - 1) + [429] * (11 - borne)
-    assert "liens sont déjà partis vers l'adresse de cette invitation dans l'heure" in html.unescape(reponses[-1].content.decode())
+    assert "liens sont déjà partis vers l'adresse de cette invitation dans l'heure" in html.unescape(
+        reponses[-1].content.decode()
+    )
     assert "nouvelle@caf.fr" not in reponses[-1].content.decode()
     envoyes = Courriel.objects.filter(nature="invitation").order_by("pk")
     assert envoyes.count() == 1 + borne  # the invitation, then the bound's new links, whoever asked
     # The chef's own button is bounded as well, and says so; the last link sent still opens.
     invitation.refresh_from_db()
-    refus = chef.post(f"/contrats/grand-dijon/invitations/{invitation.pk}/renvoyer/", {"version": invitation.version},
-                      follow=True)
+    refus = chef.post(
+        f"/contrats/grand-dijon/invitations/{invitation.pk}/renvoyer/", {"version": invitation.version}, follow=True
+    )
     assert "dans l'heure : rien n'est renvoyé" in html.unescape(refus.content.decode())
     assert Courriel.objects.filter(nature="invitation").count() == 1 + borne
     assert anonyme.get(_lien(envoyes.last())).status_code == 200
 
 
-def test_ten_password_resets_for_one_address_send_at_most_the_bound(client, comptes,
-                                                                     django_capture_on_commit_callbacks):
+def test_ten_password_resets_for_one_address_send_at_most_the_bound(
+    client, comptes, django_capture_on_commit_callbacks
+):
     for _ in range(10):
         with django_capture_on_commit_callbacks(execute=True):
             reponse = client.post("/mot-de-passe/oubli/", {"email": "Agent.caf@example.org"})
@@ -54,15 +59,20 @@ def test_ten_password_resets_for_one_address_send_at_most_the_bound(client, comp
     assert "/mot-de-passe/nouveau/" in mail.outbox[0].body
 
 
-def test_the_reset_page_answers_a_known_and_an_unknown_address_alike(client, comptes,
-                                                                     django_capture_on_commit_callbacks):
+def test_the_reset_page_answers_a_known_and_an_unknown_address_alike(
+    client, comptes, django_capture_on_commit_callbacks
+):
     vus, rappels = {}, []
     for adresse in ("agent.caf@example.org", "personne@example.org"):
         with django_capture_on_commit_callbacks() as apres, CaptureQueriesContext(connection) as requetes:
             reponse = client.post("/mot-de-passe/oubli/", {"email": adresse})
         # What the request itself does: the same answer and the same queries — none looks the account up.
-        vus[adresse] = (reponse.status_code, reponse["Location"], len(requetes),
-                        any("auth_user" in q["sql"] for q in requetes.captured_queries))
+        vus[adresse] = (
+            reponse.status_code,
+            reponse["Location"],
+            len(requetes),
+            any("auth_user" in q["sql"] for q in requetes.captured_queries),
+        )
         assert mail.outbox == [] and len(apres) == 1  # nothing is sent before the response: it is queued
         rappels.append(apres[0])
     for rappel in rappels:

@@ -47,8 +47,9 @@ def _compter_rendus(monkeypatch):
     return rendus
 
 
-def test_without_a_worker_the_export_is_made_in_the_request_and_kept(chef, monkeypatch,
-                                                                     django_capture_on_commit_callbacks):
+def test_without_a_worker_the_export_is_made_in_the_request_and_kept(
+    chef, monkeypatch, django_capture_on_commit_callbacks
+):
     rendus = _compter_rendus(monkeypatch)
     with django_capture_on_commit_callbacks(execute=True):
         demande = chef.get(PDF)
@@ -69,8 +70,9 @@ def test_without_a_worker_the_export_is_made_in_the_request_and_kept(chef, monke
     assert rendus == [1] and Export.objects.count() == 1
 
 
-def test_a_change_of_the_data_makes_a_new_file_and_drops_the_old_one(chef, monkeypatch,
-                                                                     django_capture_on_commit_callbacks):
+def test_a_change_of_the_data_makes_a_new_file_and_drops_the_old_one(
+    chef, monkeypatch, django_capture_on_commit_callbacks
+):
     rendus = _compter_rendus(monkeypatch)
     with django_capture_on_commit_callbacks(execute=True):
         chef.get(PDF)
@@ -98,8 +100,9 @@ def test_the_partner_filter_is_another_export(chef, django_capture_on_commit_cal
     assert any(c.value == "solvabilisation des familles" for ligne in feuille.iter_rows() for c in ligne)
 
 
-def test_with_a_worker_the_page_waits_then_offers_the_file(chef, settings, monkeypatch,
-                                                          django_capture_on_commit_callbacks):
+def test_with_a_worker_the_page_waits_then_offers_the_file(
+    chef, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
         demande = chef.get(PDF)
@@ -131,8 +134,9 @@ def test_a_failure_is_said_in_french_and_asking_again_retries(chef, monkeypatch,
     assert Export.objects.get().statut == Export.Statut.PRET
 
 
-def test_data_changed_while_waiting_is_not_filed_under_the_old_hash(chef, settings, monkeypatch,
-                                                                    django_capture_on_commit_callbacks):
+def test_data_changed_while_waiting_is_not_filed_under_the_old_hash(
+    chef, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
         chef.get(PDF)
@@ -148,10 +152,21 @@ def test_only_those_who_see_the_contract_see_its_exports(connecter):
 
     from contrat.models import Contrat
 
-    ailleurs = Contrat.objects.create(nom="Contrat d'ailleurs", slug="ailleurs", territoire="Ailleurs",
-                                      annee_debut=2015, annee_fin=2020)
-    export = Export.objects.create(cle="a" * 64, sujet="b" * 64, nature="annexe_pdf", contrat=ailleurs,
-                                   nom_fichier="annexe.pdf", statut=Export.Statut.PRET,
-                                   fichier=ContentFile(b"%PDF-1.4", name="annexe.pdf"))
+    ailleurs = Contrat.objects.create(
+        nom="Contrat d'ailleurs", slug="ailleurs", territoire="Ailleurs", annee_debut=2015, annee_fin=2020
+    )
+    export = Export.objects.create(
+        cle="a" * 64,
+        sujet="b" * 64,
+        nature="annexe_pdf",
+        contrat=ailleurs,
+        nom_fichier="annexe.pdf",
+        statut=Export.Statut.PRET,
+        fichier=ContentFile(b"%PDF-1.4", name="annexe.pdf"),
+    )
     for url in (f"/exports/{export.pk}/", f"/exports/{export.pk}/fichier/"):
-        assert [connecter(r).get(url).status_code for r in ("agent.pole-emploi", "chef.projet", "admin")] == [404, 404, 200]
+        assert [connecter(r).get(url).status_code for r in ("agent.pole-emploi", "chef.projet", "admin")] == [
+            404,
+            404,
+            200,
+        ]

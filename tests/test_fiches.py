@@ -39,8 +39,14 @@ def test_seine_amont_has_43_fiches_under_24_enjeux(conventions):
     assert premiere.intitule.startswith("Soutenir les dispositifs de préformation")
     # Lists stay lists: the partners one by one, the dispositifs grouped by the partner that runs them.
     financeurs = list(premiere.intervenants.filter(role="financeur").values_list("nom", flat=True))
-    assert financeurs == ["Communes", "Agglomération", "Conseil départemental", "Conseil régional", "Etat",
-                          "Caisse d'Allocations Familiales"]
+    assert financeurs == [
+        "Communes",
+        "Agglomération",
+        "Conseil départemental",
+        "Conseil régional",
+        "Etat",
+        "Caisse d'Allocations Familiales",
+    ]
     assert premiere.intervenants.filter(role="operateur").count() == 9
     groupes = [g for g, _, _ in premiere.dispositifs_par_groupe()]
     assert groupes[:2] == ["Dispositifs de l'Agglomération", "Dispositifs de l'Etat"]
@@ -64,25 +70,44 @@ def test_grand_dijon_has_the_10_fiches_actions_of_the_protocol(conventions):
 def test_fiche_3_shows_the_engagements_of_the_four_partners(conventions, connecter):
     trois = fiche("grand-dijon", "fiche-action-3")
     engagements = list(trois.engagements.select_related("partenaire"))
-    assert [e.partenaire.slug for e in engagements] == ["etat", "region-bfc", "dijon-metropole", "caisse-des-depots-bfc"]
+    assert [e.partenaire.slug for e in engagements] == [
+        "etat",
+        "region-bfc",
+        "dijon-metropole",
+        "caisse-des-depots-bfc",
+    ]
     assert engagements[0].texte.startswith("Soutien logistique et financier à la mise en place du dispositif type")
     assert "Le SIEG est financé par la région pour 3 ans, de 2019 à fin 2021." in engagements[1].texte
-    assert engagements[2].texte == "Soutien logistique et financier apporté aux acteurs de l'aide à la création d'entreprise."
+    assert (
+        engagements[2].texte
+        == "Soutien logistique et financier apporté aux acteurs de l'aide à la création d'entreprise."
+    )
     assert engagements[3].texte == ""  # the source leaves the Caisse des Dépôts' engagement blank
     assert all(e.montant is None for e in engagements)
     page = connecter("lecteur").get(reverse("fiches:detail", args=[trois.pk])).content.decode()
-    for libelle in ["Engagements de l&#x27;État", "Engagement de la Région Bourgogne-France-Comté",
-                    "Engagement de la métropole dijonnaise", "Engagement de la Caisse des Dépôts"]:
+    for libelle in [
+        "Engagements de l&#x27;État",
+        "Engagement de la Région Bourgogne-France-Comté",
+        "Engagement de la métropole dijonnaise",
+        "Engagement de la Caisse des Dépôts",
+    ]:
         assert libelle in page
 
 
 def test_ctg_dijon_has_15_fiches_projet_under_4_axes_and_its_equipements(conventions):
     ctg = conventions.__class__.objects.get(slug="ctg-dijon")
     assert (ctg.annee_debut, ctg.annee_fin, ctg.nature) == (2024, 2027, "ctg")
-    assert sorted(ctg.documents.get().signataires.values_list("partenaire__slug", flat=True)) == ["caf-21", "ville-dijon"]
+    assert sorted(ctg.documents.get().signataires.values_list("partenaire__slug", flat=True)) == [
+        "caf-21",
+        "ville-dijon",
+    ]
     axes = ctg.piliers.filter(transversal=False)
-    assert list(axes.values_list("intitule", flat=True)) == ["Petite enfance", "Enfance", "Jeunesse",
-                                                             "Animation de la vie sociale"]
+    assert list(axes.values_list("intitule", flat=True)) == [
+        "Petite enfance",
+        "Enfance",
+        "Jeunesse",
+        "Animation de la vie sociale",
+    ]
     assert ctg.fiches.count() == 15
     assert [a.fiches.count() for a in axes] == [5, 5, 3, 2]
     jeunesse_2 = fiche("ctg-dijon", "axe-3-fiche-2")
@@ -92,7 +117,11 @@ def test_ctg_dijon_has_15_fiches_projet_under_4_axes_and_its_equipements(convent
     assert equipements.filter(annexe="2", bonus_territoire=True).count() == 44
     assert equipements.filter(annexe="2 bis", bonus_territoire=False).count() == 16
     balzac = equipements.get(nom="Multi-accueil Balzac")
-    assert (balzac.type, balzac.adresse, balzac.gestionnaire) == ("EAJE", "25 Rue Balzac, 21000 Dijon", "Commune de Dijon")
+    assert (balzac.type, balzac.adresse, balzac.gestionnaire) == (
+        "EAJE",
+        "25 Rue Balzac, 21000 Dijon",
+        "Commune de Dijon",
+    )
 
 
 # -- pages ------------------------------------------------------------------------------
@@ -114,8 +143,12 @@ def test_the_list_filters_by_partner_in_any_role_and_by_text(conventions, connec
 def test_the_fiche_page_is_the_two_column_table_of_its_source(conventions, connecter):
     une = fiche("seine-amont", "fiche-1-1")
     page = connecter("admin").get(reverse("fiches:detail", args=[une.pk])).content.decode()
-    for libelle in ["Descriptif et objectifs des projets attendus", "Partenaires financeurs", "Partenaires opérateurs",
-                    "Dispositifs pouvant soutenir les projets"]:
+    for libelle in [
+        "Descriptif et objectifs des projets attendus",
+        "Partenaires financeurs",
+        "Partenaires opérateurs",
+        "Dispositifs pouvant soutenir les projets",
+    ]:
         assert f'<th scope="row">{libelle}</th>' in page
     assert "<li>Plans Locaux Pluriannuels pour l&#x27;Insertion et l&#x27;Emploi.</li>" in page
 
@@ -128,9 +161,14 @@ def test_a_partner_page_lists_its_engagements_across_fiches_and_annexe(conventio
     from engagements.models import Estimation
 
     lignes = Estimation.objects.filter(partenaire__slug="caf-21", dispositif__intitule="solvabilisation des familles")
-    assert page.count(">solvabilisation des familles</a>") == lignes.count() == 3  # once each, not in a list and a table
-    assert re.search(r"Total 2015 — Contrat de ville de la métropole dijonnaise</th>"
-                     r'<td class="montant">43 130 000 €</td><td class="montant">129 530 000 €</td>', page)
+    assert (
+        page.count(">solvabilisation des familles</a>") == lignes.count() == 3
+    )  # once each, not in a list and a table
+    assert re.search(
+        r"Total 2015 — Contrat de ville de la métropole dijonnaise</th>"
+        r'<td class="montant">43 130 000 €</td><td class="montant">129 530 000 €</td>',
+        page,
+    )
 
 
 def test_a_dispositif_page_lists_the_fiches_that_mobilise_it(conventions, connecter):
@@ -149,7 +187,9 @@ def test_a_dispositif_page_lists_the_fiches_that_mobilise_it(conventions, connec
 
 
 def _engagement(slug_fiche, partenaire):
-    return Engagement.objects.get(fiche__contrat__slug="grand-dijon", fiche__slug=slug_fiche, partenaire__slug=partenaire)
+    return Engagement.objects.get(
+        fiche__contrat__slug="grand-dijon", fiche__slug=slug_fiche, partenaire__slug=partenaire
+    )
 
 
 def test_an_agent_cannot_change_another_partners_engagement(conventions, connecter):
@@ -168,11 +208,19 @@ def test_an_agent_cannot_change_another_partners_engagement(conventions, connect
 def test_others_cannot_change_the_caf_engagement_nor_the_fiche(conventions, connecter, role):
     caf = _engagement("fiche-action-7", "caf-21")
     client = connecter(role)
-    assert client.post(reverse("fiches:engagement_modifier", args=[caf.pk]),
-                       {"texte": "piraté", "version": caf.version}).status_code == 403
+    assert (
+        client.post(
+            reverse("fiches:engagement_modifier", args=[caf.pk]), {"texte": "piraté", "version": caf.version}
+        ).status_code
+        == 403
+    )
     sept = caf.fiche
-    assert client.post(reverse("fiches:modifier", args=[sept.pk]),
-                       {"numero": "X", "intitule": "piraté", "version": sept.version}).status_code == 403
+    assert (
+        client.post(
+            reverse("fiches:modifier", args=[sept.pk]), {"numero": "X", "intitule": "piraté", "version": sept.version}
+        ).status_code
+        == 403
+    )
     caf.refresh_from_db()
     sept.refresh_from_db()
     assert caf.texte.startswith("Co-financement des CLAS") and sept.intitule.startswith("ACCOMPAGNER ET SOUTENIR")
@@ -182,8 +230,9 @@ def test_the_agent_changes_its_own_engagement_with_history(conventions, connecte
     caf = _engagement("fiche-action-7", "caf-21")
     client = connecter("agent.caf")
     url = reverse("fiches:engagement_modifier", args=[caf.pk])
-    reponse = client.post(url, {"texte": "Co-financement des CLAS\n- 12 ateliers", "montant": "45 000",
-                                "version": caf.version})
+    reponse = client.post(
+        url, {"texte": "Co-financement des CLAS\n- 12 ateliers", "montant": "45 000", "version": caf.version}
+    )
     assert reponse.status_code == 302
     caf.refresh_from_db()
     assert caf.texte == "Co-financement des CLAS\n- 12 ateliers"
@@ -215,7 +264,9 @@ def _listes(fiche, ajouts=None):
         ("indicateurs", list(fiche.indicateurs.all()), ["libelle", "groupe", "unite"]),
     ):
         nouvelles = (ajouts or {}).get(prefixe, [])
-        donnees.update({f"{prefixe}-TOTAL_FORMS": len(lignes) + len(nouvelles), f"{prefixe}-INITIAL_FORMS": len(lignes)})
+        donnees.update(
+            {f"{prefixe}-TOTAL_FORMS": len(lignes) + len(nouvelles), f"{prefixe}-INITIAL_FORMS": len(lignes)}
+        )
         for i, ligne in enumerate(lignes):
             donnees[f"{prefixe}-{i}-id"] = ligne.pk
             for champ in champs:
@@ -230,11 +281,24 @@ def test_the_chef_de_projet_edits_the_whole_fiche(conventions, connecter):
     deux = fiche("grand-dijon", "fiche-action-2")
     client = connecter("chef.projet")
     url = reverse("fiches:modifier", args=[deux.pk])
-    donnees = {"numero": deux.numero, "intitule": deux.intitule, "statut": "en_cours", "annee_debut": "2022",
-               "annee_fin": "2020", "resultats": deux.resultats, "version": deux.version,
-               **_listes(deux, {"partenaires": [{"role": "mobilise", "nom": "Pôle emploi", "partenaire": ""}],
-                                "indicateurs": [{"libelle": "Nombre de réunions du groupe GUSP", "cible": "6",
-                                                 "valeur_reference": "abc"}]})}
+    donnees = {
+        "numero": deux.numero,
+        "intitule": deux.intitule,
+        "statut": "en_cours",
+        "annee_debut": "2022",
+        "annee_fin": "2020",
+        "resultats": deux.resultats,
+        "version": deux.version,
+        **_listes(
+            deux,
+            {
+                "partenaires": [{"role": "mobilise", "nom": "Pôle emploi", "partenaire": ""}],
+                "indicateurs": [
+                    {"libelle": "Nombre de réunions du groupe GUSP", "cible": "6", "valeur_reference": "abc"}
+                ],
+            },
+        ),
+    }
     refus = client.post(url, donnees)
     assert refus.status_code == 400
     assert "L&#x27;année de fin doit suivre l&#x27;année de début." in refus.content.decode()
@@ -268,9 +332,14 @@ def _mesures(indicateur, valeurs):
     for i, annee in enumerate(annees):
         valeur, commentaire = valeurs.get(annee, ("", ""))
         existante = indicateur.mesures.filter(annee=annee).first()
-        donnees.update({f"i{indicateur.pk}-{i}-annee": annee, f"i{indicateur.pk}-{i}-valeur": valeur,
-                        f"i{indicateur.pk}-{i}-commentaire": commentaire,
-                        f"i{indicateur.pk}-{i}-version": existante.version if existante else 0})
+        donnees.update(
+            {
+                f"i{indicateur.pk}-{i}-annee": annee,
+                f"i{indicateur.pk}-{i}-valeur": valeur,
+                f"i{indicateur.pk}-{i}-commentaire": commentaire,
+                f"i{indicateur.pk}-{i}-version": existante.version if existante else 0,
+            }
+        )
     return donnees
 
 
@@ -291,8 +360,9 @@ def test_the_caf_agent_enters_yearly_values_and_the_page_draws_them(conventions,
 
 def test_a_value_that_is_not_a_number_is_refused_in_french(conventions, connecter):
     indicateur = _indicateur_ctg()
-    reponse = connecter("agent.caf").post(reverse("fiches:mesures", args=[indicateur.pk]),
-                                          _mesures(indicateur, {2024: ("beaucoup", "")}))
+    reponse = connecter("agent.caf").post(
+        reverse("fiches:mesures", args=[indicateur.pk]), _mesures(indicateur, {2024: ("beaucoup", "")})
+    )
     assert reponse.status_code == 400
     assert "Saisissez un nombre, par exemple 120 ou 12,5." in reponse.content.decode()
     assert not Mesure.objects.filter(indicateur=indicateur).exists()
@@ -300,7 +370,9 @@ def test_a_value_that_is_not_a_number_is_refused_in_french(conventions, connecte
 
 def test_a_blank_year_is_not_measured_rather_than_zero(conventions, connecter):
     indicateur = _indicateur_ctg()
-    connecter("agent.caf").post(reverse("fiches:mesures", args=[indicateur.pk]), _mesures(indicateur, {2026: ("0", "")}))
+    connecter("agent.caf").post(
+        reverse("fiches:mesures", args=[indicateur.pk]), _mesures(indicateur, {2026: ("0", "")})
+    )
     assert {m.annee: m.valeur for m in indicateur.mesures.all()} == {2026: Decimal("0")}
 
 
@@ -329,7 +401,13 @@ def test_the_fiches_workbook_has_one_row_per_fiche_with_lists_on_lines(conventio
     premiere = dict(zip(entetes, lignes[0]))
     assert premiere["Numéro"] == "n°1-1"
     assert premiere["Partenaires financeurs"].split("\n") == [
-        "Communes", "Agglomération", "Conseil départemental", "Conseil régional", "Etat", "Caisse d'Allocations Familiales"]
+        "Communes",
+        "Agglomération",
+        "Conseil départemental",
+        "Conseil régional",
+        "Etat",
+        "Caisse d'Allocations Familiales",
+    ]
 
 
 def test_the_fiche_pdf_is_one_a4_portrait_document(conventions, connecter):
@@ -400,7 +478,9 @@ def test_the_administrator_loads_a_fiche_in_the_admin(conventions, connecter):
     assert "Engagement de la Caisse des Dépôts" in page.content.decode()
 
 
-def test_the_fiche_page_shows_only_ones_own_engagement_as_editable(conventions, connecter, django_assert_max_num_queries):
+def test_the_fiche_page_shows_only_ones_own_engagement_as_editable(
+    conventions, connecter, django_assert_max_num_queries
+):
     sept = fiche("grand-dijon", "fiche-action-7")
     caf = _engagement("fiche-action-7", "caf-21")
     client = connecter("agent.caf")
@@ -420,13 +500,20 @@ def test_an_indicator_with_measured_values_is_not_deleted(conventions, connecter
     Mesure.objects.create(indicateur=indicateur, annee=2024, valeur=Decimal("120"))
     Mesure.objects.create(indicateur=indicateur, annee=2025, valeur=Decimal("130"))
     client = connecter("admin")
-    donnees = {"numero": fiche_.numero, "intitule": fiche_.intitule, "statut": fiche_.statut,
-               "version": fiche_.version, **_listes(fiche_)}
+    donnees = {
+        "numero": fiche_.numero,
+        "intitule": fiche_.intitule,
+        "statut": fiche_.statut,
+        "version": fiche_.version,
+        **_listes(fiche_),
+    }
     rang = list(fiche_.indicateurs.all()).index(indicateur)
     donnees[f"indicateurs-{rang}-DELETE"] = "on"
     reponse = client.post(reverse("fiches:modifier", args=[fiche_.pk]), donnees)
     assert reponse.status_code == 400
-    assert "a des valeurs mesurées (2024, 2025) : il ne peut pas être supprimé" in html.unescape(reponse.content.decode())
+    assert "a des valeurs mesurées (2024, 2025) : il ne peut pas être supprimé" in html.unescape(
+        reponse.content.decode()
+    )
     assert Indicateur.objects.filter(pk=indicateur.pk).exists() and indicateur.mesures.count() == 2
     fiche_.refresh_from_db()
     assert fiche_.version == 1

@@ -50,12 +50,18 @@ def test_article_2_1_the_caf_commits_to_its_pole_habitat_logement_only(conventio
     assert [e.partenaire.slug for e in engagements] == ["caf-21"]  # the Grand Dijon makes no commitment here
     assert engagements[0].liste_points == [
         "Certaines situations complexes de logement - chômage, suspension de droits, présence d'enfants majeurs et/ou "
-        "handicapés, ... - nécessiteraient un appui particulier de la CAF qui à cette fin, mobilisera son Pôle Habitat-Logement."]
+        "handicapés, ... - nécessiteraient un appui particulier de la CAF qui à cette fin, mobilisera son Pôle "
+        "Habitat-Logement."
+    ]
     # The simulations are the past and are now internalised by the bailleurs, who organise the rehousing.
-    assert not EngagementReciproque.objects.filter(article__document=convention, points__icontains="simulation").exists()
+    assert not EngagementReciproque.objects.filter(
+        article__document=convention, points__icontains="simulation"
+    ).exists()
     assert "organisée en interne par les bailleurs sociaux" in article.contexte
     assert "d'internaliser la prestation de simulation des droits au logement" in article.contexte
-    assert article.contexte.startswith("Le relogement des ménages locataires concernés par les opérations de déconstruction")
+    assert article.contexte.startswith(
+        "Le relogement des ménages locataires concernés par les opérations de déconstruction"
+    )
 
 
 def test_what_was_dropped_is_kept(convention):
@@ -89,8 +95,12 @@ def test_the_caisse_des_depots_rows_are_its_own_not_the_etat_s(conventions):
     assert _ligne("fiche-2-2", 3).partenaire.slug == "caisse-des-depots"  # « …filière Transdev »
     assert _ligne("fiche-3-1", 4).partenaire.slug == "caisse-des-depots"
     peut = [_ligne("fiche-6-1", o) for o in (5, 6, 7, 8)]
-    assert {(d.groupe, d.partenaire.slug) for d in peut} == {("La Caisse des dépôts et consignations peut", "caisse-des-depots")}
-    assert not DispositifMobilise.objects.filter(fiche__slug="fiche-6-1", texte="La Caisse des dépôts et consignations peut").exists()
+    assert {(d.groupe, d.partenaire.slug) for d in peut} == {
+        ("La Caisse des dépôts et consignations peut", "caisse-des-depots")
+    }
+    assert not DispositifMobilise.objects.filter(
+        fiche__slug="fiche-6-1", texte="La Caisse des dépôts et consignations peut"
+    ).exists()
     pass_ = _ligne("fiche-6-1", 15)  # run with the Conseil régional: both
     assert pass_.partenaire.slug == "caisse-des-depots"
     assert [p.slug for p in pass_.autres_partenaires.all()] == ["region-ile-de-france"]
@@ -102,9 +112,14 @@ def test_the_caisse_des_depots_rows_are_its_own_not_the_etat_s(conventions):
 def test_european_funds_are_not_the_agglomeration_s(conventions):
     fonds = Intervenant.objects.filter(fiche__contrat__slug="seine-amont", nom__regex=r"Fonds Social Européen|FEDER")
     assert fonds.count() >= 4 and set(fonds.values_list("partenaire__slug", flat=True)) == {"union-europeenne"}
-    assert _ligne("fiche-2-3", 5, Intervenant).nom == "Fonds Social Européen dans le cadre de la candidature ITI de la CASA"
+    assert (
+        _ligne("fiche-2-3", 5, Intervenant).nom
+        == "Fonds Social Européen dans le cadre de la candidature ITI de la CASA"
+    )
     assert _ligne("fiche-7-1", 9, Intervenant).partenaire.slug == "union-europeenne"
-    iti = DispositifMobilise.objects.filter(fiche__contrat__slug="seine-amont", groupe="Dispositif du Fonds Social Européen")
+    iti = DispositifMobilise.objects.filter(
+        fiche__contrat__slug="seine-amont", groupe="Dispositif du Fonds Social Européen"
+    )
     assert set(iti.values_list("partenaire__slug", flat=True)) == {"union-europeenne"}
 
 
@@ -142,9 +157,16 @@ def test_the_region_s_caveat_is_shown_with_its_rows(conventions, connecter):
     page = client.get(fiche.get_absolute_url()).content.decode().replace("&#x27;", "'")
     reserve = "ne constituent pas des engagements de la Région"
     avant, apres = page.split("Dispositifs du Conseil régional :", 1)
-    assert reserve not in avant.split("Dispositifs pouvant soutenir les projets")[-1] and reserve in apres.split("</td>")[0]
+    assert (
+        reserve not in avant.split("Dispositifs pouvant soutenir les projets")[-1]
+        and reserve in apres.split("</td>")[0]
+    )
     partenaire = client.get("/partenaires/region-ile-de-france/").content.decode().replace("&#x27;", "'")
-    assert "Dispositifs cités dans les fiches" in partenaire and "Chéquier qualifiant" in partenaire and reserve in partenaire
+    assert (
+        "Dispositifs cités dans les fiches" in partenaire
+        and "Chéquier qualifiant" in partenaire
+        and reserve in partenaire
+    )
     cdc = client.get("/partenaires/caisse-des-depots/").content.decode()
     assert "Point d&#x27;accueil à la création d&#x27;entreprise (PASS)" in cdc
 
@@ -155,14 +177,21 @@ def test_the_region_s_caveat_is_shown_with_its_rows(conventions, connecter):
 def test_the_caf_lines_name_their_structures_and_quartiers_as_the_annexe_does(conventions):
     from engagements.models import AnnexeFinanciere, Dispositif
 
-    lignes = {d.code: d for d in Dispositif.objects.filter(contrat__slug="grand-dijon", code__startswith="caf-2015-")
-              .prefetch_related("quartiers")}
+    lignes = {
+        d.code: d
+        for d in Dispositif.objects.filter(contrat__slug="grand-dijon", code__startswith="caf-2015-").prefetch_related(
+            "quartiers"
+        )
+    }
     assert lignes["caf-2015-11"].unite_compte == "Chenôve :P'tit Bleu P'tit Jaune"  # as printed
-    assert lignes["caf-2015-24"].structures == ("centres sociaux Grésilles, Fontaine d'Ouche, le Tremplin, La Ruche, "
-                                                "La Turbine et CSC Léo Lagrange")
+    assert lignes["caf-2015-24"].structures == (
+        "centres sociaux Grésilles, Fontaine d'Ouche, le Tremplin, La Ruche, La Turbine et CSC Léo Lagrange"
+    )
     assert {q.nom for q in lignes["caf-2015-24"].quartiers.all()} == {"Les Grésilles", "Fontaine d'Ouche"}
     assert (lignes["caf-2015-12"].structures, [q.nom for q in lignes["caf-2015-12"].quartiers.all()]) == (
-        "La Cadole", ["Fontaine d'Ouche"])
+        "La Cadole",
+        ["Fontaine d'Ouche"],
+    )
     assert lignes["caf-2015-36"].structures == "solidarité femmes, Althéa"
     assert sum(1 for d in lignes.values() if d.structures) == 11
     annexe = AnnexeFinanciere.objects.get(contrat__slug="grand-dijon", slug="caf-2015")
@@ -187,13 +216,21 @@ def test_the_protocol_s_preambule_and_five_articles_are_the_source_s(conventions
     protocole = Document.objects.get(contrat__slug="grand-dijon", slug="protocole-2019-2022")
     source = _plat_004(re.sub(r"(?m)^-(?=\S)", "- ", SOURCE_004.read_text(encoding="utf-8")))
     articles = list(ArticleConvention.objects.filter(document=protocole))
-    assert [(a.numero, a.titre) for a in articles][:2] == [("1", "Objet du protocole"),
-                                                           ("2", "Le contrat de ville 2015-2022 - Périmètre")]
+    assert [(a.numero, a.titre) for a in articles][:2] == [
+        ("1", "Objet du protocole"),
+        ("2", "Le contrat de ville 2015-2022 - Périmètre"),
+    ]
     assert len(articles) == 5
-    absentes = [ligne for texte in [protocole.preambule] + [a.contexte for a in articles]
-                for ligne in texte.splitlines() if _plat_004(ligne) not in source]
+    absentes = [
+        ligne
+        for texte in [protocole.preambule] + [a.contexte for a in articles]
+        for ligne in texte.splitlines()
+        if _plat_004(ligne) not in source
+    ]
     assert absentes == []
-    assert protocole.preambule.startswith("VU la loi de programmation pour la ville et la cohésion urbaine du 21 février 2014")
+    assert protocole.preambule.startswith(
+        "VU la loi de programmation pour la ville et la cohésion urbaine du 21 février 2014"
+    )
     assert "Il est convenu ce qui suit :" in protocole.preambule
     assert "- la détermination d'objectifs et d'indicateurs." in articles[3].contexte  # article 4's list stays a list
     assert articles[4].contexte.startswith("Pour la période 2019-2022, les partenaires du contrat de ville s'engagent")
@@ -214,8 +251,10 @@ def test_the_fiches_actions_and_bodies_of_the_protocol_as_written(conventions):
     assert elus.composition.startswith("Mises en place en 2019")
     assert "Ainsi, une construction métropolitaine des enjeux locaux est réalisée." in elus.composition
     for slug in ("gt-gusp", "gt-tranquillite-publique"):
-        assert "Deux nouveaux groupes seront mis en place sur la période 2019-2022" in Instance.objects.get(
-            contrat__slug="grand-dijon", slug=slug).composition
+        assert (
+            "Deux nouveaux groupes seront mis en place sur la période 2019-2022"
+            in Instance.objects.get(contrat__slug="grand-dijon", slug=slug).composition
+        )
 
 
 # -- seed 003: the convention territoriale globale of Dijon 2024-2027 -----------------------------------
@@ -228,7 +267,10 @@ def test_the_ctg_keeps_what_it_says_and_marks_what_is_read_or_inferred(conventio
     assert fiche.objectifs_operationnels.splitlines()[-1] == "- Qualité et politiques publiques"
     assert "Aboutir à la rédaction d'une charge d'accueil du jeune enfant" in fiche.resultats  # as printed
     equipements = {e.ordre: e for e in Equipement.objects.filter(contrat__slug="ctg-dijon", annexe="2")}
-    assert (equipements[42].nom, equipements[42].gestionnaire) == ("Illisible dans la copie disponible", "La Maison-Phare")
+    assert (equipements[42].nom, equipements[42].gestionnaire) == (
+        "Illisible dans la copie disponible",
+        "La Maison-Phare",
+    )
     assert equipements[43].nom == "Illisible dans la copie disponible"
     assert "(lecture : la copie porte « Jean XXl »)" in equipements[27].adresse
     assert "(lecture : la copie porte « 26°™¢ »)" in equipements[34].adresse
@@ -240,12 +282,20 @@ def test_the_ctg_keeps_what_it_says_and_marks_what_is_read_or_inferred(conventio
 def test_the_three_bodies_of_the_animation_de_la_vie_sociale_are_held(conventions):
     from gouvernance.models import Instance
 
-    corps = {i.slug: i for i in Instance.objects.filter(contrat__slug="ctg-dijon", slug__in=[
-        "instance-ville-caf", "temps-individuel-mep-ville-caf", "reunion-mensuelle-mep"])}
+    corps = {
+        i.slug: i
+        for i in Instance.objects.filter(
+            contrat__slug="ctg-dijon",
+            slug__in=["instance-ville-caf", "temps-individuel-mep-ville-caf", "reunion-mensuelle-mep"],
+        )
+    }
     assert len(corps) == 3
     assert corps["reunion-mensuelle-mep"].rythme == "1 fois / mois"
     assert [str(m) for m in corps["temps-individuel-mep-ville-caf"].membres.all()] == [
-        "les MEP", "Ville de Dijon", "Caisse d'Allocations Familiales de la Côte-d'Or"]
+        "les MEP",
+        "Ville de Dijon",
+        "Caisse d'Allocations Familiales de la Côte-d'Or",
+    ]
 
 
 def test_a_database_loaded_before_the_corrections_loses_the_rows_they_removed(conventions):
@@ -257,8 +307,12 @@ def test_a_database_loaded_before_the_corrections_loses_the_rows_they_removed(co
 
     article = ArticleConvention.objects.get(document__slug="convention-caf-2016-2017", numero="2.1")
     perime = EngagementReciproque.objects.create(
-        article=article, partenaire=article.engagements.get().partenaire, formule="Le Grand Dijon :", ordre=2,
-        points="Porter le dispositif dédié d'accompagnement au relogement des ménages concernés (220 ménages).")
+        article=article,
+        partenaire=article.engagements.get().partenaire,
+        formule="Le Grand Dijon :",
+        ordre=2,
+        points="Porter le dispositif dédié d'accompagnement au relogement des ménages concernés (220 ménages).",
+    )
     fiche = Fiche.objects.get(contrat__slug="seine-amont", slug="fiche-1-2")
     titre = DispositifMobilise.objects.create(fiche=fiche, ordre=8, texte="De manière spécifique, la Direccte :")
     garde = article.engagements.exclude(pk=perime.pk).get()
@@ -268,7 +322,6 @@ def test_a_database_loaded_before_the_corrections_loses_the_rows_they_removed(co
     assert not DispositifMobilise.objects.filter(pk=titre.pk).exists()
     assert EngagementReciproque.objects.filter(pk=garde.pk).exists()
     assert fiche.dispositifs_mobilises.count() == 21
-
 
 
 # -- every line of the fiches of 002 and 004 is the source's -------------------------------------------
@@ -298,8 +351,12 @@ def _absentes(source, textes):
     absentes = []
     for texte in textes:
         for ligne in texte.splitlines():
-            ligne = re.sub(r" — \(\d\) https?://\S+$", "", ligne.removeprefix("- "))  # a footnote's text, after its call
-            morceaux = ligne.split(" — ") if ligne.startswith("Dispositifs de l'Etat — ") else [ligne]  # heading — sub-heading
+            ligne = re.sub(
+                r" — \(\d\) https?://\S+$", "", ligne.removeprefix("- ")
+            )  # a footnote's text, after its call
+            morceaux = (
+                ligne.split(" — ") if ligne.startswith("Dispositifs de l'Etat — ") else [ligne]
+            )  # heading — sub-heading
             for morceau in morceaux:
                 m = _serre(morceau).rstrip(" .;:")
                 if m and m not in source and m[1:] not in source and not any(m.startswith(j) for j in JOINTS):
@@ -307,8 +364,10 @@ def _absentes(source, textes):
     return absentes
 
 
-@pytest.mark.parametrize("contrat,fichier", [("seine-amont", "002_fiches_operationnelles_seine_amont.txt"),
-                                             ("grand-dijon", "004_protocole_2019_2022.txt")])
+@pytest.mark.parametrize(
+    "contrat,fichier",
+    [("seine-amont", "002_fiches_operationnelles_seine_amont.txt"), ("grand-dijon", "004_protocole_2019_2022.txt")],
+)
 def test_every_line_of_the_fiches_is_the_source_s(conventions, contrat, fichier):
     from fiches.models import Engagement, Indicateur
 
@@ -316,15 +375,23 @@ def test_every_line_of_the_fiches_is_the_source_s(conventions, contrat, fichier)
     fiches = Fiche.objects.filter(contrat__slug=contrat)
     textes = []
     for f in fiches:
-        textes += [f.intitule, f.constats, f.echelle, f.objectif_general, f.objectifs_operationnels, f.description,
-                   f.public, f.calendrier, f.resultats]
+        textes += [
+            f.intitule,
+            f.constats,
+            f.echelle,
+            f.objectif_general,
+            f.objectifs_operationnels,
+            f.description,
+            f.public,
+            f.calendrier,
+            f.resultats,
+        ]
     textes += [d.groupe + "\n" + d.texte for d in DispositifMobilise.objects.filter(fiche__in=fiches)]
     textes += list(Intervenant.objects.filter(fiche__in=fiches).values_list("nom", flat=True))
     textes += list(Indicateur.objects.filter(fiche__in=fiches).values_list("libelle", flat=True))
     textes += [e.libelle + "\n" + e.texte for e in Engagement.objects.filter(fiche__in=fiches)]
     assert len(textes) > 100
     assert _absentes(source, textes) == []
-
 
 
 def test_the_ctg_s_annexes_1_and_5_are_kept(conventions, connecter):
@@ -336,12 +403,13 @@ def test_the_ctg_s_annexes_1_and_5_are_kept(conventions, connecter):
     assert "Annexe 5 — Evaluation" in page and "Article Annexe" not in page
 
 
-
 def test_the_orientation_holding_the_transversal_pilier_says_it_is_not_the_document_s(conventions, connecter):
     from contrat.models import Orientation
 
     orientation = Orientation.objects.get(pilier__contrat__slug="grand-dijon", pilier__transversal=True)
-    assert orientation.description.startswith("Orientation technique : le document ne nomme pas d'orientation pour ce pilier")
+    assert orientation.description.startswith(
+        "Orientation technique : le document ne nomme pas d'orientation pour ce pilier"
+    )
     page = connecter("chef.projet").get("/contrats/grand-dijon/arbre/").content.decode().replace("&#x27;", "'")
     assert f"<strong>{orientation.libelle}</strong>" in page
     assert "le document ne nomme pas d'orientation pour ce pilier" in page
@@ -354,8 +422,25 @@ def test_the_orientation_holding_the_transversal_pilier_says_it_is_not_the_docum
 SOURCE_003 = Path(__file__).parent / "sources" / "003_ctg_dijon_2024_2027.txt"
 # Words the OCR glued, split or lost an accent of, that the transcription reads (« Delaconvergence »,
 # « Frangaise », « cceuvrant », « 21 240 »…), and the words of the readings said in parentheses.
-LECTURES_003 = {"aout", "convergence", "legales", "oeuvrant", "voute", "diplomantes", "maitrise", "beneficier",
-                "problematiques", "accordees", "francaise", "xxiii", "21240", "lecture", "copie", "illisible", "disponible"}
+LECTURES_003 = {
+    "aout",
+    "convergence",
+    "legales",
+    "oeuvrant",
+    "voute",
+    "diplomantes",
+    "maitrise",
+    "beneficier",
+    "problematiques",
+    "accordees",
+    "francaise",
+    "xxiii",
+    "21240",
+    "lecture",
+    "copie",
+    "illisible",
+    "disponible",
+}
 
 
 def _mots(texte, crochets=True):
@@ -375,8 +460,17 @@ def _textes_de_la_ctg():
     fiches = Fiche.objects.filter(contrat__slug="ctg-dijon")
     textes = []
     for f in fiches:
-        textes += [f.numero, f.intitule, f.constats, f.objectif_general, f.objectifs_operationnels, f.description,
-                   f.public, f.calendrier, f.resultats]
+        textes += [
+            f.numero,
+            f.intitule,
+            f.constats,
+            f.objectif_general,
+            f.objectifs_operationnels,
+            f.description,
+            f.public,
+            f.calendrier,
+            f.resultats,
+        ]
     textes += list(Indicateur.objects.filter(fiche__in=fiches).values_list("libelle", flat=True))
     textes += list(Intervenant.objects.filter(fiche__in=fiches).values_list("nom", flat=True))
     for e in Equipement.objects.filter(contrat__slug="ctg-dijon"):
@@ -419,31 +513,47 @@ def test_the_ctg_s_axes_keep_their_narrative_and_annexes_2_to_4_are_kept(convent
 
     axes = {p.slug: p for p in Pilier.objects.filter(contrat__slug="ctg-dijon")}
     assert re.findall(r"^Axe n°\d", axes["axe-1"].presentation, re.M) == [f"Axe n°{n}" for n in range(1, 6)]
-    assert "Axe n°5. Ecrire le schéma pluriannuel de maintien et développement de l'offre et de la demande" in axes["axe-1"].presentation
-    assert "Depuis 2001, la ville de Dijon a fait de l'Education une priorité essentielle." in axes["axe-2"].presentation
+    assert (
+        "Axe n°5. Ecrire le schéma pluriannuel de maintien et développement de l'offre et de la demande"
+        in axes["axe-1"].presentation
+    )
+    assert (
+        "Depuis 2001, la ville de Dijon a fait de l'Education une priorité essentielle." in axes["axe-2"].presentation
+    )
     assert "- Accompagnement à la décohabitation" in axes["axe-3"].presentation
     assert "[Le document annonce 6 axes structurants ; la copie n'en nomme que 5.]" in axes["axe-4"].presentation
     annexes = {a.numero: a for a in ArticleConvention.objects.filter(document__contrat__slug="ctg-dijon")}
     assert list(annexes) == ["Annexe 1", "Annexe 2", "Annexe 2 bis", "Annexe 3", "Annexe 4", "Annexe 5"]
     assert "Plaquette-Petite-enfance_Juin2024.pdf" in annexes["Annexe 2 bis"].contexte
     # Annexe 3: the five frameworks the CTG is built at the meeting of.
-    for cadre in ("Génération Dijon", "Le Projet Educatif de la ville de Dijon (PEDT) 2023/2026.",
-                  "Le Contrat de Ville 2024/2030 de Dijon métropole", "La Cité éducative de Dijon",
-                  "Le Schéma départemental des services aux familles"):
+    for cadre in (
+        "Génération Dijon",
+        "Le Projet Educatif de la ville de Dijon (PEDT) 2023/2026.",
+        "Le Contrat de Ville 2024/2030 de Dijon métropole",
+        "La Cité éducative de Dijon",
+        "Le Schéma départemental des services aux familles",
+    ):
         assert f"\n{cadre}\n" in annexes["Annexe 3"].contexte
     # Annexe 4: the three levels of coordination and the axes' thematic assignments.
     quatre = annexes["Annexe 4"].contexte
-    for niveau in ("1. Un pilotage et une coordination générale placés auprès de la Direction générale déléguée à la Cohésion sociale.",
-                   "2. Une coordination thématique par axe est confortée avec l'organisation suivante :",
-                   "3. Une coordination territoriale en 9 territoires à Dijon.",
-                   "- Petite enfance confiée à la direction de la petite enfance",
-                   "- Enfance confiée à la direction de l'enfance et de l'éducation",
-                   "- Jeunesse confiée à la cellule jeunesse au sein de la future direction démocratie locale, vie associative, jeunesse",
-                   "- Animation de la vie sociale confiée au service démocratie locale de la future direction démocratie locale, vie associative, jeunesse"):
+    for niveau in (
+        "1. Un pilotage et une coordination générale placés auprès de la Direction générale déléguée à la Cohésion "
+        "sociale.",
+        "2. Une coordination thématique par axe est confortée avec l'organisation suivante :",
+        "3. Une coordination territoriale en 9 territoires à Dijon.",
+        "- Petite enfance confiée à la direction de la petite enfance",
+        "- Enfance confiée à la direction de l'enfance et de l'éducation",
+        "- Jeunesse confiée à la cellule jeunesse au sein de la future direction démocratie locale, vie associative, "
+        "jeunesse",
+        "- Animation de la vie sociale confiée au service démocratie locale de la future direction démocratie "
+        "locale, vie associative, jeunesse",
+    ):
         assert niveau in quatre.splitlines()
     page = html.unescape(connecter("admin").get("/contrats/ctg-dijon/").content.decode())
     assert "Annexe 4 — Modalités de pilotage stratégique et opérationnel et suivi de la Ctg" in page
-    assert "<p>Axe n°5. Ecrire le schéma pluriannuel de maintien et développement de l'offre et de la demande<br>" in page
+    assert (
+        "<p>Axe n°5. Ecrire le schéma pluriannuel de maintien et développement de l'offre et de la demande<br>" in page
+    )
 
 
 def test_the_chef_edits_a_pilier_s_presentation_and_history_keeps_it(conventions, connecter):
@@ -455,13 +565,23 @@ def test_the_chef_edits_a_pilier_s_presentation_and_history_keeps_it(conventions
     url = f"/contrats/grand-dijon/arbre/pilier/{pilier.pk}/modifier/"
     page = html.unescape(client.get(url).content.decode())
     assert "Présentation (facultatif)" in page
-    reponse = client.post(url, {"code": pilier.code, "intitule": pilier.intitule, "version": pilier.version,
-                                "presentation": "  Ce que le contrat dit de ce pilier.\nSur deux lignes.  "})
+    reponse = client.post(
+        url,
+        {
+            "code": pilier.code,
+            "intitule": pilier.intitule,
+            "version": pilier.version,
+            "presentation": "  Ce que le contrat dit de ce pilier.\nSur deux lignes.  ",
+        },
+    )
     assert reponse.status_code == 302
     pilier.refresh_from_db()
     assert pilier.presentation == "Ce que le contrat dit de ce pilier.\nSur deux lignes."
     arbre = html.unescape(client.get("/contrats/grand-dijon/arbre/").content.decode())
-    assert "Présentation dans le document" in arbre and "<p>Ce que le contrat dit de ce pilier.<br>Sur deux lignes.</p>" in arbre
+    assert (
+        "Présentation dans le document" in arbre
+        and "<p>Ce que le contrat dit de ce pilier.<br>Sur deux lignes.</p>" in arbre
+    )
     entree = Historique.objects.filter(objet="pilier", objet_id=pilier.pk, action="modification").get()
     assert entree.apres["presentation"] == "Ce que le contrat dit de ce pilier.\nSur deux lignes."
     # An objectif has no presentation to edit.

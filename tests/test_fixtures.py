@@ -7,9 +7,26 @@ from contrat.models import Commune, Contrat, Document, Objectif, Partenaire, Per
 from engagements.models import AnnexeFinanciere, ArticleConvention, Dispositif, EngagementReciproque, Estimation
 from fiches.models import DispositifMobilise, Engagement, Equipement, Fiche, Indicateur, Intervenant
 
-MODELES = [Partenaire, Commune, Contrat, PerimetreQuartier, Document, Signataire, Objectif, Dispositif, Estimation,
-           AnnexeFinanciere, ArticleConvention, EngagementReciproque, Fiche, Intervenant, Engagement,
-           DispositifMobilise, Indicateur, Equipement]
+MODELES = [
+    Partenaire,
+    Commune,
+    Contrat,
+    PerimetreQuartier,
+    Document,
+    Signataire,
+    Objectif,
+    Dispositif,
+    Estimation,
+    AnnexeFinanciere,
+    ArticleConvention,
+    EngagementReciproque,
+    Fiche,
+    Intervenant,
+    Engagement,
+    DispositifMobilise,
+    Indicateur,
+    Equipement,
+]
 
 
 def test_loading_the_fixtures_twice_creates_no_duplicate(conventions):
@@ -31,7 +48,12 @@ def test_grand_dijon_perimeter_and_signatories(conventions):
     assert conventions.annee_debut == 2015 and conventions.annee_fin == 2020
     assert conventions.annee_fin_prolongation == 2022
     assert sorted(conventions.communes.values_list("nom", flat=True)) == [
-        "Chenôve", "Dijon", "Longvic", "Quetigny", "Talant"]
+        "Chenôve",
+        "Dijon",
+        "Longvic",
+        "Quetigny",
+        "Talant",
+    ]
     qpv = conventions.perimetre.filter(nature="prioritaire").values_list("quartier__nom", flat=True)
     veille = conventions.perimetre.filter(nature="veille").values_list("quartier__nom", flat=True)
     assert sorted(qpv) == ["Fontaine d'Ouche", "Le Belvédère", "Le Bief du Moulin", "Le Mail", "Les Grésilles"]
@@ -41,7 +63,11 @@ def test_grand_dijon_perimeter_and_signatories(conventions):
     caf = protocole.signataires.get(partenaire__slug="caf-21")
     assert caf.representant == "Mme Caroline MICHAL"
     assert {d.nature for d in conventions.documents.all()} == {
-        "contrat_cadre", "annexe_financiere", "protocole", "convention"}
+        "contrat_cadre",
+        "annexe_financiere",
+        "protocole",
+        "convention",
+    }
 
 
 def test_the_caf_annexe_has_its_35_amounts_and_its_lines_without_amount(conventions):
@@ -50,11 +76,14 @@ def test_the_caf_annexe_has_its_35_amounts_and_its_lines_without_amount(conventi
     assert estimations.exclude(montant_annuel=None).count() == 35
     assert estimations.exclude(montant_pluriannuel=None).count() == 35
     assert estimations.aggregate(a=Sum("montant_annuel"), p=Sum("montant_pluriannuel")) == {
-        "a": Decimal("43130000"), "p": Decimal("129530000")}
+        "a": Decimal("43130000"),
+        "p": Decimal("129530000"),
+    }
     sans_montant = estimations.filter(montant_annuel=None)
     assert {e.dispositif.intitule for e in sans_montant} == {"agence immobilière à vocation sociale", "ASRE (NAP)"}
     assert sans_montant.get(dispositif__intitule="ASRE (NAP)").dispositif.unite_compte.startswith(
-        "pas de données chiffr")
+        "pas de données chiffr"
+    )
     assert Dispositif.objects.get(intitule="agence immobilière à vocation sociale").statut == "en_projet"
     annexe = AnnexeFinanciere.objects.get(contrat=conventions, partenaire__slug="caf-21")
     assert annexe.liste_notes == [
@@ -72,7 +101,17 @@ def test_a_line_of_the_annexe_can_serve_several_objectifs(conventions):
 def test_the_convention_commitments_are_kept_party_by_party(conventions):
     convention = conventions.documents.get(slug="convention-caf-2016-2017")
     assert list(convention.articles.values_list("numero", flat=True)) == [
-        "1", "2", "2.1", "2.2", "2.3", "2.4", "2.5", "3", "4", "5"]
+        "1",
+        "2",
+        "2.1",
+        "2.2",
+        "2.3",
+        "2.4",
+        "2.5",
+        "3",
+        "4",
+        "5",
+    ]
     article_1 = convention.articles.get(numero="1")
     # As the source lists them: the CAF's four points, the Grand Dijon's, the CAF's, the Grand Dijon's two.
     parties = [(e.partenaire.slug, len(e.liste_points)) for e in article_1.engagements.all()]

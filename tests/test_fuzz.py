@@ -17,21 +17,82 @@ from importation.models import ImportAnnexe
 from noyau.models import Historique
 from tests.test_matrice_urls import MATRICE, ROLES, _url
 
-PARAMETRES = ["annee", "partenaire", "au", "per_page", "page", "contrat", "pilier", "orientation", "objectif",
-              "quartier", "q", "statut", "sort", "forme", "enjeu", "axe", "texte", "format", "x"]
+PARAMETRES = [
+    "annee",
+    "partenaire",
+    "au",
+    "per_page",
+    "page",
+    "contrat",
+    "pilier",
+    "orientation",
+    "objectif",
+    "quartier",
+    "q",
+    "statut",
+    "sort",
+    "forme",
+    "enjeu",
+    "axe",
+    "texte",
+    "format",
+    "x",
+]
 VALEURS = st.one_of(
-    st.sampled_from(["", "0", "-1", "99999", "32768", "10" * 20, "1e999999999", "NaN", "-Infinity", "9999-12-31",
-                     "0001-01-01", "2015", "caf-21", "grand-dijon", "a_faire", "<script>", "' OR 1=1 --", "a\x00b",
-                     "%00", "../../etc/passwd", "=HYPERLINK(\"x\")"]),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "-1",
+            "99999",
+            "32768",
+            "10" * 20,
+            "1e999999999",
+            "NaN",
+            "-Infinity",
+            "9999-12-31",
+            "0001-01-01",
+            "2015",
+            "caf-21",
+            "grand-dijon",
+            "a_faire",
+            "<script>",
+            "' OR 1=1 --",
+            "a\x00b",
+            "%00",
+            "../../etc/passwd",
+            '=HYPERLINK("x")',
+        ]
+    ),
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
     st.text(max_size=40),
     st.integers(min_value=2_000, max_value=6_000).map(lambda n: ("9a " * n)[:n]),  # long, cheaply drawn
 )
 # Tables whose content a refused request must leave as it was (counts, versions, amounts).
-MODELES = [Contrat, Objectif, Dispositif, Estimation, AnnexeFinanciere, Contribution, Export, Fiche, Engagement,
-           Indicateur, Mesure, Instance, Seance, Decision, ImportAnnexe, Historique]
-REGLAGES = settings(max_examples=2, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+MODELES = [
+    Contrat,
+    Objectif,
+    Dispositif,
+    Estimation,
+    AnnexeFinanciere,
+    Contribution,
+    Export,
+    Fiche,
+    Engagement,
+    Indicateur,
+    Mesure,
+    Instance,
+    Seance,
+    Decision,
+    ImportAnnexe,
+    Historique,
+]
+REGLAGES = settings(
+    max_examples=2,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 # Files (PDF, workbooks, calendars): a few seconds each, and they hold no form: fewer draws.
 FICHIERS = re.compile(r"(pdf|xlsx|export|ics|fichier|recueil)")
 

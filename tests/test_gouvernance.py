@@ -14,8 +14,14 @@ from gouvernance.rythmes import Creneau, creneaux, en_mots, manque, prochaines
 
 
 def rythme(frequence=None, periode="", mois="", frequence_max=None, duree="", selon_besoins=False):
-    return Instance(frequence=frequence, periode=periode, mois=mois, frequence_max=frequence_max, duree=duree,
-                    selon_besoins=selon_besoins)
+    return Instance(
+        frequence=frequence,
+        periode=periode,
+        mois=mois,
+        frequence_max=frequence_max,
+        duree=duree,
+        selon_besoins=selon_besoins,
+    )
 
 
 # -- rhythms -------------------------------------------------------------------------
@@ -24,8 +30,10 @@ def rythme(frequence=None, periode="", mois="", frequence_max=None, duree="", se
 def test_once_a_year_in_october():
     instance = rythme(1, "annee", "10")
     assert en_mots(instance) == "1 fois / an en octobre"
-    assert creneaux(instance, 2019, 2020) == [Creneau(date(2019, 10, 1), date(2019, 10, 31)),
-                                              Creneau(date(2020, 10, 1), date(2020, 10, 31))]
+    assert creneaux(instance, 2019, 2020) == [
+        Creneau(date(2019, 10, 1), date(2019, 10, 31)),
+        Creneau(date(2020, 10, 1), date(2020, 10, 31)),
+    ]
 
 
 def test_four_times_a_year_is_four_meetings_in_the_calendar_year_whenever_held():
@@ -39,7 +47,12 @@ def test_every_two_months_and_every_quarter_and_every_semester():
     assert len(creneaux(rythme(1, "deux_mois"), 2020, 2020)) == 6
     assert en_mots(rythme(1, "trimestre")) == "1 fois / trimestre"
     semestres = creneaux(rythme(1, "semestre"), 2021, 2021)
-    assert [(c.debut.month, c.nombre) for c in creneaux(rythme(2, "trimestre"), 2021, 2021)] == [(1, 2), (4, 2), (7, 2), (10, 2)]
+    assert [(c.debut.month, c.nombre) for c in creneaux(rythme(2, "trimestre"), 2021, 2021)] == [
+        (1, 2),
+        (4, 2),
+        (7, 2),
+        (10, 2),
+    ]
     assert en_mots(rythme(1, "semestre")) == "1 fois / semestre"
     assert semestres == [Creneau(date(2021, 1, 1), date(2021, 6, 30)), Creneau(date(2021, 7, 1), date(2021, 12, 31))]
 
@@ -47,10 +60,13 @@ def test_every_two_months_and_every_quarter_and_every_semester():
 def test_every_two_years_counts_from_the_first_year():
     instance = rythme(1, "deux_ans")
     assert en_mots(instance) == "tous les 2 ans"
-    assert creneaux(instance, 2019, 2022) == [Creneau(date(2019, 1, 1), date(2020, 12, 31)),
-                                              Creneau(date(2021, 1, 1), date(2022, 12, 31))]
+    assert creneaux(instance, 2019, 2022) == [
+        Creneau(date(2019, 1, 1), date(2020, 12, 31)),
+        Creneau(date(2021, 1, 1), date(2022, 12, 31)),
+    ]
     assert prochaines(creneaux(instance, 2019, 2022), [date(2019, 5, 2)], date(2020, 3, 1)) == [
-        Creneau(date(2021, 1, 1), date(2022, 12, 31))]
+        Creneau(date(2021, 1, 1), date(2022, 12, 31))
+    ]
 
 
 def test_two_preferred_periods_a_year():
@@ -60,7 +76,9 @@ def test_two_preferred_periods_a_year():
     assert liste[:2] == [Creneau(date(2024, 3, 1), date(2024, 4, 30)), Creneau(date(2024, 11, 1), date(2024, 12, 31))]
     # Held in March 2024: the next expected are November/December 2024, then March/April 2025.
     assert prochaines(liste, [date(2024, 3, 14)], date(2024, 5, 2)) == [
-        Creneau(date(2024, 11, 1), date(2024, 12, 31)), Creneau(date(2025, 3, 1), date(2025, 4, 30))]
+        Creneau(date(2024, 11, 1), date(2024, 12, 31)),
+        Creneau(date(2025, 3, 1), date(2025, 4, 30)),
+    ]
 
 
 def test_words_for_ranges_durations_and_needs():
@@ -70,8 +88,12 @@ def test_words_for_ranges_durations_and_needs():
     assert creneaux(rythme(selon_besoins=True), 2020, 2022) == []
 
 
-@given(frequence=st.integers(1, 12), periode=st.sampled_from(["mois", "deux_mois", "trimestre", "semestre", "annee", "deux_ans"]),
-       debut=st.integers(2015, 2030), duree=st.integers(0, 4))
+@given(
+    frequence=st.integers(1, 12),
+    periode=st.sampled_from(["mois", "deux_mois", "trimestre", "semestre", "annee", "deux_ans"]),
+    debut=st.integers(2015, 2030),
+    duree=st.integers(0, 4),
+)
 def test_slots_tile_the_period_without_gap_or_overlap(frequence, periode, debut, duree):
     liste = creneaux(rythme(frequence, periode), debut, debut + duree)
     assert liste[0].debut == date(debut, 1, 1)
@@ -101,9 +123,18 @@ ANNEXE_1 = {
     "Comité technique": ("copilotage", "1 fois / an"),
     "MOUS restreinte": ("copilotage", "½ journée, 1 fois / mois"),
     "MOUS élargie": ("copilotage", "tous les 2 mois"),
-    **{f"Groupe technique {nom}": ("copilotage", "1 fois / trimestre") for nom in [
-        "Santé/CLS", "Éducation", "Rénovation urbaine", "Développement économique, emploi, insertion", "Culture", "GUSP",
-        "Tranquillité publique médiation"]},
+    **{
+        f"Groupe technique {nom}": ("copilotage", "1 fois / trimestre")
+        for nom in [
+            "Santé/CLS",
+            "Éducation",
+            "Rénovation urbaine",
+            "Développement économique, emploi, insertion",
+            "Culture",
+            "GUSP",
+            "Tranquillité publique médiation",
+        ]
+    },
 }
 
 
@@ -113,11 +144,19 @@ def test_grand_dijon_holds_every_instance_of_annexe_1_with_its_rhythm(convention
         assert instances[nom].colonne == colonne and instances[nom].rythme == mots, nom
     copil = instances["Comité de pilotage"]
     presidents = [m.fonction for m in copil.membres.filter(role="copreside")]
-    assert presidents == ["le Préfet de la Côte-d'Or ou son représentant",
-                          "la vice-Présidente de Dijon métropole en charge du logement et de la Politique de la ville"]
+    assert presidents == [
+        "le Préfet de la Côte-d'Or ou son représentant",
+        "la vice-Présidente de Dijon métropole en charge du logement et de la Politique de la ville",
+    ]
     assert instances["Groupe technique Éducation"].liste_missions() == [
-        "Suivi droit commun", "Suivi des projets éducatifs, sportifs et culturels", "Suivi démarche parentalité"]
-    assert instances["MOUS élargie"].parent.nom.startswith("Maîtrise d'ouvrage") and instances["MOUS élargie"].formation == "elargie"
+        "Suivi droit commun",
+        "Suivi des projets éducatifs, sportifs et culturels",
+        "Suivi démarche parentalité",
+    ]
+    assert (
+        instances["MOUS élargie"].parent.nom.startswith("Maîtrise d'ouvrage")
+        and instances["MOUS élargie"].formation == "elargie"
+    )
     convention = Instance.objects.get(contrat=conventions, document__slug="convention-caf-2016-2017")
     assert convention.nature == "comite_technique"
 
@@ -149,8 +188,12 @@ def test_the_page_says_which_instance_is_late_and_which_decision_is_past_due(con
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
     technique = Instance.objects.get(contrat=conventions, slug="comite-technique")
     seance = Seance.objects.create(instance=technique, date=date(2020, 6, 3), lieu="Dijon métropole")
-    Decision.objects.create(seance=seance, texte="Transmettre le bilan de la programmation", echeance=date(2021, 9, 30),
-                            partenaire=Partenaire.objects.get(slug="caf-21"))
+    Decision.objects.create(
+        seance=seance,
+        texte="Transmettre le bilan de la programmation",
+        echeance=date(2021, 9, 30),
+        partenaire=Partenaire.objects.get(slug="caf-21"),
+    )
     Decision.objects.create(seance=seance, texte="Décision déjà faite", echeance=date(2021, 9, 30), statut="faite")
     page = connecter("chef.projet").get(reverse("gouvernance:page", args=["grand-dijon"])).content.decode()
     assert f'id="retard-{copil.pk}"' in page  # once a year in October, none recorded in October 2021
@@ -163,8 +206,13 @@ def test_the_page_says_which_instance_is_late_and_which_decision_is_past_due(con
 
 def test_the_ics_feed_is_valid_and_holds_every_meeting(conventions, connecter):
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
-    Seance.objects.create(instance=copil, date=date(2021, 10, 12), heure=time(14, 30), lieu="Préfecture, salle Rameau",
-                          ordre_du_jour="Bilan 2021; programmation 2022\nQuestions diverses")
+    Seance.objects.create(
+        instance=copil,
+        date=date(2021, 10, 12),
+        heure=time(14, 30),
+        lieu="Préfecture, salle Rameau",
+        ordre_du_jour="Bilan 2021; programmation 2022\nQuestions diverses",
+    )
     Seance.objects.create(instance=copil, date=date(2022, 10, 4))
     reponse = connecter("agent.caf").get(reverse("gouvernance:seances_ics", args=["grand-dijon"]))
     assert reponse["Content-Type"] == "text/calendar; charset=utf-8"
@@ -197,13 +245,23 @@ def _pages(reponse):
 
 
 def _seance_postee(instance, **champs):
-    donnees = {"instance": instance.pk, "date": "2021-10-12", "heure": "14:30", "lieu": "Préfecture",
-               "ordre_du_jour": "Bilan 2021\nProgrammation 2022", "compte_rendu": "", "version": "",
-               "presences-TOTAL_FORMS": 0, "presences-INITIAL_FORMS": 0,
-               "decisions-TOTAL_FORMS": 1, "decisions-INITIAL_FORMS": 0,
-               "decisions-0-texte": "Transmettre le bilan de la programmation",
-               "decisions-0-partenaire": Partenaire.objects.get(slug="caf-21").pk,
-               "decisions-0-echeance": "2021-12-15", "decisions-0-statut": "a_faire"}
+    donnees = {
+        "instance": instance.pk,
+        "date": "2021-10-12",
+        "heure": "14:30",
+        "lieu": "Préfecture",
+        "ordre_du_jour": "Bilan 2021\nProgrammation 2022",
+        "compte_rendu": "",
+        "version": "",
+        "presences-TOTAL_FORMS": 0,
+        "presences-INITIAL_FORMS": 0,
+        "decisions-TOTAL_FORMS": 1,
+        "decisions-INITIAL_FORMS": 0,
+        "decisions-0-texte": "Transmettre le bilan de la programmation",
+        "decisions-0-partenaire": Partenaire.objects.get(slug="caf-21").pk,
+        "decisions-0-echeance": "2021-12-15",
+        "decisions-0-statut": "a_faire",
+    }
     donnees.update(champs)
     return donnees
 
@@ -226,7 +284,9 @@ def test_the_chef_de_projet_records_a_meeting_its_invitations_and_decisions(conv
         assert "Comité de pilotage" in texte and "Programmation 2022" in texte or "Transmettre le bilan" in texte
     releve = " ".join(_pages(client.get(reverse("gouvernance:releve_pdf", args=[seance.pk]))))
     assert "Transmettre le bilan de la programmation" in releve and "15/12/2021" in releve
-    classeur = load_workbook(io.BytesIO(client.get(reverse("gouvernance:decisions_xlsx", args=["grand-dijon"])).content))
+    classeur = load_workbook(
+        io.BytesIO(client.get(reverse("gouvernance:decisions_xlsx", args=["grand-dijon"])).content)
+    )
     lignes = list(classeur.active.iter_rows(min_row=2, values_only=True))
     assert lignes[0][0] == "Comité de pilotage" and lignes[0][2] == "Transmettre le bilan de la programmation"
     assert lignes[0][4].date() == date(2021, 12, 15) and lignes[0][5] == "À faire"
@@ -253,15 +313,31 @@ def test_an_agent_updates_only_the_decisions_of_its_partner(conventions, connect
     client = connecter("agent.caf")
     page = client.get(reverse("gouvernance:seance", args=[seance.pk])).content.decode()
     assert page.count('name="statut"') == 1
-    assert client.post(reverse("gouvernance:decision_statut", args=[caf.pk]), {"statut": "faite", "version": 1}).status_code == 302
-    assert client.post(reverse("gouvernance:decision_statut", args=[etat.pk]), {"statut": "faite", "version": 1}).status_code == 403
-    assert connecter("lecteur").post(reverse("gouvernance:decision_statut", args=[caf.pk]),
-                                     {"statut": "abandonnee", "version": 2}).status_code == 403
+    assert (
+        client.post(
+            reverse("gouvernance:decision_statut", args=[caf.pk]), {"statut": "faite", "version": 1}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            reverse("gouvernance:decision_statut", args=[etat.pk]), {"statut": "faite", "version": 1}
+        ).status_code
+        == 403
+    )
+    assert (
+        connecter("lecteur")
+        .post(reverse("gouvernance:decision_statut", args=[caf.pk]), {"statut": "abandonnee", "version": 2})
+        .status_code
+        == 403
+    )
     caf.refresh_from_db()
     etat.refresh_from_db()
     assert (caf.statut, caf.version, etat.statut) == ("faite", 2, "a_faire")
     # A stale status is refused, not applied.
-    connecter("chef.projet").post(reverse("gouvernance:decision_statut", args=[caf.pk]), {"statut": "en_cours", "version": 1})
+    connecter("chef.projet").post(
+        reverse("gouvernance:decision_statut", args=[caf.pk]), {"statut": "en_cours", "version": 1}
+    )
     caf.refresh_from_db()
     assert caf.statut == "faite"
 
@@ -279,16 +355,22 @@ def test_minutes_file_is_served_only_to_those_who_see_the_contract(conventions, 
     from django.core.files.base import ContentFile
 
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
-    seance = Seance.objects.create(instance=copil, date=date(2021, 10, 12), fichier=ContentFile(b"compte rendu", name="cr.txt"))
+    seance = Seance.objects.create(
+        instance=copil, date=date(2021, 10, 12), fichier=ContentFile(b"compte rendu", name="cr.txt")
+    )
     url = reverse("gouvernance:seance_fichier", args=[seance.pk])
     assert b"".join(connecter("lecteur").get(url).streaming_content) == b"compte rendu"
     ailleurs = get_user_model().objects.create_user("sans-organisation", password="x")
     client = connecter(None)
     client.force_login(ailleurs)
     assert client.get(url).status_code == 404
-    refus = connecter("chef.projet").post(reverse("gouvernance:seance_modifier", args=[seance.pk]), {
-        **_seance_postee(copil, version=1, **{"decisions-TOTAL_FORMS": 0}),
-        "fichier": ContentFile(b"MZ", name="virus.exe")})
+    refus = connecter("chef.projet").post(
+        reverse("gouvernance:seance_modifier", args=[seance.pk]),
+        {
+            **_seance_postee(copil, version=1, **{"decisions-TOTAL_FORMS": 0}),
+            "fichier": ContentFile(b"MZ", name="virus.exe"),
+        },
+    )
     assert "Déposez un PDF" in refus.content.decode()
 
 
@@ -308,11 +390,20 @@ def test_the_governance_pdf_is_landscape_headed_on_every_page_with_every_instanc
 def test_the_chef_de_projet_sets_an_instance_rhythm_as_data(conventions, connecter):
     client = connecter("chef.projet")
     url = reverse("gouvernance:instance_creer", args=["grand-dijon"])
-    donnees = {"nom": "Comité des financeurs", "nature": "comite_financeurs", "colonne": "copilotage",
-               "missions": "Arrêter la programmation\nSuivre les crédits", "frequence": "2", "periode": "annee",
-               "mois": "13", "membres-TOTAL_FORMS": 1, "membres-INITIAL_FORMS": 0,
-               "membres-0-partenaire": Partenaire.objects.get(slug="caf-21").pk, "membres-0-fonction": "",
-               "membres-0-preside": ""}
+    donnees = {
+        "nom": "Comité des financeurs",
+        "nature": "comite_financeurs",
+        "colonne": "copilotage",
+        "missions": "Arrêter la programmation\nSuivre les crédits",
+        "frequence": "2",
+        "periode": "annee",
+        "mois": "13",
+        "membres-TOTAL_FORMS": 1,
+        "membres-INITIAL_FORMS": 0,
+        "membres-0-partenaire": Partenaire.objects.get(slug="caf-21").pk,
+        "membres-0-fonction": "",
+        "membres-0-preside": "",
+    }
     refus = client.post(url, donnees)
     assert refus.status_code == 400 and "Écrivez les mois en chiffres" in refus.content.decode()
     donnees["mois"] = "3-4,11-12"
@@ -326,7 +417,9 @@ def test_the_chef_de_projet_sets_an_instance_rhythm_as_data(conventions, connect
     assert connecter("agent.caf").post(url, donnees).status_code == 403
 
 
-def test_the_governance_page_reads_in_a_bounded_number_of_queries(conventions, connecter, django_assert_max_num_queries):
+def test_the_governance_page_reads_in_a_bounded_number_of_queries(
+    conventions, connecter, django_assert_max_num_queries
+):
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
     for annee in range(2019, 2023):
         seance = Seance.objects.create(instance=copil, date=date(annee, 10, 5))
@@ -343,11 +436,21 @@ def test_the_governance_page_reads_in_a_bounded_number_of_queries(conventions, c
 
 def _decision_postee(seance, decision, **champs):
     """The séance form as the chef de projet's page had it, with its one decision as read then."""
-    donnees = _seance_postee(seance.instance, version=seance.version, **{
-        "decisions-TOTAL_FORMS": 1, "decisions-INITIAL_FORMS": 1, "decisions-0-id": decision.pk,
-        "decisions-0-seance": seance.pk, "decisions-0-texte": decision.texte,
-        "decisions-0-partenaire": decision.partenaire_id, "decisions-0-echeance": "",
-        "decisions-0-statut": decision.statut, "decisions-0-version": decision.version})
+    donnees = _seance_postee(
+        seance.instance,
+        version=seance.version,
+        **{
+            "decisions-TOTAL_FORMS": 1,
+            "decisions-INITIAL_FORMS": 1,
+            "decisions-0-id": decision.pk,
+            "decisions-0-seance": seance.pk,
+            "decisions-0-texte": decision.texte,
+            "decisions-0-partenaire": decision.partenaire_id,
+            "decisions-0-echeance": "",
+            "decisions-0-statut": decision.statut,
+            "decisions-0-version": decision.version,
+        },
+    )
     donnees.update({"date": seance.date.isoformat(), "heure": "", "lieu": seance.lieu, "ordre_du_jour": ""})
     donnees.update(champs)
     return donnees
@@ -358,12 +461,17 @@ def test_a_stale_meeting_form_does_not_reset_a_decision_its_partner_marked_done(
 
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
     seance = Seance.objects.create(instance=copil, date=date(2021, 10, 12), lieu="Préfecture")
-    decision = Decision.objects.create(seance=seance, texte="Transmettre le bilan",
-                                       partenaire=Partenaire.objects.get(slug="caf-21"))
+    decision = Decision.objects.create(
+        seance=seance, texte="Transmettre le bilan", partenaire=Partenaire.objects.get(slug="caf-21")
+    )
     url = reverse("gouvernance:seance_modifier", args=[seance.pk])
     ouvert = _decision_postee(seance, decision)  # the chef opens the form: decision "à faire", version 1
-    assert connecter("agent.caf").post(reverse("gouvernance:decision_statut", args=[decision.pk]),
-                                       {"statut": "faite", "version": 1}).status_code == 302
+    assert (
+        connecter("agent.caf")
+        .post(reverse("gouvernance:decision_statut", args=[decision.pk]), {"statut": "faite", "version": 1})
+        .status_code
+        == 302
+    )
 
     chef = connecter("chef.projet")
     # Saving the meeting without touching the decision leaves it as its partner set it.
@@ -392,14 +500,30 @@ def test_a_stale_instance_form_is_refused(conventions, connecter):
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
     url = reverse("gouvernance:instance_modifier", args=[copil.pk])
     membres = list(copil.membres.all())
-    donnees = {"nom": copil.nom, "nature": copil.nature, "colonne": copil.colonne, "missions": copil.missions,
-               "composition": copil.composition, "frequence": copil.frequence or "", "periode": copil.periode,
-               "mois": copil.mois, "rythme_source": copil.rythme_source, "version": copil.version,
-               "membres-TOTAL_FORMS": len(membres), "membres-INITIAL_FORMS": len(membres)}
+    donnees = {
+        "nom": copil.nom,
+        "nature": copil.nature,
+        "colonne": copil.colonne,
+        "missions": copil.missions,
+        "composition": copil.composition,
+        "frequence": copil.frequence or "",
+        "periode": copil.periode,
+        "mois": copil.mois,
+        "rythme_source": copil.rythme_source,
+        "version": copil.version,
+        "membres-TOTAL_FORMS": len(membres),
+        "membres-INITIAL_FORMS": len(membres),
+    }
     for i, m in enumerate(membres):
-        donnees.update({f"membres-{i}-id": m.pk, f"membres-{i}-instance": copil.pk,
-                        f"membres-{i}-partenaire": m.partenaire_id or "", f"membres-{i}-fonction": m.fonction,
-                        f"membres-{i}-preside": "on" if m.preside else ""})
+        donnees.update(
+            {
+                f"membres-{i}-id": m.pk,
+                f"membres-{i}-instance": copil.pk,
+                f"membres-{i}-partenaire": m.partenaire_id or "",
+                f"membres-{i}-fonction": m.fonction,
+                f"membres-{i}-preside": "on" if m.preside else "",
+            }
+        )
     chef = connecter("chef.projet")
     assert chef.post(url, {**donnees, "missions": "Première version"}).status_code == 302
     deuxieme = chef.post(url, {**donnees, "missions": "Seconde version, périmée"})
@@ -410,8 +534,9 @@ def test_a_stale_instance_form_is_refused(conventions, connecter):
     assert Historique.objects.de(copil).get().apres["missions"] == "Première version"
 
 
-def test_a_replaced_minutes_file_leaves_the_disk(conventions, connecter, settings, tmp_path,
-                                                django_capture_on_commit_callbacks):
+def test_a_replaced_minutes_file_leaves_the_disk(
+    conventions, connecter, settings, tmp_path, django_capture_on_commit_callbacks
+):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
@@ -419,14 +544,18 @@ def test_a_replaced_minutes_file_leaves_the_disk(conventions, connecter, setting
 
     settings.MEDIA_ROOT = str(tmp_path)
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
-    seance = Seance.objects.create(instance=copil, date=date(2021, 10, 12), fichier=ContentFile(b"premier", name="cr.txt"))
+    seance = Seance.objects.create(
+        instance=copil, date=date(2021, 10, 12), fichier=ContentFile(b"premier", name="cr.txt")
+    )
     ancien = seance.fichier.name
     assert default_storage.exists(ancien)
     chef = connecter("chef.projet")
     donnees = _seance_postee(copil, version=1, **{"decisions-TOTAL_FORMS": 0})
     with django_capture_on_commit_callbacks(execute=True):
-        reponse = chef.post(reverse("gouvernance:seance_modifier", args=[seance.pk]),
-                            {**donnees, "fichier": ContentFile(b"second compte rendu", name="cr2.txt")})
+        reponse = chef.post(
+            reverse("gouvernance:seance_modifier", args=[seance.pk]),
+            {**donnees, "fichier": ContentFile(b"second compte rendu", name="cr2.txt")},
+        )
     assert reponse.status_code == 302
     seance.refresh_from_db()
     assert seance.fichier.name != ancien and default_storage.exists(seance.fichier.name)

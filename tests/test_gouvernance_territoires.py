@@ -33,14 +33,30 @@ def sans_balises(reponse):
 def territoire(conventions, comptes):
     """A 2024-2030 contract whose chef de projet is chef.projet; the État, Chenôve and the CAF sign it."""
     p = {slug: Partenaire.objects.get(slug=slug) for slug in ("etat", "ville-chenove", "caf-21", "dijon-metropole")}
-    contrat = Contrat.objects.create(nom="Contrat de ville de Chenôve 2024-2030", slug="chenove-2024", territoire="Chenôve",
-                                     porteur=p["dijon-metropole"], annee_debut=2024, annee_fin=2030)
-    document = Document.objects.create(contrat=contrat, slug="contrat-cadre", nature="contrat_cadre",
-                                       titre="Contrat de ville 2024-2030", annee_debut=2024, annee_fin=2030)
-    for ordre, (slug, qualite) in enumerate([("etat", "Préfet de la Côte-d'Or"), ("ville-chenove", "Maire de Chenôve"),
-                                             ("caf-21", "Directrice de la CAF")], 1):
+    contrat = Contrat.objects.create(
+        nom="Contrat de ville de Chenôve 2024-2030",
+        slug="chenove-2024",
+        territoire="Chenôve",
+        porteur=p["dijon-metropole"],
+        annee_debut=2024,
+        annee_fin=2030,
+    )
+    document = Document.objects.create(
+        contrat=contrat,
+        slug="contrat-cadre",
+        nature="contrat_cadre",
+        titre="Contrat de ville 2024-2030",
+        annee_debut=2024,
+        annee_fin=2030,
+    )
+    for ordre, (slug, qualite) in enumerate(
+        [("etat", "Préfet de la Côte-d'Or"), ("ville-chenove", "Maire de Chenôve"), ("caf-21", "Directrice de la CAF")],
+        1,
+    ):
         Signataire.objects.create(document=document, partenaire=p[slug], representant="", qualite=qualite, ordre=ordre)
-    Role.objects.create(user=comptes["chef.projet"], partenaire=p["dijon-metropole"], role="chef_de_projet", contrat=contrat)
+    Role.objects.create(
+        user=comptes["chef.projet"], partenaire=p["dijon-metropole"], role="chef_de_projet", contrat=contrat
+    )
     return contrat
 
 
@@ -51,31 +67,61 @@ def au(monkeypatch, jour):
 
 
 def instance_postee(nom, membres=(), **champs):
-    donnees = {"nom": nom, "nature": "comite_pilotage", "colonne": "copilotage", "missions": "", "composition": "",
-               "frequence": "", "frequence_max": "", "periode": "", "mois": "", "duree": "", "rythme_source": "",
-               "membres-TOTAL_FORMS": len(membres), "membres-INITIAL_FORMS": 0}
+    donnees = {
+        "nom": nom,
+        "nature": "comite_pilotage",
+        "colonne": "copilotage",
+        "missions": "",
+        "composition": "",
+        "frequence": "",
+        "frequence_max": "",
+        "periode": "",
+        "mois": "",
+        "duree": "",
+        "rythme_source": "",
+        "membres-TOTAL_FORMS": len(membres),
+        "membres-INITIAL_FORMS": 0,
+    }
     for i, membre in enumerate(membres):
-        donnees.update({f"membres-{i}-{cle}": valeur for cle, valeur in
-                        {"partenaire": "", "fonction": "", "groupe": "", "role": "", **membre}.items()})
+        donnees.update(
+            {
+                f"membres-{i}-{cle}": valeur
+                for cle, valeur in {"partenaire": "", "fonction": "", "groupe": "", "role": "", **membre}.items()
+            }
+        )
     donnees.update(champs)
     return {cle: valeur for cle, valeur in donnees.items() if valeur is not False}
 
 
 def creer_instance(client, contrat, nom, membres=(), **champs):
-    reponse = client.post(reverse("gouvernance:instance_creer", args=[contrat.slug]), instance_postee(nom, membres, **champs))
+    reponse = client.post(
+        reverse("gouvernance:instance_creer", args=[contrat.slug]), instance_postee(nom, membres, **champs)
+    )
     assert reponse.status_code == 302, sans_balises(reponse)[-3000:]
     return Instance.objects.get(contrat=contrat, nom=nom)
 
 
 def seance_postee(instance, jour, **champs):
-    return {"instance": instance.pk, "date": jour, "heure": "14:00", "lieu": "Mairie", "ordre_du_jour": "Bilan",
-            "compte_rendu": "", "version": "", "presences-TOTAL_FORMS": 0, "presences-INITIAL_FORMS": 0,
-            "decisions-TOTAL_FORMS": 0, "decisions-INITIAL_FORMS": 0, **champs}
+    return {
+        "instance": instance.pk,
+        "date": jour,
+        "heure": "14:00",
+        "lieu": "Mairie",
+        "ordre_du_jour": "Bilan",
+        "compte_rendu": "",
+        "version": "",
+        "presences-TOTAL_FORMS": 0,
+        "presences-INITIAL_FORMS": 0,
+        "decisions-TOTAL_FORMS": 0,
+        "decisions-INITIAL_FORMS": 0,
+        **champs,
+    }
 
 
 def creer_seance(client, instance, jour, **champs):
-    reponse = client.post(reverse("gouvernance:seance_creer", args=[instance.contrat.slug]),
-                          seance_postee(instance, jour, **champs))
+    reponse = client.post(
+        reverse("gouvernance:seance_creer", args=[instance.contrat.slug]), seance_postee(instance, jour, **champs)
+    )
     assert reponse.status_code == 302, sans_balises(reponse)[-2000:]
     return Seance.objects.filter(instance=instance).order_by("-pk").first()
 
@@ -89,23 +135,63 @@ def pk(slug):
 
 def test_a_territory_s_governance_entered_through_the_forms(territoire, connecter, monkeypatch):
     chef = connecter("chef.projet")
-    strategique = creer_instance(chef, territoire, "Comité stratégique", [
-        {"partenaire": pk("etat"), "fonction": "le Préfet", "role": "copreside"},
-        {"partenaire": pk("ville-chenove"), "fonction": "le Maire", "role": "copreside"},
-        {"groupe": "signataires"},
-    ], frequence=2, au_moins="on", periode="annee", rythme_source="au moins deux fois par an")
-    restreint = creer_instance(chef, territoire, "Comité stratégique restreint", [
-        {"partenaire": pk("etat"), "fonction": "le Sous-préfet chargé de la politique de la ville", "role": "preside"}],
-        parent=strategique.pk, formation="restreinte", selon_besoins="on")
-    technique = creer_instance(chef, territoire, "Comité technique", [{"groupe": "agents", "partenaire": pk("caf-21")}],
-                               nature="comite_technique", lien="prepare", instance_liee=strategique.pk,
-                               selon_besoins="on", rythme_source="autant que de besoin")
-    financeurs = creer_instance(chef, territoire, "Comité des financeurs", [{"groupe": "financeurs"}],
-                                nature="comite_financeurs", frequence=2, periode="annee", mois="3-4,11-12")
+    strategique = creer_instance(
+        chef,
+        territoire,
+        "Comité stratégique",
+        [
+            {"partenaire": pk("etat"), "fonction": "le Préfet", "role": "copreside"},
+            {"partenaire": pk("ville-chenove"), "fonction": "le Maire", "role": "copreside"},
+            {"groupe": "signataires"},
+        ],
+        frequence=2,
+        au_moins="on",
+        periode="annee",
+        rythme_source="au moins deux fois par an",
+    )
+    restreint = creer_instance(
+        chef,
+        territoire,
+        "Comité stratégique restreint",
+        [
+            {
+                "partenaire": pk("etat"),
+                "fonction": "le Sous-préfet chargé de la politique de la ville",
+                "role": "preside",
+            }
+        ],
+        parent=strategique.pk,
+        formation="restreinte",
+        selon_besoins="on",
+    )
+    technique = creer_instance(
+        chef,
+        territoire,
+        "Comité technique",
+        [{"groupe": "agents", "partenaire": pk("caf-21")}],
+        nature="comite_technique",
+        lien="prepare",
+        instance_liee=strategique.pk,
+        selon_besoins="on",
+        rythme_source="autant que de besoin",
+    )
+    financeurs = creer_instance(
+        chef,
+        territoire,
+        "Comité des financeurs",
+        [{"groupe": "financeurs"}],
+        nature="comite_financeurs",
+        frequence=2,
+        periode="annee",
+        mois="3-4,11-12",
+    )
 
     assert strategique.rythme == "au moins 2 fois / an" and strategique.au_moins
     assert [(str(m), m.role) for m in strategique.membres.all()] == [
-        ("le Préfet", "copreside"), ("le Maire", "copreside"), ("les signataires du contrat", "")]
+        ("le Préfet", "copreside"),
+        ("le Maire", "copreside"),
+        ("les signataires du contrat", ""),
+    ]
     assert (restreint.parent, restreint.formation) == (strategique, "restreinte")
     assert (technique.lien, technique.instance_liee, technique.rythme) == ("prepare", strategique, "selon les besoins")
     assert financeurs.rythme == "2 fois / an en mars/avril et novembre/décembre"
@@ -115,7 +201,10 @@ def test_a_territory_s_governance_entered_through_the_forms(territoire, connecte
     creer_seance(chef, strategique, "2026-10-20")
     au(monkeypatch, date(2027, 1, 15))
     page = sans_balises(chef.get(reverse("gouvernance:page", args=[territoire.slug])))
-    assert f'id="retard-{strategique.pk}"' not in chef.get(reverse("gouvernance:page", args=[territoire.slug])).content.decode()
+    assert (
+        f'id="retard-{strategique.pk}"'
+        not in chef.get(reverse("gouvernance:page", args=[territoire.slug])).content.decode()
+    )
     assert "Réunion : au moins 2 fois / an (le document : « au moins deux fois par an »)" in page
     assert "Formation restreinte de « Comité stratégique »" in page
     assert "Prépare les travaux de « Comité stratégique »" in page
@@ -124,15 +213,26 @@ def test_a_territory_s_governance_entered_through_the_forms(territoire, connecte
 
     # The PDF prints members and presidencies.
     pdf = " ".join(texte_pdf(chef.get(reverse("gouvernance:pdf", args=[territoire.slug]))))
-    for attendu in ("le Préfet — État (copréside)", "le Maire — Ville de Chenôve (copréside)",
-                    "les signataires du contrat", "(formation restreinte)", "Prépare les travaux de « Comité stratégique »",
-                    "au moins 2 fois / an", "(préside)"):
+    for attendu in (
+        "le Préfet — État (copréside)",
+        "le Maire — Ville de Chenôve (copréside)",
+        "les signataires du contrat",
+        "(formation restreinte)",
+        "Prépare les travaux de « Comité stratégique »",
+        "au moins 2 fois / an",
+        "(préside)",
+    ):
         assert attendu in pdf, attendu
 
     # The convocation lists the signatories, each with its organisation.
     convocation = " ".join(texte_pdf(chef.get(reverse("gouvernance:convocation_pdf", args=[septembre.pk]))))
-    for attendu in ("le Préfet — État", "le Maire — Ville de Chenôve", "Préfet de la Côte-d'Or — État",
-                    "Maire de Chenôve — Ville de Chenôve", "Directrice de la CAF — Caisse d'Allocations Familiales"):
+    for attendu in (
+        "le Préfet — État",
+        "le Maire — Ville de Chenôve",
+        "Préfet de la Côte-d'Or — État",
+        "Maire de Chenôve — Ville de Chenôve",
+        "Directrice de la CAF — Caisse d'Allocations Familiales",
+    ):
         assert attendu in convocation, attendu
     assert septembre.presences.count() == 5
 
@@ -158,9 +258,17 @@ def test_the_page_and_the_pdf_show_members_presidencies_composition_and_formatio
 def test_a_convocation_names_each_mayor_with_its_commune(conventions, connecter):
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
     chef = connecter("chef.projet")
-    seance = creer_seance(chef, copil, "2021-10-12", **{
-        "presences-TOTAL_FORMS": 1, "presences-0-nom": "le Maire", "presences-0-partenaire": pk("ville-dijon"),
-        "presences-0-etat": "present"})
+    seance = creer_seance(
+        chef,
+        copil,
+        "2021-10-12",
+        **{
+            "presences-TOTAL_FORMS": 1,
+            "presences-0-nom": "le Maire",
+            "presences-0-partenaire": pk("ville-dijon"),
+            "presences-0-etat": "present",
+        },
+    )
     libelles = [p.libelle for p in seance.presences.all()]
     for commune in ("Dijon", "Chenôve", "Longvic", "Quetigny", "Talant"):
         assert f"le Maire — Ville de {commune}" in libelles
@@ -170,20 +278,30 @@ def test_a_convocation_names_each_mayor_with_its_commune(conventions, connecter)
         assert f"le Maire — Ville de {commune}" in convocation and f"le Maire — Ville de {commune}" in releve
 
 
-def test_groups_of_financeurs_and_of_a_partner_s_agents_are_expanded_when_a_seance_is_convened(conventions, connecter,
-                                                                                                comptes):
+def test_groups_of_financeurs_and_of_a_partner_s_agents_are_expanded_when_a_seance_is_convened(
+    conventions, connecter, comptes
+):
     chef = connecter("chef.projet")
-    comite = creer_instance(chef, conventions, "Comité des financeurs", [
-        {"groupe": "financeurs"}, {"groupe": "agents", "partenaire": pk("caf-21")}], nature="comite_financeurs",
-        selon_besoins="on")
+    comite = creer_instance(
+        chef,
+        conventions,
+        "Comité des financeurs",
+        [{"groupe": "financeurs"}, {"groupe": "agents", "partenaire": pk("caf-21")}],
+        nature="comite_financeurs",
+        selon_besoins="on",
+    )
     seance = creer_seance(chef, comite, "2021-06-01")
     noms = {p.libelle for p in seance.presences.all()}
     assert "Caisse d'Allocations Familiales de la Côte-d'Or" in noms  # it finances dispositifs of the contract
     agent = comptes["agent.caf"]
     assert f"{agent.get_full_name() or agent.username} — Caisse d'Allocations Familiales de la Côte-d'Or" in noms
     # A group needs what it stands for, and says so in French.
-    refus = chef.post(reverse("gouvernance:instance_creer", args=["grand-dijon"]), instance_postee(
-        "Cellule", [{"groupe": "agents"}, {"groupe": "signataires", "partenaire": pk("etat")}], selon_besoins="on"))
+    refus = chef.post(
+        reverse("gouvernance:instance_creer", args=["grand-dijon"]),
+        instance_postee(
+            "Cellule", [{"groupe": "agents"}, {"groupe": "signataires", "partenaire": pk("etat")}], selon_besoins="on"
+        ),
+    )
     texte = sans_balises(refus)
     assert "Choisissez l'organisation dont les agents sont membres." in texte
     assert "« les signataires du contrat » désigne plusieurs organisations : laissez l'organisation vide." in texte
@@ -196,8 +314,11 @@ def test_eight_members_are_entered_in_one_form(territoire, connecter):
     chef = connecter("chef.projet")
     url = reverse("gouvernance:instance_creer", args=[territoire.slug])
     page = chef.get(url).content.decode()
-    assert page.count('name="membres-') and 'name="membres-2-fonction"' in page and 'name="membres-3-fonction"' not in page
-    # « Ajouter 5 lignes de membres »: the form comes back with eight rows, what was typed kept, no error, nothing saved.
+    assert (
+        page.count('name="membres-') and 'name="membres-2-fonction"' in page and 'name="membres-3-fonction"' not in page
+    )
+    # « Ajouter 5 lignes de membres »: the form comes back with eight rows, what was typed kept,
+    # no error, nothing saved.
     trois_lignes = instance_postee("Cellule de veille", [{"fonction": "le Maire"}, {}, {}])
     plus = chef.post(url, {**trois_lignes, "ajouter_lignes": "1"})
     html = plus.content.decode()
@@ -206,7 +327,9 @@ def test_eight_members_are_entered_in_one_form(territoire, connecter):
     assert "fr-error-text" not in html and "fr-alert--error" not in html
     assert not Instance.objects.filter(nom="Cellule de veille").exists()
     membres = [{"fonction": f"le référent n° {i}"} for i in range(1, 9)]
-    cellule = creer_instance(chef, territoire, "Cellule de veille", membres, nature="cellule_pilotage", selon_besoins="on")
+    cellule = creer_instance(
+        chef, territoire, "Cellule de veille", membres, nature="cellule_pilotage", selon_besoins="on"
+    )
     assert [m.fonction for m in cellule.membres.all()] == [f"le référent n° {i}" for i in range(1, 9)]
 
 
@@ -233,8 +356,15 @@ def test_twice_a_year_means_twice_in_the_calendar_year_whenever_held():
 
 def test_a_minimum_is_entered_and_late_only_when_the_year_cannot_hold_it(territoire, connecter, monkeypatch):
     chef = connecter("chef.projet")
-    comite = creer_instance(chef, territoire, "Comité de pilotage", frequence=2, au_moins="on", periode="annee",
-                            rythme_source="a minima deux fois par an")
+    comite = creer_instance(
+        chef,
+        territoire,
+        "Comité de pilotage",
+        frequence=2,
+        au_moins="on",
+        periode="annee",
+        rythme_source="a minima deux fois par an",
+    )
     creer_seance(chef, comite, "2026-09-15")
     creer_seance(chef, comite, "2026-10-20")
     au(monkeypatch, date(2026, 11, 30))
@@ -257,10 +387,17 @@ def test_a_minimum_is_entered_and_late_only_when_the_year_cannot_hold_it(territo
 def test_new_natures_and_roles_and_no_two_bodies_preparing_each_other(territoire, connecter):
     chef = connecter("chef.projet")
     for nature in ("equipe_projet", "comite_territorial", "comite_financeurs", "cellule_pilotage", "comite_liaison"):
-        creer_instance(chef, territoire, f"Instance {nature}", [
-            {"partenaire": pk("ville-chenove"), "fonction": "la cheffe de projet", "role": "anime"},
-            {"partenaire": pk("caf-21"), "fonction": "la conseillère territoriale", "role": "coanime"}],
-            nature=nature, selon_besoins="on")
+        creer_instance(
+            chef,
+            territoire,
+            f"Instance {nature}",
+            [
+                {"partenaire": pk("ville-chenove"), "fonction": "la cheffe de projet", "role": "anime"},
+                {"partenaire": pk("caf-21"), "fonction": "la conseillère territoriale", "role": "coanime"},
+            ],
+            nature=nature,
+            selon_besoins="on",
+        )
     page = sans_balises(chef.get(reverse("gouvernance:page", args=[territoire.slug])))
     assert "la cheffe de projet — Ville de Chenôve (anime)" in page
     assert "la conseillère territoriale — Caisse d'Allocations Familiales de la Côte-d'Or (co-anime)" in page
@@ -280,8 +417,14 @@ def test_new_natures_and_roles_and_no_two_bodies_preparing_each_other(territoire
 
 def test_a_departmental_body_serves_several_contracts(territoire, connecter, comptes):
     chef = connecter("chef.projet")
-    departemental = creer_instance(chef, conventions_de(territoire), "Comité départemental de la politique de la ville",
-                                   frequence=1, periode="annee", contrats_associes=[territoire.pk])
+    departemental = creer_instance(
+        chef,
+        conventions_de(territoire),
+        "Comité départemental de la politique de la ville",
+        frequence=1,
+        periode="annee",
+        contrats_associes=[territoire.pk],
+    )
     assert list(departemental.contrats_associes.all()) == [territoire]
     seance = creer_seance(chef, departemental, "2026-06-10")
     page = sans_balises(chef.get(reverse("gouvernance:page", args=[territoire.slug])))
@@ -306,22 +449,46 @@ def test_the_chef_names_the_columns_and_a_long_scheme_runs_to_several_pages(terr
     chef = connecter("chef.projet")
     url = reverse("gouvernance:colonnes", args=[territoire.slug])
     formulaire = chef.get(url).content.decode()
-    assert all(f'value="{libelle}"' in formulaire for libelle in ("État", "Collectivités", "Conseils citoyens", "Copilotage"))
+    assert all(
+        f'value="{libelle}"' in formulaire for libelle in ("État", "Collectivités", "Conseils citoyens", "Copilotage")
+    )
     colonnes = {"colonnes-TOTAL_FORMS": 6, "colonnes-INITIAL_FORMS": 0}
-    for i, (cle, libelle) in enumerate([("etat", "État"), ("collectivites", "Collectivités"),
-                                        ("conseils_citoyens", "Habitants"), ("copilotage", "Pilotage partagé"),
-                                        ("", "Quartiers"), ("", "Bailleurs")]):
+    for i, (cle, libelle) in enumerate(
+        [
+            ("etat", "État"),
+            ("collectivites", "Collectivités"),
+            ("conseils_citoyens", "Habitants"),
+            ("copilotage", "Pilotage partagé"),
+            ("", "Quartiers"),
+            ("", "Bailleurs"),
+        ]
+    ):
         colonnes.update({f"colonnes-{i}-cle": cle, f"colonnes-{i}-libelle": libelle, f"colonnes-{i}-ordre": i + 1})
     assert chef.post(url, colonnes).status_code == 302
     assert [c.libelle for c in territoire.colonnes_du_schema.all()] == [
-        "État", "Collectivités", "Habitants", "Pilotage partagé", "Quartiers", "Bailleurs"]
+        "État",
+        "Collectivités",
+        "Habitants",
+        "Pilotage partagé",
+        "Quartiers",
+        "Bailleurs",
+    ]
     cles = {c.libelle: c.cle for c in territoire.colonnes_du_schema.all()}
     for n in range(60):
         colonne = list(cles.values())[n % 6]
-        creer_instance(chef, territoire, f"Comité de quartier n° {n + 1}", [
-            {"fonction": f"le référent de l'instance n° {n + 1}"}, {"partenaire": pk("ville-chenove"), "fonction": "le Maire"}],
-            colonne=colonne, missions="Suivre les actions du quartier\nPréparer le bilan annuel\nAssocier les habitants",
-            frequence=4, periode="annee")
+        creer_instance(
+            chef,
+            territoire,
+            f"Comité de quartier n° {n + 1}",
+            [
+                {"fonction": f"le référent de l'instance n° {n + 1}"},
+                {"partenaire": pk("ville-chenove"), "fonction": "le Maire"},
+            ],
+            colonne=colonne,
+            missions="Suivre les actions du quartier\nPréparer le bilan annuel\nAssocier les habitants",
+            frequence=4,
+            periode="annee",
+        )
     page = chef.get(reverse("gouvernance:page", args=[territoire.slug])).content.decode()
     assert 'id="colonne-quartiers"' in page and ">Pilotage partagé</h3>" in page and ">Copilotage<" not in page
     reponse = chef.get(reverse("gouvernance:pdf", args=[territoire.slug]))
@@ -332,8 +499,14 @@ def test_the_chef_names_the_columns_and_a_long_scheme_runs_to_several_pages(terr
     assert all(f"COMITÉ DE QUARTIER N° {n} " in " ".join(pages) + " " for n in range(1, 61))
     with pdfplumber.open(io.BytesIO(reponse.content)) as pdf:
         page = pdf.pages[0]
-        bleu = [r for r in page.rects if r.get("fill") and r.get("non_stroking_color") and len(r["non_stroking_color"]) == 3
-                and r["non_stroking_color"][2] > 0.5 > r["non_stroking_color"][0]]  # the header's #000091
+        bleu = [
+            r
+            for r in page.rects
+            if r.get("fill")
+            and r.get("non_stroking_color")
+            and len(r["non_stroking_color"]) == 3
+            and r["non_stroking_color"][2] > 0.5 > r["non_stroking_color"][0]
+        ]  # the header's #000091
         entetes = list({round(r["x0"]): r for r in bleu}.values())
         assert len(entetes) == 6
         largeur_utile = page.width - 2 * 8 * 72 / 25.4
@@ -343,8 +516,14 @@ def test_the_chef_names_the_columns_and_a_long_scheme_runs_to_several_pages(terr
     colonne = territoire.colonnes_du_schema.get(libelle="Bailleurs")
     actuelles = {"colonnes-TOTAL_FORMS": 6, "colonnes-INITIAL_FORMS": 6}
     for i, c in enumerate(territoire.colonnes_du_schema.all()):
-        actuelles.update({f"colonnes-{i}-id": c.pk, f"colonnes-{i}-libelle": c.libelle, f"colonnes-{i}-ordre": c.ordre,
-                          f"colonnes-{i}-version": c.version})
+        actuelles.update(
+            {
+                f"colonnes-{i}-id": c.pk,
+                f"colonnes-{i}-libelle": c.libelle,
+                f"colonnes-{i}-ordre": c.ordre,
+                f"colonnes-{i}-version": c.version,
+            }
+        )
     refus = chef.post(url, {**actuelles, "colonnes-5-DELETE": "on"})
     assert "La colonne « Bailleurs » porte 10 instances" in sans_balises(refus)
     assert chef.post(url, {**actuelles, "colonnes-5-libelle": "Bailleurs sociaux"}).status_code == 302
@@ -379,13 +558,16 @@ def test_an_equal_maximum_is_accepted_as_an_exact_count_and_a_smaller_one_is_ref
     chef = connecter("chef.projet")
     egal = creer_instance(chef, territoire, "Comité A", frequence=2, frequence_max=2, periode="annee")
     assert (egal.frequence_max, egal.rythme) == (None, "2 fois / an")
-    refus = chef.post(reverse("gouvernance:instance_creer", args=[territoire.slug]),
-                      instance_postee("Comité B", frequence=3, frequence_max=2, periode="annee"))
+    refus = chef.post(
+        reverse("gouvernance:instance_creer", args=[territoire.slug]),
+        instance_postee("Comité B", frequence=3, frequence_max=2, periode="annee"),
+    )
     assert "Le nombre maximal de réunions doit être au moins égal au nombre minimal." in sans_balises(refus)
 
 
-def test_a_running_contract_with_a_body_without_rhythm_does_not_say_its_period_has_ended(territoire, connecter,
-                                                                                         monkeypatch):
+def test_a_running_contract_with_a_body_without_rhythm_does_not_say_its_period_has_ended(
+    territoire, connecter, monkeypatch
+):
     chef = connecter("chef.projet")
     creer_instance(chef, territoire, "Groupe de travail", rythme_source="à définir")
     au(monkeypatch, date(2026, 11, 30))
@@ -395,8 +577,10 @@ def test_a_running_contract_with_a_body_without_rhythm_does_not_say_its_period_h
 
 
 def test_preferred_months_are_for_a_yearly_rhythm(territoire, connecter):
-    refus = connecter("chef.projet").post(reverse("gouvernance:instance_creer", args=[territoire.slug]),
-                                          instance_postee("Comité semestriel", frequence=1, periode="semestre", mois="3"))
+    refus = connecter("chef.projet").post(
+        reverse("gouvernance:instance_creer", args=[territoire.slug]),
+        instance_postee("Comité semestriel", frequence=1, periode="semestre", mois="3"),
+    )
     assert "Les mois préférés se donnent pour un rythme annuel" in sans_balises(refus)
     assert not Instance.objects.filter(nom="Comité semestriel").exists()
 
@@ -404,7 +588,10 @@ def test_preferred_months_are_for_a_yearly_rhythm(territoire, connecter):
 def test_a_mistaken_body_is_deleted_and_one_that_met_is_archived_then_restored(territoire, connecter, monkeypatch):
     chef = connecter("chef.projet")
     erreur = creer_instance(chef, territoire, "Comité saisi par erreur", frequence=1, periode="annee")
-    assert chef.post(reverse("gouvernance:instance_supprimer", args=[erreur.pk]), {"version": erreur.version}).status_code == 302
+    assert (
+        chef.post(reverse("gouvernance:instance_supprimer", args=[erreur.pk]), {"version": erreur.version}).status_code
+        == 302
+    )
     assert not Instance.objects.filter(pk=erreur.pk).exists()
     assert Historique.objects.filter(objet="instance", objet_id=erreur.pk, action="suppression").exists()
     ancien = creer_instance(chef, territoire, "Ancien comité", frequence=4, periode="annee")
@@ -423,10 +610,16 @@ def test_a_mistaken_body_is_deleted_and_one_that_met_is_archived_then_restored(t
     formulaire = chef.get(reverse("gouvernance:seance_creer", args=[territoire.slug])).content.decode()
     assert ">Ancien comité</option>" not in formulaire  # no new séance for an archived body
     assert f'name="version" value="{ancien.version}"' in page
-    assert chef.post(reverse("gouvernance:instance_retablir", args=[ancien.pk]), {"version": ancien.version}).status_code == 302
+    assert (
+        chef.post(reverse("gouvernance:instance_retablir", args=[ancien.pk]), {"version": ancien.version}).status_code
+        == 302
+    )
     ancien.refresh_from_db()
     assert not ancien.archivee
-    assert connecter("agent.caf").post(reverse("gouvernance:instance_supprimer", args=[ancien.pk])).status_code in (403, 404)
+    assert connecter("agent.caf").post(reverse("gouvernance:instance_supprimer", args=[ancien.pk])).status_code in (
+        403,
+        404,
+    )
 
 
 def test_ics_events_have_an_end_and_the_same_uid_under_any_address(territoire, connecter, settings):
@@ -454,19 +647,32 @@ def test_an_ended_contract_says_so_and_lists_what_was_missed_once(conventions, c
     ids = re.findall(r'id="retard-(\d+)"', html)
     assert ids and len(ids) == len(set(ids))
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
-    assert re.search(rf'id="retard-{copil.pk}">Comité de pilotage \(1 fois / an en octobre\) : 4 périodes sur 4 sans sa séance \(10/2019 ; 10/2020 ; 10/2021 ; 10/2022\)', html)
-
+    assert re.search(
+        rf'id="retard-{copil.pk}">Comité de pilotage \(1 fois / an en octobre\) : 4 périodes sur 4 sans sa séance '
+        rf"\(10/2019 ; 10/2020 ; 10/2021 ; 10/2022\)",
+        html,
+    )
 
 
 def test_a_second_click_on_the_columns_form_does_not_add_them_again(territoire, connecter):
     chef = connecter("chef.projet")
     url = reverse("gouvernance:colonnes", args=[territoire.slug])
     premiere = {"colonnes-TOTAL_FORMS": 4, "colonnes-INITIAL_FORMS": 0}
-    for i, (cle, libelle) in enumerate([("etat", "État"), ("collectivites", "Collectivités"),
-                                        ("conseils_citoyens", "Conseils citoyens"), ("copilotage", "Copilotage")]):
+    for i, (cle, libelle) in enumerate(
+        [
+            ("etat", "État"),
+            ("collectivites", "Collectivités"),
+            ("conseils_citoyens", "Conseils citoyens"),
+            ("copilotage", "Copilotage"),
+        ]
+    ):
         premiere.update({f"colonnes-{i}-cle": cle, f"colonnes-{i}-libelle": libelle, f"colonnes-{i}-ordre": i + 1})
     assert chef.post(url, premiere).status_code == 302
     seconde = chef.post(url, premiere, follow=True)  # the same page sent again
     assert "Les colonnes ont été modifiées entre-temps" in sans_balises(seconde)
     assert list(territoire.colonnes_du_schema.values_list("cle", flat=True)) == [
-        "etat", "collectivites", "conseils_citoyens", "copilotage"]
+        "etat",
+        "collectivites",
+        "conseils_citoyens",
+        "copilotage",
+    ]

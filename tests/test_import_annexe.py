@@ -40,14 +40,18 @@ MODELES = [Pilier, Orientation, Objectif, Dispositif, Estimation, AnnexeFinancie
 def etat():
     """Every row the import could touch, serialised: equal means the database is exactly as before."""
     return {m.__name__: serializers.serialize("json", m.objects.order_by("pk")) for m in MODELES} | {
-        "objectifs": list(Dispositif.objectifs.through.objects.order_by("pk").values_list("pk", "dispositif", "objectif"))
+        "objectifs": list(
+            Dispositif.objectifs.through.objects.order_by("pk").values_list("pk", "dispositif", "objectif")
+        )
     }
 
 
 @pytest.fixture
 def essai(conventions):
     """An empty contract the CAF signs: the tree and the lines all come from the file."""
-    return Contrat.objects.create(nom="Contrat d'essai", slug="essai", territoire="Essai", annee_debut=2015, annee_fin=2020)
+    return Contrat.objects.create(
+        nom="Contrat d'essai", slug="essai", territoire="Essai", annee_debut=2015, annee_fin=2020
+    )
 
 
 @pytest.fixture
@@ -72,9 +76,21 @@ def lignes_de(contrat, annee=2015):
     lignes = []
     for e in annexe.estimations:
         d = e.dispositif
-        objectifs = sorted(f"{o.orientation.pilier.libelle} / {o.orientation.libelle} / {o.libelle}" for o in d.objectifs.all())
-        lignes.append((objectifs, d.partenaire.sigle, d.libelle, d.unite_compte, e.montant_annuel, e.remarques,
-                       e.montant_pluriannuel, e.periode))
+        objectifs = sorted(
+            f"{o.orientation.pilier.libelle} / {o.orientation.libelle} / {o.libelle}" for o in d.objectifs.all()
+        )
+        lignes.append(
+            (
+                objectifs,
+                d.partenaire.sigle,
+                d.libelle,
+                d.unite_compte,
+                e.montant_annuel,
+                e.remarques,
+                e.montant_pluriannuel,
+                e.periode,
+            )
+        )
     return annexe, lignes
 
 
@@ -97,7 +113,11 @@ def test_the_seed_000_layout_is_imported_to_the_euro(essai, fichier, une_feuille
     # The annexe names no orientation there: the one that holds its objectifs says it is technical.
     technique = Orientation.objects.get(pilier__contrat=essai, pilier__transversal=True)
     assert technique.description.startswith("Orientation technique : le document ne nomme pas d'orientation")
-    assert not Orientation.objects.filter(pilier__contrat=essai, pilier__transversal=False).exclude(description="").exists()
+    assert (
+        not Orientation.objects.filter(pilier__contrat=essai, pilier__transversal=False)
+        .exclude(description="")
+        .exists()
+    )
 
     # Line by line, the same as the convention loaded from the fixtures (itself transcribed from seed 000).
     _, attendues = lignes_de(Contrat.objects.get(slug="grand-dijon"))
@@ -114,7 +134,9 @@ def test_the_seed_000_layout_is_imported_to_the_euro(essai, fichier, une_feuille
     assert sorted(logement.objectifs.values_list("code", flat=True)) == ["2-a", "2-b", "2-c"]
     referent = Dispositif.objects.get(contrat=essai, intitule="Poste référent PLV 0,5 ETP")
     assert not referent.objectifs.exists() and referent.partenaire.slug == "caf-21"
-    centres = Dispositif.objects.filter(contrat=essai, intitule="Agrément et Financements des centres sociaux sur les QPV,")
+    centres = Dispositif.objects.filter(
+        contrat=essai, intitule="Agrément et Financements des centres sociaux sur les QPV,"
+    )
     assert centres.count() == 2  # the merged intitulé spans its two lines
 
     document = AnnexeFinanciere.objects.get(contrat=essai, partenaire__slug="caf-21", annee=2015)
@@ -202,47 +224,63 @@ def test_the_applications_own_export_is_imported_back_to_the_same_annexe(essai, 
 # -- the reader ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("texte, champ", [
-    ("PILIER", "pilier"), ("PILERS", "pilier"), ("Piliers", "pilier"),
-    ("ORIENTATIONS STRATÉGIQUES", "orientation"), ("orientations\nstrategiques", "orientation"),
-    ("OBJECTIFS OPERATIONNELS", "objectifs"), ("Objectfs opérationels", "objectifs"),
-    ("Service responsable\ndu financement", "service"), ("SERVICE RESPONSABLE DU FINANCEMENT", "service"),
-    ("Intitulé du dispositif / Offre de services", "intitule"), ("INTITULE DU DISPOSITIF", "intitule"),
-    ("Unité de compte (le cas échéant)", "unite"),
-    ("Estimation de la valorisation\nfinancière annuelle 2015*", "annuel"),
-    ("Remarques", "remarques"), ("Montant estimatif pour 2015-2017*", "pluri"),
-    ("GRAND DIJON", None),
-])
+@pytest.mark.parametrize(
+    "texte, champ",
+    [
+        ("PILIER", "pilier"),
+        ("PILERS", "pilier"),
+        ("Piliers", "pilier"),
+        ("ORIENTATIONS STRATÉGIQUES", "orientation"),
+        ("orientations\nstrategiques", "orientation"),
+        ("OBJECTIFS OPERATIONNELS", "objectifs"),
+        ("Objectfs opérationels", "objectifs"),
+        ("Service responsable\ndu financement", "service"),
+        ("SERVICE RESPONSABLE DU FINANCEMENT", "service"),
+        ("Intitulé du dispositif / Offre de services", "intitule"),
+        ("INTITULE DU DISPOSITIF", "intitule"),
+        ("Unité de compte (le cas échéant)", "unite"),
+        ("Estimation de la valorisation\nfinancière annuelle 2015*", "annuel"),
+        ("Remarques", "remarques"),
+        ("Montant estimatif pour 2015-2017*", "pluri"),
+        ("GRAND DIJON", None),
+    ],
+)
 def test_the_header_is_found_whatever_its_case_accents_line_breaks_or_typos(texte, champ):
     assert champ_entete(texte) == champ
 
 
-@pytest.mark.parametrize("valeur, attendu", [
-    (7500, (Decimal("7500"), "")),
-    (1234.5, (Decimal("1234.50"), "")),
-    (0.1 + 0.2, (Decimal("0.30"), "")),  # a spreadsheet's float noise, far below the cent
-    ("12 100 000 €", (Decimal("12100000"), "")),
-    (f"12{NBSP}100{NBSP}000{NBSP}€", (Decimal("12100000"), "")),
-    (f"12{NNBSP}100{NNBSP}000 €", (Decimal("12100000"), "")),
-    ("1 234,50", (Decimal("1234.50"), "")),
-    ("42 950 euros", (Decimal("42950"), "")),
-    ("", (None, "")),
-    (None, (None, "")),
-    ("pas de données chiffrées à ce jour", (None, "pas de données chiffrées à ce jour")),
-    ("Pas de données chiffrés à ce jour", (None, "Pas de données chiffrés à ce jour")),
-    ("NC", (None, "NC")),
-])
+@pytest.mark.parametrize(
+    "valeur, attendu",
+    [
+        (7500, (Decimal("7500"), "")),
+        (1234.5, (Decimal("1234.50"), "")),
+        (0.1 + 0.2, (Decimal("0.30"), "")),  # a spreadsheet's float noise, far below the cent
+        ("12 100 000 €", (Decimal("12100000"), "")),
+        (f"12{NBSP}100{NBSP}000{NBSP}€", (Decimal("12100000"), "")),
+        (f"12{NNBSP}100{NNBSP}000 €", (Decimal("12100000"), "")),
+        ("1 234,50", (Decimal("1234.50"), "")),
+        ("42 950 euros", (Decimal("42950"), "")),
+        ("", (None, "")),
+        (None, (None, "")),
+        ("pas de données chiffrées à ce jour", (None, "pas de données chiffrées à ce jour")),
+        ("Pas de données chiffrés à ce jour", (None, "Pas de données chiffrés à ce jour")),
+        ("NC", (None, "NC")),
+    ],
+)
 def test_amounts_as_numbers_french_text_or_words(valeur, attendu):
     assert lire_montant(valeur) == attendu
 
 
-@pytest.mark.parametrize("valeur, motif", [
-    ("quatre mille", "montant illisible"),
-    ("-7 500 €", "ne peut pas être négatif"),
-    (-7500, "ne peut pas être négatif"),
-    ("7 500,123", "au plus deux décimales"),
-    (True, "case à cocher"),
-])
+@pytest.mark.parametrize(
+    "valeur, motif",
+    [
+        ("quatre mille", "montant illisible"),
+        ("-7 500 €", "ne peut pas être négatif"),
+        (-7500, "ne peut pas être négatif"),
+        ("7 500,123", "au plus deux décimales"),
+        (True, "case à cocher"),
+    ],
+)
 def test_an_unreadable_amount_says_why_in_french(valeur, motif):
     from django.core.exceptions import ValidationError
 
@@ -292,22 +330,30 @@ def test_a_total_that_disagrees_with_the_lines_is_reported_and_nothing_written(c
     assert etat() == avant
 
 
-LIGNE = ("Pilier Cohésion sociale", "1 - CONCOURIR A LA REUSSITE EDUCATIVE",
-         "1-a) Favoriser les relations parents/enfants/Institutions", "CAF")
+LIGNE = (
+    "Pilier Cohésion sociale",
+    "1 - CONCOURIR A LA REUSSITE EDUCATIVE",
+    "1-a) Favoriser les relations parents/enfants/Institutions",
+    "CAF",
+)
 
 
 def test_formula_values_are_read_but_never_trusted_for_the_total(essai):
-    wb = annexe_simple([
-        (*LIGNE, "CLAS", "", None, "", None),
-        (*LIGNE, "REAAP", "", 6800, "", 20400),
-        ("TOTAL financements CAF",),
-    ])
+    wb = annexe_simple(
+        [
+            (*LIGNE, "CLAS", "", None, "", None),
+            (*LIGNE, "REAAP", "", 6800, "", 20400),
+            ("TOTAL financements CAF",),
+        ]
+    )
     for cellule, formule in {"G4": "=231000", "I4": "=G4*3", "G6": "=SUM(G4:G5)", "I6": "=SUM(I4:I5)"}.items():
         wb.active[cellule] = formule  # real formulas, as a partner's spreadsheet has them
     caf = Partenaire.objects.get(slug="caf-21")
     sans_cache = analyser(en_octets(wb), essai, caf)
-    assert [e.motif for e in sans_cache.erreurs] == ["formule sans valeur calculée : ouvrez le fichier dans un tableur "
-                                                      "et enregistrez-le, ou remplacez la formule par sa valeur."] * 2
+    assert [e.motif for e in sans_cache.erreurs] == [
+        "formule sans valeur calculée : ouvrez le fichier dans un tableur "
+        "et enregistrez-le, ou remplacez la formule par sa valeur."
+    ] * 2
     assert sans_cache.erreurs[0].colonne.startswith("G ") and sans_cache.erreurs[1].colonne.startswith("I ")
 
     # As saved by a spreadsheet application: the cached values are read, the cached total is checked.
@@ -322,16 +368,23 @@ def test_formula_values_are_read_but_never_trusted_for_the_total(essai):
 def test_a_subtotal_is_checked_against_the_lines_of_its_pilier(essai):
     lignes = [(*LIGNE, "CLAS", "", 231000, "", 693000), (*LIGNE, "REAAP", "", 6800, "", 20400)]
     caf = Partenaire.objects.get(slug="caf-21")
-    juste = annexe_simple([*lignes, ("Sous-total Pilier Cohésion sociale", "", "", "", "", "", "237 800 €", "", 713400)])
+    juste = annexe_simple(
+        [*lignes, ("Sous-total Pilier Cohésion sociale", "", "", "", "", "", "237 800 €", "", 713400)]
+    )
     assert analyser(en_octets(juste), essai, caf).accepte
     faux = annexe_simple([*lignes, ("Sous-total Pilier Cohésion sociale", "", "", "", "", "", "237 000 €", "", 713400)])
     erreurs = analyser(en_octets(faux), essai, caf).erreurs
     assert [(e.ligne, e.colonne[:1]) for e in erreurs] == [(6, "G")]
-    assert "le sous-total annuel du fichier (237 000 €) ne correspond pas à la somme des lignes (237 800 €)" in erreurs[0].motif
+    assert (
+        "le sous-total annuel du fichier (237 000 €) ne correspond pas à la somme des lignes (237 800 €)"
+        in erreurs[0].motif
+    )
 
 
 def test_an_unknown_partner_is_an_error_naming_its_cell(essai):
-    wb = annexe_simple([(*LIGNE, "CLAS", "", 231000, "", 693000), (*LIGNE[:3], "CPAM 21", "Bilans", "", 1000, "", 3000)])
+    wb = annexe_simple(
+        [(*LIGNE, "CLAS", "", 231000, "", 693000), (*LIGNE[:3], "CPAM 21", "Bilans", "", 1000, "", 3000)]
+    )
     rapport = analyser(en_octets(wb), essai, Partenaire.objects.get(slug="caf-21"))
     assert [(e.ligne, e.colonne, e.valeur) for e in rapport.erreurs] == [
         (5, "D (Service responsable du financement)", "CPAM 21")
@@ -345,13 +398,25 @@ def test_an_unknown_partner_is_an_error_naming_its_cell(essai):
 
 
 def test_missing_tree_elements_are_created_and_listed(conventions):
-    wb = annexe_simple([
-        ("Pilier Cohésion sociale", "4 - FAVORISER LA CULTURE", "4-a) Ouvrir les médiathèques", "CAF", "Ludothèque",
-         "", 5000, "", 15000),
-    ])
+    wb = annexe_simple(
+        [
+            (
+                "Pilier Cohésion sociale",
+                "4 - FAVORISER LA CULTURE",
+                "4-a) Ouvrir les médiathèques",
+                "CAF",
+                "Ludothèque",
+                "",
+                5000,
+                "",
+                15000,
+            ),
+        ]
+    )
     rapport = analyser(en_octets(wb), conventions, Partenaire.objects.get(slug="caf-21"))
     assert [(a.objet, a.libelle) for a in rapport.creations][:2] == [
-        ("orientation stratégique", "4 - FAVORISER LA CULTURE"), ("objectif opérationnel", "4-a) Ouvrir les médiathèques"),
+        ("orientation stratégique", "4 - FAVORISER LA CULTURE"),
+        ("objectif opérationnel", "4-a) Ouvrir les médiathèques"),
     ]
     assert rapport.creations[2].objet == "dispositif" and rapport.creations[2].ou == "feuille « Annexe », ligne 4"
     # The other CAF lines of 2015 are not in this file: listed, left alone.
@@ -459,14 +524,21 @@ def test_a_carriage_return_escape_is_ordinary_text(essai):
 
 def test_text_that_looks_like_a_formula_is_stored_as_text_and_inert_in_every_export(essai, client, comptes, fichier):
     hostiles = ['=HYPERLINK("http://exemple.invalid","clic")', "@SUM(A1:A9)", "+33 1 23 45 67 89", "-1+1"]
-    wb = annexe_simple([(*LIGNE, hostiles[0], hostiles[1], 231000, hostiles[2], 693000),
-                        (*LIGNE, "REAAP", "", 6800, hostiles[3], 20400)])
+    wb = annexe_simple(
+        [
+            (*LIGNE, hostiles[0], hostiles[1], 231000, hostiles[2], 693000),
+            (*LIGNE, "REAAP", "", 6800, hostiles[3], 20400),
+        ]
+    )
     importer(fichier(en_octets(wb)))
     d = Dispositif.objects.get(contrat=essai, intitule=hostiles[0])
     assert (d.unite_compte, d.remarque) == (hostiles[1], hostiles[2])
 
-    classeur = load_workbook(io.BytesIO(exports.annexe_xlsx(
-        Annexe(essai, 2015, Partenaire.objects.get(slug="caf-21")), timezone.localdate())))
+    classeur = load_workbook(
+        io.BytesIO(
+            exports.annexe_xlsx(Annexe(essai, 2015, Partenaire.objects.get(slug="caf-21")), timezone.localdate())
+        )
+    )
     cellules = {c.value: c for ligne in classeur.active.iter_rows() for c in ligne if c.value in hostiles}
     assert set(cellules) == set(hostiles)
     assert all(c.data_type == "s" and c.quotePrefix for c in cellules.values())
@@ -486,10 +558,13 @@ def test_text_that_looks_like_a_formula_is_stored_as_text_and_inert_in_every_exp
 def _deposer(client, contenu, partenaire="caf-21", nom="annexe.xlsx"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return client.post("/contrats/grand-dijon/annexe-financiere/importer/", {
-        "partenaire": partenaire,
-        "fichier": SimpleUploadedFile(nom, contenu, content_type="application/octet-stream"),
-    })
+    return client.post(
+        "/contrats/grand-dijon/annexe-financiere/importer/",
+        {
+            "partenaire": partenaire,
+            "fichier": SimpleUploadedFile(nom, contenu, content_type="application/octet-stream"),
+        },
+    )
 
 
 def test_the_chef_de_projet_previews_then_confirms(connecter):
@@ -504,7 +579,9 @@ def test_the_chef_de_projet_previews_then_confirms(connecter):
     assert "14 000 € → 15 000 €" in page and f"feuille « Annexe CAF », ligne {logement}" in page
     assert "Confirmer l'import" in page
     # The preview wrote no data: only the uploaded file is kept, for the confirmation.
-    assert {k: v for k, v in etat().items() if k != "ImportAnnexe"} == {k: v for k, v in avant.items() if k != "ImportAnnexe"}
+    assert {k: v for k, v in etat().items() if k != "ImportAnnexe"} == {
+        k: v for k, v in avant.items() if k != "ImportAnnexe"
+    }
     assert ImportAnnexe.objects.count() == 1
 
     depot = ImportAnnexe.objects.get()
@@ -533,7 +610,9 @@ def test_a_refused_file_shows_every_error_and_keeps_nothing(connecter):
     assert f"<td>Annexe CAF</td><td>{fsl}</td><td>G (Estimation de la valorisation financière annuelle)</td>" in page
     assert "Confirmer" not in page
     assert etat() == avant
-    sans_fichier = connecter("chef.projet").post("/contrats/grand-dijon/annexe-financiere/importer/", {"partenaire": "caf-21"})
+    sans_fichier = connecter("chef.projet").post(
+        "/contrats/grand-dijon/annexe-financiere/importer/", {"partenaire": "caf-21"}
+    )
     assert sans_fichier.status_code == 400 and "Choisissez le fichier à importer." in sans_fichier.content.decode()
     non_classeur = _deposer(connecter("chef.projet"), b"%PDF-1.4", nom="annexe.pdf")
     assert non_classeur.status_code == 422 and "n&#x27;est pas un classeur Excel" in non_classeur.content.decode()
@@ -546,8 +625,9 @@ def test_a_stale_preview_is_not_applied(connecter, comptes):
     estimation = Estimation.objects.get(dispositif__code="caf-2015-03", annee=2015)
     estimation.montant_annuel = Decimal("16000")
     services.modifier(comptes["agent.caf"], estimation, estimation.version)
-    reponse = client.post(f"/imports/{ImportAnnexe.objects.get().pk}/confirmer/",
-                          {"empreinte": apercu.context["rapport"].empreinte})
+    reponse = client.post(
+        f"/imports/{ImportAnnexe.objects.get().pk}/confirmer/", {"empreinte": apercu.context["rapport"].empreinte}
+    )
     assert reponse.status_code == 409
     assert "Les données ont changé depuis l'aperçu" in reponse.content.decode()
     assert "16 000 € → 15 000 €" in reponse.content.decode()
@@ -564,4 +644,3 @@ def test_only_the_chef_de_projet_imports(connecter, role):
     reponse = client.post(f"/imports/{depot.pk}/confirmer/", {"empreinte": chef_apercu.context["rapport"].empreinte})
     assert reponse.status_code == 403
     assert etat() == avant
-

@@ -9,10 +9,13 @@ from importation.annexe import analyser
 from tests import hostiles
 
 ATTENDUS = {
-    "fusion K1:Z200000": "feuille « Annexe » : cellules fusionnées au-delà des limites d'un import (la plage K1:Z200000",
-    "fusion A1:XFD1048576": "feuille « Annexe » : cellules fusionnées au-delà des limites d'un import (la plage A1:XFD1048576",
+    "fusion K1:Z200000": "feuille « Annexe » : cellules fusionnées au-delà des limites d'un import (la plage "
+    "K1:Z200000",
+    "fusion A1:XFD1048576": "feuille « Annexe » : cellules fusionnées au-delà des limites d'un import (la plage "
+    "A1:XFD1048576",
     "cellule XFD500": "feuille « Annexe » : la cellule XFD500 est au-delà de la colonne 50 (AX)",
-    "1 000 000 de lignes": "feuille « Annexe » : plus de 10000 lignes, au-delà de la limite de 10000 lignes d'un import",
+    "1 000 000 de lignes": "feuille « Annexe » : plus de 10000 lignes, au-delà de la limite de 10000 lignes d'un "
+    "import",
     "cellule de 90 Mo": "feuille « Annexe » : une cellule contient plus de 5000 caractères",
 }
 

@@ -23,7 +23,12 @@ def hors_de_la_page(contenu):
         for numero, page in enumerate(pdf.pages, 1):
             traits = [("cadre", r) for r in page.rects + page.lines]
             for quoi, c in [(c["text"], c) for c in page.chars if c["text"].strip()] + traits:
-                if c["x0"] < MARGE or c["x1"] > page.width - MARGE or c["top"] < MARGE or c["bottom"] > page.height - MARGE:
+                if (
+                    c["x0"] < MARGE
+                    or c["x1"] > page.width - MARGE
+                    or c["top"] < MARGE
+                    or c["bottom"] > page.height - MARGE
+                ):
                     defauts.append((numero, quoi, round(c["x0"]), round(c["top"])))
     return defauts
 
@@ -78,8 +83,11 @@ def montants_mal_alignes(document):
         for cellule in _boites(page._page_box, TableCellBox):
             texte = _texte(cellule).strip()
             numerique = cellule.style["font_variant_numeric"]
-            if MONTANT.fullmatch(texte) and (cellule.style["text_align_all"] not in ("right", "end")
-                                             or numerique == "normal" or "tabular-nums" not in numerique):
+            if MONTANT.fullmatch(texte) and (
+                cellule.style["text_align_all"] not in ("right", "end")
+                or numerique == "normal"
+                or "tabular-nums" not in numerique
+            ):
                 defauts.append((numero, texte))
     return defauts
 
@@ -117,17 +125,21 @@ def _tous_les_pdf(client):
     for contrat in ("grand-dijon", "ctg-dijon", "seine-amont"):
         lignes = Estimation.objects.filter(dispositif__contrat__slug=contrat)
         par_partenaire = sorted(set(lignes.values_list("partenaire__slug", "annee")))
-        for url in (f"/contrats/{contrat}/fiches.pdf", f"/contrats/{contrat}/gouvernance.pdf",
-                    f"/contrats/{contrat}/synthese.pdf",
-                    *(f"/contrats/{contrat}/annexe-financiere.pdf?annee={annee}" for annee in {a for _, a in par_partenaire}),
-                    *(f"/contrats/{contrat}/annexe-financiere.pdf?annee={a}&partenaire={p}" for p, a in par_partenaire)):
+        for url in (
+            f"/contrats/{contrat}/fiches.pdf",
+            f"/contrats/{contrat}/gouvernance.pdf",
+            f"/contrats/{contrat}/synthese.pdf",
+            *(f"/contrats/{contrat}/annexe-financiere.pdf?annee={annee}" for annee in {a for _, a in par_partenaire}),
+            *(f"/contrats/{contrat}/annexe-financiere.pdf?annee={a}&partenaire={p}" for p, a in par_partenaire),
+        ):
             reponse = client.get(url)
             if reponse.status_code == 200:
                 yield url, reponse.content
 
 
-def test_every_pdf_prints_inside_the_page_and_no_cell_text_runs_below_its_row(connecter, conventions, mises_en_page,
-                                                                              caplog):
+def test_every_pdf_prints_inside_the_page_and_no_cell_text_runs_below_its_row(
+    connecter, conventions, mises_en_page, caplog
+):
     client = connecter("admin")
     vus, hors_page, sous_le_rang, montants = [], [], [], []
     for url, contenu in _tous_les_pdf(client):

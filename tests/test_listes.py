@@ -19,17 +19,20 @@ def lignes_csv(response):
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
 
 
-@pytest.mark.parametrize("filtres, attendu", [
-    ({}, 37),
-    ({"contrat": "grand-dijon"}, 37),
-    ({"partenaire": "caf-21"}, 37),
-    ({"partenaire": "pole-emploi"}, 0),
-    ({"annee": "2015"}, 37),
-    ({"annee": "2016"}, 0),
-    ({"statut": "en_projet"}, 1),
-    ({"q": "solvabilisation"}, 3),
-    ({"q": "PARENTALITÉ"}, 3),  # two "pilotage axe parentalité" and the CLAS remark
-])
+@pytest.mark.parametrize(
+    "filtres, attendu",
+    [
+        ({}, 37),
+        ({"contrat": "grand-dijon"}, 37),
+        ({"partenaire": "caf-21"}, 37),
+        ({"partenaire": "pole-emploi"}, 0),
+        ({"annee": "2015"}, 37),
+        ({"annee": "2016"}, 0),
+        ({"statut": "en_projet"}, 1),
+        ({"q": "solvabilisation"}, 3),
+        ({"q": "PARENTALITÉ"}, 3),  # two "pilotage axe parentalité" and the CLAS remark
+    ],
+)
 def test_filters_and_export_give_exactly_the_filtered_rows(client, filtres, attendu):
     for liste in ("dispositifs", "estimations"):
         lignes = lignes_csv(client.get(f"/{liste}/export.csv", filtres))
@@ -54,11 +57,11 @@ def test_filters_by_the_strategy_tree_and_quartier(client, conventions):
 
 def test_exported_amounts_are_numbers_and_formulas_stay_text(client):
     d = Dispositif.objects.get(code="caf-2015-06")
-    d.intitule = "=HYPERLINK(\"http://exemple.invalid\")"
+    d.intitule = '=HYPERLINK("http://exemple.invalid")'
     d.save()
     lignes = lignes_csv(client.get("/estimations/export.csv", {"q": "HYPERLINK"}))
     assert lignes[0][:3] == ["Dispositif", "Contrat", "Partenaire"]
-    assert lignes[1][0] == "'=HYPERLINK(\"http://exemple.invalid\")"
+    assert lignes[1][0] == '\'=HYPERLINK("http://exemple.invalid")'
     assert lignes[1][4] == "12100000,00"
     ws = load_workbook(io.BytesIO(client.get("/estimations/export.xlsx", {"q": "HYPERLINK"}).content)).active
     assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("=HYPERLINK")
@@ -112,10 +115,13 @@ def test_the_dispositifs_list_reads_the_same_queries_for_25_or_100_rows(client, 
     objectifs = list(Objectif.objects.filter(orientation__pilier__contrat__slug="grand-dijon"))
     nouveaux = Dispositif.objects.bulk_create(
         Dispositif(contrat=modele.contrat, partenaire=modele.partenaire, code=f"ligne-{n}", intitule=f"Ligne {n}")
-        for n in range(150))
+        for n in range(150)
+    )
     Dispositif.objectifs.through.objects.bulk_create(
-        Dispositif.objectifs.through(dispositif=d, objectif=o) for i, d in enumerate(nouveaux)
-        for o in objectifs[i % 10:i % 10 + 1 + i % 2])
+        Dispositif.objectifs.through(dispositif=d, objectif=o)
+        for i, d in enumerate(nouveaux)
+        for o in objectifs[i % 10 : i % 10 + 1 + i % 2]
+    )
     requetes = {}
     for taille in (25, 100):
         with CaptureQueriesContext(connection) as capture:
@@ -129,8 +135,9 @@ def test_the_dispositifs_list_reads_the_same_queries_for_25_or_100_rows(client, 
 def test_the_partner_filter_offers_only_the_partners_of_contracts_one_sees(client, comptes, conventions):
     from contrat.models import Contrat, Partenaire
 
-    ailleurs = Contrat.objects.create(nom="Contrat d'ailleurs", slug="ailleurs", territoire="Ailleurs",
-                                      annee_debut=2015, annee_fin=2020)
+    ailleurs = Contrat.objects.create(
+        nom="Contrat d'ailleurs", slug="ailleurs", territoire="Ailleurs", annee_debut=2015, annee_fin=2020
+    )
     autre = Partenaire.objects.create(nom="Ville d'ailleurs", sigle="Ailleurs", slug="ville-ailleurs")
     d = Dispositif.objects.create(contrat=ailleurs, code="x", partenaire=autre, intitule="Ligne d'ailleurs")
     Estimation.objects.create(dispositif=d, partenaire=autre, annee=2016, montant_annuel=5)
@@ -149,8 +156,9 @@ def test_the_list_workbook_is_made_to_be_read_and_printed(client):
     assert entetes[:4] == ["Dispositif", "Contrat", "Partenaire", "Année"] and ws["A1"].font.bold
     assert ws["D2"].value == 2015 and ws["D2"].data_type == "n"  # a year is a number
     montants = [r[4] for r in ws.iter_rows(min_row=2) if r[4].value is not None]
-    assert all(",00" not in c.number_format and ".00" not in c.number_format for c in montants
-               if c.value == int(c.value))  # whole euros without cents
+    assert all(
+        ",00" not in c.number_format and ".00" not in c.number_format for c in montants if c.value == int(c.value)
+    )  # whole euros without cents
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows.replace("$", "") == "1:1"
 
 

@@ -41,17 +41,26 @@ MATRICE = {
     "contrat:qpv_ajouter": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "contrat:quartier_successeur": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "contrat:partenaires": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
-    "contrat:partenaire_ajouter": ({"slug": "grand-dijon", "pk": "partenaire-caf"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:partenaire_ajouter": (
+        {"slug": "grand-dijon", "pk": "partenaire-caf"},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
     "contrat:documents": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
     "contrat:signataire_ajouter": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "contrat:arbre": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
     "contrat:noeud_ajouter": ({"slug": "grand-dijon", "nature": "pilier"}, [CONNEXION, 405, 405, 405, 405, 405]),
-    "contrat:noeud_modifier": ({"slug": "grand-dijon", "nature": "objectif", "pk": "objectif-pk"},
-                               [CONNEXION, 403, 403, 403, 200, 200]),
-    "contrat:noeud_archiver": ({"slug": "grand-dijon", "nature": "objectif", "pk": "objectif-pk"},
-                               [CONNEXION, 405, 405, 405, 405, 405]),
-    "contrat:noeud_deplacer": ({"slug": "grand-dijon", "nature": "objectif", "pk": "objectif-pk", "sens": "monter"},
-                               [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:noeud_modifier": (
+        {"slug": "grand-dijon", "nature": "objectif", "pk": "objectif-pk"},
+        [CONNEXION, 403, 403, 403, 200, 200],
+    ),
+    "contrat:noeud_archiver": (
+        {"slug": "grand-dijon", "nature": "objectif", "pk": "objectif-pk"},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
+    "contrat:noeud_deplacer": (
+        {"slug": "grand-dijon", "nature": "objectif", "pk": "objectif-pk", "sens": "monter"},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
     "contrat:membres": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
     "contrat:membre_revoquer": ({"slug": "grand-dijon", "pk": "membre-chef"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "contrat:accueillir": ({"slug": "grand-dijon", "pk": "membre-chef"}, [CONNEXION, 405, 405, 405, 405, 405]),
@@ -73,35 +82,69 @@ MATRICE = {
     "engagements:export": ({"pk": "export"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:export_fichier": ({"pk": "export"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:dispositif_creer": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 403, 403, 200]),
-    "engagements:contribution": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
-                                 [CONNEXION, 200, 200, 200, 200, 200]),
-    "engagements:contribution_soumettre": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
-                                           [CONNEXION, 405, 405, 405, 405, 405]),
-    "engagements:contribution_valider": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
-                                         [CONNEXION, 405, 405, 405, 405, 405]),
-    "engagements:contribution_renvoyer": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
-                                          [CONNEXION, 405, 405, 405, 405, 405]),
-    "engagements:contribution_rouvrir": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
-                                         [CONNEXION, 405, 405, 405, 405, 405]),
-    "engagements:contribution_reprendre": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2016},
-                                           [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:contribution": (
+        {"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+        [CONNEXION, 200, 200, 200, 200, 200],
+    ),
+    "engagements:contribution_soumettre": (
+        {"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
+    "engagements:contribution_valider": (
+        {"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
+    "engagements:contribution_renvoyer": (
+        {"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
+    "engagements:contribution_rouvrir": (
+        {"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
+    "engagements:contribution_reprendre": (
+        {"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2016},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
     # The bilan of a year over: seen by those who see the contract, entered by the partner's agents.
-    "engagements:bilan": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
-                          [CONNEXION, 200, 200, 200, 200, 200]),
-    "engagements:bilan_soumettre": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
-                                    [CONNEXION, 405, 405, 405, 405, 405]),
-    "engagements:bilan_valider": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
-                                  [CONNEXION, 405, 405, 405, 405, 405]),
-    "engagements:bilan_renvoyer": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
-                                   [CONNEXION, 405, 405, 405, 405, 405]),
-    "engagements:bilan_rouvrir": ({"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
-                                  [CONNEXION, 405, 405, 405, 405, 405]),
-    "engagements:bilan_collecte_modifier": ({"slug": "grand-dijon", "annee": "bilan"}, [CONNEXION, 403, 403, 403, 200, 200]),
-    "engagements:bilan_collecte_relancer": ({"slug": "grand-dijon", "annee": "bilan"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:bilan": (
+        {"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+        [CONNEXION, 200, 200, 200, 200, 200],
+    ),
+    "engagements:bilan_soumettre": (
+        {"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
+    "engagements:bilan_valider": (
+        {"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
+    "engagements:bilan_renvoyer": (
+        {"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
+    "engagements:bilan_rouvrir": (
+        {"slug": "grand-dijon", "partenaire_slug": "caf-21", "annee": 2015},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
+    "engagements:bilan_collecte_modifier": (
+        {"slug": "grand-dijon", "annee": "bilan"},
+        [CONNEXION, 403, 403, 403, 200, 200],
+    ),
+    "engagements:bilan_collecte_relancer": (
+        {"slug": "grand-dijon", "annee": "bilan"},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
     # The yearly campaign: the chef de projet's (and the administrator's).
     "engagements:collecte_ouvrir": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
-    "engagements:collecte_modifier": ({"slug": "grand-dijon", "annee": "collecte"}, [CONNEXION, 403, 403, 403, 200, 200]),
-    "engagements:collecte_relancer": ({"slug": "grand-dijon", "annee": "collecte"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "engagements:collecte_modifier": (
+        {"slug": "grand-dijon", "annee": "collecte"},
+        [CONNEXION, 403, 403, 403, 200, 200],
+    ),
+    "engagements:collecte_relancer": (
+        {"slug": "grand-dijon", "annee": "collecte"},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
     "engagements:courriel_renvoyer": ({"slug": "grand-dijon", "pk": "courriel"}, [CONNEXION, 405, 405, 405, 405, 405]),
     # Open data: members only until the chef de projet publishes them (tests/test_donnees_ouvertes.py).
     "engagements:donnees_engagements": ({"slug": "grand-dijon", "format": "csv"}, [CONNEXION, 200, 200, 200, 200, 200]),
@@ -109,13 +152,19 @@ MATRICE = {
     # The yearly report: its PDF for whoever sees the contract; the sending and opinions for its chef de projet.
     "rapport:pdf": ({"slug": "grand-dijon", "annee": 2019}, [CONNEXION, 200, 200, 200, 200, 200]),
     "rapport:page": ({"slug": "grand-dijon", "annee": 2019}, [CONNEXION, 403, 403, 403, 200, 200]),
-    "rapport:avis_modifier": ({"slug": "grand-dijon", "annee": 2019, "pk": "avis"}, [CONNEXION, 403, 403, 403, 200, 200]),
-    # Commitments that are not amounts, year by year: each partner its own, the chef de projet all (tests/test_tenues.py).
+    "rapport:avis_modifier": (
+        {"slug": "grand-dijon", "annee": 2019, "pk": "avis"},
+        [CONNEXION, 403, 403, 403, 200, 200],
+    ),
+    # Commitments that are not amounts, year by year: each partner its own, the chef de projet all
+    # (tests/test_tenues.py).
     "tenues:accueil": ({"slug": "grand-dijon"}, [CONNEXION, 302, 302, 302, 302, 302]),
     "tenues:annee": ({"slug": "grand-dijon", "annee": 2016}, [CONNEXION, 200, 200, 403, 200, 200]),
     "tenues:valider_tout": ({"slug": "grand-dijon", "annee": 2016}, [CONNEXION, 405, 405, 405, 405, 405]),
-    "tenues:transition": ({"slug": "grand-dijon", "annee": 2016, "pk": "tenue", "action": "valider"},
-                          [CONNEXION, 405, 405, 405, 405, 405]),
+    "tenues:transition": (
+        {"slug": "grand-dijon", "annee": 2016, "pk": "tenue", "action": "valider"},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
     "engagements:synthese": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:synthese_pdf": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "engagements:synthese_xlsx": ({"slug": "grand-dijon"}, [CONNEXION, 200, 200, 200, 200, 200]),
@@ -152,8 +201,14 @@ MATRICE = {
     "gouvernance:instance_supprimer": ({"pk": "instance-copil"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "gouvernance:instance_retablir": ({"pk": "instance-copil"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "gouvernance:colonnes": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
-    "gouvernance:partage_accepter": ({"slug": "grand-dijon", "pk": "instance-copil"}, [CONNEXION, 405, 405, 405, 405, 405]),
-    "gouvernance:partage_retirer": ({"slug": "grand-dijon", "pk": "instance-copil"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "gouvernance:partage_accepter": (
+        {"slug": "grand-dijon", "pk": "instance-copil"},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
+    "gouvernance:partage_retirer": (
+        {"slug": "grand-dijon", "pk": "instance-copil"},
+        [CONNEXION, 405, 405, 405, 405, 405],
+    ),
     "gouvernance:seance": ({"pk": "seance"}, [CONNEXION, 200, 200, 200, 200, 200]),
     "gouvernance:seance_modifier": ({"pk": "seance"}, [CONNEXION, 403, 403, 403, 200, 200]),
     "gouvernance:seance_fichier": ({"pk": "seance"}, [CONNEXION, 200, 200, 200, 200, 200]),
@@ -187,9 +242,12 @@ def _seance():
     from gouvernance.models import Decision, Instance, Seance
 
     copil = Instance.objects.get(contrat__slug="grand-dijon", slug="comite-de-pilotage")
-    seance = Seance.objects.create(instance=copil, date=date(2021, 10, 12),
-                                   fichier=ContentFile(b"%PDF-1.4 compte rendu", name="compte-rendu.pdf"))
-    Decision.objects.create(seance=seance, texte="Transmettre le bilan", partenaire_id=copil.membres.first().partenaire_id)
+    seance = Seance.objects.create(
+        instance=copil, date=date(2021, 10, 12), fichier=ContentFile(b"%PDF-1.4 compte rendu", name="compte-rendu.pdf")
+    )
+    Decision.objects.create(
+        seance=seance, texte="Transmettre le bilan", partenaire_id=copil.membres.first().partenaire_id
+    )
     return seance
 
 
@@ -205,10 +263,13 @@ def _url(nom, kwargs):
 
     dispositif = Dispositif.objects.get(contrat__slug="grand-dijon", code="caf-2015-06")
     valeurs = {
-        "caf": dispositif.pk, "caf-estimation": dispositif.estimations.get(annee=2015).pk,
+        "caf": dispositif.pk,
+        "caf-estimation": dispositif.estimations.get(annee=2015).pk,
         "fiche-3": Fiche.objects.get(contrat__slug="grand-dijon", slug="fiche-action-3").pk,
         "engagement-caf": Engagement.objects.get(fiche__slug="fiche-action-7", partenaire__slug="caf-21").pk,
-        "indicateur-ctg": Indicateur.objects.filter(fiche__contrat__slug="ctg-dijon", fiche__slug="axe-2-fiche-2").first().pk,
+        "indicateur-ctg": Indicateur.objects.filter(fiche__contrat__slug="ctg-dijon", fiche__slug="axe-2-fiche-2")
+        .first()
+        .pk,
     }
     if "instance-copil" in kwargs.values():
         from gouvernance.models import Instance
@@ -220,7 +281,10 @@ def _url(nom, kwargs):
         from importation.models import ImportAnnexe
 
         valeurs["import"] = ImportAnnexe.objects.create(
-            contrat=dispositif.contrat, partenaire=dispositif.partenaire, nom_fichier="annexe.xlsx", empreinte="x",
+            contrat=dispositif.contrat,
+            partenaire=dispositif.partenaire,
+            nom_fichier="annexe.xlsx",
+            empreinte="x",
             fichier=ContentFile(b"PK", name="annexe.xlsx"),
         ).pk
     if "export" in kwargs.values():
@@ -228,60 +292,85 @@ def _url(nom, kwargs):
 
         from engagements.models import Export
 
-        valeurs["export"] = Export.objects.get_or_create(cle="c" * 64, defaults=dict(
-            sujet="s" * 64, nature="annexe_pdf", contrat=dispositif.contrat, nom_fichier="annexe.pdf",
-            statut=Export.Statut.PRET, fichier=ContentFile(b"%PDF-1.4", name="annexe.pdf"),
-        ))[0].pk
-    if {"perimetre", "partenaire-caf", "objectif-pk", "membre-chef", "invitation", "jeton-invitation"} & set(kwargs.values()):
+        valeurs["export"] = Export.objects.get_or_create(
+            cle="c" * 64,
+            defaults=dict(
+                sujet="s" * 64,
+                nature="annexe_pdf",
+                contrat=dispositif.contrat,
+                nom_fichier="annexe.pdf",
+                statut=Export.Statut.PRET,
+                fichier=ContentFile(b"%PDF-1.4", name="annexe.pdf"),
+            ),
+        )[0].pk
+    if {"perimetre", "partenaire-caf", "objectif-pk", "membre-chef", "invitation", "jeton-invitation"} & set(
+        kwargs.values()
+    ):
         from contrat.models import Invitation, Membre, Objectif, Partenaire, PerimetreQuartier
 
         contrat = dispositif.contrat
         if not contrat.perimetre.exists():
             PerimetreQuartier.objects.create(contrat=contrat, quartier=_quartier(), nature="prioritaire")
-        invitation = Invitation.objects.get_or_create(contrat=contrat, email="invite@exemple.fr", defaults=dict(
-            role="lecteur", partenaire=contrat.porteur or dispositif.partenaire, jeton="j" * 24))[0]
+        invitation = Invitation.objects.get_or_create(
+            contrat=contrat,
+            email="invite@exemple.fr",
+            defaults=dict(role="lecteur", partenaire=contrat.porteur or dispositif.partenaire, jeton="j" * 24),
+        )[0]
         from contrat.invitations import _lien
 
-        valeurs.update({
-            "perimetre": contrat.perimetre.first().pk, "partenaire-caf": Partenaire.objects.get(slug="caf-21").pk,
-            "objectif-pk": Objectif.objects.filter(orientation__pilier__contrat=contrat).first().pk,
-            "membre-chef": Membre.objects.get(contrat=contrat, role="chef_de_projet").pk,
-            "invitation": invitation.pk, "jeton-invitation": _lien(invitation).split("/")[2],
-        })
+        valeurs.update(
+            {
+                "perimetre": contrat.perimetre.first().pk,
+                "partenaire-caf": Partenaire.objects.get(slug="caf-21").pk,
+                "objectif-pk": Objectif.objects.filter(orientation__pilier__contrat=contrat).first().pk,
+                "membre-chef": Membre.objects.get(contrat=contrat, role="chef_de_projet").pk,
+                "invitation": invitation.pk,
+                "jeton-invitation": _lien(invitation).split("/")[2],
+            }
+        )
     if "collecte" in kwargs.values():
         from datetime import date
 
         from engagements.models import Collecte
 
-        Collecte.objects.get_or_create(contrat=dispositif.contrat, annee=2016, defaults={"echeance": date(2026, 12, 31)})
+        Collecte.objects.get_or_create(
+            contrat=dispositif.contrat, annee=2016, defaults={"echeance": date(2026, 12, 31)}
+        )
         valeurs["collecte"] = 2016
     if "bilan" in kwargs.values():
         from datetime import date
 
         from engagements.models import Collecte, Nature
 
-        Collecte.objects.get_or_create(contrat=dispositif.contrat, annee=2015, nature=Nature.BILAN,
-                                       defaults={"echeance": date(2026, 12, 31)})
+        Collecte.objects.get_or_create(
+            contrat=dispositif.contrat, annee=2015, nature=Nature.BILAN, defaults={"echeance": date(2026, 12, 31)}
+        )
         valeurs["bilan"] = 2015
     if "avis" in kwargs.values():
         from datetime import date
 
         from gouvernance.models import Avis
 
-        valeurs["avis"] = Avis.objects.get_or_create(contrat=dispositif.contrat, annee=2019, conseil="Conseil citoyen",
-                                                     defaults={"envoye_le": date(2020, 3, 2)})[0].pk
+        valeurs["avis"] = Avis.objects.get_or_create(
+            contrat=dispositif.contrat, annee=2019, conseil="Conseil citoyen", defaults={"envoye_le": date(2020, 3, 2)}
+        )[0].pk
     if "tenue" in kwargs.values():
         from engagements.models import EngagementReciproque
         from tenues.models import Tenue
 
         engagement = EngagementReciproque.objects.filter(partenaire__slug="caf-21").first()
-        valeurs["tenue"] = Tenue.objects.get_or_create(contrat=dispositif.contrat, engagement_reciproque=engagement,
-                                                       annee=2016, defaults={"partenaire": engagement.partenaire})[0].pk
+        valeurs["tenue"] = Tenue.objects.get_or_create(
+            contrat=dispositif.contrat,
+            engagement_reciproque=engagement,
+            annee=2016,
+            defaults={"partenaire": engagement.partenaire},
+        )[0].pk
     if "courriel" in kwargs.values():
         from noyau.models import Courriel
 
-        valeurs["courriel"] = Courriel.objects.create(contrat_id=dispositif.contrat_id, nature="relance", sujet="Relance",
-                                                      corps="…", statut=Courriel.Statut.ECHEC).pk
+        valeurs["courriel"] = Courriel.objects.create(
+            contrat_id=dispositif.contrat_id, nature="relance", sujet="Relance", corps="…", statut=Courriel.Statut.ECHEC
+        ).pk
     if "seance" in kwargs.values() or "decision" in kwargs.values():
         seance = _seance()
         valeurs.update({"seance": seance.pk, "decision": seance.decisions.get().pk})
@@ -304,8 +393,13 @@ def revoque(comptes, conventions):
     from contrat.models import Membre, Partenaire
 
     user = get_user_model().objects.create_user("ancien.lecteur", email="ancien.lecteur@exemple.fr")
-    Membre.objects.create(user=user, partenaire=Partenaire.objects.get(slug="dijon-metropole"), role="lecteur",
-                          contrat=conventions, actif=False)
+    Membre.objects.create(
+        user=user,
+        partenaire=Partenaire.objects.get(slug="dijon-metropole"),
+        role="lecteur",
+        contrat=conventions,
+        actif=False,
+    )
     return user
 
 
@@ -332,10 +426,14 @@ def test_others_cannot_change_a_caf_line_by_get_or_post(connecter, role):
     client = connecter(role)
     assert client.get(f"/dispositifs/{dispositif.pk}/modifier/").status_code in (403, 404)
     reponses = [
-        client.post(f"/dispositifs/{dispositif.pk}/modifier/",
-                    {"partenaire": dispositif.partenaire_id, "intitule": "piraté", "statut": "actif", "version": 1}),
-        client.post(f"/estimations/{estimation.pk}/modifier/",
-                    {"partenaire": estimation.partenaire_id, "annee": 2015, "montant_annuel": "1", "version": 1}),
+        client.post(
+            f"/dispositifs/{dispositif.pk}/modifier/",
+            {"partenaire": dispositif.partenaire_id, "intitule": "piraté", "statut": "actif", "version": 1},
+        ),
+        client.post(
+            f"/estimations/{estimation.pk}/modifier/",
+            {"partenaire": estimation.partenaire_id, "annee": 2015, "montant_annuel": "1", "version": 1},
+        ),
         client.post(f"/estimations/{estimation.pk}/supprimer/", {"version": 1}),
         client.post(f"/dispositifs/{dispositif.pk}/archiver/", {"version": 1}),
         client.post("/contrats/grand-dijon/contributions/caf-21/2015/soumettre/"),
@@ -359,14 +457,20 @@ def test_the_owning_agent_gets_the_form(connecter):
 def test_a_contract_outside_ones_partners_is_a_404(connecter, comptes):
     from contrat.models import Contrat, Membre, Partenaire
 
-    autre = Contrat.objects.create(nom="Contrat de ville d'ailleurs", slug="ailleurs", territoire="Ailleurs",
-                                   annee_debut=2015, annee_fin=2020)
+    autre = Contrat.objects.create(
+        nom="Contrat de ville d'ailleurs", slug="ailleurs", territoire="Ailleurs", annee_debut=2015, annee_fin=2020
+    )
     ailleurs = Partenaire.objects.create(nom="Ville d'ailleurs", sigle="Ailleurs", slug="ville-ailleurs")
     d = Dispositif.objects.create(contrat=autre, code="x", partenaire=ailleurs, intitule="Ligne d'ailleurs")
     Estimation.objects.create(dispositif=d, partenaire=ailleurs, annee=2016, montant_annuel=5)
     client = connecter("agent.caf")
-    for url in ["/contrats/ailleurs/", "/contrats/ailleurs/annexe-financiere/", "/contrats/ailleurs/annexe-financiere.pdf",
-                f"/dispositifs/{d.pk}/", f"/dispositifs/{d.pk}/modifier/"]:
+    for url in [
+        "/contrats/ailleurs/",
+        "/contrats/ailleurs/annexe-financiere/",
+        "/contrats/ailleurs/annexe-financiere.pdf",
+        f"/dispositifs/{d.pk}/",
+        f"/dispositifs/{d.pk}/modifier/",
+    ]:
         assert client.get(url).status_code == 404, url
     assert "Ligne d&#x27;ailleurs" not in client.get("/dispositifs/").content.decode()
     assert "Ligne d'ailleurs" not in client.get("/estimations/export.csv").content.decode()

@@ -56,8 +56,9 @@ def test_no_float_in_amount_code():
                 continue
             arbre = ast.parse(fichier.read_text())
             # A similarity ratio (difflib's cutoff, for the typos of an imported header) is not an amount.
-            ratios = {id(k.value) for n in ast.walk(arbre) if isinstance(n, ast.Call) for k in n.keywords
-                      if k.arg == "cutoff"}
+            ratios = {
+                id(k.value) for n in ast.walk(arbre) if isinstance(n, ast.Call) for k in n.keywords if k.arg == "cutoff"
+            }
             for noeud in ast.walk(arbre):
                 if isinstance(noeud, ast.Call) and getattr(noeud.func, "id", None) == "float":
                     fautes.append(f"{fichier}:{noeud.lineno} float()")

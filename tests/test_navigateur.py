@@ -29,9 +29,16 @@ def navigateur(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
     with sync_playwright() as p:
         navigateur = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield navigateur
         navigateur.close()
@@ -93,7 +100,9 @@ def test_agent_rewrites_its_engagement_in_a_fiche_and_enters_an_indicator(live_s
     # Only the CAF's engagement offers a link; the others' are read-only.
     assert page.get_by_role("link", name=re.compile("^Modifier cet engagement")).count() == 1
     page.get_by_role("link", name=re.compile("^Modifier cet engagement")).click()
-    page.get_by_role("textbox", name=re.compile("^Engagement")).fill("Co-financement des CLAS\n- 14 ateliers parents en 2021")
+    page.get_by_role("textbox", name=re.compile("^Engagement")).fill(
+        "Co-financement des CLAS\n- 14 ateliers parents en 2021"
+    )
     page.get_by_role("textbox", name=re.compile(r"^Montant \(€\)")).fill("abc")
     page.get_by_role("button", name="Enregistrer").click()
     assert "Saisissez un montant en euros" in page.content()
@@ -150,7 +159,9 @@ def test_chef_imports_the_caf_annexe_preview_then_confirm(live_server, comptes, 
     se_connecter(page, base, "chef.projet")
     page.goto(f"{base}/contrats/grand-dijon/annexe-financiere/")
     page.get_by_role("link", name="Importer l'annexe d'un partenaire (classeur .xlsx)").click()
-    page.get_by_label("Partenaire dont c'est l'annexe").select_option(label="Caisse d'Allocations Familiales de la Côte-d'Or")
+    page.get_by_label("Partenaire dont c'est l'annexe").select_option(
+        label="Caisse d'Allocations Familiales de la Côte-d'Or"
+    )
     page.get_by_label("Classeur de l'annexe (.xlsx)").set_input_files(str(classeur))
     page.get_by_role("button", name="Voir l'aperçu").click()
     assert "0 à créer, 1 à mettre à jour, 37 inchangés" in page.locator("#compte").inner_text()
@@ -172,10 +183,18 @@ def test_pages_keep_to_the_content_security_policy(live_server, comptes, navigat
     page.on("console", lambda message: "Content Security Policy" in message.text and refus.append(message.text))
     se_connecter(page, base, "chef.projet")
     fiche = Fiche.objects.filter(contrat__slug="grand-dijon", indicateurs__isnull=False).first()
-    for chemin in ["/contrats/", "/contrats/grand-dijon/", "/contrats/grand-dijon/annexe-financiere/",
-                   "/dispositifs/", "/estimations/", f"/fiches/{fiche.pk}/", "/contrats/grand-dijon/indicateurs/",
-                   "/contrats/grand-dijon/gouvernance/", "/contrats/grand-dijon/annexe-financiere/importer/",
-                   "/contrats/grand-dijon/tableau-de-bord/"]:
+    for chemin in [
+        "/contrats/",
+        "/contrats/grand-dijon/",
+        "/contrats/grand-dijon/annexe-financiere/",
+        "/dispositifs/",
+        "/estimations/",
+        f"/fiches/{fiche.pk}/",
+        "/contrats/grand-dijon/indicateurs/",
+        "/contrats/grand-dijon/gouvernance/",
+        "/contrats/grand-dijon/annexe-financiere/importer/",
+        "/contrats/grand-dijon/tableau-de-bord/",
+    ]:
         reponse = page.goto(f"{base}{chemin}")
         assert reponse.status == 200, chemin
         assert "script-src 'self'" in reponse.headers["content-security-policy"]

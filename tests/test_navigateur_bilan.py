@@ -14,9 +14,14 @@ from .test_navigateur_campagne import TELEPHONE, accessible, rien_ne_deborde, so
 
 def test_a_bilan_of_2015_entered_submitted_validated_and_read_in_the_synthese(live_server, comptes, navigateur):  # noqa: F811
     base = live_server.url
-    lignes = [e for e in Estimation.objects.filter(dispositif__contrat__slug="grand-dijon", partenaire__slug="caf-21",
-                                                   annee=2015, montant_annuel__isnull=False)
-              .select_related("dispositif").order_by("dispositif__ordre", "dispositif__pk")][:3]
+    lignes = [
+        e
+        for e in Estimation.objects.filter(
+            dispositif__contrat__slug="grand-dijon", partenaire__slug="caf-21", annee=2015, montant_annuel__isnull=False
+        )
+        .select_related("dispositif")
+        .order_by("dispositif__ordre", "dispositif__pk")
+    ][:3]
     a, b, c = lignes
     contexte = navigateur.new_context(locale="fr-FR")
     page = contexte.new_page()
@@ -29,7 +34,9 @@ def test_a_bilan_of_2015_entered_submitted_validated_and_read_in_the_synthese(li
     accessible(page)
     page.get_by_label(f"Montant réalisé (€) — {a.dispositif.intitule}", exact=True).fill("1 000 000")
     page.get_by_label(f"Montant réalisé (€) — {b.dispositif.intitule}", exact=True).fill("250000,50")
-    page.get_by_label(f"Remarque — {c.dispositif.intitule}", exact=True).fill("Montant attendu de la direction financière")
+    page.get_by_label(f"Remarque — {c.dispositif.intitule}", exact=True).fill(
+        "Montant attendu de la direction financière"
+    )
     page.get_by_role("button", name="Enregistrer le bilan").click()
     page.wait_for_url(re.compile(r".*/bilan/$"))
     assert "3 lignes enregistrées." in page.content()

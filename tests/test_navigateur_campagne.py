@@ -72,7 +72,9 @@ def test_a_whole_campaign_with_two_partners(live_server, comptes, navigateur, co
     assert page.get_by_label("Année collectée").input_value() == "2016"
     coches = page.locator("input[name=partenaires]:checked")
     assert sorted(coches.evaluate_all("els => els.map(e => e.labels[0].innerText)")) == [
-        "Caisse d'Allocations Familiales de la Côte-d'Or", "Pôle emploi"]
+        "Caisse d'Allocations Familiales de la Côte-d'Or",
+        "Pôle emploi",
+    ]
     accessible(page)
     page.get_by_role("button", name="Ouvrir la collecte").click()
     page.wait_for_url(re.compile(r".*/tableau-de-bord/\?annee=2016$"))
@@ -186,9 +188,14 @@ def test_the_grid_is_filled_and_saved_with_the_keyboard_alone(live_server, compt
     page = navigateur.new_context(locale="fr-FR").new_page()
     se_connecter(page, base, "agent.caf")
     page.goto(f"{base}/contrats/grand-dijon/contributions/caf-21/2015/")
-    ligne = Estimation.objects.get(dispositif=Dispositif.objects.get(contrat__slug="grand-dijon", code="caf-2015-06"),
-                                   annee=2015)
-    champ = page.locator("input[name$=-pk][value='%d']" % ligne.pk).evaluate("e => e.name").replace("-pk", "-montant_annuel")
+    ligne = Estimation.objects.get(
+        dispositif=Dispositif.objects.get(contrat__slug="grand-dijon", code="caf-2015-06"), annee=2015
+    )
+    champ = (
+        page.locator("input[name$=-pk][value='%d']" % ligne.pk)
+        .evaluate("e => e.name")
+        .replace("-pk", "-montant_annuel")
+    )
     tabuler_jusqu_a(page, f"el.name === '{champ}'")
     page.keyboard.press("Control+A")
     page.keyboard.type("12 250 000")

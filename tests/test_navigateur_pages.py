@@ -1,8 +1,8 @@
 """Every page, as every role that may open it, at 1 280 × 800 and 390 × 844, in Debian's Chromium:
 the page is never wider than the window (a wide table scrolls inside its own frame), axe-core finds
 no violation of the WCAG 2.1 A and AA rules, on a phone the menu button opens the navigation
-with « Se déconnecter » in it, and every amount in a table is right-aligned in tabular figures. The URLs are those of the URL × role matrix: a new page is checked
-as soon as it is in the matrix."""
+with « Se déconnecter » in it, and every amount in a table is right-aligned in tabular figures.
+The URLs are those of the URL × role matrix: a new page is checked as soon as it is in the matrix."""
 
 import time
 
@@ -16,7 +16,10 @@ from .test_navigateur import navigateur  # noqa: F401  (the browser fixture)
 
 LARGEURS = {"bureau": {"width": 1280, "height": 800}, "téléphone": {"width": 390, "height": 844}}
 # resultTypes: only the violations are detailed (the passes of a 2 000-row table are not listed).
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, "resultTypes": ["violations"]}
+WCAG = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 
 
 def pages_html(comptes):
@@ -79,8 +82,11 @@ def defauts_de_la_page(page, axe, adresse, qui, connecte=True):
     return defauts
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="vérifié une fois, sur SQLite : "
-                    "les pages sont les mêmes sur PostgreSQL, et ce tour de 3 minutes ne se refait pas")
+@pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="vérifié une fois, sur SQLite : "
+    "les pages sont les mêmes sur PostgreSQL, et ce tour de 3 minutes ne se refait pas",
+)
 def test_every_page_fits_the_screen_and_passes_axe(live_server, comptes, navigateur):  # noqa: F811
     from axe_playwright_python.sync_playwright import Axe
 

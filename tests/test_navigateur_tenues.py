@@ -13,8 +13,13 @@ from .test_navigateur_campagne import TELEPHONE, accessible, rien_ne_deborde, so
 
 def test_a_commitment_measured_reported_on_a_phone_and_validated(live_server, comptes, navigateur):  # noqa: F811
     base = live_server.url
-    engagement = (EngagementReciproque.objects.filter(article__document__slug="convention-caf-2016-2017",
-                                                      partenaire__slug="caf-21").order_by("article__ordre", "ordre").first())
+    engagement = (
+        EngagementReciproque.objects.filter(
+            article__document__slug="convention-caf-2016-2017", partenaire__slug="caf-21"
+        )
+        .order_by("article__ordre", "ordre")
+        .first()
+    )
     cle = f"r{engagement.pk}"
     page = navigateur.new_context(locale="fr-FR", viewport=TELEPHONE).new_page()
 

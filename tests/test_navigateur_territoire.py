@@ -84,7 +84,9 @@ def test_a_territory_is_set_up_and_run_without_the_django_admin(live_server, com
     chef.locator("#id_sigle").fill("ML Testville")
     chef.locator("#id_nature").select_option(label="Association")
     chef.get_by_role("button", name="Créer et ajouter au contrat").click()
-    assert chef.locator("#partenaires-du-contrat").get_by_text("Mission locale de Testville (ML Testville)").is_visible()
+    assert (
+        chef.locator("#partenaires-du-contrat").get_by_text("Mission locale de Testville (ML Testville)").is_visible()
+    )
 
     chef.goto(f"{base}/contrats/{slug}/arbre/")
     chef.locator("#id_intitule").fill("Cohésion sociale")
@@ -95,12 +97,16 @@ def test_a_territory_is_set_up_and_run_without_the_django_admin(live_server, com
     chef.get_by_text("Ajouter un objectif").click()
     chef.get_by_label("Nouvel objectif de « Insertion des jeunes »").fill("Accompagner vers l'emploi")
     chef.get_by_role("button", name="Ajouter l'objectif").click()
-    assert chef.locator("li.noeud", has_text="Accompagner vers l'emploi").count() == 2  # the objectif, in its orientation
+    assert (
+        chef.locator("li.noeud", has_text="Accompagner vers l'emploi").count() == 2
+    )  # the objectif, in its orientation
     accessible(chef)
 
     chef.goto(f"{base}/contrats/{slug}/membres/")
-    for adresse, role, organisation in (("agent@ml-testville.fr", "agent", "Mission locale de Testville"),
-                                        ("elu@testville.fr", "lecteur", "Testville Agglomération")):
+    for adresse, role, organisation in (
+        ("agent@ml-testville.fr", "agent", "Mission locale de Testville"),
+        ("elu@testville.fr", "lecteur", "Testville Agglomération"),
+    ):
         chef.locator("#id_email").fill(adresse)
         chef.locator("#id_role").select_option(value=role)
         chef.locator("#id_partenaire").select_option(label=organisation)

@@ -16,15 +16,24 @@ def _nommer(connecter, conventions, n1, n2, n3):
     chef = connecter("chef.projet")
     page = chef.get("/contrats/grand-dijon/modifier/")
     donnees = {nom: valeur for nom, valeur in page.context["form"].initial.items() if valeur not in (None, False)}
-    donnees.update({"niveau_1": n1, "niveau_2": n2, "niveau_3": n3, "porteur": conventions.porteur_id or "",
-                    "date_signature": conventions.date_signature.isoformat() if conventions.date_signature else ""})
+    donnees.update(
+        {
+            "niveau_1": n1,
+            "niveau_2": n2,
+            "niveau_3": n3,
+            "porteur": conventions.porteur_id or "",
+            "date_signature": conventions.date_signature.isoformat() if conventions.date_signature else "",
+        }
+    )
     reponse = chef.post("/contrats/grand-dijon/modifier/", donnees)
     assert reponse.status_code == 302, reponse.context["form"].errors if reponse.context else reponse
     return chef
 
 
 def test_the_signed_annexe_keeps_its_own_words_by_default(connecter, conventions):
-    page = html.unescape(connecter("lecteur").get("/contrats/grand-dijon/annexe-financiere/?annee=2015").content.decode())
+    page = html.unescape(
+        connecter("lecteur").get("/contrats/grand-dijon/annexe-financiere/?annee=2015").content.decode()
+    )
     entetes = re.findall(r'<th scope="col">([^<]+)</th>', page)[:3]
     assert entetes == ["PILIER", "ORIENTATIONS STRATÉGIQUES", "OBJECTIFS OPÉRATIONNELS"]
     assert "Pilier Cadre de vie des habitants" in page
@@ -50,7 +59,9 @@ def test_levels_named_priorite_objectif_action_are_printed_in_the_page_the_pdf_a
     assert {"PRIORITÉ", "OBJECTIFS", "ACTIONS"} <= set(valeurs)
     assert "Priorité Cadre de vie des habitants" in valeurs and not any(v.startswith("Pilier ") for v in valeurs)
     # The tree page and the contract page say it too.
-    assert "Priorité Cadre de vie des habitants" in html.unescape(chef.get("/contrats/grand-dijon/arbre/").content.decode())
+    assert "Priorité Cadre de vie des habitants" in html.unescape(
+        chef.get("/contrats/grand-dijon/arbre/").content.decode()
+    )
     assert "Priorité Cadre de vie des habitants" in html.unescape(chef.get("/contrats/grand-dijon/").content.decode())
 
 
@@ -58,4 +69,7 @@ def test_levels_left_empty_are_the_signed_annexes_words(connecter, conventions):
     _nommer(connecter, conventions, "  ", "", "")
     contrat = Contrat.objects.get(pk=conventions.pk)
     assert (contrat.niveau_1, contrat.niveau_2, contrat.niveau_3) == (
-        "Pilier", "Orientations stratégiques", "Objectifs opérationnels")
+        "Pilier",
+        "Orientations stratégiques",
+        "Objectifs opérationnels",
+    )

@@ -20,7 +20,9 @@ from .conftest import MOT_DE_PASSE
 
 RACINE = Path(__file__).resolve().parent.parent
 PG = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-seulement_pg = pytest.mark.skipif(not PG, reason="make serve et les sauvegardes s'appuient sur PostgreSQL (lancé par .ci/run)")
+seulement_pg = pytest.mark.skipif(
+    not PG, reason="make serve et les sauvegardes s'appuient sur PostgreSQL (lancé par .ci/run)"
+)
 
 
 def _url_de_la_base():
@@ -30,15 +32,24 @@ def _url_de_la_base():
 
 def _environnement(**extra):
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "STATIC_SANS_MANIFESTE"}}
-    env.update(SECRET_KEY="cle-de-production-du-test-de-make-serve-0123456789-abcdefghijkl",
-               ALLOWED_HOSTS="127.0.0.1", PY=str(RACINE / ".venv/bin/python")
-               if (RACINE / ".venv/bin/python").exists() else "python", **extra)
+    env.update(
+        SECRET_KEY="cle-de-production-du-test-de-make-serve-0123456789-abcdefghijkl",
+        ALLOWED_HOSTS="127.0.0.1",
+        PY=str(RACINE / ".venv/bin/python") if (RACINE / ".venv/bin/python").exists() else "python",
+        **extra,
+    )
     return env
 
 
 def test_serve_refuses_a_database_that_is_not_postgresql():
-    resultat = subprocess.run(["deploiement/servir.sh"], cwd=RACINE, capture_output=True, text=True, timeout=60,
-                              env=_environnement(DATABASE_URL="sqlite:///demo.sqlite3"))
+    resultat = subprocess.run(
+        ["deploiement/servir.sh"],
+        cwd=RACINE,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_environnement(DATABASE_URL="sqlite:///demo.sqlite3"),
+    )
     assert resultat.returncode == 2
     assert "DATABASE_URL doit désigner une base PostgreSQL" in resultat.stderr
 
@@ -88,9 +99,21 @@ def test_make_serve_runs_processes_and_workers_on_one_postgresql(conventions, co
     port = _port_libre()
     journal = open(tmp_path / "serve.log", "w")
     serveur = subprocess.Popen(
-        ["deploiement/servir.sh"], cwd=RACINE, stdout=journal, stderr=subprocess.STDOUT, start_new_session=True,
-        env=_environnement(DATABASE_URL=_url_de_la_base(), PORT=str(port), WEB_CONCURRENCY="2", TACHES_WORKERS="1",
-                           SECURE_HTTPS="0", EXPORT_SEUIL_LIGNES="10", MEDIA_ROOT=str(tmp_path / "media")))
+        ["deploiement/servir.sh"],
+        cwd=RACINE,
+        stdout=journal,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=_environnement(
+            DATABASE_URL=_url_de_la_base(),
+            PORT=str(port),
+            WEB_CONCURRENCY="2",
+            TACHES_WORKERS="1",
+            SECURE_HTTPS="0",
+            EXPORT_SEUIL_LIGNES="10",
+            MEDIA_ROOT=str(tmp_path / "media"),
+        ),
+    )
     try:
         navigateur = Navigateur(f"http://127.0.0.1:{port}")
         for _ in range(120):
@@ -120,8 +143,9 @@ def test_make_serve_runs_processes_and_workers_on_one_postgresql(conventions, co
         fichier = navigateur.get(suivi + "fichier/")
         assert fichier.status == 200 and fichier.read().startswith(b"%PDF")
         # Several gunicorn processes answer (the master and its two workers).
-        processus = subprocess.run(["pgrep", "-f", "gunicorn --config deploiement/gunicorn.conf.py"],
-                                   capture_output=True, text=True).stdout.split()
+        processus = subprocess.run(
+            ["pgrep", "-f", "gunicorn --config deploiement/gunicorn.conf.py"], capture_output=True, text=True
+        ).stdout.split()
         assert len(processus) >= 3
     finally:
         os.killpg(serveur.pid, 15)
@@ -134,10 +158,15 @@ def _psql(url, sql):
     return subprocess.run(["psql", url, "-tAc", sql], capture_output=True, text=True, check=True).stdout.strip()
 
 
-COMPTAGES = ("select count(*) from engagements_dispositif", "select count(*) from engagements_estimation",
-             "select coalesce(sum(montant_annuel), 0) from engagements_estimation",
-             "select count(*) from noyau_historique", "select count(*) from auth_user",
-             "select count(*) from fiches_fiche", "select count(*) from gouvernance_instance")
+COMPTAGES = (
+    "select count(*) from engagements_dispositif",
+    "select count(*) from engagements_estimation",
+    "select coalesce(sum(montant_annuel), 0) from engagements_estimation",
+    "select count(*) from noyau_historique",
+    "select count(*) from auth_user",
+    "select count(*) from fiches_fiche",
+    "select count(*) from gouvernance_instance",
+)
 
 
 @seulement_pg
@@ -149,8 +178,15 @@ def test_a_backup_restores_into_an_empty_database_with_its_files(conventions, co
     source = _url_de_la_base()
     env = _environnement(DATABASE_URL=source, MEDIA_ROOT=str(media))
     # Under the usual umask 022 a file would be world-readable: the backup is its owner's alone.
-    fait = subprocess.run(["deploiement/sauvegarder.sh", str(tmp_path / "sauvegardes")], cwd=RACINE, env=env,
-                          capture_output=True, text=True, timeout=300, preexec_fn=lambda: os.umask(0o022))
+    fait = subprocess.run(
+        ["deploiement/sauvegarder.sh", str(tmp_path / "sauvegardes")],
+        cwd=RACINE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=lambda: os.umask(0o022),
+    )
     assert fait.returncode == 0, fait.stderr
     base, fichiers = fait.stdout.split()
     assert [oct(os.stat(f).st_mode & 0o777) for f in (base, fichiers)] == ["0o600", "0o600"]
@@ -161,8 +197,14 @@ def test_a_backup_restores_into_an_empty_database_with_its_files(conventions, co
         url = f"postgresql:///{cible}"
         restaure = tmp_path / "media-restaure"
         env = _environnement(DATABASE_URL=url, MEDIA_ROOT=str(restaure))
-        fait = subprocess.run(["deploiement/restaurer.sh", base, fichiers], cwd=RACINE, env=env,
-                              capture_output=True, text=True, timeout=300)
+        fait = subprocess.run(
+            ["deploiement/restaurer.sh", base, fichiers],
+            cwd=RACINE,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert fait.returncode == 0, fait.stderr
         assert [_psql(url, q) for q in COMPTAGES] == [_psql(source, q) for q in COMPTAGES]
         assert _psql(url, "select count(*) from engagements_dispositif") != "0"

@@ -35,25 +35,39 @@ def test_the_official_format_loads_twice_without_duplicates(conventions, capsys)
 def test_a_changed_name_is_updated_not_duplicated(conventions, tmp_path, capsys):
     call_command("charger_qpv", str(EXEMPLE))
     fichier = tmp_path / "liste.csv"
-    fichier.write_text(EXEMPLE.read_text(encoding="utf-8").replace("Grésilles (exemple)", "Les Grésilles (exemple)"),
-                       encoding="utf-8")
+    fichier.write_text(
+        EXEMPLE.read_text(encoding="utf-8").replace("Grésilles (exemple)", "Les Grésilles (exemple)"), encoding="utf-8"
+    )
     call_command("charger_qpv", str(fichier))
     assert "0 créés, 1 mis à jour, 4 inchangés." in capsys.readouterr().out
     assert QuartierPrioritaire.objects.get(code="QN02191N").nom == "Les Grésilles (exemple)"
 
 
-@pytest.mark.parametrize("ligne,message", [
-    ("QN0219;Mauvais code;21231;Dijon", "Ligne 3 : code « QN0219 » invalide (attendu par exemple QN02101M)."),
-    ('QN02194N;Deux codes, une commune;"21231; 21166";Dijon',
-     "Ligne 3 : 2 code(s) INSEE pour 1 commune(s) — il en faut autant, séparés par « ; »."),
-    ("QN02195N;Trois colonnes;21231", "Ligne 3 : 4 colonnes attendues (code_qp;lib_qp;insee_com;lib_com), 3 trouvées."),
-    ("QN02196N;Code INSEE;2123X;Dijon", "Ligne 3 : code INSEE « 2123X » invalide (5 caractères, par exemple 21231)."),
-    ("QN02190N;Doublon;21231;Dijon", "Ligne 3 : le code QN02190N figure déjà ligne 2."),
-])
+@pytest.mark.parametrize(
+    "ligne,message",
+    [
+        ("QN0219;Mauvais code;21231;Dijon", "Ligne 3 : code « QN0219 » invalide (attendu par exemple QN02101M)."),
+        (
+            'QN02194N;Deux codes, une commune;"21231; 21166";Dijon',
+            "Ligne 3 : 2 code(s) INSEE pour 1 commune(s) — il en faut autant, séparés par « ; ».",
+        ),
+        (
+            "QN02195N;Trois colonnes;21231",
+            "Ligne 3 : 4 colonnes attendues (code_qp;lib_qp;insee_com;lib_com), 3 trouvées.",
+        ),
+        (
+            "QN02196N;Code INSEE;2123X;Dijon",
+            "Ligne 3 : code INSEE « 2123X » invalide (5 caractères, par exemple 21231).",
+        ),
+        ("QN02190N;Doublon;21231;Dijon", "Ligne 3 : le code QN02190N figure déjà ligne 2."),
+    ],
+)
 def test_a_malformed_line_is_refused_by_its_number_and_nothing_is_loaded(conventions, tmp_path, ligne, message):
     fichier = tmp_path / "liste.csv"
-    fichier.write_text("code_qp;lib_qp;insee_com;lib_com\nQN02190N;Fontaine d'Ouche (exemple);21231;Dijon\n"
-                       f"{ligne}\n", encoding="utf-8")
+    fichier.write_text(
+        f"code_qp;lib_qp;insee_com;lib_com\nQN02190N;Fontaine d'Ouche (exemple);21231;Dijon\n{ligne}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(CommandError) as refus:
         call_command("charger_qpv", str(fichier))
     assert message in str(refus.value) and "Rien n'a été chargé." in str(refus.value)
@@ -89,14 +103,22 @@ def test_the_perimeter_picks_a_qpv_by_code_and_links_a_2015_quartier_to_its_succ
     # A 2015 quartier of the perimeter gets the 2024 QPV that succeeds it.
     ancien = PerimetreQuartier.objects.filter(contrat=conventions, qpv__isnull=True).select_related("quartier").first()
     successeur = QuartierPrioritaire.objects.get(code="QN02190N")
-    assert chef.post("/contrats/grand-dijon/perimetre/qpv/successeur/",
-                     {"lien": ancien.pk, "qpv": successeur.pk}).status_code == 302
+    assert (
+        chef.post(
+            "/contrats/grand-dijon/perimetre/qpv/successeur/", {"lien": ancien.pk, "qpv": successeur.pk}
+        ).status_code
+        == 302
+    )
     assert PerimetreQuartier.objects.get(pk=ancien.pk).qpv == successeur
     perimetre = html.unescape(chef.get("/contrats/grand-dijon/perimetre/").content.decode())
     assert f"{successeur.code} — {successeur.nom}" in perimetre
     # Only the chef de projet (and the administrator) change the perimeter.
-    assert connecter("agent.caf").post("/contrats/grand-dijon/perimetre/qpv/ajouter/",
-                                       {"qpv": qpv.pk, "nature": "prioritaire"}).status_code == 403
+    assert (
+        connecter("agent.caf")
+        .post("/contrats/grand-dijon/perimetre/qpv/ajouter/", {"qpv": qpv.pk, "nature": "prioritaire"})
+        .status_code
+        == 403
+    )
 
 
 def test_the_official_list_on_the_perimeter_page_reads_on_a_phone_and_passes_axe(live_server, comptes, navigateur):  # noqa: F811
@@ -124,19 +146,22 @@ def _fichier_endommage(chemin):
     and a 50 MB line — written by blocks, as a damaged export could be."""
     with open(chemin, "w", encoding="utf-8", newline="\n") as f:
         f.write("code_qp;lib_qp;insee_com;lib_com\nQN02190N;Fontaine d'Ouche (exemple);21231;Dijon\n")
-        f.write("QN02191N;Grés\x00illes;21231;Dijon\n")                     # line 3
-        f.write(f"QN02192N;{'x' * 100_000};21231;Dijon\n")                  # line 4
+        f.write("QN02191N;Grés\x00illes;21231;Dijon\n")  # line 3
+        f.write(f"QN02192N;{'x' * 100_000};21231;Dijon\n")  # line 4
         f.write(f"QN02193N;Quartier {'n' * 271};21231;Dijon\n")  # line 5: 280 characters
-        f.write("QN02194N;")                                                # line 6: 50 MB
+        f.write("QN02194N;")  # line 6: 50 MB
         bloc = "y" * (1 << 20)
         for _ in range(50):
             f.write(bloc)
         f.write(";21231;Dijon\nQN02195N;Bonne ligne (exemple);21231;Dijon\n")
 
 
-MESSAGES_ENDOMMAGE = ["Ligne 3 : caractère nul", "Ligne 4 : ligne trop longue (plus de 2000 caractères)",
-                      "Ligne 5 : le nom du quartier QN02193N a 280 caractères (au plus 200).",
-                      "Ligne 6 : ligne trop longue (plus de 2000 caractères)"]
+MESSAGES_ENDOMMAGE = [
+    "Ligne 3 : caractère nul",
+    "Ligne 4 : ligne trop longue (plus de 2000 caractères)",
+    "Ligne 5 : le nom du quartier QN02193N a 280 caractères (au plus 200).",
+    "Ligne 6 : ligne trop longue (plus de 2000 caractères)",
+]
 
 
 def test_a_damaged_file_is_refused_naming_its_lines_in_bounded_memory(conventions, tmp_path):
@@ -170,15 +195,18 @@ def test_the_command_on_a_damaged_file_exits_non_zero_under_200_mb(tmp_path):
     racine = Path(__file__).resolve().parent.parent
     # The process's own peak resident memory (VmHWM, in kB: ru_maxrss would carry the forking pytest's), Django
     # and its imports included.
-    mesure = ("import re, runpy, sys\n"
-              "sys.argv = ['manage.py', 'charger_qpv', sys.argv[1]]\n"
-              "try:\n    runpy.run_path('manage.py', run_name='__main__')\n"
-              "finally:\n    statut = open('/proc/self/status').read()\n"
-              "    print('pic', re.search(r'VmHWM:\\s+(\\d+)', statut).group(1), file=sys.stderr)\n")
+    mesure = (
+        "import re, runpy, sys\n"
+        "sys.argv = ['manage.py', 'charger_qpv', sys.argv[1]]\n"
+        "try:\n    runpy.run_path('manage.py', run_name='__main__')\n"
+        "finally:\n    statut = open('/proc/self/status').read()\n"
+        "    print('pic', re.search(r'VmHWM:\\s+(\\d+)', statut).group(1), file=sys.stderr)\n"
+    )
     env = {k: v for k, v in __import__("os").environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'jamais-ouverte.sqlite3'}"
-    fait = subprocess.run([sys.executable, "-c", mesure, str(fichier)], cwd=racine, env=env, capture_output=True,
-                          text=True, timeout=120)
+    fait = subprocess.run(
+        [sys.executable, "-c", mesure, str(fichier)], cwd=racine, env=env, capture_output=True, text=True, timeout=120
+    )
     assert fait.returncode == 1, fait.stderr[-3000:]
     assert "Traceback" not in fait.stderr
     for attendu in MESSAGES_ENDOMMAGE:

@@ -39,24 +39,42 @@ def test_the_report_of_grand_dijon_2019_holds_every_section(connecter, comptes, 
     envoi = date.today() - timedelta(days=31)
     reponse = chef.post(PAGE, {"conseil": "Conseil citoyen des Grésilles", "envoye_le": envoi.isoformat()})
     assert reponse.status_code == 302
-    reponse = chef.post(PAGE, {"conseil": "Conseil citoyen de Fontaine d'Ouche", "envoye_le": envoi.isoformat(),
-                               "recu_le": (envoi + timedelta(days=12)).isoformat(),
-                               "texte": "Avis favorable ; le conseil demande un point sur la médiation."})
+    reponse = chef.post(
+        PAGE,
+        {
+            "conseil": "Conseil citoyen de Fontaine d'Ouche",
+            "envoye_le": envoi.isoformat(),
+            "recu_le": (envoi + timedelta(days=12)).isoformat(),
+            "texte": "Avis favorable ; le conseil demande un point sur la médiation.",
+        },
+    )
     assert reponse.status_code == 302
 
     # A fiche's commitment said « partiellement tenu » in 2019 against its measure.
     engagement = Engagement.objects.filter(fiche__contrat=conventions, partenaire__isnull=False).first()
     engagement.indicateur, engagement.cible = "Nombre de permanences tenues", "12 par an"
     engagement.save()
-    Tenue.objects.create(contrat=conventions, partenaire=engagement.partenaire, engagement_fiche=engagement, annee=2019,
-                         statut="partiellement", valeur="9 permanences", commentaire="Trois reportées en 2020")
+    Tenue.objects.create(
+        contrat=conventions,
+        partenaire=engagement.partenaire,
+        engagement_fiche=engagement,
+        annee=2019,
+        statut="partiellement",
+        valeur="9 permanences",
+        commentaire="Trois reportées en 2020",
+    )
 
     texte = _texte(connecter("lecteur").get(PDF))
     assert "Engagements non financiers : tenus ou non en 2019" in texte
     assert "Nombre de permanences tenues ; cible : 12 par an ; atteint : 9 permanences" in texte
     assert "Partiellement tenu — Trois reportées en 2020" in texte
-    for section in ("1. Engagements de droit commun", "2. Fiches et leur avancement", "3. Indicateurs mesurés en 2019",
-                    "4. Instances : séances tenues et décisions", "5. Avis des conseils citoyens"):
+    for section in (
+        "1. Engagements de droit commun",
+        "2. Fiches et leur avancement",
+        "3. Indicateurs mesurés en 2019",
+        "4. Instances : séances tenues et décisions",
+        "5. Avis des conseils citoyens",
+    ):
         assert section in texte
     assert "Rapport annuel 2019 sur la politique de la ville" in texte
     # Grand Dijon's lines are those of the CAF's 2015 annexe: 2019 has none, and says so.
@@ -77,12 +95,29 @@ def test_an_opinion_not_yet_due_is_awaited_then_recorded(connecter, conventions)
     avis = Avis.objects.get(conseil="Conseil citoyen du Mail")
     page = html.unescape(chef.get(PAGE).content.decode())
     assert f"Avis attendu jusqu'au {un_mois_apres(envoi):%d/%m/%Y}" in page
-    avant = chef.post(f"{PAGE}avis/{avis.pk}/", {"conseil": avis.conseil, "envoye_le": envoi.isoformat(),
-                                                 "recu_le": (envoi - timedelta(days=1)).isoformat(), "version": 1})
+    avant = chef.post(
+        f"{PAGE}avis/{avis.pk}/",
+        {
+            "conseil": avis.conseil,
+            "envoye_le": envoi.isoformat(),
+            "recu_le": (envoi - timedelta(days=1)).isoformat(),
+            "version": 1,
+        },
+    )
     assert "L&#x27;avis ne peut pas être reçu avant l&#x27;envoi du rapport." in avant.content.decode()
-    assert chef.post(f"{PAGE}avis/{avis.pk}/", {"conseil": avis.conseil, "envoye_le": envoi.isoformat(),
-                                                "recu_le": date.today().isoformat(), "texte": "Réservé.",
-                                                "version": 1}).status_code == 302
+    assert (
+        chef.post(
+            f"{PAGE}avis/{avis.pk}/",
+            {
+                "conseil": avis.conseil,
+                "envoye_le": envoi.isoformat(),
+                "recu_le": date.today().isoformat(),
+                "texte": "Réservé.",
+                "version": 1,
+            },
+        ).status_code
+        == 302
+    )
     avis.refresh_from_db()
     assert (avis.texte, avis.version) == ("Réservé.", 2)
     assert "Avis rendu le" in html.unescape(chef.get(PAGE).content.decode())

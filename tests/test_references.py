@@ -49,9 +49,11 @@ def test_every_reference_of_every_page_names_an_element_of_it(comptes, role):
             defauts += [f"{url} : {d}" for d in _defauts(reponse.content.decode())]
     # Forms sent back with their errors tie each error (and each help text) to its field.
     if role == "chef.projet":
-        for url, donnees in [("/contrats/grand-dijon/seances/ajouter/", {"date": "pas une date"}),
-                             ("/contrats/grand-dijon/annexe-financiere/", {"au": "hier"}),
-                             ("/contrats/grand-dijon/collectes/ouvrir/", {"annee": "x"})]:
+        for url, donnees in [
+            ("/contrats/grand-dijon/seances/ajouter/", {"date": "pas une date"}),
+            ("/contrats/grand-dijon/annexe-financiere/", {"au": "hier"}),
+            ("/contrats/grand-dijon/collectes/ouvrir/", {"annee": "x"}),
+        ]:
             reponse = client.post(url, donnees) if "ajouter" in url or "ouvrir" in url else client.get(url, donnees)
             defauts += [f"{url} (erreurs) : {d}" for d in _defauts(reponse.content.decode())]
     assert defauts == [], "\n".join(defauts)

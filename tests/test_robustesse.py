@@ -28,7 +28,9 @@ def test_error_pages_are_french_dsfr_pages_with_their_status(conventions, compte
     client = Client(raise_request_exception=False)
     client.force_login(comptes["agent.caf"])
     absente = client.get("/contrats/pas-de-tel-contrat/")
-    assert absente.status_code == 404 and "Page introuvable" in texte(absente) and "fr-header" in absente.content.decode()
+    assert (
+        absente.status_code == 404 and "Page introuvable" in texte(absente) and "fr-header" in absente.content.decode()
+    )
     interdite = client.get(reverse("importation:annexe_importer", args=["grand-dijon"]))
     assert interdite.status_code == 403
     assert "Seul le chef de projet du contrat importe une annexe financière." in texte(interdite)  # the view's reason
@@ -63,8 +65,15 @@ def test_a_far_date_reprints_the_annexe_as_it_is(conventions, connecter, suffixe
 @pytest.mark.parametrize("url", ["/dispositifs/", "/estimations/", "/contrats/grand-dijon/fiches/", "/contrats/"])
 def test_page_size_and_number_from_the_query_string_are_bounded(conventions, connecter, url):
     client = connecter("chef.projet")
-    for parametres in ({"per_page": "-1"}, {"per_page": "0"}, {"per_page": "10" * 12}, {"per_page": "abc"},
-                       {"page": "-3"}, {"page": "99999999999999999999"}, {"page": "x", "per_page": "1e9"}):
+    for parametres in (
+        {"per_page": "-1"},
+        {"per_page": "0"},
+        {"per_page": "10" * 12},
+        {"per_page": "abc"},
+        {"page": "-3"},
+        {"page": "99999999999999999999"},
+        {"page": "x", "per_page": "1e9"},
+    ):
         assert client.get(url, parametres).status_code == 200, parametres
 
 
@@ -73,10 +82,20 @@ def test_measured_values_refuse_what_is_not_a_figure_in_french(conventions, conn
     client = connecter("agent.caf")
     url = reverse("fiches:mesures", args=[indicateur.pk])
     prefixe = f"i{indicateur.pk}"
-    for valeur, message in [("1e999999999", "Saisissez un nombre"), ("NaN", "Saisissez un nombre"),
-                            ("Infinity", "Saisissez un nombre"), ("1" * 40, "Ce nombre est trop grand")]:
-        donnees = {f"{prefixe}-TOTAL_FORMS": 1, f"{prefixe}-INITIAL_FORMS": 1, f"{prefixe}-0-annee": 2024,
-                   f"{prefixe}-0-valeur": valeur, f"{prefixe}-0-commentaire": "", f"{prefixe}-0-version": 0}
+    for valeur, message in [
+        ("1e999999999", "Saisissez un nombre"),
+        ("NaN", "Saisissez un nombre"),
+        ("Infinity", "Saisissez un nombre"),
+        ("1" * 40, "Ce nombre est trop grand"),
+    ]:
+        donnees = {
+            f"{prefixe}-TOTAL_FORMS": 1,
+            f"{prefixe}-INITIAL_FORMS": 1,
+            f"{prefixe}-0-annee": 2024,
+            f"{prefixe}-0-valeur": valeur,
+            f"{prefixe}-0-commentaire": "",
+            f"{prefixe}-0-version": 0,
+        }
         reponse = client.post(url, donnees)
         assert reponse.status_code == 400 and message in texte(reponse), valeur
     assert not Mesure.objects.filter(indicateur=indicateur).exists()
@@ -94,10 +113,21 @@ def test_a_contribution_is_a_year_of_its_contract(conventions, connecter):
 def test_dates_of_meetings_and_decisions_are_bounded_and_the_feed_stays_up(conventions, connecter):
     copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
     chef = connecter("chef.projet")
-    donnees = {"instance": copil.pk, "date": "0001-01-01", "heure": "00:05", "lieu": "", "ordre_du_jour": "",
-               "compte_rendu": "", "presences-TOTAL_FORMS": 0, "presences-INITIAL_FORMS": 0,
-               "decisions-TOTAL_FORMS": 1, "decisions-INITIAL_FORMS": 0, "decisions-0-texte": "Décider",
-               "decisions-0-echeance": "9999-12-31", "decisions-0-statut": "a_faire"}
+    donnees = {
+        "instance": copil.pk,
+        "date": "0001-01-01",
+        "heure": "00:05",
+        "lieu": "",
+        "ordre_du_jour": "",
+        "compte_rendu": "",
+        "presences-TOTAL_FORMS": 0,
+        "presences-INITIAL_FORMS": 0,
+        "decisions-TOTAL_FORMS": 1,
+        "decisions-INITIAL_FORMS": 0,
+        "decisions-0-texte": "Décider",
+        "decisions-0-echeance": "9999-12-31",
+        "decisions-0-statut": "a_faire",
+    }
     reponse = chef.post(reverse("gouvernance:seance_creer", args=["grand-dijon"]), donnees)
     assert reponse.status_code == 400
     page = reponse.content.decode()
@@ -110,16 +140,33 @@ def test_dates_of_meetings_and_decisions_are_bounded_and_the_feed_stays_up(conve
 def test_years_of_a_fiche_and_rhythms_of_an_instance_are_bounded(conventions, connecter):
     deux = Fiche.objects.get(contrat=conventions, slug="fiche-action-2")
     chef = connecter("chef.projet")
-    reponse = chef.post(reverse("fiches:modifier", args=[deux.pk]), {
-        "numero": deux.numero, "intitule": deux.intitule, "annee_debut": "2020", "annee_fin": "20220",
-        "version": deux.version, "partenaires-TOTAL_FORMS": 0, "partenaires-INITIAL_FORMS": 0,
-        "indicateurs-TOTAL_FORMS": 0, "indicateurs-INITIAL_FORMS": 0})
+    reponse = chef.post(
+        reverse("fiches:modifier", args=[deux.pk]),
+        {
+            "numero": deux.numero,
+            "intitule": deux.intitule,
+            "annee_debut": "2020",
+            "annee_fin": "20220",
+            "version": deux.version,
+            "partenaires-TOTAL_FORMS": 0,
+            "partenaires-INITIAL_FORMS": 0,
+            "indicateurs-TOTAL_FORMS": 0,
+            "indicateurs-INITIAL_FORMS": 0,
+        },
+    )
     assert reponse.status_code == 400 and "Saisissez une année entre 1900 et 2100" in texte(reponse)
     deux.refresh_from_db()
     assert deux.annee_fin != 20220 and deux.version == 1
 
-    donnees = {"nom": "Comité très actif", "nature": "comite_financeurs", "colonne": "copilotage", "frequence": "32767",
-               "periode": "mois", "membres-TOTAL_FORMS": 0, "membres-INITIAL_FORMS": 0}
+    donnees = {
+        "nom": "Comité très actif",
+        "nature": "comite_financeurs",
+        "colonne": "copilotage",
+        "frequence": "32767",
+        "periode": "mois",
+        "membres-TOTAL_FORMS": 0,
+        "membres-INITIAL_FORMS": 0,
+    }
     reponse = chef.post(reverse("gouvernance:instance_creer", args=["grand-dijon"]), donnees)
     assert reponse.status_code == 400 and "Au plus 12 réunions par période" in texte(reponse)
     assert not Instance.objects.filter(nom="Comité très actif").exists()
@@ -160,14 +207,22 @@ def test_a_double_submitted_creation_form_creates_once(conventions, connecter):
 
     chef = connecter("chef.projet")
     url = reverse("gouvernance:instance_creer", args=["grand-dijon"])
-    donnees = {"nom": "Comité des financeurs", "nature": "comite_financeurs", "colonne": "copilotage",
-               "membres-TOTAL_FORMS": 0, "membres-INITIAL_FORMS": 0, "jeton": _jeton(chef, url)}
+    donnees = {
+        "nom": "Comité des financeurs",
+        "nature": "comite_financeurs",
+        "colonne": "copilotage",
+        "membres-TOTAL_FORMS": 0,
+        "membres-INITIAL_FORMS": 0,
+        "jeton": _jeton(chef, url),
+    }
     assert chef.post(url, donnees).status_code == chef.post(url, donnees).status_code == 302
     assert Instance.objects.filter(nom="Comité des financeurs").count() == 1
     # Sent again as a new form (another token) within the same second: a second instance, numbered.
     assert chef.post(url, {**donnees, "jeton": _jeton(chef, url)}).status_code == 302
     assert sorted(Instance.objects.filter(nom="Comité des financeurs").values_list("slug", flat=True)) == [
-        "comite-des-financeurs", "comite-des-financeurs-2"]
+        "comite-des-financeurs",
+        "comite-des-financeurs-2",
+    ]
 
 
 def test_an_estimation_created_twice_is_refused_in_french_not_a_500(conventions, connecter, comptes, monkeypatch):
@@ -197,8 +252,14 @@ def test_a_conflict_on_indicator_values_keeps_the_typing(conventions, connecter,
     prefixe = f"i{indicateur.pk}"
 
     def donnees(valeur, version):
-        return {f"{prefixe}-TOTAL_FORMS": 1, f"{prefixe}-INITIAL_FORMS": 1, f"{prefixe}-0-annee": 2024,
-                f"{prefixe}-0-valeur": valeur, f"{prefixe}-0-commentaire": "ma saisie", f"{prefixe}-0-version": version}
+        return {
+            f"{prefixe}-TOTAL_FORMS": 1,
+            f"{prefixe}-INITIAL_FORMS": 1,
+            f"{prefixe}-0-annee": 2024,
+            f"{prefixe}-0-valeur": valeur,
+            f"{prefixe}-0-commentaire": "ma saisie",
+            f"{prefixe}-0-version": version,
+        }
 
     versions.creer(comptes["chef.projet"], Mesure(indicateur=indicateur, annee=2024, valeur=Decimal("100")))
     agent = connecter("agent.caf")
@@ -217,15 +278,24 @@ def test_an_import_confirmed_twice_is_applied_once(conventions, connecter, tmp_p
     from importation.models import ImportAnnexe
     from tests.classeurs import annexe_simple, en_octets
 
-    ligne = ("Pilier Cohésion sociale", "1 - CONCOURIR A LA REUSSITE EDUCATIVE",
-             "1-a) Favoriser les relations parents/enfants/Institutions", "CAF", "Un tout nouveau dispositif", "",
-             6800, "", 20400)
+    ligne = (
+        "Pilier Cohésion sociale",
+        "1 - CONCOURIR A LA REUSSITE EDUCATIVE",
+        "1-a) Favoriser les relations parents/enfants/Institutions",
+        "CAF",
+        "Un tout nouveau dispositif",
+        "",
+        6800,
+        "",
+        20400,
+    )
     chef = connecter("chef.projet")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     fichier = SimpleUploadedFile("annexe.xlsx", en_octets(annexe_simple([ligne], annee=2016, periode="2016-2018")))
-    apercu = chef.post(reverse("importation:annexe_importer", args=["grand-dijon"]),
-                       {"partenaire": "caf-21", "fichier": fichier})
+    apercu = chef.post(
+        reverse("importation:annexe_importer", args=["grand-dijon"]), {"partenaire": "caf-21", "fichier": fichier}
+    )
     assert apercu.status_code == 200
     depot = ImportAnnexe.objects.get()
     empreinte = re.search(r'name="empreinte" value="([^"]+)"', apercu.content.decode()).group(1)

@@ -24,24 +24,36 @@ def test_what_the_form_shows_parses_back(montant):
     assert parse_montant(saisie(montant)) == montant
 
 
-@pytest.mark.parametrize("texte, attendu", [
-    ("12 100 000", Decimal("12100000")), ("12 100 000 €", Decimal("12100000")), ("12100000", Decimal("12100000")),
-    ("1 234,50", Decimal("1234.50")), ("1\u00a0234,50", Decimal("1234.50")), ("1\u202f234,50 €", Decimal("1234.50")),
-    ("0", Decimal("0")), ("  ", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "texte, attendu",
+    [
+        ("12 100 000", Decimal("12100000")),
+        ("12 100 000 €", Decimal("12100000")),
+        ("12100000", Decimal("12100000")),
+        ("1 234,50", Decimal("1234.50")),
+        ("1\u00a0234,50", Decimal("1234.50")),
+        ("1\u202f234,50 €", Decimal("1234.50")),
+        ("0", Decimal("0")),
+        ("  ", None),
+        ("", None),
+    ],
+)
 def test_the_ways_people_type_amounts(texte, attendu):
     assert parse_montant(texte) == attendu
 
 
-@pytest.mark.parametrize("texte, message", [
-    ("-5", "ne peut pas être négatif"),
-    ("- 1 200 €", "ne peut pas être négatif"),
-    ("12,345", "au plus deux décimales"),
-    ("douze mille", "Saisissez un montant en euros"),
-    ("12 000 k€", "Saisissez un montant en euros"),
-    ("1,2,3", "Saisissez un montant en euros"),
-    ("1e5", "Saisissez un montant en euros"),
-])
+@pytest.mark.parametrize(
+    "texte, message",
+    [
+        ("-5", "ne peut pas être négatif"),
+        ("- 1 200 €", "ne peut pas être négatif"),
+        ("12,345", "au plus deux décimales"),
+        ("douze mille", "Saisissez un montant en euros"),
+        ("12 000 k€", "Saisissez un montant en euros"),
+        ("1,2,3", "Saisissez un montant en euros"),
+        ("1e5", "Saisissez un montant en euros"),
+    ],
+)
 def test_bad_amounts_are_refused_in_french(texte, message):
     with pytest.raises(ValidationError, match=message):
         parse_montant(texte)

@@ -32,24 +32,40 @@ LIEN = '=HYPERLINK("http://pirate.invalid/","cliquez")'
 HOSTILES = [LIEN + SCRIPT + IMAGE, LIEN, IMAGE, SCRIPT, "<script>"]
 
 # Text fields that are not free text: a fingerprint, the parsed months of a rhythm, official codes.
-PAS_DU_TEXTE_LIBRE = {("engagements", "ImportAnnexe", "empreinte"), ("gouvernance", "Instance", "mois"),
-                      ("contrat", "Partenaire", "siren"), ("contrat", "Invitation", "jeton"),
-                      ("contrat", "Commune", "code_insee"), ("contrat", "QuartierPrioritaire", "code")}
+PAS_DU_TEXTE_LIBRE = {
+    ("engagements", "ImportAnnexe", "empreinte"),
+    ("gouvernance", "Instance", "mois"),
+    ("contrat", "Partenaire", "siren"),
+    ("contrat", "Invitation", "jeton"),
+    ("contrat", "Commune", "code_insee"),
+    ("contrat", "QuartierPrioritaire", "code"),
+}
 
 
 def _production(code, **env):
     """Runs `code` under the production settings (DEBUG off, a real key), in a fresh process."""
-    environnement = {k: v for k, v in os.environ.items()
-                     if k not in {"DEBUG", "SECURE_HTTPS", "STATIC_SANS_MANIFESTE", "DJANGO_SETTINGS_MODULE"}}
-    environnement.update(DEBUG="0", SECRET_KEY="une-cle-de-production-tres-longue-et-aleatoire-0123456789-abcdef",
-                         ALLOWED_HOSTS="contrats.example.fr", DJANGO_SETTINGS_MODULE="config.settings", **env)
-    return subprocess.run([sys.executable, "-c", code], cwd=RACINE, env=environnement,
-                          capture_output=True, text=True, timeout=120)
+    environnement = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECURE_HTTPS", "STATIC_SANS_MANIFESTE", "DJANGO_SETTINGS_MODULE"}
+    }
+    environnement.update(
+        DEBUG="0",
+        SECRET_KEY="une-cle-de-production-tres-longue-et-aleatoire-0123456789-abcdef",
+        ALLOWED_HOSTS="contrats.example.fr",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        **env,
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=RACINE, env=environnement, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_the_deployment_checklist_passes_with_warnings_as_failures():
-    resultat = _production("import sys; from django.core.management import execute_from_command_line; "
-                           "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])")
+    resultat = _production(
+        "import sys; from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])"
+    )
     assert resultat.returncode == 0, resultat.stdout + resultat.stderr
     assert "no issues" in resultat.stdout
 
@@ -107,8 +123,13 @@ def test_logins_are_throttled_per_username_and_address(client, comptes):
 
 def test_a_lockout_holds_for_every_spelling_of_the_account(client, comptes):
     """Failures typed under five spellings count on one account: none of them, nor the username, then signs in."""
-    orthographes = ["agent.pole-emploi@example.org", "Agent.pole-emploi@example.org", "AGENT.POLE-EMPLOI@EXAMPLE.ORG",
-                    " agent.pole-emploi@Example.org ", "agent.pole-emploi"]
+    orthographes = [
+        "agent.pole-emploi@example.org",
+        "Agent.pole-emploi@example.org",
+        "AGENT.POLE-EMPLOI@EXAMPLE.ORG",
+        " agent.pole-emploi@Example.org ",
+        "agent.pole-emploi",
+    ]
     for orthographe in orthographes[:4]:
         assert client.post("/connexion/", {"username": orthographe, "password": "pas-le-bon"}).status_code == 200
     assert client.post("/connexion/", {"username": orthographes[4], "password": "pas-le-bon"}).status_code == 429
@@ -124,15 +145,19 @@ def test_a_lockout_holds_for_every_spelling_of_the_account(client, comptes):
     assert client.post("/connexion/", {"username": "lecteur@example.org", "password": MOT_DE_PASSE}).status_code == 302
 
 
-@pytest.mark.parametrize("mot_de_passe, message", [
-    ("court", "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères."),
-    ("qwerty123456", "Ce mot de passe est trop courant."),
-    ("123456789012345", "Ce mot de passe est entièrement numérique."),
-])
+@pytest.mark.parametrize(
+    "mot_de_passe, message",
+    [
+        ("court", "Ce mot de passe est trop court. Il doit contenir au minimum 12 caractères."),
+        ("qwerty123456", "Ce mot de passe est trop courant."),
+        ("123456789012345", "Ce mot de passe est entièrement numérique."),
+    ],
+)
 def test_weak_passwords_are_refused_in_french(connecter, mot_de_passe, message):
     client = connecter("lecteur")
-    reponse = client.post("/mot-de-passe/", {"old_password": MOT_DE_PASSE, "new_password1": mot_de_passe,
-                                              "new_password2": mot_de_passe})
+    reponse = client.post(
+        "/mot-de-passe/", {"old_password": MOT_DE_PASSE, "new_password1": mot_de_passe, "new_password2": mot_de_passe}
+    )
     assert reponse.status_code == 200
     assert message in reponse.content.decode()
 
@@ -141,27 +166,40 @@ def _formulaire_seance(client):
     from gouvernance.models import Instance
 
     copil = Instance.objects.get(contrat__slug="grand-dijon", slug="comite-de-pilotage")
-    return copil, {"instance": copil.pk, "date": "2021-10-12", "heure": "14:00", "lieu": "Mairie",
-                   "ordre_du_jour": "Bilan", "compte_rendu": "", "version": "",
-                   "presences-TOTAL_FORMS": 0, "presences-INITIAL_FORMS": 0,
-                   "decisions-TOTAL_FORMS": 0, "decisions-INITIAL_FORMS": 0}
+    return copil, {
+        "instance": copil.pk,
+        "date": "2021-10-12",
+        "heure": "14:00",
+        "lieu": "Mairie",
+        "ordre_du_jour": "Bilan",
+        "compte_rendu": "",
+        "version": "",
+        "presences-TOTAL_FORMS": 0,
+        "presences-INITIAL_FORMS": 0,
+        "decisions-TOTAL_FORMS": 0,
+        "decisions-INITIAL_FORMS": 0,
+    }
 
 
-@pytest.mark.parametrize("nom, contenu, message", [
-    ("programme.exe", b"MZ\x90\x00", "Déposez un PDF, un document texte ou un tableur"),
-    # The right name on the wrong content: an HTML page (or a program) named .pdf.
-    ("compte-rendu.pdf", b"<html><script>alert(1)</script></html>", "Le contenu de ce fichier n'est pas un PDF"),
-    ("compte-rendu.docx", b"%PDF-1.4", "Le contenu de ce fichier n'est pas un document docx"),
-    ("notes.txt", b"\x00\x01\x02binaire", "Le contenu de ce fichier n'est pas du texte"),
-])
+@pytest.mark.parametrize(
+    "nom, contenu, message",
+    [
+        ("programme.exe", b"MZ\x90\x00", "Déposez un PDF, un document texte ou un tableur"),
+        # The right name on the wrong content: an HTML page (or a program) named .pdf.
+        ("compte-rendu.pdf", b"<html><script>alert(1)</script></html>", "Le contenu de ce fichier n'est pas un PDF"),
+        ("compte-rendu.docx", b"%PDF-1.4", "Le contenu de ce fichier n'est pas un document docx"),
+        ("notes.txt", b"\x00\x01\x02binaire", "Le contenu de ce fichier n'est pas du texte"),
+    ],
+)
 def test_uploaded_minutes_are_checked_by_name_and_content(connecter, nom, contenu, message):
     from gouvernance.models import Seance
 
     client = connecter("chef.projet")
     _, donnees = _formulaire_seance(client)
     avant = Seance.objects.count()
-    reponse = client.post("/contrats/grand-dijon/seances/ajouter/",
-                          {**donnees, "fichier": SimpleUploadedFile(nom, contenu)})
+    reponse = client.post(
+        "/contrats/grand-dijon/seances/ajouter/", {**donnees, "fichier": SimpleUploadedFile(nom, contenu)}
+    )
     assert reponse.status_code == 400
     assert message in html.unescape(reponse.content.decode())
     assert Seance.objects.count() == avant
@@ -182,8 +220,10 @@ def test_a_real_pdf_of_minutes_is_accepted(connecter):
 
     client = connecter("chef.projet")
     copil, donnees = _formulaire_seance(client)
-    reponse = client.post("/contrats/grand-dijon/seances/ajouter/",
-                          {**donnees, "fichier": SimpleUploadedFile("cr.pdf", b"%PDF-1.4\n%%EOF")})
+    reponse = client.post(
+        "/contrats/grand-dijon/seances/ajouter/",
+        {**donnees, "fichier": SimpleUploadedFile("cr.pdf", b"%PDF-1.4\n%%EOF")},
+    )
     assert reponse.status_code == 302
     assert Seance.objects.get(instance=copil, date="2021-10-12").fichier
 
@@ -196,8 +236,12 @@ def _champs_libres():
         for modele in apps.get_app_config(app).get_models():
             uniques = {nom for c in modele._meta.constraints for nom in getattr(c, "fields", ())}
             for champ in modele._meta.concrete_fields:
-                if (not isinstance(champ, (models.CharField, models.TextField)) or isinstance(champ, models.SlugField)
-                        or champ.choices or (app, modele.__name__, champ.name) in PAS_DU_TEXTE_LIBRE):
+                if (
+                    not isinstance(champ, (models.CharField, models.TextField))
+                    or isinstance(champ, models.SlugField)
+                    or champ.choices
+                    or (app, modele.__name__, champ.name) in PAS_DU_TEXTE_LIBRE
+                ):
                     continue
                 yield modele, champ, champ.unique or champ.name in uniques
 
@@ -208,8 +252,11 @@ def _saboter_tout():
     for modele, champ, unique in _champs_libres():
         place = champ.max_length or 10_000
         texte = next(h for h in HOSTILES if len(h) + (8 if unique else 0) <= place)
-        valeur = Concat(models.Value(texte), models.functions.Cast("pk", models.CharField())) if unique \
+        valeur = (
+            Concat(models.Value(texte), models.functions.Cast("pk", models.CharField()))
+            if unique
             else models.Value(texte)
+        )
         modele._default_manager.update(**{champ.name: valeur})
         champs += 1
     return champs
@@ -298,5 +345,12 @@ def test_hostile_text_in_every_free_text_field_is_inert_everywhere(connecter):
             vus["csv"] += 1
     # Every kind of output was read, and the main pages did show the hostile text (as text).
     assert vus["html"] >= 25 and vus["pdf"] >= 6 and vus["xlsx"] >= 5 and vus["csv"] >= 2, vus
-    assert {"engagements:annexe", "engagements:dispositifs", "fiches:detail", "gouvernance:page",
-            "gouvernance:seance", "contrat:detail", "admin"} <= affiche
+    assert {
+        "engagements:annexe",
+        "engagements:dispositifs",
+        "fiches:detail",
+        "gouvernance:page",
+        "gouvernance:seance",
+        "contrat:detail",
+        "admin",
+    } <= affiche

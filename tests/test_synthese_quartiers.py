@@ -36,8 +36,16 @@ def test_each_quartier_sums_the_lines_that_target_it(conventions):
 
 
 def test_the_page_and_the_pdf_show_planned_done_and_rate_by_quartier(connecter, conventions):
-    ligne = (Estimation.objects.filter(dispositif__contrat=conventions, annee=2015, dispositif__quartiers__nom="Les Grésilles",
-                                       montant_annuel__isnull=False).order_by("pk").first())
+    ligne = (
+        Estimation.objects.filter(
+            dispositif__contrat=conventions,
+            annee=2015,
+            dispositif__quartiers__nom="Les Grésilles",
+            montant_annuel__isnull=False,
+        )
+        .order_by("pk")
+        .first()
+    )
     Realisation.objects.create(estimation=ligne, montant_realise=ligne.montant_annuel / 2)
     client = connecter("lecteur")
     texte = _texte(client.get(SYNTHESE).content.decode())
@@ -59,7 +67,9 @@ def test_the_workbook_has_a_sheet_by_quartier(connecter, conventions):
     lignes = [[c.value for c in rang] for rang in feuille.iter_rows(min_row=1)]
     assert lignes[0] == ["Quartier", "Lignes", "Prévu 2015", "Réalisé 2015", "Lignes au réalisé inconnu"]
     rangs = par_quartier(conventions, 2015)
-    assert [(r[0], r[1], Decimal(str(r[2]))) for r in lignes[1:]] == [(q.libelle, q.lignes, q.taux.prevu) for q in rangs]
+    assert [(r[0], r[1], Decimal(str(r[2]))) for r in lignes[1:]] == [
+        (q.libelle, q.lignes, q.taux.prevu) for q in rangs
+    ]
 
 
 def test_by_quartier_is_read_in_three_queries_whatever_the_lines(conventions, django_assert_num_queries):

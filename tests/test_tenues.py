@@ -21,8 +21,13 @@ PAGE = "/contrats/grand-dijon/engagements-non-financiers/{}/"
 @pytest.fixture
 def donnees_caf(conventions):
     """The CAF's first commitment of its 2016-2017 convention."""
-    return (EngagementReciproque.objects.filter(article__document__slug="convention-caf-2016-2017",
-                                                partenaire__slug="caf-21").order_by("article__ordre", "ordre").first())
+    return (
+        EngagementReciproque.objects.filter(
+            article__document__slug="convention-caf-2016-2017", partenaire__slug="caf-21"
+        )
+        .order_by("article__ordre", "ordre")
+        .first()
+    )
 
 
 def formulaire(client, annee=2016):
@@ -45,17 +50,30 @@ def test_the_partner_measures_and_reports_the_chef_validates_and_the_row_is_lock
     assert cle in cles
     # Only its organisation's commitments: none of Pôle emploi's, none of the parties' common ones.
     assert all(f.ligne.partenaire.slug == "caf-21" for f in reponse.context["formulaires"])
-    donnees.update({f"{cle}-indicateur": "Nombre de communes destinataires des données",
-                    f"{cle}-cible": "24 communes", f"{cle}-statut": "partiellement",
-                    f"{cle}-valeur": "18 communes", f"{cle}-commentaire": "Six communes restent à équiper."})
+    donnees.update(
+        {
+            f"{cle}-indicateur": "Nombre de communes destinataires des données",
+            f"{cle}-cible": "24 communes",
+            f"{cle}-statut": "partiellement",
+            f"{cle}-valeur": "18 communes",
+            f"{cle}-commentaire": "Six communes restent à équiper.",
+        }
+    )
     reponse = agent.post(PAGE.format(2016), donnees, follow=True)
     assert "2 modifications enregistrées." in reponse.content.decode()
     donnees_caf.refresh_from_db()
     assert (donnees_caf.indicateur, donnees_caf.cible, donnees_caf.version) == (
-        "Nombre de communes destinataires des données", "24 communes", 2)
+        "Nombre de communes destinataires des données",
+        "24 communes",
+        2,
+    )
     tenue = Tenue.objects.get(engagement_reciproque=donnees_caf, annee=2016)
     assert (tenue.statut, tenue.valeur, tenue.etat, tenue.partenaire.slug) == (
-        "partiellement", "18 communes", "a_valider", "caf-21")
+        "partiellement",
+        "18 communes",
+        "a_valider",
+        "caf-21",
+    )
     assert Historique.objects.filter(objet="tenue", objet_id=tenue.pk, action="creation").exists()
     assert Historique.objects.filter(objet="engagement_reciproque", objet_id=donnees_caf.pk).exists()
 
@@ -88,7 +106,10 @@ def test_the_partner_measures_and_reports_the_chef_validates_and_the_row_is_lock
     assert (tenue.etat, tenue.motif) == ("renvoye", "Précisez les six communes.")
     courriel = Courriel.objects.get(nature="tenue_rouvrir")
     assert courriel.destinataires == [comptes["agent.caf"].email]
-    assert "Précisez les six communes." in courriel.corps and f"/engagements-non-financiers/2016/#t{tenue.pk}" in courriel.corps
+    assert (
+        "Précisez les six communes." in courriel.corps
+        and f"/engagements-non-financiers/2016/#t{tenue.pk}" in courriel.corps
+    )
     agent = connecter("agent.caf")
     reponse, donnees = formulaire(agent)
     assert "Précisez les six communes." in reponse.content.decode()
@@ -122,8 +143,13 @@ def test_two_people_on_one_commitment_the_second_is_told_and_nothing_of_his_is_s
     _, donnees = formulaire(agent)
     cle = f"r{donnees_caf.pk}"
     # A colleague saves the same commitment first.
-    tenue = Tenue(contrat=donnees_caf.article.document.contrat, partenaire=donnees_caf.partenaire,
-                  engagement_reciproque=donnees_caf, annee=2016, statut="tenu")
+    tenue = Tenue(
+        contrat=donnees_caf.article.document.contrat,
+        partenaire=donnees_caf.partenaire,
+        engagement_reciproque=donnees_caf,
+        annee=2016,
+        statut="tenu",
+    )
     versions.creer(comptes["agent.caf"], tenue)
     donnees.update({f"{cle}-statut": "non_tenu", f"{cle}-cible": "12 réunions"})
     reponse = agent.post(PAGE.format(2016), donnees)
@@ -165,22 +191,33 @@ def test_who_sees_and_who_changes(connecter, client, donnees_caf):
     assert "caf-21" in partenaires and partenaires[-1] is None
     assert all(f.ligne.partenaire is None for f in reponse.context["formulaires"])
     # Only the chef de projet validates.
-    tenue = Tenue.objects.create(contrat=donnees_caf.article.document.contrat, partenaire=donnees_caf.partenaire,
-                                 engagement_reciproque=donnees_caf, annee=2016, statut="tenu")
+    tenue = Tenue.objects.create(
+        contrat=donnees_caf.article.document.contrat,
+        partenaire=donnees_caf.partenaire,
+        engagement_reciproque=donnees_caf,
+        annee=2016,
+        statut="tenu",
+    )
     assert connecter("agent.caf").post(PAGE.format(2016) + f"{tenue.pk}/valider/").status_code == 403
     assert connecter("agent.caf").post(PAGE.format(2016) + "valider/").status_code == 403
     assert Tenue.objects.get(pk=tenue.pk).etat == "a_valider"
 
 
 def test_a_fiche_s_engagement_carries_its_measure_from_the_fiche_form_too(connecter, conventions):
-    engagement = Engagement.objects.filter(fiche__contrat=conventions, partenaire__isnull=False).select_related(
-        "fiche").first()
+    engagement = (
+        Engagement.objects.filter(fiche__contrat=conventions, partenaire__isnull=False).select_related("fiche").first()
+    )
     chef = connecter("chef.projet")
     url = f"/engagements/{engagement.pk}/modifier/"
     reponse = chef.get(url)
     assert reponse.status_code == 200
-    donnees = {"texte": engagement.texte, "montant": "", "version": engagement.version,
-               "indicateur": "Nombre de jeunes accompagnés", "cible": "40 par an"}
+    donnees = {
+        "texte": engagement.texte,
+        "montant": "",
+        "version": engagement.version,
+        "indicateur": "Nombre de jeunes accompagnés",
+        "cible": "40 par an",
+    }
     assert chef.post(url, donnees).status_code == 302
     engagement.refresh_from_db()
     assert (engagement.indicateur, engagement.cible) == ("Nombre de jeunes accompagnés", "40 par an")
@@ -188,10 +225,15 @@ def test_a_fiche_s_engagement_carries_its_measure_from_the_fiche_form_too(connec
 
 
 def test_valider_tout_moves_every_row_awaiting_or_none(connecter, conventions, donnees_caf, comptes):
-    autres = list(EngagementReciproque.objects.filter(article__document__slug="convention-caf-2016-2017")
-                  .exclude(pk=donnees_caf.pk)[:2])
-    tenues = [Tenue.objects.create(contrat=conventions, partenaire=e.partenaire, engagement_reciproque=e, annee=2016)
-              for e in [donnees_caf, *autres]]
+    autres = list(
+        EngagementReciproque.objects.filter(article__document__slug="convention-caf-2016-2017").exclude(
+            pk=donnees_caf.pk
+        )[:2]
+    )
+    tenues = [
+        Tenue.objects.create(contrat=conventions, partenaire=e.partenaire, engagement_reciproque=e, annee=2016)
+        for e in [donnees_caf, *autres]
+    ]
     Tenue.objects.filter(pk=tenues[2].pk).update(etat="valide")
     with pytest.raises(services.TransitionImpossible):
         services.changer_etat(comptes["chef.projet"], tenues, "valider")
@@ -200,23 +242,31 @@ def test_valider_tout_moves_every_row_awaiting_or_none(connecter, conventions, d
     assert Tenue.objects.filter(etat="valide").count() == 3
 
 
-def test_the_home_page_tells_the_agent_what_to_say_and_the_chef_what_to_validate(connecter, conventions, donnees_caf,
-                                                                                    comptes):
+def test_the_home_page_tells_the_agent_what_to_say_and_the_chef_what_to_validate(
+    connecter, conventions, donnees_caf, comptes
+):
     agent = connecter("agent.caf")
     reponse, _ = formulaire(agent)
     a_dire = len(reponse.context["formulaires"])
     # The CAF's commitments running in 2016, none said yet; one said, one fewer.
     assert lignes.a_renseigner(comptes["agent.caf"], 2016) == [(conventions, 2016, a_dire, 0)]
-    tenue = Tenue(contrat=conventions, partenaire=donnees_caf.partenaire, engagement_reciproque=donnees_caf, annee=2016,
-                  statut="tenu")
+    tenue = Tenue(
+        contrat=conventions,
+        partenaire=donnees_caf.partenaire,
+        engagement_reciproque=donnees_caf,
+        annee=2016,
+        statut="tenu",
+    )
     versions.creer(comptes["agent.caf"], tenue)
     assert lignes.a_renseigner(comptes["agent.caf"], 2016) == [(conventions, 2016, a_dire - 1, 0)]
     accueil = connecter("chef.projet").get("/").content.decode()
     assert "Engagements non financiers à valider" in accueil and "2016 : 1 suivi à valider" in accueil
     services.changer_etat(comptes["chef.projet"], [tenue], "renvoyer", "Chiffrez la valeur atteinte.")
     accueil = connecter("agent.caf").get("/").content.decode()
-    assert re.search(r"Contrat de ville de la métropole dijonnaise — 2016</a> :\s*<strong>1 renvoyé pour correction</strong>",
-                     accueil)
+    assert re.search(
+        r"Contrat de ville de la métropole dijonnaise — 2016</a> :\s*<strong>1 renvoyé pour correction</strong>",
+        accueil,
+    )
     # Another partner's agent counts its own commitments, those its page lists, none of the CAF's.
     reponse, _ = formulaire(connecter("agent.pole-emploi"))
     siens = len(reponse.context["formulaires"])
@@ -224,17 +274,32 @@ def test_the_home_page_tells_the_agent_what_to_say_and_the_chef_what_to_validate
 
 
 def test_the_chef_filters_by_partner_and_state_and_comes_back_to_the_same_filters(connecter, conventions, donnees_caf):
-    autre = EngagementReciproque.objects.filter(article__document__contrat=conventions, partenaire__slug="caf-21").exclude(
-        pk=donnees_caf.pk).first()
-    tenue = Tenue.objects.create(contrat=conventions, partenaire=donnees_caf.partenaire, engagement_reciproque=donnees_caf,
-                                 annee=2016, statut="tenu")
-    Tenue.objects.create(contrat=conventions, partenaire=autre.partenaire, engagement_reciproque=autre, annee=2016,
-                         statut="tenu", etat="valide")
+    autre = (
+        EngagementReciproque.objects.filter(article__document__contrat=conventions, partenaire__slug="caf-21")
+        .exclude(pk=donnees_caf.pk)
+        .first()
+    )
+    tenue = Tenue.objects.create(
+        contrat=conventions,
+        partenaire=donnees_caf.partenaire,
+        engagement_reciproque=donnees_caf,
+        annee=2016,
+        statut="tenu",
+    )
+    Tenue.objects.create(
+        contrat=conventions,
+        partenaire=autre.partenaire,
+        engagement_reciproque=autre,
+        annee=2016,
+        statut="tenu",
+        etat="valide",
+    )
     chef = connecter("chef.projet")
     filtres = "?partenaire=caf-21&etat=a_valider"
     reponse = chef.get(PAGE.format(2016) + filtres)
     assert [(p.slug, [ligne.cle for ligne in groupe]) for p, groupe in reponse.context["groupes"]] == [
-        ("caf-21", [f"r{donnees_caf.pk}"])]
+        ("caf-21", [f"r{donnees_caf.pk}"])
+    ]
     communs = chef.get(PAGE.format(2016) + "?partenaire=communs").context["groupes"]
     assert [p for p, _ in communs] == [None]
     a_renseigner = chef.get(PAGE.format(2016) + "?partenaire=caf-21&etat=a_renseigner").context["groupes"][0][1]
@@ -242,6 +307,11 @@ def test_the_chef_filters_by_partner_and_state_and_comes_back_to_the_same_filter
     reponse = chef.post(PAGE.format(2016) + f"{tenue.pk}/valider/", {"retour": PAGE.format(2016) + filtres})
     assert reponse["Location"] == PAGE.format(2016) + filtres + f"#t{tenue.pk}"
     # Elsewhere is never a way back.
-    reponse = chef.post(PAGE.format(2016) + f"{tenue.pk}/rouvrir/", {"retour": "https://exemple.org/", f"m{tenue.pk}-motif": "x"})
+    reponse = chef.post(
+        PAGE.format(2016) + f"{tenue.pk}/rouvrir/", {"retour": "https://exemple.org/", f"m{tenue.pk}-motif": "x"}
+    )
     assert reponse["Location"] == PAGE.format(2016) + f"#t{tenue.pk}"
-    assert "Aucun engagement ne répond à ces filtres." in chef.get(PAGE.format(2016) + "?etat=valide&partenaire=communs").content.decode()
+    assert (
+        "Aucun engagement ne répond à ces filtres."
+        in chef.get(PAGE.format(2016) + "?etat=valide&partenaire=communs").content.decode()
+    )

@@ -12,7 +12,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from contrat import invitations
-from contrat.models import Commune, Contrat, Invitation, Membre, Objectif, Orientation, Partenaire, PerimetreQuartier, Pilier
+from contrat.models import (
+    Commune,
+    Contrat,
+    Invitation,
+    Membre,
+    Objectif,
+    Orientation,
+    Partenaire,
+    PerimetreQuartier,
+    Pilier,
+)
 from engagements.models import Dispositif
 from noyau.models import Historique
 
@@ -30,9 +40,18 @@ def testville(connecter, conventions, django_capture_on_commit_callbacks):
     porteur = Partenaire.objects.create(nom="Testville Agglomération", sigle="TA", slug="testville-agglo")
     admin = connecter("admin")
     with django_capture_on_commit_callbacks(execute=True):
-        reponse = admin.post("/contrats/ajouter/", {
-            "nom": "Contrat de ville de Testville 2024-2030", "nature": "contrat_de_ville", "territoire": "Testville",
-            "porteur": porteur.pk, "annee_debut": 2024, "annee_fin": 2030, "chefs": "Chef.Testville@exemple.fr"})
+        reponse = admin.post(
+            "/contrats/ajouter/",
+            {
+                "nom": "Contrat de ville de Testville 2024-2030",
+                "nature": "contrat_de_ville",
+                "territoire": "Testville",
+                "porteur": porteur.pk,
+                "annee_debut": 2024,
+                "annee_fin": 2030,
+                "chefs": "Chef.Testville@exemple.fr",
+            },
+        )
     assert reponse.status_code == 302
     return Contrat.objects.get(nom="Contrat de ville de Testville 2024-2030")
 
@@ -45,7 +64,11 @@ def accepter(client, lien, nom="Camille Martin", mot_de_passe="une-phrase-de-pas
 def test_the_administrateur_creates_a_contract_and_invites_its_chef(testville, connecter):
     assert testville.slug == "contrat-de-ville-de-testville-2024-2030"
     invitation = Invitation.objects.get(contrat=testville)
-    assert (invitation.email, invitation.role, invitation.acceptee_le) == ("chef.testville@exemple.fr", "chef_de_projet", None)
+    assert (invitation.email, invitation.role, invitation.acceptee_le) == (
+        "chef.testville@exemple.fr",
+        "chef_de_projet",
+        None,
+    )
     (message,) = mail.outbox
     assert message.to == ["chef.testville@exemple.fr"] and "Testville" in message.subject
     assert "valable 7 jours" in message.body
@@ -54,7 +77,9 @@ def test_the_administrateur_creates_a_contract_and_invites_its_chef(testville, c
     assert entree.user_nom == "admin" and entree.apres["role"] == "chef_de_projet"
     # Only an administrateur creates a contract.
     assert connecter("chef.projet").get("/contrats/ajouter/").status_code == 403
-    refus = connecter("admin").post("/contrats/ajouter/", {"nom": "", "annee_debut": 2030, "annee_fin": 2024, "chefs": "pas-une-adresse"})
+    refus = connecter("admin").post(
+        "/contrats/ajouter/", {"nom": "", "annee_debut": 2030, "annee_fin": 2024, "chefs": "pas-une-adresse"}
+    )
     texte = refus.content.decode().replace("&#x27;", "'")
     assert "Donnez le nom du contrat." in texte and "« pas-une-adresse » n'est pas une adresse" in texte
     assert "La dernière année doit suivre la première." in texte
@@ -81,11 +106,14 @@ def test_the_invited_chef_sets_a_password_signs_in_by_address_and_the_link_dies(
         entree = client.post("/connexion/", {"username": adresse, "password": "une-phrase-de-passe-solide"})
         assert entree.status_code == 302 and entree["Location"] == "/", adresse
     client.logout()
-    assert client.post("/connexion/", {"username": "chef.testville@exemple.fr", "password": "mauvais"}).status_code == 200
+    assert (
+        client.post("/connexion/", {"username": "chef.testville@exemple.fr", "password": "mauvais"}).status_code == 200
+    )
 
 
-def test_forged_and_expired_links_are_refused_in_french_and_a_new_one_can_be_asked(testville, client,
-                                                                                   django_capture_on_commit_callbacks):
+def test_forged_and_expired_links_are_refused_in_french_and_a_new_one_can_be_asked(
+    testville, client, django_capture_on_commit_callbacks
+):
     lien = lien_du_courriel(mail.outbox[0])
     jeton = lien.split("/")[2]
     falsifie = client.get(f"/invitations/{jeton[:-2]}xy/")
@@ -108,8 +136,9 @@ def test_forged_and_expired_links_are_refused_in_french_and_a_new_one_can_be_ask
     assert client.get(lien_du_courriel(mail.outbox[-1])).status_code == 200
 
 
-def test_an_address_with_an_account_is_offered_the_role_and_holds_it_once_accepted(testville, connecter, comptes,
-                                                                                   django_capture_on_commit_callbacks):
+def test_an_address_with_an_account_is_offered_the_role_and_holds_it_once_accepted(
+    testville, connecter, comptes, django_capture_on_commit_callbacks
+):
     """No instant role: the CAF added to a new contract brings none of its agents; the one invited accepts."""
     caf = Partenaire.objects.get(slug="caf-21")
     chef = connecter("admin")  # an administrateur may manage any contract
@@ -119,8 +148,10 @@ def test_an_address_with_an_account_is_offered_the_role_and_holds_it_once_accept
     assert agent.get(f"/contrats/{testville.slug}/").status_code == 404  # a partner, but not its agents
     comptes_avant = User.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
-        chef.post(f"/contrats/{testville.slug}/membres/", {"email": "AGENT.CAF@example.org", "role": "agent",
-                                                           "partenaire": caf.pk})
+        chef.post(
+            f"/contrats/{testville.slug}/membres/",
+            {"email": "AGENT.CAF@example.org", "role": "agent", "partenaire": caf.pk},
+        )
     assert User.objects.count() == comptes_avant
     assert not Membre.objects.filter(user=comptes["agent.caf"], contrat=testville).exists()
     assert "Un rôle vous est proposé" in mail.outbox[-1].subject and "acceptez" in mail.outbox[-1].body
@@ -148,8 +179,10 @@ def test_an_address_with_an_account_is_offered_the_role_and_holds_it_once_accept
 def test_an_offered_role_can_be_declined(testville, connecter, comptes, django_capture_on_commit_callbacks):
     chef = connecter("admin")
     porteur = testville.porteur
-    chef.post(f"/contrats/{testville.slug}/membres/", {"email": "lecteur@example.org", "role": "chef_de_projet",
-                                                       "partenaire": porteur.pk})
+    chef.post(
+        f"/contrats/{testville.slug}/membres/",
+        {"email": "lecteur@example.org", "role": "chef_de_projet", "partenaire": porteur.pk},
+    )
     invitation = Invitation.objects.get(contrat=testville, email="lecteur@example.org")
     lecteur = Client()
     lecteur.force_login(comptes["lecteur"])
@@ -160,15 +193,18 @@ def test_an_offered_role_can_be_declined(testville, connecter, comptes, django_c
     assert invitation.revoquee and not Membre.objects.filter(user=comptes["lecteur"], contrat=testville).exists()
 
 
-def test_an_agent_invited_in_one_contract_enters_lines_there_only(testville, connecter, comptes,
-                                                                  django_capture_on_commit_callbacks):
+def test_an_agent_invited_in_one_contract_enters_lines_there_only(
+    testville, connecter, comptes, django_capture_on_commit_callbacks
+):
     """An invitation gives a role in its contract: not the organisation's rights everywhere."""
     caf = Partenaire.objects.get(slug="caf-21")
     admin = connecter("admin")
     admin.post(f"/contrats/{testville.slug}/partenaires/{caf.pk}/ajouter/")
     with django_capture_on_commit_callbacks(execute=True):
-        admin.post(f"/contrats/{testville.slug}/membres/", {"email": "nouvelle.agente@caf.fr", "role": "agent",
-                                                            "partenaire": caf.pk})
+        admin.post(
+            f"/contrats/{testville.slug}/membres/",
+            {"email": "nouvelle.agente@caf.fr", "role": "agent", "partenaire": caf.pk},
+        )
     client = connecter(None)
     accepter(client, lien_du_courriel(mail.outbox[-1]))
     assert client.get(f"/contrats/{testville.slug}/dispositifs/ajouter/").status_code == 200
@@ -180,8 +216,10 @@ def test_an_agent_invited_in_one_contract_enters_lines_there_only(testville, con
 def test_revocation_is_immediate(testville, connecter, django_capture_on_commit_callbacks):
     admin = connecter("admin")
     with django_capture_on_commit_callbacks(execute=True):
-        admin.post(f"/contrats/{testville.slug}/membres/", {"email": "elu@testville.fr", "role": "lecteur",
-                                                            "partenaire": testville.porteur_id})
+        admin.post(
+            f"/contrats/{testville.slug}/membres/",
+            {"email": "elu@testville.fr", "role": "lecteur", "partenaire": testville.porteur_id},
+        )
     from django.test import Client
 
     lecteur = Client()
@@ -201,6 +239,7 @@ def test_the_chef_keeps_the_perimeter_in_the_history(testville, connecter):
     admin.post(url + "communes/ajouter/", {"commune-nom": "Testville"})
     commune = Commune.objects.get(nom="Testville")
     assert list(Contrat.objects.get(pk=testville.pk).communes.all()) == [commune]
+
     def quartier(nom, nature="prioritaire", code=""):
         return {"quartier-nom": nom, "quartier-commune": commune.pk, "quartier-nature": nature, "quartier-code": code}
 
@@ -211,7 +250,10 @@ def test_the_chef_keeps_the_perimeter_in_the_history(testville, connecter):
     double = admin.post(url + "quartiers/ajouter/", quartier("les tilleuls", "veille"))
     assert double.status_code == 400 and "Ce quartier figure déjà dans le périmètre" in double.content.decode()
     mauvais = admin.post(url + "quartiers/ajouter/", quartier("X", code="QN 02!"))
-    assert mauvais.status_code == 400 and "Un code officiel s&#x27;écrit en lettres et chiffres" in mauvais.content.decode()
+    assert (
+        mauvais.status_code == 400
+        and "Un code officiel s&#x27;écrit en lettres et chiffres" in mauvais.content.decode()
+    )
     admin.post(url + f"quartiers/{lien.pk}/retirer/")
     assert not PerimetreQuartier.objects.filter(pk=lien.pk).exists()
     natures = set(Historique.objects.filter(contrat_id=testville.pk).values_list("objet", "action"))
@@ -223,10 +265,19 @@ def test_partners_are_searched_first_and_never_duplicated(testville, connecter):
     url = f"/contrats/{testville.slug}/partenaires/"
     recherche = admin.get(url + "?q=allocations")
     assert "caf-21" in [p.slug for p in recherche.context["trouves"]]
-    double = admin.post(url, {"nom": "caisse d'allocations familiales de la côte-d'or", "sigle": "CAF", "nature": "autre"})
+    double = admin.post(
+        url, {"nom": "caisse d'allocations familiales de la côte-d'or", "sigle": "CAF", "nature": "autre"}
+    )
     assert double.status_code == 400 and "existe déjà" in double.content.decode()
-    admin.post(url, {"nom": "Mission locale de Testville", "sigle": "ML Testville", "nature": "association",
-                     "siren": "123 456 789"})
+    admin.post(
+        url,
+        {
+            "nom": "Mission locale de Testville",
+            "sigle": "ML Testville",
+            "nature": "association",
+            "siren": "123 456 789",
+        },
+    )
     mission = Partenaire.objects.get(nom="Mission locale de Testville")
     assert mission.siren == "123456789" and mission in Partenaire.objects.du_contrat(testville)
     meme_siren = admin.post(url, {"nom": "Autre nom", "sigle": "AN", "nature": "autre", "siren": "123456789"})
@@ -245,13 +296,18 @@ def test_the_tree_is_added_renamed_reordered_and_archived_never_deleted(testvill
     orientation = Orientation.objects.get(pilier=premier)
     admin.post(url + "objectif/ajouter/", {"parent": orientation.pk, "code": "a", "intitule": "Soutenir les familles"})
     objectif = Objectif.objects.get(orientation=orientation)
-    admin.post(url + f"objectif/{objectif.pk}/modifier/", {"code": "a", "intitule": "Soutenir la parentalité",
-                                                          "version": objectif.version})
+    admin.post(
+        url + f"objectif/{objectif.pk}/modifier/",
+        {"code": "a", "intitule": "Soutenir la parentalité", "version": objectif.version},
+    )
     objectif.refresh_from_db()
     assert objectif.intitule == "Soutenir la parentalité" and objectif.version == 2
     second.refresh_from_db()
     admin.post(url + f"pilier/{second.pk}/monter/", {"version": second.version})
-    assert list(Pilier.objects.filter(contrat=testville).order_by("ordre").values_list("pk", flat=True)) == [second.pk, premier.pk]
+    assert list(Pilier.objects.filter(contrat=testville).order_by("ordre").values_list("pk", flat=True)) == [
+        second.pk,
+        premier.pk,
+    ]
     # A second click on the page as it was moves nothing more (409).
     assert admin.post(url + f"pilier/{second.pk}/monter/", {"version": second.version}).status_code == 409
     # « Archiver » posted twice (a double click, two tabs) archives once: the second answers 409, not unarchives.
@@ -276,16 +332,36 @@ def test_the_tree_is_added_renamed_reordered_and_archived_never_deleted(testvill
 def test_documents_are_checked_by_content_and_signatories_added(testville, connecter):
     admin = connecter("admin")
     url = f"/contrats/{testville.slug}/documents/"
-    faux = admin.post(url, {"titre": "Contrat cadre", "nature": "contrat_cadre",
-                            "fichier": SimpleUploadedFile("contrat.pdf", b"<html>pas un pdf</html>", "application/pdf")})
+    faux = admin.post(
+        url,
+        {
+            "titre": "Contrat cadre",
+            "nature": "contrat_cadre",
+            "fichier": SimpleUploadedFile("contrat.pdf", b"<html>pas un pdf</html>", "application/pdf"),
+        },
+    )
     assert faux.status_code == 400 and "Ce fichier n&#x27;est pas un PDF" in faux.content.decode()
-    admin.post(url, {"titre": "Contrat cadre", "nature": "contrat_cadre", "annee_debut": 2024, "annee_fin": 2030,
-                     "fichier": SimpleUploadedFile("contrat.pdf", PDF, "application/pdf")})
+    admin.post(
+        url,
+        {
+            "titre": "Contrat cadre",
+            "nature": "contrat_cadre",
+            "annee_debut": 2024,
+            "annee_fin": 2030,
+            "fichier": SimpleUploadedFile("contrat.pdf", PDF, "application/pdf"),
+        },
+    )
     document = testville.documents.get()
     assert document.fichier.read() == PDF
-    admin.post(f"/contrats/{testville.slug}/signataires/ajouter/", {
-        "document": document.pk, "partenaire": testville.porteur_id, "representant": "Mme la Présidente",
-        "qualite": "Présidente de Testville Agglomération"})
+    admin.post(
+        f"/contrats/{testville.slug}/signataires/ajouter/",
+        {
+            "document": document.pk,
+            "partenaire": testville.porteur_id,
+            "representant": "Mme la Présidente",
+            "qualite": "Présidente de Testville Agglomération",
+        },
+    )
     assert document.signataires.get().representant == "Mme la Présidente"
     assert Historique.objects.filter(objet="signataire", action="creation", contrat_id=testville.pk).exists()
 
@@ -296,11 +372,29 @@ def test_a_new_contract_builds_its_tree_from_a_partner_s_annexe_workbook(testvil
     admin = connecter("admin")
     caf = Partenaire.objects.get(slug="caf-21")
     admin.post(f"/contrats/{testville.slug}/partenaires/{caf.pk}/ajouter/")
-    classeur = en_octets(annexe_simple([
-        ("Pilier Cohésion sociale", "1 - RÉUSSITE ÉDUCATIVE", "1-a) Soutenir les familles", "CAF", "CLAS", "", 231000, "", 693000),
-    ], annee=2024, periode="2024-2026"))
-    apercu = admin.post(f"/contrats/{testville.slug}/annexe-financiere/importer/", {
-        "partenaire": caf.slug, "fichier": SimpleUploadedFile("annexe.xlsx", classeur)})
+    classeur = en_octets(
+        annexe_simple(
+            [
+                (
+                    "Pilier Cohésion sociale",
+                    "1 - RÉUSSITE ÉDUCATIVE",
+                    "1-a) Soutenir les familles",
+                    "CAF",
+                    "CLAS",
+                    "",
+                    231000,
+                    "",
+                    693000,
+                ),
+            ],
+            annee=2024,
+            periode="2024-2026",
+        )
+    )
+    apercu = admin.post(
+        f"/contrats/{testville.slug}/annexe-financiere/importer/",
+        {"partenaire": caf.slug, "fichier": SimpleUploadedFile("annexe.xlsx", classeur)},
+    )
     assert apercu.status_code == 200, apercu.content.decode()[:500]
     objet = apercu.context["import"]
     fin = admin.post(f"/imports/{objet.pk}/confirmer/", {"empreinte": apercu.context["rapport"].empreinte})
@@ -327,26 +421,42 @@ def test_the_chef_resends_or_cancels_an_invitation(testville, connecter, client,
     client.logout()
     annulee = client.get(second)
     assert annulee.status_code == 410 and "Cette invitation a été annulée" in annulee.content.decode()
-    actions = list(Historique.objects.filter(objet="invitation", objet_id=invitation.pk).values_list("action", flat=True))
+    actions = list(
+        Historique.objects.filter(objet="invitation", objet_id=invitation.pk).values_list("action", flat=True)
+    )
     assert sorted(actions) == ["creation", "modification", "modification"]
 
 
 def test_the_chef_changes_the_contract_s_details_and_period(testville, connecter):
     admin = connecter("admin")
     url = f"/contrats/{testville.slug}/modifier/"
-    donnees = {"nom": testville.nom, "nature": "contrat_de_ville", "territoire": "Testville et environs",
-               "porteur": testville.porteur_id, "annee_debut": 2024, "annee_fin": 2030, "annee_fin_prolongation": 2032,
-               "date_signature": "2024-06-30", "version": 1}
+    donnees = {
+        "nom": testville.nom,
+        "nature": "contrat_de_ville",
+        "territoire": "Testville et environs",
+        "porteur": testville.porteur_id,
+        "annee_debut": 2024,
+        "annee_fin": 2030,
+        "annee_fin_prolongation": 2032,
+        "date_signature": "2024-06-30",
+        "version": 1,
+    }
     assert admin.post(url, donnees).status_code == 302
     testville.refresh_from_db()
-    assert (testville.territoire, testville.annee_fin_effective, testville.version) == ("Testville et environs", 2032, 2)
+    assert (testville.territoire, testville.annee_fin_effective, testville.version) == (
+        "Testville et environs",
+        2032,
+        2,
+    )
     perime = admin.post(url, {**donnees, "territoire": "Autre", "version": 1})
     assert perime.status_code == 409
     faux = admin.post(url, {**donnees, "annee_fin_prolongation": 2026, "version": 2})
     assert "Une prolongation va au-delà de la dernière année." in faux.content.decode()
 
 
-def test_an_invited_person_resets_a_forgotten_password_by_address(testville, client, django_capture_on_commit_callbacks):
+def test_an_invited_person_resets_a_forgotten_password_by_address(
+    testville, client, django_capture_on_commit_callbacks
+):
     accepter(client, lien_du_courriel(mail.outbox[0]))
     client.logout()
     with django_capture_on_commit_callbacks(execute=True):  # the mail leaves after the response
@@ -355,16 +465,19 @@ def test_an_invited_person_resets_a_forgotten_password_by_address(testville, cli
     assert "/mot-de-passe/nouveau/" in mail.outbox[-1].body
 
 
-def test_an_agent_invited_in_one_contract_is_not_told_about_another(testville, connecter, comptes,
-                                                                     django_capture_on_commit_callbacks):
+def test_an_agent_invited_in_one_contract_is_not_told_about_another(
+    testville, connecter, comptes, django_capture_on_commit_callbacks
+):
     from engagements import services
 
     caf = Partenaire.objects.get(slug="caf-21")
     admin = connecter("admin")
     admin.post(f"/contrats/{testville.slug}/partenaires/{caf.pk}/ajouter/")
     with django_capture_on_commit_callbacks(execute=True):
-        admin.post(f"/contrats/{testville.slug}/membres/", {"email": "nouvelle.agente@caf.fr", "role": "agent",
-                                                            "partenaire": caf.pk})
+        admin.post(
+            f"/contrats/{testville.slug}/membres/",
+            {"email": "nouvelle.agente@caf.fr", "role": "agent", "partenaire": caf.pk},
+        )
     accepter(connecter(None), lien_du_courriel(mail.outbox[-1]))
     grand_dijon = Contrat.objects.get(slug="grand-dijon")
     services.changer_statut(comptes["agent.caf"], grand_dijon, caf, 2015, "soumettre")
@@ -373,13 +486,21 @@ def test_an_agent_invited_in_one_contract_is_not_told_about_another(testville, c
     assert mail.outbox[-1].to == ["agent.caf@example.org"]  # not the agent of Testville only
 
 
-def test_a_double_click_makes_one_contract_and_one_invitation(connecter, conventions,
-                                                              django_capture_on_commit_callbacks):
+def test_a_double_click_makes_one_contract_and_one_invitation(
+    connecter, conventions, django_capture_on_commit_callbacks
+):
     porteur = Partenaire.objects.create(nom="Doubleville Agglo", sigle="DA", slug="doubleville")
     admin = connecter("admin")
-    donnees = {"nom": "Contrat de Doubleville", "nature": "contrat_de_ville", "territoire": "Doubleville",
-               "porteur": porteur.pk, "annee_debut": 2024, "annee_fin": 2030, "chefs": "chef@doubleville.fr",
-               "jeton": "un-jeton-de-creation"}
+    donnees = {
+        "nom": "Contrat de Doubleville",
+        "nature": "contrat_de_ville",
+        "territoire": "Doubleville",
+        "porteur": porteur.pk,
+        "annee_debut": 2024,
+        "annee_fin": 2030,
+        "chefs": "chef@doubleville.fr",
+        "jeton": "un-jeton-de-creation",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         admin.post("/contrats/ajouter/", donnees)
         second = admin.post("/contrats/ajouter/", donnees, follow=True)
@@ -388,7 +509,9 @@ def test_a_double_click_makes_one_contract_and_one_invitation(connecter, convent
     contrat = Contrat.objects.get(nom="Contrat de Doubleville")
     assert contrat.invitations.count() == 1 and len(mail.outbox) == 1
     # Inviting the same person again while the link is pending: « renvoyez-la plutôt ».
-    encore = admin.post(f"/contrats/{contrat.slug}/membres/", {"email": "chef@doubleville.fr", "role": "chef_de_projet",
-                                                                "partenaire": porteur.pk})
+    encore = admin.post(
+        f"/contrats/{contrat.slug}/membres/",
+        {"email": "chef@doubleville.fr", "role": "chef_de_projet", "partenaire": porteur.pk},
+    )
     assert encore.status_code == 400 and "Une invitation est déjà en attente" in encore.content.decode()
     assert contrat.invitations.count() == 1

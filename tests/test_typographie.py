@@ -12,33 +12,53 @@ from noyau.typographie import Mesure
 
 from .test_impression import _boites
 
-MOTS = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèàçôÉÈÀ0123456789’'-/().,:;€%° \u00a0\u202fMWQ", min_size=1, max_size=40)
+MOTS = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzéèàçôÉÈÀ0123456789’'-/().,:;€%° \u00a0\u202fMWQ", min_size=1, max_size=40
+)
 
 
 def lignes_posees(texte, largeur_pt, gras, retours):
     from weasyprint.formatting_structure.boxes import LineBox, TableCellBox
 
-    style = ("font-family: 'DejaVu Sans'; font-size: 7pt; padding: 0; overflow-wrap: anywhere;"
-             f"width: {largeur_pt}pt; font-weight: {'bold' if gras else 'normal'};"
-             f"{'white-space: pre-line;' if retours else ''}")
-    html = (f'<html lang="fr"><body><table style="border-collapse: collapse; table-layout: fixed; width: {largeur_pt}pt">'
-            f'<tr><td style="{style}">{escape(texte)}</td></tr></table></body></html>')
+    style = (
+        "font-family: 'DejaVu Sans'; font-size: 7pt; padding: 0; overflow-wrap: anywhere;"
+        f"width: {largeur_pt}pt; font-weight: {'bold' if gras else 'normal'};"
+        f"{'white-space: pre-line;' if retours else ''}"
+    )
+    html = (
+        f'<html lang="fr"><body><table style="border-collapse: collapse; table-layout: fixed; width: {largeur_pt}pt">'
+        f'<tr><td style="{style}">{escape(texte)}</td></tr></table></body></html>'
+    )
     document = pdf.mettre_en_page(html)
     cellule = next(_boites(document.pages[0]._page_box, TableCellBox))
     return sum(1 for _ in _boites(cellule, LineBox))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mots=st.lists(MOTS, min_size=1, max_size=25), largeur=st.integers(40, 130), gras=st.booleans(),
-       retours=st.booleans())
+@given(
+    mots=st.lists(MOTS, min_size=1, max_size=25),
+    largeur=st.integers(40, 130),
+    gras=st.booleans(),
+    retours=st.booleans(),
+)
 def test_the_count_is_never_short_of_the_laid_out_lines(mots, largeur, gras, retours):
     texte = ("\n" if retours else " ").join(mots)
     compte = Mesure("DejaVu Sans", 7, gras=gras).lignes(texte, largeur * decoupage.JEU, retours=retours)
     assert lignes_posees(texte, largeur, gras, retours) <= compte
 
 
-@pytest.mark.parametrize("mot", ["TERRITORIALISATION", "RENOUVELLEMENT", "intercommunalité", "accompagnement",
-                                 "PROGRAMME DE RÉNOVATION URBAINE", "SPEL/IAE/Entreprises", "Maison-de-la-Justice"])
+@pytest.mark.parametrize(
+    "mot",
+    [
+        "TERRITORIALISATION",
+        "RENOUVELLEMENT",
+        "intercommunalité",
+        "accompagnement",
+        "PROGRAMME DE RÉNOVATION URBAINE",
+        "SPEL/IAE/Entreprises",
+        "Maison-de-la-Justice",
+    ],
+)
 @pytest.mark.parametrize("largeur", [30, 45, 60])
 def test_long_french_words_cut_at_their_syllables(mot, largeur):
     mesure = Mesure("DejaVu Sans", 7, gras=True)

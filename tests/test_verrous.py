@@ -52,9 +52,12 @@ def ligne_caf(contrat):
 def etat_base():
     """What a refused write must leave exactly as it was."""
     return (
-        Dispositif.objects.count(), Estimation.objects.count(), Historique.objects.count(),
+        Dispositif.objects.count(),
+        Estimation.objects.count(),
+        Historique.objects.count(),
         Estimation.objects.aggregate(a=Sum("montant_annuel"), p=Sum("montant_pluriannuel")),
-        sorted(Estimation.objects.values_list("pk", "version")), sorted(Dispositif.objects.values_list("pk", "version", "archive")),
+        sorted(Estimation.objects.values_list("pk", "version")),
+        sorted(Dispositif.objects.values_list("pk", "version", "archive")),
     )
 
 
@@ -67,12 +70,22 @@ def test_a_validated_contribution_closes_every_form_of_its_lines(validee, connec
     for compte in ("agent.caf", "admin"):
         client = connecter(compte)
         for nom, pk, donnees in [
-            ("engagements:dispositif_modifier", dispositif.pk,
-             {"partenaire": caf.pk, "intitule": "Renommée", "statut": "actif", "version": dispositif.version}),
+            (
+                "engagements:dispositif_modifier",
+                dispositif.pk,
+                {"partenaire": caf.pk, "intitule": "Renommée", "statut": "actif", "version": dispositif.version},
+            ),
             ("engagements:dispositif_archiver", dispositif.pk, {"version": dispositif.version}),
-            ("engagements:estimation_creer", dispositif.pk, {"partenaire": caf.pk, "annee": 2016, "montant_annuel": "1"}),
-            ("engagements:estimation_modifier", estimation.pk,
-             {"partenaire": caf.pk, "annee": 2015, "montant_annuel": "1", "version": estimation.version}),
+            (
+                "engagements:estimation_creer",
+                dispositif.pk,
+                {"partenaire": caf.pk, "annee": 2016, "montant_annuel": "1"},
+            ),
+            (
+                "engagements:estimation_modifier",
+                estimation.pk,
+                {"partenaire": caf.pk, "annee": 2015, "montant_annuel": "1", "version": estimation.version},
+            ),
             ("engagements:estimation_supprimer", estimation.pk, {"version": estimation.version}),
         ]:
             url = reverse(nom, args=[pk])
@@ -115,7 +128,12 @@ def test_reopening_takes_a_comment_goes_in_the_history_and_unlocks(validee, conn
     contrat = validee.contrat
     url = reverse("engagements:contribution", args=[contrat.slug, caf.slug, 2015])
     chef = connecter("chef.projet")
-    assert "Version de travail" not in chef.get(reverse("engagements:annexe", args=[contrat.slug]) + "?annee=2015&partenaire=caf-21").content.decode()
+    assert (
+        "Version de travail"
+        not in chef.get(
+            reverse("engagements:annexe", args=[contrat.slug]) + "?annee=2015&partenaire=caf-21"
+        ).content.decode()
+    )
     sans = chef.post(url + "rouvrir/", {"commentaire": " "}, follow=True).content.decode()
     assert "avant de rouvrir sa contribution validée" in sans
     assert Contribution.objects.get(pk=validee.pk).statut == "valide"
@@ -130,15 +148,26 @@ def test_reopening_takes_a_comment_goes_in_the_history_and_unlocks(validee, conn
     assert (entree.avant["statut"], entree.apres["statut"]) == ("valide", "renvoye")
     page = chef.get(url).content.decode()
     assert "Le montant des minimas sociaux est à revoir." in page and "Historique de la contribution" in page
-    assert "Version de travail" in chef.get(reverse("engagements:annexe", args=[contrat.slug]) + "?annee=2015&partenaire=caf-21").content.decode()
+    assert (
+        "Version de travail"
+        in chef.get(
+            reverse("engagements:annexe", args=[contrat.slug]) + "?annee=2015&partenaire=caf-21"
+        ).content.decode()
+    )
 
     dispositif = ligne_caf(contrat)
     agent = connecter("agent.caf")
-    reponse = agent.post(reverse("engagements:dispositif_modifier", args=[dispositif.pk]), {
-        "partenaire": caf.pk, "intitule": dispositif.intitule + " (rouvert)", "statut": dispositif.statut,
-        "unite_compte": dispositif.unite_compte, "version": dispositif.version,
-        "objectifs": list(dispositif.objectifs.values_list("pk", flat=True)),
-    })
+    reponse = agent.post(
+        reverse("engagements:dispositif_modifier", args=[dispositif.pk]),
+        {
+            "partenaire": caf.pk,
+            "intitule": dispositif.intitule + " (rouvert)",
+            "statut": dispositif.statut,
+            "unite_compte": dispositif.unite_compte,
+            "version": dispositif.version,
+            "objectifs": list(dispositif.objectifs.values_list("pk", flat=True)),
+        },
+    )
     assert reponse.status_code == 302
     assert Dispositif.objects.get(pk=dispositif.pk).intitule.endswith("(rouvert)")
 
@@ -156,9 +185,14 @@ def test_the_admin_shows_versioned_data_but_does_not_write_them(conventions, con
     assert page.status_code == 200 and dispositif.intitule in page.content.decode()
     assert 'name="_save"' not in page.content.decode()
     avant = etat_base()
-    donnees = {"intitule": "Changé dans l'administration", "estimations-TOTAL_FORMS": "1",
-               "estimations-INITIAL_FORMS": "1", "estimations-0-id": estimation.pk,
-               "estimations-0-montant_annuel": "1", "_save": "Enregistrer"}
+    donnees = {
+        "intitule": "Changé dans l'administration",
+        "estimations-TOTAL_FORMS": "1",
+        "estimations-INITIAL_FORMS": "1",
+        "estimations-0-id": estimation.pk,
+        "estimations-0-montant_annuel": "1",
+        "_save": "Enregistrer",
+    }
     assert admin.post(url, donnees).status_code == 403
     assert admin.post(f"/admin/engagements/dispositif/{dispositif.pk}/delete/", {"post": "yes"}).status_code == 403
     assert admin.post("/admin/contrat/objectif/add/", {"intitule": "x"}).status_code == 403
@@ -168,8 +202,16 @@ def test_the_admin_shows_versioned_data_but_does_not_write_them(conventions, con
     agent = connecter("agent.caf")
     formulaire = reverse("engagements:estimation_modifier", args=[estimation.pk])
     assert agent.get(formulaire).status_code == 200
-    reponse = agent.post(formulaire, {"partenaire": caf.pk, "annee": 2015, "montant_annuel": "12 000",
-                                      "montant_pluriannuel": "", "version": estimation.version})
+    reponse = agent.post(
+        formulaire,
+        {
+            "partenaire": caf.pk,
+            "annee": 2015,
+            "montant_annuel": "12 000",
+            "montant_pluriannuel": "",
+            "version": estimation.version,
+        },
+    )
     assert reponse.status_code == 302
     estimation.refresh_from_db()
     assert estimation.version == 2 and Historique.objects.de(estimation).count() == 1
@@ -183,7 +225,17 @@ def test_every_versioned_model_is_read_only_in_the_admin(conventions, comptes):
     requete.user = comptes["admin"]
     versionnes = [m for m, modele_admin in django_admin.site._registry.items() if hasattr(m, "suivi")]
     assert {m.suivi.nature for m in versionnes} >= {
-        "dispositif", "annexe", "pilier", "orientation", "objectif", "fiche", "mesure", "instance", "seance", "collecte"}
+        "dispositif",
+        "annexe",
+        "pilier",
+        "orientation",
+        "objectif",
+        "fiche",
+        "mesure",
+        "instance",
+        "seance",
+        "collecte",
+    }
     for modele in versionnes:
         modele_admin = django_admin.site._registry[modele]
         assert not modele_admin.has_change_permission(requete), modele
@@ -200,8 +252,12 @@ def export_modifie(contrat, caf, tmp_path, montant=12345):
     """The CAF's own workbook export with the first amount of the year changed."""
     classeur = load_workbook(io.BytesIO(exports.annexe_xlsx(Annexe(contrat, 2015, caf), timezone.localdate())))
     feuille = classeur.active
-    cellule = next(c for ligne in feuille.iter_rows() for c in ligne
-                   if c.column == exports.COL_ANNUEL and isinstance(c.value, (int, float, Decimal)))
+    cellule = next(
+        c
+        for ligne in feuille.iter_rows()
+        for c in ligne
+        if c.column == exports.COL_ANNUEL and isinstance(c.value, (int, float, Decimal))
+    )
     ancien = Decimal(str(cellule.value))
     cellule.value = montant
     chemin = tmp_path / "annexe-caf-2015.xlsx"
@@ -216,7 +272,8 @@ def importer(chemin, contrat="grand-dijon"):
 
 
 def test_the_import_refuses_a_change_to_a_validated_contribution_then_applies_it_once_reopened(
-        validee, comptes, caf, tmp_path):
+    validee, comptes, caf, tmp_path
+):
     contrat = validee.contrat
     chemin, ancien = export_modifie(contrat, caf, tmp_path)
     avant = etat_base()
@@ -226,8 +283,10 @@ def test_the_import_refuses_a_change_to_a_validated_contribution_then_applies_it
     sortie = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_annexe", chemin, contrat="grand-dijon", partenaire="caf-21", commit=True, stdout=sortie)
-    assert ("La contribution 2015 de Caisse d'Allocations Familiales de la Côte-d'Or au contrat "
-            "« Contrat de ville de la métropole dijonnaise » est validée") in sortie.getvalue()
+    assert (
+        "La contribution 2015 de Caisse d'Allocations Familiales de la Côte-d'Or au contrat "
+        "« Contrat de ville de la métropole dijonnaise » est validée"
+    ) in sortie.getvalue()
     assert "rouvre" in sortie.getvalue()
     assert etat_base() == avant
     assert totaux(contrat, caf) == TOTAUX_CAF_2015
@@ -244,8 +303,17 @@ def test_the_import_refuses_a_change_to_a_validated_contribution_then_applies_it
 
 
 def test_the_import_refuses_a_year_outside_the_contract(conventions, tmp_path):
-    ligne = ("Pilier Cohésion sociale", "1 - CONCOURIR A LA REUSSITE EDUCATIVE",
-             "1-a) Favoriser les relations parents/enfants/Institutions", "CAF", "CLAS", "", 6800, "", 20400)
+    ligne = (
+        "Pilier Cohésion sociale",
+        "1 - CONCOURIR A LA REUSSITE EDUCATIVE",
+        "1-a) Favoriser les relations parents/enfants/Institutions",
+        "CAF",
+        "CLAS",
+        "",
+        6800,
+        "",
+        20400,
+    )
     avant = etat_base()
     for annee, periode, attendu in [
         (1999, "1999-2001", "L'année 1999 du fichier est hors de la période du contrat (2015-2022)"),
@@ -255,8 +323,9 @@ def test_the_import_refuses_a_year_outside_the_contract(conventions, tmp_path):
         chemin.write_bytes(en_octets(annexe_simple([ligne], annee=annee, periode=periode)))
         sortie = io.StringIO()
         with pytest.raises(CommandError):
-            call_command("import_annexe", str(chemin), contrat="grand-dijon", partenaire="caf-21", commit=True,
-                         stdout=sortie)
+            call_command(
+                "import_annexe", str(chemin), contrat="grand-dijon", partenaire="caf-21", commit=True, stdout=sortie
+            )
         assert attendu in sortie.getvalue()
     assert etat_base() == avant
 
@@ -265,22 +334,33 @@ def test_the_import_records_the_tree_and_the_annexe_it_creates(conventions, tmp_
     from contrat.models import Contrat
 
     essai = Contrat.objects.create(nom="Essai", slug="essai", territoire="Essai", annee_debut=2015, annee_fin=2020)
-    ligne = ("Pilier Cohésion sociale", "1 - CONCOURIR A LA REUSSITE EDUCATIVE",
-             "1-a) Favoriser les relations parents/enfants/Institutions", "CAF", "CLAS", "", 6800, "", 20400)
+    ligne = (
+        "Pilier Cohésion sociale",
+        "1 - CONCOURIR A LA REUSSITE EDUCATIVE",
+        "1-a) Favoriser les relations parents/enfants/Institutions",
+        "CAF",
+        "CLAS",
+        "",
+        6800,
+        "",
+        20400,
+    )
     chemin = tmp_path / "essai.xlsx"
     chemin.write_bytes(en_octets(annexe_simple([ligne])))
     importer(str(chemin), contrat="essai")
     entrees = Historique.objects.filter(contrat_id=essai.pk)
     assert sorted(entrees.values_list("objet", flat=True)) == sorted(
-        ["pilier", "orientation", "objectif", "annexe", "dispositif", "estimation"])
+        ["pilier", "orientation", "objectif", "annexe", "dispositif", "estimation"]
+    )
     assert set(entrees.values_list("source", "detail", "action")) == {("import", "essai.xlsx", "creation")}
 
 
 # -- a submitted contribution -------------------------------------------------------------
 
 
-def test_a_submitted_contribution_is_closed_on_every_route_until_sent_back(conventions, comptes, connecter, caf,
-                                                                            tmp_path):
+def test_a_submitted_contribution_is_closed_on_every_route_until_sent_back(
+    conventions, comptes, connecter, caf, tmp_path
+):
     """What the chef de projet reads is what he validates: once submitted, the partner's lines change by no
     route — the import (command and web), the agent's grid and form, the service a command calls, the admin —
     until he sends it back."""
@@ -289,8 +369,10 @@ def test_a_submitted_contribution_is_closed_on_every_route_until_sent_back(conve
     from engagements import saisie
 
     services.changer_statut(comptes["agent.caf"], conventions, caf, 2015, "soumettre")
-    soumise = "La contribution 2015 de Caisse d'Allocations Familiales de la Côte-d'Or au contrat « Contrat de ville " \
-              "de la métropole dijonnaise » est soumise au chef de projet"
+    soumise = (
+        "La contribution 2015 de Caisse d'Allocations Familiales de la Côte-d'Or au contrat « Contrat de ville "
+        "de la métropole dijonnaise » est soumise au chef de projet"
+    )
     chemin, _ = export_modifie(conventions, caf, tmp_path)
     avant = etat_base()
     # The import, as a command…
@@ -301,8 +383,10 @@ def test_a_submitted_contribution_is_closed_on_every_route_until_sent_back(conve
     # … and on the web, by the chef de projet himself.
     chef = connecter("chef.projet")
     with open(chemin, "rb") as f:
-        apercu = chef.post("/contrats/grand-dijon/annexe-financiere/importer/", {
-            "partenaire": "caf-21", "fichier": SimpleUploadedFile("annexe.xlsx", f.read())})
+        apercu = chef.post(
+            "/contrats/grand-dijon/annexe-financiere/importer/",
+            {"partenaire": "caf-21", "fichier": SimpleUploadedFile("annexe.xlsx", f.read())},
+        )
     assert soumise in texte(apercu)
     # The service every route calls (a command, the shell), even for a superuser, for one row or many.
     estimation = Estimation.objects.filter(dispositif__contrat=conventions, partenaire=caf, annee=2015).first()
@@ -312,8 +396,9 @@ def test_a_submitted_contribution_is_closed_on_every_route_until_sent_back(conve
     with pytest.raises(versions.Verrouille, match="est soumise au chef de projet"):
         versions.modifier_en_nombre(comptes["agent.caf"], [(estimation, estimation.version)])
     with pytest.raises(versions.Verrouille, match="est soumise au chef de projet"):
-        versions.creer(comptes["admin"], Estimation(dispositif=estimation.dispositif, partenaire=caf, annee=2015,
-                                                    montant_annuel=5))
+        versions.creer(
+            comptes["admin"], Estimation(dispositif=estimation.dispositif, partenaire=caf, annee=2015, montant_annuel=5)
+        )
     # The agent's grid, even one it opened as a draft and posts now (the view's check passed meanwhile).
     grille = saisie.Saisie(conventions, caf, 2015)
     donnees = {f"lignes-{k}": v for k, v in {"TOTAL_FORMS": 1, "INITIAL_FORMS": 1}.items()}
@@ -329,8 +414,12 @@ def test_a_submitted_contribution_is_closed_on_every_route_until_sent_back(conve
     assert refus.status_code == 403
     assert agent.get(f"/estimations/{estimation.pk}/modifier/").status_code == 403
     # The admin writes no versioned row.
-    assert connecter("admin").post(f"/admin/engagements/dispositif/{estimation.dispositif_id}/change/",
-                                   {"intitule": "x"}).status_code == 403
+    assert (
+        connecter("admin")
+        .post(f"/admin/engagements/dispositif/{estimation.dispositif_id}/change/", {"intitule": "x"})
+        .status_code
+        == 403
+    )
     assert etat_base() == avant
 
     # Sent back: every route works again.

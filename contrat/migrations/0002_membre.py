@@ -6,27 +6,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0001_initial'),
+        ("contrat", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Membre',
+            name="Membre",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('agent', 'Agent (saisit les engagements de son organisation)'), ('chef_de_projet', 'Chef de projet du contrat'), ('lecteur', 'Lecteur')], max_length=20, verbose_name='rôle')),
-                ('actif', models.BooleanField(default=True, verbose_name='actif')),
-                ('contrat', models.ForeignKey(blank=True, help_text='Obligatoire pour un chef de projet.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='chefs_de_projet', to='contrat.contrat', verbose_name='contrat piloté')),
-                ('partenaire', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='membres', to='contrat.partenaire', verbose_name='organisation')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='membres', to=settings.AUTH_USER_MODEL, verbose_name='compte')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("agent", "Agent (saisit les engagements de son organisation)"),
+                            ("chef_de_projet", "Chef de projet du contrat"),
+                            ("lecteur", "Lecteur"),
+                        ],
+                        max_length=20,
+                        verbose_name="rôle",
+                    ),
+                ),
+                ("actif", models.BooleanField(default=True, verbose_name="actif")),
+                (
+                    "contrat",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Obligatoire pour un chef de projet.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chefs_de_projet",
+                        to="contrat.contrat",
+                        verbose_name="contrat piloté",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="membres",
+                        to="contrat.partenaire",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="membres",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="compte",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "membre d'une organisation",
-                'verbose_name_plural': 'membres des organisations',
-                'constraints': [models.UniqueConstraint(fields=('user', 'partenaire', 'role', 'contrat'), name='membre_unique', violation_error_message='Ce compte a déjà ce rôle dans cette organisation.'), models.CheckConstraint(condition=models.Q(models.Q(('role', 'chef_de_projet'), _negated=True), ('contrat__isnull', False), _connector='OR'), name='chef_de_projet_a_un_contrat', violation_error_message='Un chef de projet pilote un contrat : choisissez-le.')],
+                "verbose_name": "membre d'une organisation",
+                "verbose_name_plural": "membres des organisations",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "partenaire", "role", "contrat"),
+                        name="membre_unique",
+                        violation_error_message="Ce compte a déjà ce rôle dans cette organisation.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("role", "chef_de_projet"), _negated=True),
+                            ("contrat__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="chef_de_projet_a_un_contrat",
+                        violation_error_message="Un chef de projet pilote un contrat : choisissez-le.",
+                    ),
+                ],
             },
         ),
     ]

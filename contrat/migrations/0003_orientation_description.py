@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0002_membre'),
+        ("contrat", "0002_membre"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='orientation',
-            name='description',
-            field=models.TextField(blank=True, verbose_name='note'),
+            model_name="orientation",
+            name="description",
+            field=models.TextField(blank=True, verbose_name="note"),
         ),
     ]

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0003_orientation_description'),
+        ("contrat", "0003_orientation_description"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='objectif',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
+            model_name="objectif",
+            name="version",
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
         ),
         migrations.AddField(
-            model_name='orientation',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
+            model_name="orientation",
+            name="version",
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
         ),
         migrations.AddField(
-            model_name='pilier',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
+            model_name="pilier",
+            name="version",
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
         ),
     ]

@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0005_territoire'),
+        ("contrat", "0005_territoire"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partenaire',
-            name='article',
-            field=models.CharField(blank=True, choices=[('', '(aucun)'), ('le', 'le'), ('la', 'la'), ("l'", "l'"), ('les', 'les')], help_text="Pour écrire son nom dans une phrase, comme les documents : « par la Caisse d'Allocations Familiales ».", max_length=3, verbose_name='article'),
+            model_name="partenaire",
+            name="article",
+            field=models.CharField(
+                blank=True,
+                choices=[("", "(aucun)"), ("le", "le"), ("la", "la"), ("l'", "l'"), ("les", "les")],
+                help_text="Pour écrire son nom dans une phrase, comme les documents : « par la Caisse d'Allocations Familiales ».",
+                max_length=3,
+                verbose_name="article",
+            ),
         ),
     ]

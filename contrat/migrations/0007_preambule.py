@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0006_partenaire_article'),
+        ("contrat", "0006_partenaire_article"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='document',
-            name='preambule',
-            field=models.TextField(blank=True, help_text="Tel que le document l'écrit ; une liste, une ligne « - » par point.", verbose_name='préambule'),
+            model_name="document",
+            name="preambule",
+            field=models.TextField(
+                blank=True,
+                help_text="Tel que le document l'écrit ; une liste, une ligne « - » par point.",
+                verbose_name="préambule",
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0007_preambule'),
+        ("contrat", "0007_preambule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pilier',
-            name='presentation',
-            field=models.TextField(blank=True, help_text='Ce que le document dit de ce pilier ou de cet axe, avant ses lignes ou ses fiches.', verbose_name='présentation'),
+            model_name="pilier",
+            name="presentation",
+            field=models.TextField(
+                blank=True,
+                help_text="Ce que le document dit de ce pilier ou de cet axe, avant ses lignes ou ses fiches.",
+                verbose_name="présentation",
+            ),
         ),
     ]

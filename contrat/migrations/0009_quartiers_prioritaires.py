@@ -5,35 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0008_pilier_presentation'),
+        ("contrat", "0008_pilier_presentation"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='commune',
-            name='code_insee',
-            field=models.CharField(blank=True, db_index=True, help_text='Cinq caractères, par exemple 21231 pour Dijon, 01053 pour Bourg-en-Bresse.', max_length=5, verbose_name='code INSEE'),
+            model_name="commune",
+            name="code_insee",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                help_text="Cinq caractères, par exemple 21231 pour Dijon, 01053 pour Bourg-en-Bresse.",
+                max_length=5,
+                verbose_name="code INSEE",
+            ),
         ),
         migrations.CreateModel(
-            name='QuartierPrioritaire',
+            name="QuartierPrioritaire",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12, unique=True, verbose_name='code')),
-                ('nom', models.CharField(max_length=200, verbose_name='nom')),
-                ('liste', models.CharField(default='2024', max_length=10, verbose_name='liste officielle')),
-                ('communes', models.ManyToManyField(related_name='quartiers_prioritaires', to='contrat.commune', verbose_name='communes')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=12, unique=True, verbose_name="code")),
+                ("nom", models.CharField(max_length=200, verbose_name="nom")),
+                ("liste", models.CharField(default="2024", max_length=10, verbose_name="liste officielle")),
+                (
+                    "communes",
+                    models.ManyToManyField(
+                        related_name="quartiers_prioritaires", to="contrat.commune", verbose_name="communes"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'quartier prioritaire (liste officielle)',
-                'verbose_name_plural': 'quartiers prioritaires (liste officielle)',
-                'ordering': ['code'],
+                "verbose_name": "quartier prioritaire (liste officielle)",
+                "verbose_name_plural": "quartiers prioritaires (liste officielle)",
+                "ordering": ["code"],
             },
         ),
         migrations.AddField(
-            model_name='quartier',
-            name='qpv',
-            field=models.ForeignKey(blank=True, help_text='Le QPV de la liste officielle que ce quartier est, ou qui lui succède (un quartier de 2015 et son QPV de 2024).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='quartiers', to='contrat.quartierprioritaire', verbose_name='quartier prioritaire de la liste officielle'),
+            model_name="quartier",
+            name="qpv",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Le QPV de la liste officielle que ce quartier est, ou qui lui succède (un quartier de 2015 et son QPV de 2024).",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="quartiers",
+                to="contrat.quartierprioritaire",
+                verbose_name="quartier prioritaire de la liste officielle",
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0009_quartiers_prioritaires'),
+        ("contrat", "0009_quartiers_prioritaires"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contrat',
-            name='donnees_publiques',
-            field=models.BooleanField(default=False, help_text='Coché : les engagements du contrat (CSV et JSON) se téléchargent sans connexion. Décoché : réservés aux membres du contrat.', verbose_name='engagements publiés en données ouvertes'),
+            model_name="contrat",
+            name="donnees_publiques",
+            field=models.BooleanField(
+                default=False,
+                help_text="Coché : les engagements du contrat (CSV et JSON) se téléchargent sans connexion. Décoché : réservés aux membres du contrat.",
+                verbose_name="engagements publiés en données ouvertes",
+            ),
         ),
     ]

@@ -4,25 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0010_donnees_publiques'),
+        ("contrat", "0010_donnees_publiques"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contrat',
-            name='niveau_1',
-            field=models.CharField(default='Pilier', help_text="Au singulier : il précède l'intitulé (« Pilier Cadre de vie »), et titre la première colonne de l'annexe.", max_length=60, verbose_name="nom du premier niveau de l'arbre"),
+            model_name="contrat",
+            name="niveau_1",
+            field=models.CharField(
+                default="Pilier",
+                help_text="Au singulier : il précède l'intitulé (« Pilier Cadre de vie »), et titre la première colonne de l'annexe.",
+                max_length=60,
+                verbose_name="nom du premier niveau de l'arbre",
+            ),
         ),
         migrations.AddField(
-            model_name='contrat',
-            name='niveau_2',
-            field=models.CharField(default='Orientations stratégiques', help_text="Tel qu'il titre sa colonne de l'annexe.", max_length=60, verbose_name='nom du deuxième niveau'),
+            model_name="contrat",
+            name="niveau_2",
+            field=models.CharField(
+                default="Orientations stratégiques",
+                help_text="Tel qu'il titre sa colonne de l'annexe.",
+                max_length=60,
+                verbose_name="nom du deuxième niveau",
+            ),
         ),
         migrations.AddField(
-            model_name='contrat',
-            name='niveau_3',
-            field=models.CharField(default='Objectifs opérationnels', help_text="Tel qu'il titre sa colonne de l'annexe.", max_length=60, verbose_name='nom du troisième niveau'),
+            model_name="contrat",
+            name="niveau_3",
+            field=models.CharField(
+                default="Objectifs opérationnels",
+                help_text="Tel qu'il titre sa colonne de l'annexe.",
+                max_length=60,
+                verbose_name="nom du troisième niveau",
+            ),
         ),
     ]

@@ -13,21 +13,33 @@ def copier(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0011_niveaux'),
+        ("contrat", "0011_niveaux"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='perimetrequartier',
-            name='code',
-            field=models.CharField(blank=True, help_text='Le code du quartier prioritaire tel que ce contrat le connaît, par exemple QN02101M.', max_length=20, verbose_name='code officiel'),
+            model_name="perimetrequartier",
+            name="code",
+            field=models.CharField(
+                blank=True,
+                help_text="Le code du quartier prioritaire tel que ce contrat le connaît, par exemple QN02101M.",
+                max_length=20,
+                verbose_name="code officiel",
+            ),
         ),
         migrations.AddField(
-            model_name='perimetrequartier',
-            name='qpv',
-            field=models.ForeignKey(blank=True, help_text='Le QPV de la liste officielle que ce quartier est, ou qui lui succède dans ce contrat (un quartier de 2015 et son QPV de 2024).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='perimetres', to='contrat.quartierprioritaire', verbose_name='quartier prioritaire de la liste officielle'),
+            model_name="perimetrequartier",
+            name="qpv",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Le QPV de la liste officielle que ce quartier est, ou qui lui succède dans ce contrat (un quartier de 2015 et son QPV de 2024).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="perimetres",
+                to="contrat.quartierprioritaire",
+                verbose_name="quartier prioritaire de la liste officielle",
+            ),
         ),
         migrations.RunPython(copier, migrations.RunPython.noop),
     ]

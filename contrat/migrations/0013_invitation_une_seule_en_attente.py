@@ -16,16 +16,20 @@ def annuler_les_doublons(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0012_perimetre_code_qpv'),
+        ("contrat", "0012_perimetre_code_qpv"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(annuler_les_doublons, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(condition=models.Q(('acceptee_le__isnull', True), ('revoquee', False)), fields=('email', 'role', 'partenaire', 'contrat'), name='invitation_une_seule_en_attente', violation_error_message="Une invitation est déjà en attente pour cette adresse avec ce rôle : renvoyez-la plutôt, son nouveau lien remplacera l'ancien."),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("acceptee_le__isnull", True), ("revoquee", False)),
+                fields=("email", "role", "partenaire", "contrat"),
+                name="invitation_une_seule_en_attente",
+                violation_error_message="Une invitation est déjà en attente pour cette adresse avec ce rôle : renvoyez-la plutôt, son nouveau lien remplacera l'ancien.",
+            ),
         ),
     ]

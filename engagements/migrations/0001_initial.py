@@ -6,136 +6,346 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contrat', '0001_initial'),
+        ("contrat", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ArticleConvention',
+            name="ArticleConvention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('numero', models.CharField(max_length=20, verbose_name='numéro')),
-                ('titre', models.CharField(max_length=300, verbose_name='titre')),
-                ('contexte', models.TextField(blank=True, verbose_name='contexte')),
-                ('complement', models.TextField(blank=True, verbose_name='pour rappel / compléments')),
-                ('ordre', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='articles', to='contrat.document', verbose_name='convention')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("numero", models.CharField(max_length=20, verbose_name="numéro")),
+                ("titre", models.CharField(max_length=300, verbose_name="titre")),
+                ("contexte", models.TextField(blank=True, verbose_name="contexte")),
+                ("complement", models.TextField(blank=True, verbose_name="pour rappel / compléments")),
+                ("ordre", models.PositiveSmallIntegerField(default=0, verbose_name="ordre")),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="articles",
+                        to="contrat.document",
+                        verbose_name="convention",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'article de convention',
-                'verbose_name_plural': 'articles de convention',
-                'ordering': ['document', 'ordre'],
+                "verbose_name": "article de convention",
+                "verbose_name_plural": "articles de convention",
+                "ordering": ["document", "ordre"],
             },
         ),
         migrations.CreateModel(
-            name='Dispositif',
+            name="Dispositif",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=80, verbose_name='identifiant')),
-                ('intitule', models.CharField(max_length=500, verbose_name='intitulé du dispositif / offre de services')),
-                ('unite_compte', models.CharField(blank=True, max_length=500, verbose_name='unité de compte')),
-                ('remarque', models.TextField(blank=True, verbose_name='remarques')),
-                ('statut', models.CharField(choices=[('en_projet', 'En projet'), ('actif', 'Actif'), ('arrete', 'Arrêté')], default='actif', max_length=20, verbose_name='statut')),
-                ('structures', models.TextField(blank=True, verbose_name='structures ciblées')),
-                ('ordre', models.PositiveIntegerField(default=0, verbose_name="ordre dans l'annexe")),
-                ('contrat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dispositifs', to='contrat.contrat', verbose_name='contrat')),
-                ('objectifs', models.ManyToManyField(blank=True, help_text='Aucun objectif : ligne hors pilier (ex. poste de référent).', related_name='dispositifs', to='contrat.objectif', verbose_name='objectifs opérationnels')),
-                ('partenaire', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dispositifs', to='contrat.partenaire', verbose_name='service responsable du financement')),
-                ('quartiers', models.ManyToManyField(blank=True, related_name='dispositifs', to='contrat.quartier', verbose_name='quartiers ciblés')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=80, verbose_name="identifiant")),
+                (
+                    "intitule",
+                    models.CharField(max_length=500, verbose_name="intitulé du dispositif / offre de services"),
+                ),
+                ("unite_compte", models.CharField(blank=True, max_length=500, verbose_name="unité de compte")),
+                ("remarque", models.TextField(blank=True, verbose_name="remarques")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[("en_projet", "En projet"), ("actif", "Actif"), ("arrete", "Arrêté")],
+                        default="actif",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("structures", models.TextField(blank=True, verbose_name="structures ciblées")),
+                ("ordre", models.PositiveIntegerField(default=0, verbose_name="ordre dans l'annexe")),
+                (
+                    "contrat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dispositifs",
+                        to="contrat.contrat",
+                        verbose_name="contrat",
+                    ),
+                ),
+                (
+                    "objectifs",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Aucun objectif : ligne hors pilier (ex. poste de référent).",
+                        related_name="dispositifs",
+                        to="contrat.objectif",
+                        verbose_name="objectifs opérationnels",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dispositifs",
+                        to="contrat.partenaire",
+                        verbose_name="service responsable du financement",
+                    ),
+                ),
+                (
+                    "quartiers",
+                    models.ManyToManyField(
+                        blank=True, related_name="dispositifs", to="contrat.quartier", verbose_name="quartiers ciblés"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dispositif',
-                'ordering': ['contrat', 'ordre', 'pk'],
+                "verbose_name": "dispositif",
+                "ordering": ["contrat", "ordre", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='EngagementReciproque',
+            name="EngagementReciproque",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('formule', models.CharField(help_text="« La CAF de la Côte-d'Or s'engage à : »", max_length=300, verbose_name='formule')),
-                ('points', models.TextField(help_text='Un engagement par ligne.', verbose_name='engagements')),
-                ('ordre', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='engagements', to='engagements.articleconvention', verbose_name='article')),
-                ('partenaire', models.ForeignKey(blank=True, help_text='Vide : engagement commun des parties.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='engagements_reciproques', to='contrat.partenaire', verbose_name='partie')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "formule",
+                    models.CharField(
+                        help_text="« La CAF de la Côte-d'Or s'engage à : »", max_length=300, verbose_name="formule"
+                    ),
+                ),
+                ("points", models.TextField(help_text="Un engagement par ligne.", verbose_name="engagements")),
+                ("ordre", models.PositiveSmallIntegerField(default=0, verbose_name="ordre")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="engagements",
+                        to="engagements.articleconvention",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Vide : engagement commun des parties.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="engagements_reciproques",
+                        to="contrat.partenaire",
+                        verbose_name="partie",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'engagement réciproque',
-                'verbose_name_plural': 'engagements réciproques',
-                'ordering': ['article', 'ordre'],
+                "verbose_name": "engagement réciproque",
+                "verbose_name_plural": "engagements réciproques",
+                "ordering": ["article", "ordre"],
             },
         ),
         migrations.CreateModel(
-            name='Estimation',
+            name="Estimation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('annee', models.PositiveSmallIntegerField(verbose_name='année')),
-                ('montant_annuel', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='valorisation financière annuelle (€)')),
-                ('remarque_annuelle', models.TextField(blank=True, verbose_name='remarque sur le montant annuel')),
-                ('periode_debut', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='période pluriannuelle : début')),
-                ('periode_fin', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='période pluriannuelle : fin')),
-                ('montant_pluriannuel', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='montant estimatif pluriannuel (€)')),
-                ('remarque_pluriannuelle', models.TextField(blank=True, verbose_name='remarque sur le montant pluriannuel')),
-                ('dispositif', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='estimations', to='engagements.dispositif', verbose_name='dispositif')),
-                ('partenaire', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='estimations', to='contrat.partenaire', verbose_name='partenaire financeur')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("annee", models.PositiveSmallIntegerField(verbose_name="année")),
+                (
+                    "montant_annuel",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="valorisation financière annuelle (€)",
+                    ),
+                ),
+                ("remarque_annuelle", models.TextField(blank=True, verbose_name="remarque sur le montant annuel")),
+                (
+                    "periode_debut",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="période pluriannuelle : début"
+                    ),
+                ),
+                (
+                    "periode_fin",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="période pluriannuelle : fin"),
+                ),
+                (
+                    "montant_pluriannuel",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="montant estimatif pluriannuel (€)",
+                    ),
+                ),
+                (
+                    "remarque_pluriannuelle",
+                    models.TextField(blank=True, verbose_name="remarque sur le montant pluriannuel"),
+                ),
+                (
+                    "dispositif",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="estimations",
+                        to="engagements.dispositif",
+                        verbose_name="dispositif",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="estimations",
+                        to="contrat.partenaire",
+                        verbose_name="partenaire financeur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'estimation financière',
-                'verbose_name_plural': 'estimations financières',
-                'ordering': ['dispositif', 'annee'],
+                "verbose_name": "estimation financière",
+                "verbose_name_plural": "estimations financières",
+                "ordering": ["dispositif", "annee"],
             },
         ),
         migrations.CreateModel(
-            name='AnnexeFinanciere',
+            name="AnnexeFinanciere",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, verbose_name='identifiant')),
-                ('intitule', models.CharField(default='Dispositifs mobilisables sur les Territoires prioritaires', max_length=300, verbose_name='intitulé')),
-                ('reserve', models.CharField(blank=True, default='Sous réserve du maintien des dispositifs de droit commun et des dotations', max_length=300, verbose_name='réserve')),
-                ('annee', models.PositiveSmallIntegerField(verbose_name="année de l'estimation")),
-                ('periode_debut', models.PositiveSmallIntegerField(verbose_name='projection : début')),
-                ('periode_fin', models.PositiveSmallIntegerField(verbose_name='projection : fin')),
-                ('notes', models.TextField(blank=True, help_text="Une note par ligne, telles qu'imprimées (« *Les montants… »).", verbose_name='notes de bas de tableau')),
-                ('contrat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='annexes', to='contrat.contrat', verbose_name='contrat')),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='contrat.document', verbose_name='document signé')),
-                ('partenaire', models.ForeignKey(blank=True, help_text='Vide : annexe de tous les partenaires.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='annexes', to='contrat.partenaire', verbose_name='partenaire')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=80, verbose_name="identifiant")),
+                (
+                    "intitule",
+                    models.CharField(
+                        default="Dispositifs mobilisables sur les Territoires prioritaires",
+                        max_length=300,
+                        verbose_name="intitulé",
+                    ),
+                ),
+                (
+                    "reserve",
+                    models.CharField(
+                        blank=True,
+                        default="Sous réserve du maintien des dispositifs de droit commun et des dotations",
+                        max_length=300,
+                        verbose_name="réserve",
+                    ),
+                ),
+                ("annee", models.PositiveSmallIntegerField(verbose_name="année de l'estimation")),
+                ("periode_debut", models.PositiveSmallIntegerField(verbose_name="projection : début")),
+                ("periode_fin", models.PositiveSmallIntegerField(verbose_name="projection : fin")),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Une note par ligne, telles qu'imprimées (« *Les montants… »).",
+                        verbose_name="notes de bas de tableau",
+                    ),
+                ),
+                (
+                    "contrat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="annexes",
+                        to="contrat.contrat",
+                        verbose_name="contrat",
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="contrat.document",
+                        verbose_name="document signé",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Vide : annexe de tous les partenaires.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="annexes",
+                        to="contrat.partenaire",
+                        verbose_name="partenaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'annexe financière',
-                'verbose_name_plural': 'annexes financières',
-                'ordering': ['contrat', 'annee'],
-                'constraints': [models.UniqueConstraint(fields=('contrat', 'slug'), name='annexe_slug_unique', violation_error_message='Ce contrat a déjà une annexe avec cet identifiant.')],
+                "verbose_name": "annexe financière",
+                "verbose_name_plural": "annexes financières",
+                "ordering": ["contrat", "annee"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("contrat", "slug"),
+                        name="annexe_slug_unique",
+                        violation_error_message="Ce contrat a déjà une annexe avec cet identifiant.",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='articleconvention',
-            constraint=models.UniqueConstraint(fields=('document', 'numero'), name='article_numero_unique', violation_error_message='Cette convention a déjà un article avec ce numéro.'),
+            model_name="articleconvention",
+            constraint=models.UniqueConstraint(
+                fields=("document", "numero"),
+                name="article_numero_unique",
+                violation_error_message="Cette convention a déjà un article avec ce numéro.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dispositif',
-            constraint=models.UniqueConstraint(fields=('contrat', 'code'), name='dispositif_code_unique', violation_error_message='Ce contrat a déjà un dispositif avec cet identifiant.'),
+            model_name="dispositif",
+            constraint=models.UniqueConstraint(
+                fields=("contrat", "code"),
+                name="dispositif_code_unique",
+                violation_error_message="Ce contrat a déjà un dispositif avec cet identifiant.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='engagementreciproque',
-            constraint=models.UniqueConstraint(fields=('article', 'ordre'), name='engagement_ordre_unique', violation_error_message='Cet article a déjà un engagement à ce rang.'),
+            model_name="engagementreciproque",
+            constraint=models.UniqueConstraint(
+                fields=("article", "ordre"),
+                name="engagement_ordre_unique",
+                violation_error_message="Cet article a déjà un engagement à ce rang.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='estimation',
-            constraint=models.UniqueConstraint(fields=('dispositif', 'partenaire', 'annee'), name='estimation_unique', violation_error_message='Ce partenaire a déjà une estimation pour ce dispositif et cette année.'),
+            model_name="estimation",
+            constraint=models.UniqueConstraint(
+                fields=("dispositif", "partenaire", "annee"),
+                name="estimation_unique",
+                violation_error_message="Ce partenaire a déjà une estimation pour ce dispositif et cette année.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='estimation',
-            constraint=models.CheckConstraint(condition=models.Q(('montant_annuel__isnull', True), ('montant_annuel__gte', 0), _connector='OR'), name='estimation_annuel_positif', violation_error_message='Le montant annuel ne peut pas être négatif.'),
+            model_name="estimation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("montant_annuel__isnull", True), ("montant_annuel__gte", 0), _connector="OR"),
+                name="estimation_annuel_positif",
+                violation_error_message="Le montant annuel ne peut pas être négatif.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='estimation',
-            constraint=models.CheckConstraint(condition=models.Q(('montant_pluriannuel__isnull', True), ('montant_pluriannuel__gte', 0), _connector='OR'), name='estimation_pluriannuel_positif', violation_error_message='Le montant pluriannuel ne peut pas être négatif.'),
+            model_name="estimation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("montant_pluriannuel__isnull", True), ("montant_pluriannuel__gte", 0), _connector="OR"
+                ),
+                name="estimation_pluriannuel_positif",
+                violation_error_message="Le montant pluriannuel ne peut pas être négatif.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='estimation',
-            constraint=models.CheckConstraint(condition=models.Q(('periode_debut__isnull', True), ('periode_fin__isnull', True), ('periode_fin__gte', models.F('periode_debut')), _connector='OR'), name='estimation_periode_ordonnee', violation_error_message='La fin de la période doit suivre son début.'),
+            model_name="estimation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("periode_debut__isnull", True),
+                    ("periode_fin__isnull", True),
+                    ("periode_fin__gte", models.F("periode_debut")),
+                    _connector="OR",
+                ),
+                name="estimation_periode_ordonnee",
+                violation_error_message="La fin de la période doit suivre son début.",
+            ),
         ),
     ]

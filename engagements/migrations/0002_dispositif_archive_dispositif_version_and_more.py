@@ -6,68 +6,139 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0002_membre'),
-        ('engagements', '0001_initial'),
+        ("contrat", "0002_membre"),
+        ("engagements", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dispositif',
-            name='archive',
-            field=models.BooleanField(default=False, help_text="Un dispositif archivé ne figure plus dans l'annexe.", verbose_name='archivé'),
+            model_name="dispositif",
+            name="archive",
+            field=models.BooleanField(
+                default=False, help_text="Un dispositif archivé ne figure plus dans l'annexe.", verbose_name="archivé"
+            ),
         ),
         migrations.AddField(
-            model_name='dispositif',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
+            model_name="dispositif",
+            name="version",
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
         ),
         migrations.AddField(
-            model_name='estimation',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
+            model_name="estimation",
+            name="version",
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
         ),
         migrations.CreateModel(
-            name='Contribution',
+            name="Contribution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('annee', models.PositiveSmallIntegerField(verbose_name='année')),
-                ('statut', models.CharField(choices=[('brouillon', 'Brouillon'), ('soumis', 'Soumis au chef de projet'), ('valide', 'Validé'), ('renvoye', 'Renvoyé pour correction')], default='brouillon', max_length=20, verbose_name='statut')),
-                ('commentaire', models.TextField(blank=True, verbose_name='commentaire du chef de projet')),
-                ('modifie_le', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('contrat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contributions', to='contrat.contrat', verbose_name='contrat')),
-                ('modifie_par', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='modifié par')),
-                ('partenaire', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contributions', to='contrat.partenaire', verbose_name='partenaire')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("annee", models.PositiveSmallIntegerField(verbose_name="année")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("brouillon", "Brouillon"),
+                            ("soumis", "Soumis au chef de projet"),
+                            ("valide", "Validé"),
+                            ("renvoye", "Renvoyé pour correction"),
+                        ],
+                        default="brouillon",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("commentaire", models.TextField(blank=True, verbose_name="commentaire du chef de projet")),
+                ("modifie_le", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                (
+                    "contrat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contributions",
+                        to="contrat.contrat",
+                        verbose_name="contrat",
+                    ),
+                ),
+                (
+                    "modifie_par",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="modifié par",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contributions",
+                        to="contrat.partenaire",
+                        verbose_name="partenaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contribution annuelle',
-                'verbose_name_plural': 'contributions annuelles',
-                'ordering': ['contrat', 'annee', 'partenaire__nom'],
-                'constraints': [models.UniqueConstraint(fields=('contrat', 'partenaire', 'annee'), name='contribution_unique', violation_error_message='Ce partenaire a déjà une contribution pour cette année.')],
+                "verbose_name": "contribution annuelle",
+                "verbose_name_plural": "contributions annuelles",
+                "ordering": ["contrat", "annee", "partenaire__nom"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("contrat", "partenaire", "annee"),
+                        name="contribution_unique",
+                        violation_error_message="Ce partenaire a déjà une contribution pour cette année.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Historique',
+            name="Historique",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('objet', models.CharField(choices=[('dispositif', 'Dispositif'), ('estimation', 'Estimation')], max_length=20, verbose_name='objet')),
-                ('objet_id', models.PositiveBigIntegerField(verbose_name="identifiant de l'objet")),
-                ('contrat_id', models.PositiveBigIntegerField(db_index=True, verbose_name='contrat')),
-                ('dispositif_id', models.PositiveBigIntegerField(db_index=True, verbose_name='dispositif')),
-                ('action', models.CharField(choices=[('creation', 'Création'), ('modification', 'Modification'), ('suppression', 'Suppression')], max_length=20, verbose_name='action')),
-                ('user_nom', models.CharField(max_length=200, verbose_name="par (nom au moment de l'action)")),
-                ('date', models.DateTimeField(db_index=True, verbose_name='le')),
-                ('avant', models.JSONField(blank=True, null=True, verbose_name='avant')),
-                ('apres', models.JSONField(blank=True, null=True, verbose_name='après')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='par')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "objet",
+                    models.CharField(
+                        choices=[("dispositif", "Dispositif"), ("estimation", "Estimation")],
+                        max_length=20,
+                        verbose_name="objet",
+                    ),
+                ),
+                ("objet_id", models.PositiveBigIntegerField(verbose_name="identifiant de l'objet")),
+                ("contrat_id", models.PositiveBigIntegerField(db_index=True, verbose_name="contrat")),
+                ("dispositif_id", models.PositiveBigIntegerField(db_index=True, verbose_name="dispositif")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("creation", "Création"),
+                            ("modification", "Modification"),
+                            ("suppression", "Suppression"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                ("user_nom", models.CharField(max_length=200, verbose_name="par (nom au moment de l'action)")),
+                ("date", models.DateTimeField(db_index=True, verbose_name="le")),
+                ("avant", models.JSONField(blank=True, null=True, verbose_name="avant")),
+                ("apres", models.JSONField(blank=True, null=True, verbose_name="après")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="par",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "entrée d'historique",
-                'verbose_name_plural': 'historique',
-                'ordering': ['-date', '-pk'],
-                'indexes': [models.Index(fields=['objet', 'objet_id', 'date'], name='historique_objet_date')],
+                "verbose_name": "entrée d'historique",
+                "verbose_name_plural": "historique",
+                "ordering": ["-date", "-pk"],
+                "indexes": [models.Index(fields=["objet", "objet_id", "date"], name="historique_objet_date")],
             },
         ),
     ]

@@ -4,25 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('engagements', '0002_dispositif_archive_dispositif_version_and_more'),
+        ("engagements", "0002_dispositif_archive_dispositif_version_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historique',
-            name='fiche_id',
-            field=models.PositiveBigIntegerField(blank=True, db_index=True, null=True, verbose_name='fiche'),
+            model_name="historique",
+            name="fiche_id",
+            field=models.PositiveBigIntegerField(blank=True, db_index=True, null=True, verbose_name="fiche"),
         ),
         migrations.AlterField(
-            model_name='historique',
-            name='dispositif_id',
-            field=models.PositiveBigIntegerField(blank=True, db_index=True, null=True, verbose_name='dispositif'),
+            model_name="historique",
+            name="dispositif_id",
+            field=models.PositiveBigIntegerField(blank=True, db_index=True, null=True, verbose_name="dispositif"),
         ),
         migrations.AlterField(
-            model_name='historique',
-            name='objet',
-            field=models.CharField(choices=[('dispositif', 'Dispositif'), ('estimation', 'Estimation'), ('fiche', 'Fiche'), ('engagement', "Engagement d'un partenaire (fiche)"), ('mesure', "Valeur d'indicateur")], max_length=20, verbose_name='objet'),
+            model_name="historique",
+            name="objet",
+            field=models.CharField(
+                choices=[
+                    ("dispositif", "Dispositif"),
+                    ("estimation", "Estimation"),
+                    ("fiche", "Fiche"),
+                    ("engagement", "Engagement d'un partenaire (fiche)"),
+                    ("mesure", "Valeur d'indicateur"),
+                ],
+                max_length=20,
+                verbose_name="objet",
+            ),
         ),
     ]

@@ -6,37 +6,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0003_orientation_description'),
-        ('engagements', '0004_import_annexe'),
+        ("contrat", "0003_orientation_description"),
+        ("engagements", "0004_import_annexe"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Export',
+            name="Export",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cle', models.CharField(max_length=64, unique=True, verbose_name='empreinte des données exportées')),
-                ('sujet', models.CharField(db_index=True, help_text='Même export (nature, contrat, filtres), quelles que soient les données.', max_length=64, verbose_name='empreinte de la demande')),
-                ('nature', models.CharField(choices=[('annexe_pdf', 'Annexe financière (PDF)'), ('annexe_xlsx', 'Annexe financière (Excel)')], max_length=20, verbose_name='nature')),
-                ('parametres', models.JSONField(default=dict, verbose_name='filtres')),
-                ('nom_fichier', models.CharField(max_length=255, verbose_name='nom du fichier')),
-                ('lignes', models.PositiveIntegerField(default=0, verbose_name='lignes')),
-                ('fichier', models.FileField(blank=True, upload_to='exports/', verbose_name='fichier')),
-                ('statut', models.CharField(choices=[('en_attente', 'En attente'), ('en_cours', 'En préparation'), ('pret', 'Prêt'), ('echec', 'Échec')], default='en_attente', max_length=20, verbose_name='statut')),
-                ('erreur', models.TextField(blank=True, verbose_name='erreur')),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='demandé le')),
-                ('commence_le', models.DateTimeField(blank=True, null=True, verbose_name='commencé le')),
-                ('termine_le', models.DateTimeField(blank=True, null=True, verbose_name='terminé le')),
-                ('contrat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exports', to='contrat.contrat', verbose_name='contrat')),
-                ('demande_par', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='demandé par')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("cle", models.CharField(max_length=64, unique=True, verbose_name="empreinte des données exportées")),
+                (
+                    "sujet",
+                    models.CharField(
+                        db_index=True,
+                        help_text="Même export (nature, contrat, filtres), quelles que soient les données.",
+                        max_length=64,
+                        verbose_name="empreinte de la demande",
+                    ),
+                ),
+                (
+                    "nature",
+                    models.CharField(
+                        choices=[
+                            ("annexe_pdf", "Annexe financière (PDF)"),
+                            ("annexe_xlsx", "Annexe financière (Excel)"),
+                        ],
+                        max_length=20,
+                        verbose_name="nature",
+                    ),
+                ),
+                ("parametres", models.JSONField(default=dict, verbose_name="filtres")),
+                ("nom_fichier", models.CharField(max_length=255, verbose_name="nom du fichier")),
+                ("lignes", models.PositiveIntegerField(default=0, verbose_name="lignes")),
+                ("fichier", models.FileField(blank=True, upload_to="exports/", verbose_name="fichier")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("en_attente", "En attente"),
+                            ("en_cours", "En préparation"),
+                            ("pret", "Prêt"),
+                            ("echec", "Échec"),
+                        ],
+                        default="en_attente",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("erreur", models.TextField(blank=True, verbose_name="erreur")),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="demandé le")),
+                ("commence_le", models.DateTimeField(blank=True, null=True, verbose_name="commencé le")),
+                ("termine_le", models.DateTimeField(blank=True, null=True, verbose_name="terminé le")),
+                (
+                    "contrat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="exports",
+                        to="contrat.contrat",
+                        verbose_name="contrat",
+                    ),
+                ),
+                (
+                    "demande_par",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="demandé par",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'export préparé',
-                'verbose_name_plural': 'exports préparés',
-                'ordering': ['-cree_le'],
+                "verbose_name": "export préparé",
+                "verbose_name_plural": "exports préparés",
+                "ordering": ["-cree_le"],
             },
         ),
     ]

@@ -5,7 +5,6 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("engagements", "0005_export"),
         ("noyau", "0001_initial"),

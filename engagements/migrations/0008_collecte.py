@@ -6,60 +6,134 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0004_versions'),
-        ('engagements', '0007_versions'),
-        ('noyau', '0004_courriel'),
+        ("contrat", "0004_versions"),
+        ("engagements", "0007_versions"),
+        ("noyau", "0004_courriel"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contribution',
-            name='rien_a_declarer',
-            field=models.BooleanField(default=False, help_text='Soumise sans ligne : le partenaire déclare ne rien mobiliser cette année.', verbose_name='rien à déclarer pour cette année'),
+            model_name="contribution",
+            name="rien_a_declarer",
+            field=models.BooleanField(
+                default=False,
+                help_text="Soumise sans ligne : le partenaire déclare ne rien mobiliser cette année.",
+                verbose_name="rien à déclarer pour cette année",
+            ),
         ),
         migrations.CreateModel(
-            name='Collecte',
+            name="Collecte",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('annee', models.PositiveSmallIntegerField(verbose_name='année collectée')),
-                ('echeance', models.DateField(verbose_name='date limite de soumission')),
-                ('ouverte', models.BooleanField(default=True, help_text='Fermée : plus de relance.', verbose_name='ouverte')),
-                ('ouverte_le', models.DateTimeField(auto_now_add=True, verbose_name='ouverte le')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('contrat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='collectes', to='contrat.contrat', verbose_name='contrat')),
-                ('ouverte_par', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='ouverte par')),
-                ('partenaires', models.ManyToManyField(related_name='collectes', to='contrat.partenaire', verbose_name='partenaires attendus')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("annee", models.PositiveSmallIntegerField(verbose_name="année collectée")),
+                ("echeance", models.DateField(verbose_name="date limite de soumission")),
+                (
+                    "ouverte",
+                    models.BooleanField(default=True, help_text="Fermée : plus de relance.", verbose_name="ouverte"),
+                ),
+                ("ouverte_le", models.DateTimeField(auto_now_add=True, verbose_name="ouverte le")),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                (
+                    "contrat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="collectes",
+                        to="contrat.contrat",
+                        verbose_name="contrat",
+                    ),
+                ),
+                (
+                    "ouverte_par",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="ouverte par",
+                    ),
+                ),
+                (
+                    "partenaires",
+                    models.ManyToManyField(
+                        related_name="collectes", to="contrat.partenaire", verbose_name="partenaires attendus"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'collecte annuelle',
-                'verbose_name_plural': 'collectes annuelles',
-                'ordering': ['contrat', '-annee'],
+                "verbose_name": "collecte annuelle",
+                "verbose_name_plural": "collectes annuelles",
+                "ordering": ["contrat", "-annee"],
             },
         ),
         migrations.CreateModel(
-            name='Relance',
+            name="Relance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('jour', models.DateField(verbose_name='jour')),
-                ('collecte', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relances', to='engagements.collecte', verbose_name='collecte')),
-                ('courriel', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='noyau.courriel', verbose_name='courriel')),
-                ('par', models.ForeignKey(blank=True, help_text='Vide : relance automatique (manage.py relancer).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='par')),
-                ('partenaire', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relances', to='contrat.partenaire', verbose_name='partenaire')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("jour", models.DateField(verbose_name="jour")),
+                (
+                    "collecte",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relances",
+                        to="engagements.collecte",
+                        verbose_name="collecte",
+                    ),
+                ),
+                (
+                    "courriel",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="noyau.courriel",
+                        verbose_name="courriel",
+                    ),
+                ),
+                (
+                    "par",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Vide : relance automatique (manage.py relancer).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="par",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relances",
+                        to="contrat.partenaire",
+                        verbose_name="partenaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'relance',
-                'ordering': ['-jour', '-pk'],
+                "verbose_name": "relance",
+                "ordering": ["-jour", "-pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='collecte',
-            constraint=models.UniqueConstraint(fields=('contrat', 'annee'), name='collecte_unique', violation_error_message='Une collecte existe déjà pour cette année dans ce contrat.'),
+            model_name="collecte",
+            constraint=models.UniqueConstraint(
+                fields=("contrat", "annee"),
+                name="collecte_unique",
+                violation_error_message="Une collecte existe déjà pour cette année dans ce contrat.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='relance',
-            constraint=models.UniqueConstraint(fields=('collecte', 'partenaire', 'jour'), name='relance_une_par_jour', violation_error_message="Ce partenaire a déjà été relancé aujourd'hui."),
+            model_name="relance",
+            constraint=models.UniqueConstraint(
+                fields=("collecte", "partenaire", "jour"),
+                name="relance_une_par_jour",
+                violation_error_message="Ce partenaire a déjà été relancé aujourd'hui.",
+            ),
         ),
     ]

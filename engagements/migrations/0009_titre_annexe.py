@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('engagements', '0008_collecte'),
+        ("engagements", "0008_collecte"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='annexefinanciere',
-            name='titre',
-            field=models.CharField(blank=True, help_text='Vide : « Mobilisation des crédits de droit commun par » le partenaire.', max_length=300, verbose_name='titre (tel que dans le document)'),
+            model_name="annexefinanciere",
+            name="titre",
+            field=models.CharField(
+                blank=True,
+                help_text="Vide : « Mobilisation des crédits de droit commun par » le partenaire.",
+                max_length=300,
+                verbose_name="titre (tel que dans le document)",
+            ),
         ),
     ]

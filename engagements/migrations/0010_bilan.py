@@ -7,60 +7,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0008_pilier_presentation'),
-        ('engagements', '0009_titre_annexe'),
+        ("contrat", "0008_pilier_presentation"),
+        ("engagements", "0009_titre_annexe"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Realisation',
+            name="Realisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('montant_realise', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='montant réalisé (€)')),
-                ('remarque', models.TextField(blank=True, verbose_name='remarque sur la réalisation')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "montant_realise",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="montant réalisé (€)",
+                    ),
+                ),
+                ("remarque", models.TextField(blank=True, verbose_name="remarque sur la réalisation")),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
             ],
             options={
-                'verbose_name': 'réalisation',
-                'verbose_name_plural': 'réalisations',
+                "verbose_name": "réalisation",
+                "verbose_name_plural": "réalisations",
             },
         ),
         migrations.RemoveConstraint(
-            model_name='collecte',
-            name='collecte_unique',
+            model_name="collecte",
+            name="collecte_unique",
         ),
         migrations.RemoveConstraint(
-            model_name='contribution',
-            name='contribution_unique',
+            model_name="contribution",
+            name="contribution_unique",
         ),
         migrations.AddField(
-            model_name='collecte',
-            name='nature',
-            field=models.CharField(choices=[('previsionnel', 'Prévisionnel'), ('bilan', 'Bilan')], default='previsionnel', help_text="Prévisionnel : les montants prévus de l'année ; bilan : ce qui a été réalisé, l'année achevée.", max_length=20, verbose_name='nature'),
+            model_name="collecte",
+            name="nature",
+            field=models.CharField(
+                choices=[("previsionnel", "Prévisionnel"), ("bilan", "Bilan")],
+                default="previsionnel",
+                help_text="Prévisionnel : les montants prévus de l'année ; bilan : ce qui a été réalisé, l'année achevée.",
+                max_length=20,
+                verbose_name="nature",
+            ),
         ),
         migrations.AddField(
-            model_name='contribution',
-            name='nature',
-            field=models.CharField(choices=[('previsionnel', 'Prévisionnel'), ('bilan', 'Bilan')], default='previsionnel', max_length=20, verbose_name='nature'),
+            model_name="contribution",
+            name="nature",
+            field=models.CharField(
+                choices=[("previsionnel", "Prévisionnel"), ("bilan", "Bilan")],
+                default="previsionnel",
+                max_length=20,
+                verbose_name="nature",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='collecte',
-            constraint=models.UniqueConstraint(fields=('contrat', 'annee', 'nature'), name='collecte_unique', violation_error_message='Une collecte de cette nature existe déjà pour cette année dans ce contrat.'),
+            model_name="collecte",
+            constraint=models.UniqueConstraint(
+                fields=("contrat", "annee", "nature"),
+                name="collecte_unique",
+                violation_error_message="Une collecte de cette nature existe déjà pour cette année dans ce contrat.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contribution',
-            constraint=models.UniqueConstraint(fields=('contrat', 'partenaire', 'annee', 'nature'), name='contribution_unique', violation_error_message='Ce partenaire a déjà une contribution de cette nature pour cette année.'),
+            model_name="contribution",
+            constraint=models.UniqueConstraint(
+                fields=("contrat", "partenaire", "annee", "nature"),
+                name="contribution_unique",
+                violation_error_message="Ce partenaire a déjà une contribution de cette nature pour cette année.",
+            ),
         ),
         migrations.AddField(
-            model_name='realisation',
-            name='estimation',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='realisation', to='engagements.estimation', verbose_name='ligne prévue'),
+            model_name="realisation",
+            name="estimation",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="realisation",
+                to="engagements.estimation",
+                verbose_name="ligne prévue",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='realisation',
-            constraint=models.CheckConstraint(condition=models.Q(('montant_realise__isnull', True), ('montant_realise__gte', 0), _connector='OR'), name='realisation_montant_positif', violation_error_message='Le montant réalisé ne peut pas être négatif.'),
+            model_name="realisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("montant_realise__isnull", True), ("montant_realise__gte", 0), _connector="OR"),
+                name="realisation_montant_positif",
+                violation_error_message="Le montant réalisé ne peut pas être négatif.",
+            ),
         ),
     ]

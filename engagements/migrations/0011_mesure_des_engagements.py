@@ -4,25 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('engagements', '0010_bilan'),
+        ("engagements", "0010_bilan"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='engagementreciproque',
-            name='cible',
-            field=models.CharField(blank=True, help_text='Le niveau visé, avec son unité et son échéance : « 150 familles par an ».', max_length=200, verbose_name='cible'),
+            model_name="engagementreciproque",
+            name="cible",
+            field=models.CharField(
+                blank=True,
+                help_text="Le niveau visé, avec son unité et son échéance : « 150 familles par an ».",
+                max_length=200,
+                verbose_name="cible",
+            ),
         ),
         migrations.AddField(
-            model_name='engagementreciproque',
-            name='indicateur',
-            field=models.CharField(blank=True, help_text="Ce qui permet de dire si l'engagement est tenu : « nombre de familles accompagnées »…", max_length=300, verbose_name='mesure (indicateur)'),
+            model_name="engagementreciproque",
+            name="indicateur",
+            field=models.CharField(
+                blank=True,
+                help_text="Ce qui permet de dire si l'engagement est tenu : « nombre de familles accompagnées »…",
+                max_length=300,
+                verbose_name="mesure (indicateur)",
+            ),
         ),
         migrations.AddField(
-            model_name='engagementreciproque',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
+            model_name="engagementreciproque",
+            name="version",
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
         ),
     ]

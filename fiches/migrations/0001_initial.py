@@ -5,186 +5,452 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contrat', '0003_orientation_description'),
-        ('engagements', '0003_historique_des_fiches'),
+        ("contrat", "0003_orientation_description"),
+        ("engagements", "0003_historique_des_fiches"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Fiche',
+            name="Fiche",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, verbose_name='identifiant')),
-                ('forme', models.CharField(choices=[('operationnelle', 'Fiche opérationnelle'), ('action', 'Fiche action'), ('projet', 'Fiche projet')], max_length=20, verbose_name='type de fiche')),
-                ('numero', models.CharField(help_text='Tel que dans le document : « n°1-1 », « FICHE 3 »…', max_length=80, verbose_name='numéro')),
-                ('intitule', models.CharField(max_length=500, verbose_name='intitulé')),
-                ('ordre', models.PositiveIntegerField(default=0, verbose_name='ordre')),
-                ('constats', models.TextField(blank=True, verbose_name='constats')),
-                ('echelle', models.TextField(blank=True, verbose_name="échelle d'intervention")),
-                ('objectif_general', models.TextField(blank=True, verbose_name='objectif(s) général(aux)')),
-                ('objectifs_operationnels', models.TextField(blank=True, help_text='Un objectif par ligne.', verbose_name='objectifs opérationnels')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('public', models.TextField(blank=True, verbose_name='public concerné')),
-                ('annee_debut', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='début (année)')),
-                ('annee_fin', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='fin (année)')),
-                ('calendrier', models.TextField(blank=True, help_text='Une phase par ligne.', verbose_name='calendrier de mise en œuvre')),
-                ('resultats', models.TextField(blank=True, help_text='Un résultat par ligne.', verbose_name='résultats attendus')),
-                ('notes', models.TextField(blank=True, verbose_name='notes du document')),
-                ('statut', models.CharField(blank=True, choices=[('a_venir', 'À venir'), ('en_cours', 'En cours'), ('realise', 'Réalisé'), ('en_retard', 'En retard'), ('abandonne', 'Abandonné')], max_length=20, verbose_name='statut')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('communes', models.ManyToManyField(blank=True, related_name='fiches', to='contrat.commune', verbose_name='communes')),
-                ('contrat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fiches', to='contrat.contrat', verbose_name='contrat')),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='fiches', to='contrat.document', verbose_name='document source')),
-                ('objectifs', models.ManyToManyField(blank=True, related_name='fiches', to='contrat.objectif', verbose_name='objectifs')),
-                ('orientation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='fiches', to='contrat.orientation', verbose_name='enjeu stratégique / orientation')),
-                ('pilier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='fiches', to='contrat.pilier', verbose_name='pilier / section / axe')),
-                ('quartiers', models.ManyToManyField(blank=True, related_name='fiches', to='contrat.quartier', verbose_name='quartiers')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=80, verbose_name="identifiant")),
+                (
+                    "forme",
+                    models.CharField(
+                        choices=[
+                            ("operationnelle", "Fiche opérationnelle"),
+                            ("action", "Fiche action"),
+                            ("projet", "Fiche projet"),
+                        ],
+                        max_length=20,
+                        verbose_name="type de fiche",
+                    ),
+                ),
+                (
+                    "numero",
+                    models.CharField(
+                        help_text="Tel que dans le document : « n°1-1 », « FICHE 3 »…",
+                        max_length=80,
+                        verbose_name="numéro",
+                    ),
+                ),
+                ("intitule", models.CharField(max_length=500, verbose_name="intitulé")),
+                ("ordre", models.PositiveIntegerField(default=0, verbose_name="ordre")),
+                ("constats", models.TextField(blank=True, verbose_name="constats")),
+                ("echelle", models.TextField(blank=True, verbose_name="échelle d'intervention")),
+                ("objectif_general", models.TextField(blank=True, verbose_name="objectif(s) général(aux)")),
+                (
+                    "objectifs_operationnels",
+                    models.TextField(
+                        blank=True, help_text="Un objectif par ligne.", verbose_name="objectifs opérationnels"
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("public", models.TextField(blank=True, verbose_name="public concerné")),
+                ("annee_debut", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="début (année)")),
+                ("annee_fin", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="fin (année)")),
+                (
+                    "calendrier",
+                    models.TextField(
+                        blank=True, help_text="Une phase par ligne.", verbose_name="calendrier de mise en œuvre"
+                    ),
+                ),
+                (
+                    "resultats",
+                    models.TextField(blank=True, help_text="Un résultat par ligne.", verbose_name="résultats attendus"),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes du document")),
+                (
+                    "statut",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("a_venir", "À venir"),
+                            ("en_cours", "En cours"),
+                            ("realise", "Réalisé"),
+                            ("en_retard", "En retard"),
+                            ("abandonne", "Abandonné"),
+                        ],
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                (
+                    "communes",
+                    models.ManyToManyField(
+                        blank=True, related_name="fiches", to="contrat.commune", verbose_name="communes"
+                    ),
+                ),
+                (
+                    "contrat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fiches",
+                        to="contrat.contrat",
+                        verbose_name="contrat",
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="fiches",
+                        to="contrat.document",
+                        verbose_name="document source",
+                    ),
+                ),
+                (
+                    "objectifs",
+                    models.ManyToManyField(
+                        blank=True, related_name="fiches", to="contrat.objectif", verbose_name="objectifs"
+                    ),
+                ),
+                (
+                    "orientation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="fiches",
+                        to="contrat.orientation",
+                        verbose_name="enjeu stratégique / orientation",
+                    ),
+                ),
+                (
+                    "pilier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="fiches",
+                        to="contrat.pilier",
+                        verbose_name="pilier / section / axe",
+                    ),
+                ),
+                (
+                    "quartiers",
+                    models.ManyToManyField(
+                        blank=True, related_name="fiches", to="contrat.quartier", verbose_name="quartiers"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fiche',
-                'ordering': ['contrat', 'ordre', 'pk'],
+                "verbose_name": "fiche",
+                "ordering": ["contrat", "ordre", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Engagement',
+            name="Engagement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ordre', models.PositiveIntegerField(default=0, verbose_name='ordre')),
-                ('libelle', models.CharField(blank=True, max_length=300, verbose_name='partenaire(s) (tel que dans la fiche)')),
-                ('texte', models.TextField(blank=True, verbose_name='engagement')),
-                ('montant', models.DecimalField(blank=True, decimal_places=2, help_text="Seulement quand la fiche l'indique ; vide si inconnu.", max_digits=14, null=True, verbose_name='montant (€)')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('partenaire', models.ForeignKey(blank=True, help_text='Vide pour un engagement commun à plusieurs partenaires.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='engagements_fiches', to='contrat.partenaire', verbose_name='partenaire')),
-                ('fiche', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='engagements', to='fiches.fiche', verbose_name='fiche')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ordre", models.PositiveIntegerField(default=0, verbose_name="ordre")),
+                (
+                    "libelle",
+                    models.CharField(blank=True, max_length=300, verbose_name="partenaire(s) (tel que dans la fiche)"),
+                ),
+                ("texte", models.TextField(blank=True, verbose_name="engagement")),
+                (
+                    "montant",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Seulement quand la fiche l'indique ; vide si inconnu.",
+                        max_digits=14,
+                        null=True,
+                        verbose_name="montant (€)",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Vide pour un engagement commun à plusieurs partenaires.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="engagements_fiches",
+                        to="contrat.partenaire",
+                        verbose_name="partenaire",
+                    ),
+                ),
+                (
+                    "fiche",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="engagements",
+                        to="fiches.fiche",
+                        verbose_name="fiche",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'engagement de partenaire',
-                'verbose_name_plural': 'engagements des partenaires',
-                'ordering': ['ordre', 'pk'],
-                'abstract': False,
+                "verbose_name": "engagement de partenaire",
+                "verbose_name_plural": "engagements des partenaires",
+                "ordering": ["ordre", "pk"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='DispositifMobilise',
+            name="DispositifMobilise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ordre', models.PositiveIntegerField(default=0, verbose_name='ordre')),
-                ('groupe', models.CharField(blank=True, help_text="« Dispositifs de l'État », « Dispositifs de la CAF »…", max_length=300, verbose_name='groupe (tel que dans la fiche)')),
-                ('texte', models.TextField(verbose_name='dispositif')),
-                ('dispositif', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='fiches_liees', to='engagements.dispositif', verbose_name="dispositif de l'annexe financière")),
-                ('partenaire', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='dispositifs_mobilises', to='contrat.partenaire', verbose_name='partenaire qui le met en œuvre')),
-                ('fiche', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dispositifs_mobilises', to='fiches.fiche', verbose_name='fiche')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ordre", models.PositiveIntegerField(default=0, verbose_name="ordre")),
+                (
+                    "groupe",
+                    models.CharField(
+                        blank=True,
+                        help_text="« Dispositifs de l'État », « Dispositifs de la CAF »…",
+                        max_length=300,
+                        verbose_name="groupe (tel que dans la fiche)",
+                    ),
+                ),
+                ("texte", models.TextField(verbose_name="dispositif")),
+                (
+                    "dispositif",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="fiches_liees",
+                        to="engagements.dispositif",
+                        verbose_name="dispositif de l'annexe financière",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dispositifs_mobilises",
+                        to="contrat.partenaire",
+                        verbose_name="partenaire qui le met en œuvre",
+                    ),
+                ),
+                (
+                    "fiche",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dispositifs_mobilises",
+                        to="fiches.fiche",
+                        verbose_name="fiche",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dispositif mobilisable',
-                'verbose_name_plural': 'dispositifs mobilisables',
-                'ordering': ['ordre', 'pk'],
-                'abstract': False,
+                "verbose_name": "dispositif mobilisable",
+                "verbose_name_plural": "dispositifs mobilisables",
+                "ordering": ["ordre", "pk"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Indicateur',
+            name="Indicateur",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ordre', models.PositiveIntegerField(default=0, verbose_name='ordre')),
-                ('groupe', models.CharField(blank=True, help_text="Le résultat attendu auquel se rattache l'indicateur, quand la fiche le dit.", max_length=500, verbose_name='résultat mesuré')),
-                ('libelle', models.CharField(max_length=500, verbose_name='indicateur')),
-                ('unite', models.CharField(blank=True, max_length=60, verbose_name='unité')),
-                ('valeur_reference', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='valeur de référence')),
-                ('annee_reference', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='année de référence')),
-                ('cible', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='cible')),
-                ('annee_cible', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='année de la cible')),
-                ('fiche', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicateurs', to='fiches.fiche', verbose_name='fiche')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ordre", models.PositiveIntegerField(default=0, verbose_name="ordre")),
+                (
+                    "groupe",
+                    models.CharField(
+                        blank=True,
+                        help_text="Le résultat attendu auquel se rattache l'indicateur, quand la fiche le dit.",
+                        max_length=500,
+                        verbose_name="résultat mesuré",
+                    ),
+                ),
+                ("libelle", models.CharField(max_length=500, verbose_name="indicateur")),
+                ("unite", models.CharField(blank=True, max_length=60, verbose_name="unité")),
+                (
+                    "valeur_reference",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="valeur de référence"
+                    ),
+                ),
+                (
+                    "annee_reference",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="année de référence"),
+                ),
+                (
+                    "cible",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="cible"),
+                ),
+                (
+                    "annee_cible",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="année de la cible"),
+                ),
+                (
+                    "fiche",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicateurs",
+                        to="fiches.fiche",
+                        verbose_name="fiche",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'indicateur',
-                'ordering': ['ordre', 'pk'],
-                'abstract': False,
+                "verbose_name": "indicateur",
+                "ordering": ["ordre", "pk"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Intervenant',
+            name="Intervenant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ordre', models.PositiveIntegerField(default=0, verbose_name='ordre')),
-                ('role', models.CharField(choices=[('porteur', 'Porteur du projet'), ('financeur', 'Partenaires financeurs'), ('operateur', 'Partenaires opérateurs'), ('mobilise', 'Partenaires mobilisés')], max_length=20, verbose_name='rôle')),
-                ('nom', models.CharField(max_length=300, verbose_name='nom (tel que dans la fiche)')),
-                ('fiche', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='intervenants', to='fiches.fiche', verbose_name='fiche')),
-                ('partenaire', models.ForeignKey(blank=True, help_text="Quand le nom désigne un partenaire connu de l'application.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='intervenants', to='contrat.partenaire', verbose_name='organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ordre", models.PositiveIntegerField(default=0, verbose_name="ordre")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("porteur", "Porteur du projet"),
+                            ("financeur", "Partenaires financeurs"),
+                            ("operateur", "Partenaires opérateurs"),
+                            ("mobilise", "Partenaires mobilisés"),
+                        ],
+                        max_length=20,
+                        verbose_name="rôle",
+                    ),
+                ),
+                ("nom", models.CharField(max_length=300, verbose_name="nom (tel que dans la fiche)")),
+                (
+                    "fiche",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="intervenants",
+                        to="fiches.fiche",
+                        verbose_name="fiche",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Quand le nom désigne un partenaire connu de l'application.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="intervenants",
+                        to="contrat.partenaire",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'partenaire de la fiche',
-                'verbose_name_plural': 'partenaires de la fiche',
-                'ordering': ['ordre', 'pk'],
-                'abstract': False,
+                "verbose_name": "partenaire de la fiche",
+                "verbose_name_plural": "partenaires de la fiche",
+                "ordering": ["ordre", "pk"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Mesure',
+            name="Mesure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('annee', models.PositiveSmallIntegerField(verbose_name='année')),
-                ('valeur', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='valeur mesurée')),
-                ('commentaire', models.TextField(blank=True, verbose_name='commentaire')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('indicateur', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mesures', to='fiches.indicateur', verbose_name='indicateur')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("annee", models.PositiveSmallIntegerField(verbose_name="année")),
+                (
+                    "valeur",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="valeur mesurée"
+                    ),
+                ),
+                ("commentaire", models.TextField(blank=True, verbose_name="commentaire")),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                (
+                    "indicateur",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mesures",
+                        to="fiches.indicateur",
+                        verbose_name="indicateur",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'valeur mesurée',
-                'verbose_name_plural': 'valeurs mesurées',
-                'ordering': ['annee'],
+                "verbose_name": "valeur mesurée",
+                "verbose_name_plural": "valeurs mesurées",
+                "ordering": ["annee"],
             },
         ),
         migrations.CreateModel(
-            name='Equipement',
+            name="Equipement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('annexe', models.CharField(max_length=20, verbose_name='annexe')),
-                ('ordre', models.PositiveIntegerField(default=0, verbose_name='ordre')),
-                ('type', models.CharField(max_length=120, verbose_name='type')),
-                ('nom', models.CharField(max_length=300, verbose_name='nom')),
-                ('adresse', models.CharField(blank=True, max_length=300, verbose_name='adresse')),
-                ('gestionnaire', models.CharField(blank=True, max_length=300, verbose_name='gestionnaire')),
-                ('bonus_territoire', models.BooleanField(blank=True, null=True, verbose_name='bonus territoire')),
-                ('contrat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='equipements', to='contrat.contrat', verbose_name='contrat')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("annexe", models.CharField(max_length=20, verbose_name="annexe")),
+                ("ordre", models.PositiveIntegerField(default=0, verbose_name="ordre")),
+                ("type", models.CharField(max_length=120, verbose_name="type")),
+                ("nom", models.CharField(max_length=300, verbose_name="nom")),
+                ("adresse", models.CharField(blank=True, max_length=300, verbose_name="adresse")),
+                ("gestionnaire", models.CharField(blank=True, max_length=300, verbose_name="gestionnaire")),
+                ("bonus_territoire", models.BooleanField(blank=True, null=True, verbose_name="bonus territoire")),
+                (
+                    "contrat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="equipements",
+                        to="contrat.contrat",
+                        verbose_name="contrat",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'équipement ou service',
-                'verbose_name_plural': 'équipements et services',
-                'ordering': ['contrat', 'annexe', 'ordre'],
-                'constraints': [models.UniqueConstraint(fields=('contrat', 'annexe', 'ordre'), name='equipement_ordre_unique')],
+                "verbose_name": "équipement ou service",
+                "verbose_name_plural": "équipements et services",
+                "ordering": ["contrat", "annexe", "ordre"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("contrat", "annexe", "ordre"), name="equipement_ordre_unique")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='fiche',
-            constraint=models.UniqueConstraint(fields=('contrat', 'slug'), name='fiche_slug_unique', violation_error_message='Une fiche de ce contrat porte déjà cet identifiant.'),
+            model_name="fiche",
+            constraint=models.UniqueConstraint(
+                fields=("contrat", "slug"),
+                name="fiche_slug_unique",
+                violation_error_message="Une fiche de ce contrat porte déjà cet identifiant.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fiche',
-            constraint=models.CheckConstraint(condition=models.Q(('annee_fin__isnull', True), ('annee_debut__isnull', True), ('annee_fin__gte', models.F('annee_debut')), _connector='OR'), name='fiche_calendrier_ordonne', violation_error_message="L'année de fin doit suivre l'année de début."),
+            model_name="fiche",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("annee_fin__isnull", True),
+                    ("annee_debut__isnull", True),
+                    ("annee_fin__gte", models.F("annee_debut")),
+                    _connector="OR",
+                ),
+                name="fiche_calendrier_ordonne",
+                violation_error_message="L'année de fin doit suivre l'année de début.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='engagement',
-            constraint=models.UniqueConstraint(fields=('fiche', 'ordre'), name='engagement_fiche_ordre_unique'),
+            model_name="engagement",
+            constraint=models.UniqueConstraint(fields=("fiche", "ordre"), name="engagement_fiche_ordre_unique"),
         ),
         migrations.AddConstraint(
-            model_name='dispositifmobilise',
-            constraint=models.UniqueConstraint(fields=('fiche', 'ordre'), name='dispositif_mobilise_ordre_unique'),
+            model_name="dispositifmobilise",
+            constraint=models.UniqueConstraint(fields=("fiche", "ordre"), name="dispositif_mobilise_ordre_unique"),
         ),
         migrations.AddConstraint(
-            model_name='indicateur',
-            constraint=models.UniqueConstraint(fields=('fiche', 'ordre'), name='indicateur_ordre_unique'),
+            model_name="indicateur",
+            constraint=models.UniqueConstraint(fields=("fiche", "ordre"), name="indicateur_ordre_unique"),
         ),
         migrations.AddConstraint(
-            model_name='intervenant',
-            constraint=models.UniqueConstraint(fields=('fiche', 'ordre'), name='intervenant_ordre_unique'),
+            model_name="intervenant",
+            constraint=models.UniqueConstraint(fields=("fiche", "ordre"), name="intervenant_ordre_unique"),
         ),
         migrations.AddConstraint(
-            model_name='mesure',
-            constraint=models.UniqueConstraint(fields=('indicateur', 'annee'), name='mesure_annee_unique', violation_error_message='Une valeur existe déjà pour cet indicateur et cette année.'),
+            model_name="mesure",
+            constraint=models.UniqueConstraint(
+                fields=("indicateur", "annee"),
+                name="mesure_annee_unique",
+                violation_error_message="Une valeur existe déjà pour cet indicateur et cette année.",
+            ),
         ),
     ]

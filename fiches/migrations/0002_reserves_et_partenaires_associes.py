@@ -5,30 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0007_preambule'),
-        ('fiches', '0001_initial'),
+        ("contrat", "0007_preambule"),
+        ("fiches", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dispositifmobilise',
-            name='autres_partenaires',
-            field=models.ManyToManyField(blank=True, help_text='Un dispositif que plusieurs organisations portent ensemble (la Caisse des dépôts avec la Région).', related_name='dispositifs_mobilises_avec', to='contrat.partenaire', verbose_name='avec'),
+            model_name="dispositifmobilise",
+            name="autres_partenaires",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Un dispositif que plusieurs organisations portent ensemble (la Caisse des dépôts avec la Région).",
+                related_name="dispositifs_mobilises_avec",
+                to="contrat.partenaire",
+                verbose_name="avec",
+            ),
         ),
         migrations.CreateModel(
-            name='Reserve',
+            name="Reserve",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('texte', models.TextField(verbose_name='réserve (telle que dans le document)')),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reserves', to='contrat.document', verbose_name='document')),
-                ('partenaire', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reserves', to='contrat.partenaire', verbose_name='partenaire')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("texte", models.TextField(verbose_name="réserve (telle que dans le document)")),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reserves",
+                        to="contrat.document",
+                        verbose_name="document",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reserves",
+                        to="contrat.partenaire",
+                        verbose_name="partenaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "réserve d'un partenaire",
-                'verbose_name_plural': 'réserves des partenaires',
-                'constraints': [models.UniqueConstraint(fields=('document', 'partenaire'), name='reserve_unique')],
+                "verbose_name": "réserve d'un partenaire",
+                "verbose_name_plural": "réserves des partenaires",
+                "constraints": [models.UniqueConstraint(fields=("document", "partenaire"), name="reserve_unique")],
             },
         ),
     ]

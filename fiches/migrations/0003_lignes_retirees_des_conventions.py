@@ -21,8 +21,12 @@ def retirer(apps, schema_editor):
     for numero, debut in ENGAGEMENTS:
         # The 2.4 row of the Grand Dijon is kept at rank 1; only the stale copy at rank 2 goes.
         EngagementReciproque.objects.filter(
-            article__document__contrat__slug="grand-dijon", article__document__slug="convention-caf-2016-2017",
-            article__numero=numero, ordre=2, points__startswith=debut).delete()
+            article__document__contrat__slug="grand-dijon",
+            article__document__slug="convention-caf-2016-2017",
+            article__numero=numero,
+            ordre=2,
+            points__startswith=debut,
+        ).delete()
     for fiche, texte in DISPOSITIFS:
         DispositifMobilise.objects.filter(fiche__contrat__slug="seine-amont", fiche__slug=fiche, texte=texte).delete()
 

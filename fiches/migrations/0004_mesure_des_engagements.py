@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fiches', '0003_lignes_retirees_des_conventions'),
+        ("fiches", "0003_lignes_retirees_des_conventions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='engagement',
-            name='cible',
-            field=models.CharField(blank=True, help_text='Le niveau visé, avec son unité et son échéance : « 150 familles par an ».', max_length=200, verbose_name='cible'),
+            model_name="engagement",
+            name="cible",
+            field=models.CharField(
+                blank=True,
+                help_text="Le niveau visé, avec son unité et son échéance : « 150 familles par an ».",
+                max_length=200,
+                verbose_name="cible",
+            ),
         ),
         migrations.AddField(
-            model_name='engagement',
-            name='indicateur',
-            field=models.CharField(blank=True, help_text="Ce qui permet de dire si l'engagement est tenu : « nombre de familles accompagnées »…", max_length=300, verbose_name='mesure (indicateur)'),
+            model_name="engagement",
+            name="indicateur",
+            field=models.CharField(
+                blank=True,
+                help_text="Ce qui permet de dire si l'engagement est tenu : « nombre de familles accompagnées »…",
+                max_length=300,
+                verbose_name="mesure (indicateur)",
+            ),
         ),
     ]

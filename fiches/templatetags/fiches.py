@@ -51,9 +51,9 @@ def valeur(nombre):
 @register.filter
 def liste_ordonnee(texte):
     """One item a line, as a numbered list; items already bulleted keep their nesting."""
-    lignes = [l for l in (texte or "").splitlines() if l.strip()]
-    if any(l.startswith(("- ", "  - ")) for l in lignes):
+    lignes = [ln for ln in (texte or "").splitlines() if ln.strip()]
+    if any(ln.startswith(("- ", "  - ")) for ln in lignes):
         return blocs(texte)
     if not lignes:
         return ""
-    return mark_safe("<ol>" + format_html_join("", "<li>{}</li>", ((l.strip(),) for l in lignes)) + "</ol>")
+    return mark_safe("<ol>" + format_html_join("", "<li>{}</li>", ((ln.strip(),) for ln in lignes)) + "</ol>")

@@ -5,105 +5,301 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contrat', '0003_orientation_description'),
-        ('engagements', '0003_historique_des_fiches'),
-        ('fiches', '0001_initial'),
+        ("contrat", "0003_orientation_description"),
+        ("engagements", "0003_historique_des_fiches"),
+        ("fiches", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Instance',
+            name="Instance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, verbose_name='identifiant')),
-                ('nom', models.CharField(max_length=200, verbose_name='nom')),
-                ('nature', models.CharField(choices=[('comite_pilotage', 'Comité de pilotage'), ('comite_technique', 'Comité technique'), ('mous', "Maîtrise d'ouvrage urbaine et sociale (MOUS)"), ('groupe_technique', 'Groupe technique'), ('reunion_elus', 'Réunion des élus'), ('conseil_citoyen', 'Conseil citoyen'), ('comite_suivi', 'Comité de suivi'), ('comite_financeurs', 'Comité des financeurs'), ('seminaire', 'Séminaire'), ('autre', 'Autre')], max_length=30, verbose_name='nature')),
-                ('colonne', models.CharField(blank=True, choices=[('etat', 'État'), ('collectivites', 'Collectivités'), ('conseils_citoyens', 'Conseils citoyens'), ('copilotage', 'Copilotage')], max_length=30, verbose_name='colonne du schéma de gouvernance')),
-                ('formation', models.CharField(blank=True, choices=[('restreinte', 'Restreinte'), ('elargie', 'Élargie')], max_length=20, verbose_name='formation')),
-                ('missions', models.TextField(blank=True, help_text="Une mission par ligne, dans l'ordre.", verbose_name='missions')),
-                ('composition', models.TextField(blank=True, verbose_name='composition (telle que dans le document)')),
-                ('frequence', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='nombre de réunions')),
-                ('frequence_max', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='au plus')),
-                ('periode', models.CharField(blank=True, choices=[('mois', 'mois'), ('deux_mois', '2 mois'), ('trimestre', 'trimestre'), ('semestre', 'semestre'), ('annee', 'an'), ('deux_ans', '2 ans')], max_length=20, verbose_name='par')),
-                ('mois', models.CharField(blank=True, help_text='« 10 » pour octobre ; « 3-4,11-12 » pour mars/avril et novembre/décembre.', max_length=60, verbose_name='mois préférés')),
-                ('duree', models.CharField(blank=True, help_text='Par exemple « ½ journée ».', max_length=60, verbose_name='durée')),
-                ('selon_besoins', models.BooleanField(default=False, verbose_name='se réunit selon les besoins')),
-                ('rythme_source', models.CharField(blank=True, max_length=300, verbose_name='rythme (texte du document)')),
-                ('ordre', models.PositiveIntegerField(default=0, verbose_name='ordre')),
-                ('contrat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='instances', to='contrat.contrat', verbose_name='contrat')),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='instances', to='contrat.document', verbose_name="document qui l'institue")),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sous_instances', to='gouvernance.instance', verbose_name='instance parente')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slug", models.SlugField(max_length=80, verbose_name="identifiant")),
+                ("nom", models.CharField(max_length=200, verbose_name="nom")),
+                (
+                    "nature",
+                    models.CharField(
+                        choices=[
+                            ("comite_pilotage", "Comité de pilotage"),
+                            ("comite_technique", "Comité technique"),
+                            ("mous", "Maîtrise d'ouvrage urbaine et sociale (MOUS)"),
+                            ("groupe_technique", "Groupe technique"),
+                            ("reunion_elus", "Réunion des élus"),
+                            ("conseil_citoyen", "Conseil citoyen"),
+                            ("comite_suivi", "Comité de suivi"),
+                            ("comite_financeurs", "Comité des financeurs"),
+                            ("seminaire", "Séminaire"),
+                            ("autre", "Autre"),
+                        ],
+                        max_length=30,
+                        verbose_name="nature",
+                    ),
+                ),
+                (
+                    "colonne",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("etat", "État"),
+                            ("collectivites", "Collectivités"),
+                            ("conseils_citoyens", "Conseils citoyens"),
+                            ("copilotage", "Copilotage"),
+                        ],
+                        max_length=30,
+                        verbose_name="colonne du schéma de gouvernance",
+                    ),
+                ),
+                (
+                    "formation",
+                    models.CharField(
+                        blank=True,
+                        choices=[("restreinte", "Restreinte"), ("elargie", "Élargie")],
+                        max_length=20,
+                        verbose_name="formation",
+                    ),
+                ),
+                (
+                    "missions",
+                    models.TextField(
+                        blank=True, help_text="Une mission par ligne, dans l'ordre.", verbose_name="missions"
+                    ),
+                ),
+                ("composition", models.TextField(blank=True, verbose_name="composition (telle que dans le document)")),
+                (
+                    "frequence",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="nombre de réunions"),
+                ),
+                ("frequence_max", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="au plus")),
+                (
+                    "periode",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("mois", "mois"),
+                            ("deux_mois", "2 mois"),
+                            ("trimestre", "trimestre"),
+                            ("semestre", "semestre"),
+                            ("annee", "an"),
+                            ("deux_ans", "2 ans"),
+                        ],
+                        max_length=20,
+                        verbose_name="par",
+                    ),
+                ),
+                (
+                    "mois",
+                    models.CharField(
+                        blank=True,
+                        help_text="« 10 » pour octobre ; « 3-4,11-12 » pour mars/avril et novembre/décembre.",
+                        max_length=60,
+                        verbose_name="mois préférés",
+                    ),
+                ),
+                (
+                    "duree",
+                    models.CharField(
+                        blank=True, help_text="Par exemple « ½ journée ».", max_length=60, verbose_name="durée"
+                    ),
+                ),
+                ("selon_besoins", models.BooleanField(default=False, verbose_name="se réunit selon les besoins")),
+                (
+                    "rythme_source",
+                    models.CharField(blank=True, max_length=300, verbose_name="rythme (texte du document)"),
+                ),
+                ("ordre", models.PositiveIntegerField(default=0, verbose_name="ordre")),
+                (
+                    "contrat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="instances",
+                        to="contrat.contrat",
+                        verbose_name="contrat",
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="instances",
+                        to="contrat.document",
+                        verbose_name="document qui l'institue",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sous_instances",
+                        to="gouvernance.instance",
+                        verbose_name="instance parente",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'instance de gouvernance',
-                'verbose_name_plural': 'instances de gouvernance',
-                'ordering': ['contrat', 'ordre', 'pk'],
+                "verbose_name": "instance de gouvernance",
+                "verbose_name_plural": "instances de gouvernance",
+                "ordering": ["contrat", "ordre", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Membre',
+            name="Membre",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ordre', models.PositiveIntegerField(default=0, verbose_name='ordre')),
-                ('fonction', models.CharField(blank=True, help_text="« le Préfet de la Côte-d'Or ou son représentant »", max_length=300, verbose_name='fonction')),
-                ('preside', models.BooleanField(default=False, verbose_name='préside ou copréside')),
-                ('instance', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='membres', to='gouvernance.instance', verbose_name='instance')),
-                ('partenaire', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sieges', to='contrat.partenaire', verbose_name='organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ordre", models.PositiveIntegerField(default=0, verbose_name="ordre")),
+                (
+                    "fonction",
+                    models.CharField(
+                        blank=True,
+                        help_text="« le Préfet de la Côte-d'Or ou son représentant »",
+                        max_length=300,
+                        verbose_name="fonction",
+                    ),
+                ),
+                ("preside", models.BooleanField(default=False, verbose_name="préside ou copréside")),
+                (
+                    "instance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="membres",
+                        to="gouvernance.instance",
+                        verbose_name="instance",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sieges",
+                        to="contrat.partenaire",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "membre d'une instance",
-                'verbose_name_plural': 'membres des instances',
-                'ordering': ['-preside', 'ordre', 'pk'],
+                "verbose_name": "membre d'une instance",
+                "verbose_name_plural": "membres des instances",
+                "ordering": ["-preside", "ordre", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Seance',
+            name="Seance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('heure', models.TimeField(blank=True, null=True, verbose_name='heure')),
-                ('lieu', models.CharField(blank=True, max_length=300, verbose_name='lieu')),
-                ('ordre_du_jour', models.TextField(blank=True, help_text='Un point par ligne.', verbose_name='ordre du jour')),
-                ('compte_rendu', models.TextField(blank=True, verbose_name='compte rendu')),
-                ('instance', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='seances', to='gouvernance.instance', verbose_name='instance')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField(verbose_name="date")),
+                ("heure", models.TimeField(blank=True, null=True, verbose_name="heure")),
+                ("lieu", models.CharField(blank=True, max_length=300, verbose_name="lieu")),
+                (
+                    "ordre_du_jour",
+                    models.TextField(blank=True, help_text="Un point par ligne.", verbose_name="ordre du jour"),
+                ),
+                ("compte_rendu", models.TextField(blank=True, verbose_name="compte rendu")),
+                (
+                    "instance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="seances",
+                        to="gouvernance.instance",
+                        verbose_name="instance",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'séance',
-                'ordering': ['-date', '-pk'],
+                "verbose_name": "séance",
+                "ordering": ["-date", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('texte', models.TextField(verbose_name='décision')),
-                ('echeance', models.DateField(blank=True, null=True, verbose_name='échéance')),
-                ('statut', models.CharField(choices=[('a_faire', 'À faire'), ('en_cours', 'En cours'), ('faite', 'Faite'), ('abandonnee', 'Abandonnée')], default='a_faire', max_length=20, verbose_name='statut')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('dispositifs', models.ManyToManyField(blank=True, related_name='decisions', to='engagements.dispositif', verbose_name='dispositifs')),
-                ('fiches', models.ManyToManyField(blank=True, related_name='decisions', to='fiches.fiche', verbose_name='fiches')),
-                ('partenaire', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='contrat.partenaire', verbose_name='partenaire responsable')),
-                ('seance', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='gouvernance.seance', verbose_name='séance')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("texte", models.TextField(verbose_name="décision")),
+                ("echeance", models.DateField(blank=True, null=True, verbose_name="échéance")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("a_faire", "À faire"),
+                            ("en_cours", "En cours"),
+                            ("faite", "Faite"),
+                            ("abandonnee", "Abandonnée"),
+                        ],
+                        default="a_faire",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                (
+                    "dispositifs",
+                    models.ManyToManyField(
+                        blank=True, related_name="decisions", to="engagements.dispositif", verbose_name="dispositifs"
+                    ),
+                ),
+                (
+                    "fiches",
+                    models.ManyToManyField(
+                        blank=True, related_name="decisions", to="fiches.fiche", verbose_name="fiches"
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="contrat.partenaire",
+                        verbose_name="partenaire responsable",
+                    ),
+                ),
+                (
+                    "seance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="gouvernance.seance",
+                        verbose_name="séance",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'décision',
-                'ordering': ['echeance', 'pk'],
+                "verbose_name": "décision",
+                "ordering": ["echeance", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='instance',
-            constraint=models.UniqueConstraint(fields=('contrat', 'slug'), name='instance_slug_unique', violation_error_message='Une instance de ce contrat porte déjà cet identifiant.'),
+            model_name="instance",
+            constraint=models.UniqueConstraint(
+                fields=("contrat", "slug"),
+                name="instance_slug_unique",
+                violation_error_message="Une instance de ce contrat porte déjà cet identifiant.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='instance',
-            constraint=models.CheckConstraint(condition=models.Q(('frequence_max__isnull', True), ('frequence__isnull', True), ('frequence_max__gte', models.F('frequence')), _connector='OR'), name='instance_frequence_ordonnee', violation_error_message='Le nombre maximal de réunions doit dépasser le nombre minimal.'),
+            model_name="instance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("frequence_max__isnull", True),
+                    ("frequence__isnull", True),
+                    ("frequence_max__gte", models.F("frequence")),
+                    _connector="OR",
+                ),
+                name="instance_frequence_ordonnee",
+                violation_error_message="Le nombre maximal de réunions doit dépasser le nombre minimal.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membre',
-            constraint=models.UniqueConstraint(fields=('instance', 'ordre'), name='membre_instance_ordre_unique'),
+            model_name="membre",
+            constraint=models.UniqueConstraint(fields=("instance", "ordre"), name="membre_instance_ordre_unique"),
         ),
     ]

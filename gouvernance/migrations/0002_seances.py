@@ -5,34 +5,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gouvernance', '0001_initial'),
+        ("gouvernance", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='seance',
-            name='fichier',
-            field=models.FileField(blank=True, help_text='PDF, traitement de texte ou tableur, 10 Mo au plus.', upload_to='seances/%Y/', verbose_name='compte rendu (fichier)'),
+            model_name="seance",
+            name="fichier",
+            field=models.FileField(
+                blank=True,
+                help_text="PDF, traitement de texte ou tableur, 10 Mo au plus.",
+                upload_to="seances/%Y/",
+                verbose_name="compte rendu (fichier)",
+            ),
         ),
         migrations.AddField(
-            model_name='seance',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
+            model_name="seance",
+            name="version",
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
         ),
         migrations.CreateModel(
-            name='Presence',
+            name="Presence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nom', models.CharField(max_length=300, verbose_name='participant')),
-                ('etat', models.CharField(choices=[('invite', 'Invité'), ('present', 'Présent'), ('excuse', 'Excusé')], default='invite', max_length=20, verbose_name='présence')),
-                ('membre', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='presences', to='gouvernance.membre', verbose_name="membre de l'instance")),
-                ('seance', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='presences', to='gouvernance.seance', verbose_name='séance')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("nom", models.CharField(max_length=300, verbose_name="participant")),
+                (
+                    "etat",
+                    models.CharField(
+                        choices=[("invite", "Invité"), ("present", "Présent"), ("excuse", "Excusé")],
+                        default="invite",
+                        max_length=20,
+                        verbose_name="présence",
+                    ),
+                ),
+                (
+                    "membre",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="presences",
+                        to="gouvernance.membre",
+                        verbose_name="membre de l'instance",
+                    ),
+                ),
+                (
+                    "seance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="presences",
+                        to="gouvernance.seance",
+                        verbose_name="séance",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'présence',
-                'ordering': ['pk'],
+                "verbose_name": "présence",
+                "ordering": ["pk"],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gouvernance', '0002_seances'),
+        ("gouvernance", "0002_seances"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='instance',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='version'),
+            model_name="instance",
+            name="version",
+            field=models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
         ),
     ]

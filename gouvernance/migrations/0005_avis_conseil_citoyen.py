@@ -5,30 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0011_niveaux'),
-        ('gouvernance', '0004_territoires'),
+        ("contrat", "0011_niveaux"),
+        ("gouvernance", "0004_territoires"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Avis',
+            name="Avis",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('annee', models.PositiveSmallIntegerField(verbose_name='année du rapport')),
-                ('conseil', models.CharField(max_length=200, verbose_name='conseil citoyen')),
-                ('envoye_le', models.DateField(verbose_name='rapport envoyé le')),
-                ('recu_le', models.DateField(blank=True, null=True, verbose_name='avis reçu le')),
-                ('texte', models.TextField(blank=True, verbose_name='avis')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('contrat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='avis', to='contrat.contrat', verbose_name='contrat')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("annee", models.PositiveSmallIntegerField(verbose_name="année du rapport")),
+                ("conseil", models.CharField(max_length=200, verbose_name="conseil citoyen")),
+                ("envoye_le", models.DateField(verbose_name="rapport envoyé le")),
+                ("recu_le", models.DateField(blank=True, null=True, verbose_name="avis reçu le")),
+                ("texte", models.TextField(blank=True, verbose_name="avis")),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                (
+                    "contrat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="avis",
+                        to="contrat.contrat",
+                        verbose_name="contrat",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "avis d'un conseil citoyen",
-                'verbose_name_plural': 'avis des conseils citoyens',
-                'ordering': ['contrat', 'annee', 'conseil'],
-                'constraints': [models.UniqueConstraint(fields=('contrat', 'annee', 'conseil'), name='avis_unique', violation_error_message='Ce conseil citoyen a déjà un avis pour ce rapport.'), models.CheckConstraint(condition=models.Q(('recu_le__isnull', True), ('recu_le__gte', models.F('envoye_le')), _connector='OR'), name='avis_recu_apres_envoi', violation_error_message="L'avis ne peut pas être reçu avant l'envoi du rapport.")],
+                "verbose_name": "avis d'un conseil citoyen",
+                "verbose_name_plural": "avis des conseils citoyens",
+                "ordering": ["contrat", "annee", "conseil"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("contrat", "annee", "conseil"),
+                        name="avis_unique",
+                        violation_error_message="Ce conseil citoyen a déjà un avis pour ce rapport.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("recu_le__isnull", True), ("recu_le__gte", models.F("envoye_le")), _connector="OR"
+                        ),
+                        name="avis_recu_apres_envoi",
+                        violation_error_message="L'avis ne peut pas être reçu avant l'envoi du rapport.",
+                    ),
+                ],
             },
         ),
     ]

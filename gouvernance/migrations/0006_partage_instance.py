@@ -5,25 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contrat', '0012_perimetre_code_qpv'),
-        ('gouvernance', '0005_avis_conseil_citoyen'),
+        ("contrat", "0012_perimetre_code_qpv"),
+        ("gouvernance", "0005_avis_conseil_citoyen"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PartageInstance',
+            name="PartageInstance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('contrat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='partages_acceptes', to='contrat.contrat', verbose_name="contrat qui l'accepte")),
-                ('instance', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='partages', to='gouvernance.instance', verbose_name='instance')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                (
+                    "contrat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="partages_acceptes",
+                        to="contrat.contrat",
+                        verbose_name="contrat qui l'accepte",
+                    ),
+                ),
+                (
+                    "instance",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="partages",
+                        to="gouvernance.instance",
+                        verbose_name="instance",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'instance partagée acceptée',
-                'verbose_name_plural': 'instances partagées acceptées',
-                'constraints': [models.UniqueConstraint(fields=('instance', 'contrat'), name='partage_unique', violation_error_message='Ce contrat a déjà accepté cette instance.')],
+                "verbose_name": "instance partagée acceptée",
+                "verbose_name_plural": "instances partagées acceptées",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("instance", "contrat"),
+                        name="partage_unique",
+                        violation_error_message="Ce contrat a déjà accepté cette instance.",
+                    )
+                ],
             },
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('importation', '0001_initial'),
+        ("importation", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelTable(
-            name='importannexe',
+            name="importannexe",
             table=None,
         ),
     ]

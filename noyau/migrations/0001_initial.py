@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -20,18 +19,50 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="Historique",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("objet", models.CharField(max_length=20, verbose_name="objet")),
                         ("objet_id", models.PositiveBigIntegerField(verbose_name="identifiant de l'objet")),
                         ("contrat_id", models.PositiveBigIntegerField(db_index=True, verbose_name="contrat")),
-                        ("dispositif_id", models.PositiveBigIntegerField(blank=True, db_index=True, null=True, verbose_name="dispositif")),
-                        ("fiche_id", models.PositiveBigIntegerField(blank=True, db_index=True, null=True, verbose_name="fiche")),
-                        ("action", models.CharField(choices=[("creation", "Création"), ("modification", "Modification"), ("suppression", "Suppression")], max_length=20, verbose_name="action")),
+                        (
+                            "dispositif_id",
+                            models.PositiveBigIntegerField(
+                                blank=True, db_index=True, null=True, verbose_name="dispositif"
+                            ),
+                        ),
+                        (
+                            "fiche_id",
+                            models.PositiveBigIntegerField(blank=True, db_index=True, null=True, verbose_name="fiche"),
+                        ),
+                        (
+                            "action",
+                            models.CharField(
+                                choices=[
+                                    ("creation", "Création"),
+                                    ("modification", "Modification"),
+                                    ("suppression", "Suppression"),
+                                ],
+                                max_length=20,
+                                verbose_name="action",
+                            ),
+                        ),
                         ("user_nom", models.CharField(max_length=200, verbose_name="par (nom au moment de l'action)")),
                         ("date", models.DateTimeField(db_index=True, verbose_name="le")),
                         ("avant", models.JSONField(blank=True, null=True, verbose_name="avant")),
                         ("apres", models.JSONField(blank=True, null=True, verbose_name="après")),
-                        ("user", models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name="par")),
+                        (
+                            "user",
+                            models.ForeignKey(
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                to=settings.AUTH_USER_MODEL,
+                                verbose_name="par",
+                            ),
+                        ),
                     ],
                     options={
                         "verbose_name": "entrée d'historique",

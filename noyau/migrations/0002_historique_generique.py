@@ -21,7 +21,6 @@ def identifiants(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("noyau", "0001_initial"),
         ("engagements", "0006_historique_et_import_deplaces"),
@@ -29,20 +28,48 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AlterModelTable(name="historique", table=None),
-        migrations.AlterField(model_name="historique", name="objet", field=models.CharField(max_length=30, verbose_name="objet")),
-        migrations.AddField(
-            model_name="historique", name="dossier",
-            field=models.CharField(blank=True, db_index=True, help_text="La page qui montre l'entrée : « dispositif:12 ».", max_length=50, verbose_name="dossier"),
+        migrations.AlterField(
+            model_name="historique", name="objet", field=models.CharField(max_length=30, verbose_name="objet")
         ),
         migrations.AddField(
-            model_name="historique", name="source",
-            field=models.CharField(choices=[("formulaire", "Saisie dans l'application"), ("import", "Import d'un classeur"), ("admin", "Administration"), ("commande", "Commande")], default="formulaire", max_length=20, verbose_name="origine"),
+            model_name="historique",
+            name="dossier",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                help_text="La page qui montre l'entrée : « dispositif:12 ».",
+                max_length=50,
+                verbose_name="dossier",
+            ),
         ),
         migrations.AddField(
-            model_name="historique", name="detail",
-            field=models.CharField(blank=True, help_text="Le nom du fichier importé, la commande lancée.", max_length=255, verbose_name="précision de l'origine"),
+            model_name="historique",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("formulaire", "Saisie dans l'application"),
+                    ("import", "Import d'un classeur"),
+                    ("admin", "Administration"),
+                    ("commande", "Commande"),
+                ],
+                default="formulaire",
+                max_length=20,
+                verbose_name="origine",
+            ),
         ),
-        migrations.AddField(model_name="historique", name="commentaire", field=models.TextField(blank=True, verbose_name="commentaire")),
+        migrations.AddField(
+            model_name="historique",
+            name="detail",
+            field=models.CharField(
+                blank=True,
+                help_text="Le nom du fichier importé, la commande lancée.",
+                max_length=255,
+                verbose_name="précision de l'origine",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historique", name="commentaire", field=models.TextField(blank=True, verbose_name="commentaire")
+        ),
         migrations.RunPython(dossiers, identifiants),
         migrations.RemoveField(model_name="historique", name="dispositif_id"),
         migrations.RemoveField(model_name="historique", name="fiche_id"),

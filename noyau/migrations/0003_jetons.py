@@ -4,23 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('noyau', '0002_historique_generique'),
+        ("noyau", "0002_historique_generique"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Jeton',
+            name="Jeton",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('jeton', models.CharField(max_length=64, unique=True, verbose_name='jeton')),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='utilisé le')),
-                ('adresse', models.CharField(blank=True, max_length=300, verbose_name="ce qu'il a créé")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("jeton", models.CharField(max_length=64, unique=True, verbose_name="jeton")),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="utilisé le")),
+                ("adresse", models.CharField(blank=True, max_length=300, verbose_name="ce qu'il a créé")),
             ],
             options={
-                'verbose_name': 'jeton de formulaire',
-                'verbose_name_plural': 'jetons de formulaire',
+                "verbose_name": "jeton de formulaire",
+                "verbose_name_plural": "jetons de formulaire",
             },
         ),
     ]

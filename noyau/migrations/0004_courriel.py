@@ -4,29 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('noyau', '0003_jetons'),
+        ("noyau", "0003_jetons"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Courriel',
+            name="Courriel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contrat_id', models.PositiveBigIntegerField(db_index=True, verbose_name='contrat')),
-                ('nature', models.CharField(help_text='« soumission », « relance »…', max_length=30, verbose_name='nature')),
-                ('destinataires', models.JSONField(default=list, verbose_name='destinataires')),
-                ('sujet', models.CharField(max_length=255, verbose_name='sujet')),
-                ('corps', models.TextField(verbose_name='texte')),
-                ('statut', models.CharField(choices=[('a_envoyer', 'À envoyer'), ('envoye', 'Envoyé'), ('echec', "Échec de l'envoi")], default='a_envoyer', max_length=20, verbose_name='statut')),
-                ('erreur', models.TextField(blank=True, verbose_name='erreur')),
-                ('cree_le', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('envoye_le', models.DateTimeField(blank=True, null=True, verbose_name='envoyé le')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("contrat_id", models.PositiveBigIntegerField(db_index=True, verbose_name="contrat")),
+                (
+                    "nature",
+                    models.CharField(help_text="« soumission », « relance »…", max_length=30, verbose_name="nature"),
+                ),
+                ("destinataires", models.JSONField(default=list, verbose_name="destinataires")),
+                ("sujet", models.CharField(max_length=255, verbose_name="sujet")),
+                ("corps", models.TextField(verbose_name="texte")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[("a_envoyer", "À envoyer"), ("envoye", "Envoyé"), ("echec", "Échec de l'envoi")],
+                        default="a_envoyer",
+                        max_length=20,
+                        verbose_name="statut",
+                    ),
+                ),
+                ("erreur", models.TextField(blank=True, verbose_name="erreur")),
+                ("cree_le", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                ("envoye_le", models.DateTimeField(blank=True, null=True, verbose_name="envoyé le")),
             ],
             options={
-                'verbose_name': 'courriel',
-                'ordering': ['-cree_le', '-pk'],
+                "verbose_name": "courriel",
+                "ordering": ["-cree_le", "-pk"],
             },
         ),
     ]

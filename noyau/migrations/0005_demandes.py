@@ -4,21 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('noyau', '0004_courriel'),
+        ("noyau", "0004_courriel"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Demande',
+            name="Demande",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cle', models.CharField(db_index=True, max_length=80, verbose_name='cible')),
-                ('faite_le', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='faite le')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("cle", models.CharField(db_index=True, max_length=80, verbose_name="cible")),
+                ("faite_le", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="faite le")),
             ],
             options={
-                'verbose_name': "demande d'envoi",
+                "verbose_name": "demande d'envoi",
             },
         ),
     ]

@@ -6,40 +6,143 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contrat', '0011_niveaux'),
-        ('engagements', '0011_mesure_des_engagements'),
-        ('fiches', '0004_mesure_des_engagements'),
+        ("contrat", "0011_niveaux"),
+        ("engagements", "0011_mesure_des_engagements"),
+        ("fiches", "0004_mesure_des_engagements"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tenue',
+            name="Tenue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('annee', models.PositiveSmallIntegerField(verbose_name='année')),
-                ('statut', models.CharField(choices=[('tenu', 'Tenu'), ('partiellement', 'Partiellement tenu'), ('non_tenu', 'Non tenu'), ('non_evalue', 'Non évalué')], default='non_evalue', max_length=20, verbose_name="l'engagement a-t-il été tenu ?")),
-                ('valeur', models.CharField(blank=True, help_text='Ce que la mesure a donné cette année : « 128 familles ».', max_length=200, verbose_name='valeur atteinte')),
-                ('commentaire', models.TextField(blank=True, verbose_name='commentaire')),
-                ('etat', models.CharField(choices=[('a_valider', 'À valider par le chef de projet'), ('valide', 'Validé'), ('renvoye', 'Renvoyé pour correction')], default='a_valider', max_length=20, verbose_name='validation')),
-                ('motif', models.TextField(blank=True, verbose_name='commentaire du chef de projet')),
-                ('modifie_le', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('contrat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tenues', to='contrat.contrat', verbose_name='contrat')),
-                ('engagement_fiche', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='tenues', to='fiches.engagement', verbose_name='engagement de fiche')),
-                ('engagement_reciproque', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='tenues', to='engagements.engagementreciproque', verbose_name='engagement réciproque')),
-                ('modifie_par', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='modifié par')),
-                ('partenaire', models.ForeignKey(blank=True, help_text='Vide : engagement commun des parties.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tenues', to='contrat.partenaire', verbose_name='partenaire')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("annee", models.PositiveSmallIntegerField(verbose_name="année")),
+                (
+                    "statut",
+                    models.CharField(
+                        choices=[
+                            ("tenu", "Tenu"),
+                            ("partiellement", "Partiellement tenu"),
+                            ("non_tenu", "Non tenu"),
+                            ("non_evalue", "Non évalué"),
+                        ],
+                        default="non_evalue",
+                        max_length=20,
+                        verbose_name="l'engagement a-t-il été tenu ?",
+                    ),
+                ),
+                (
+                    "valeur",
+                    models.CharField(
+                        blank=True,
+                        help_text="Ce que la mesure a donné cette année : « 128 familles ».",
+                        max_length=200,
+                        verbose_name="valeur atteinte",
+                    ),
+                ),
+                ("commentaire", models.TextField(blank=True, verbose_name="commentaire")),
+                (
+                    "etat",
+                    models.CharField(
+                        choices=[
+                            ("a_valider", "À valider par le chef de projet"),
+                            ("valide", "Validé"),
+                            ("renvoye", "Renvoyé pour correction"),
+                        ],
+                        default="a_valider",
+                        max_length=20,
+                        verbose_name="validation",
+                    ),
+                ),
+                ("motif", models.TextField(blank=True, verbose_name="commentaire du chef de projet")),
+                ("modifie_le", models.DateTimeField(auto_now=True, verbose_name="modifié le")),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                (
+                    "contrat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tenues",
+                        to="contrat.contrat",
+                        verbose_name="contrat",
+                    ),
+                ),
+                (
+                    "engagement_fiche",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tenues",
+                        to="fiches.engagement",
+                        verbose_name="engagement de fiche",
+                    ),
+                ),
+                (
+                    "engagement_reciproque",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tenues",
+                        to="engagements.engagementreciproque",
+                        verbose_name="engagement réciproque",
+                    ),
+                ),
+                (
+                    "modifie_par",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="modifié par",
+                    ),
+                ),
+                (
+                    "partenaire",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Vide : engagement commun des parties.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tenues",
+                        to="contrat.partenaire",
+                        verbose_name="partenaire",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "suivi annuel d'un engagement",
-                'verbose_name_plural': 'suivis annuels des engagements',
-                'ordering': ['contrat', 'annee', 'pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('engagement_fiche__isnull', False), ('engagement_reciproque__isnull', True)), models.Q(('engagement_fiche__isnull', True), ('engagement_reciproque__isnull', False)), _connector='OR'), name='tenue_un_seul_engagement', violation_error_message="Un suivi porte sur un seul engagement : celui d'une fiche ou celui d'une convention."), models.UniqueConstraint(condition=models.Q(('engagement_fiche__isnull', False)), fields=('engagement_fiche', 'annee'), name='tenue_fiche_annee_unique', violation_error_message='Cet engagement a déjà son suivi pour cette année.'), models.UniqueConstraint(condition=models.Q(('engagement_reciproque__isnull', False)), fields=('engagement_reciproque', 'annee'), name='tenue_reciproque_annee_unique', violation_error_message='Cet engagement a déjà son suivi pour cette année.')],
+                "verbose_name": "suivi annuel d'un engagement",
+                "verbose_name_plural": "suivis annuels des engagements",
+                "ordering": ["contrat", "annee", "pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("engagement_fiche__isnull", False), ("engagement_reciproque__isnull", True)),
+                            models.Q(("engagement_fiche__isnull", True), ("engagement_reciproque__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="tenue_un_seul_engagement",
+                        violation_error_message="Un suivi porte sur un seul engagement : celui d'une fiche ou celui d'une convention.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("engagement_fiche__isnull", False)),
+                        fields=("engagement_fiche", "annee"),
+                        name="tenue_fiche_annee_unique",
+                        violation_error_message="Cet engagement a déjà son suivi pour cette année.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("engagement_reciproque__isnull", False)),
+                        fields=("engagement_reciproque", "annee"),
+                        name="tenue_reciproque_annee_unique",
+                        violation_error_message="Cet engagement a déjà son suivi pour cette année.",
+                    ),
+                ],
             },
         ),
     ]

@@ -32,9 +32,11 @@ TROP_DERREURS = 50
 
 
 def _longueurs():
-    return {"code": QuartierPrioritaire._meta.get_field("code").max_length,
-            "nom": QuartierPrioritaire._meta.get_field("nom").max_length,
-            "commune": Commune._meta.get_field("nom").max_length}
+    return {
+        "code": QuartierPrioritaire._meta.get_field("code").max_length,
+        "nom": QuartierPrioritaire._meta.get_field("nom").max_length,
+        "commune": Commune._meta.get_field("nom").max_length,
+    }
 
 
 def _apercu(valeur):
@@ -52,14 +54,17 @@ def lire(lignes_du_fichier):
             erreurs.append(f"… arrêt après {TROP_DERREURS} lignes refusées.")
             break
         if texte is None:
-            erreurs.append(f"Ligne {numero} : ligne trop longue (plus de {LIGNE_MAX} caractères) : ce n'est pas "
-                           "une ligne de la liste officielle.")
+            erreurs.append(
+                f"Ligne {numero} : ligne trop longue (plus de {LIGNE_MAX} caractères) : ce n'est pas "
+                "une ligne de la liste officielle."
+            )
             if not entete_lue:
                 break
             continue
         if "\x00" in texte:
-            erreurs.append(f"Ligne {numero} : caractère nul (octet 0) : le fichier est endommagé ou n'est pas un "
-                           "fichier texte.")
+            erreurs.append(
+                f"Ligne {numero} : caractère nul (octet 0) : le fichier est endommagé ou n'est pas un fichier texte."
+            )
             if not entete_lue:
                 break
             continue
@@ -68,13 +73,16 @@ def lire(lignes_du_fichier):
             entete_lue = True
             entete = [c.strip().lower() for c in cellules]
             if entete[:4] != COLONNES:
-                raise CommandError(f"Ligne 1 : en-tête attendu « {';'.join(COLONNES)} », trouvé "
-                                   f"« {_apercu(';'.join(entete))} ».")
+                raise CommandError(
+                    f"Ligne 1 : en-tête attendu « {';'.join(COLONNES)} », trouvé « {_apercu(';'.join(entete))} »."
+                )
             continue
         if not any(c.strip() for c in cellules):
             continue
         if len(cellules) != 4:
-            erreurs.append(f"Ligne {numero} : 4 colonnes attendues (code_qp;lib_qp;insee_com;lib_com), {len(cellules)} trouvées.")
+            erreurs.append(
+                f"Ligne {numero} : 4 colonnes attendues (code_qp;lib_qp;insee_com;lib_com), {len(cellules)} trouvées."
+            )
             continue
         code, nom, insee, noms = (" ".join(c.split()) for c in cellules)
         code = code.upper()
@@ -85,24 +93,30 @@ def lire(lignes_du_fichier):
             erreurs.append(f"Ligne {numero} : le nom du quartier {code} manque.")
             continue
         if len(nom) > longueurs["nom"]:
-            erreurs.append(f"Ligne {numero} : le nom du quartier {code} a {len(nom)} caractères (au plus "
-                           f"{longueurs['nom']}).")
+            erreurs.append(
+                f"Ligne {numero} : le nom du quartier {code} a {len(nom)} caractères (au plus {longueurs['nom']})."
+            )
             continue
         codes = [c.strip().upper() for c in insee.split(";") if c.strip()]
         communes = [c.strip() for c in noms.split(";") if c.strip()]
         if not codes or len(codes) != len(communes):
-            erreurs.append(f"Ligne {numero} : {len(codes)} code(s) INSEE pour {len(communes)} commune(s) — il en faut "
-                           "autant, séparés par « ; ».")
+            erreurs.append(
+                f"Ligne {numero} : {len(codes)} code(s) INSEE pour {len(communes)} commune(s) — il en faut "
+                "autant, séparés par « ; »."
+            )
             continue
         mauvais = [c for c in codes if not INSEE.match(c)]
         if mauvais:
-            erreurs.append(f"Ligne {numero} : code INSEE « {_apercu(mauvais[0])} » invalide (5 caractères, par "
-                           "exemple 21231).")
+            erreurs.append(
+                f"Ligne {numero} : code INSEE « {_apercu(mauvais[0])} » invalide (5 caractères, par exemple 21231)."
+            )
             continue
         longue = next((c for c in communes if len(c) > longueurs["commune"]), None)
         if longue:
-            erreurs.append(f"Ligne {numero} : le nom de commune « {_apercu(longue)} » a {len(longue)} caractères (au "
-                           f"plus {longueurs['commune']}).")
+            erreurs.append(
+                f"Ligne {numero} : le nom de commune « {_apercu(longue)} » a {len(longue)} caractères (au "
+                f"plus {longueurs['commune']})."
+            )
             continue
         if code in vus:
             erreurs.append(f"Ligne {numero} : le code {code} figure déjà ligne {vus[code]}.")
@@ -167,8 +181,11 @@ def _commune(insee, nom, par_code, par_slug):
 
 
 def _tel_que_montre(qpv, communes):
-    return {"QPV (liste officielle)": f"{qpv.code} {qpv.nom}", "communes du QPV": ", ".join(sorted(c.nom for c in communes)),
-            "liste": qpv.liste}
+    return {
+        "QPV (liste officielle)": f"{qpv.code} {qpv.nom}",
+        "communes du QPV": ", ".join(sorted(c.nom for c in communes)),
+        "liste": qpv.liste,
+    }
 
 
 def charger(lignes, liste="2024"):
@@ -196,17 +213,23 @@ def charger(lignes, liste="2024"):
                 qpv.communes.set(voulues)
                 change = True
             if change:  # what the contracts that show this QPV now show: in each one's history
-                references.noter(references.liens_du_qpv(qpv), avant, _tel_que_montre(qpv, voulues),
-                                 source=Historique.Source.COMMANDE,
-                                 detail=f"Liste officielle des quartiers prioritaires ({liste}) rechargée")
+                references.noter(
+                    references.liens_du_qpv(qpv),
+                    avant,
+                    _tel_que_montre(qpv, voulues),
+                    source=Historique.Source.COMMANDE,
+                    detail=f"Liste officielle des quartiers prioritaires ({liste}) rechargée",
+                )
             modifies += change
             inchanges += not change
     return crees, modifies, inchanges
 
 
 class Command(BaseCommand):
-    help = ("Charge la liste officielle des quartiers prioritaires (fichier CSV « ; » : code_qp;lib_qp;insee_com;lib_com). "
-            "Un second chargement ne crée aucun doublon ; une ligne mal formée arrête tout, nommée par son numéro.")
+    help = (
+        "Charge la liste officielle des quartiers prioritaires (fichier CSV « ; » : code_qp;lib_qp;insee_com;lib_com). "
+        "Un second chargement ne crée aucun doublon ; une ligne mal formée arrête tout, nommée par son numéro."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("fichier", help="Chemin du fichier, par exemple listeqp2024-cog2024.csv.")
@@ -220,5 +243,6 @@ class Command(BaseCommand):
         except UnicodeDecodeError:
             raise CommandError(f"{fichier} : encodage illisible (UTF-8 ou Windows-1252 attendu).") from None
         crees, modifies, inchanges = charger(lignes, liste)
-        self.stdout.write(f"{len(lignes)} quartiers prioritaires lus : {crees} créés, {modifies} mis à jour, "
-                          f"{inchanges} inchangés.")
+        self.stdout.write(
+            f"{len(lignes)} quartiers prioritaires lus : {crees} créés, {modifies} mis à jour, {inchanges} inchangés."
+        )

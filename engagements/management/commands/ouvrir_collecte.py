@@ -12,16 +12,21 @@ from noyau import versions
 
 
 class Command(BaseCommand):
-    help = ("Ouvre la collecte annuelle d'un contrat : date limite (30 jours par défaut) et partenaires attendus "
-            "(par défaut, ceux que la page d'ouverture propose). Ne fait rien si elle est déjà ouverte.")
+    help = (
+        "Ouvre la collecte annuelle d'un contrat : date limite (30 jours par défaut) et partenaires attendus "
+        "(par défaut, ceux que la page d'ouverture propose). Ne fait rien si elle est déjà ouverte."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("contrat", help="Identifiant du contrat, par exemple grand-dijon.")
         parser.add_argument("annee", type=int, help="Année collectée.")
         parser.add_argument("--partenaires", nargs="*", help="Identifiants des partenaires attendus.")
         parser.add_argument("--echeance", help="Date limite (AAAA-MM-JJ) ; dans 30 jours par défaut.")
-        parser.add_argument("--bilan", action="store_true",
-                            help="Ouvre le bilan de l'année (ce qui a été réalisé) plutôt que son prévisionnel.")
+        parser.add_argument(
+            "--bilan",
+            action="store_true",
+            help="Ouvre le bilan de l'année (ce qui a été réalisé) plutôt que son prévisionnel.",
+        )
 
     def handle(self, *args, contrat, annee, partenaires, echeance, bilan, **options):
         objet = Contrat.objects.filter(slug=contrat).first()
@@ -35,8 +40,10 @@ class Command(BaseCommand):
             raise CommandError(f"L'année {annee} n'est pas achevée : son bilan s'ouvre à partir de {annee + 1}.")
         existante = Collecte.objects.filter(contrat=objet, annee=annee, nature=nature).first()
         if existante is not None:
-            self.stdout.write(f"{quoi} de {objet.nom} est déjà ouvert{'' if bilan else 'e'} "
-                              f"(date limite {existante.echeance:%d/%m/%Y}).")
+            self.stdout.write(
+                f"{quoi} de {objet.nom} est déjà ouvert{'' if bilan else 'e'} "
+                f"(date limite {existante.echeance:%d/%m/%Y})."
+            )
             return
         try:
             jour = date.fromisoformat(echeance) if echeance else collectes.echeance_par_defaut(timezone.localdate())
@@ -49,8 +56,15 @@ class Command(BaseCommand):
                 raise CommandError("Partenaires inconnus : " + ", ".join(sorted(inconnus)))
         else:
             attendus = list(collectes.proposer_partenaires(objet, annee))
-        collecte = versions.creer(None, Collecte(contrat=objet, annee=annee, nature=nature, echeance=jour),
-                                  {"partenaires": attendus}, source=versions.Source.COMMANDE, detail="ouvrir_collecte")
-        self.stdout.write(f"{'Bilan' if bilan else 'Collecte'} {annee} de {objet.nom} ouvert{'' if bilan else 'e'} : "
-                          f"date limite {collecte.echeance:%d/%m/%Y}, "
-                          f"partenaires attendus : {', '.join(p.sigle for p in attendus)}.")
+        collecte = versions.creer(
+            None,
+            Collecte(contrat=objet, annee=annee, nature=nature, echeance=jour),
+            {"partenaires": attendus},
+            source=versions.Source.COMMANDE,
+            detail="ouvrir_collecte",
+        )
+        self.stdout.write(
+            f"{'Bilan' if bilan else 'Collecte'} {annee} de {objet.nom} ouvert{'' if bilan else 'e'} : "
+            f"date limite {collecte.echeance:%d/%m/%Y}, "
+            f"partenaires attendus : {', '.join(p.sigle for p in attendus)}."
+        )

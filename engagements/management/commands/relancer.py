@@ -10,8 +10,10 @@ from engagements.models import Collecte
 
 
 class Command(BaseCommand):
-    help = ("Relance par courriel les partenaires attendus qui n'ont pas soumis leur contribution : 7 jours avant "
-            "la date limite, le jour même, puis chaque semaine. Jamais deux fois le même jour.")
+    help = (
+        "Relance par courriel les partenaires attendus qui n'ont pas soumis leur contribution : 7 jours avant "
+        "la date limite, le jour même, puis chaque semaine. Jamais deux fois le même jour."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="Le jour de la relance (AAAA-MM-JJ), aujourd'hui par défaut.")
@@ -35,6 +37,8 @@ class Command(BaseCommand):
             for partenaire in deja:
                 self.stdout.write(f"{collecte.contrat.slug} {collecte.annee} : {partenaire.sigle} déjà relancé ce jour")
             for partenaire in sans_adresse:
-                self.stderr.write(f"{collecte.contrat.slug} {collecte.annee} : {partenaire.sigle} n'a aucun agent avec "
-                                  "une adresse de courriel, pas de relance")
+                self.stderr.write(
+                    f"{collecte.contrat.slug} {collecte.annee} : {partenaire.sigle} n'a aucun agent avec "
+                    "une adresse de courriel, pas de relance"
+                )
         self.stdout.write(f"{total} relance(s) envoyée(s) le {jour:%d/%m/%Y}.")

@@ -37,8 +37,10 @@ run: pango demo
 	@echo "Application : http://$(HOST):$(PORT)/"
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The suite spread over the machine's cores (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: pango
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The linter and the formatter, one line length (pyproject.toml, [tool.ruff]); `ruff format .` fixes the layout.
 quality: $(BIN)/.installed

@@ -16,3 +16,8 @@ import tempfile  # noqa: E402
 
 # Uploaded files of the tests go to a throwaway folder, never to the project's media/.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="contrats-tests-")
+
+# An undefined variable in one of the project's templates fails the test (tests/conftest.py).
+from tests.variables_indefinies import VariableIndefinie  # noqa: E402
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = VariableIndefinie()  # noqa: F405

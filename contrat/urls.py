@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import gestion, membres, views
+from .views import arbre, contrats, documents, membres, partenaires, perimetre
 
 app_name = "contrat"
 
@@ -8,26 +8,26 @@ c = "contrats/<slug:slug>/"
 noeud = c + "arbre/<str:nature>/<int:pk>/"
 
 urlpatterns = [
-    path("contrats/", views.liste, name="liste"),
-    # Before the contract's own page: "ajouter" is never a contract's slug (gestion.RESERVES).
-    path("contrats/ajouter/", gestion.contrat_creer, name="creer"),
-    path(c, views.detail, name="detail"),
-    path(c + "modifier/", gestion.contrat_modifier, name="modifier"),
-    path(c + "perimetre/", gestion.perimetre, name="perimetre"),
-    path(c + "perimetre/communes/ajouter/", gestion.commune_ajouter, name="commune_ajouter"),
-    path(c + "perimetre/quartiers/ajouter/", gestion.quartier_ajouter, name="quartier_ajouter"),
-    path(c + "perimetre/quartiers/<int:pk>/retirer/", gestion.quartier_retirer, name="quartier_retirer"),
-    path(c + "perimetre/qpv/successeur/", gestion.quartier_successeur, name="quartier_successeur"),
-    path(c + "perimetre/qpv/ajouter/", gestion.qpv_ajouter, name="qpv_ajouter"),
-    path(c + "partenaires/", gestion.partenaires, name="partenaires"),
-    path(c + "partenaires/<int:pk>/ajouter/", gestion.partenaire_ajouter, name="partenaire_ajouter"),
-    path(c + "documents/", gestion.documents, name="documents"),
-    path(c + "signataires/ajouter/", gestion.signataire_ajouter, name="signataire_ajouter"),
-    path(c + "arbre/", gestion.arbre, name="arbre"),
-    path(c + "arbre/<str:nature>/ajouter/", gestion.noeud_ajouter, name="noeud_ajouter"),
-    path(noeud + "modifier/", gestion.noeud_modifier, name="noeud_modifier"),
-    path(noeud + "archiver/", gestion.noeud_archiver, name="noeud_archiver"),
-    path(noeud + "<str:sens>/", gestion.noeud_deplacer, name="noeud_deplacer"),
+    path("contrats/", contrats.liste, name="liste"),
+    # Before the contract's own page: "ajouter" is never a contract's slug (views/communs.py, RESERVES).
+    path("contrats/ajouter/", contrats.contrat_creer, name="creer"),
+    path(c, contrats.detail, name="detail"),
+    path(c + "modifier/", contrats.contrat_modifier, name="modifier"),
+    path(c + "perimetre/", perimetre.perimetre, name="perimetre"),
+    path(c + "perimetre/communes/ajouter/", perimetre.commune_ajouter, name="commune_ajouter"),
+    path(c + "perimetre/quartiers/ajouter/", perimetre.quartier_ajouter, name="quartier_ajouter"),
+    path(c + "perimetre/quartiers/<int:pk>/retirer/", perimetre.quartier_retirer, name="quartier_retirer"),
+    path(c + "perimetre/qpv/successeur/", perimetre.quartier_successeur, name="quartier_successeur"),
+    path(c + "perimetre/qpv/ajouter/", perimetre.qpv_ajouter, name="qpv_ajouter"),
+    path(c + "partenaires/", partenaires.partenaires, name="partenaires"),
+    path(c + "partenaires/<int:pk>/ajouter/", partenaires.partenaire_ajouter, name="partenaire_ajouter"),
+    path(c + "documents/", documents.documents, name="documents"),
+    path(c + "signataires/ajouter/", documents.signataire_ajouter, name="signataire_ajouter"),
+    path(c + "arbre/", arbre.arbre, name="arbre"),
+    path(c + "arbre/<str:nature>/ajouter/", arbre.noeud_ajouter, name="noeud_ajouter"),
+    path(noeud + "modifier/", arbre.noeud_modifier, name="noeud_modifier"),
+    path(noeud + "archiver/", arbre.noeud_archiver, name="noeud_archiver"),
+    path(noeud + "<str:sens>/", arbre.noeud_deplacer, name="noeud_deplacer"),
     path(c + "membres/", membres.membres, name="membres"),
     path(c + "membres/<int:pk>/revoquer/", membres.membre_revoquer, name="membre_revoquer"),
     path(c + "membres/accueillir/<int:pk>/", membres.accueillir, name="accueillir"),

@@ -309,3 +309,11 @@ def notifier(contribution, action, user):
 
 def echeance_par_defaut(jour):
     return jour + timedelta(days=30)
+
+
+def annees_du_contrat(contrat):
+    """The years with lines or a campaign, most recent last."""
+    avec_lignes = set(
+        Estimation.objects.filter(dispositif__contrat=contrat).order_by().values_list("annee", flat=True).distinct()
+    )
+    return sorted(avec_lignes | set(contrat.collectes.values_list("annee", flat=True)))

@@ -15,11 +15,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django_tasks import task
 
-from contrat.models import Contrat, Partenaire
+from contrat.models import Partenaire
 
 from . import exports
 from .annexe import Annexe
@@ -183,25 +182,6 @@ def produire(export_id):
 class DonneesChangees(Exception):
     def __init__(self):
         super().__init__("Les données ont changé pendant la préparation du fichier : demandez-le à nouveau.")
-
-
-def _export_visible(request, pk):
-    return get_object_or_404(
-        Export.objects.select_related("contrat").filter(contrat__in=Contrat.objects.visible_to(request.user)), pk=pk
-    )
-
-
-def suivi(request, pk):
-    """The progress page: reloads itself (no script: a meta refresh) until the file is ready."""
-    export = _export_visible(request, pk)
-    return render(request, "engagements/export.html", {"export": export, "contrat": export.contrat})
-
-
-def fichier(request, pk):
-    export = _export_visible(request, pk)
-    if export.statut != Export.Statut.PRET:
-        return redirect(export)
-    return servir(export)
 
 
 def servir(export):

@@ -13,7 +13,8 @@ from .annexe import Rang
 GABARIT = "engagements/annexe_pdf.html"
 # The columns' widths in thousandths of the table: the template sets them from here, and the counts use them.
 PAGE = decoupage.Gabarit(largeurs=(80, 100, 120, 80, 170, 100, 95, 160, 95))
-POLICE, TAILLE = "DejaVu Sans", 7  # pt, the template's table
+# The table's font and size (pt): the template's CSS and the text measure read them from here.
+POLICE, TAILLE = "DejaVu Sans", 7
 COLONNES = {"pilier": 0, "orientation": 1, "groupe": 2}
 
 
@@ -102,6 +103,8 @@ def _html(annexe, edition, feuilles, etalonnage=False):
             "colonnes_css": PAGE.colonnes_css,
             "taille": PAGE.taille_css,
             "marges": PAGE.marges_css,
+            "police": POLICE,
+            "taille_police": f"{TAILLE}pt",
             "etalonnage": etalonnage,
         },
     )

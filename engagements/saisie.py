@@ -78,6 +78,11 @@ class LigneForm(PeriodeMixin, DsfrFormMixin, forms.Form):
             self.fields["objectifs"].choices = grille.choix_objectifs
 
     @property
+    def nom_de_ligne(self):
+        """What a screen reader hears after each field's label: the row's dispositif ("" for a new row)."""
+        return self.estimation.dispositif.intitule if self.estimation is not None else ""
+
+    @property
     def existante(self):
         return bool(self.initial.get("pk") if not self.is_bound else self.data.get(self.add_prefix("pk")))
 

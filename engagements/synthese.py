@@ -1,23 +1,15 @@
 """The synthèse of a year: partners × piliers, annual amounts, totals and where each contribution
 stands — as a page, a PDF and a workbook, all three drawn from one `Synthese` object."""
 
-import io
 from dataclasses import dataclass
 
-from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from openpyxl import Workbook
 
-from contrat.models import Contrat, Pilier, Quartier
-from noyau import telechargements
-from noyau.classeurs import cellule_montant, cellule_texte, feuille_avec_entetes
+from contrat.models import Pilier, Quartier
 from noyau.graphiques import paires
-from noyau.pdf import html_en_pdf
 
 from .annexe import Annexe, somme
 from .models import Contribution, Dispositif, Estimation, Nature, realisation_de, taux
-from .tableau_de_bord import annees_du_contrat
 
 
 @dataclass
@@ -152,78 +144,3 @@ class Synthese:
                 for p, lignes in sorted(par_partenaire.items(), key=lambda item: item[0].nom)
             ]
             self.bilan_total = taux(e for lignes in par_partenaire.values() for e in lignes)
-
-
-def _synthese(request, slug):
-    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
-    annees = annees_du_contrat(contrat)
-    defaut = annees[-1] if annees else contrat.annee_debut
-    try:
-        annee = int(request.GET.get("annee") or defaut)
-    except ValueError:
-        annee = defaut
-    if annee not in annees:
-        annee = defaut
-    return Synthese(contrat, annee), annees
-
-
-def page(request, slug):
-    synthese, annees = _synthese(request, slug)
-    # Each pilier over the years, one chart each (the page only: the PDF and workbook are the year's).
-    evolution = [
-        (pilier, paires([(str(annee), t.prevu, t.realise, t) for annee, t in rangs]))
-        for pilier, rangs in piliers_par_annee(synthese.contrat)
-    ]
-    return render(
-        request,
-        "engagements/synthese.html",
-        {"synthese": synthese, "contrat": synthese.contrat, "annees": annees, "evolution": evolution},
-    )
-
-
-def _nom(synthese, extension):
-    return f"synthese-{synthese.contrat.slug}-{synthese.annee}.{extension}"
-
-
-def pdf(request, slug):
-    synthese, _ = _synthese(request, slug)
-    html = render_to_string("engagements/synthese_pdf.html", {"synthese": synthese, "edition": timezone.localdate()})
-    return telechargements.pdf(html_en_pdf(html), _nom(synthese, "pdf"))
-
-
-def xlsx(request, slug):
-    synthese, _ = _synthese(request, slug)
-    wb = Workbook()
-    colonnes = (
-        [("Partenaire", 40)]
-        + [(c, 22) for c in synthese.colonnes]
-        + [(f"Total {synthese.annee}", 20), ("Contribution", 24)]
-    )
-    ws = feuille_avec_entetes(wb, f"Synthèse {synthese.annee}", colonnes)
-    r = 1
-    for r, ligne in enumerate(synthese.lignes, 2):
-        cellule_texte(ws.cell(r, 1), ligne.recap.partenaire.nom)
-        for c, montant in enumerate(ligne.montants, 2):
-            cellule_montant(ws.cell(r, c), montant)
-        cellule_montant(ws.cell(r, len(ligne.montants) + 2), ligne.total)
-        cellule_texte(ws.cell(r, len(ligne.montants) + 3), ligne.recap.situation)
-    r += 1
-    cellule_texte(ws.cell(r, 1), "Total")
-    for c, montant in enumerate(synthese.totaux, 2):
-        cellule_montant(ws.cell(r, c), montant)
-    cellule_montant(ws.cell(r, len(synthese.totaux) + 2), synthese.total)
-    # Read by quartier: a line counts in each quartier its dispositif targets, so this sheet has no total.
-    colonnes = [("Quartier", 40), ("Lignes", 10), (f"Prévu {synthese.annee}", 20)]
-    if synthese.achevee:
-        colonnes += [(f"Réalisé {synthese.annee}", 20), ("Lignes au réalisé inconnu", 14)]
-    ws = feuille_avec_entetes(wb, "Par quartier", colonnes, nouvelle=True)
-    for r, rang in enumerate(synthese.quartiers, 2):
-        cellule_texte(ws.cell(r, 1), rang.libelle)
-        ws.cell(r, 2, rang.lignes)
-        cellule_montant(ws.cell(r, 3), rang.taux.prevu)
-        if synthese.achevee:
-            cellule_montant(ws.cell(r, 4), rang.taux.realise)
-            ws.cell(r, 5, rang.taux.inconnus)
-    sortie = io.BytesIO()
-    wb.save(sortie)
-    return telechargements.xlsx(sortie.getvalue(), _nom(synthese, "xlsx"))

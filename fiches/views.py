@@ -1,17 +1,17 @@
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 
 from contrat import permissions
 from contrat.models import Contrat, Partenaire, Quartier
 from engagements.models import Dispositif, Estimation, par_annee, realisation_de
+from fiches.permissions import engagements_modifiables, peut_mesurer, peut_modifier_engagement, peut_modifier_fiche
 from noyau import filtres, historique, pagination, telechargements, versions
-from noyau.conflits import contexte_conflit
-from noyau.formulaires import formulaires_refuses
+from noyau.enregistrement import enregistrer
 from noyau.graphiques import paires
 
 from . import exports
@@ -80,9 +80,9 @@ def detail(request, pk):
     ctx = {
         "fiche": fiche,
         "indicateurs": indicateurs,
-        "modifiable": permissions.peut_modifier_fiche(user, fiche),
-        "modifiables": permissions.engagements_modifiables(user, fiche),
-        "mesurable": permissions.peut_mesurer(user, fiche),
+        "modifiable": peut_modifier_fiche(user, fiche),
+        "modifiables": engagements_modifiables(user, fiche),
+        "mesurable": peut_mesurer(user, fiche),
         "historique": historique.journal("fiche", fiche.pk, 50),
     }
     return render(request, "fiches/detail.html", ctx)
@@ -140,61 +140,53 @@ def indicateurs_xlsx(request, slug):
 
 
 def _formulaire(request, form, fiche, titre, message):
-    """Saves a versioned form with the dispositifs' compare-and-set; a stale version shows the other's save."""
-    conflit = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
-        except versions.Conflit as erreur:
-            conflit = contexte_conflit(request, erreur, form)
-            if conflit is None:  # deleted meanwhile (from the administration)
-                return redirect(fiche)
-        else:
-            messages.success(request, message)
-            return redirect(fiche)
-    ctx = {"form": form, "fiche": fiche, "conflit": conflit, "titre": titre}
-    return render(
-        request, "fiches/formulaire.html", ctx, status=409 if conflit else 400 if formulaires_refuses(form) else 200
+    """A versioned form of a fiche's part, back to the fiche once saved."""
+    return enregistrer(
+        request,
+        form,
+        lambda: versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"]),
+        gabarit="fiches/formulaire.html",
+        contexte={"fiche": fiche, "titre": titre},
+        message=message,
+        suite=fiche,
+        retour=fiche.get_absolute_url(),
     )
 
 
 def modifier(request, pk):
     fiche = get_object_or_404(Fiche.objects.visible_to(request.user).select_related("contrat"), pk=pk)
-    if not permissions.peut_modifier_fiche(request.user, fiche):
+    if not peut_modifier_fiche(request.user, fiche):
         raise PermissionDenied("Seul le chef de projet du contrat modifie la fiche entière.")
     form = FicheForm(request.POST or None, instance=fiche, initial={"version": fiche.version})
     listes = listes_de_la_fiche(fiche, request.POST or None)
-    conflit = None
-    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in listes.values()):
-        try:
-            # The lists are saved inside the fiche's write, so that its entry holds them as saved.
-            versions.modifier(
-                request.user,
-                form.save(commit=False),
-                form.cleaned_data["version"],
-                ensuite=lambda: [formset.save() for formset in listes.values()],
-            )
-        except versions.Conflit as erreur:
-            conflit = contexte_conflit(request, erreur, form)
-        else:
-            messages.success(request, "La fiche est enregistrée.")
-            return redirect(fiche)
-    ctx = {
-        "form": form,
-        "fiche": fiche,
-        "conflit": conflit,
-        "titre": f"Modifier la fiche {fiche.numero}",
-        "listes": [("Partenaires de la fiche", listes["intervenants"]), ("Indicateurs", listes["indicateurs"])],
-    }
-    refus = request.method == "POST" and formulaires_refuses(form, *listes.values())
-    return render(request, "fiches/fiche_form.html", ctx, status=409 if conflit else 400 if refus else 200)
+    return enregistrer(
+        request,
+        form,
+        # The lists are saved inside the fiche's write, so that its entry holds them as saved.
+        lambda: versions.modifier(
+            request.user,
+            form.save(commit=False),
+            form.cleaned_data["version"],
+            ensuite=lambda: [formset.save() for formset in listes.values()],
+        ),
+        gabarit="fiches/fiche_form.html",
+        contexte={
+            "fiche": fiche,
+            "titre": f"Modifier la fiche {fiche.numero}",
+            "listes": [("Partenaires de la fiche", listes["intervenants"]), ("Indicateurs", listes["indicateurs"])],
+        },
+        message="La fiche est enregistrée.",
+        suite=fiche,
+        retour=reverse("fiches:liste", args=[fiche.contrat.slug]),
+        listes=listes.values(),
+    )
 
 
 def engagement_modifier(request, pk):
     engagement = get_object_or_404(
         Engagement.objects.visible_to(request.user).select_related("fiche__contrat", "partenaire"), pk=pk
     )
-    if not permissions.peut_modifier_engagement(request.user, engagement):
+    if not peut_modifier_engagement(request.user, engagement):
         raise PermissionDenied("Vous ne pouvez modifier que l'engagement de votre organisation.")
     form = EngagementForm(request.POST or None, instance=engagement, initial={"version": engagement.version})
     return _formulaire(
@@ -211,52 +203,47 @@ def mesures(request, pk):
         Indicateur.objects.visible_to(request.user).select_related("fiche__contrat").prefetch_related("mesures"), pk=pk
     )
     fiche = indicateur.fiche
-    if not permissions.peut_mesurer(request.user, fiche):
+    if not peut_mesurer(request.user, fiche):
         raise PermissionDenied("Seuls les partenaires qui portent la fiche saisissent ses indicateurs.")
     formset, existantes = mesures_formset(indicateur, annees(fiche), request.POST or None)
-    conflit = None
-    if request.method == "POST" and formset.is_valid():
-        try:
-            with transaction.atomic():
-                for form in formset:
-                    d = form.cleaned_data
-                    enregistrer_mesure(
-                        request.user,
-                        indicateur,
-                        d["annee"],
-                        d["valeur"],
-                        d["commentaire"],
-                        d["version"],
-                        existantes.get(d["annee"]),
-                    )
-        except versions.Conflit as erreur:
-            # The typing is kept; the forms now carry the versions saved meanwhile, so that saving
-            # again, knowingly, replaces them.
-            actuelles = {m.annee: m.version for m in indicateur.mesures.all()}
-            donnees = request.POST.copy()
+
+    def ecrire():
+        with transaction.atomic():
             for form in formset:
-                donnees[form.add_prefix("version")] = actuelles.get(form.cleaned_data["annee"], 0)
-            formset, existantes = mesures_formset(indicateur, annees(fiche), donnees)
-            conflit = {
-                "par": erreur.derniere.user_nom if erreur.derniere else "un autre utilisateur",
-                "le": erreur.derniere.date if erreur.derniere else None,
-                "changements": historique.changements(erreur.derniere) if erreur.derniere else [],
-            }
-        else:
-            messages.success(request, "Les valeurs de l'indicateur sont enregistrées.")
-            return redirect(fiche)
-    ctx = {
-        "formset": formset,
-        "indicateur": indicateur,
-        "fiche": fiche,
-        "conflit": conflit,
-        "titre": f"Valeurs de l'indicateur « {indicateur.libelle} »",
-    }
-    return render(
+                d = form.cleaned_data
+                enregistrer_mesure(
+                    request.user,
+                    indicateur,
+                    d["annee"],
+                    d["valeur"],
+                    d["commentaire"],
+                    d["version"],
+                    existantes.get(d["annee"]),
+                )
+
+    def reprendre(erreur):
+        # The typing is kept; the forms now carry the versions saved meanwhile.
+        actuelles = {m.annee: m.version for m in indicateur.mesures.all()}
+        donnees = request.POST.copy()
+        for form in formset:
+            donnees[form.add_prefix("version")] = actuelles.get(form.cleaned_data["annee"], 0)
+        return {"formset": mesures_formset(indicateur, annees(fiche), donnees)[0]}
+
+    return enregistrer(
         request,
-        "fiches/mesures_form.html",
-        ctx,
-        status=409 if conflit else 400 if formulaires_refuses(formset) else 200,
+        formset,
+        ecrire,
+        gabarit="fiches/mesures_form.html",
+        contexte={
+            "formset": formset,
+            "indicateur": indicateur,
+            "fiche": fiche,
+            "titre": f"Valeurs de l'indicateur « {indicateur.libelle} »",
+        },
+        message="Les valeurs de l'indicateur sont enregistrées.",
+        suite=fiche,
+        retour=fiche.get_absolute_url(),
+        reprendre=reprendre,
     )
 
 

@@ -1,4 +1,3 @@
-import io
 import re
 from datetime import datetime, timedelta
 from datetime import timezone as fuseau
@@ -15,13 +14,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
-from openpyxl import Workbook
 
 from contrat import permissions
 from contrat.models import Contrat
+from gouvernance.permissions import decisions_suivables, peut_gerer_gouvernance, peut_suivre_decision
 from noyau import historique, jetons, telechargements, versions
-from noyau.classeurs import cellule_texte, feuille_avec_entetes
-from noyau.conflits import contexte_conflit, page_perimee, version_postee
+from noyau.classeurs import Colonne, classeur_plat
+from noyau.enregistrement import action, enregistrer
 from noyau.formulaires import formulaires_refuses, sans_erreurs
 from noyau.pdf import html_en_pdf
 
@@ -77,7 +76,7 @@ def page(request, slug):
     suivis = suivi(instances, jour)
     colonnes, autres = _schema(contrat, instances)
     fini = acheve(contrat, jour)
-    pilote = permissions.peut_gerer_gouvernance(request.user, contrat)
+    pilote = peut_gerer_gouvernance(request.user, contrat)
     ctx = {
         "contrat": contrat,
         "jour": jour,
@@ -153,7 +152,7 @@ def seances_ics(request, slug):
 
 def _contrat_gere(request, slug):
     contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
-    if not permissions.peut_gerer_gouvernance(request.user, contrat):
+    if not peut_gerer_gouvernance(request.user, contrat):
         raise PermissionDenied("Seul le chef de projet du contrat gère ses instances et ses séances.")
     return contrat
 
@@ -178,8 +177,8 @@ def _enregistrer_seance(request, contrat, seance):
     )
     listes = formsets(seance, contrat, request.POST or None)
     presences, decisions = (f for _, f in listes)
-    conflit = None
-    if request.method == "POST" and form.is_valid() and all(f.is_valid() for _, f in listes):
+
+    def ecrire():
         objet = form.save(commit=False)
 
         def listes_enregistrees():
@@ -189,41 +188,37 @@ def _enregistrer_seance(request, contrat, seance):
                 Presence.objects.bulk_create(convoques(objet))
             versions.enregistrer_formset(request.user, decisions)
 
-        try:
-            if creation:
-                jetons.une_fois(
-                    form.cleaned_data.get("jeton"),
-                    lambda: versions.creer(request.user, objet, ensuite=listes_enregistrees),
-                )
-            else:
-                versions.modifier(request.user, objet, form.cleaned_data["version"], ensuite=listes_enregistrees)
-        except jetons.DejaEnvoye as deja:
-            return jetons.vers_le_premier(request, deja.adresse, reverse("gouvernance:page", args=[contrat.slug]))
-        except versions.Doublon as refus:
-            form.add_error(None, str(refus))
-        except versions.Conflit as erreur:
-            conflit = contexte_conflit(request, erreur, getattr(erreur, "form", form))
-            if conflit is None:
-                return redirect(reverse("gouvernance:page", args=[contrat.slug]))
+        if creation:
+            jetons.une_fois(
+                form.cleaned_data.get("jeton"),
+                lambda: versions.creer(request.user, objet, ensuite=listes_enregistrees),
+            )
         else:
-            # The minutes file it replaces (or that was cleared) leaves the disk once the write is kept.
-            if ancien_fichier and ancien_fichier != objet.fichier.name:
-                stockage = objet.fichier.storage
-                transaction.on_commit(lambda: stockage.delete(ancien_fichier))
-            messages.success(request, "La séance est enregistrée.")
-            return redirect(objet)
-    titre = "Nouvelle séance" if creation else f"Modifier la séance : {seance}"
-    ctx = {
-        "form": form,
-        "listes": listes,
-        "contrat": contrat,
-        "titre": titre,
-        "conflit": conflit,
-        "aide": "Les dates s'écrivent JJ/MM/AAAA ou AAAA-MM-JJ ; l'ordre du jour, un point par ligne.",
-        "retour": seance.get_absolute_url() if seance.pk else reverse("gouvernance:page", args=[contrat.slug]),
-    }
-    refus = request.method == "POST" and formulaires_refuses(form, presences, decisions)
-    return render(request, "gouvernance/formulaire.html", ctx, status=409 if conflit else 400 if refus else 200)
+            versions.modifier(request.user, objet, form.cleaned_data["version"], ensuite=listes_enregistrees)
+        # The minutes file it replaces (or that was cleared) leaves the disk once the write is kept.
+        if ancien_fichier and ancien_fichier != objet.fichier.name:
+            stockage = objet.fichier.storage
+            transaction.on_commit(lambda: stockage.delete(ancien_fichier))
+        return objet
+
+    page = reverse("gouvernance:page", args=[contrat.slug])
+    return enregistrer(
+        request,
+        form,
+        ecrire,
+        gabarit="gouvernance/formulaire.html",
+        contexte={
+            "listes": listes,
+            "contrat": contrat,
+            "titre": "Nouvelle séance" if creation else f"Modifier la séance : {seance}",
+            "aide": "Les dates s'écrivent JJ/MM/AAAA ou AAAA-MM-JJ ; l'ordre du jour, un point par ligne.",
+            "retour": seance.get_absolute_url() if seance.pk else page,
+        },
+        message="La séance est enregistrée.",
+        suite=lambda objet: objet,
+        retour=page,
+        listes=[presences, decisions],
+    )
 
 
 def seance_creer(request, slug):
@@ -240,14 +235,14 @@ def seance_modifier(request, pk):
 def seance(request, pk):
     objet = _seance_visible(request, pk)
     decisions = objet.decisions.select_related("partenaire").prefetch_related("fiches", "dispositifs")
-    suivables = permissions.decisions_suivables(request.user, objet)
+    suivables = decisions_suivables(request.user, objet)
     ctx = {
         "seance": objet,
         "contrat": objet.instance.contrat,
         "presences": objet.presences.select_related("membre__partenaire", "partenaire"),
         "decisions": [(d, d.pk in suivables) for d in decisions],
         "statuts": Decision.Statut.choices,
-        "gere": permissions.peut_gerer_gouvernance(request.user, objet.instance.contrat),
+        "gere": peut_gerer_gouvernance(request.user, objet.instance.contrat),
         "historique": historique.journal("seance", objet.pk, 50),
     }
     return render(request, "gouvernance/seance.html", ctx)
@@ -265,7 +260,7 @@ def decision_statut(request, pk):
     decision = get_object_or_404(
         Decision.objects.visible_to(request.user).select_related("seance__instance__contrat"), pk=pk
     )
-    if not permissions.peut_suivre_decision(request.user, decision):
+    if not peut_suivre_decision(request.user, decision):
         raise PermissionDenied("Seul le partenaire responsable de cette décision en change le statut.")
     form = StatutDecisionForm(request.POST)
     if not form.is_valid():
@@ -325,34 +320,31 @@ def decisions_xlsx(request, slug):
         .prefetch_related("fiches", "dispositifs")
         .order_by("seance__date", "pk")
     )
-    feuille = feuille_avec_entetes(
-        Workbook(),
-        "Décisions",
+    colonnes = [
+        Colonne("Instance", 30),
+        Colonne("Séance", 12, "date"),
+        Colonne("Décision", 60),
+        Colonne("Partenaire responsable", 28),
+        Colonne("Échéance", 12, "date"),
+        Colonne("Statut", 12),
+        Colonne("Fiches", 30),
+        Colonne("Dispositifs", 30),
+    ]
+    lignes = (
         [
-            ("Instance", 30),
-            ("Séance", 12),
-            ("Décision", 60),
-            ("Partenaire responsable", 28),
-            ("Échéance", 12),
-            ("Statut", 12),
-            ("Fiches", 30),
-            ("Dispositifs", 30),
-        ],
+            d.seance.instance.nom,
+            d.seance.date,
+            d.texte,
+            d.partenaire.nom if d.partenaire else "",
+            d.echeance,
+            d.get_statut_display(),
+            "\n".join(f.titre for f in d.fiches.all()),
+            "\n".join(x.intitule for x in d.dispositifs.all()),
+        ]
+        for d in decisions
     )
-    for ligne, d in enumerate(decisions, 2):
-        cellule_texte(feuille.cell(row=ligne, column=1), d.seance.instance.nom)
-        feuille.cell(row=ligne, column=2, value=d.seance.date).number_format = "DD/MM/YYYY"
-        cellule_texte(feuille.cell(row=ligne, column=3), d.texte)
-        cellule_texte(feuille.cell(row=ligne, column=4), d.partenaire.nom if d.partenaire else "")
-        if d.echeance:
-            feuille.cell(row=ligne, column=5, value=d.echeance).number_format = "DD/MM/YYYY"
-        cellule_texte(feuille.cell(row=ligne, column=6), d.get_statut_display())
-        cellule_texte(feuille.cell(row=ligne, column=7), "\n".join(f.titre for f in d.fiches.all()))
-        cellule_texte(feuille.cell(row=ligne, column=8), "\n".join(x.intitule for x in d.dispositifs.all()))
-    feuille.auto_filter.ref = feuille.dimensions
-    sortie = io.BytesIO()
-    feuille.parent.save(sortie)
-    return telechargements.xlsx(sortie.getvalue(), f"decisions-{contrat.slug}.xlsx")
+    contenu = classeur_plat(("Décisions", colonnes, lignes))
+    return telechargements.xlsx(contenu, f"decisions-{contrat.slug}.xlsx")
 
 
 # -- instances --------------------------------------------------------------------------
@@ -382,10 +374,10 @@ def _enregistrer_instance(request, contrat, objet):
         offerts = offerts.filter(pk__in=permissions.contrats_pilotes(request.user))
     form = InstanceForm(donnees, instance=objet, contrat=contrat, contrats_offerts=offerts)
     membres = membres_formset(objet, contrat, donnees)
-    conflit = None
     if plus_de_lignes:
         sans_erreurs(form, membres)
-    elif request.method == "POST" and form.is_valid() and membres.is_valid():
+
+    def ecrire():
         enregistree = form.save(commit=False)
         # Without other contracts to choose from the field is not shown: the ones it serves stay as they are.
         m2m = {}
@@ -400,46 +392,41 @@ def _enregistrer_instance(request, contrat, objet):
             if m2m:
                 partages.suivre_les_offres(request.user, enregistree, m2m["contrats_associes"])
 
-        try:
-            if creation:
-                enregistree.slug = _slug_libre(contrat, form.cleaned_data["nom"])
-                enregistree.ordre = (contrat.instances.aggregate(m=Max("ordre"))["m"] or 0) + 1
-                jetons.une_fois(
-                    form.cleaned_data.get("jeton"),
-                    lambda: versions.creer(request.user, enregistree, m2m, ensuite=membres_enregistres),
-                )
-            else:
-                versions.modifier(
-                    request.user, enregistree, form.cleaned_data["version"], m2m, ensuite=membres_enregistres
-                )
-        except jetons.DejaEnvoye as deja:
-            return jetons.vers_le_premier(request, deja.adresse, reverse("gouvernance:page", args=[contrat.slug]))
-        except versions.Doublon as refus:
-            form.add_error(None, str(refus))
-        except versions.Conflit as erreur:
-            conflit = contexte_conflit(request, erreur, form)
-            if conflit is None:
-                return redirect(reverse("gouvernance:page", args=[contrat.slug]))
-        else:
-            messages.success(request, f"L'instance « {enregistree.nom} » est enregistrée.")
-            return redirect(enregistree)
+        if creation:
+            enregistree.slug = _slug_libre(contrat, form.cleaned_data["nom"])
+            enregistree.ordre = (contrat.instances.aggregate(m=Max("ordre"))["m"] or 0) + 1
+            return jetons.une_fois(
+                form.cleaned_data.get("jeton"),
+                lambda: versions.creer(request.user, enregistree, m2m, ensuite=membres_enregistres),
+            )
+        versions.modifier(request.user, enregistree, form.cleaned_data["version"], m2m, ensuite=membres_enregistres)
+        return enregistree
+
     titre = "Nouvelle instance" if creation else f"Modifier l'instance « {objet.nom} »"
-    ctx = {
-        "form": form,
-        "listes": [("Membres", membres)],
-        "contrat": contrat,
-        "titre": titre,
-        "conflit": conflit,
-        "ajouter_lignes": LIGNES_EN_PLUS,
-        "objet": None if creation else objet,
-        "aide": "Le rythme : un nombre de réunions par période (« au moins » s'il s'agit d'un minimum), et si besoin "
-        "les mois (« 10 » pour octobre, « 3-4,11-12 » pour mars/avril et novembre/décembre). Les missions : "
-        "une par ligne. Un membre est une organisation, une fonction (« le Maire » et sa commune) ou un "
-        "groupe (les signataires, les financeurs, les agents d'une organisation).",
-        "retour": reverse("gouvernance:page", args=[contrat.slug]),
-    }
-    refus = request.method == "POST" and not plus_de_lignes and formulaires_refuses(form, membres)
-    return render(request, "gouvernance/formulaire.html", ctx, status=409 if conflit else 400 if refus else 200)
+    page = reverse("gouvernance:page", args=[contrat.slug])
+    return enregistrer(
+        request,
+        form,
+        ecrire,
+        gabarit="gouvernance/formulaire.html",
+        contexte={
+            "listes": [("Membres", membres)],
+            "contrat": contrat,
+            "titre": titre,
+            "ajouter_lignes": LIGNES_EN_PLUS,
+            "objet": None if creation else objet,
+            "aide": "Le rythme : un nombre de réunions par période (« au moins » s'il s'agit d'un minimum), et si "
+            "besoin les mois (« 10 » pour octobre, « 3-4,11-12 » pour mars/avril et novembre/décembre). Les "
+            "missions : une par ligne. Un membre est une organisation, une fonction (« le Maire » et sa commune) "
+            "ou un groupe (les signataires, les financeurs, les agents d'une organisation).",
+            "retour": page,
+        },
+        message=lambda enregistree: f"L'instance « {enregistree.nom} » est enregistrée.",
+        suite=lambda enregistree: enregistree,
+        retour=page,
+        listes=[membres],
+        enregistrer=not plus_de_lignes,
+    )
 
 
 def instance_creer(request, slug):
@@ -462,55 +449,56 @@ def instance_modifier(request, pk):
 def instance_supprimer(request, pk):
     """A body entered by mistake goes; one that has met is archived (its séances stay readable)."""
     objet = _instance_geree(request, pk)
-    page_ = reverse("gouvernance:page", args=[objet.contrat.slug])
-    lue = version_postee(request)
-    if lue != objet.version:
-        return page_perimee(
-            request, f"« {objet.nom} » a changé depuis que la page a été affichée : rien n'a été supprimé.", page_
-        )
     if objet.sous_instances.filter(archivee=False).exists():
         noms = ", ".join(f"« {i.nom} »" for i in objet.sous_instances.filter(archivee=False))
         messages.error(
             request, f"« {objet.nom} » a des sous-instances ({noms}) : rattachez-les ailleurs ou supprimez-les d'abord."
         )
         return redirect(objet)
-    try:
+
+    def supprimer():
+        lue = objet.version
         if objet.seances.exists() or objet.sous_instances.exists():
             objet.archivee = True
             versions.modifier(request.user, objet, lue)
-            messages.success(
-                request,
-                f"« {objet.nom} » a des séances enregistrées : elle est archivée. Elle ne "
-                "paraît plus dans le schéma ni dans le suivi ; ses séances restent consultables.",
+            return (
+                f"« {objet.nom} » a des séances enregistrées : elle est archivée. Elle ne paraît plus dans le "
+                "schéma ni dans le suivi ; ses séances restent consultables."
             )
-        else:
+        try:
             versions.supprimer(request.user, objet, lue)
-            messages.success(request, f"L'instance « {objet.nom} » est supprimée.")
-    except versions.Conflit:
-        messages.error(request, "Cette instance a été modifiée entre-temps : relisez-la avant de la supprimer.")
-    except ProtectedError:
-        messages.error(request, f"« {objet.nom} » est rattachée à d'autres données : elle n'est pas supprimée.")
-    return redirect(page_)
+        except ProtectedError:
+            messages.error(request, f"« {objet.nom} » est rattachée à d'autres données : elle n'est pas supprimée.")
+            return None
+        return f"L'instance « {objet.nom} » est supprimée."
+
+    return action(
+        request,
+        objet,
+        supprimer,
+        perimee=f"« {objet.nom} » a changé depuis que la page a été affichée : rien n'a été supprimé.",
+        retour=reverse("gouvernance:page", args=[objet.contrat.slug]),
+    )
 
 
 @require_POST
 def instance_retablir(request, pk):
     objet = _instance_geree(request, pk)
-    lue = version_postee(request)
-    if lue != objet.version:
-        return page_perimee(
-            request,
-            f"« {objet.nom} » a changé depuis que la page a été affichée : rien n'a été fait.",
-            reverse("gouvernance:page", args=[objet.contrat.slug]),
-        )
-    objet.archivee = False
-    try:
+
+    def retablir():
+        lue = objet.version
+        objet.archivee = False
         versions.modifier(request.user, objet, lue)
-    except versions.Conflit:
-        messages.error(request, "Cette instance a été modifiée entre-temps : relisez-la.")
-    else:
-        messages.success(request, f"L'instance « {objet.nom} » est rétablie.")
-    return redirect(objet)
+        return f"L'instance « {objet.nom} » est rétablie."
+
+    return action(
+        request,
+        objet,
+        retablir,
+        perimee=f"« {objet.nom} » a changé depuis que la page a été affichée : rien n'a été fait.",
+        retour=reverse("gouvernance:page", args=[objet.contrat.slug]),
+        suite=objet.get_absolute_url(),
+    )
 
 
 def colonnes(request, slug):

@@ -1,8 +1,11 @@
 """Workbook helpers shared by every export: text that never becomes a formula, amounts as
 numbers in euros, bold frozen headers, merged ranges."""
 
+import io
+from dataclasses import dataclass
 from decimal import Decimal
 
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.merge import MergedCellRange
@@ -107,3 +110,40 @@ def cellule_formule(cellule, formule, centimes):
     cellule.font = Font(bold=True)
     cellule.alignment = Alignment(horizontal="right", vertical="top")
     cellule.border = BORDURE
+
+
+@dataclass(frozen=True)
+class Colonne:
+    """A column of a flat sheet: its heading, its width, and how its cells are written."""
+
+    nom: str
+    largeur: int = 20
+    nature: str = "texte"  # "texte", "montant" (euros), "nombre" (a year, a count, a measure), "date"
+
+
+def _ecrire(cellule, nature, valeur):
+    if nature == "montant":
+        cellule_montant(cellule, valeur)
+    elif nature == "texte":
+        cellule_texte(cellule, "" if valeur is None else str(valeur))
+    else:  # a number or a date: the value itself, bordered like the text beside it
+        cellule.value, cellule.border = (None if valeur == "" else valeur), BORDURE
+        if nature == "date" and valeur is not None:
+            cellule.number_format = "DD/MM/YYYY"
+
+
+def classeur_plat(*feuilles, filtre=True):
+    """The bytes of a workbook of flat sheets, each given as (title, [Colonne], rows): the headers of
+    `feuille_avec_entetes`, then one line per row (its values in the columns' order), and a filter on
+    the columns (`filtre`)."""
+    classeur = Workbook()
+    for rang, (titre, colonnes, lignes) in enumerate(feuilles):
+        feuille = feuille_avec_entetes(classeur, titre, [(c.nom, c.largeur) for c in colonnes], nouvelle=rang > 0)
+        for r, ligne in enumerate(lignes, 2):
+            for c, (colonne, valeur) in enumerate(zip(colonnes, ligne, strict=True), 1):
+                _ecrire(feuille.cell(row=r, column=c), colonne.nature, valeur)
+        if filtre:
+            feuille.auto_filter.ref = feuille.dimensions
+    sortie = io.BytesIO()
+    classeur.save(sortie)
+    return sortie.getvalue()

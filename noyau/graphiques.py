@@ -1,7 +1,16 @@
-"""Horizontal bars in pairs (two amounts of one label, such as planned and done), laid out on the
-server for a template to draw as SVG: readable without JavaScript, printable."""
+"""Horizontal bars, one or two per label (an amount; or two amounts such as planned and done), laid
+out on the server on one scale for a template to draw as SVG: readable without JavaScript, printable."""
 
 from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass
+class Barre:
+    libelle: str
+    montant: Decimal | None
+    largeur: int = 0  # in SVG units
+    y: int = 0
 
 
 @dataclass
@@ -13,16 +22,26 @@ class Paire:
     y: int = 0
 
 
+def _echelle(montants, largeur):
+    """The width of each amount, the largest taking the whole `largeur`; None or 0: no bar."""
+    maximum = max((m for m in montants if m), default=None)
+    return lambda montant: int(largeur * montant / maximum) if maximum and montant else 0
+
+
+def barres(rangs, largeur=480, pas=28):
+    """`rangs`: [Barre] (a label and its amount), one bar each."""
+    largeur_de = _echelle([b.montant for b in rangs], largeur)
+    for i, barre in enumerate(rangs):
+        barre.y, barre.largeur = i * pas, largeur_de(barre.montant)
+    return {"barres": rangs, "hauteur": max(len(rangs) * pas, pas), "largeur": largeur}
+
+
 def paires(rangs, largeur=420, pas=48):
-    """`rangs`: [(label, first amount, second amount, object)]; None is drawn as no bar."""
-    barres, montants = [], []
-    for libelle, premier, second, objet in rangs:
-        barres.append(Paire(libelle, objet))
-        montants.append((premier, second))
-    maximum = max((m for paire in montants for m in paire if m), default=None)
-    for i, (barre, (premier, second)) in enumerate(zip(barres, montants)):
-        barre.y = i * pas
-        if maximum:
-            barre.premiere = int(largeur * (premier or 0) / maximum)
-            barre.seconde = int(largeur * (second or 0) / maximum)
-    return {"barres": barres, "hauteur": max(len(barres) * pas, pas), "largeur": largeur}
+    """`rangs`: [(label, first amount, second amount, object)], two bars each."""
+    rangs = list(rangs)
+    largeur_de = _echelle([m for _, premier, second, _ in rangs for m in (premier, second)], largeur)
+    resultat = [
+        Paire(libelle, objet, largeur_de(premier), largeur_de(second), i * pas)
+        for i, (libelle, premier, second, objet) in enumerate(rangs)
+    ]
+    return {"barres": resultat, "hauteur": max(len(resultat) * pas, pas), "largeur": largeur}

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from contrat.models import Contrat
@@ -16,7 +17,7 @@ from engagements.synthese import Synthese
 from fiches.models import Fiche, Mesure
 from gouvernance.models import Avis, Decision, Seance
 from noyau import telechargements, versions
-from noyau.conflits import contexte_conflit
+from noyau.enregistrement import enregistrer
 from noyau.pdf import html_en_pdf
 from tenues.models import Tenue
 
@@ -114,26 +115,18 @@ def avis_modifier(request, slug, annee, pk):
     )
     objet = get_object_or_404(Avis, pk=pk, contrat=contrat, annee=annee)
     form = AvisForm(request.POST or None, instance=objet, initial={"version": objet.version})
-    conflit = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"])
-        except versions.Conflit as erreur:
-            conflit = contexte_conflit(request, erreur, form)
-            if conflit is None:
-                return redirect("rapport:page", contrat.slug, annee)
-        else:
-            messages.success(request, "L'avis est enregistré.")
-            return redirect("rapport:page", contrat.slug, annee)
-    return render(
+    page = reverse("rapport:page", args=[contrat.slug, annee])
+    return enregistrer(
         request,
-        "contrat/formulaire.html",
-        {
-            "form": form,
+        form,
+        lambda: versions.modifier(request.user, form.save(commit=False), form.cleaned_data["version"]),
+        gabarit="contrat/formulaire.html",
+        contexte={
             "contrat": contrat,
-            "conflit": conflit,
             "retour": "contrat:detail",
             "titre": f"Avis de « {objet.conseil} » sur le rapport {annee}",
         },
-        status=409 if conflit else 200,
+        message="L'avis est enregistré.",
+        suite=page,
+        retour=page,
     )

@@ -9,6 +9,7 @@ from contrat import permissions
 from contrat.models import Contrat
 from engagements.models import EngagementReciproque
 from fiches.models import Engagement
+from tenues.permissions import tenues_renseignables
 
 from .models import Tenue
 
@@ -90,7 +91,7 @@ def lignes(contrat, annee, user):
     par_reciproque = {t.engagement_reciproque_id: t for t in tenues if t.engagement_reciproque_id}
     resultat = [Ligne(e, par_fiche.get(e.pk)) for e in fiches]
     resultat += [Ligne(e, par_reciproque.get(e.pk)) for e in reciproques]
-    peut = permissions.tenues_renseignables(user, contrat)
+    peut = tenues_renseignables(user, contrat)
     for ligne in resultat:
         ligne.modifiable = peut(ligne.partenaire)
     groupes = {}

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 from contrat import permissions
 from contrat.models import Contrat
 from noyau import historique, versions
-from noyau.conflits import contexte_conflit
+from noyau.conflits import cote_de_l_autre, porter_la_version
+from noyau.enregistrement import SUPPRIME
 
 from . import lignes as lignes_
 from . import services
@@ -80,10 +81,11 @@ def suivi_de_l_annee(request, slug, annee):
             try:
                 ecrits = services.enregistrer(request.user, contrat, annee, [f for f in formulaires if f.has_changed()])
             except versions.Conflit as erreur:
-                conflit = contexte_conflit(request, erreur, erreur.form, erreur.champ)
-                if conflit is None:  # deleted meanwhile (said in a message)
+                if erreur.actuel is None:  # deleted meanwhile
+                    messages.error(request, SUPPRIME)
                     return redirect(request.get_full_path())
-                refus, statut = {"conflit": conflit, "ligne": erreur.form.ligne}, 409
+                porter_la_version(erreur.form, erreur.actuel.version, erreur.champ)
+                refus, statut = {"conflit": cote_de_l_autre(erreur), "ligne": erreur.form.ligne}, 409
             except (versions.Verrouille, versions.Doublon) as erreur:
                 refus, statut = {"texte": str(erreur), "ligne": erreur.form.ligne}, 409
             else:

@@ -1,10 +1,30 @@
+import email
+import email.policy
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
+import noyau.pdf
 from contrat.demo import creer_comptes
 from contrat.models import Contrat
 
+from . import variables_indefinies
+from .navigateur import chromium, navigateur  # noqa: F401  (the browser, one per test process)
+
 MOT_DE_PASSE = "mot-de-passe-de-test"
+
+
+@pytest.fixture(autouse=True)
+def _variables_de_gabarit_definies():
+    """Every variable a template of the project prints is defined (tests/variables_indefinies.py)."""
+    variables_indefinies.vues.clear()
+    yield
+    vues = sorted(set(variables_indefinies.vues))
+    variables_indefinies.vues.clear()
+    if vues:
+        pytest.fail("Variable(s) de gabarit non définie(s) : " + " ; ".join(f"{m} : {v}" for m, v in vues))
 
 
 @pytest.fixture(scope="session")
@@ -92,3 +112,68 @@ def contrat_b(comptes):
         Membre.objects.create(user=user, partenaire=partenaire, role=membre, contrat=contrat)
         personnes[role] = user
     return SimpleNamespace(contrat=contrat, porteur=porteur, **personnes)
+
+
+@pytest.fixture
+def courriels(settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "courriels")
+    dossier = Path(settings.EMAIL_FILE_PATH)
+
+    def lire():
+        """Every mail written so far, oldest first, as "To / Subject / body" text (headers decoded)."""
+        if not dossier.exists():
+            return []
+        textes = []
+        for fichier in sorted(dossier.iterdir(), key=lambda f: f.stat().st_mtime_ns):
+            for brut in fichier.read_bytes().split(b"-" * 79):
+                if brut.strip():
+                    message = email.message_from_bytes(brut.strip(), policy=email.policy.default)
+                    textes.append(f"To: {message['To']}\nSubject: {message['Subject']}\n\n{message.get_content()}")
+        return textes
+
+    return lire
+
+
+@pytest.fixture
+def mises_en_page(monkeypatch):
+    """The laid-out documents of the PDFs made during the test, in order."""
+    documents = []
+    vraie = noyau.pdf.mettre_en_page
+
+    def garder(html):
+        documents.append(vraie(html))
+        return documents[-1]
+
+    monkeypatch.setattr(noyau.pdf, "mettre_en_page", garder)
+    return documents
+
+
+@pytest.fixture
+def pdf_une_fois(monkeypatch):
+    """Within the test, a PDF whose HTML is byte for byte one already laid out is not laid out again:
+    the roles that get the same document (a matrix of roles) cost one rendering."""
+    vraie, faits = noyau.pdf.mettre_en_page, {}
+
+    def une_fois(html):
+        if html not in faits:
+            faits[html] = vraie(html)
+        return faits[html]
+
+    monkeypatch.setattr(noyau.pdf, "mettre_en_page", une_fois)
+    return faits
+
+
+# What a test renders (a page's HTML checked for its references, a PDF laid out) is the same bytes on
+# either database: such a check runs once, on SQLite, and the PostgreSQL leg of the CI skips it.
+rendu_verifie_sur_sqlite = pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="rendu vérifié une fois, sur SQLite : ses octets ne dépendent pas de la base",
+)
+
+
+def pytest_collection_modifyitems(items):
+    """The long tests (a browser's tour, the large contract) first: spread over the processes, they end
+    with the others instead of leaving one process working alone at the end of the suite."""
+    longs = {"navigateur", "banc", "grande_annexe", "mises_en_page"}
+    items.sort(key=lambda item: not (longs & set(getattr(item, "fixturenames", ()))))

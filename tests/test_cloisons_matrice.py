@@ -2,7 +2,6 @@
 asked by each person of a second contract B — its chef de projet, agent, lecteur, and an agent of the CAF, partner
 of both, invited to B only — by GET and by POST: refused (404, 403, 400, 405 or 409), and nothing of A changes."""
 
-from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +9,7 @@ from django.db.models import Sum
 from django.forms import BaseForm, BaseFormSet, ModelChoiceField
 from django.test import Client
 
+from .formulaires_html import Formulaires
 from .test_matrice_urls import MATRICE, _url
 
 # The placeholders of the matrix that stand for one of A's objects (tests/test_matrice_urls.py, _url).
@@ -138,51 +138,6 @@ def test_no_one_of_b_reaches_or_changes_an_object_of_a(conventions, contrat_b, r
 
 
 # -- B's own forms, posted with A's ids -------------------------------------------------------
-
-
-class _Formulaires(HTMLParser):
-    """The POST forms of a page: their action and every field with the value the page gives it."""
-
-    def __init__(self):
-        super().__init__()
-        self.formulaires, self.courant, self.select, self.zone = [], None, None, None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and (a.get("method") or "").lower() == "post":
-            self.courant = {"action": a.get("action") or "", "champs": {}, "multiples": set()}
-            self.formulaires.append(self.courant)
-        elif self.courant is None:
-            return
-        elif tag == "input" and a.get("name"):
-            if a.get("type") in ("checkbox", "radio"):
-                self.courant["champs"].setdefault(a["name"], [])
-                if "checked" in a:
-                    self.courant["champs"][a["name"]].append(a.get("value", "on"))
-            elif a.get("type") != "file":
-                self.courant["champs"][a["name"]] = [a.get("value", "")]
-        elif tag == "select" and a.get("name"):
-            self.select = a["name"]
-            self.courant["champs"].setdefault(self.select, [])
-            if "multiple" in a:
-                self.courant["multiples"].add(self.select)
-        elif tag == "option" and self.select and "selected" in a:
-            self.courant["champs"][self.select].append(a.get("value", ""))
-        elif tag == "textarea" and a.get("name"):
-            self.zone = a["name"]
-            self.courant["champs"][self.zone] = [""]
-
-    def handle_data(self, data):
-        if self.zone and self.courant is not None:
-            self.courant["champs"][self.zone][0] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.courant = None
-        elif tag == "select":
-            self.select = None
-        elif tag == "textarea":
-            self.zone = None
 
 
 def _formulaires_du_contexte(contexte):
@@ -324,7 +279,7 @@ def test_b_s_forms_posted_with_a_s_ids_are_refused(conventions, contrat_b, b_gar
         reponse = client.get(page)
         assert reponse.status_code == 200, page
         choix = _modeles_des_champs(reponse)
-        lecteur = _Formulaires()
+        lecteur = Formulaires()
         lecteur.feed(reponse.content.decode())
         for rang, formulaire in enumerate(lecteur.formulaires):
             for nom in formulaire["champs"]:
@@ -333,7 +288,7 @@ def test_b_s_forms_posted_with_a_s_ids_are_refused(conventions, contrat_b, b_gar
                 elif nom not in choix or (autre := _id_de_a(choix[nom])) is None:
                     continue
                 # The page again (a fresh one-time token), then the form with this one field tampered.
-                frais = _Formulaires()
+                frais = Formulaires()
                 frais.feed(client.get(page).content.decode())
                 donnees = dict(frais.formulaires[rang]["champs"])
                 donnees[nom] = [autre]

@@ -4,33 +4,62 @@ with no cell text below its row, and every page of the contract fits the screen 
 390 px and passes axe-core."""
 
 import io
+import logging
+import re
 import time
 
 import pdfplumber
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+import noyau.pdf
 from bench import donnees
 from engagements import exports
 from engagements.annexe import Annexe
+from noyau import decoupage
 
-from .test_impression import hors_de_la_page, mises_en_page, textes_sous_leur_rang  # noqa: F401  (fixture)
+from .conftest import rendu_verifie_sur_sqlite
+from .navigateur import defauts_de_la_page, se_connecter
+from .test_impression import hors_de_la_page, textes_sous_leur_rang
 from .test_matrice_urls import MATRICE, ROLES
-from .test_navigateur import navigateur  # noqa: F401  (the browser fixture)
-from .test_navigateur_pages import defauts_de_la_page, se_connecter
 
 MOT_DE_PASSE = "banc-d-essai-mot-de-passe"
+TELECHARGEMENT = re.compile(r"\.(pdf|xlsx|csv|json|ics)(\?|$)")
 ANNEE = 2025
-# The pages and the PDFs are the same whatever the database: checked once, on SQLite.
-SUR_SQLITE = "vérifié une fois, sur SQLite : les pages et les PDF ne dépendent pas de la base"
 
 
 @pytest.fixture
 def banc(db):
     return donnees.creer()
+
+
+_RENDUS = {}
+
+
+@pytest.fixture
+def grande_annexe(banc):
+    """The PDF of the bench contract's whole annexe (2 000 lines) and its laid-out document. The contract
+    is built from a fixed seed, the same in every test: the PDF is rendered once per test process."""
+    if "annexe" not in _RENDUS:
+        documents, vraie = [], noyau.pdf.mettre_en_page
+
+        def garder(html):
+            documents.append(vraie(html))
+            return documents[-1]
+
+        journal = io.StringIO()
+        trace = logging.StreamHandler(journal)
+        logging.getLogger(decoupage.__name__).addHandler(trace)
+        noyau.pdf.mettre_en_page = garder
+        try:
+            contenu = exports.annexe_pdf(Annexe(banc, ANNEE), timezone.localdate())
+        finally:
+            noyau.pdf.mettre_en_page = vraie
+            logging.getLogger(decoupage.__name__).removeHandler(trace)
+        _RENDUS["annexe"] = (contenu, documents[-1], journal.getvalue())
+    return _RENDUS["annexe"]
 
 
 def adresses_du_contrat(contrat):
@@ -57,8 +86,8 @@ def adresses_du_contrat(contrat):
     ]
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason=SUR_SQLITE)
-def test_every_pdf_of_the_large_contract_prints_inside_the_page(banc, mises_en_page, caplog):  # noqa: F811
+@rendu_verifie_sur_sqlite
+def test_every_pdf_of_the_large_contract_prints_inside_the_page(banc, mises_en_page, grande_annexe, caplog):
     client = Client()
     client.force_login(donnees.User.objects.get(username="banc.chef"))
     pdfs = {}
@@ -67,11 +96,12 @@ def test_every_pdf_of_the_large_contract_prints_inside_the_page(banc, mises_en_p
         if reponse.status_code == 200 and reponse["Content-Type"] == "application/pdf":
             pdfs[url] = (reponse.content, mises_en_page[-1])
     # The whole annexe (2 000 lines) is made by a background task beyond 500 lines: the same function.
-    pdfs["annexe de 2 000 lignes"] = (exports.annexe_pdf(Annexe(banc, ANNEE), timezone.localdate()), mises_en_page[-1])
+    pdfs["annexe de 2 000 lignes"] = grande_annexe[:2]
     assert {"/contrats/banc-d-essai/fiches.pdf", "/contrats/banc-d-essai/synthese.pdf"} <= set(pdfs), list(pdfs)
     assert sum("annexe" in url for url in pdfs) == 2 and len(pdfs) >= 6, list(pdfs)
-    assert len(mises_en_page[-1].pages) > 50  # the 2 000 lines do make many pages
-    assert "ne tient pas" not in caplog.text  # the pages were cut right the first time: one render
+    assert len(grande_annexe[1].pages) > 50  # the 2 000 lines do make many pages
+    # The pages were cut right the first time: one render.
+    assert "ne tient pas" not in caplog.text + grande_annexe[2]
     defauts = []
     for url, (contenu, document) in pdfs.items():
         defauts += [f"{url} p. {p} : « {t} » à x={x}, y={y}" for p, t, x, y in hors_de_la_page(contenu)[:5]]
@@ -79,11 +109,11 @@ def test_every_pdf_of_the_large_contract_prints_inside_the_page(banc, mises_en_p
     assert defauts == [], "\n".join(defauts)
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason=SUR_SQLITE)
-def test_every_page_of_the_annexe_names_its_pilier_orientation_and_objectifs(banc):
+@rendu_verifie_sur_sqlite
+def test_every_page_of_the_annexe_names_its_pilier_orientation_and_objectifs(grande_annexe):
     """Each page is a table of its own: a page that goes on with a pilier, an orientation or a
     group of objectifs names it again, followed by « (suite) », instead of leaving the column empty."""
-    contenu = exports.annexe_pdf(Annexe(banc, ANNEE), timezone.localdate())
+    contenu = grande_annexe[0]
     mm = 72 / 25.4
     colonnes = {
         "pilier": (10, 10 + 277 * 0.09),
@@ -115,19 +145,17 @@ def test_every_page_of_the_annexe_names_its_pilier_orientation_and_objectifs(ban
         assert suites >= len(pages) - 8, suites
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason=SUR_SQLITE)
-def test_every_page_of_the_large_contract_fits_the_screen_and_passes_axe(live_server, banc, navigateur):  # noqa: F811
+@rendu_verifie_sur_sqlite
+# The large pages are slow to check: cut in three parts that run in parallel.
+@pytest.mark.parametrize("part", range(3))
+def test_every_page_of_the_large_contract_fits_the_screen_and_passes_axe(live_server, banc, navigateur, part):
     from axe_playwright_python.sync_playwright import Axe
 
     axe, base, defauts, debut = Axe(), live_server.url, [], time.monotonic()
-    client = Client()
-    client.force_login(donnees.User.objects.get(username="banc.chef"))
-    pages = [
-        url
-        for url in adresses_du_contrat(banc)
-        if (r := client.get(url)).status_code == 200 and r["Content-Type"].startswith("text/html")
-    ]
+    # The pages, not the downloads (told by their address: each part need not make every large page first).
+    pages = [url for url in adresses_du_contrat(banc) if not TELECHARGEMENT.search(url)]
     assert len(pages) >= 15, pages
+    pages = pages[part::3]
     contexte = navigateur.new_context(locale="fr-FR")
     page = contexte.new_page()
     se_connecter(page, base, "banc.chef", MOT_DE_PASSE)

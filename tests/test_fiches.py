@@ -15,6 +15,8 @@ from fiches.models import Engagement, Equipement, Fiche, Indicateur, Mesure
 from noyau.historique import changements
 from noyau.models import Historique
 
+from .conftest import rendu_verifie_sur_sqlite
+
 
 def fiche(contrat, slug):
     return Fiche.objects.get(contrat__slug=contrat, slug=slug)
@@ -425,6 +427,7 @@ def _texte_pages(contenu):
     return [re.sub(r"\s+", " ", p.extract_text()) for p in PdfReader(io.BytesIO(contenu)).pages]
 
 
+@rendu_verifie_sur_sqlite
 def test_the_recueil_toc_gives_the_page_where_each_fiche_starts(conventions, connecter):
     reponse = connecter("admin").get(reverse("fiches:recueil_pdf", args=["seine-amont"]))
     assert reponse.status_code == 200

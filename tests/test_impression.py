@@ -9,9 +9,10 @@ import re
 import pdfplumber
 import pytest
 
-import noyau.pdf
-
+from .conftest import rendu_verifie_sur_sqlite
 from .test_matrice_urls import MATRICE, _url
+
+pytestmark = rendu_verifie_sur_sqlite
 
 MARGE = 5 / 25.4 * 72  # 5 mm in points
 
@@ -90,20 +91,6 @@ def montants_mal_alignes(document):
             ):
                 defauts.append((numero, texte))
     return defauts
-
-
-@pytest.fixture
-def mises_en_page(monkeypatch):
-    """The laid-out documents of the PDFs made during the test, in order."""
-    documents = []
-    vraie = noyau.pdf.mettre_en_page
-
-    def garder(html):
-        documents.append(vraie(html))
-        return documents[-1]
-
-    monkeypatch.setattr(noyau.pdf, "mettre_en_page", garder)
-    return documents
 
 
 def _adresses_pdf(client):

@@ -378,7 +378,7 @@ def _url(nom, kwargs):
 
 
 @pytest.mark.parametrize("nom", sorted(MATRICE))
-def test_each_role_gets_the_expected_status(connecter, nom):
+def test_each_role_gets_the_expected_status(connecter, nom, pdf_une_fois):
     kwargs, attendus = MATRICE[nom]
     url = _url(nom, kwargs)
     obtenus = [connecter(None if role == "anonyme" else role).get(url).status_code for role in ROLES]

@@ -2,54 +2,14 @@
 amount and submits; chef.projet validates; the PDF then shows the new total."""
 
 import io
-import os
 import re
-import shutil
 
-import pytest
 from pypdf import PdfReader
 
 from engagements.models import Dispositif
 
 from .classeurs import seed_avec_logement_a_15000
-from .conftest import MOT_DE_PASSE
-
-CHROMIUM = "/usr/bin/chromium"
-
-if not shutil.which(CHROMIUM) and not os.environ.get("CI"):
-    # On a developer's machine without Chromium; CI installs it and never skips.
-    pytest.skip("Chromium absent : apt-get install chromium", allow_module_level=True)
-
-
-@pytest.fixture
-def navigateur(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-    with sync_playwright() as p:
-        navigateur = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield navigateur
-        navigateur.close()
-
-
-def se_connecter(page, base, identifiant):
-    page.goto(f"{base}/connexion/")
-    page.get_by_label("Nom d’utilisateur").fill(identifiant)
-    page.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{base}/")
+from .navigateur import se_connecter
 
 
 def test_agent_changes_submits_chef_validates_pdf_shows_the_new_total(live_server, comptes, navigateur):

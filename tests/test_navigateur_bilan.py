@@ -8,11 +8,11 @@ from decimal import Decimal
 
 from engagements.models import Contribution, Estimation, Nature, Realisation
 
-from .test_navigateur import navigateur, se_connecter  # noqa: F401  (the browser fixture)
+from .navigateur import se_connecter
 from .test_navigateur_campagne import TELEPHONE, accessible, rien_ne_deborde, sortir
 
 
-def test_a_bilan_of_2015_entered_submitted_validated_and_read_in_the_synthese(live_server, comptes, navigateur):  # noqa: F811
+def test_a_bilan_of_2015_entered_submitted_validated_and_read_in_the_synthese(live_server, comptes, navigateur):
     base = live_server.url
     lignes = [
         e

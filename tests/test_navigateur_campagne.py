@@ -4,41 +4,16 @@ amount first), submits; mails are read back from the file backend; sent back, co
 validated; the dashboard and the annexe PDF say where each partner stands. Each page is also looked at
 on a phone's width: nothing wider than the screen."""
 
-import email
-import email.policy
 import io
 import re
-from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
 from engagements.models import Contribution, Estimation
 
-from .test_navigateur import navigateur, se_connecter  # noqa: F401  (the browser fixture)
+from .navigateur import se_connecter
 
 TELEPHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def courriels(settings, tmp_path):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    settings.EMAIL_FILE_PATH = str(tmp_path / "courriels")
-    dossier = Path(settings.EMAIL_FILE_PATH)
-
-    def lire():
-        """Every mail written so far, oldest first, as "To / Subject / body" text (headers decoded)."""
-        if not dossier.exists():
-            return []
-        textes = []
-        for fichier in sorted(dossier.iterdir(), key=lambda f: f.stat().st_mtime_ns):
-            for brut in fichier.read_bytes().split(b"-" * 79):
-                if brut.strip():
-                    message = email.message_from_bytes(brut.strip(), policy=email.policy.default)
-                    textes.append(f"To: {message['To']}\nSubject: {message['Subject']}\n\n{message.get_content()}")
-        return textes
-
-    return lire
 
 
 def rien_ne_deborde(page):
@@ -61,7 +36,7 @@ def sortir(page):
     page.get_by_role("button", name="Se déconnecter").click()
 
 
-def test_a_whole_campaign_with_two_partners(live_server, comptes, navigateur, courriels):  # noqa: F811
+def test_a_whole_campaign_with_two_partners(live_server, comptes, navigateur, courriels):
     base = live_server.url
     contexte = navigateur.new_context(locale="fr-FR")
     page = contexte.new_page()
@@ -181,7 +156,7 @@ def tabuler_jusqu_a(page, condition, maximum=800):
     raise AssertionError(f"jamais atteint au clavier : {condition}")
 
 
-def test_the_grid_is_filled_and_saved_with_the_keyboard_alone(live_server, comptes, navigateur):  # noqa: F811
+def test_the_grid_is_filled_and_saved_with_the_keyboard_alone(live_server, comptes, navigateur):
     from engagements.models import Dispositif
 
     base = live_server.url

@@ -7,11 +7,11 @@ import re
 from engagements.models import EngagementReciproque
 from tenues.models import Tenue
 
-from .test_navigateur import navigateur, se_connecter  # noqa: F401  (the browser fixture)
+from .navigateur import se_connecter
 from .test_navigateur_campagne import TELEPHONE, accessible, rien_ne_deborde, sortir
 
 
-def test_a_commitment_measured_reported_on_a_phone_and_validated(live_server, comptes, navigateur):  # noqa: F811
+def test_a_commitment_measured_reported_on_a_phone_and_validated(live_server, comptes, navigateur):
     base = live_server.url
     engagement = (
         EngagementReciproque.objects.filter(

@@ -8,8 +8,7 @@ import re
 from contrat.models import Partenaire
 from engagements.models import Dispositif
 
-from .test_navigateur import navigateur  # noqa: F401  (the browser fixture)
-from .test_navigateur_campagne import accessible, courriels, rien_ne_deborde  # noqa: F401
+from .test_navigateur_campagne import accessible, rien_ne_deborde
 
 MOT_DE_PASSE = "une phrase de passe solide"
 
@@ -35,7 +34,7 @@ def accepter(page, base, adresse_du_lien, nom):
     page.wait_for_url(f"{base}/")
 
 
-def test_a_territory_is_set_up_and_run_without_the_django_admin(live_server, comptes, navigateur, courriels):  # noqa: F811
+def test_a_territory_is_set_up_and_run_without_the_django_admin(live_server, comptes, navigateur, courriels):
     from .conftest import MOT_DE_PASSE as DEMO
 
     base = live_server.url

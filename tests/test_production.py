@@ -116,7 +116,9 @@ def test_make_serve_runs_processes_and_workers_on_one_postgresql(conventions, co
     )
     try:
         navigateur = Navigateur(f"http://127.0.0.1:{port}")
-        for _ in range(120):
+        # Collecting the static files and starting the processes: up to 3 minutes when the other legs of
+        # the suite share the machine's cores.
+        for _ in range(360):
             try:
                 if navigateur.get("/sante/").status == 200:
                     break

@@ -11,8 +11,6 @@ from django.core.management import CommandError, call_command
 
 from contrat.models import Commune, PerimetreQuartier, QuartierPrioritaire
 
-from .test_navigateur import navigateur  # noqa: F401  (the browser fixture)
-
 EXEMPLE = Path(__file__).parent.parent / "fixtures" / "qpv" / "exemple-format-listeqp2024.csv"
 
 
@@ -121,8 +119,8 @@ def test_the_perimeter_picks_a_qpv_by_code_and_links_a_2015_quartier_to_its_succ
     )
 
 
-def test_the_official_list_on_the_perimeter_page_reads_on_a_phone_and_passes_axe(live_server, comptes, navigateur):  # noqa: F811
-    from .test_navigateur import se_connecter
+def test_the_official_list_on_the_perimeter_page_reads_on_a_phone_and_passes_axe(live_server, comptes, navigateur):
+    from .navigateur import se_connecter
     from .test_navigateur_campagne import TELEPHONE, accessible, rien_ne_deborde
 
     call_command("charger_qpv", str(EXEMPLE))

@@ -7,7 +7,10 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
+from .conftest import rendu_verifie_sur_sqlite
 from .test_matrice_urls import MATRICE, ROLES, _url
+
+pytestmark = rendu_verifie_sur_sqlite
 
 
 class _References(HTMLParser):

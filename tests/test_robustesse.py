@@ -38,7 +38,7 @@ def test_error_pages_are_french_dsfr_pages_with_their_status(conventions, compte
     def panne(*args, **kwargs):
         raise RuntimeError("panne simulée")
 
-    monkeypatch.setattr("engagements.views.Annexe", panne)
+    monkeypatch.setattr("engagements.views.annexe.Annexe", panne)
     erreur = client.get(reverse("engagements:annexe", args=["grand-dijon"]))
     assert erreur.status_code == 500 and "Erreur du serveur" in texte(erreur) and "dsfr" in erreur.content.decode()
 

@@ -6,14 +6,13 @@ from decimal import Decimal
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from openpyxl import Workbook
 
 from noyau import filtres, pagination, telechargements
-from noyau.classeurs import cellule_montant, cellule_texte, feuille_avec_entetes, texte_sur
+from noyau.classeurs import Colonne, classeur_plat, texte_sur
 
-from .filters import DispositifFilter, EstimationFilter
-from .models import Dispositif, Estimation
-from .tables import DispositifTable, EstimationTable
+from ..filters import DispositifFilter, EstimationFilter
+from ..models import Dispositif, Estimation
+from ..tables import DispositifTable, EstimationTable
 
 LISTES = {
     "dispositifs": (
@@ -74,6 +73,16 @@ def estimations(request):
     return _liste(request, "estimations")
 
 
+def _nature(valeurs):
+    """How a column of a list is written in a workbook, read from its first known value."""
+    valeur = next((v for v in valeurs if v not in (None, "")), None)
+    if isinstance(valeur, Decimal):
+        return "montant"
+    if isinstance(valeur, int) and not isinstance(valeur, bool):
+        return "nombre"
+    return "texte"
+
+
 def exporter(table, format, nom):
     lignes = list(table.as_values())
     if format == "csv":
@@ -83,21 +92,11 @@ def exporter(table, format, nom):
             ecrivain.writerow([str(v).replace(".", ",") if isinstance(v, Decimal) else texte_sur(v) for v in ligne])
         return telechargements.csv(sortie.getvalue(), f"{nom}.csv")
     if format == "xlsx":
-        wb = Workbook()
-        ws = feuille_avec_entetes(wb, nom.capitalize(), [(str(entete), 28) for entete in lignes[0]])
-        for r, ligne in enumerate(lignes[1:], 2):
-            for c, valeur in enumerate(ligne, 1):
-                cellule = ws.cell(r, c)
-                if isinstance(valeur, Decimal):
-                    cellule_montant(cellule, valeur)  # cents only where an amount has some
-                elif isinstance(valeur, int) and not isinstance(valeur, bool):
-                    cellule.value = valeur  # a year is a number, not text
-                elif valeur not in (None, ""):
-                    cellule_texte(cellule, str(valeur))
-        ws.auto_filter.ref = ws.dimensions
-        sortie = io.BytesIO()
-        wb.save(sortie)
-        return telechargements.xlsx(sortie.getvalue(), f"{nom}.xlsx")
+        # An amount in euros (cents only where it has some), a year as a number, the rest as text.
+        colonnes = [
+            Colonne(str(entete), 28, _nature([ligne[c] for ligne in lignes[1:]])) for c, entete in enumerate(lignes[0])
+        ]
+        return telechargements.xlsx(classeur_plat((nom.capitalize(), colonnes, lignes[1:])), f"{nom}.xlsx")
     raise Http404("Format d'export inconnu : csv ou xlsx.")
 
 

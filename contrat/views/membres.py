@@ -9,16 +9,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from noyau import versions
-from noyau.conflits import page_perimee, version_postee
+from noyau.enregistrement import action
 
-from . import invitations
-from .forms import AcceptationForm, InvitationForm
-from .gestion import _pilote
-from .models import Invitation, Membre
+from .. import invitations
+from ..forms import AcceptationForm, InvitationForm
+from ..models import Invitation, Membre
+from .communs import pilote
 
 
 def membres(request, slug):
-    contrat = _pilote(request, slug)
+    contrat = pilote(request, slug)
     form = InvitationForm(request.POST or None, contrat=contrat)
     if request.method == "POST" and form.is_valid():
         donnees = form.cleaned_data
@@ -58,7 +58,7 @@ def membres(request, slug):
 @require_POST
 def accueillir(request, slug, pk):
     """The chef de projet takes one of a partner organisation's people into this contract, with its role."""
-    contrat = _pilote(request, slug)
+    contrat = pilote(request, slug)
     personne = get_object_or_404(invitations.a_accueillir(contrat).select_related("user", "partenaire"), pk=pk)
     try:
         invitations.accueillir(request.user, contrat, personne)
@@ -75,30 +75,34 @@ def accueillir(request, slug, pk):
 
 @require_POST
 def invitation_renvoyer(request, slug, pk):
-    contrat = _pilote(request, slug)
+    contrat = pilote(request, slug)
     invitation = get_object_or_404(Invitation, pk=pk, contrat=contrat)
-    if version_postee(request) != invitation.version:  # a double click sends one link, not two
-        return page_perimee(
-            request,
-            f"L'invitation de {invitation.email} a changé depuis que la page a été affichée "
-            "(un lien vient sans doute de partir) : rien n'est renvoyé.",
-            reverse("contrat:membres", args=[contrat.slug]),
-        )
-    if not invitation.en_attente:
-        messages.error(request, "Cette invitation n'est plus en attente : rien n'est renvoyé.")
-    else:
+
+    def renvoyer():
+        if not invitation.en_attente:
+            messages.error(request, "Cette invitation n'est plus en attente : rien n'est renvoyé.")
+            return None
         try:
             invitations.renvoyer(request.user, invitation)
         except invitations.TropDEnvois as refus:
             messages.error(request, str(refus))
-        else:
-            messages.success(request, f"Nouveau lien envoyé à {invitation.email} ; le précédent ne fonctionne plus.")
-    return redirect("contrat:membres", contrat.slug)
+            return None
+        return f"Nouveau lien envoyé à {invitation.email} ; le précédent ne fonctionne plus."
+
+    # A double click sends one link, not two.
+    return action(
+        request,
+        invitation,
+        renvoyer,
+        perimee=f"L'invitation de {invitation.email} a changé depuis que la page a été affichée (un lien vient sans "
+        "doute de partir) : rien n'est renvoyé.",
+        retour=reverse("contrat:membres", args=[contrat.slug]),
+    )
 
 
 @require_POST
 def invitation_revoquer(request, slug, pk):
-    contrat = _pilote(request, slug)
+    contrat = pilote(request, slug)
     invitation = get_object_or_404(Invitation, pk=pk, contrat=contrat)
     invitations.revoquer(request.user, invitation=invitation)
     messages.success(request, f"L'invitation de {invitation.email} est annulée : son lien ne fonctionne plus.")
@@ -107,7 +111,7 @@ def invitation_revoquer(request, slug, pk):
 
 @require_POST
 def membre_revoquer(request, slug, pk):
-    contrat = _pilote(request, slug)
+    contrat = pilote(request, slug)
     membre = get_object_or_404(Membre.objects.select_related("user"), pk=pk, contrat=contrat)
     if membre.user_id == request.user.pk and membre.role == Membre.Role.CHEF_DE_PROJET:
         messages.error(request, "Vous ne pouvez pas retirer votre propre rôle de chef de projet.")

@@ -1,8 +1,5 @@
 """The chef de projet's side of the yearly collection: the campaign, its dashboard, the reminders."""
 
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -10,45 +7,21 @@ from django.views.decorators.http import require_POST
 
 from contrat.models import Contrat, Partenaire
 from noyau import courriels, versions
-from noyau.conflits import contexte_conflit
+from noyau.enregistrement import enregistrer
 from noyau.formulaires import formulaires_refuses
+from noyau.graphiques import Barre, barres
 from noyau.models import Courriel
 
-from . import collectes
-from .annexe import Annexe, somme
-from .forms import CollecteForm
-from .models import Collecte, Estimation, Nature
-
-
-@dataclass
-class Barre:
-    libelle: str
-    montant: Decimal | None
-    largeur: int = 0  # in SVG units
-    y: int = 0
-
-
-def graphique(barres, largeur=480, pas=28):
-    """Lays horizontal bars out; the template draws them as SVG, readable without JavaScript."""
-    maximum = max((b.montant for b in barres if b.montant), default=None)
-    for i, barre in enumerate(barres):
-        barre.y = i * pas
-        barre.largeur = int(largeur * barre.montant / maximum) if maximum and barre.montant else 0
-    return {"barres": barres, "hauteur": max(len(barres) * pas, pas), "largeur": largeur}
+from .. import collectes
+from ..annexe import Annexe, somme
+from ..forms import CollecteForm
+from ..models import Collecte, Nature
 
 
 def _contrat_pilote(request, slug):
     return Contrat.objects.pilote_par(
         request.user, slug, "Le suivi de la collecte est réservé au chef de projet du contrat."
     )
-
-
-def annees_du_contrat(contrat):
-    """The years with lines or a campaign, most recent last."""
-    avec_lignes = set(
-        Estimation.objects.filter(dispositif__contrat=contrat).order_by().values_list("annee", flat=True).distinct()
-    )
-    return sorted(avec_lignes | set(contrat.collectes.values_list("annee", flat=True)))
 
 
 def _annee(request, annees, contrat):
@@ -62,7 +35,7 @@ def _annee(request, annees, contrat):
 
 def tableau_de_bord(request, slug):
     contrat = _contrat_pilote(request, slug)
-    annees = annees_du_contrat(contrat)
+    annees = collectes.annees_du_contrat(contrat)
     annee = _annee(request, annees, contrat)
     # The year's planned amounts, or (the year over, « ?nature=bilan ») what its lines actually did.
     nature = (
@@ -100,8 +73,8 @@ def tableau_de_bord(request, slug):
         "echecs": Courriel.objects.filter(contrat_id=contrat.pk, statut=Courriel.Statut.ECHEC)[:10],
         "annexe": annexe,
         "aujourdhui": aujourdhui,
-        "graphique_piliers": graphique(par_pilier),
-        "graphique_partenaires": graphique([Barre(p.partenaire.sigle, p.total_annuel) for p in positions]),
+        "graphique_piliers": barres(par_pilier),
+        "graphique_partenaires": barres([Barre(p.partenaire.sigle, p.total_annuel) for p in positions]),
     }
     return render(request, "engagements/tableau_de_bord.html", ctx)
 
@@ -159,36 +132,24 @@ def collecte_modifier(request, slug, annee, nature=Nature.PREVISIONNEL):
         instance=objet,
         initial={"version": objet.version},
     )
-    conflit = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            versions.modifier(
-                request.user,
-                form.save(commit=False),
-                form.cleaned_data["version"],
-                {"partenaires": list(form.cleaned_data["partenaires"])},
-            )
-        except versions.Conflit as erreur:
-            conflit = contexte_conflit(request, erreur, form)
-            if conflit is None:
-                return redirect(contrat)
-        else:
-            messages.success(
-                request,
-                f"{'Le bilan' if objet.bilan else 'La collecte'} {annee} est enregistré{'' if objet.bilan else 'e'}.",
-            )
-            return redirect(objet)
-    return render(
+    return enregistrer(
         request,
-        "engagements/collecte_form.html",
-        {
-            "form": form,
+        form,
+        lambda: versions.modifier(
+            request.user,
+            form.save(commit=False),
+            form.cleaned_data["version"],
+            {"partenaires": list(form.cleaned_data["partenaires"])},
+        ),
+        gabarit="engagements/collecte_form.html",
+        contexte={
             "contrat": contrat,
             "collecte": objet,
-            "conflit": conflit,
             "titre": f"{'Bilan' if objet.bilan else 'Collecte'} {annee} — {contrat.nom}",
         },
-        status=409 if conflit else 400 if formulaires_refuses(form) else 200,
+        message=f"{'Le bilan' if objet.bilan else 'La collecte'} {annee} est enregistré{'' if objet.bilan else 'e'}.",
+        suite=objet,
+        retour=contrat.get_absolute_url(),
     )
 
 

@@ -1,0 +1,190 @@
+"""The perimeter of a contract: its communes, its quartiers, the official list of the QPV."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from noyau import versions
+
+from ..forms import (
+    CommuneForm,
+    QuartierForm,
+)
+from ..models import (
+    Commune,
+    Contrat,
+    PerimetreQuartier,
+    Quartier,
+    QuartierPrioritaire,
+)
+from .communs import entier, pilote, slug_libre
+
+
+def _page_perimetre(request, contrat, commune=None, quartier=None, status=200):
+    recherche = " ".join((request.GET.get("qpv") or "").split())[:100]
+    ctx = {
+        "contrat": contrat,
+        "commune_form": commune or CommuneForm(prefix="commune"),
+        "quartier_form": quartier or QuartierForm(prefix="quartier", contrat=contrat),
+        "communes": contrat.communes.all(),
+        "perimetre": contrat.perimetre.select_related("quartier__commune", "qpv"),
+        "recherche": recherche,
+        "trouves": _qpv_trouves(recherche),
+        "natures": PerimetreQuartier.Nature.choices[:2],
+        "liste_chargee": QuartierPrioritaire.objects.exists(),
+        # The quartiers of the perimeter not yet linked to the official list: a 2015 one awaits its successor.
+        "sans_successeur": contrat.perimetre.filter(qpv__isnull=True).select_related("quartier__commune"),
+    }
+    return render(request, "contrat/perimetre.html", ctx, status=status)
+
+
+def _qpv_trouves(texte):
+    """The official list's quartiers whose name, code, commune or INSEE code holds the text."""
+    if not texte:
+        return []
+    filtre = (
+        Q(nom__icontains=texte)
+        | Q(code__istartswith=texte)
+        | Q(communes__nom__icontains=texte)
+        | Q(communes__code_insee=texte)
+    )
+    trouves = QuartierPrioritaire.objects.filter(filtre).values("pk").distinct()
+    return list(QuartierPrioritaire.objects.filter(pk__in=trouves).prefetch_related("communes").order_by("code")[:30])
+
+
+@require_POST
+def qpv_ajouter(request, slug):
+    """Adds a quartier of the official list to the perimeter: its communes join the contract's."""
+    contrat = pilote(request, slug)
+    qpv = get_object_or_404(
+        QuartierPrioritaire.objects.prefetch_related("communes"), pk=entier(request.POST.get("qpv"))
+    )
+    nature = request.POST.get("nature")
+    if nature not in PerimetreQuartier.Nature.values:
+        messages.error(request, "Choisissez la nature du quartier : prioritaire ou de veille.")
+        return redirect(reverse("contrat:perimetre", args=[contrat.slug]) + f"?qpv={qpv.code}")
+    communes = list(qpv.communes.all())
+    with transaction.atomic():
+        # The shared quartier of that code, or a new one; never changed here: the code and the QPV
+        # are this contract's, on its own link.
+        quartier = Quartier.objects.filter(code=qpv.code).order_by("pk").first()
+        if quartier is None:
+            quartier = Quartier.objects.create(
+                nom=qpv.nom,
+                commune=communes[0],
+                code=qpv.code,
+                qpv=qpv,
+                slug=slug_libre(Quartier, f"{qpv.code} {qpv.nom}"),
+            )
+        deja = list(contrat.communes.all())
+        manquantes = [c for c in communes if c not in deja]
+        if manquantes:
+            _communes_du_contrat(request, contrat, [*deja, *manquantes])
+        try:
+            versions.creer(
+                request.user,
+                PerimetreQuartier(contrat=contrat, quartier=quartier, nature=nature, code=qpv.code, qpv=qpv),
+            )
+        except versions.Doublon:
+            messages.error(request, f"{qpv.nom} ({qpv.code}) figure déjà dans le périmètre.")
+            return redirect("contrat:perimetre", contrat.slug)
+    messages.success(
+        request,
+        f"{qpv.nom} ({qpv.code}) est dans le périmètre"
+        + (f" ; {', '.join(c.nom for c in manquantes)} aussi." if manquantes else "."),
+    )
+    return redirect("contrat:perimetre", contrat.slug)
+
+
+@require_POST
+def quartier_successeur(request, slug):
+    """Links a quartier of the perimeter (a 2015 one) to the quartier of the official list that succeeds it,
+    in this contract: the link is the contract's (versioned, in its history), the shared quartier unchanged."""
+    contrat = pilote(request, slug)
+    lien = get_object_or_404(
+        PerimetreQuartier.objects.select_related("quartier"), pk=entier(request.POST.get("lien")), contrat=contrat
+    )
+    qpv = get_object_or_404(QuartierPrioritaire, pk=entier(request.POST.get("qpv")))
+    if lien.qpv_id is not None:  # linked meanwhile (or the button pressed twice): the page offered it unlinked
+        messages.error(request, f"{lien.quartier.nom} a déjà pour successeur {lien.qpv} : rien n'est changé.")
+        return redirect("contrat:perimetre", contrat.slug)
+    lien.qpv = qpv
+    try:
+        versions.modifier(request.user, lien, lien.version)
+    except versions.Conflit:
+        messages.error(request, f"{lien.quartier.nom} a été modifié entre-temps : relisez le périmètre.")
+        return redirect("contrat:perimetre", contrat.slug)
+    messages.success(request, f"{lien.quartier.nom} a pour successeur {qpv.nom} ({qpv.code}).")
+    return redirect("contrat:perimetre", contrat.slug)
+
+
+def perimetre(request, slug):
+    return _page_perimetre(request, pilote(request, slug))
+
+
+def _communes_du_contrat(request, contrat, communes):
+    """Writes the contract's communes (a tracked link of the contract) through the write service."""
+    actuel = Contrat.objects.get(pk=contrat.pk)
+    versions.modifier(
+        request.user, actuel, actuel.version, {"communes": communes, "partenaires": list(actuel.partenaires.all())}
+    )
+
+
+@require_POST
+def commune_ajouter(request, slug):
+    contrat = pilote(request, slug)
+    form = CommuneForm(request.POST, prefix="commune")
+    if not form.is_valid():
+        return _page_perimetre(request, contrat, commune=form, status=400)
+    nom = " ".join(form.cleaned_data["nom"].split())
+    commune = Commune.objects.filter(nom__iexact=nom).first() or Commune.objects.create(
+        nom=nom, slug=slug_libre(Commune, nom)
+    )
+    _communes_du_contrat(request, contrat, [*contrat.communes.all(), commune])
+    messages.success(request, f"{commune.nom} est dans le périmètre.")
+    return redirect("contrat:perimetre", contrat.slug)
+
+
+@require_POST
+def quartier_ajouter(request, slug):
+    contrat = pilote(request, slug)
+    form = QuartierForm(request.POST, prefix="quartier", contrat=contrat)
+    if not form.is_valid():
+        return _page_perimetre(request, contrat, quartier=form, status=400)
+    donnees = form.cleaned_data
+    nom = " ".join(donnees["nom"].split())
+    quartier = Quartier.objects.filter(nom__iexact=nom, commune=donnees["commune"]).first()
+    if quartier is None:
+        quartier = Quartier.objects.create(
+            nom=nom,
+            commune=donnees["commune"],
+            code=donnees["code"],
+            slug=slug_libre(Quartier, f"{donnees['commune'].nom} {nom}"),
+        )
+    # A quartier another contract holds is shared as it is: the code typed here is this contract's.
+    lien = PerimetreQuartier(
+        contrat=contrat, quartier=quartier, nature=donnees["nature"], code=donnees["code"] or quartier.code
+    )
+    try:
+        versions.creer(request.user, lien)
+    except versions.Doublon as refus:
+        form.add_error("nom", str(refus))
+        return _page_perimetre(request, contrat, quartier=form, status=400)
+    messages.success(request, f"{quartier.nom} est dans le périmètre.")
+    return redirect("contrat:perimetre", contrat.slug)
+
+
+@require_POST
+def quartier_retirer(request, slug, pk):
+    contrat = pilote(request, slug)
+    lien = get_object_or_404(PerimetreQuartier, pk=pk, contrat=contrat)
+    try:
+        versions.supprimer(request.user, lien, lien.version)
+    except versions.Conflit:
+        messages.error(request, "Ce quartier a été modifié entre-temps : relisez le périmètre.")
+    else:
+        messages.success(request, f"{lien.quartier.nom} n'est plus dans le périmètre.")
+    return redirect("contrat:perimetre", contrat.slug)

@@ -1,0 +1,256 @@
+"""A partner's contribution of a year: the entry grid, its submission and validation, its bilan."""
+
+import secrets
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from contrat import permissions
+from contrat.models import Contrat, Partenaire
+from noyau import historique, jetons, versions
+
+from .. import bilan, collectes, saisie, services
+from ..forms import RenvoiForm
+from ..models import Contribution, Nature
+
+
+def _contribution_visible(request, slug, partenaire_slug, annee):
+    contrat = get_object_or_404(Contrat.objects.visible_to(request.user), slug=slug)
+    partenaire = get_object_or_404(Partenaire, slug=partenaire_slug)
+    # A contribution is one year of the contract: any other year has no page (nor a row).
+    if not contrat.annee_debut <= annee <= contrat.annee_fin_effective:
+        raise Http404(
+            f"L'année {annee} est hors de la période du contrat ({contrat.annee_debut}-{contrat.annee_fin_effective})."
+        )
+    return contrat, partenaire
+
+
+def _pourquoi_pas_de_saisie(user, partenaire, objet):
+    if not permissions.peut_saisir(user, partenaire, objet.contrat_id):
+        return f"Seuls les agents de {partenaire.nom} saisissent ses lignes."
+    return (
+        f"La contribution {objet.annee} est « {objet.get_statut_display()} » : ses lignes ne sont plus "
+        "modifiables (le chef de projet peut la renvoyer ou la rouvrir)."
+    )
+
+
+def _lignes_vides(request):
+    try:
+        return min(max(int(request.GET.get("lignes", saisie.LIGNES_VIDES)), 0), saisie.LIGNES_VIDES_MAX)
+    except ValueError:
+        return saisie.LIGNES_VIDES
+
+
+def _enregistrer(request, grille, formset, ici):
+    """Writes a valid grid (planned amounts or bilan) once per form token: (the answer, or None
+    when rows were refused because a colleague changed them meanwhile; those refused rows)."""
+    try:
+        ecrites, refus = jetons.une_fois(
+            request.POST.get("jeton"), lambda: grille.enregistrer(request.user, formset), adresse=ici
+        )
+    except jetons.DejaEnvoye as premier:
+        return jetons.vers_le_premier(request, premier.adresse, ici), []
+    except versions.Verrouille as erreur:
+        messages.error(request, str(erreur))
+        return redirect(ici), []
+    except versions.Doublon as erreur:
+        messages.error(request, f"{erreur} Rien n'a été enregistré.")
+        return redirect(ici), []
+    if refus:
+        return None, refus
+    messages.success(
+        request,
+        f"{ecrites} ligne{'s' if ecrites > 1 else ''} enregistrée{'s' if ecrites > 1 else ''}."
+        if ecrites
+        else "Aucune modification à enregistrer.",
+    )
+    return redirect(ici), []
+
+
+def contribution(request, slug, partenaire_slug, annee):
+    """The partner's lines of the year: for its agents, while it is a draft, one editable grid."""
+    contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
+    objet = services.contribution(contrat, partenaire, annee)
+    editable = permissions.peut_saisir(request.user, partenaire, contrat) and objet.modifiable_par_les_agents
+    grille = saisie.Saisie(contrat, partenaire, annee, _lignes_vides(request))
+    formset, refus, statut = None, [], 200
+    ici = reverse("engagements:contribution", args=[contrat.slug, partenaire.slug, annee])
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied(_pourquoi_pas_de_saisie(request.user, partenaire, objet))
+        if (deja := jetons.deja_envoye(request)) is not None:  # a double click: its new lines are not added twice
+            return jetons.vers_le_premier(request, deja, ici)
+        formset = grille.formset(request.POST)
+        if formset.is_valid():
+            reponse, refus = _enregistrer(request, grille, formset, ici)
+            if reponse is not None:
+                return reponse
+            # Some rows were changed by a colleague: the grid is read again, those rows with their values.
+            grille = saisie.Saisie(contrat, partenaire, annee, _lignes_vides(request))
+            formset, statut = None, 409
+        else:
+            statut = 400
+    if editable and formset is None:
+        formset = grille.formset()
+    ctx = {
+        "contrat": contrat,
+        "partenaire": partenaire,
+        "annee": annee,
+        "contribution": objet,
+        "grille": grille,
+        "lignes": list(grille.lignes.values()),
+        "formset": formset if editable else None,
+        "refus": refus,
+        "collecte": collectes.collecte_de(contrat, annee),
+        "etat": collectes.etat_de(objet if objet.pk else None, len(grille.lignes)),
+        "refus_par_pk": {r.estimation.pk: r for r in refus if r.estimation is not None},
+        "peut_soumettre": editable,
+        "peut_reprendre": editable and bool(grille.precedent),
+        "bilan_ouvrable": annee < timezone.localdate().year and bool(grille.lignes),
+        "peut_valider": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.SOUMIS,
+        "peut_renvoyer": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.SOUMIS,
+        "peut_rouvrir": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.VALIDE,
+        "renvoi": RenvoiForm(),
+        "historique": historique.journal("contribution", objet.pk) if objet.pk else [],
+        "jeton": secrets.token_urlsafe(24),
+    }
+    return render(request, "engagements/contribution.html", ctx, status=statut)
+
+
+@require_POST
+def contribution_reprendre(request, slug, partenaire_slug, annee):
+    contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
+    objet = services.contribution(contrat, partenaire, annee)
+    if not (permissions.peut_saisir(request.user, partenaire, contrat) and objet.modifiable_par_les_agents):
+        raise PermissionDenied(_pourquoi_pas_de_saisie(request.user, partenaire, objet))
+    try:
+        n = saisie.Saisie(contrat, partenaire, annee).reprendre(request.user)
+    except versions.Verrouille as erreur:
+        messages.error(request, str(erreur))
+    else:
+        if n:
+            pluriel = "s" if n > 1 else ""
+            messages.success(
+                request,
+                f"{n} ligne{pluriel} de {annee - 1} reprise{pluriel} : les montants sont laissés "
+                f"vides, à saisir pour {annee}.",
+            )
+        else:
+            messages.info(request, f"Toutes les lignes de {annee - 1} figurent déjà en {annee}.")
+    return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
+
+
+@require_POST
+def contribution_action(request, slug, partenaire_slug, annee, action, nature=Nature.PREVISIONNEL):
+    contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
+    autorise = (
+        permissions.peut_saisir(request.user, partenaire, contrat)
+        if action == "soumettre"
+        else permissions.peut_piloter(request.user, contrat)
+    )
+    if not autorise:
+        raise PermissionDenied("Cette action ne vous est pas ouverte.")
+    est_bilan = nature == Nature.BILAN
+    retour = "engagements:bilan" if est_bilan else "engagements:contribution"
+    if est_bilan and annee >= timezone.localdate().year:
+        raise Http404(f"L'année {annee} n'est pas achevée : son bilan n'est pas ouvert.")
+    commentaire = ""
+    if action in services.AVEC_COMMENTAIRE:
+        form = RenvoiForm(request.POST)
+        if not form.is_valid():
+            sien = "son bilan" if est_bilan else "sa contribution"
+            pourquoi = (
+                f"avant de renvoyer {sien}"
+                if action == "renvoyer"
+                else f"avant de rouvrir {sien} validé{'' if est_bilan else 'e'}"
+            )
+            messages.error(request, f"Expliquez au partenaire ce qu'il doit corriger {pourquoi}.")
+            return redirect(retour, contrat.slug, partenaire.slug, annee)
+        commentaire = form.cleaned_data["commentaire"]
+    try:
+        services.changer_statut(
+            request.user,
+            contrat,
+            partenaire,
+            annee,
+            action,
+            commentaire,
+            nature=nature,
+            rien_a_declarer=request.POST.get("rien_a_declarer") == "on",
+        )
+    except services.TransitionImpossible as erreur:
+        messages.error(request, str(erreur))
+    else:
+        if est_bilan:
+            textes = {
+                "soumettre": "Le bilan est soumis au chef de projet.",
+                "valider": "Le bilan est validé : ce qui a été réalisé n'est plus modifiable par les agents.",
+                "renvoyer": "Le bilan est renvoyé au partenaire avec votre commentaire.",
+                "rouvrir": "Le bilan est rouvert : ce qui a été réalisé est de nouveau modifiable.",
+            }
+        else:
+            textes = {
+                "soumettre": "La contribution est soumise au chef de projet.",
+                "valider": "La contribution est validée : ses lignes ne sont plus modifiables par les agents.",
+                "renvoyer": "La contribution est renvoyée au partenaire avec votre commentaire.",
+                "rouvrir": "La contribution est rouverte : ses lignes sont de nouveau modifiables, et l'annexe "
+                "redevient une version de travail jusqu'à la prochaine validation.",
+            }
+        messages.success(request, textes[action])
+    return redirect(retour, contrat.slug, partenaire.slug, annee)
+
+
+def bilan_de_l_annee(request, slug, partenaire_slug, annee):
+    """What the partner's lines of a past year actually mobilised: for its agents, while the bilan
+    is a draft, one grid beside what was planned; then submitted, validated, locked."""
+    contrat, partenaire = _contribution_visible(request, slug, partenaire_slug, annee)
+    if annee >= timezone.localdate().year:
+        raise Http404(f"L'année {annee} n'est pas achevée : son bilan s'ouvre à partir de {annee + 1}.")
+    objet = services.contribution(contrat, partenaire, annee, Nature.BILAN)
+    editable = permissions.peut_saisir(request.user, partenaire, contrat) and objet.modifiable_par_les_agents
+    grille = bilan.Bilan(contrat, partenaire, annee)
+    formset, refus, statut = None, [], 200
+    ici = reverse("engagements:bilan", args=[contrat.slug, partenaire.slug, annee])
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied(_pourquoi_pas_de_saisie(request.user, partenaire, objet))
+        formset = grille.formset(request.POST)
+        if formset.is_valid():
+            reponse, refus = _enregistrer(request, grille, formset, ici)
+            if reponse is not None:
+                return reponse
+            grille = bilan.Bilan(contrat, partenaire, annee)
+            formset, statut = None, 409
+        else:
+            statut = 400
+    if editable and formset is None:
+        formset = grille.formset()
+    pilote = permissions.peut_piloter(request.user, contrat)
+    ctx = {
+        "contrat": contrat,
+        "partenaire": partenaire,
+        "annee": annee,
+        "contribution": objet,
+        "grille": grille,
+        "titre": f"Bilan {annee} — {partenaire.sigle}",
+        "lignes": list(grille.lignes.values()),
+        "formset": formset if editable else None,
+        "refus": refus,
+        "collecte": collectes.collecte_de(contrat, annee, Nature.BILAN),
+        "etat": collectes.etat_de(
+            objet if objet.pk else None, sum(1 for e in grille.lignes.values() if bilan.realisation_de(e) is not None)
+        ),
+        "peut_soumettre": editable and bool(grille.lignes),
+        "peut_valider": pilote and objet.statut == Contribution.Statut.SOUMIS,
+        "peut_renvoyer": pilote and objet.statut == Contribution.Statut.SOUMIS,
+        "peut_rouvrir": pilote and objet.statut == Contribution.Statut.VALIDE,
+        "renvoi": RenvoiForm(),
+        "historique": historique.journal("contribution", objet.pk) if objet.pk else [],
+        "jeton": secrets.token_urlsafe(24),
+    }
+    return render(request, "engagements/bilan.html", ctx, status=statut)

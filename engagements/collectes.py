@@ -94,25 +94,14 @@ def collecte_de(contrat, annee, nature=Nature.PREVISIONNEL):
     return Collecte.objects.filter(contrat=contrat, annee=annee, nature=nature).prefetch_related("partenaires").first()
 
 
-def suivi(contrat, annee, collecte=None, partenaires=None, nature=Nature.PREVISIONNEL):
-    """Every partner expected by the year's campaign, and every partner with lines that year, with
-    its state, in a fixed number of queries whatever the number of partners and lines.
-
-    `partenaires`: only these (a partner's own home page). A bilan (the campaign's nature, else
-    `nature`) follows the same lines: a line is « sans montant » until what it mobilised is known."""
-    nature = collecte.nature if collecte else nature
-    bilan = nature == Nature.BILAN
-    attendus = {p.pk: p for p in collecte.partenaires.all()} if collecte else {}
-    lignes = Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee)
-    if partenaires is not None:
-        lignes = lignes.filter(partenaire__in=partenaires)
-        attendus = {pk: p for pk, p in attendus.items() if p in partenaires}
+def _chiffres(lignes, bilan):
+    """{partner pk: its lines' count, unknown ones, totals} in one query."""
     inconnu = (
         Q(realisation__isnull=True) | Q(realisation__montant_realise__isnull=True)
         if bilan
         else Q(montant_annuel__isnull=True)
     )
-    par_partenaire = {
+    return {
         r["partenaire"]: r
         for r in lignes.order_by()
         .values("partenaire")
@@ -125,15 +114,11 @@ def suivi(contrat, annee, collecte=None, partenaires=None, nature=Nature.PREVISI
             rapportees=Count("realisation"),
         )
     }
-    tous = dict(attendus)
-    manquants = set(par_partenaire) - set(tous)
-    if manquants:
-        tous.update({p.pk: p for p in Partenaire.objects.filter(pk__in=manquants)})
-    contributions = {
-        c.partenaire_id: c
-        for c in Contribution.objects.filter(contrat=contrat, annee=annee, nature=nature, partenaire__in=list(tous))
-    }
-    # The last change of a line, partner by partner (the history of the year's estimates, or of what they did).
+
+
+def _derniers_changements(contrat, lignes, bilan):
+    """{partner pk: when one of its lines last changed} (the history of the year's estimates, or of
+    what they did), in two queries."""
     if bilan:
         suivies = Realisation.objects.filter(estimation__in=lignes)
         cle_de_ligne = dict(suivies.values_list("pk", "estimation__partenaire_id"))
@@ -154,17 +139,46 @@ def suivi(contrat, annee, collecte=None, partenaires=None, nature=Nature.PREVISI
         jour = dates.get(ligne_id)
         if jour is not None and (partenaire_id not in derniers or jour > derniers[partenaire_id]):
             derniers[partenaire_id] = jour
-    relances = (
-        dict(
-            Relance.objects.filter(collecte=collecte)
-            .order_by()
-            .values("partenaire")
-            .annotate(m=Max("jour"))
-            .values_list("partenaire", "m")
-        )
-        if collecte
-        else {}
+    return derniers
+
+
+def _dernieres_relances(collecte):
+    """{partner pk: the day of its last reminder} for this campaign."""
+    if collecte is None:
+        return {}
+    return dict(
+        Relance.objects.filter(collecte=collecte)
+        .order_by()
+        .values("partenaire")
+        .annotate(m=Max("jour"))
+        .values_list("partenaire", "m")
     )
+
+
+def suivi(contrat, annee, collecte=None, partenaires=None, nature=Nature.PREVISIONNEL):
+    """Every partner expected by the year's campaign, and every partner with lines that year, with
+    its state, in a fixed number of queries whatever the number of partners and lines.
+
+    `partenaires`: only these (a partner's own home page). A bilan (the campaign's nature, else
+    `nature`) follows the same lines: a line is « sans montant » until what it mobilised is known."""
+    nature = collecte.nature if collecte else nature
+    bilan = nature == Nature.BILAN
+    attendus = {p.pk: p for p in collecte.partenaires.all()} if collecte else {}
+    lignes = Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee)
+    if partenaires is not None:
+        lignes = lignes.filter(partenaire__in=partenaires)
+        attendus = {pk: p for pk, p in attendus.items() if p in partenaires}
+    par_partenaire = _chiffres(lignes, bilan)
+    tous = dict(attendus)
+    manquants = set(par_partenaire) - set(tous)
+    if manquants:
+        tous.update({p.pk: p for p in Partenaire.objects.filter(pk__in=manquants)})
+    contributions = {
+        c.partenaire_id: c
+        for c in Contribution.objects.filter(contrat=contrat, annee=annee, nature=nature, partenaire__in=list(tous))
+    }
+    derniers = _derniers_changements(contrat, lignes, bilan)
+    relances = _dernieres_relances(collecte)
     positions = []
     for pk, partenaire in tous.items():
         chiffres = par_partenaire.get(pk, {})

@@ -42,82 +42,100 @@ def _ligne(ws, r, estimation):
     cellule_montant(ws.cell(r, COL_PLURI), estimation.montant_pluriannuel)
 
 
-def annexe_xlsx(annexe, edition):
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"Annexe {annexe.annee}"
+def _sans_cadre(cellule, texte, **police):
+    """A line of the title block or of the notes: text outside the table, without its border."""
+    cellule_texte(cellule, texte)
+    cellule.border, cellule.alignment = Border(), Alignment()
+    if police:
+        cellule.font = Font(**police)
 
-    # Title block, as on the signed annexe.
+
+def _titre(ws, annexe):
+    """The title block, as on the signed annexe; returns the row of the column headings."""
     titre = ["ANNEXE FINANCIÈRE", annexe.contrat.nom, annexe.titre, *annexe.entete]
     for i, texte in enumerate(titre, 1):
-        cellule_texte(ws.cell(i, 1), texte)
-        ws.cell(i, 1).border = Border()
-        ws.cell(i, 1).alignment = Alignment()
-        ws.cell(i, 1).font = Font(bold=i <= 3, size=14 if i == 1 else 11)
+        _sans_cadre(ws.cell(i, 1), texte, bold=i <= 3, size=14 if i == 1 else 11)
     ligne_entete = len(titre) + 2
-
     for c, colonne in enumerate(annexe.colonnes, 1):
         cellule = ws.cell(ligne_entete, c, colonne)
         cellule.font = Font(bold=True)
         cellule.fill = PatternFill("solid", fgColor="DDE5F5")
         cellule.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         cellule.border = BORDURE
+    return ligne_entete
 
+
+def _groupes(ws, r, rang):
+    """The merged cells a line opens: its pilier, its orientation, its group of objectifs."""
+    if rang.pilier:
+        cellule_texte(ws.cell(r, 1), rang.pilier.pilier.libelle)
+        fusionner(ws, r, 1, r + rang.pilier_rowspan - 1, 2 if rang.pilier.pilier.transversal else 1)
+    if rang.orientation and not rang.orientation.transversal:
+        cellule_texte(ws.cell(r, 2), rang.orientation.orientation.libelle)
+        if rang.orientation_rowspan > 1:
+            fusionner(ws, r, 2, r + rang.orientation_rowspan - 1, 2)
+    if rang.groupe:
+        cellule_texte(ws.cell(r, 3), "\n".join(o.libelle for o in rang.groupe.objectifs))
+        if rang.groupe_rowspan > 1:
+            fusionner(ws, r, 3, r + rang.groupe_rowspan - 1, 3)
+
+
+def _total(ws, r, libelle, formule, centimes):
+    """A subtotal or total row: its label over the text columns, a SUM for each amount column."""
+    cellule_texte(ws.cell(r, 1), libelle)
+    ws.cell(r, 1).font = Font(bold=True)
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
+    for col in (COL_ANNUEL, COL_PLURI):
+        cellule_formule(ws.cell(r, col), formule(get_column_letter(col)), centimes)
+
+
+def _corps(ws, annexe, ligne_entete):
+    """The rows of the table, subtotals and total as formulas; returns the last row written."""
     r = ligne_entete
     centimes = any(
         m is not None and m != m.to_integral_value()
         for e in annexe.estimations
         for m in (e.montant_annuel, e.montant_pluriannuel)
     )
-    debut_pilier = None
-    cellules_sous_totaux = []
-    lignes_hors_pilier = []
+    debut_pilier, cellules_sous_totaux, lignes_hors_pilier = None, [], []
     for rang in annexe.rangs():
         r += 1
         if rang.nature == "ligne":
             if rang.pilier:
                 debut_pilier = r
-                cellule_texte(ws.cell(r, 1), rang.pilier.pilier.libelle)
-                fin_col = 2 if rang.pilier.pilier.transversal else 1
-                fusionner(ws, r, 1, r + rang.pilier_rowspan - 1, fin_col)
-            if rang.orientation and not rang.orientation.transversal:
-                cellule_texte(ws.cell(r, 2), rang.orientation.orientation.libelle)
-                if rang.orientation_rowspan > 1:
-                    fusionner(ws, r, 2, r + rang.orientation_rowspan - 1, 2)
-            if rang.groupe:
-                cellule_texte(ws.cell(r, 3), "\n".join(o.libelle for o in rang.groupe.objectifs))
-                if rang.groupe_rowspan > 1:
-                    fusionner(ws, r, 3, r + rang.groupe_rowspan - 1, 3)
+            _groupes(ws, r, rang)
             if rang.ligne:
                 _ligne(ws, r, rang.ligne)
             else:
                 for c in range(4, 10):
                     style(ws.cell(r, c), "texte")
         elif rang.nature == "sous_total":
-            cellule_texte(ws.cell(r, 1), f"Sous-total {rang.pilier.pilier.libelle}")
-            ws.cell(r, 1).font = Font(bold=True)
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
-            for col in (COL_ANNUEL, COL_PLURI):
-                lettre = get_column_letter(col)
-                cellule_formule(ws.cell(r, col), f"=SUM({lettre}{debut_pilier}:{lettre}{r - 1})", centimes)
+            debut = debut_pilier
+            _total(
+                ws, r, f"Sous-total {rang.pilier.pilier.libelle}", lambda x: f"=SUM({x}{debut}:{x}{r - 1})", centimes
+            )
             cellules_sous_totaux.append(r)
         elif rang.nature == "hors_pilier":
             _ligne(ws, r, rang.ligne)
             lignes_hors_pilier.append(r)
         else:
-            cellule_texte(ws.cell(r, 1), annexe.libelle_total)
-            ws.cell(r, 1).font = Font(bold=True)
-            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
-            for col in (COL_ANNUEL, COL_PLURI):
-                lettre = get_column_letter(col)
-                termes = ",".join(f"{lettre}{x}" for x in cellules_sous_totaux + lignes_hors_pilier)
-                cellule_formule(ws.cell(r, col), f"=SUM({termes})" if termes else "=0", centimes)
+            termes = cellules_sous_totaux + lignes_hors_pilier
 
-    r += 2
+            def somme(x):
+                return f"=SUM({','.join(f'{x}{n}' for n in termes)})" if termes else "=0"
+
+            _total(ws, r, annexe.libelle_total, somme, centimes)
+    return r
+
+
+def annexe_xlsx(annexe, edition):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"Annexe {annexe.annee}"
+    ligne_entete = _titre(ws, annexe)
+    r = _corps(ws, annexe, ligne_entete) + 2
     for note in annexe.notes:
-        cellule_texte(ws.cell(r, 1), note)
-        ws.cell(r, 1).border = Border()
-        ws.cell(r, 1).alignment = Alignment()
+        _sans_cadre(ws.cell(r, 1), note)
         r += 1
     cellule_texte(ws.cell(r + 1, 1), f"Édité le {edition:%d/%m/%Y}")
     ws.cell(r + 1, 1).border = Border()
@@ -130,10 +148,8 @@ def annexe_xlsx(annexe, edition):
     ws.print_title_rows = f"{ligne_entete}:{ligne_entete}"
     mise_en_page(ws)
     ws.oddFooter.left.text = annexe.contrat.nom.replace("&", "&&")
-
     if annexe.recapitulatif:
         _recapitulatif(wb, annexe)
-
     sortie = io.BytesIO()
     wb.save(sortie)
     return sortie.getvalue()

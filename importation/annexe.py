@@ -361,13 +361,14 @@ def analyser(contenu, contrat, partenaire, nom_fichier=""):
         oublier()
 
 
-def _analyser(contenu, contrat, partenaire, nom_fichier):
-    rapport = Rapport(contrat, partenaire, nom_fichier=nom_fichier)
+def _lire(rapport, contenu, contrat):
+    """The workbook read into the report (its errors, warnings, year and totals); None when it cannot go
+    further: refused, without a year, outside the contract's period, or a projection that ends first."""
     try:
         lecture = lire_fichier(contenu)
     except FichierRefuse as refus:
         rapport.refus = str(refus)
-        return rapport
+        return None
     rapport.lecture = lecture
     rapport.erreurs = list(lecture.erreurs)
     rapport.avertissements = list(lecture.avertissements)
@@ -375,155 +376,152 @@ def _analyser(contenu, contrat, partenaire, nom_fichier):
     rapport.total_annuel = sum((ln.annuel for ln in lecture.lignes if ln.annuel is not None), Decimal("0"))
     rapport.total_pluriannuel = sum((ln.pluri for ln in lecture.lignes if ln.pluri is not None), Decimal("0"))
     if lecture.annee is None:
-        return rapport
-    refus = hors_periode(contrat, lecture.annee, lecture.periode)
-    if refus:
-        rapport.refus = refus
-        return rapport
+        return None
+    rapport.refus = hors_periode(contrat, lecture.annee, lecture.periode)
+    if rapport.refus:
+        return None
     if lecture.periode and lecture.periode[1] < lecture.periode[0]:
         feuille, ligne = lecture.feuilles[0]
-        rapport.erreurs.append(
-            Erreur(
-                feuille,
-                ligne,
-                nom_colonne({}, "pluri"),
-                f"{lecture.periode[0]}-{lecture.periode[1]}",
-                "la fin de la période de projection précède son début.",
-            )
+        periode = f"{lecture.periode[0]}-{lecture.periode[1]}"
+        motif = "la fin de la période de projection précède son début."
+        rapport.erreurs.append(Erreur(feuille, ligne, nom_colonne({}, "pluri"), periode, motif))
+        return None
+    return lecture
+
+
+class _Existants:
+    """The contract's lines before the import, by what identifies them (several identical lines are
+    matched in their order), their estimations of the year, and the codes already taken."""
+
+    def __init__(self, contrat, annee):
+        self.dispositifs = list(
+            Dispositif.objects.filter(contrat=contrat, archive=False)
+            .select_related("contrat", "partenaire")
+            .prefetch_related("objectifs")
+            .order_by("ordre", "pk")
         )
+        self.estimations = {
+            (e.dispositif_id, e.partenaire_id): e
+            for e in Estimation.objects.filter(dispositif__contrat=contrat, annee=annee)
+        }
+        self.par_cle = defaultdict(list)
+        for d in self.dispositifs:
+            self.par_cle[_cle(d.partenaire, d.intitule, d.unite_compte, list(d.objectifs.all()))].append(d)
+        self.codes = set(Dispositif.objects.filter(contrat=contrat).values_list("code", flat=True))
+        self.ordre = max((d.ordre for d in self.dispositifs), default=0)
+        self.suivants = {}  # next free number of each code prefix
+        self.vus = set()
+
+    def prendre(self, financeur, ligne, objectifs):
+        """The existing line this one matches, if any (taken: it matches no other)."""
+        candidats = self.par_cle.get(_cle(financeur, ligne.intitule, ligne.unite, objectifs))
+        if not candidats:
+            return None
+        dispositif = candidats.pop(0)
+        self.vus.add(dispositif.pk)
+        return dispositif
+
+    def code_libre(self, financeur, annee):
+        prefixe = f"{slugify(financeur.sigle) or financeur.slug}-{annee}-"
+        n = self.suivants.get(prefixe, 1)
+        while f"{prefixe}{n:02d}" in self.codes:
+            n += 1
+        self.codes.add(f"{prefixe}{n:02d}")
+        self.suivants[prefixe] = n + 1
+        return f"{prefixe}{n:02d}"
+
+
+def _creer(rapport, plan, existants, ligne, financeur, objectifs, montants, annee, libelle):
+    """A line the contract does not have yet: its dispositif and estimation, planned and reported."""
+    existants.ordre += 10
+    dispositif = Dispositif(
+        contrat=plan.arbre.contrat,
+        code=existants.code_libre(financeur, annee),
+        partenaire=financeur,
+        intitule=ligne.intitule,
+        unite_compte=ligne.unite,
+        remarque=ligne.remarques,
+        ordre=existants.ordre,
+        statut=Dispositif.Statut.EN_PROJET if ligne.en_projet else Dispositif.Statut.ACTIF,
+    )
+    estimation = Estimation(
+        dispositif=dispositif,
+        partenaire=financeur,
+        annee=annee,
+        remarque_annuelle=ligne.annuel_mot,
+        remarque_pluriannuelle=ligne.pluri_mot,
+        **montants,
+    )
+    plan.dispositifs.append((dispositif, objectifs, estimation))
+    details = [
+        f"montant annuel {annee} : {euros(ligne.annuel) or 'inconnu'}",
+        f"montant pluriannuel : {euros(ligne.pluri) or 'inconnu'}",
+    ]
+    rapport.actions.append(Action("creation", "dispositif", libelle, ligne.ou, details))
+
+
+def _rapprocher(rapport, plan, existants, partenaires, lecture, ligne):
+    """One line of the file matched to the contract's tree, to its partner and to an existing line (then
+    compared) or planned as new; the partner it names, or None when the line is in error."""
+    try:
+        objectifs = plan.arbre.branche(ligne.pilier, ligne.orientation, ligne.objectifs, ligne.ou)
+    except ValueError as e:
+        valeur = ligne.orientation or ligne.objectifs
+        rapport.erreurs.append(Erreur(ligne.feuille, ligne.numero, ligne.colonne("pilier"), valeur, str(e)))
+        return None
+    try:
+        financeur = partenaires.trouver(ligne.service)
+    except ValueError as e:
+        rapport.erreurs.append(Erreur(ligne.feuille, ligne.numero, ligne.colonne("service"), ligne.service, str(e)))
+        return None
+    annee = lecture.annee
+    debut, fin = lecture.periode or (None, None)
+    libelle = f"{financeur.sigle} — {'EN PROJET : ' if ligne.en_projet else ''}{ligne.intitule}"
+    if ligne.unite:
+        libelle += f" ({ligne.unite})"
+    montants = {
+        "montant_annuel": ligne.annuel,
+        "montant_pluriannuel": ligne.pluri,
+        "periode_debut": debut,
+        "periode_fin": fin,
+    }
+    dispositif = existants.prendre(financeur, ligne, objectifs)
+    if dispositif is not None:
+        estimation = existants.estimations.get((dispositif.pk, financeur.pk))
+        _comparer(rapport, plan, ligne, dispositif, estimation, montants, annee, libelle)
+    else:
+        _creer(rapport, plan, existants, ligne, financeur, objectifs, montants, annee, libelle)
+    return financeur
+
+
+def _analyser(contenu, contrat, partenaire, nom_fichier):
+    rapport = Rapport(contrat, partenaire, nom_fichier=nom_fichier)
+    lecture = _lire(rapport, contenu, contrat)
+    if lecture is None:
         return rapport
 
     # Lines already in error were left out by the reader: the others are still matched, so that the
     # report gives every error of the file at once.
     plan = Plan(Arbre(contrat, rapport))
     rapport._plan = plan
-    partenaires = Partenaires(contrat, partenaire)
-    annee = lecture.annee
-    debut, fin = lecture.periode or (None, None)
-
     for branche in lecture.branches:
         try:
             plan.arbre.branche(branche.pilier, branche.orientation, branche.objectifs, branche.ou)
         except ValueError as e:
-            rapport.erreurs.append(
-                Erreur(
-                    branche.feuille,
-                    branche.numero,
-                    branche.colonne("pilier"),
-                    branche.orientation or branche.objectifs,
-                    str(e),
-                )
-            )
+            valeur = branche.orientation or branche.objectifs
+            rapport.erreurs.append(Erreur(branche.feuille, branche.numero, branche.colonne("pilier"), valeur, str(e)))
 
-    # Existing lines, by what identifies them; several identical lines are matched in their order.
-    existants = defaultdict(list)
-    qs = (
-        Dispositif.objects.filter(contrat=contrat, archive=False)
-        .select_related("contrat", "partenaire")
-        .prefetch_related("objectifs")
-        .order_by("ordre", "pk")
-    )
-    estimations = {
-        (e.dispositif_id, e.partenaire_id): e
-        for e in Estimation.objects.filter(dispositif__contrat=contrat, annee=annee)
-    }
-    for d in qs:
-        existants[_cle(d.partenaire, d.intitule, d.unite_compte, list(d.objectifs.all()))].append(d)
-    codes = set(Dispositif.objects.filter(contrat=contrat).values_list("code", flat=True))
-    ordre = max((d.ordre for d in qs), default=0)
-    concernes, vus = {partenaire}, set()
-    suivants = {}  # next free number of each code prefix
-
+    existants = _Existants(contrat, lecture.annee)
+    partenaires = Partenaires(contrat, partenaire)
+    concernes = {partenaire}
     for ligne in lecture.lignes:
-        try:
-            objectifs = plan.arbre.branche(ligne.pilier, ligne.orientation, ligne.objectifs, ligne.ou)
-        except ValueError as e:
-            rapport.erreurs.append(
-                Erreur(
-                    ligne.feuille, ligne.numero, ligne.colonne("pilier"), ligne.orientation or ligne.objectifs, str(e)
-                )
-            )
-            continue
-        try:
-            financeur = partenaires.trouver(ligne.service)
-        except ValueError as e:
-            rapport.erreurs.append(Erreur(ligne.feuille, ligne.numero, ligne.colonne("service"), ligne.service, str(e)))
-            continue
-        concernes.add(financeur)
-        libelle = f"{financeur.sigle} — {'EN PROJET : ' if ligne.en_projet else ''}{ligne.intitule}"
-        if ligne.unite:
-            libelle += f" ({ligne.unite})"
-        montants = {
-            "montant_annuel": ligne.annuel,
-            "montant_pluriannuel": ligne.pluri,
-            "periode_debut": debut,
-            "periode_fin": fin,
-        }
-        candidats = existants.get(_cle(financeur, ligne.intitule, ligne.unite, objectifs))
-        if candidats:
-            dispositif = candidats.pop(0)
-            vus.add(dispositif.pk)
-            _comparer(
-                rapport,
-                plan,
-                ligne,
-                dispositif,
-                estimations.get((dispositif.pk, financeur.pk)),
-                montants,
-                annee,
-                libelle,
-            )
-            continue
-        ordre += 10
-        prefixe = f"{slugify(financeur.sigle) or financeur.slug}-{annee}-"
-        n = suivants.get(prefixe, 1)
-        while f"{prefixe}{n:02d}" in codes:
-            n += 1
-        codes.add(f"{prefixe}{n:02d}")
-        suivants[prefixe] = n + 1
-        dispositif = Dispositif(
-            contrat=contrat,
-            code=f"{prefixe}{n:02d}",
-            partenaire=financeur,
-            intitule=ligne.intitule,
-            unite_compte=ligne.unite,
-            remarque=ligne.remarques,
-            ordre=ordre,
-            statut=Dispositif.Statut.EN_PROJET if ligne.en_projet else Dispositif.Statut.ACTIF,
-        )
-        estimation = Estimation(
-            dispositif=dispositif,
-            partenaire=financeur,
-            annee=annee,
-            remarque_annuelle=ligne.annuel_mot,
-            remarque_pluriannuelle=ligne.pluri_mot,
-            **montants,
-        )
-        plan.dispositifs.append((dispositif, objectifs, estimation))
-        rapport.actions.append(
-            Action(
-                "creation",
-                "dispositif",
-                libelle,
-                ligne.ou,
-                [
-                    f"montant annuel {annee} : {euros(ligne.annuel) or 'inconnu'}",
-                    f"montant pluriannuel : {euros(ligne.pluri) or 'inconnu'}",
-                ],
-            )
-        )
+        concernes.add(_rapprocher(rapport, plan, existants, partenaires, lecture, ligne))
 
-    for d in qs:
-        if d.pk not in vus and d.partenaire in concernes and (d.pk, d.partenaire_id) in estimations:
-            rapport.actions.append(
-                Action(
-                    "absent",
-                    "dispositif",
-                    f"{d.partenaire.sigle} — {d.libelle}",
-                    "",
-                    ["ni modifié ni supprimé par l'import"],
-                )
-            )
+    # The partners' lines of that year the file does not hold: said, never deleted.
+    for d in existants.dispositifs:
+        if d.pk not in existants.vus and d.partenaire in concernes and (d.pk, d.partenaire_id) in existants.estimations:
+            libelle = f"{d.partenaire.sigle} — {d.libelle}"
+            rapport.actions.append(Action("absent", "dispositif", libelle, "", ["ni modifié ni supprimé par l'import"]))
     _annexe(rapport, plan, lecture, contrat, partenaire)
     ordre_feuilles = {nom: i for i, (nom, _) in enumerate(lecture.feuilles)}
     rapport.erreurs.sort(key=lambda e: (ordre_feuilles.get(e.feuille, 0), e.ligne))

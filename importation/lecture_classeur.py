@@ -350,6 +350,14 @@ def lire_fichier(contenu):
 # -- reading the sheets ---------------------------------------------------------
 
 
+def _premier_texte(textes, hors_colonnes):
+    """What a row says first: its tree, partner or label cell, else a text outside the columns."""
+    for champ in ("pilier", "orientation", "objectifs", "service", "intitule"):
+        if textes.get(champ, ""):
+            return textes[champ]
+    return next(iter(hors_colonnes), "")
+
+
 class Lecteur:
     def __init__(self, formules, valeurs):
         self.formules = formules
@@ -475,6 +483,35 @@ class Lecteur:
     def _nom_colonne(colonnes, champ):
         return nom_colonne(colonnes, champ)
 
+    def _colonnes_manquantes(self, ws, r, entete):
+        """Whether a header row lacks a column every line needs (then said, and the sheet not read)."""
+        manquantes = [c for c in OBLIGATOIRES if c not in entete]
+        if manquantes:
+            noms = ", ".join(f"« {COLONNES[c]} »" for c in manquantes)
+            self.lecture.erreurs.append(Erreur(ws.title, r, "", "", f"l'en-tête ne contient pas les colonnes {noms}."))
+        return bool(manquantes)
+
+    def _rangee(self, ws, ws_valeurs, r, largeur, etendue, champs):
+        """A row's cells: ({field: (value, without value, column)}, the texts outside the columns,
+        whether a cell holds invisible control characters — said, and the row left out)."""
+        valeurs, hors_colonnes, erreur = {}, [], False
+        for c in range(1, largeur + 1):
+            valeur, sans_valeur = self._cellule(ws, ws_valeurs, r, c, etendue)
+            if isinstance(valeur, str) and "_x00" in valeur:
+                for echappement, caractere in ECHAPPEMENTS.items():
+                    valeur = valeur.replace(echappement, caractere)
+            if isinstance(valeur, str) and CONTROLE.search(valeur):
+                motif = "la cellule contient des caractères de contrôle invisibles : retapez son texte."
+                self.lecture.erreurs.append(Erreur(ws.title, r, get_column_letter(c), CONTROLE.sub("?", valeur), motif))
+                erreur = True
+            champ = champs.get(c)
+            if champ is None:
+                if valeur not in (None, "") and not sans_valeur:
+                    hors_colonnes.append(str(valeur))
+                continue
+            valeurs[champ] = (valeur, sans_valeur, c)
+        return valeurs, hors_colonnes, erreur
+
     def _feuille(self, ws, ws_valeurs):
         lecture = self.lecture
         colonnes, champs = None, {}
@@ -488,19 +525,7 @@ class Lecteur:
         for r in range(1, ws.max_row + 1):
             entete = self._entete(ws, r, largeur)
             if entete:
-                manquantes = [c for c in OBLIGATOIRES if c not in entete]
-                if manquantes:
-                    lecture.erreurs.append(
-                        Erreur(
-                            ws.title,
-                            r,
-                            "",
-                            "",
-                            "l'en-tête ne contient pas les colonnes "
-                            + ", ".join(f"« {COLONNES[c]} »" for c in manquantes)
-                            + ".",
-                        )
-                    )
+                if self._colonnes_manquantes(ws, r, entete):
                     return
                 if colonnes is None:
                     lecture.feuilles.append((ws.title, r))
@@ -512,30 +537,7 @@ class Lecteur:
                 apres_total = False
                 continue
 
-            valeurs, erreur = {}, False
-            textes_hors_colonnes = []
-            for c in range(1, largeur + 1):
-                valeur, sans_valeur = self._cellule(ws, ws_valeurs, r, c, etendue)
-                if isinstance(valeur, str) and "_x00" in valeur:
-                    for echappement, caractere in ECHAPPEMENTS.items():
-                        valeur = valeur.replace(echappement, caractere)
-                if isinstance(valeur, str) and CONTROLE.search(valeur):
-                    lecture.erreurs.append(
-                        Erreur(
-                            ws.title,
-                            r,
-                            get_column_letter(c),
-                            CONTROLE.sub("?", valeur),
-                            "la cellule contient des caractères de contrôle invisibles : retapez son texte.",
-                        )
-                    )
-                    erreur = True
-                champ = champs.get(c)
-                if champ is None:
-                    if valeur not in (None, "") and not sans_valeur:
-                        textes_hors_colonnes.append(str(valeur))
-                    continue
-                valeurs[champ] = (valeur, sans_valeur, c)
+            valeurs, textes_hors_colonnes, erreur = self._rangee(ws, ws_valeurs, r, largeur, etendue, champs)
             if erreur:
                 continue
 
@@ -545,15 +547,7 @@ class Lecteur:
                 continue
 
             textes = {k: _texte(v[0]) for k, v in valeurs.items()}
-            premier = next(
-                (
-                    t
-                    for t in (textes.get(k, "") for k in ("pilier", "orientation", "objectifs", "service", "intitule"))
-                    if t
-                ),
-                "",
-            )
-            premier = premier or next(iter(textes_hors_colonnes), "")
+            premier = _premier_texte(textes, textes_hors_colonnes)
             norme = normaliser(premier)
             if not any(textes.values()) and not textes_hors_colonnes:
                 continue

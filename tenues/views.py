@@ -47,6 +47,42 @@ def accueil(request, slug):
     return redirect("tenues:annee", contrat.slug, annees[-1])
 
 
+def _formulaires(groupes, donnees, annee, pilote):
+    """Each line's form (when its partner may still say whether it was kept) and the chef's motive form."""
+    formulaires = []
+    for _partenaire, groupe in groupes:
+        for ligne in groupe:
+            ligne.form = TenueForm(donnees, ligne=ligne, annee=annee) if ligne.modifiable and not ligne.valide else None
+            ligne.motif = MotifForm(prefix=f"m{ligne.tenue.pk}") if pilote and ligne.tenue else None
+            ligne.action_motif = "rouvrir" if ligne.valide else "renvoyer"
+            if ligne.form is not None:
+                formulaires.append(ligne.form)
+    return formulaires
+
+
+def _enregistrer(request, contrat, annee, formulaires):
+    """The year's lines saved at once: (the redirect once saved, or None; the status; what was refused)."""
+    if not all(f.is_valid() for f in formulaires):
+        return None, 400, None
+    try:
+        ecrits = services.enregistrer(request.user, contrat, annee, [f for f in formulaires if f.has_changed()])
+    except versions.Conflit as erreur:
+        if erreur.actuel is None:  # deleted meanwhile
+            messages.error(request, SUPPRIME)
+            return redirect(request.get_full_path()), 302, None
+        porter_la_version(erreur.form, erreur.actuel.version, erreur.champ)
+        return None, 409, {"conflit": cote_de_l_autre(erreur), "ligne": erreur.form.ligne}
+    except (versions.Verrouille, versions.Doublon) as erreur:
+        return None, 409, {"texte": str(erreur), "ligne": erreur.form.ligne}
+    messages.success(
+        request,
+        f"{ecrits} modification{'s' if ecrits > 1 else ''} enregistrée{'s' if ecrits > 1 else ''}."
+        if ecrits
+        else "Rien n'a changé : rien n'a été enregistré.",
+    )
+    return redirect(request.get_full_path()), 302, None  # the same filters
+
+
 def suivi_de_l_annee(request, slug, annee):
     contrat = _contrat_et_annee(request, slug, annee)
     pilote = permissions.peut_piloter(request.user, contrat)
@@ -64,40 +100,14 @@ def suivi_de_l_annee(request, slug, annee):
     filtre = FiltreForm(request.GET, partenaires=[p for p, _ in groupes])
     groupes = [(p, [ligne for ligne in groupe if filtre.garde(ligne)]) for p, groupe in groupes]
     groupes = [(p, groupe) for p, groupe in groupes if groupe]
-    donnees = request.POST if request.method == "POST" else None
-    formulaires = []
-    for _partenaire, groupe in groupes:
-        for ligne in groupe:
-            ligne.form = TenueForm(donnees, ligne=ligne, annee=annee) if ligne.modifiable and not ligne.valide else None
-            ligne.motif = MotifForm(prefix=f"m{ligne.tenue.pk}") if pilote and ligne.tenue else None
-            ligne.action_motif = "rouvrir" if ligne.valide else "renvoyer"
-            if ligne.form is not None:
-                formulaires.append(ligne.form)
+    formulaires = _formulaires(groupes, request.POST if request.method == "POST" else None, annee, pilote)
     statut, refus = 200, None
     if request.method == "POST":
         if not formulaires:
             raise PermissionDenied("Vous ne pouvez renseigner que les engagements de votre organisation.")
-        if all(f.is_valid() for f in formulaires):
-            try:
-                ecrits = services.enregistrer(request.user, contrat, annee, [f for f in formulaires if f.has_changed()])
-            except versions.Conflit as erreur:
-                if erreur.actuel is None:  # deleted meanwhile
-                    messages.error(request, SUPPRIME)
-                    return redirect(request.get_full_path())
-                porter_la_version(erreur.form, erreur.actuel.version, erreur.champ)
-                refus, statut = {"conflit": cote_de_l_autre(erreur), "ligne": erreur.form.ligne}, 409
-            except (versions.Verrouille, versions.Doublon) as erreur:
-                refus, statut = {"texte": str(erreur), "ligne": erreur.form.ligne}, 409
-            else:
-                messages.success(
-                    request,
-                    f"{ecrits} modification{'s' if ecrits > 1 else ''} enregistrée{'s' if ecrits > 1 else ''}."
-                    if ecrits
-                    else "Rien n'a changé : rien n'a été enregistré.",
-                )
-                return redirect(request.get_full_path())  # the same filters
-        else:
-            statut = 400
+        reponse, statut, refus = _enregistrer(request, contrat, annee, formulaires)
+        if reponse is not None:
+            return reponse
     return render(
         request,
         "tenues/annee.html",

@@ -27,9 +27,13 @@ def _variables_de_gabarit_definies():
         pytest.fail("Variable(s) de gabarit non définie(s) : " + " ; ".join(f"{m} : {v}" for m, v in vues))
 
 
+_bloqueur = []  # pytest-django's database blocker, for the hook below that loads the conventions again
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Loads the conventions once; each test then runs in a transaction rolled back after it."""
+    _bloqueur.append(django_db_blocker)
     with django_db_blocker.unblock():
         call_command("charger_conventions", verbosity=0)
 
@@ -176,4 +180,16 @@ def pytest_collection_modifyitems(items):
     """The long tests (a browser's tour, the large contract) first: spread over the processes, they end
     with the others instead of leaving one process working alone at the end of the suite."""
     longs = {"navigateur", "banc", "grande_annexe", "mises_en_page"}
-    items.sort(key=lambda item: not (longs & set(getattr(item, "fixturenames", ()))))
+    items.sort(key=lambda item: not longs & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A test that commits (a live server) empties the tables after it: the conventions are loaded
+    again at once, committed, so that the tests after it, in whatever order, find them."""
+    yield
+    commits = {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    if commits and nextitem is not None and _bloqueur:
+        with _bloqueur[0].unblock():
+            if not Contrat.objects.filter(slug="ctg-dijon").exists():
+                call_command("charger_conventions", verbosity=0)

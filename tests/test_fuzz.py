@@ -123,7 +123,7 @@ def clients(comptes):
 
 
 @pytest.mark.parametrize("nom", sorted(MATRICE))
-def test_random_query_strings_never_give_a_500(conventions, clients, nom):
+def test_random_query_strings_never_give_a_500(conventions, clients, nom, pdf_une_fois):
     url = _url(nom, MATRICE[nom][0])
     avant = etat()
 

@@ -76,7 +76,6 @@ def adresses_du_contrat(contrat):
     return adresses + [
         f"/dispositifs/?contrat={contrat.slug}",
         f"/estimations/?contrat={contrat.slug}&annee={ANNEE}",
-        f"/fiches/?contrat={contrat.slug}",
         dispositif.get_absolute_url(),
         fiche.get_absolute_url(),
         reverse("fiches:pdf", kwargs={"pk": fiche.pk}),

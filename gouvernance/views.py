@@ -425,7 +425,7 @@ def _enregistrer_instance(request, contrat, objet):
         suite=lambda enregistree: enregistree,
         retour=page,
         listes=[membres],
-        enregistrer=not plus_de_lignes,
+        sauver=not plus_de_lignes,
     )
 
 

@@ -24,7 +24,7 @@ def enregistrer(
     listes=(),
     doublon=None,
     reprendre=None,
-    enregistrer=True,
+    sauver=True,
 ):
     """The page of a versioned form (`form`, and the formsets `listes` saved with it), and its save.
 
@@ -37,9 +37,9 @@ def enregistrer(
     - a repeat of another row: the error under the field `doublon` (the form's own errors if None), 400;
     - deleted meanwhile: 404 saying so, with the way back to `retour`;
     - a creation sent twice: where its first submission led (`retour` if nowhere).
-    Refused input is answered 400, a page shown 200. `enregistrer=False`: shown again, not saved (more rows)."""
+    Refused input is answered 400, a page shown 200. `sauver=False`: shown again, not saved (more rows)."""
     conflit = None
-    valides = request.method == "POST" and enregistrer and form.is_valid() and all(f.is_valid() for f in listes)
+    valides = request.method == "POST" and sauver and form.is_valid() and all(f.is_valid() for f in listes)
     if valides:
         try:
             objet = ecrire()
@@ -60,7 +60,7 @@ def enregistrer(
         else:
             messages.success(request, message(objet) if callable(message) else message)
             return redirect(suite(objet) if callable(suite) else suite)
-    refus = request.method == "POST" and enregistrer and formulaires_refuses(form, *listes)
+    refus = request.method == "POST" and sauver and formulaires_refuses(form, *listes)
     statut = 409 if conflit else 400 if refus else 200
     return render(request, gabarit, {**contexte, "form": form, "conflit": conflit}, status=statut)
 

@@ -21,3 +21,7 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="contrats-tests-")
 from tests.variables_indefinies import VariableIndefinie  # noqa: E402
 
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = VariableIndefinie()  # noqa: F405
+
+# WhiteNoise indexes every static file (5 000, the DSFR's) when a handler is built, that is for each test
+# client: 0.5 s each. In the tests it looks a file up when it is asked for, as with DEBUG on.
+WHITENOISE_AUTOREFRESH = True

@@ -10,7 +10,7 @@ import noyau.pdf
 from contrat.demo import creer_comptes
 from contrat.models import Contrat
 
-from . import variables_indefinies
+from . import instantane, variables_indefinies
 from .navigateur import chromium, navigateur  # noqa: F401  (the browser, one per test process)
 
 MOT_DE_PASSE = "mot-de-passe-de-test"
@@ -27,7 +27,8 @@ def _variables_de_gabarit_definies():
         pytest.fail("Variable(s) de gabarit non définie(s) : " + " ; ".join(f"{m} : {v}" for m, v in vues))
 
 
-_bloqueur = []  # pytest-django's database blocker, for the hook below that loads the conventions again
+_bloqueur = []  # pytest-django's database blocker, for the hook below that puts the conventions back
+_conventions = []  # their rows, taken once (tests/instantane.py)
 
 
 @pytest.fixture(scope="session")
@@ -35,15 +36,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Loads the conventions once; each test then runs in a transaction rolled back after it."""
     _bloqueur.append(django_db_blocker)
     with django_db_blocker.unblock():
+        avant = instantane.compter()
         call_command("charger_conventions", verbosity=0)
+        _conventions.append(instantane.Instantane(avant))
+
+
+def _remettre_les_conventions():
+    if not Contrat.objects.filter(slug="ctg-dijon").exists():
+        _conventions[0].remettre()
 
 
 @pytest.fixture
 def conventions(db):
     """The data of the signed conventions, as `make data` loads it."""
-    # A transactional test empties the tables after it: load them again then.
-    if not Contrat.objects.filter(slug="ctg-dijon").exists():
-        call_command("charger_conventions", verbosity=0)
+    _remettre_les_conventions()  # they are there, unless a test emptied the tables without the hook below
     return Contrat.objects.get(slug="grand-dijon")
 
 
@@ -185,11 +191,10 @@ def pytest_collection_modifyitems(items):
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_teardown(item, nextitem):
-    """A test that commits (a live server) empties the tables after it: the conventions are loaded
-    again at once, committed, so that the tests after it, in whatever order, find them."""
+    """A test that commits (a live server) empties the tables after it: the conventions are put back at
+    once, committed, so that every test after it, in whatever order and process, finds them. (Putting
+    them back in the next test's own transaction would lose them with its rollback, for every test after.)"""
     yield
-    commits = {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
-    if commits and nextitem is not None and _bloqueur:
+    if {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())) and _bloqueur:
         with _bloqueur[0].unblock():
-            if not Contrat.objects.filter(slug="ctg-dijon").exists():
-                call_command("charger_conventions", verbosity=0)
+            _remettre_les_conventions()

@@ -1,22 +1,43 @@
 """The browser of the tests: Debian's Chromium driven by Playwright, started once per test process
 (conftest.py makes `chromium` and `navigateur` fixtures), and what every page is checked for in it."""
 
+import functools
 import os
+import re
 import shutil
 import socket
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
+# A download, told by its address (what a browser's tour does not look at).
+TELECHARGEMENT = re.compile(r"\.(pdf|xlsx|csv|json|ics)(\?|$)")
 LARGEURS = {"bureau": {"width": 1280, "height": 800}, "téléphone": {"width": 390, "height": 844}}
 # resultTypes: only the violations are detailed (the passes of a 2 000-row table are not listed).
 WCAG = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
     "resultTypes": ["violations"],
 }
+
+
+@functools.cache
+def _script_axe():
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+
+
+def violations_axe(page, options=None):
+    """axe-core's violations on the page as it stands (all its rules, or those of `options`). axe-core
+    (570 kB) goes into a document once: a page looked at again after a resize does not take it again."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(_script_axe())
+    options = options or {"resultTypes": ["violations"]}
+    return page.evaluate("async options => (await axe.run(document, options)).violations", options)
 
 
 def _port_libre():
@@ -110,22 +131,24 @@ MONTANTS_MAL_ALIGNES = """() => [...document.querySelectorAll("td, th")]
     .map(c => c.textContent.trim())"""
 
 
-def defauts_de_la_page(page, axe, adresse, qui, connecte=True):
+def defauts_de_la_page(page, adresse, qui, connecte=True):
     """What is wrong with the page at both widths: wider than the window, axe-core's violations,
-    no way to sign out from the phone's menu; and amounts in tables not right-aligned in tabular figures."""
+    no way to sign out from the phone's menu; and amounts in tables not right-aligned in tabular figures.
+    The page is loaded once, at the desktop's width, then laid out again at the phone's, as when a
+    window is narrowed (the CSS and the DSFR's scripts answer the new width; nothing is fetched again)."""
     defauts = []
+    page.set_viewport_size(LARGEURS["bureau"])
+    reponse = page.goto(adresse)
+    if reponse is None or reponse.status != 200 or "text/html" not in reponse.headers.get("content-type", ""):
+        return [f"{qui} : pas une page ({reponse.status if reponse else 'aucune réponse'})"]
     for nom, taille in LARGEURS.items():
         page.set_viewport_size(taille)
-        reponse = page.goto(adresse)
-        if reponse is None or reponse.status != 200 or "text/html" not in reponse.headers.get("content-type", ""):
-            defauts.append(f"{qui} ({nom}) : pas une page ({reponse.status if reponse else 'aucune réponse'})")
-            continue
         largeur = page.evaluate("document.documentElement.scrollWidth")
         if largeur > taille["width"]:
             defauts.append(f"{qui} ({nom}) : {largeur} px de large")
         if nom == "bureau" and (montants := page.evaluate(MONTANTS_MAL_ALIGNES)):
             defauts.append(f"{qui} : montants non alignés à droite en chiffres tabulaires sur une ligne {montants[:3]}")
-        for v in axe.run(page, options=WCAG).response["violations"]:
+        for v in violations_axe(page, WCAG):
             defauts.append(f"{qui} ({nom}) : axe {v['id']} {[n['target'] for n in v['nodes'][:3]]}")
         if nom == "téléphone" and connecte:
             menu = page.get_by_role("button", name="Menu")

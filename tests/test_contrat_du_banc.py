@@ -5,7 +5,6 @@ with no cell text below its row, and every page of the contract fits the screen 
 
 import io
 import logging
-import re
 import time
 
 import pdfplumber
@@ -21,12 +20,11 @@ from engagements.annexe import Annexe
 from noyau import decoupage
 
 from .conftest import rendu_verifie_sur_sqlite
-from .navigateur import defauts_de_la_page, se_connecter
+from .navigateur import TELECHARGEMENT, defauts_de_la_page, se_connecter
 from .test_impression import hors_de_la_page, textes_sous_leur_rang
 from .test_matrice_urls import MATRICE, ROLES
 
 MOT_DE_PASSE = "banc-d-essai-mot-de-passe"
-TELECHARGEMENT = re.compile(r"\.(pdf|xlsx|csv|json|ics)(\?|$)")
 ANNEE = 2025
 
 
@@ -148,9 +146,7 @@ def test_every_page_of_the_annexe_names_its_pilier_orientation_and_objectifs(gra
 # The large pages are slow to check: cut in three parts that run in parallel.
 @pytest.mark.parametrize("part", range(3))
 def test_every_page_of_the_large_contract_fits_the_screen_and_passes_axe(live_server, banc, navigateur, part):
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe, base, defauts, debut = Axe(), live_server.url, [], time.monotonic()
+    base, defauts, debut = live_server.url, [], time.monotonic()
     # The pages, not the downloads (told by their address: each part need not make every large page first).
     pages = [url for url in adresses_du_contrat(banc) if not TELECHARGEMENT.search(url)]
     assert len(pages) >= 15, pages
@@ -159,7 +155,7 @@ def test_every_page_of_the_large_contract_fits_the_screen_and_passes_axe(live_se
     page = contexte.new_page()
     se_connecter(page, base, "banc.chef", MOT_DE_PASSE)
     for url in pages:
-        defauts += defauts_de_la_page(page, axe, f"{base}{url}", f"banc.chef {url}")
+        defauts += defauts_de_la_page(page, f"{base}{url}", f"banc.chef {url}")
     contexte.close()
     assert defauts == [], "\n".join(defauts)
     print(f"{len(pages)} pages en {time.monotonic() - debut:.0f} s")

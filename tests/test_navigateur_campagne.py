@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from engagements.models import Contribution, Estimation
 
-from .navigateur import se_connecter
+from .navigateur import se_connecter, violations_axe
 
 TELEPHONE = {"width": 390, "height": 844}
 
@@ -25,9 +25,7 @@ def rien_ne_deborde(page):
 
 def accessible(page):
     """axe-core finds no violation of the WCAG rules on the page as it stands."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
+    violations = violations_axe(page)
     assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
 
 

@@ -14,7 +14,7 @@ from contrat.models import Objectif, Orientation, Partenaire, Pilier
 from noyau.historique import etats_au, objet_au
 
 from . import collectes
-from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation, Nature, somme, taux
+from .models import AnnexeFinanciere, Collecte, Contribution, Dispositif, Estimation, Nature, somme, taux
 
 
 @dataclass
@@ -284,10 +284,16 @@ class Annexe:
         par_partenaire = {}
         for e in self.estimations:
             par_partenaire.setdefault(e.partenaire, []).append(e)
+        # Two subqueries of this contract, not one join of a partner's collectes with its estimations:
+        # for a partner of many contracts the join grew with the square of the country.
         attendus = Partenaire.objects.filter(
-            Q(collectes__contrat=self.contrat, collectes__annee=self.annee)
-            | Q(estimations__dispositif__contrat=self.contrat, estimations__dispositif__archive=False)
-        ).distinct()
+            Q(pk__in=Collecte.objects.filter(contrat=self.contrat, annee=self.annee).values("partenaires"))
+            | Q(
+                pk__in=Estimation.objects.filter(dispositif__contrat=self.contrat, dispositif__archive=False).values(
+                    "partenaire"
+                )
+            )
+        )
         if self.partenaire_filtre is not None:
             attendus = attendus.filter(pk=self.partenaire_filtre.pk)
         partenaires = set(par_partenaire) | set(attendus)

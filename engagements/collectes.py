@@ -18,7 +18,7 @@ from contrat.models import Partenaire
 from noyau import courriels
 from noyau.models import Historique
 
-from .models import Collecte, Contribution, Estimation, Nature, Realisation, Relance
+from .models import Collecte, Contribution, Dispositif, Estimation, Nature, Realisation, Relance
 
 RAPPEL_AVANT = 7  # days before the deadline of the first reminder; then on the deadline, then weekly
 
@@ -204,13 +204,19 @@ def suivi(contrat, annee, collecte=None, partenaires=None, nature=Nature.PREVISI
     return positions
 
 
+def _avec_des_lignes(contrat):
+    """The contract's organisations and those with dispositifs or lines in it: a subquery of this contract
+    each, not a join of every contract's dispositifs and estimations of a partner present nationwide."""
+    return (
+        Q(pk__in=Partenaire.objects.du_contrat(contrat).values("pk"))
+        | Q(pk__in=Dispositif.objects.filter(contrat=contrat).values("partenaire"))
+        | Q(pk__in=Estimation.objects.filter(dispositif__contrat=contrat).values("partenaire"))
+    )
+
+
 def proposer_partenaires(contrat, annee):
     """Expected by default: the contract's partners that have agents, and those with lines the year before."""
-    du_contrat = Partenaire.objects.filter(
-        Q(pk__in=Partenaire.objects.du_contrat(contrat).values("pk"))
-        | Q(dispositifs__contrat=contrat)
-        | Q(estimations__dispositif__contrat=contrat)
-    )
+    du_contrat = Partenaire.objects.filter(_avec_des_lignes(contrat))
     avec_agents = du_contrat.filter(membres__role="agent", membres__actif=True)
     annee_passee = Estimation.objects.filter(dispositif__contrat=contrat, annee=annee - 1).values("partenaire")
     return Partenaire.objects.filter(Q(pk__in=avec_agents.values("pk")) | Q(pk__in=annee_passee)).order_by("nom")
@@ -218,16 +224,9 @@ def proposer_partenaires(contrat, annee):
 
 def partenaires_du_contrat(contrat):
     """Those the chef de projet may expect: the signatories, whoever has lines, whoever is already expected."""
-    return (
-        Partenaire.objects.filter(
-            Q(pk__in=Partenaire.objects.du_contrat(contrat).values("pk"))
-            | Q(dispositifs__contrat=contrat)
-            | Q(estimations__dispositif__contrat=contrat)
-            | Q(collectes__contrat=contrat)
-        )
-        .distinct()
-        .order_by("nom")
-    )
+    return Partenaire.objects.filter(
+        _avec_des_lignes(contrat) | Q(pk__in=Collecte.objects.filter(contrat=contrat).values("partenaires"))
+    ).order_by("nom")
 
 
 # -- reminders -------------------------------------------------------------------------

@@ -80,11 +80,12 @@ class _Base(filters.FilterSet):
         super().__init__(*args, **kwargs)
         contrats = Contrat.objects.visible_to(user)
         self.filters["contrat"].queryset = contrats
-        # The organisations of the contracts the user sees (signatories, partners, lines): not the others'.
-        self.filters["partenaire"].queryset = Partenaire.objects.des_contrats(contrats)
-        # Once a contract is chosen, its own tree only: shorter lists to read (and to render).
+        # Once a contract is chosen, its own organisations and tree only: shorter lists to read (and to
+        # render), and queries bounded by that contract, not by every contract the user sees.
         choisi = self.data.get("contrat") if self.data else None
         arbre = contrats.filter(slug=choisi) if choisi else contrats
+        # The organisations of those contracts (signatories, partners, lines): not the others'.
+        self.filters["partenaire"].queryset = Partenaire.objects.des_contrats(arbre)
         self.filters["pilier"].queryset = Pilier.objects.filter(contrat__in=arbre).select_related("contrat")
         self.filters["orientation"].queryset = Orientation.objects.filter(pilier__contrat__in=arbre).select_related(
             "pilier"

@@ -1,16 +1,17 @@
 """The suite builds its databases from the models (pytest --nomigrations: 5 to 10 s saved per test
 process); the migrations are tried here instead: they describe the models, and applied to an empty
-database they make the tables and columns the models read. (tests/test_production.py applies them to
-PostgreSQL through `make serve`.)"""
+database of the leg's engine (SQLite, PostgreSQL) they make the tables and columns the models read."""
 
 import json
 import os
 import subprocess
 import sys
 
+import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 
 LISTER = """
 import json
@@ -26,12 +27,22 @@ def test_the_migrations_describe_the_models(db):
     call_command("makemigrations", check=True, dry_run=True, verbosity=0)  # exits 1 on a missing migration
 
 
-def test_the_migrations_applied_to_an_empty_database_make_the_tables_of_the_models(tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'vide.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "config.settings_test",
-    }
+@pytest.fixture
+def base_vide(tmp_path):
+    """The address of an empty database of the leg's engine, dropped after the test."""
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{tmp_path / 'vide.sqlite3'}"
+        return
+    nom = f"migrations_{os.getpid()}"
+    subprocess.run(["createdb", nom], check=True)
+    try:
+        yield f"postgresql:///{nom}"
+    finally:
+        subprocess.run(["dropdb", "--if-exists", nom], check=True)
+
+
+def test_the_migrations_applied_to_an_empty_database_make_the_tables_of_the_models(base_vide):
+    env = {**os.environ, "DATABASE_URL": base_vide, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=settings.BASE_DIR)
     sortie = subprocess.run(

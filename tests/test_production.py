@@ -98,6 +98,14 @@ def test_make_serve_runs_processes_and_workers_on_one_postgresql(conventions, co
     comptes["chef.projet"].save()
     port = _port_libre()
     journal = open(tmp_path / "serve.log", "w")
+    # The test database is built from the models (--nomigrations): it is marked migrated, as a database
+    # `make serve` has already migrated; tests/test_migrations.py applies the migrations themselves.
+    subprocess.run(
+        [_environnement()["PY"], "manage.py", "migrate", "--fake", "--no-input", "-v0"],
+        cwd=RACINE,
+        check=True,
+        env=_environnement(DATABASE_URL=_url_de_la_base(), DEBUG="0", SECURE_HTTPS="0"),
+    )
     serveur = subprocess.Popen(
         ["deploiement/servir.sh"],
         cwd=RACINE,

@@ -1,0 +1,97 @@
+"""A national partner (France Travail, a CAF) is in dozens of contracts: the pages of one contract, and
+the pages of that partner's agent, cost the same number of queries whether it is in 1 contract or in 12."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from contrat.models import Contrat, Membre, Objectif, Orientation, Partenaire, Pilier
+from engagements.models import Collecte, Dispositif, Estimation
+
+from .conftest import MOT_DE_PASSE
+
+ANNEE = 2025
+
+
+def _contrat(i, national, agent):
+    """Contract n° i: its porteur, a tree, two dispositifs (the national partner's, the porteur's) with their
+    2025 lines, a campaign expecting both; the national partner's agent acts in it."""
+    porteur = Partenaire.objects.create(nom=f"Agglomération n° {i}", slug=f"agglo-{i}")
+    contrat = Contrat.objects.create(
+        nom=f"Contrat de ville n° {i}",
+        slug=f"contrat-{i}",
+        territoire=f"Territoire {i}",
+        porteur=porteur,
+        annee_debut=2024,
+        annee_fin=2030,
+    )
+    contrat.partenaires.set([porteur, national])
+    pilier = Pilier.objects.create(contrat=contrat, slug="p1", code="1", intitule="Cohésion sociale", ordre=1)
+    orientation = Orientation.objects.create(pilier=pilier, slug="o1", code="1.1", intitule="Santé", ordre=1)
+    objectif = Objectif.objects.create(orientation=orientation, slug="ob1", code="1.1.1", intitule="Accès", ordre=1)
+    for partenaire in (national, porteur):
+        dispositif = Dispositif.objects.create(
+            contrat=contrat, code=f"d-{partenaire.slug}", partenaire=partenaire, intitule=f"Offre de {partenaire}"
+        )
+        dispositif.objectifs.set([objectif])
+        Estimation.objects.create(
+            dispositif=dispositif,
+            partenaire=partenaire,
+            annee=ANNEE,
+            montant_annuel=Decimal("1000"),
+            montant_pluriannuel=Decimal("6000"),
+        )
+    collecte = Collecte.objects.create(contrat=contrat, annee=ANNEE, echeance=timezone.localdate() + timedelta(30))
+    collecte.partenaires.set([national, porteur])
+    Membre.objects.create(user=agent, partenaire=national, role=Membre.Role.AGENT, contrat=contrat)
+    chef = get_user_model().objects.create_user(f"chef-{i}", f"chef-{i}@example.org", MOT_DE_PASSE)
+    Membre.objects.create(user=chef, partenaire=porteur, role=Membre.Role.CHEF_DE_PROJET, contrat=contrat)
+    return contrat
+
+
+@pytest.fixture
+def national(db):
+    partenaire = Partenaire.objects.create(nom="France Travail (essai)", sigle="FT", slug="france-travail-essai")
+    agent = get_user_model().objects.create_user("agent.ft", "agent.ft@example.org", MOT_DE_PASSE)
+    Membre.objects.create(user=agent, partenaire=partenaire, role=Membre.Role.AGENT, contrat=None)
+    return partenaire, agent
+
+
+# The agent's home page is not there yet: it follows each open campaign on its own (26 queries for a
+# partner in 1 contract, 92 in 12; issue 30).
+PAGES = {
+    "page du partenaire pour son agent": ("agent", "/partenaires/{p}/"),
+    "dispositifs d'un contrat": ("chef", "/dispositifs/?contrat=contrat-1"),
+    "estimations d'un contrat": ("chef", "/estimations/?contrat=contrat-1&annee=2025"),
+    "dispositifs d'un contrat pour l'agent": ("agent", "/dispositifs/?contrat=contrat-1&partenaire={p}"),
+    "annexe du partenaire national": ("chef", "/contrats/contrat-1/annexe-financiere/?annee=2025&partenaire={p}"),
+    "annexe du contrat": ("chef", "/contrats/contrat-1/annexe-financiere/?annee=2025"),
+}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_page_costs_the_same_queries_whether_the_partner_is_in_1_or_12_contracts(client, national, page):
+    partenaire, agent = national
+    qui, adresse = PAGES[page]
+    adresse = adresse.format(p=partenaire.slug)
+    _contrat(1, partenaire, agent)
+    client.force_login(agent if qui == "agent" else get_user_model().objects.get(username="chef-1"))
+
+    def requetes():
+        client.get(adresse)  # the session, the caches: as on a second visit
+        with CaptureQueriesContext(connection) as capture:
+            reponse = client.get(adresse)
+        assert reponse.status_code == 200, (adresse, reponse.status_code)
+        return len(capture.captured_queries), reponse
+
+    a_un, reponse = requetes()
+    assert "Contrat de ville n° 1" in reponse.content.decode() or "contrat-1" in reponse.content.decode()
+    for i in range(2, 13):
+        _contrat(i, partenaire, agent)
+    a_douze, _ = requetes()
+    assert a_douze == a_un, f"{page} : {a_un} requêtes dans 1 contrat, {a_douze} dans 12"

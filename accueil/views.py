@@ -37,10 +37,12 @@ def _taches_agent(user, partenaires, jour):
         .prefetch_related("partenaires")
         .order_by("echeance")
     )
+    roles = permissions.agents(user)
+    ouvertes = list(ouvertes)
+    suivis = collectes.suivi_des_collectes(ouvertes, partenaires)
     for collecte in ouvertes:
-        siens = permissions.partenaires_agent(user, collecte.contrat_id)
-        for position in collectes.suivi(collecte.contrat, collecte.annee, collecte, list(partenaires)):
-            if not position.attendu or position.partenaire.pk not in siens:
+        for position in suivis[collecte.pk]:
+            if not position.attendu or (position.partenaire.pk, collecte.contrat_id) not in roles:
                 continue
             ligne = {"collecte": collecte, "position": position, "en_retard": jour > collecte.echeance}
             (a_completer if position.a_completer else soumises).append(ligne)

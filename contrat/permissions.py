@@ -21,6 +21,11 @@ def _agents(user):
     return set(membres(user).filter(role="agent", contrat__isnull=False).values_list("partenaire_id", "contrat_id"))
 
 
+def agents(user):
+    """(organisation id, contract id) of the user's agent roles, in one query (none for an inactive user)."""
+    return _agents(user) if _actif(user) else set()
+
+
 def partenaires_agent(user, contrat=None):
     """Ids of the organisations whose rows the user enters — in `contrat` when given, else in any contract.
     A role holds in the contract it was given for (an invitation accepted, or the chef de projet taking the

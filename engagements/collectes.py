@@ -204,6 +204,105 @@ def suivi(contrat, annee, collecte=None, partenaires=None, nature=Nature.PREVISI
     return positions
 
 
+def suivi_des_collectes(collectes, partenaires):
+    """{collecte pk: its positions, as suivi() gives them} for several campaigns at once and the
+    organisations `partenaires` only — a national partner's agent is expected in dozens of contracts —
+    in a fixed number of queries whatever the number of campaigns."""
+    collectes, partenaires = list(collectes), list(partenaires)
+    if not collectes or not partenaires:
+        return {c.pk: [] for c in collectes}
+    annees = Q(pk__in=[])
+    for c in collectes:
+        annees |= Q(dispositif__contrat_id=c.contrat_id, annee=c.annee)
+    lignes = Estimation.objects.filter(annees, dispositif__archive=False, partenaire__in=partenaires)
+    cle = ("dispositif__contrat", "annee", "partenaire")
+    chiffres = {
+        tuple(r[k] for k in cle): r
+        for r in lignes.order_by()
+        .values(*cle)
+        .annotate(
+            n=Count("pk"),
+            vides_prevision=Count("pk", filter=Q(montant_annuel__isnull=True)),
+            vides_bilan=Count("pk", filter=Q(realisation__isnull=True) | Q(realisation__montant_realise__isnull=True)),
+            annuel=Sum("montant_annuel"),
+            pluriannuel=Sum("montant_pluriannuel"),
+            realise=Sum("realisation__montant_realise"),
+            rapportees=Count("realisation"),
+        )
+    }
+    contributions = {}
+    natures = Q(pk__in=[])
+    for c in collectes:
+        natures |= Q(contrat_id=c.contrat_id, annee=c.annee, nature=c.nature)
+    for c in Contribution.objects.filter(natures, partenaire__in=partenaires):
+        contributions[(c.contrat_id, c.annee, c.nature, c.partenaire_id)] = c
+    derniers = _derniers_changements_des_lignes(lignes)
+    relances = {
+        (r["collecte"], r["partenaire"]): r["m"]
+        for r in Relance.objects.filter(collecte__in=collectes, partenaire__in=partenaires)
+        .order_by()
+        .values("collecte", "partenaire")
+        .annotate(m=Max("jour"))
+    }
+    siens = {p.pk: p for p in partenaires}
+    resultat = {}
+    for collecte in collectes:
+        bilan = collecte.nature == Nature.BILAN
+        attendus = {p.pk for p in collecte.partenaires.all()} & set(siens)
+        annee = (collecte.contrat_id, collecte.annee)
+        avec_lignes = {pk for (contrat, an, pk) in chiffres if (contrat, an) == annee}
+        positions = []
+        for pk in attendus | avec_lignes:
+            chiffre = chiffres.get((collecte.contrat_id, collecte.annee, pk), {})
+            contribution = contributions.get((collecte.contrat_id, collecte.annee, collecte.nature, pk))
+            dernier = derniers.get((bilan, collecte.contrat_id, collecte.annee, pk))
+            candidates = [d for d in (dernier, contribution.modifie_le if contribution else None) if d]
+            positions.append(
+                Position(
+                    partenaire=siens[pk],
+                    etat=etat_de(contribution, chiffre.get("rapportees" if bilan else "n", 0)),
+                    contribution=contribution,
+                    lignes=chiffre.get("n", 0),
+                    sans_montant=chiffre.get("vides_bilan" if bilan else "vides_prevision", 0),
+                    total_annuel=chiffre.get("annuel"),
+                    total_pluriannuel=chiffre.get("pluriannuel"),
+                    mise_a_jour=max(candidates) if candidates else None,
+                    derniere_relance=relances.get((collecte.pk, pk)),
+                    attendu=pk in attendus,
+                    total_realise=chiffre.get("realise") if bilan else None,
+                )
+            )
+        resultat[collecte.pk] = sorted(positions, key=lambda p: p.partenaire.nom)
+    return resultat
+
+
+def _derniers_changements_des_lignes(lignes):
+    """{(bilan?, contract, year, partner pk): when one of its lines, or what it did, last changed}, in four
+    queries whatever the number of contracts."""
+    cle = dict(
+        (pk, (contrat, annee, partenaire))
+        for pk, contrat, annee, partenaire in lignes.values_list("pk", "dispositif__contrat", "annee", "partenaire")
+    )
+    realisations = dict(Realisation.objects.filter(estimation__in=lignes).values_list("pk", "estimation_id"))
+    contrats, derniers = {c for c, _, _ in cle.values()}, {}
+    for bilan, objet, suivies in (
+        (False, Estimation.suivi.nature, {pk: pk for pk in cle}),
+        (True, Realisation.suivi.nature, realisations),
+    ):
+        dates = (
+            Historique.objects.filter(contrat_id__in=contrats, objet=objet, objet_id__in=list(suivies))
+            .order_by()
+            .values("objet_id")
+            .annotate(m=Max("date"))
+            .values_list("objet_id", "m")
+        )
+        for objet_id, jour in dates:
+            groupe = (bilan, *cle[suivies[objet_id]])
+            if groupe not in derniers or jour > derniers[groupe]:
+                derniers[groupe] = jour
+    return derniers
+
+
 def _avec_des_lignes(contrat):
     """The contract's organisations and those with dispositifs or lines in it: a subquery of this contract
     each, not a join of every contract's dispositifs and estimations of a partner present nationwide."""

@@ -94,67 +94,6 @@ def collecte_de(contrat, annee, nature=Nature.PREVISIONNEL):
     return Collecte.objects.filter(contrat=contrat, annee=annee, nature=nature).prefetch_related("partenaires").first()
 
 
-def _chiffres(lignes, bilan):
-    """{partner pk: its lines' count, unknown ones, totals} in one query."""
-    inconnu = (
-        Q(realisation__isnull=True) | Q(realisation__montant_realise__isnull=True)
-        if bilan
-        else Q(montant_annuel__isnull=True)
-    )
-    return {
-        r["partenaire"]: r
-        for r in lignes.order_by()
-        .values("partenaire")
-        .annotate(
-            n=Count("pk"),
-            vides=Count("pk", filter=inconnu),
-            annuel=Sum("montant_annuel"),
-            pluriannuel=Sum("montant_pluriannuel"),
-            realise=Sum("realisation__montant_realise"),
-            rapportees=Count("realisation"),
-        )
-    }
-
-
-def _derniers_changements(contrat, lignes, bilan):
-    """{partner pk: when one of its lines last changed} (the history of the year's estimates, or of
-    what they did), in two queries."""
-    if bilan:
-        suivies = Realisation.objects.filter(estimation__in=lignes)
-        cle_de_ligne = dict(suivies.values_list("pk", "estimation__partenaire_id"))
-        objet_suivi = Realisation.suivi.nature
-    else:
-        suivies = lignes
-        cle_de_ligne = dict(lignes.values_list("pk", "partenaire_id"))
-        objet_suivi = Estimation.suivi.nature
-    dates = dict(
-        Historique.objects.filter(contrat_id=contrat.pk, objet=objet_suivi, objet_id__in=suivies.values("pk"))
-        .order_by()
-        .values("objet_id")
-        .annotate(m=Max("date"))
-        .values_list("objet_id", "m")
-    )
-    derniers = {}
-    for ligne_id, partenaire_id in cle_de_ligne.items():
-        jour = dates.get(ligne_id)
-        if jour is not None and (partenaire_id not in derniers or jour > derniers[partenaire_id]):
-            derniers[partenaire_id] = jour
-    return derniers
-
-
-def _dernieres_relances(collecte):
-    """{partner pk: the day of its last reminder} for this campaign."""
-    if collecte is None:
-        return {}
-    return dict(
-        Relance.objects.filter(collecte=collecte)
-        .order_by()
-        .values("partenaire")
-        .annotate(m=Max("jour"))
-        .values_list("partenaire", "m")
-    )
-
-
 def suivi(contrat, annee, collecte=None, partenaires=None, nature=Nature.PREVISIONNEL):
     """Every partner expected by the year's campaign, and every partner with lines that year, with
     its state, in a fixed number of queries whatever the number of partners and lines.
@@ -162,67 +101,88 @@ def suivi(contrat, annee, collecte=None, partenaires=None, nature=Nature.PREVISI
     `partenaires`: only these (a partner's own home page). A bilan (the campaign's nature, else
     `nature`) follows the same lines: a line is « sans montant » until what it mobilised is known."""
     nature = collecte.nature if collecte else nature
-    bilan = nature == Nature.BILAN
-    attendus = {p.pk: p for p in collecte.partenaires.all()} if collecte else {}
-    lignes = Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee)
-    if partenaires is not None:
-        lignes = lignes.filter(partenaire__in=partenaires)
-        attendus = {pk: p for pk, p in attendus.items() if p in partenaires}
-    par_partenaire = _chiffres(lignes, bilan)
-    tous = dict(attendus)
-    manquants = set(par_partenaire) - set(tous)
-    if manquants:
-        tous.update({p.pk: p for p in Partenaire.objects.filter(pk__in=manquants)})
-    contributions = {
-        c.partenaire_id: c
-        for c in Contribution.objects.filter(contrat=contrat, annee=annee, nature=nature, partenaire__in=list(tous))
-    }
-    derniers = _derniers_changements(contrat, lignes, bilan)
-    relances = _dernieres_relances(collecte)
-    positions = []
-    for pk, partenaire in tous.items():
-        chiffres = par_partenaire.get(pk, {})
-        contribution = contributions.get(pk)
-        candidates = [d for d in (derniers.get(pk), contribution.modifie_le if contribution else None) if d]
-        positions.append(
-            Position(
-                partenaire=partenaire,
-                # A bilan is begun once one line says what it did (an amount, or a remark on an unknown one).
-                etat=etat_de(contribution, chiffres.get("rapportees" if bilan else "n", 0)),
-                contribution=contribution,
-                lignes=chiffres.get("n", 0),
-                sans_montant=chiffres.get("vides", 0),
-                total_annuel=chiffres.get("annuel"),
-                total_pluriannuel=chiffres.get("pluriannuel"),
-                mise_a_jour=max(candidates) if candidates else None,
-                derniere_relance=relances.get(pk),
-                attendu=pk in attendus,
-                total_realise=chiffres.get("realise") if bilan else None,
-            )
-        )
-    positions.sort(key=lambda p: p.partenaire.nom)
-    return positions
+    return _suivis([(contrat.pk, annee, nature, collecte)], partenaires)[0]
 
 
 def suivi_des_collectes(collectes, partenaires):
-    """{collecte pk: its positions, as suivi() gives them} for several campaigns at once and the
-    organisations `partenaires` only — a national partner's agent is expected in dozens of contracts —
-    in a fixed number of queries whatever the number of campaigns."""
-    collectes, partenaires = list(collectes), list(partenaires)
-    if not collectes or not partenaires:
-        return {c.pk: [] for c in collectes}
+    """{collecte pk: its positions} of several campaigns for the organisations `partenaires` (a national
+    partner's agent is expected in dozens of contracts), in the queries of one."""
+    collectes = list(collectes)
+    suivis = _suivis([(c.contrat_id, c.annee, c.nature, c) for c in collectes], partenaires)
+    return {c.pk: positions for c, positions in zip(collectes, suivis, strict=True)}
+
+
+def _suivis(demandes, partenaires=None):
+    """The positions of each (contract id, year, nature, campaign or None) of `demandes`, in the same
+    fixed number of queries for one as for many."""
+    if not demandes:
+        return []
+    siens = None if partenaires is None else {p.pk for p in partenaires}
     annees = Q(pk__in=[])
-    for c in collectes:
-        annees |= Q(dispositif__contrat_id=c.contrat_id, annee=c.annee)
-    lignes = Estimation.objects.filter(annees, dispositif__archive=False, partenaire__in=partenaires)
+    for contrat_id, annee, _, _ in demandes:
+        annees |= Q(dispositif__contrat_id=contrat_id, annee=annee)
+    lignes = Estimation.objects.filter(annees, dispositif__archive=False)
+    if siens is not None:
+        lignes = lignes.filter(partenaire__in=siens)
+    chiffres = _chiffres(lignes)
+    attendus = [
+        {p.pk: p for p in collecte.partenaires.all() if siens is None or p.pk in siens} if collecte else {}
+        for _, _, _, collecte in demandes
+    ]
+    connus = {pk: p for par in attendus for pk, p in par.items()}
+    manquants = {pk for _, _, pk in chiffres} - set(connus)
+    if manquants:
+        connus.update({p.pk: p for p in Partenaire.objects.filter(pk__in=manquants)})
+    natures = Q(pk__in=[])
+    for contrat_id, annee, nature, _ in demandes:
+        natures |= Q(contrat_id=contrat_id, annee=annee, nature=nature)
+    contributions = {
+        (c.contrat_id, c.annee, c.nature, c.partenaire_id): c
+        for c in Contribution.objects.filter(natures, partenaire__in=list(connus))
+    }
+    derniers = _derniers_changements(lignes, {nature == Nature.BILAN for _, _, nature, _ in demandes})
+    relances = _dernieres_relances([collecte for *_, collecte in demandes if collecte])
+    resultat = []
+    for (contrat_id, annee, nature, collecte), attendus_ici in zip(demandes, attendus, strict=True):
+        bilan = nature == Nature.BILAN
+        ici = set(attendus_ici) | {pk for c, a, pk in chiffres if (c, a) == (contrat_id, annee)}
+        positions = []
+        for pk in ici:
+            chiffre = chiffres.get((contrat_id, annee, pk), {})
+            contribution = contributions.get((contrat_id, annee, nature, pk))
+            dernier = derniers.get((bilan, contrat_id, annee, pk))
+            candidates = [d for d in (dernier, contribution.modifie_le if contribution else None) if d]
+            positions.append(
+                Position(
+                    partenaire=connus[pk],
+                    # A bilan is begun once one line says what it did (an amount, or a remark on an unknown one).
+                    etat=etat_de(contribution, chiffre.get("rapportees" if bilan else "n", 0)),
+                    contribution=contribution,
+                    lignes=chiffre.get("n", 0),
+                    sans_montant=chiffre.get("vides_bilan" if bilan else "vides", 0),
+                    total_annuel=chiffre.get("annuel"),
+                    total_pluriannuel=chiffre.get("pluriannuel"),
+                    mise_a_jour=max(candidates) if candidates else None,
+                    derniere_relance=relances.get((collecte.pk, pk)) if collecte else None,
+                    attendu=pk in attendus_ici,
+                    total_realise=chiffre.get("realise") if bilan else None,
+                )
+            )
+        resultat.append(sorted(positions, key=lambda p: p.partenaire.nom))
+    return resultat
+
+
+def _chiffres(lignes):
+    """{(contract id, year, partner pk): its lines' count, unknown ones (planned, or done in a bilan),
+    totals} in one query."""
     cle = ("dispositif__contrat", "annee", "partenaire")
-    chiffres = {
+    return {
         tuple(r[k] for k in cle): r
         for r in lignes.order_by()
         .values(*cle)
         .annotate(
             n=Count("pk"),
-            vides_prevision=Count("pk", filter=Q(montant_annuel__isnull=True)),
+            vides=Count("pk", filter=Q(montant_annuel__isnull=True)),
             vides_bilan=Count("pk", filter=Q(realisation__isnull=True) | Q(realisation__montant_realise__isnull=True)),
             annuel=Sum("montant_annuel"),
             pluriannuel=Sum("montant_pluriannuel"),
@@ -230,77 +190,49 @@ def suivi_des_collectes(collectes, partenaires):
             rapportees=Count("realisation"),
         )
     }
-    contributions = {}
-    natures = Q(pk__in=[])
-    for c in collectes:
-        natures |= Q(contrat_id=c.contrat_id, annee=c.annee, nature=c.nature)
-    for c in Contribution.objects.filter(natures, partenaire__in=partenaires):
-        contributions[(c.contrat_id, c.annee, c.nature, c.partenaire_id)] = c
-    derniers = _derniers_changements_des_lignes(lignes)
-    relances = {
-        (r["collecte"], r["partenaire"]): r["m"]
-        for r in Relance.objects.filter(collecte__in=collectes, partenaire__in=partenaires)
-        .order_by()
-        .values("collecte", "partenaire")
-        .annotate(m=Max("jour"))
+
+
+def _derniers_changements(lignes, bilans):
+    """{(bilan?, contract id, year, partner pk): when one of its lines (in a bilan: what they did) last
+    changed}, from the history, in two queries per nature asked (`bilans`: {False, True} or one of them)."""
+    suivies = {
+        False: (Estimation.suivi.nature, lignes, ("dispositif__contrat", "annee", "partenaire")),
+        True: (
+            Realisation.suivi.nature,
+            Realisation.objects.filter(estimation__in=lignes),
+            ("estimation__dispositif__contrat", "estimation__annee", "estimation__partenaire"),
+        ),
     }
-    siens = {p.pk: p for p in partenaires}
-    resultat = {}
-    for collecte in collectes:
-        bilan = collecte.nature == Nature.BILAN
-        attendus = {p.pk for p in collecte.partenaires.all()} & set(siens)
-        annee = (collecte.contrat_id, collecte.annee)
-        avec_lignes = {pk for (contrat, an, pk) in chiffres if (contrat, an) == annee}
-        positions = []
-        for pk in attendus | avec_lignes:
-            chiffre = chiffres.get((collecte.contrat_id, collecte.annee, pk), {})
-            contribution = contributions.get((collecte.contrat_id, collecte.annee, collecte.nature, pk))
-            dernier = derniers.get((bilan, collecte.contrat_id, collecte.annee, pk))
-            candidates = [d for d in (dernier, contribution.modifie_le if contribution else None) if d]
-            positions.append(
-                Position(
-                    partenaire=siens[pk],
-                    etat=etat_de(contribution, chiffre.get("rapportees" if bilan else "n", 0)),
-                    contribution=contribution,
-                    lignes=chiffre.get("n", 0),
-                    sans_montant=chiffre.get("vides_bilan" if bilan else "vides_prevision", 0),
-                    total_annuel=chiffre.get("annuel"),
-                    total_pluriannuel=chiffre.get("pluriannuel"),
-                    mise_a_jour=max(candidates) if candidates else None,
-                    derniere_relance=relances.get((collecte.pk, pk)),
-                    attendu=pk in attendus,
-                    total_realise=chiffre.get("realise") if bilan else None,
-                )
-            )
-        resultat[collecte.pk] = sorted(positions, key=lambda p: p.partenaire.nom)
-    return resultat
-
-
-def _derniers_changements_des_lignes(lignes):
-    """{(bilan?, contract, year, partner pk): when one of its lines, or what it did, last changed}, in four
-    queries whatever the number of contracts."""
-    cle = dict(
-        (pk, (contrat, annee, partenaire))
-        for pk, contrat, annee, partenaire in lignes.values_list("pk", "dispositif__contrat", "annee", "partenaire")
-    )
-    realisations = dict(Realisation.objects.filter(estimation__in=lignes).values_list("pk", "estimation_id"))
-    contrats, derniers = {c for c, _, _ in cle.values()}, {}
-    for bilan, objet, suivies in (
-        (False, Estimation.suivi.nature, {pk: pk for pk in cle}),
-        (True, Realisation.suivi.nature, realisations),
-    ):
+    derniers = {}
+    for bilan in bilans:
+        objet, lignes_suivies, cle = suivies[bilan]
+        groupe_de = {pk: (bilan, *groupe) for pk, *groupe in lignes_suivies.values_list("pk", *cle)}
+        contrats = {groupe[1] for groupe in groupe_de.values()}
         dates = (
-            Historique.objects.filter(contrat_id__in=contrats, objet=objet, objet_id__in=list(suivies))
+            Historique.objects.filter(contrat_id__in=contrats, objet=objet, objet_id__in=lignes_suivies.values("pk"))
             .order_by()
             .values("objet_id")
             .annotate(m=Max("date"))
             .values_list("objet_id", "m")
         )
         for objet_id, jour in dates:
-            groupe = (bilan, *cle[suivies[objet_id]])
-            if groupe not in derniers or jour > derniers[groupe]:
+            groupe = groupe_de.get(objet_id)
+            if groupe is not None and (groupe not in derniers or jour > derniers[groupe]):
                 derniers[groupe] = jour
     return derniers
+
+
+def _dernieres_relances(collectes):
+    """{(campaign pk, partner pk): the day of its last reminder}."""
+    if not collectes:
+        return {}
+    return {
+        (r["collecte"], r["partenaire"]): r["m"]
+        for r in Relance.objects.filter(collecte__in=collectes)
+        .order_by()
+        .values("collecte", "partenaire")
+        .annotate(m=Max("jour"))
+    }
 
 
 def _avec_des_lignes(contrat):

@@ -1,11 +1,10 @@
-"""The one lock rule: a validated contribution locks every line of that partner, contract and
-year — its estimates, the dispositifs that carry them, the objectifs (and their orientations
-and piliers) those serve, and the partner's annexe document of the year — on every route.
-A validated *bilan* locks, the same way, what those lines actually mobilised (`Realisation`).
-A *submitted* contribution (or bilan) already closes the partner's own lines — its estimates
-(or realisations) and its annexe document — to every route: what the chef de projet reads is
-what he validates; he sends it back to have it changed. The tree stays his to edit until he
-validates.
+"""The one lock rule: a submitted or validated contribution closes every line of that partner,
+contract and year — its estimates, the dispositifs that carry them (their fields, their objectifs,
+their archive), the objectifs (and their orientations and piliers) those serve, and the partner's
+annexe document of the year — on every route: what the chef de projet reads is what he validates.
+He sends a submitted contribution back (« Renvoyer ») or reopens a validated one (« Rouvrir ») to
+have it changed. A submitted or validated *bilan* closes, the same way, what those lines actually
+mobilised (`Realisation`).
 
 `raison(objet)` answers "is this locked" for all of them; the write service asks it inside
 its transaction, on the row as it is and as it would be. Reopening the contribution (the
@@ -23,15 +22,15 @@ from .models import AnnexeFinanciere, Contribution, Dispositif, Estimation, Natu
 CLOSES = (Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE)  # what closes the partner's own lines
 
 
-def _validees(contrat_id, nature=Nature.PREVISIONNEL, statuts=(Contribution.Statut.VALIDE,), **lignes):
-    """The validated (or `statuts`) contributions of the contract that hold the estimates filtered by `lignes`."""
+def _qui_ferment(contrat_id, nature=Nature.PREVISIONNEL, statuts=CLOSES, archives=False, **lignes):
+    """The submitted or validated (or `statuts`) contributions of the contract holding the estimates `lignes`."""
     qs = Contribution.objects.filter(contrat_id=contrat_id, statut__in=statuts, nature=nature)
     if lignes:
         qs = qs.filter(
             Exists(
                 Estimation.objects.filter(
                     dispositif__contrat_id=contrat_id,
-                    dispositif__archive=False,
+                    **({} if archives else {"dispositif__archive": False}),
                     partenaire=OuterRef("partenaire"),
                     annee=OuterRef("annee"),
                     **lignes,
@@ -54,35 +53,32 @@ def _cle(estimation):
 
 
 def contribution_qui_verrouille(objet):
-    """The validated contribution that holds this object, or None."""
+    """The submitted or validated contribution that holds this object, or None."""
     if isinstance(objet, Realisation):
         cle = _cle(objet.estimation) if objet.estimation_id else None
         if cle is None:
             return None
-        return _validees(cle[0], Nature.BILAN, CLOSES).filter(partenaire_id=cle[1], annee=cle[2]).first()
+        return _qui_ferment(cle[0], Nature.BILAN).filter(partenaire_id=cle[1], annee=cle[2]).first()
     if isinstance(objet, Estimation):
         cle = _cle(objet)
         if cle is None:
             return None
-        return _validees(cle[0], statuts=CLOSES).filter(partenaire_id=cle[1], annee=cle[2]).first()
+        return _qui_ferment(cle[0]).filter(partenaire_id=cle[1], annee=cle[2]).first()
     if isinstance(objet, AnnexeFinanciere):
         if objet.partenaire_id is None:
             return None
-        return (
-            _validees(objet.contrat_id, statuts=CLOSES)
-            .filter(partenaire_id=objet.partenaire_id, annee=objet.annee)
-            .first()
-        )
+        return _qui_ferment(objet.contrat_id).filter(partenaire_id=objet.partenaire_id, annee=objet.annee).first()
     if objet.pk is None:
         return None  # a new dispositif or objectif holds no line yet
     if isinstance(objet, Dispositif):
-        return _validees(objet.contrat_id, dispositif_id=objet.pk).first()
+        # Archived lines count: bringing the dispositif back would put them back in the annexe.
+        return _qui_ferment(objet.contrat_id, archives=True, dispositif_id=objet.pk).first()
     if isinstance(objet, Objectif):
-        return _validees(objet.orientation.pilier.contrat_id, dispositif__objectifs=objet.pk).first()
+        return _qui_ferment(objet.orientation.pilier.contrat_id, dispositif__objectifs=objet.pk).first()
     if isinstance(objet, Orientation):
-        return _validees(objet.pilier.contrat_id, dispositif__objectifs__orientation=objet.pk).first()
+        return _qui_ferment(objet.pilier.contrat_id, dispositif__objectifs__orientation=objet.pk).first()
     if isinstance(objet, Pilier):
-        return _validees(objet.contrat_id, dispositif__objectifs__orientation__pilier=objet.pk).first()
+        return _qui_ferment(objet.contrat_id, dispositif__objectifs__orientation__pilier=objet.pk).first()
     return None
 
 

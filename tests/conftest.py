@@ -182,11 +182,18 @@ rendu_verifie_sur_sqlite = pytest.mark.skipif(
 )
 
 
+LONGS = {"navigateur", "banc", "grande_annexe", "mises_en_page"}
+BORNE_DES_LONGS = 600  # seconds: a browser's tour or the large contract; the others have pyproject's `timeout`
+
+
 def pytest_collection_modifyitems(items):
     """The long tests (a browser's tour, the large contract) first: spread over the processes, they end
-    with the others instead of leaving one process working alone at the end of the suite."""
-    longs = {"navigateur", "banc", "grande_annexe", "mises_en_page"}
-    items.sort(key=lambda item: not longs & set(getattr(item, "fixturenames", ())))
+    with the others instead of leaving one process working alone at the end of the suite. They are bounded
+    too, by a longer time than the others (a test that sets its own bound keeps it)."""
+    for item in items:
+        if LONGS & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(BORNE_DES_LONGS))
+    items.sort(key=lambda item: not LONGS & set(getattr(item, "fixturenames", ())))
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)

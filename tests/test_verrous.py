@@ -437,3 +437,76 @@ def test_the_chef_validates_what_was_submitted(conventions, comptes, caf):
     assert totaux(conventions, caf) == TOTAUX_CAF_2015
     valide = services.changer_statut(comptes["chef.projet"], conventions, caf, 2015, "valider")
     assert valide.statut == Contribution.Statut.VALIDE and totaux(conventions, caf) == TOTAUX_CAF_2015
+
+
+def test_a_submitted_contribution_closes_its_dispositifs_and_the_tree_they_serve_until_sent_back(
+    conventions, comptes, connecter, caf
+):
+    """After « Soumettre », renaming, archiving or moving a dispositif of the contribution, or renaming,
+    moving or archiving an item of the tree it serves, is refused on every route (403 naming the submission)
+    and the annexe is unchanged; after « Renvoyer » the same requests go through."""
+    services.changer_statut(comptes["agent.caf"], conventions, caf, 2015, "soumettre")
+    soumise = "La contribution 2015 de Caisse d'Allocations Familiales de la Côte-d'Or"
+    dispositif = ligne_caf(conventions)
+    objectif = dispositif.objectifs.order_by("pk").first()
+    autre_objectif = Objectif.objects.filter(orientation__pilier__contrat=conventions).exclude(
+        pk__in=dispositif.objectifs.all()
+    )[0]
+    orientation, pilier = objectif.orientation, objectif.orientation.pilier
+    slug = conventions.slug
+
+    def frais(objet):
+        objet.refresh_from_db()
+        return objet
+
+    def champs():
+        d = frais(dispositif)
+        return {"partenaire": caf.pk, "statut": d.statut, "unite_compte": d.unite_compte, "version": d.version}
+
+    # (account, url, data read when the request is sent: each request follows the one before it)
+    modifier = reverse("engagements:dispositif_modifier", args=[dispositif.pk])
+    demandes = [
+        ("agent.caf", modifier, lambda: {**champs(), "intitule": "Renommé", "objectifs": [objectif.pk]}),
+        (
+            "agent.caf",
+            modifier,
+            lambda: {**champs(), "intitule": "Renommé", "objectifs": [objectif.pk, autre_objectif.pk]},
+        ),
+        (
+            "admin",
+            reverse("engagements:dispositif_archiver", args=[dispositif.pk]),
+            lambda: {"version": champs()["version"]},
+        ),
+    ]
+    for nature, noeud in (("objectif", objectif), ("orientation", orientation), ("pilier", pilier)):
+        base = f"/contrats/{slug}/arbre/{nature}/{noeud.pk}/"
+        sens = "monter" if noeud.ordre > 1 else "descendre"
+        demandes += [
+            (
+                "chef.projet",
+                base + "modifier/",
+                lambda n=noeud: {"code": n.code, "intitule": "Renommé", "version": frais(n).version},
+            ),
+            ("chef.projet", base + sens + "/", lambda n=noeud: {"version": frais(n).version}),
+            ("chef.projet", base + "archiver/", lambda n=noeud: {"version": frais(n).version}),
+        ]
+
+    avant, total = etat_base(), totaux(conventions, caf)
+    arbre_avant = sorted(Objectif.objects.values_list("pk", "version", "ordre", "archive"))
+    for compte, url, donnees in demandes:
+        reponse = connecter(compte).post(url, donnees())
+        assert reponse.status_code == 403, (compte, url, reponse.status_code)
+        assert soumise in texte(reponse) and "soumise au chef de projet" in texte(reponse), url
+    assert etat_base() == avant and totaux(conventions, caf) == total
+    assert sorted(Objectif.objects.values_list("pk", "version", "ordre", "archive")) == arbre_avant
+    # The service itself, whatever route calls it.
+    frais(dispositif).archive = True
+    with pytest.raises(versions.Verrouille, match="soumise au chef de projet"):
+        versions.modifier(comptes["admin"], dispositif, dispositif.version)
+
+    services.changer_statut(comptes["chef.projet"], conventions, caf, 2015, "renvoyer", "Le FSL manque")
+    for compte, url, donnees in demandes:
+        reponse = connecter(compte).post(url, donnees())
+        assert reponse.status_code == 302, (compte, url, reponse.status_code)
+    dispositif.refresh_from_db()
+    assert dispositif.archive and set(dispositif.objectifs.all()) == {objectif, autre_objectif}

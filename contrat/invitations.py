@@ -13,13 +13,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
 from noyau import courriels, quotas, versions
 
-from .models import Contrat, Invitation, Membre, Partenaire
+from .models import Invitation, Membre
 
 VALIDITE = timedelta(days=7)
 SEL = "contrat.invitation"
@@ -234,25 +233,3 @@ def accepter(invitation, nom, mot_de_passe):
     versions.modifier(compte, invitation, invitation.version)
     _membre(compte, invitation, compte)
     return compte
-
-
-def a_accueillir(contrat):
-    """People of the organisations taking part in the contract (their directory: a membership without a
-    contract) who hold no role in it, active or revoked: the chef de projet may take them in."""
-    deja = Membre.objects.filter(
-        contrat=contrat, user=OuterRef("user"), partenaire=OuterRef("partenaire"), role=OuterRef("role")
-    )
-    organisations = Partenaire.objects.des_contrats(Contrat.objects.filter(pk=contrat.pk))
-    return (
-        Membre.objects.filter(contrat__isnull=True, actif=True, user__is_active=True, partenaire__in=organisations)
-        .exclude(role=Membre.Role.CHEF_DE_PROJET)
-        .exclude(Exists(deja))
-    )
-
-
-@transaction.atomic
-def accueillir(par, contrat, personne):
-    """Gives `personne` (an organisation's membership) its role in this contract, in the history."""
-    return versions.creer(
-        par, Membre(user=personne.user, partenaire=personne.partenaire, role=personne.role, contrat=contrat)
-    )

@@ -30,7 +30,6 @@ urlpatterns = [
     path(noeud + "<str:sens>/", arbre.noeud_deplacer, name="noeud_deplacer"),
     path(c + "membres/", membres.membres, name="membres"),
     path(c + "membres/<int:pk>/revoquer/", membres.membre_revoquer, name="membre_revoquer"),
-    path(c + "membres/accueillir/<int:pk>/", membres.accueillir, name="accueillir"),
     path(c + "invitations/<int:pk>/renvoyer/", membres.invitation_renvoyer, name="invitation_renvoyer"),
     path(c + "invitations/<int:pk>/revoquer/", membres.invitation_revoquer, name="invitation_revoquer"),
     path("invitations/<int:pk>/repondre/", membres.invitation_repondre, name="invitation_repondre"),

@@ -239,6 +239,19 @@ class RenvoiForm(DsfrFormMixin, forms.Form):
     )
 
 
+class ReponseForm(DsfrFormMixin, forms.Form):
+    """The agent's word to the chef de projet with a submission (an answer to a send-back): optional."""
+
+    commentaire = forms.CharField(
+        label="Votre message au chef de projet (facultatif)",
+        help_text="Par exemple, ce que vous avez corrigé après son renvoi.",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": "Votre message dépasse %(limit_value)d caractères : raccourcissez-le."},
+    )
+
+
 class CollecteForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
     """Opening (or adjusting) the year's campaign: deadline, expected partners, open or closed."""
 

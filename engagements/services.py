@@ -6,6 +6,7 @@ Every other write of this app goes through `noyau.versions` (compare-and-set, lo
 from django.db import transaction
 
 from noyau import historique, versions
+from noyau.models import Historique
 
 from . import collectes
 from .models import Contribution, Estimation, Nature
@@ -31,6 +32,31 @@ TRANSITIONS = {
     "rouvrir": ({Contribution.Statut.VALIDE}, Contribution.Statut.RENVOYE),
 }
 AVEC_COMMENTAIRE = {"renvoyer", "rouvrir"}
+
+
+def echanges(contribution):
+    """The dated exchange between the chef de projet and the partner: each transition said with words (a
+    send-back's reason, a reopening's, the agent's message with a submission), oldest first. Read from the
+    history, where every transition writes its comment: a resubmission erases nothing of it."""
+    if contribution.pk is None:
+        return []
+    entrees = Historique.objects.filter(objet="contribution", objet_id=contribution.pk).exclude(commentaire="")
+    return [
+        {
+            "date": e.date,
+            "par": e.user_nom,
+            "quoi": _QUOI.get((e.apres or {}).get("statut"), ""),
+            "texte": e.commentaire,
+        }
+        for e in entrees.order_by("date", "pk")
+    ]
+
+
+_QUOI = {
+    Contribution.Statut.SOUMIS: "Soumission",
+    Contribution.Statut.RENVOYE: "Renvoi",
+    Contribution.Statut.VALIDE: "Validation",
+}
 
 
 class TransitionImpossible(Exception):

@@ -266,16 +266,22 @@ def decision_statut(request, pk):
     if not form.is_valid():
         messages.error(request, "Statut invalide : choisissez-en un dans la liste.")
         return redirect(decision.seance)
-    decision.statut = form.cleaned_data["statut"]
-    try:
-        versions.modifier(request.user, decision, form.cleaned_data["version"])
-    except versions.Conflit:
-        messages.error(
-            request, "Cette décision a été mise à jour entre-temps : relisez son statut avant de le changer."
-        )
-    else:
-        messages.success(request, "Le statut de la décision est enregistré.")
-    return redirect(decision.seance)
+    statut = form.cleaned_data["statut"]
+
+    def changer():
+        decision.statut = statut
+        versions.modifier(request.user, decision, decision.version)
+        return "Le statut de la décision est enregistré."
+
+    # A page shown before a colleague's update changes nothing: 409, and the way back to the séance.
+    return action(
+        request,
+        decision,
+        changer,
+        perimee="Cette décision a été mise à jour depuis que la page a été affichée : relisez son statut avant de "
+        "le changer. Rien n'a été enregistré.",
+        retour=decision.seance.get_absolute_url(),
+    )
 
 
 # -- exports --------------------------------------------------------------------------

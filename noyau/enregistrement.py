@@ -65,13 +65,14 @@ def enregistrer(
     return render(request, gabarit, {**contexte, "form": form, "conflit": conflit}, status=statut)
 
 
-def action(request, objet, faire, *, perimee, retour, suite=None):
+def action(request, objet, faire, *, perimee, retour, suite=None, version=None):
     """A POST button on a versioned row (archive, delete, move, send again…), which posts the version
     its page showed. A page that no longer shows the row as it is (a double click, a second tab, a
     colleague's save) is answered 409 saying `perimee`, and nothing is done; so is a save that comes
     between the check and the write. A rule that forbids it: 403 saying why. Otherwise `faire()` acts
-    and returns what to tell the user; then to `suite` (`retour`, the page as it stands, by default)."""
-    if version_postee(request) != objet.version:
+    and returns what to tell the user; then to `suite` (`retour`, the page as it stands, by default).
+    `version`: the version to compare with, where the page cannot post one (a choice among many rows)."""
+    if (version_postee(request) if version is None else version) != objet.version:
         return page_perimee(request, perimee, retour)
     try:
         message = faire()

@@ -1,6 +1,7 @@
 """The yearly collection as a campaign: opening, the dashboard, the grid, submission, mails,
 reminders, the annexe across partners and years, the synthèse, the home pages."""
 
+import html
 import io
 import re
 import socket
@@ -650,3 +651,57 @@ def test_a_grid_sent_twice_adds_its_new_lines_once(connecter, conventions, caf):
     assert troisieme.status_code == 400 and "il a déjà une ligne cette année" in troisieme.content.decode()
     assert Estimation.objects.filter(partenaire=caf, annee=2016).count() == 2
     assert Dispositif.objects.filter(intitule="Ludobus").count() == 1
+
+
+def test_asking_for_more_lines_keeps_the_three_typed_and_the_exchange_survives_a_resubmission(
+    connecter, conventions, caf, comptes
+):
+    """Three lines typed and not yet saved, then « Enregistrer et ajouter des lignes »: the three are there,
+    with more empty lines below; the chef's send-back reason stays on the page after the agent resubmits, with
+    the agent's answer, each dated."""
+    from tests.formulaires_html import formulaire
+
+    client = connecter("agent.caf")
+    url = CONTRIBUTION.format("caf-21", 2016)
+    page = client.get(url)
+    donnees = formulaire(page)
+    vides_avant = int(donnees["lignes-TOTAL_FORMS"][0])
+    assert "plus_de_lignes" not in donnees  # a button: sent only when pressed
+    for i, (intitule, montant) in enumerate([("Ludobus", "1 000"), ("Ludothèque", "2 000"), ("Point écoute", "3 000")]):
+        donnees.update(
+            {
+                f"lignes-{i}-dispositif": ["nouveau"],
+                f"lignes-{i}-intitule": [intitule],
+                f"lignes-{i}-montant_annuel": [montant],
+            }
+        )
+    donnees["plus_de_lignes"] = [str(vides_avant + 5)]
+    reponse = client.post(url, donnees)
+    assert reponse.status_code == 302 and reponse["Location"] == f"{url}?lignes={vides_avant + 5}#grille"
+    page = client.get(reponse["Location"])
+    texte = page.content.decode()
+    for intitule, montant in [("Ludobus", "1 000"), ("Ludothèque", "2 000"), ("Point écoute", "3 000")]:
+        assert intitule in texte
+        assert Estimation.objects.get(dispositif__intitule=intitule, annee=2016).montant_annuel == Decimal(
+            montant.replace(" ", "")
+        )
+    apres = formulaire(page)
+    assert int(apres["lignes-TOTAL_FORMS"][0]) == 3 + vides_avant + 5
+
+    # Sent back, resubmitted with an answer: both words stay, dated, in order.
+    soumettre = "/contrats/grand-dijon/contributions/caf-21/2016/soumettre/"
+    assert client.post(soumettre, {"commentaire": ""}).status_code == 302
+    chef = connecter("chef.projet")
+    chef.post(url + "renvoyer/", {"commentaire": "Le montant du Ludobus est celui de 2015."})
+    agent = connecter("agent.caf")
+    assert agent.post(soumettre, {"commentaire": "Corrigé : 1 200 € en 2016."}).status_code == 302
+    assert Contribution.objects.get(contrat=conventions, partenaire=caf, annee=2016).statut == "soumis"
+    for qui in ("chef.projet", "agent.caf"):
+        texte = html.unescape(connecter(qui).get(url).content.decode())
+        echanges = texte[texte.index('id="echanges"') :]
+        renvoi, reponse_agent = (
+            echanges.index("Le montant du Ludobus est celui de 2015."),
+            echanges.index("Corrigé : 1 200 € en 2016."),
+        )
+        assert renvoi < reponse_agent
+        assert "Renvoi" in echanges and "Soumission" in echanges

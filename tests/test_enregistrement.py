@@ -138,3 +138,105 @@ def test_a_repeat_of_another_row_is_the_error_under_its_field(conventions, compt
     assert reponse.status_code == 400
     assert reponse.context["form"].errors["annee"]
     assert _ecrits() == avant
+
+
+# -- buttons on a stale page: 409, nothing changed -------------------------------------------------
+
+
+def _membre_a_revoquer(conventions, comptes):
+    from contrat.models import Membre
+
+    membre = Membre.objects.get(contrat=conventions, user=comptes["agent.caf"])
+    return membre, f"/contrats/{conventions.slug}/membres/{membre.pk}/revoquer/"
+
+
+def test_stale_revoke_cancel_remove_and_decision_status_answer_409_and_change_nothing(conventions, comptes, connecter):
+    """Each button posts the version its page showed; something happened since (a colleague revoked, the
+    person accepted, the code was given, the status changed): 409 saying so, and nothing is written."""
+    from contrat import invitations
+    from contrat.models import Invitation, Membre, PerimetreQuartier
+    from gouvernance.models import Decision
+
+    chef = connecter("chef.projet")
+    # « Révoquer » pressed twice (a colleague revoked first): the second is refused.
+    membre, url = _membre_a_revoquer(conventions, comptes)
+    lue = membre.version
+    assert chef.post(url, {"version": lue}).status_code == 302
+    apres = Membre.objects.get(pk=membre.pk)
+    avant = Historique.objects.count()
+    reponse = chef.post(url, {"version": lue})
+    assert reponse.status_code == 409 and "rien n'a été fait" in html.unescape(reponse.content.decode())
+    assert Membre.objects.get(pk=membre.pk).version == apres.version and Historique.objects.count() == avant
+
+    # « Annuler l'invitation » on a page shown before the person accepted: she keeps her role.
+    invitation = invitations.inviter(
+        comptes["chef.projet"], conventions, "nouvelle@example.org", "agent", Partenaire.objects.get(slug="caf-21")
+    )
+    lue = invitation.version
+    invitations.accepter(invitation, "Nouvelle", "un mot de passe assez long 2026")
+    avant = Historique.objects.count()
+    reponse = chef.post(f"/contrats/{conventions.slug}/invitations/{invitation.pk}/revoquer/", {"version": lue})
+    assert reponse.status_code == 409
+    assert not Invitation.objects.get(pk=invitation.pk).revoquee and Historique.objects.count() == avant
+    assert Membre.objects.get(user__email="nouvelle@example.org", contrat=conventions).actif
+
+    # « Retirer » a quartier whose code was given since the page was shown.
+    lien = PerimetreQuartier.objects.filter(contrat=conventions).first()
+    lue = lien.version
+    lien.code = "QN021999"
+    versions.modifier(comptes["chef.projet"], lien, lue)
+    avant = Historique.objects.count()
+    reponse = chef.post(f"/contrats/{conventions.slug}/perimetre/quartiers/{lien.pk}/retirer/", {"version": lue})
+    assert reponse.status_code == 409
+    assert PerimetreQuartier.objects.filter(pk=lien.pk).exists() and Historique.objects.count() == avant
+
+    # A decision's status changed by someone else since the séance page was shown.
+    from gouvernance.models import Seance
+
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    decision = Decision.objects.create(seance=Seance.objects.create(instance=copil, date="2021-10-12"), texte="Suivi")
+    lue = decision.version
+    decision.statut = "en_cours"
+    versions.modifier(comptes["chef.projet"], decision, lue)
+    avant = Historique.objects.count()
+    reponse = chef.post(reverse("gouvernance:decision_statut", args=[decision.pk]), {"statut": "faite", "version": lue})
+    assert reponse.status_code == 409
+    assert Decision.objects.get(pk=decision.pk).statut == "en_cours" and Historique.objects.count() == avant
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_concurrent_revokes_make_one_change_and_no_error(conventions, comptes):
+    """Four tabs (or people) press « Révoquer » at once on the same page: one revokes, the three others are told
+    the page is stale (409); none is a server error, and the history holds one change."""
+    import threading
+
+    from django.db import connection as connexion_principale
+    from django.db import connections
+    from django.test import Client
+
+    from contrat.models import Membre
+
+    if connexion_principale.vendor != "postgresql":
+        pytest.skip("quatre écritures simultanées : PostgreSQL (SQLite sérialise toute écriture)")
+    membre, url = _membre_a_revoquer(conventions, comptes)
+    lue = membre.version
+    depart = threading.Barrier(4)
+    statuts = []
+
+    def revoquer():
+        client = Client()
+        client.force_login(comptes["chef.projet"])
+        depart.wait()
+        try:
+            statuts.append(client.post(url, {"version": lue}).status_code)
+        finally:
+            connections.close_all()
+
+    fils = [threading.Thread(target=revoquer) for _ in range(4)]
+    for fil in fils:
+        fil.start()
+    for fil in fils:
+        fil.join(60)
+    assert sorted(statuts) == [302, 409, 409, 409]
+    assert not Membre.objects.get(pk=membre.pk).actif
+    assert Historique.objects.filter(objet="membre", objet_id=membre.pk, action="modification").count() == 1

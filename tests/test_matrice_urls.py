@@ -63,7 +63,6 @@ MATRICE = {
     ),
     "contrat:membres": ({"slug": "grand-dijon"}, [CONNEXION, 403, 403, 403, 200, 200]),
     "contrat:membre_revoquer": ({"slug": "grand-dijon", "pk": "membre-chef"}, [CONNEXION, 405, 405, 405, 405, 405]),
-    "contrat:accueillir": ({"slug": "grand-dijon", "pk": "membre-chef"}, [CONNEXION, 405, 405, 405, 405, 405]),
     # Answered by the account the invitation is for: any other gets 404 (tests/test_territoire.py).
     "contrat:invitation_repondre": ({"pk": "invitation"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "contrat:invitation_renvoyer": ({"slug": "grand-dijon", "pk": "invitation"}, [CONNEXION, 405, 405, 405, 405, 405]),

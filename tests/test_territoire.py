@@ -227,7 +227,7 @@ def test_revocation_is_immediate(testville, connecter, django_capture_on_commit_
     assert lecteur.get(f"/contrats/{testville.slug}/").status_code == 200
     assert lecteur.get(f"/contrats/{testville.slug}/membres/").status_code == 403
     membre = Membre.objects.get(user__email="elu@testville.fr")
-    admin.post(f"/contrats/{testville.slug}/membres/{membre.pk}/revoquer/")
+    admin.post(f"/contrats/{testville.slug}/membres/{membre.pk}/revoquer/", {"version": membre.version})
     assert lecteur.get(f"/contrats/{testville.slug}/").status_code == 404
     entree = Historique.objects.filter(objet="membre", objet_id=membre.pk, action="modification").get()
     assert entree.avant["actif"] is True and entree.apres["actif"] is False
@@ -254,7 +254,7 @@ def test_the_chef_keeps_the_perimeter_in_the_history(testville, connecter):
         mauvais.status_code == 400
         and "Un code officiel s&#x27;écrit en lettres et chiffres" in mauvais.content.decode()
     )
-    admin.post(url + f"quartiers/{lien.pk}/retirer/")
+    assert admin.post(url + f"quartiers/{lien.pk}/retirer/", {"version": lien.version}).status_code == 302
     assert not PerimetreQuartier.objects.filter(pk=lien.pk).exists()
     natures = set(Historique.objects.filter(contrat_id=testville.pk).values_list("objet", "action"))
     assert {("perimetre", "creation"), ("perimetre", "suppression"), ("contrat", "modification")} <= natures
@@ -417,7 +417,10 @@ def test_the_chef_resends_or_cancels_an_invitation(testville, connecter, client,
     client.logout()
     assert "Un lien plus récent" in client.get(premier).content.decode()
     assert client.get(second).status_code == 200
-    connecter("admin").post(f"/contrats/{testville.slug}/invitations/{invitation.pk}/revoquer/")
+    invitation.refresh_from_db()
+    connecter("admin").post(
+        f"/contrats/{testville.slug}/invitations/{invitation.pk}/revoquer/", {"version": invitation.version}
+    )
     client.logout()
     annulee = client.get(second)
     assert annulee.status_code == 410 and "Cette invitation a été annulée" in annulee.content.decode()

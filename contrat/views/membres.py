@@ -18,6 +18,8 @@ from .communs import pilote
 
 
 def membres(request, slug):
+    """Only the people who hold or held a role in this contract, its invitations and the administrators:
+    an organisation's people in other contracts are not this contract's to see."""
     contrat = pilote(request, slug)
     form = InvitationForm(request.POST or None, contrat=contrat)
     if request.method == "POST" and form.is_valid():
@@ -44,33 +46,10 @@ def membres(request, slug):
         "membres": Membre.objects.filter(contrat=contrat)
         .select_related("user", "partenaire")
         .order_by("-actif", "user__email"),
-        "a_accueillir": list(
-            invitations.a_accueillir(contrat)
-            .select_related("user", "partenaire")
-            .order_by("partenaire__nom", "user__email")
-        ),
         "administrateurs": get_user_model().objects.filter(is_superuser=True, is_active=True).order_by("username"),
         "invitations": contrat.invitations.filter(acceptee_le__isnull=True).select_related("partenaire"),
     }
     return render(request, "contrat/membres.html", ctx, status=400 if form.errors else 200)
-
-
-@require_POST
-def accueillir(request, slug, pk):
-    """The chef de projet takes one of a partner organisation's people into this contract, with its role."""
-    contrat = pilote(request, slug)
-    personne = get_object_or_404(invitations.a_accueillir(contrat).select_related("user", "partenaire"), pk=pk)
-    try:
-        invitations.accueillir(request.user, contrat, personne)
-    except versions.Doublon:  # taken in meanwhile (a double click, a colleague)
-        messages.info(request, f"{personne.user.email or personne.user.username} a déjà ce rôle dans le contrat.")
-    else:
-        messages.success(
-            request,
-            f"{personne.user.email or personne.user.username} est désormais "
-            f"{personne.get_role_display().lower()} de {personne.partenaire.nom} dans ce contrat.",
-        )
-    return redirect("contrat:membres", contrat.slug)
 
 
 @require_POST
@@ -104,24 +83,49 @@ def invitation_renvoyer(request, slug, pk):
 def invitation_revoquer(request, slug, pk):
     contrat = pilote(request, slug)
     invitation = get_object_or_404(Invitation, pk=pk, contrat=contrat)
-    invitations.revoquer(request.user, invitation=invitation)
-    messages.success(request, f"L'invitation de {invitation.email} est annulée : son lien ne fonctionne plus.")
-    return redirect("contrat:membres", contrat.slug)
+
+    def annuler():
+        if not invitation.en_attente:
+            return None  # the page showed it pending at this version: it cannot be otherwise
+        invitations.revoquer(request.user, invitation=invitation)
+        return f"L'invitation de {invitation.email} est annulée : son lien ne fonctionne plus."
+
+    # Accepted, declined or sent again since the page was shown: nothing is done, the page says so.
+    return action(
+        request,
+        invitation,
+        annuler,
+        perimee=f"L'invitation de {invitation.email} a changé depuis que la page a été affichée (acceptée, "
+        "refusée, annulée ou renvoyée) : rien n'a été fait.",
+        retour=reverse("contrat:membres", args=[contrat.slug]),
+    )
 
 
 @require_POST
 def membre_revoquer(request, slug, pk):
     contrat = pilote(request, slug)
     membre = get_object_or_404(Membre.objects.select_related("user"), pk=pk, contrat=contrat)
+    retour = reverse("contrat:membres", args=[contrat.slug])
     if membre.user_id == request.user.pk and membre.role == Membre.Role.CHEF_DE_PROJET:
         messages.error(request, "Vous ne pouvez pas retirer votre propre rôle de chef de projet.")
-        return redirect("contrat:membres", contrat.slug)
-    invitations.revoquer(request.user, membre=membre)
-    messages.success(
+        return redirect(retour)
+    qui = membre.user.email or membre.user.username
+
+    def retirer():
+        if not membre.actif:
+            return None
+        invitations.revoquer(request.user, membre=membre)
+        return f"{qui} n'a plus accès au contrat à ce titre, dès sa prochaine page."
+
+    # A double click, a second tab or a colleague's revoke: the second answers 409 and changes nothing.
+    return action(
         request,
-        f"{membre.user.email or membre.user.username} n'a plus accès au contrat à ce titre, dès sa prochaine page.",
+        membre,
+        retirer,
+        perimee=f"Le rôle de {qui} a changé depuis que la page a été affichée (déjà révoqué, ou rendu) : "
+        "rien n'a été fait.",
+        retour=retour,
     )
-    return redirect("contrat:membres", contrat.slug)
 
 
 @login_not_required

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from noyau import versions
+from noyau.conflits import page_perimee
+from noyau.enregistrement import action
 
 from ..forms import (
     CommuneForm,
@@ -108,17 +110,26 @@ def quartier_successeur(request, slug):
         PerimetreQuartier.objects.select_related("quartier"), pk=entier(request.POST.get("lien")), contrat=contrat
     )
     qpv = get_object_or_404(QuartierPrioritaire, pk=entier(request.POST.get("qpv")))
+    retour = reverse("contrat:perimetre", args=[contrat.slug])
     if lien.qpv_id is not None:  # linked meanwhile (or the button pressed twice): the page offered it unlinked
-        messages.error(request, f"{lien.quartier.nom} a déjà pour successeur {lien.qpv} : rien n'est changé.")
-        return redirect("contrat:perimetre", contrat.slug)
-    lien.qpv = qpv
-    try:
+        return page_perimee(
+            request, f"{lien.quartier.nom} a déjà pour successeur {lien.qpv} : rien n'est changé.", retour
+        )
+
+    def lier():
+        lien.qpv = qpv
         versions.modifier(request.user, lien, lien.version)
-    except versions.Conflit:
-        messages.error(request, f"{lien.quartier.nom} a été modifié entre-temps : relisez le périmètre.")
-        return redirect("contrat:perimetre", contrat.slug)
-    messages.success(request, f"{lien.quartier.nom} a pour successeur {qpv.nom} ({qpv.code}).")
-    return redirect("contrat:perimetre", contrat.slug)
+        return f"{lien.quartier.nom} a pour successeur {qpv.nom} ({qpv.code})."
+
+    # The select offers many links: the version compared is the one read now, the refusal above covers the page.
+    return action(
+        request,
+        lien,
+        lier,
+        perimee=f"{lien.quartier.nom} a été modifié entre-temps : relisez le périmètre. Rien n'est changé.",
+        retour=retour,
+        version=lien.version,
+    )
 
 
 def perimetre(request, slug):
@@ -180,11 +191,19 @@ def quartier_ajouter(request, slug):
 @require_POST
 def quartier_retirer(request, slug, pk):
     contrat = pilote(request, slug)
-    lien = get_object_or_404(PerimetreQuartier, pk=pk, contrat=contrat)
-    try:
+    lien = get_object_or_404(PerimetreQuartier.objects.select_related("quartier"), pk=pk, contrat=contrat)
+    nom = lien.quartier.nom
+
+    def retirer():
         versions.supprimer(request.user, lien, lien.version)
-    except versions.Conflit:
-        messages.error(request, "Ce quartier a été modifié entre-temps : relisez le périmètre.")
-    else:
-        messages.success(request, f"{lien.quartier.nom} n'est plus dans le périmètre.")
-    return redirect("contrat:perimetre", contrat.slug)
+        return f"{nom} n'est plus dans le périmètre."
+
+    # The button posts the version its page showed: a code or successor given since, or a double click, is a 409.
+    return action(
+        request,
+        lien,
+        retirer,
+        perimee=f"{nom} a été modifié ou retiré depuis que la page a été affichée : relisez le périmètre. "
+        "Rien n'est changé.",
+        retour=reverse("contrat:perimetre", args=[contrat.slug]),
+    )

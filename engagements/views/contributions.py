@@ -15,7 +15,7 @@ from contrat.models import Contrat, Partenaire
 from noyau import historique, jetons, versions
 
 from .. import bilan, collectes, saisie, services
-from ..forms import RenvoiForm
+from ..forms import RenvoiForm, ReponseForm
 from ..models import Contribution, Nature
 
 
@@ -39,11 +39,20 @@ def _pourquoi_pas_de_saisie(user, partenaire, objet):
     )
 
 
-def _lignes_vides(request):
+def _lignes_vides(request, valeur=None):
     try:
-        return min(max(int(request.GET.get("lignes", saisie.LIGNES_VIDES)), 0), saisie.LIGNES_VIDES_MAX)
+        demande = int(request.GET.get("lignes", saisie.LIGNES_VIDES) if valeur is None else valeur)
     except ValueError:
         return saisie.LIGNES_VIDES
+    return min(max(demande, 0), saisie.LIGNES_VIDES_MAX)
+
+
+def _apres_la_grille(request, ici):
+    """Where a saved grid leads: back to itself, with more empty lines when « Enregistrer et ajouter des lignes »
+    was the button pressed (what was typed is saved first, never dropped by a link)."""
+    if "plus_de_lignes" in request.POST:
+        return f"{ici}?lignes={_lignes_vides(request, request.POST['plus_de_lignes'])}#grille"
+    return ici
 
 
 def _enregistrer(request, grille, formset, ici):
@@ -87,7 +96,7 @@ def contribution(request, slug, partenaire_slug, annee):
             return jetons.vers_le_premier(request, deja, ici)
         formset = grille.formset(request.POST)
         if formset.is_valid():
-            reponse, refus = _enregistrer(request, grille, formset, ici)
+            reponse, refus = _enregistrer(request, grille, formset, _apres_la_grille(request, ici))
             if reponse is not None:
                 return reponse
             # Some rows were changed by a colleague: the grid is read again, those rows with their values.
@@ -116,6 +125,8 @@ def contribution(request, slug, partenaire_slug, annee):
         "peut_renvoyer": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.SOUMIS,
         "peut_rouvrir": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.VALIDE,
         "renvoi": RenvoiForm(),
+        "reponse": ReponseForm(),
+        "echanges": services.echanges(objet),
         "historique": historique.journal("contribution", objet.pk) if objet.pk else [],
         "jeton": secrets.token_urlsafe(24),
     }
@@ -160,7 +171,13 @@ def contribution_action(request, slug, partenaire_slug, annee, action, nature=Na
     if est_bilan and annee >= timezone.localdate().year:
         raise Http404(f"L'année {annee} n'est pas achevée : son bilan n'est pas ouvert.")
     commentaire = ""
-    if action in services.AVEC_COMMENTAIRE:
+    if action == "soumettre":
+        reponse = ReponseForm(request.POST)
+        if not reponse.is_valid():
+            messages.error(request, " ".join(reponse.errors["commentaire"]))
+            return redirect(retour, contrat.slug, partenaire.slug, annee)
+        commentaire = reponse.cleaned_data["commentaire"].strip()
+    elif action in services.AVEC_COMMENTAIRE:
         form = RenvoiForm(request.POST)
         if not form.is_valid():
             sien = "son bilan" if est_bilan else "sa contribution"
@@ -250,6 +267,8 @@ def bilan_de_l_annee(request, slug, partenaire_slug, annee):
         "peut_renvoyer": pilote and objet.statut == Contribution.Statut.SOUMIS,
         "peut_rouvrir": pilote and objet.statut == Contribution.Statut.VALIDE,
         "renvoi": RenvoiForm(),
+        "reponse": ReponseForm(),
+        "echanges": services.echanges(objet),
         "historique": historique.journal("contribution", objet.pk) if objet.pk else [],
         "jeton": secrets.token_urlsafe(24),
     }

@@ -207,6 +207,10 @@ AXES_USERNAME_CALLABLE = "contrat.securite.compte_vise"
 # Links sent to one address in one hour, by purpose (new invitation link, password reset): a page open
 # to anyone cannot be made to flood a mailbox (noyau/quotas.py).
 ENVOIS_PAR_ADRESSE_ET_HEURE = int(os.environ.get("ENVOIS_PAR_ADRESSE_ET_HEURE", "3"))
+# And from one client (its network address) in one hour, whatever the addresses asked for: one client cannot
+# fill the table of counts and the queue of mails by asking for many addresses. An office behind one address
+# asks for a few resets an hour, not dozens.
+ENVOIS_PAR_CLIENT_ET_HEURE = int(os.environ.get("ENVOIS_PAR_CLIENT_ET_HEURE", "20"))
 
 # Mail (password reset, the collection's notices and reminders). EMAIL_BACKEND chooses how:
 # SMTP when EMAIL_HOST is set, else the console; `make run` writes them as files under courriels/

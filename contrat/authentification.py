@@ -11,6 +11,8 @@ from django_tasks import task
 
 from noyau import quotas
 
+from .securite import adresse_du_client
+
 
 class ParCourriel(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -33,8 +35,12 @@ class DemandeDeReinitialisation(PasswordResetForm):
 
     def save(self, domain_override=None, use_https=False, request=None, **options):
         email = " ".join(self.cleaned_data["email"].split())
-        if not quotas.accorder("mot_de_passe", email, settings.ENVOIS_PAR_ADRESSE_ET_HEURE):
-            return  # the bound is reached: nothing more is sent, and nothing tells it
+        bornes = [
+            ("mot_de_passe", email, settings.ENVOIS_PAR_ADRESSE_ET_HEURE),
+            ("mot_de_passe_client", adresse_du_client(request), settings.ENVOIS_PAR_CLIENT_ET_HEURE),
+        ]
+        if not quotas.accorder_tous(bornes):
+            return  # a bound is reached: nothing more is stored or sent, and nothing tells it
         domaine = domain_override or get_current_site(request).domain
         transaction.on_commit(lambda: envoyer_reinitialisation.enqueue(email, domaine, use_https))
 

@@ -36,7 +36,7 @@ class LienRefuse(Exception):
 class TropDEnvois(Exception):
     """The address has had its links for this hour: nothing is sent, the link it holds stays good."""
 
-    def __init__(self, invitation):
+    def __init__(self, invitation, depuis_ce_poste=False):
         super().__init__(
             f"{settings.ENVOIS_PAR_ADRESSE_ET_HEURE} liens sont déjà partis vers {invitation.email} dans "
             "l'heure : rien n'est renvoyé. Utilisez le dernier reçu, ou réessayez dans une heure."
@@ -47,6 +47,11 @@ class TropDEnvois(Exception):
             "invitation dans l'heure : aucun autre n'est envoyé. Utilisez le dernier reçu, ou réessayez "
             "dans une heure."
         )
+        if depuis_ce_poste:
+            self.motif = (
+                "Trop de nouveaux liens d'invitation ont été demandés depuis votre poste dans l'heure : aucun "
+                "autre n'est envoyé. Utilisez le dernier reçu, ou réessayez dans une heure."
+            )
         self.invitation = invitation
 
 
@@ -156,11 +161,15 @@ def decliner(user, invitation):
 
 
 @transaction.atomic
-def renvoyer(par, invitation):
+def renvoyer(par, invitation, client=None):
     """A new link (the older ones die), valid 7 days from now; TropDEnvois past the hour's bound for the
-    address, whoever asks (the chef de projet, or the invitee from an expired link)."""
-    if not quotas.accorder("invitation", invitation.email, settings.ENVOIS_PAR_ADRESSE_ET_HEURE):
-        raise TropDEnvois(invitation)
+    address, whoever asks (the chef de projet, or the invitee from an expired link), and past the bound of
+    the anonymous `client` (its network address) that asks."""
+    bornes = [("invitation", invitation.email, settings.ENVOIS_PAR_ADRESSE_ET_HEURE)]
+    if client is not None:
+        bornes.append(("invitation_client", client, settings.ENVOIS_PAR_CLIENT_ET_HEURE))
+    if not quotas.accorder_tous(bornes):
+        raise TropDEnvois(invitation, depuis_ce_poste=client is not None and quotas.atteinte(*bornes[-1]))
     invitation.envoyee_le = timezone.now()
     nouveau = secrets.token_urlsafe(24)
     versions.modifier(

@@ -80,3 +80,63 @@ def test_the_reset_page_answers_a_known_and_an_unknown_address_alike(
     assert vus["agent.caf@example.org"] == vus["personne@example.org"]
     assert vus["personne@example.org"][3] is False
     assert [m.to for m in mail.outbox] == [["agent.caf@example.org"]]  # then the task sends the known one's
+
+
+def test_fifty_resets_from_one_client_for_fifty_addresses_pass_at_most_the_client_s_bound(
+    client, comptes, django_capture_on_commit_callbacks
+):
+    """One client asks for 50 addresses (each under its own bound): at most the client's bound are counted and
+    queued; the others get the same answer, and store nothing — no count, no task."""
+    from noyau.models import Demande
+
+    borne = settings.ENVOIS_PAR_CLIENT_ET_HEURE
+    assert borne < 50
+    taches = 0
+    reponses = []
+    for i in range(50):
+        with django_capture_on_commit_callbacks() as apres:
+            reponses.append(client.post("/mot-de-passe/oubli/", {"email": f"inconnu{i}@example.org"}))
+        taches += len(apres)
+    assert {(r.status_code, r["Location"]) for r in reponses} == {(302, "/mot-de-passe/oubli/envoye/")}
+    assert taches == borne
+    assert Demande.objects.count() == 2 * borne  # one count per address and one per client, for those passed
+    # Another client is not held by the first one's bound.
+    autre = Client(REMOTE_ADDR="192.0.2.7")
+    with django_capture_on_commit_callbacks() as apres:
+        autre.post("/mot-de-passe/oubli/", {"email": "encore@example.org"})
+    assert len(apres) == 1
+
+
+def test_old_counts_are_purged_as_new_requests_come(client, comptes):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from noyau.models import Demande
+
+    client.post("/mot-de-passe/oubli/", {"email": "un@example.org"})
+    Demande.objects.update(faite_le=timezone.now() - timedelta(hours=2))
+    client.post("/mot-de-passe/oubli/", {"email": "deux@example.org"})
+    assert Demande.objects.filter(faite_le__lt=timezone.now() - timedelta(hours=1)).count() == 0
+    assert Demande.objects.count() == 2
+
+
+def test_new_invitation_links_are_bounded_per_client_too(conventions, comptes, settings):
+    """An anonymous client holding expired links of many invitations: past its own bound, no link leaves."""
+    from contrat import invitations
+    from contrat.models import Invitation
+
+    settings.ENVOIS_PAR_CLIENT_ET_HEURE = 2
+    caf = Partenaire.objects.get(slug="caf-21")
+    chef = comptes["chef.projet"]
+    liens = []
+    for i in range(4):
+        invitation = invitations.inviter(chef, conventions, f"personne{i}@caf.fr", "agent", caf)
+        premier = _lien(Courriel.objects.filter(destinataires=[f"personne{i}@caf.fr"]).get())
+        invitations.renvoyer(chef, Invitation.objects.get(pk=invitation.pk))  # the first link dies
+        liens.append(premier)
+    anonyme = Client()
+    statuts = [anonyme.post(lien + "nouveau-lien/").status_code for lien in liens]
+    assert statuts == [200, 200, 429, 429]
+    dernier = anonyme.post(liens[-1] + "nouveau-lien/")
+    assert "depuis votre poste" in html.unescape(dernier.content.decode())

@@ -14,6 +14,7 @@ from noyau.enregistrement import action
 from .. import invitations
 from ..forms import AcceptationForm, InvitationForm
 from ..models import Invitation, Membre
+from ..securite import adresse_du_client
 from .communs import pilote
 
 
@@ -163,7 +164,7 @@ def invitation_nouveau_lien(request, jeton):
         objet = refus.invitation
         if objet is not None and objet.en_attente:
             try:
-                invitations.renvoyer(None, objet)
+                invitations.renvoyer(None, objet, client=adresse_du_client(request))
             except invitations.TropDEnvois as trop:
                 return render(
                     request,

@@ -8,9 +8,7 @@ from django.db import models
 from django.urls import reverse
 
 from noyau.historique import Suivi
-from noyau.modeles import NaturalKeyManager
-
-VERSION = {"default": 1, "editable": False}
+from noyau.modeles import NaturalKeyManager, Versionne
 
 
 class PartenaireQuerySet(models.QuerySet):
@@ -227,7 +225,7 @@ class ContratManager(NaturalKeyManager.from_queryset(ContratQuerySet)):
     pass
 
 
-class Contrat(models.Model):
+class Contrat(Versionne):
     """A contrat de ville, or another contractual frame of a territory (convention, CTG)."""
 
     class Nature(models.TextChoices):
@@ -289,8 +287,6 @@ class Contrat(models.Model):
         help_text="Les organisations que le chef de projet a ajoutées au contrat (en plus des signataires).",
     )
 
-    version = models.PositiveIntegerField("version", **VERSION)
-
     objects = ContratManager()
     natural_key_lookups = ("slug",)
     suivi = Suivi(
@@ -346,7 +342,7 @@ class Contrat(models.Model):
         return texte
 
 
-class PerimetreQuartier(models.Model):
+class PerimetreQuartier(Versionne):
     class Nature(models.TextChoices):
         PRIORITAIRE = "prioritaire", "Quartier prioritaire (QPV)"
         VEILLE = "veille", "Quartier de veille active"
@@ -373,7 +369,6 @@ class PerimetreQuartier(models.Model):
         help_text="Le QPV de la liste officielle que ce quartier est, ou qui lui succède dans ce "
         "contrat (un quartier de 2015 et son QPV de 2024).",
     )
-    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "quartier__slug")
@@ -405,7 +400,7 @@ class PerimetreQuartier(models.Model):
     natural_key.dependencies = ["contrat.contrat", "contrat.quartier"]
 
 
-class Document(models.Model):
+class Document(Versionne):
     """A signed text of the contract: contrat cadre, annexe financière, protocole, convention."""
 
     class Nature(models.TextChoices):
@@ -428,7 +423,6 @@ class Document(models.Model):
     )
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
     fichier = models.FileField("document signé (PDF)", upload_to="documents/", blank=True)
-    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
@@ -477,7 +471,7 @@ class Document(models.Model):
         return str(self.annee_debut or "")
 
 
-class Signataire(models.Model):
+class Signataire(Versionne):
     document = models.ForeignKey(
         Document, on_delete=models.CASCADE, related_name="signataires", verbose_name="document"
     )
@@ -487,7 +481,6 @@ class Signataire(models.Model):
     representant = models.CharField("représenté par", max_length=200)
     qualite = models.CharField("qualité", max_length=300)
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
-    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("document__contrat__slug", "document__slug", "partenaire__slug")
@@ -518,7 +511,7 @@ class Signataire(models.Model):
     natural_key.dependencies = ["contrat.document", "contrat.partenaire"]
 
 
-class Pilier(models.Model):
+class Pilier(Versionne):
     """First level of the strategy tree; `transversal` marks the enjeux transversaux."""
 
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="piliers", verbose_name="contrat")
@@ -536,7 +529,6 @@ class Pilier(models.Model):
     archive = models.BooleanField(
         "archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes."
     )
-    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
@@ -580,7 +572,7 @@ ORIENTATION_TECHNIQUE = (
 )
 
 
-class Orientation(models.Model):
+class Orientation(Versionne):
     pilier = models.ForeignKey(Pilier, on_delete=models.CASCADE, related_name="orientations", verbose_name="pilier")
     slug = models.SlugField("identifiant", max_length=80)
     code = models.CharField("code", max_length=20, blank=True)
@@ -590,7 +582,6 @@ class Orientation(models.Model):
     archive = models.BooleanField(
         "archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes."
     )
-    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("pilier__contrat__slug", "pilier__slug", "slug")
@@ -626,7 +617,7 @@ class Orientation(models.Model):
         return f"{self.code} - {self.intitule}" if self.code else self.intitule
 
 
-class Objectif(models.Model):
+class Objectif(Versionne):
     orientation = models.ForeignKey(
         Orientation, on_delete=models.CASCADE, related_name="objectifs", verbose_name="orientation stratégique"
     )
@@ -637,7 +628,6 @@ class Objectif(models.Model):
     archive = models.BooleanField(
         "archivé", default=False, help_text="Un élément archivé n'est plus proposé aux nouvelles lignes."
     )
-    version = models.PositiveIntegerField("version", **VERSION)
 
     objects = NaturalKeyManager()
     natural_key_lookups = (
@@ -680,7 +670,7 @@ class Objectif(models.Model):
     nom_court = libelle
 
 
-class Membre(models.Model):
+class Membre(Versionne):
     """A user's role in a partner organisation (les emplois' memberships, soft-deactivated)."""
 
     class Role(models.TextChoices):
@@ -703,7 +693,6 @@ class Membre(models.Model):
         help_text="Obligatoire pour un chef de projet.",
     )
     actif = models.BooleanField("actif", default=True)
-    version = models.PositiveIntegerField("version", **VERSION)
 
     # Written through the write service when it belongs to a contract (invitation, revocation).
     suivi = Suivi(
@@ -733,7 +722,7 @@ class Membre(models.Model):
         return f"{self.user} — {self.get_role_display()} ({self.partenaire.sigle})"
 
 
-class Invitation(models.Model):
+class Invitation(Versionne):
     """An invitation to take a role in a contract, sent by e-mail with a single-use link valid 7 days.
 
     The link carries the invitation's id and its `jeton`, signed with the time of sending: sending
@@ -752,7 +741,6 @@ class Invitation(models.Model):
     user = models.ForeignKey(
         "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations", verbose_name="compte"
     )
-    version = models.PositiveIntegerField("version", **VERSION)
 
     suivi = Suivi(
         "invitation",

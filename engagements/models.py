@@ -16,7 +16,7 @@ from django.urls import reverse
 from contrat import permissions
 from contrat.models import Contrat, Document, Objectif, Partenaire, Quartier
 from noyau.historique import Suivi
-from noyau.modeles import NaturalKeyManager
+from noyau.modeles import NaturalKeyManager, Versionne
 
 # A commitment that is not an amount is made measurable by what is counted and the level aimed at.
 AIDE_INDICATEUR = "Ce qui permet de dire si l'engagement est tenu : « nombre de familles accompagnées »…"
@@ -48,7 +48,7 @@ class DispositifManager(NaturalKeyManager.from_queryset(DispositifQuerySet)):
     pass
 
 
-class Dispositif(models.Model):
+class Dispositif(Versionne):
     """One line of an annexe financière: what a partner mobilises under one or several objectifs."""
 
     class Statut(models.TextChoices):
@@ -83,7 +83,6 @@ class Dispositif(models.Model):
     archive = models.BooleanField(
         "archivé", default=False, help_text="Un dispositif archivé ne figure plus dans l'annexe."
     )
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = DispositifManager()
     natural_key_lookups = ("contrat__slug", "code")
@@ -185,7 +184,7 @@ class EstimationManager(NaturalKeyManager.from_queryset(EstimationQuerySet)):
     pass
 
 
-class Estimation(models.Model):
+class Estimation(Versionne):
     """A partner's financial estimate for a dispositif: one year, and a multi-year projection."""
 
     dispositif = models.ForeignKey(
@@ -201,7 +200,6 @@ class Estimation(models.Model):
     periode_fin = models.PositiveSmallIntegerField("période pluriannuelle : fin", null=True, blank=True)
     montant_pluriannuel = models.DecimalField("montant estimatif pluriannuel (€)", **MONTANT)
     remarque_pluriannuelle = models.TextField("remarque sur le montant pluriannuel", blank=True)
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = EstimationManager()
     natural_key_lookups = ("dispositif__contrat__slug", "dispositif__code", "partenaire__slug", "annee")
@@ -273,7 +271,7 @@ class Estimation(models.Model):
         return "\n".join(t for t in textes if t)
 
 
-class Realisation(models.Model):
+class Realisation(Versionne):
     """What a line of a past year actually mobilised, as its partner reports it in the year's bilan
     and the chef de projet validates it. An amount not known is NULL, never 0: it is not counted."""
 
@@ -282,7 +280,6 @@ class Realisation(models.Model):
     )
     montant_realise = models.DecimalField("montant réalisé (€)", **MONTANT)
     remarque = models.TextField("remarque sur la réalisation", blank=True)
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     suivi = Suivi(
         "realisation",
@@ -365,7 +362,7 @@ def par_annee(estimations):
     return [(annee, taux(lignes)) for annee, lignes in sorted(annees.items())]
 
 
-class AnnexeFinanciere(models.Model):
+class AnnexeFinanciere(Versionne):
     """The title block and the starred caveats of a partner's annexe financière."""
 
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="annexes", verbose_name="contrat")
@@ -403,7 +400,6 @@ class AnnexeFinanciere(models.Model):
     notes = models.TextField(
         "notes de bas de tableau", blank=True, help_text="Une note par ligne, telles qu'imprimées (« *Les montants… »)."
     )
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("contrat__slug", "slug")
@@ -491,7 +487,7 @@ class ArticleConvention(models.Model):
     natural_key.dependencies = ["contrat.document"]
 
 
-class EngagementReciproque(models.Model):
+class EngagementReciproque(Versionne):
     """What one party (or, with no partner, the parties together) undertakes in an article."""
 
     article = models.ForeignKey(
@@ -511,7 +507,6 @@ class EngagementReciproque(models.Model):
     ordre = models.PositiveSmallIntegerField("ordre", default=0)
     indicateur = models.CharField("mesure (indicateur)", max_length=300, blank=True, help_text=AIDE_INDICATEUR)
     cible = models.CharField("cible", max_length=200, blank=True, help_text=AIDE_CIBLE)
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("article__document__contrat__slug", "article__document__slug", "article__numero", "ordre")
@@ -554,7 +549,7 @@ class Nature(models.TextChoices):
     BILAN = "bilan", "Bilan"
 
 
-class Contribution(models.Model):
+class Contribution(Versionne):
     """A partner's contribution to a contract for a year: brouillon → soumis → validé (or renvoyé).
     A *prévisionnel* holds the year's planned lines; a *bilan* what those lines actually mobilised."""
 
@@ -581,7 +576,6 @@ class Contribution(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="modifié par"
     )
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     suivi = Suivi(
         "contribution",
@@ -622,7 +616,7 @@ class CollecteQuerySet(models.QuerySet):
         return self.filter(ouverte=True)
 
 
-class Collecte(models.Model):
+class Collecte(Versionne):
     """The yearly campaign of a contract: the chef de projet asks the expected partners for their
     figures of a year by a deadline, follows them, reminds them, and closes it."""
 
@@ -647,7 +641,6 @@ class Collecte(models.Model):
         verbose_name="ouverte par",
     )
     ouverte_le = models.DateTimeField("ouverte le", auto_now_add=True)
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = CollecteQuerySet.as_manager()
     suivi = Suivi(

@@ -12,7 +12,7 @@ from django.urls import reverse
 from contrat.models import Commune, Contrat, Document, Objectif, Orientation, Partenaire, Pilier, Quartier
 from engagements.models import AIDE_CIBLE, AIDE_INDICATEUR
 from noyau.historique import Suivi
-from noyau.modeles import NaturalKeyManager
+from noyau.modeles import NaturalKeyManager, Versionne
 
 
 class FicheQuerySet(models.QuerySet):
@@ -45,7 +45,7 @@ class FicheManager(NaturalKeyManager.from_queryset(FicheQuerySet)):
     pass
 
 
-class Fiche(models.Model):
+class Fiche(Versionne):
     class Forme(models.TextChoices):
         OPERATIONNELLE = "operationnelle", "Fiche opérationnelle"
         ACTION = "action", "Fiche action"
@@ -105,7 +105,6 @@ class Fiche(models.Model):
     resultats = models.TextField("résultats attendus", blank=True, help_text="Un résultat par ligne.")
     notes = models.TextField("notes du document", blank=True)
     statut = models.CharField("statut", max_length=20, choices=Statut.choices, blank=True)
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     suivi = Suivi(
         "fiche",
@@ -266,7 +265,7 @@ class EngagementManager(NaturalKeyManager.from_queryset(EngagementQuerySet)):
     pass
 
 
-class Engagement(Enfant):
+class Engagement(Enfant, Versionne):
     """What one partner commits to in a fiche, as the fiche words it."""
 
     fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="engagements", verbose_name="fiche")
@@ -291,7 +290,6 @@ class Engagement(Enfant):
     )
     indicateur = models.CharField("mesure (indicateur)", max_length=300, blank=True, help_text=AIDE_INDICATEUR)
     cible = models.CharField("cible", max_length=200, blank=True, help_text=AIDE_CIBLE)
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = EngagementManager()
     suivi = Suivi(
@@ -426,7 +424,7 @@ class Indicateur(Enfant):
         return self.libelle
 
 
-class Mesure(models.Model):
+class Mesure(Versionne):
     """The value an indicator reached in a year; NULL when not measured."""
 
     indicateur = models.ForeignKey(
@@ -435,7 +433,6 @@ class Mesure(models.Model):
     annee = models.PositiveSmallIntegerField("année")
     valeur = models.DecimalField("valeur mesurée", max_digits=14, decimal_places=2, null=True, blank=True)
     commentaire = models.TextField("commentaire", blank=True)
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     suivi = Suivi(
         "mesure",

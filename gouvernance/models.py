@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from contrat.models import Contrat, Document, Partenaire
 from noyau.historique import Suivi
-from noyau.modeles import NaturalKeyManager
+from noyau.modeles import NaturalKeyManager, Versionne
 
 
 def _acceptees(contrats):
@@ -42,7 +42,7 @@ class InstanceManager(NaturalKeyManager.from_queryset(InstanceQuerySet)):
     pass
 
 
-class Instance(models.Model):
+class Instance(Versionne):
     """A body that meets: comité de pilotage, MOUS, groupe technique…"""
 
     class Nature(models.TextChoices):
@@ -141,7 +141,6 @@ class Instance(models.Model):
     rythme_source = models.CharField("rythme (texte du document)", max_length=300, blank=True)
     ordre = models.PositiveIntegerField("ordre", default=0)
     archivee = models.BooleanField("archivée", default=False)
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = InstanceManager()
     natural_key_lookups = ("contrat__slug", "slug")
@@ -232,7 +231,7 @@ class Instance(models.Model):
         return "" if serre(source) == serre(self.rythme) else source
 
 
-class Colonne(models.Model):
+class Colonne(Versionne):
     """A column of a contract's governance scheme. A contract without any uses the protocol's four."""
 
     contrat = models.ForeignKey(
@@ -241,7 +240,6 @@ class Colonne(models.Model):
     cle = models.SlugField("identifiant", max_length=60)
     libelle = models.CharField("intitulé", max_length=100)
     ordre = models.PositiveSmallIntegerField("position", default=0)
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     suivi = Suivi(
         "colonne",
@@ -350,7 +348,7 @@ class SeanceQuerySet(models.QuerySet):
         return self.filter(instance__in=Instance.objects.visible_to(user))
 
 
-class PartageInstance(models.Model):
+class PartageInstance(Versionne):
     """The consent of a contract to an instance another contract offers it (`Instance.contrats_associes`):
     given by its chef de projet, withdrawn by him; written in this contract's history."""
 
@@ -358,7 +356,6 @@ class PartageInstance(models.Model):
     contrat = models.ForeignKey(
         Contrat, on_delete=models.CASCADE, related_name="partages_acceptes", verbose_name="contrat qui l'accepte"
     )
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     suivi = Suivi(
         "partage",
@@ -383,7 +380,7 @@ class PartageInstance(models.Model):
         return f"{self.instance} — {self.contrat}"
 
 
-class Seance(models.Model):
+class Seance(Versionne):
     instance = models.ForeignKey(Instance, on_delete=models.CASCADE, related_name="seances", verbose_name="instance")
     date = models.DateField("date")
     heure = models.TimeField("heure", null=True, blank=True)
@@ -396,7 +393,6 @@ class Seance(models.Model):
         blank=True,
         help_text="PDF, traitement de texte ou tableur, 10 Mo au plus.",
     )
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = SeanceQuerySet.as_manager()
     suivi = Suivi(
@@ -476,7 +472,7 @@ class DecisionQuerySet(models.QuerySet):
         return self.filter(echeance__lt=jour).exclude(statut__in=[Decision.Statut.FAITE, Decision.Statut.ABANDONNEE])
 
 
-class Decision(models.Model):
+class Decision(Versionne):
     class Statut(models.TextChoices):
         A_FAIRE = "a_faire", "À faire"
         EN_COURS = "en_cours", "En cours"
@@ -499,7 +495,6 @@ class Decision(models.Model):
     dispositifs = models.ManyToManyField(
         "engagements.Dispositif", blank=True, related_name="decisions", verbose_name="dispositifs"
     )
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = DecisionQuerySet.as_manager()
     suivi = Suivi(
@@ -526,7 +521,7 @@ def un_mois_apres(jour):
     return jour.replace(year=annee, month=mois, day=min(jour.day, calendar.monthrange(annee, mois)[1]))
 
 
-class Avis(models.Model):
+class Avis(Versionne):
     """The opinion a conseil citoyen gives on the year's report on the politique de la ville (décret
     2015-1118): sent on a date, it answers within a month; silence counts as approval."""
 
@@ -536,7 +531,6 @@ class Avis(models.Model):
     envoye_le = models.DateField("rapport envoyé le")
     recu_le = models.DateField("avis reçu le", null=True, blank=True)
     texte = models.TextField("avis", blank=True)
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     suivi = Suivi(
         "avis",

@@ -13,6 +13,7 @@ from contrat.models import Contrat, Partenaire
 from engagements.models import EngagementReciproque
 from fiches.models import Engagement
 from noyau.historique import Suivi
+from noyau.modeles import Versionne
 
 
 class TenueQuerySet(models.QuerySet):
@@ -20,7 +21,7 @@ class TenueQuerySet(models.QuerySet):
         return self.filter(contrat=contrat, annee=annee)
 
 
-class Tenue(models.Model):
+class Tenue(Versionne):
     class Statut(models.TextChoices):
         TENU = "tenu", "Tenu"
         PARTIELLEMENT = "partiellement", "Partiellement tenu"
@@ -80,7 +81,6 @@ class Tenue(models.Model):
         verbose_name="modifié par",
     )
     modifie_le = models.DateTimeField("modifié le", auto_now=True)
-    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = TenueQuerySet.as_manager()
     suivi = Suivi(

@@ -47,3 +47,21 @@ def test_ci_bounds_each_leg_of_the_suite():
     assert len(lancements) == 2
     for ligne in lancements:
         assert "timeout " in ligne, ligne
+
+
+def test_make_quality_keeps_complexity_bounded():
+    import tomllib
+
+    reglages = tomllib.loads((RACINE / "pyproject.toml").read_text())["tool"]["ruff"]["lint"]
+    assert "C90" in reglages["select"] and reglages["mccabe"]["max-complexity"] == 20
+    assert "ruff check" in (RACINE / "Makefile").read_text()
+
+
+def test_every_versioned_model_takes_its_version_from_one_abstract_model():
+    from django.apps import apps
+
+    from noyau.modeles import Versionne
+
+    versionnes = [m for m in apps.get_models() if any(f.name == "version" for f in m._meta.fields)]
+    assert len(versionnes) >= 26
+    assert [m.__name__ for m in versionnes if not issubclass(m, Versionne)] == []

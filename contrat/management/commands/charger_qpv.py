@@ -79,56 +79,51 @@ def lire(lignes_du_fichier):
             continue
         if not any(c.strip() for c in cellules):
             continue
-        if len(cellules) != 4:
-            erreurs.append(
-                f"Ligne {numero} : 4 colonnes attendues (code_qp;lib_qp;insee_com;lib_com), {len(cellules)} trouvées."
-            )
-            continue
-        code, nom, insee, noms = (" ".join(c.split()) for c in cellules)
-        code = code.upper()
-        if not CODE.match(code):
-            erreurs.append(f"Ligne {numero} : code « {_apercu(code)} » invalide (attendu par exemple QN02101M).")
-            continue
-        if not nom:
-            erreurs.append(f"Ligne {numero} : le nom du quartier {code} manque.")
-            continue
-        if len(nom) > longueurs["nom"]:
-            erreurs.append(
-                f"Ligne {numero} : le nom du quartier {code} a {len(nom)} caractères (au plus {longueurs['nom']})."
-            )
-            continue
-        codes = [c.strip().upper() for c in insee.split(";") if c.strip()]
-        communes = [c.strip() for c in noms.split(";") if c.strip()]
-        if not codes or len(codes) != len(communes):
-            erreurs.append(
-                f"Ligne {numero} : {len(codes)} code(s) INSEE pour {len(communes)} commune(s) — il en faut "
-                "autant, séparés par « ; »."
-            )
-            continue
-        mauvais = [c for c in codes if not INSEE.match(c)]
-        if mauvais:
-            erreurs.append(
-                f"Ligne {numero} : code INSEE « {_apercu(mauvais[0])} » invalide (5 caractères, par exemple 21231)."
-            )
-            continue
-        longue = next((c for c in communes if len(c) > longueurs["commune"]), None)
-        if longue:
-            erreurs.append(
-                f"Ligne {numero} : le nom de commune « {_apercu(longue)} » a {len(longue)} caractères (au "
-                f"plus {longueurs['commune']})."
-            )
-            continue
-        if code in vus:
-            erreurs.append(f"Ligne {numero} : le code {code} figure déjà ligne {vus[code]}.")
-            continue
-        vus[code] = numero
-        # The file writes 1053 for 01053: the leading zero of the départements below 10 is restored.
-        lignes.append((numero, code, nom, [(c.zfill(5), n) for c, n in zip(codes, communes)]))
+        ligne = _ligne(numero, cellules, longueurs, vus)
+        if isinstance(ligne, str):
+            erreurs.append(ligne)
+        else:
+            vus[ligne[1]] = numero
+            lignes.append(ligne)
     if not entete_lue and not erreurs:
         raise CommandError(f"Ligne 1 : en-tête attendu « {';'.join(COLONNES)} », le fichier est vide.")
     if erreurs:
         raise CommandError("Rien n'a été chargé.\n" + "\n".join(erreurs))
     return lignes
+
+
+def _ligne(numero, cellules, longueurs, vus):
+    """One line of the list, read: (number, code, name, [(insee, commune)]), or why it is refused (text)."""
+    if len(cellules) != 4:
+        return f"Ligne {numero} : 4 colonnes attendues (code_qp;lib_qp;insee_com;lib_com), {len(cellules)} trouvées."
+    code, nom, insee, noms = (" ".join(c.split()) for c in cellules)
+    code = code.upper()
+    if not CODE.match(code):
+        return f"Ligne {numero} : code « {_apercu(code)} » invalide (attendu par exemple QN02101M)."
+    if not nom:
+        return f"Ligne {numero} : le nom du quartier {code} manque."
+    if len(nom) > longueurs["nom"]:
+        return f"Ligne {numero} : le nom du quartier {code} a {len(nom)} caractères (au plus {longueurs['nom']})."
+    codes = [c.strip().upper() for c in insee.split(";") if c.strip()]
+    communes = [c.strip() for c in noms.split(";") if c.strip()]
+    if not codes or len(codes) != len(communes):
+        return (
+            f"Ligne {numero} : {len(codes)} code(s) INSEE pour {len(communes)} commune(s) — il en faut "
+            "autant, séparés par « ; »."
+        )
+    mauvais = [c for c in codes if not INSEE.match(c)]
+    if mauvais:
+        return f"Ligne {numero} : code INSEE « {_apercu(mauvais[0])} » invalide (5 caractères, par exemple 21231)."
+    longue = next((c for c in communes if len(c) > longueurs["commune"]), None)
+    if longue:
+        return (
+            f"Ligne {numero} : le nom de commune « {_apercu(longue)} » a {len(longue)} caractères (au "
+            f"plus {longueurs['commune']})."
+        )
+    if code in vus:
+        return f"Ligne {numero} : le code {code} figure déjà ligne {vus[code]}."
+    # The file writes 1053 for 01053: the leading zero of the départements below 10 is restored.
+    return numero, code, nom, [(c.zfill(5), n) for c, n in zip(codes, communes)]
 
 
 def _encodage(chemin):

@@ -2,14 +2,15 @@
 chef de projet has accepted it; he may withdraw it. Each step goes through the write service, so the
 offer is in the offering contract's history and the consent in the other's."""
 
-from django.contrib import messages
-from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from contrat import permissions
 from contrat.models import Contrat
 from noyau import versions
+from noyau.enregistrement import action, repondre
+from noyau.issues import DOUBLON, tenter
 
 from .models import Instance, PartageInstance
 
@@ -37,30 +38,37 @@ def _contrat_pilote(request, slug):
 def accepter(request, slug, pk):
     contrat = _contrat_pilote(request, slug)
     instance = get_object_or_404(Instance.objects.proposees_a(contrat), pk=pk)
-    try:
-        versions.creer(request.user, PartageInstance(instance=instance, contrat=contrat))
-    except versions.Doublon:
-        messages.info(request, f"« {instance.nom} » est déjà acceptée dans ce contrat.")
-    else:
-        messages.success(
-            request, f"« {instance.nom} » ({instance.contrat.nom}) paraît désormais dans la gouvernance du contrat."
-        )
-    return redirect("gouvernance:page", contrat.slug)
+    ici = reverse("gouvernance:page", args=[contrat.slug])
+    issue = tenter(lambda: versions.creer(request.user, PartageInstance(instance=instance, contrat=contrat)))
+    if issue.nature == DOUBLON:  # accepted meanwhile (a double click, a colleague): the page was stale
+        issue.message = f"« {instance.nom} » est déjà acceptée dans ce contrat : rien n'a été fait."
+    return repondre(
+        request,
+        issue,
+        message=f"« {instance.nom} » ({instance.contrat.nom}) paraît désormais dans la gouvernance du contrat.",
+        suite=ici,
+        retour=ici,
+    )
 
 
 @require_POST
 def retirer(request, slug, pk):
     contrat = _contrat_pilote(request, slug)
     partage = get_object_or_404(PartageInstance.objects.select_related("instance"), instance_id=pk, contrat=contrat)
-    try:
-        with transaction.atomic():
-            versions.supprimer(request.user, partage, partage.version)
-    except versions.Conflit:
-        messages.info(request, "Cette instance a déjà été retirée.")
-    else:
-        messages.success(
-            request,
+
+    def ote():
+        versions.supprimer(request.user, partage, partage.version)
+        return (
             f"« {partage.instance.nom} » ne paraît plus dans la gouvernance du contrat ; son "
-            "contrat peut toujours la proposer.",
+            "contrat peut toujours la proposer."
         )
-    return redirect("gouvernance:page", contrat.slug)
+
+    # A second click finds the share gone (404 above); a share changed meanwhile: 409, nothing done.
+    return action(
+        request,
+        partage,
+        ote,
+        perimee="Cette instance a déjà été retirée ou a changé depuis que la page a été affichée : rien n'a été fait.",
+        retour=reverse("gouvernance:page", args=[contrat.slug]),
+        version=partage.version,
+    )

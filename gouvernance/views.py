@@ -20,8 +20,9 @@ from contrat.models import Contrat
 from gouvernance.permissions import decisions_suivables, peut_gerer_gouvernance, peut_suivre_decision
 from noyau import historique, jetons, telechargements, versions
 from noyau.classeurs import Colonne, classeur_plat
-from noyau.enregistrement import action, enregistrer
+from noyau.enregistrement import action, enregistrer, repondre
 from noyau.formulaires import formulaires_refuses, sans_erreurs
+from noyau.issues import CONFLIT, DOUBLON, SUPPRIME, tenter
 from noyau.pdf import html_en_pdf
 
 from . import partages
@@ -512,17 +513,27 @@ def colonnes(request, slug):
     contrat = _contrat_gere(request, slug)
     formset = colonnes_formset(contrat, request.POST or None)
     if request.method == "POST" and formset.is_valid():
-        try:
-            with transaction.atomic():
-                _enregistrer_colonnes(request.user, contrat, formset)
-        except versions.Conflit:
-            messages.error(request, "Les colonnes ont été modifiées entre-temps : voici leur état actuel.")
-            return redirect(reverse("gouvernance:colonnes", args=[contrat.slug]))
-        except versions.Doublon as refus:
-            formset._non_form_errors = formset.error_class([str(refus)])
+        ici = reverse("gouvernance:colonnes", args=[contrat.slug])
+
+        @transaction.atomic
+        def ecrire():
+            _enregistrer_colonnes(request.user, contrat, formset)
+            return contrat
+
+        issue = tenter(ecrire)
+        if issue.nature in (CONFLIT, SUPPRIME):  # columns changed, added or removed meanwhile: 409, nothing written
+            issue.nature = CONFLIT
+            issue.message = "Les colonnes ont été modifiées entre-temps : rien n'a été enregistré. Relisez-les."
+        if issue.nature == DOUBLON:  # above the columns, 400
+            formset._non_form_errors = formset.error_class([issue.message])
         else:
-            messages.success(request, "Les colonnes du schéma sont enregistrées.")
-            return redirect(reverse("gouvernance:page", args=[contrat.slug]))
+            return repondre(
+                request,
+                issue,
+                message="Les colonnes du schéma sont enregistrées.",
+                suite=reverse("gouvernance:page", args=[contrat.slug]),
+                retour=ici,
+            )
     ctx = {
         "contrat": contrat,
         "formset": formset,

@@ -1,14 +1,43 @@
-"""The save of a versioned form, with one answer per outcome, for every page that edits a row."""
+"""The HTML answer of a write's outcome (noyau.issues), for every page that creates or edits a row, every
+button and every grid: one answer per outcome, the same everywhere."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
-from . import jetons, versions
+from . import issues, jetons
 from .conflits import cote_de_l_autre, page_perimee, porter_la_version, version_postee
 from .formulaires import formulaires_refuses
 
-SUPPRIME = "Cet élément a été supprimé entre-temps : votre modification n'a pas été enregistrée."
+SUPPRIME = issues.SUPPRIME_MESSAGE
+
+
+def refus(request, issue, *, retour, form=None):
+    """The page that answers a refused write, or None when the form is to be shown again with the refusal
+    under its field (a repeat, 400). Locked → 403 saying which rule; deleted meanwhile → 404 saying so;
+    saved meanwhile (a button, a creation) → 409 saying so; sent twice → where the first submission led."""
+    if issue.nature == issues.DEJA_ENVOYE:
+        return jetons.vers_le_premier(request, issue.adresse, retour)
+    if issue.nature == issues.VERROUILLE:
+        raise PermissionDenied(issue.message)
+    if issue.nature == issues.SUPPRIME:
+        return render(request, "404.html", {"message": issue.message, "retour": retour}, status=404)
+    if issue.nature == issues.DOUBLON and form is not None:
+        form.add_error(issue.champ, issue.message)
+        return None
+    return page_perimee(request, issue.message, retour)
+
+
+def repondre(request, issue, *, message, suite, retour, form=None):
+    """The answer to a write that is not a versioned form's (a creation, a grid): saved → `message` (text, or
+    function of the row) and to `suite` (URL, row, or function of the row); refused → `refus()`. None: show
+    the form again, 400."""
+    if issue.enregistre:
+        texte = message(issue.objet) if callable(message) else message
+        if texte:
+            messages.success(request, texte)
+        return redirect(suite(issue.objet) if callable(suite) else suite)
+    return refus(request, issue, retour=retour, form=form)
 
 
 def enregistrer(
@@ -41,27 +70,19 @@ def enregistrer(
     conflit = None
     valides = request.method == "POST" and sauver and form.is_valid() and all(f.is_valid() for f in listes)
     if valides:
-        try:
-            objet = ecrire()
-        except jetons.DejaEnvoye as deja:
-            return jetons.vers_le_premier(request, deja.adresse, retour)
-        except versions.Verrouille as refus:
-            raise PermissionDenied(str(refus)) from None
-        except versions.Doublon as refus:
-            form.add_error(doublon, str(refus))
-        except versions.Conflit as erreur:
-            if erreur.actuel is None:
-                return render(request, "404.html", {"message": SUPPRIME, "retour": retour}, status=404)
-            conflit = cote_de_l_autre(erreur)
+        issue = issues.tenter(ecrire, champ=doublon)
+        if issue.nature == issues.CONFLIT:
+            conflit = cote_de_l_autre(issue.erreur)
             if reprendre is not None:
-                contexte = {**contexte, **(reprendre(erreur) or {})}
+                contexte = {**contexte, **(reprendre(issue.erreur) or {})}
             else:
-                porter_la_version(getattr(erreur, "form", form), erreur.actuel.version)
+                porter_la_version(getattr(issue.erreur, "form", form), issue.erreur.actuel.version)
         else:
-            messages.success(request, message(objet) if callable(message) else message)
-            return redirect(suite(objet) if callable(suite) else suite)
-    refus = request.method == "POST" and sauver and formulaires_refuses(form, *listes)
-    statut = 409 if conflit else 400 if refus else 200
+            reponse = repondre(request, issue, message=message, suite=suite, retour=retour, form=form)
+            if reponse is not None:
+                return reponse
+    refuse = request.method == "POST" and sauver and formulaires_refuses(form, *listes)
+    statut = 409 if conflit else 400 if refuse else 200
     return render(request, gabarit, {**contexte, "form": form, "conflit": conflit}, status=statut)
 
 
@@ -74,12 +95,11 @@ def action(request, objet, faire, *, perimee, retour, suite=None, version=None):
     `version`: the version to compare with, where the page cannot post one (a choice among many rows)."""
     if (version_postee(request) if version is None else version) != objet.version:
         return page_perimee(request, perimee, retour)
-    try:
-        message = faire()
-    except versions.Verrouille as refus:
-        raise PermissionDenied(str(refus)) from None
-    except versions.Conflit:
+    issue = issues.tenter(faire)  # here what `faire()` returns is the message, not a row
+    if issue.nature in (issues.CONFLIT, issues.SUPPRIME):
         return page_perimee(request, perimee, retour)
-    if message:
-        messages.success(request, message)
+    if not issue.enregistre:
+        return refus(request, issue, retour=retour)
+    if issue.objet:
+        messages.success(request, issue.objet)
     return redirect(suite or retour)

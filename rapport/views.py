@@ -5,9 +5,8 @@ of each conseil citoyen it was sent to (« réputé favorable » a month after s
 
 It reads every part of the domain, as the home page does: it lives outside the domain apps."""
 
-from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,8 @@ from engagements.synthese import Synthese
 from fiches.models import Fiche, Mesure
 from gouvernance.models import Avis, Decision, Seance
 from noyau import telechargements, versions
-from noyau.enregistrement import enregistrer
+from noyau.enregistrement import enregistrer, repondre
+from noyau.issues import tenter
 from noyau.pdf import html_en_pdf
 from tenues.models import Tenue
 
@@ -84,13 +84,13 @@ def page(request, slug, annee):
     _annee(contrat, annee)
     form = AvisForm(request.POST or None, instance=Avis(contrat=contrat, annee=annee))
     if request.method == "POST" and form.is_valid():
-        try:
-            versions.creer(request.user, form.save(commit=False))
-        except versions.Doublon as refus:
-            form.add_error("conseil", str(refus))
-        else:
-            messages.success(request, "L'envoi du rapport est enregistré.")
-            return redirect("rapport:page", contrat.slug, annee)
+        ici = reverse("rapport:page", args=[contrat.slug, annee])
+        issue = tenter(lambda: versions.creer(request.user, form.save(commit=False)), champ="conseil")
+        reponse = repondre(
+            request, issue, message="L'envoi du rapport est enregistré.", suite=ici, retour=ici, form=form
+        )
+        if reponse is not None:
+            return reponse
     jour = timezone.localdate()
     avis = [(a, a.libelle_etat(jour)) for a in Avis.objects.filter(contrat=contrat, annee=annee)]
     return render(

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 
 from contrat import permissions
 from contrat.models import Contrat
-from noyau import historique, versions
+from noyau import enregistrement, historique
 from noyau.conflits import cote_de_l_autre, porter_la_version
-from noyau.enregistrement import SUPPRIME
+from noyau.issues import CONFLIT, DOUBLON, tenter
 
 from . import lignes as lignes_
 from . import services
@@ -64,16 +64,18 @@ def _enregistrer(request, contrat, annee, formulaires):
     """The year's lines saved at once: (the redirect once saved, or None; the status; what was refused)."""
     if not all(f.is_valid() for f in formulaires):
         return None, 400, None
-    try:
-        ecrits = services.enregistrer(request.user, contrat, annee, [f for f in formulaires if f.has_changed()])
-    except versions.Conflit as erreur:
-        if erreur.actuel is None:  # deleted meanwhile
-            messages.error(request, SUPPRIME)
-            return redirect(request.get_full_path()), 302, None
+    issue = tenter(
+        lambda: services.enregistrer(request.user, contrat, annee, [f for f in formulaires if f.has_changed()])
+    )
+    if issue.nature == CONFLIT:  # the row, with what the other person saved; saving again goes through
+        erreur = issue.erreur
         porter_la_version(erreur.form, erreur.actuel.version, erreur.champ)
         return None, 409, {"conflit": cote_de_l_autre(erreur), "ligne": erreur.form.ligne}
-    except (versions.Verrouille, versions.Doublon) as erreur:
-        return None, 409, {"texte": str(erreur), "ligne": erreur.form.ligne}
+    if issue.nature == DOUBLON:  # under its row
+        return None, 400, {"texte": issue.message, "ligne": issue.cause.form.ligne}
+    if not issue.enregistre:  # locked: 403 saying why; deleted meanwhile: 404 saying so
+        return enregistrement.refus(request, issue, retour=request.get_full_path()), None, None
+    ecrits = issue.objet
     messages.success(
         request,
         f"{ecrits} modification{'s' if ecrits > 1 else ''} enregistrée{'s' if ecrits > 1 else ''}."

@@ -240,3 +240,163 @@ def test_four_concurrent_revokes_make_one_change_and_no_error(conventions, compt
     assert sorted(statuts) == [302, 409, 409, 409]
     assert not Membre.objects.get(pk=membre.pk).actif
     assert Historique.objects.filter(objet="membre", objet_id=membre.pk, action="modification").count() == 1
+
+
+# -- one outcome, one answer: creations, grids, the JSON responder ---------------------------------
+
+
+def _refus(nature):
+    """The write service's refusal of each kind, as raised by noyau.versions."""
+    if nature == "verrouille":
+        return versions.Verrouille("Fermé par une règle du test.")
+    if nature == "doublon":
+        return versions.Doublon("Cet élément existe déjà (test).")
+    return versions.Conflit(None)  # deleted meanwhile
+
+
+ATTENDU = {"verrouille": (403, "Fermé par une règle du test."), "doublon": (400, "Cet élément existe déjà (test).")}
+ATTENDU["supprime"] = (404, SUPPRIME)
+
+
+def _creations(conventions, comptes, connecter):
+    """One creation per app: (account, url, data) posted as its page would."""
+    from contrat.models import Document
+
+    document = Document.objects.filter(contrat=conventions).first()
+    caf = Partenaire.objects.get(slug="caf-21")
+    instance = reverse("gouvernance:instance_creer", args=[conventions.slug])
+    nouvelle = {"nom": ["Comité des financeurs"], "nature": ["autre"]}
+    return {
+        "contrat": (
+            "chef.projet",
+            reverse("contrat:signataire_ajouter", args=[conventions.slug]),
+            {"document": document.pk, "partenaire": caf.pk, "representant": "La directrice", "qualite": "CAF"},
+        ),
+        "engagements": (
+            "chef.projet",
+            reverse("engagements:collecte_ouvrir", args=[conventions.slug]),
+            {"annee": 2016, "nature": "previsionnel", "echeance": "2016-03-01", "partenaires": [caf.pk]},
+        ),
+        "rapport": (
+            "chef.projet",
+            reverse("rapport:page", args=[conventions.slug, 2016]),
+            {"conseil": "Conseil citoyen des Grésilles", "envoye_le": "2017-05-02"},
+        ),
+        "membres": (
+            "chef.projet",
+            reverse("contrat:membres", args=[conventions.slug]),
+            {"email": "nouvelle@example.org", "role": "agent", "partenaire": caf.pk},
+        ),
+        "gouvernance": ("chef.projet", instance, {**formulaire(connecter("chef.projet").get(instance)), **nouvelle}),
+    }
+
+
+@pytest.mark.parametrize("nature", ["verrouille", "doublon", "supprime"])
+@pytest.mark.parametrize("app", ["contrat", "membres", "engagements", "rapport", "gouvernance"])
+def test_every_creation_answers_each_outcome_the_same_way(app, nature, conventions, comptes, connecter, monkeypatch):
+    compte, url, donnees = _creations(conventions, comptes, connecter)[app]
+    client = connecter(compte)
+    assert client.get(url).status_code in (200, 405), url  # a page, or a form of another page (POST only)
+
+    def refuser(*args, **kwargs):
+        raise _refus(nature)
+
+    monkeypatch.setattr(versions, "creer", refuser)
+    avant = Historique.objects.count()
+    reponse = client.post(url, donnees)
+    statut, mots = ATTENDU[nature]
+    assert reponse.status_code == statut, (app, nature, reponse.status_code)
+    assert mots in html.unescape(reponse.content.decode()), (app, nature)
+    assert Historique.objects.count() == avant
+
+
+def _grille_de_la_caf(connecter):
+    """The CAF's 2016 grid as its page gives it, one row typed: (client, url, data)."""
+    agent = connecter("agent.caf")
+    url = "/contrats/grand-dijon/contributions/caf-21/2016/"
+    donnees = formulaire(agent.get(url))
+    donnees.update({"lignes-0-dispositif": ["nouveau"], "lignes-0-intitule": ["Ludobus"]})
+    donnees["lignes-0-montant_annuel"] = ["1 234"]
+    return agent, url, donnees
+
+
+@pytest.mark.parametrize("nature", ["verrouille", "doublon", "supprime"])
+def test_the_contribution_grid_answers_each_outcome_as_the_forms_do(
+    nature, conventions, comptes, connecter, monkeypatch
+):
+    from engagements import saisie
+
+    client, url, donnees = _grille_de_la_caf(connecter)
+
+    def refuser(*args, **kwargs):
+        raise _refus(nature)
+
+    monkeypatch.setattr(saisie.Saisie, "enregistrer", refuser)
+    avant = Historique.objects.count()
+    reponse = client.post(url, donnees)
+    statut, mots = ATTENDU[nature]
+    assert reponse.status_code == statut, (nature, reponse.status_code)
+    assert mots in html.unescape(reponse.content.decode())
+    assert Historique.objects.count() == avant
+    if nature == "doublon":  # what was typed is still there
+        assert 'value="1 234"' in reponse.content.decode()
+
+
+def test_no_view_catches_the_write_service_s_refusals_itself():
+    """Every page answers through noyau.enregistrement (over noyau.issues): no view module has its own except."""
+    import re
+    from pathlib import Path
+
+    racine = Path(__file__).resolve().parent.parent
+    coupables = []
+    for chemin in racine.rglob("*.py"):
+        parties = chemin.relative_to(racine).parts
+        if parties[0] in (".venv", "tests") or not ("views" in parties[:-1] or chemin.name == "views.py"):
+            continue
+        if re.search(r"except \(?versions\.", chemin.read_text()):
+            coupables.append(str(chemin.relative_to(racine)))
+    assert coupables == []
+
+
+def test_the_json_responder_says_each_outcome_with_the_page_s_words_and_status(conventions, comptes):
+    """The API to come answers with the same outcome: status code and words, and what the client needs."""
+    import json
+
+    from noyau import issues, jetons
+
+    objectif = Objectif.objects.filter(orientation__pilier__contrat=conventions).first()
+    lue = objectif.version
+    enregistre = issues.tenter(lambda: versions.modifier(comptes["chef.projet"], _renomme(objectif, "Premier"), lue))
+    perime = issues.tenter(lambda: versions.modifier(comptes["admin"], _renomme(objectif, "Second"), lue))
+
+    def deja():
+        raise jetons.DejaEnvoye("/contrats/grand-dijon/")
+
+    cas = {
+        "enregistre": enregistre,
+        "conflit": perime,
+        "verrouille": issues.tenter(lambda: (_ for _ in ()).throw(_refus("verrouille"))),
+        "doublon": issues.tenter(lambda: (_ for _ in ()).throw(_refus("doublon")), champ="annee"),
+        "supprime": issues.tenter(lambda: (_ for _ in ()).throw(_refus("supprime"))),
+        "deja_envoye": issues.tenter(deja),
+    }
+    corps = {}
+    for nature, issue in cas.items():
+        assert issue.nature == nature
+        reponse = issues.en_json(issue)
+        corps[nature] = json.loads(reponse.content)
+        assert reponse.status_code == issues.STATUTS[nature] and corps[nature]["issue"] == nature
+    assert corps["enregistre"]["objet"] == {"id": objectif.pk} and corps["enregistre"]["version"] == lue + 1
+    assert corps["conflit"]["actuel"]["version"] == lue + 1
+    assert corps["conflit"]["actuel"]["par"] and any(
+        c["apres"] == "Premier" for c in corps["conflit"]["actuel"]["changements"]
+    )
+    assert corps["verrouille"]["message"] == ATTENDU["verrouille"][1]
+    assert (corps["doublon"]["champ"], corps["doublon"]["message"]) == ("annee", ATTENDU["doublon"][1])
+    assert corps["supprime"]["message"] == SUPPRIME
+    assert corps["deja_envoye"]["adresse"] == "/contrats/grand-dijon/"
+
+
+def _renomme(objet, intitule):
+    objet.intitule = intitule
+    return objet

@@ -1,11 +1,13 @@
 """The signed documents of a contract and their signatories."""
 
-from django.contrib import messages
 from django.db.models import Max
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from noyau import versions
+from noyau.enregistrement import repondre
+from noyau.issues import tenter
 
 from ..forms import (
     DocumentForm,
@@ -26,9 +28,17 @@ def documents(request, slug):
         document = form.save(commit=False)
         document.slug = slug_libre(Document, document.titre, contrat=contrat)
         document.ordre = (contrat.documents.aggregate(m=Max("ordre"))["m"] or 0) + 1
-        versions.creer(request.user, document)
-        messages.success(request, f"Le document « {document.titre} » est enregistré.")
-        return redirect("contrat:documents", contrat.slug)
+        ici = reverse("contrat:documents", args=[contrat.slug])
+        reponse = repondre(
+            request,
+            tenter(lambda: versions.creer(request.user, document), champ="titre"),
+            message=f"Le document « {document.titre} » est enregistré.",
+            suite=ici,
+            retour=ici,
+            form=form,
+        )
+        if reponse is not None:
+            return reponse
     return _page_documents(request, contrat, form, signataire, 400 if form.errors else 200)
 
 
@@ -49,20 +59,22 @@ def signataire_ajouter(request, slug):
     if form.is_valid():
         donnees = form.cleaned_data
         rang = (donnees["document"].signataires.aggregate(m=Max("ordre"))["m"] or 0) + 1
-        try:
-            versions.creer(
-                request.user,
-                Signataire(
-                    document=donnees["document"],
-                    partenaire=donnees["partenaire"],
-                    representant=donnees["representant"],
-                    qualite=donnees["qualite"],
-                    ordre=rang,
-                ),
-            )
-        except versions.Doublon as refus:
-            form.add_error("partenaire", str(refus))
-        else:
-            messages.success(request, f"{donnees['partenaire'].nom} signe « {donnees['document'].titre} ».")
-            return redirect("contrat:documents", contrat.slug)
+        signataire = Signataire(
+            document=donnees["document"],
+            partenaire=donnees["partenaire"],
+            representant=donnees["representant"],
+            qualite=donnees["qualite"],
+            ordre=rang,
+        )
+        ici = reverse("contrat:documents", args=[contrat.slug])
+        reponse = repondre(
+            request,
+            tenter(lambda: versions.creer(request.user, signataire), champ="partenaire"),
+            message=f"{donnees['partenaire'].nom} signe « {donnees['document'].titre} ».",
+            suite=ici,
+            retour=ici,
+            form=form,
+        )
+        if reponse is not None:
+            return reponse
     return _page_documents(request, contrat, DocumentForm(instance=Document(contrat=contrat)), form, 400)

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from noyau import versions
-from noyau.enregistrement import action
+from noyau.enregistrement import action, repondre
+from noyau.issues import tenter
 
 from .. import invitations
 from ..forms import AcceptationForm, InvitationForm
@@ -25,22 +25,23 @@ def membres(request, slug):
     form = InvitationForm(request.POST or None, contrat=contrat)
     if request.method == "POST" and form.is_valid():
         donnees = form.cleaned_data
-        try:
-            invitation = invitations.inviter(
-                request.user, contrat, donnees["email"], donnees["role"], donnees["partenaire"]
-            )
-        except versions.Doublon as doublon:  # the same invitation sent meanwhile (another tab, a colleague)
-            form.add_error(None, str(doublon))
-        else:
+        ici = reverse("contrat:membres", args=[contrat.slug])
+
+        def dit(invitation):
             if invitation.user_id:
-                messages.success(
-                    request,
+                return (
                     f"{invitation.email} a déjà un compte : le rôle lui est proposé, il "
-                    "l'accepte depuis le courriel ou sa page d'accueil (lien valable 7 jours).",
+                    "l'accepte depuis le courriel ou sa page d'accueil (lien valable 7 jours)."
                 )
-            else:
-                messages.success(request, f"Invitation envoyée à {invitation.email} (lien valable 7 jours).")
-            return redirect("contrat:membres", contrat.slug)
+            return f"Invitation envoyée à {invitation.email} (lien valable 7 jours)."
+
+        # The same invitation sent meanwhile (another tab, a colleague): the refusal above the form.
+        issue = tenter(
+            lambda: invitations.inviter(request.user, contrat, donnees["email"], donnees["role"], donnees["partenaire"])
+        )
+        reponse = repondre(request, issue, message=dit, suite=ici, retour=ici, form=form)
+        if reponse is not None:
+            return reponse
     ctx = {
         "contrat": contrat,
         "form": form,

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 
 from noyau import versions
 from noyau.conflits import page_perimee
-from noyau.enregistrement import action
+from noyau.enregistrement import action, repondre
+from noyau.issues import DOUBLON, tenter
 
 from ..forms import (
     CommuneForm,
@@ -69,9 +70,12 @@ def qpv_ajouter(request, slug):
         messages.error(request, "Choisissez la nature du quartier : prioritaire ou de veille.")
         return redirect(reverse("contrat:perimetre", args=[contrat.slug]) + f"?qpv={qpv.code}")
     communes = list(qpv.communes.all())
-    with transaction.atomic():
+    ajoutees = []
+
+    @transaction.atomic
+    def ajouter():
         # The shared quartier of that code, or a new one; never changed here: the code and the QPV
-        # are this contract's, on its own link.
+        # are this contract's, on its own link. A refusal undoes the communes added with it.
         quartier = Quartier.objects.filter(code=qpv.code).order_by("pk").first()
         if quartier is None:
             quartier = Quartier.objects.create(
@@ -82,23 +86,28 @@ def qpv_ajouter(request, slug):
                 slug=slug_libre(Quartier, f"{qpv.code} {qpv.nom}"),
             )
         deja = list(contrat.communes.all())
-        manquantes = [c for c in communes if c not in deja]
-        if manquantes:
-            _communes_du_contrat(request, contrat, [*deja, *manquantes])
-        try:
-            versions.creer(
-                request.user,
-                PerimetreQuartier(contrat=contrat, quartier=quartier, nature=nature, code=qpv.code, qpv=qpv),
-            )
-        except versions.Doublon:
-            messages.error(request, f"{qpv.nom} ({qpv.code}) figure déjà dans le périmètre.")
-            return redirect("contrat:perimetre", contrat.slug)
-    messages.success(
+        ajoutees[:] = [c for c in communes if c not in deja]
+        if ajoutees:
+            _communes_du_contrat(request, contrat, [*deja, *ajoutees])
+        return versions.creer(
+            request.user,
+            PerimetreQuartier(contrat=contrat, quartier=quartier, nature=nature, code=qpv.code, qpv=qpv),
+        )
+
+    issue = tenter(ajouter)
+    if issue.nature == DOUBLON:
+        issue.message = f"{qpv.nom} ({qpv.code}) figure déjà dans le périmètre : rien n'a été ajouté."
+    ici = reverse("contrat:perimetre", args=[contrat.slug])
+    return repondre(
         request,
-        f"{qpv.nom} ({qpv.code}) est dans le périmètre"
-        + (f" ; {', '.join(c.nom for c in manquantes)} aussi." if manquantes else "."),
+        issue,
+        message=lambda _: (
+            f"{qpv.nom} ({qpv.code}) est dans le périmètre"
+            + (f" ; {', '.join(c.nom for c in ajoutees)} aussi." if ajoutees else ".")
+        ),
+        suite=ici,
+        retour=ici,
     )
-    return redirect("contrat:perimetre", contrat.slug)
 
 
 @require_POST
@@ -179,13 +188,11 @@ def quartier_ajouter(request, slug):
     lien = PerimetreQuartier(
         contrat=contrat, quartier=quartier, nature=donnees["nature"], code=donnees["code"] or quartier.code
     )
-    try:
-        versions.creer(request.user, lien)
-    except versions.Doublon as refus:
-        form.add_error("nom", str(refus))
-        return _page_perimetre(request, contrat, quartier=form, status=400)
-    messages.success(request, f"{quartier.nom} est dans le périmètre.")
-    return redirect("contrat:perimetre", contrat.slug)
+    ici = reverse("contrat:perimetre", args=[contrat.slug])
+    issue = tenter(lambda: versions.creer(request.user, lien), champ="nom")
+    message = f"{quartier.nom} est dans le périmètre."
+    reponse = repondre(request, issue, message=message, suite=ici, retour=ici, form=form)
+    return reponse or _page_perimetre(request, contrat, quartier=form, status=400)
 
 
 @require_POST

@@ -12,7 +12,9 @@ from django.views.decorators.http import require_POST
 
 from contrat import permissions
 from contrat.models import Contrat, Partenaire
-from noyau import historique, jetons, versions
+from noyau import historique, jetons
+from noyau.enregistrement import refus, repondre
+from noyau.issues import DOUBLON, tenter
 
 from .. import bilan, collectes, saisie, services
 from ..forms import RenvoiForm, ReponseForm
@@ -55,30 +57,31 @@ def _apres_la_grille(request, ici):
     return ici
 
 
-def _enregistrer(request, grille, formset, ici):
-    """Writes a valid grid (planned amounts or bilan) once per form token: (the answer, or None
-    when rows were refused because a colleague changed them meanwhile; those refused rows)."""
-    try:
-        ecrites, refus = jetons.une_fois(
-            request.POST.get("jeton"), lambda: grille.enregistrer(request.user, formset), adresse=ici
+def _enregistrer(request, grille, formset, ici, suite=None):
+    """Writes a valid grid (planned amounts or bilan) once per form token: (the answer, or None when the grid
+    is shown again; those refused rows). Rows a colleague changed meanwhile are refused and shown (409); a
+    rule that closes the lines: 403 saying which; a repeat of another row: 400, said above the grid, nothing
+    written; sent twice: where the first submission led."""
+    issue = tenter(
+        lambda: jetons.une_fois(
+            request.POST.get("jeton"), lambda: grille.enregistrer(request.user, formset), adresse=suite or ici
         )
-    except jetons.DejaEnvoye as premier:
-        return jetons.vers_le_premier(request, premier.adresse, ici), []
-    except versions.Verrouille as erreur:
-        messages.error(request, str(erreur))
-        return redirect(ici), []
-    except versions.Doublon as erreur:
-        messages.error(request, f"{erreur} Rien n'a été enregistré.")
-        return redirect(ici), []
-    if refus:
-        return None, refus
+    )
+    if issue.nature == DOUBLON:
+        formset._non_form_errors = formset.error_class([f"{issue.message} Rien n'a été enregistré."])
+        return None, []
+    if not issue.enregistre:
+        return refus(request, issue, retour=ici), []
+    ecrites, refuses = issue.objet
+    if refuses:
+        return None, refuses
     messages.success(
         request,
         f"{ecrites} ligne{'s' if ecrites > 1 else ''} enregistrée{'s' if ecrites > 1 else ''}."
         if ecrites
         else "Aucune modification à enregistrer.",
     )
-    return redirect(ici), []
+    return redirect(suite or ici), []
 
 
 def contribution(request, slug, partenaire_slug, annee):
@@ -87,7 +90,7 @@ def contribution(request, slug, partenaire_slug, annee):
     objet = services.contribution(contrat, partenaire, annee)
     editable = permissions.peut_saisir(request.user, partenaire, contrat) and objet.modifiable_par_les_agents
     grille = saisie.Saisie(contrat, partenaire, annee, _lignes_vides(request))
-    formset, refus, statut = None, [], 200
+    formset, refus_, statut = None, [], 200
     ici = reverse("engagements:contribution", args=[contrat.slug, partenaire.slug, annee])
     if request.method == "POST":
         if not editable:
@@ -96,12 +99,15 @@ def contribution(request, slug, partenaire_slug, annee):
             return jetons.vers_le_premier(request, deja, ici)
         formset = grille.formset(request.POST)
         if formset.is_valid():
-            reponse, refus = _enregistrer(request, grille, formset, _apres_la_grille(request, ici))
+            reponse, refuses = _enregistrer(request, grille, formset, ici, _apres_la_grille(request, ici))
             if reponse is not None:
                 return reponse
-            # Some rows were changed by a colleague: the grid is read again, those rows with their values.
-            grille = saisie.Saisie(contrat, partenaire, annee, _lignes_vides(request))
-            formset, statut = None, 409
+            if refuses:
+                # Some rows were changed by a colleague: the grid is read again, those rows with their values.
+                grille = saisie.Saisie(contrat, partenaire, annee, _lignes_vides(request))
+                formset, refus_, statut = None, refuses, 409
+            else:
+                statut = 400  # a repeat of another row: the typing kept, the refusal above the grid
         else:
             statut = 400
     if editable and formset is None:
@@ -114,10 +120,10 @@ def contribution(request, slug, partenaire_slug, annee):
         "grille": grille,
         "lignes": list(grille.lignes.values()),
         "formset": formset if editable else None,
-        "refus": refus,
+        "refus": refus_,
         "collecte": collectes.collecte_de(contrat, annee),
         "etat": collectes.etat_de(objet if objet.pk else None, len(grille.lignes)),
-        "refus_par_pk": {r.estimation.pk: r for r in refus if r.estimation is not None},
+        "refus_par_pk": {r.estimation.pk: r for r in refus_ if r.estimation is not None},
         "peut_soumettre": editable,
         "peut_reprendre": editable and bool(grille.precedent),
         "bilan_ouvrable": annee < timezone.localdate().year and bool(grille.lignes),
@@ -139,21 +145,19 @@ def contribution_reprendre(request, slug, partenaire_slug, annee):
     objet = services.contribution(contrat, partenaire, annee)
     if not (permissions.peut_saisir(request.user, partenaire, contrat) and objet.modifiable_par_les_agents):
         raise PermissionDenied(_pourquoi_pas_de_saisie(request.user, partenaire, objet))
-    try:
-        n = saisie.Saisie(contrat, partenaire, annee).reprendre(request.user)
-    except versions.Verrouille as erreur:
-        messages.error(request, str(erreur))
-    else:
-        if n:
-            pluriel = "s" if n > 1 else ""
-            messages.success(
-                request,
-                f"{n} ligne{pluriel} de {annee - 1} reprise{pluriel} : les montants sont laissés "
-                f"vides, à saisir pour {annee}.",
-            )
-        else:
-            messages.info(request, f"Toutes les lignes de {annee - 1} figurent déjà en {annee}.")
-    return redirect("engagements:contribution", contrat.slug, partenaire.slug, annee)
+    ici = reverse("engagements:contribution", args=[contrat.slug, partenaire.slug, annee])
+
+    def dit(n):
+        if not n:
+            return f"Toutes les lignes de {annee - 1} figurent déjà en {annee}."
+        pluriel = "s" if n > 1 else ""
+        return (
+            f"{n} ligne{pluriel} de {annee - 1} reprise{pluriel} : les montants sont laissés "
+            f"vides, à saisir pour {annee}."
+        )
+
+    issue = tenter(lambda: saisie.Saisie(contrat, partenaire, annee).reprendre(request.user))
+    return repondre(request, issue, message=dit, suite=ici, retour=ici)
 
 
 @require_POST
@@ -231,18 +235,21 @@ def bilan_de_l_annee(request, slug, partenaire_slug, annee):
     objet = services.contribution(contrat, partenaire, annee, Nature.BILAN)
     editable = permissions.peut_saisir(request.user, partenaire, contrat) and objet.modifiable_par_les_agents
     grille = bilan.Bilan(contrat, partenaire, annee)
-    formset, refus, statut = None, [], 200
+    formset, refus_, statut = None, [], 200
     ici = reverse("engagements:bilan", args=[contrat.slug, partenaire.slug, annee])
     if request.method == "POST":
         if not editable:
             raise PermissionDenied(_pourquoi_pas_de_saisie(request.user, partenaire, objet))
         formset = grille.formset(request.POST)
         if formset.is_valid():
-            reponse, refus = _enregistrer(request, grille, formset, ici)
+            reponse, refuses = _enregistrer(request, grille, formset, ici)
             if reponse is not None:
                 return reponse
-            grille = bilan.Bilan(contrat, partenaire, annee)
-            formset, statut = None, 409
+            if refuses:
+                grille = bilan.Bilan(contrat, partenaire, annee)
+                formset, refus_, statut = None, refuses, 409
+            else:
+                statut = 400
         else:
             statut = 400
     if editable and formset is None:
@@ -257,7 +264,7 @@ def bilan_de_l_annee(request, slug, partenaire_slug, annee):
         "titre": f"Bilan {annee} — {partenaire.sigle}",
         "lignes": list(grille.lignes.values()),
         "formset": formset if editable else None,
-        "refus": refus,
+        "refus": refus_,
         "collecte": collectes.collecte_de(contrat, annee, Nature.BILAN),
         "etat": collectes.etat_de(
             objet if objet.pk else None, sum(1 for e in grille.lignes.values() if bilan.realisation_de(e) is not None)

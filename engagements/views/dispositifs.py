@@ -1,17 +1,17 @@
 """A dispositif's page, and the forms of a dispositif and of its estimations."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contrat import permissions
 from contrat.models import Contrat, Partenaire
 from noyau import historique, jetons, versions
-from noyau.enregistrement import action, enregistrer
+from noyau.enregistrement import action, enregistrer, repondre
 from noyau.formulaires import formulaires_refuses
+from noyau.issues import tenter
 
 from .. import services
 from ..forms import DispositifForm, EstimationForm
@@ -79,19 +79,27 @@ def dispositif_creer(request, slug):
         objet = form.save(commit=False)
         objet.code = f"d-{timezone.now():%Y%m%d%H%M%S%f}"
         objet.ordre = (contrat.dispositifs.aggregate(m=Max("ordre"))["m"] or 0) + 10
-        try:
-            jetons.une_fois(
+        issue = tenter(
+            lambda: jetons.une_fois(
                 form.cleaned_data.get("jeton"),
                 lambda: versions.creer(
                     request.user,
                     objet,
                     {"objectifs": form.cleaned_data["objectifs"], "quartiers": form.cleaned_data["quartiers"]},
                 ),
-            )
-        except jetons.DejaEnvoye as deja:
-            return jetons.vers_le_premier(request, deja.adresse, contrat.get_absolute_url())
-        messages.success(request, "Le dispositif est créé. Ajoutez-lui ses estimations financières.")
-        return redirect(objet)
+            ),
+            champ="intitule",
+        )
+        reponse = repondre(
+            request,
+            issue,
+            message="Le dispositif est créé. Ajoutez-lui ses estimations financières.",
+            suite=lambda objet: objet,
+            retour=contrat.get_absolute_url(),
+            form=form,
+        )
+        if reponse is not None:
+            return reponse
     return render(
         request,
         "engagements/dispositif_form.html",
@@ -155,19 +163,24 @@ def estimation_creer(request, pk):
         instance=Estimation(dispositif=dispositif_),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            jetons.une_fois(
+        issue = tenter(
+            lambda: jetons.une_fois(
                 form.cleaned_data.get("jeton"),
                 lambda: versions.creer(request.user, form.save(commit=False)),
                 adresse=dispositif_.get_absolute_url(),
-            )
-        except jetons.DejaEnvoye as deja:
-            return jetons.vers_le_premier(request, deja.adresse, dispositif_.get_absolute_url())
-        except (versions.Verrouille, versions.Doublon) as refus:
-            form.add_error("annee", str(refus))
-        else:
-            messages.success(request, "L'estimation est enregistrée.")
-            return redirect(dispositif_)
+            ),
+            champ="annee",
+        )
+        reponse = repondre(
+            request,
+            issue,
+            message="L'estimation est enregistrée.",
+            suite=dispositif_,
+            retour=dispositif_.get_absolute_url(),
+            form=form,
+        )
+        if reponse is not None:
+            return reponse
     return render(
         request,
         "engagements/estimation_form.html",

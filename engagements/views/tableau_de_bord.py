@@ -7,9 +7,10 @@ from django.views.decorators.http import require_POST
 
 from contrat.models import Contrat, Partenaire
 from noyau import courriels, versions
-from noyau.enregistrement import enregistrer
+from noyau.enregistrement import enregistrer, repondre
 from noyau.formulaires import formulaires_refuses
 from noyau.graphiques import Barre, barres
+from noyau.issues import tenter
 from noyau.models import Courriel
 
 from .. import collectes
@@ -103,17 +104,20 @@ def collecte_ouvrir(request, slug):
     )
     if request.method == "POST" and form.is_valid():
         objet = form.save(commit=False)
-        try:
-            versions.creer(request.user, objet, {"partenaires": list(form.cleaned_data["partenaires"])})
-        except versions.Doublon as refus:
-            form.add_error("annee", str(refus))
-        else:
+
+        def dit(objet):
             quoi = f"Le bilan {objet.annee} est ouvert" if objet.bilan else f"La collecte {objet.annee} est ouverte"
-            messages.success(
-                request,
-                f"{quoi} : {objet.partenaires.count()} partenaires attendus avant le {objet.echeance:%d/%m/%Y}.",
-            )
-            return redirect(objet)
+            return f"{quoi} : {objet.partenaires.count()} partenaires attendus avant le {objet.echeance:%d/%m/%Y}."
+
+        issue = tenter(
+            lambda: versions.creer(request.user, objet, {"partenaires": list(form.cleaned_data["partenaires"])}),
+            champ="annee",
+        )
+        reponse = repondre(
+            request, issue, message=dit, suite=lambda objet: objet, retour=contrat.get_absolute_url(), form=form
+        )
+        if reponse is not None:
+            return reponse
     return render(
         request,
         "engagements/collecte_form.html",

@@ -80,14 +80,18 @@ def changer_statut(
     source=versions.Source.FORMULAIRE,
     rien_a_declarer=False,
     nature=Nature.PREVISIONNEL,
+    version_lue=None,
 ):
     """Moves the contribution and writes, in the same transaction, its history entry and the mail
-    that announces it (sent once the transaction is committed)."""
+    that announces it (sent once the transaction is committed). `version_lue`: the version the page
+    showed; the contribution moved since (submitted, sent back, validated by someone else) → Conflit."""
     depart, arrivee = TRANSITIONS[action]
     with transaction.atomic():
         objet, _ = Contribution.objects.select_for_update().get_or_create(
             contrat=contrat, partenaire=partenaire, annee=annee, nature=nature
         )
+        if version_lue is not None and objet.version != version_lue:
+            raise versions.Conflit(objet)
         if objet.statut not in depart:
             quoi = "Le bilan est" if objet.bilan else "La contribution est"
             raise TransitionImpossible(

@@ -400,3 +400,28 @@ def test_the_json_responder_says_each_outcome_with_the_page_s_words_and_status(c
 def _renomme(objet, intitule):
     objet.intitule = intitule
     return objet
+
+
+def test_a_state_transition_compares_the_version_its_page_showed(conventions, comptes, connecter):
+    """« Valider » pressed on a page shown before the agent's resubmission (or a colleague's send-back): 409,
+    nothing moves, the history holds no entry; from the page as it is now, it goes through."""
+    from engagements.models import Contribution
+
+    caf = Partenaire.objects.get(slug="caf-21")
+    url = reverse("engagements:contribution", args=[conventions.slug, "caf-21", 2015])
+    services.changer_statut(comptes["agent.caf"], conventions, caf, 2015, "soumettre")
+    chef = connecter("chef.projet")
+    page = formulaire(chef.get(url), url + "valider/")
+    lue = int(page["version"][0])
+    # Meanwhile a colleague sends it back and the agent submits it again.
+    services.changer_statut(comptes["chef.projet"], conventions, caf, 2015, "renvoyer", "Le FSL manque.")
+    services.changer_statut(comptes["agent.caf"], conventions, caf, 2015, "soumettre")
+    avant = Historique.objects.count()
+    reponse = chef.post(url + "valider/", {"version": lue})
+    assert reponse.status_code == 409 and "rien n'a été fait" in html.unescape(reponse.content.decode())
+    objet = Contribution.objects.get(contrat=conventions, partenaire=caf, annee=2015, nature="previsionnel")
+    assert objet.statut == "soumis" and Historique.objects.count() == avant
+    page = formulaire(chef.get(url), url + "valider/")
+    assert chef.post(url + "valider/", page).status_code == 302
+    objet.refresh_from_db()
+    assert objet.statut == "valide"

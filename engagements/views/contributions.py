@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 from contrat import permissions
 from contrat.models import Contrat, Partenaire
 from noyau import historique, jetons
+from noyau.conflits import version_postee
 from noyau.enregistrement import refus, repondre
-from noyau.issues import DOUBLON, tenter
+from noyau.issues import CONFLIT, DOUBLON, tenter
 
 from .. import bilan, collectes, saisie, services
 from ..forms import RenvoiForm, ReponseForm
@@ -193,37 +194,46 @@ def contribution_action(request, slug, partenaire_slug, annee, action, nature=Na
             messages.error(request, f"Expliquez au partenaire ce qu'il doit corriger {pourquoi}.")
             return redirect(retour, contrat.slug, partenaire.slug, annee)
         commentaire = form.cleaned_data["commentaire"]
-    try:
-        services.changer_statut(
-            request.user,
-            contrat,
-            partenaire,
-            annee,
-            action,
-            commentaire,
-            nature=nature,
-            rien_a_declarer=request.POST.get("rien_a_declarer") == "on",
-        )
-    except services.TransitionImpossible as erreur:
-        messages.error(request, str(erreur))
+    if est_bilan:
+        textes = {
+            "soumettre": "Le bilan est soumis au chef de projet.",
+            "valider": "Le bilan est validé : ce qui a été réalisé n'est plus modifiable par les agents.",
+            "renvoyer": "Le bilan est renvoyé au partenaire avec votre commentaire.",
+            "rouvrir": "Le bilan est rouvert : ce qui a été réalisé est de nouveau modifiable.",
+        }
     else:
-        if est_bilan:
-            textes = {
-                "soumettre": "Le bilan est soumis au chef de projet.",
-                "valider": "Le bilan est validé : ce qui a été réalisé n'est plus modifiable par les agents.",
-                "renvoyer": "Le bilan est renvoyé au partenaire avec votre commentaire.",
-                "rouvrir": "Le bilan est rouvert : ce qui a été réalisé est de nouveau modifiable.",
-            }
-        else:
-            textes = {
-                "soumettre": "La contribution est soumise au chef de projet.",
-                "valider": "La contribution est validée : ses lignes ne sont plus modifiables par les agents.",
-                "renvoyer": "La contribution est renvoyée au partenaire avec votre commentaire.",
-                "rouvrir": "La contribution est rouverte : ses lignes sont de nouveau modifiables, et l'annexe "
-                "redevient une version de travail jusqu'à la prochaine validation.",
-            }
-        messages.success(request, textes[action])
-    return redirect(retour, contrat.slug, partenaire.slug, annee)
+        textes = {
+            "soumettre": "La contribution est soumise au chef de projet.",
+            "valider": "La contribution est validée : ses lignes ne sont plus modifiables par les agents.",
+            "renvoyer": "La contribution est renvoyée au partenaire avec votre commentaire.",
+            "rouvrir": "La contribution est rouverte : ses lignes sont de nouveau modifiables, et l'annexe "
+            "redevient une version de travail jusqu'à la prochaine validation.",
+        }
+    ici = reverse(retour, args=[contrat.slug, partenaire.slug, annee])
+    try:
+        issue = tenter(
+            lambda: services.changer_statut(
+                request.user,
+                contrat,
+                partenaire,
+                annee,
+                action,
+                commentaire,
+                nature=nature,
+                rien_a_declarer=request.POST.get("rien_a_declarer") == "on",
+                version_lue=version_postee(request),
+            )
+        )
+    except services.TransitionImpossible as erreur:  # a rule of the cycle, said on the page
+        messages.error(request, str(erreur))
+        return redirect(ici)
+    if issue.nature == CONFLIT:  # moved since the page was shown (a colleague, another tab): nothing done
+        quoi = "Le bilan" if est_bilan else "La contribution"
+        issue.message = (
+            f"{quoi} a changé depuis que la page a été affichée (elle est maintenant « "
+            f"{issue.erreur.actuel.get_statut_display()} ») : rien n'a été fait. Relisez-la."
+        )
+    return repondre(request, issue, message=textes[action], suite=ici, retour=ici)
 
 
 def bilan_de_l_annee(request, slug, partenaire_slug, annee):

@@ -42,3 +42,22 @@ def liens_du_qpv(qpv):
     from django.db.models import Q
 
     return PerimetreQuartier.objects.filter(Q(qpv=qpv) | Q(quartier__qpv=qpv))
+
+
+def utilisations(objet):
+    """The names of what still points to a shared row (a contract, a quartier, a QPV, a dispositif, a fiche…),
+    found from the model's own relations: one added since is counted without a change here."""
+    noms = []
+    for relation in type(objet)._meta.related_objects:
+        if getattr(objet, relation.get_accessor_name()).exists():
+            noms.append(str(relation.related_model._meta.verbose_name_plural))
+    return noms
+
+
+def oublier_si_inutilise(objet):
+    """A shared row added by mistake (a commune typed « Dijonn ») goes once nothing uses it any more: it is
+    nobody's, and its creation and removal are in the history of the contract that added and removed it."""
+    if objet.pk is not None and not utilisations(objet):
+        objet.delete()
+        return True
+    return False

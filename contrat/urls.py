@@ -16,6 +16,7 @@ urlpatterns = [
     path(c + "perimetre/", perimetre.perimetre, name="perimetre"),
     path(c + "perimetre/communes/ajouter/", perimetre.commune_ajouter, name="commune_ajouter"),
     path(c + "perimetre/quartiers/ajouter/", perimetre.quartier_ajouter, name="quartier_ajouter"),
+    path(c + "perimetre/communes/<int:pk>/retirer/", perimetre.commune_retirer, name="commune_retirer"),
     path(c + "perimetre/quartiers/<int:pk>/retirer/", perimetre.quartier_retirer, name="quartier_retirer"),
     path(c + "perimetre/qpv/successeur/", perimetre.quartier_successeur, name="quartier_successeur"),
     path(c + "perimetre/qpv/ajouter/", perimetre.qpv_ajouter, name="qpv_ajouter"),

@@ -25,6 +25,7 @@ OBJETS_DE_A = {
     "import",
     "export",
     "perimetre",
+    "commune",
     "objectif-pk",
     "membre-chef",
     "invitation",

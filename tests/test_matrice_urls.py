@@ -37,6 +37,7 @@ MATRICE = {
     "contrat:commune_ajouter": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "contrat:quartier_ajouter": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "contrat:quartier_retirer": ({"slug": "grand-dijon", "pk": "perimetre"}, [CONNEXION, 405, 405, 405, 405, 405]),
+    "contrat:commune_retirer": ({"slug": "grand-dijon", "pk": "commune"}, [CONNEXION, 405, 405, 405, 405, 405]),
     # The official list of the quartiers prioritaires: picked into the perimeter, linked as a successor.
     "contrat:qpv_ajouter": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
     "contrat:quartier_successeur": ({"slug": "grand-dijon"}, [CONNEXION, 405, 405, 405, 405, 405]),
@@ -327,6 +328,8 @@ def _url(nom, kwargs):
                 "jeton-invitation": _lien(invitation).split("/")[2],
             }
         )
+    if "commune" in kwargs.values():
+        valeurs["commune"] = dispositif.contrat.communes.order_by("pk").first().pk
     if "collecte" in kwargs.values():
         from datetime import date
 

@@ -2,6 +2,7 @@
 chef keeps perimeter, partners, documents, tree and people; invitations, sign-in by address,
 immediate revocation; everything in the history."""
 
+import html
 import re
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from contrat.models import (
     Partenaire,
     PerimetreQuartier,
     Pilier,
+    Quartier,
 )
 from engagements.models import Dispositif
 from noyau.models import Historique
@@ -518,3 +520,45 @@ def test_a_double_click_makes_one_contract_and_one_invitation(
     )
     assert encore.status_code == 400 and "Une invitation est déjà en attente" in encore.content.decode()
     assert contrat.invitations.count() == 1
+
+
+def test_a_commune_or_quartier_typed_by_mistake_is_removed_while_nothing_uses_it(testville, connecter):
+    """« Dijonn » added by mistake: « Retirer » takes it out of the perimeter, in the history, and the row goes
+    since nothing uses it; a commune with quartiers of the perimeter is not taken out; a commune another
+    contract holds stays for that contract; a quartier typed by mistake goes with its link."""
+    admin = connecter("admin")
+    url = f"/contrats/{testville.slug}/perimetre/"
+
+    def version():
+        return Contrat.objects.get(pk=testville.pk).version
+
+    admin.post(url + "communes/ajouter/", {"commune-nom": "Dijonn"})
+    admin.post(url + "communes/ajouter/", {"commune-nom": "Testville"})
+    faute, testville_c = Commune.objects.get(nom="Dijonn"), Commune.objects.get(nom="Testville")
+    assert "Dijonn" in connecter("admin").get(url).content.decode()
+    lue = version()
+    assert admin.post(url + f"communes/{faute.pk}/retirer/", {"version": lue}).status_code == 302
+    assert not Commune.objects.filter(nom="Dijonn").exists()
+    assert list(Contrat.objects.get(pk=testville.pk).communes.all()) == [testville_c]
+    assert Historique.objects.filter(contrat_id=testville.pk, objet="contrat", action="modification").exists()
+    # The same button on the stale page: 409, nothing changes.
+    assert admin.post(url + f"communes/{testville_c.pk}/retirer/", {"version": lue}).status_code == 409
+
+    # A quartier typed by mistake goes with its link; its commune, holding it, could not go before.
+    admin.post(
+        url + "quartiers/ajouter/",
+        {"quartier-nom": "Les Tilleulls", "quartier-commune": testville_c.pk, "quartier-nature": "prioritaire"},
+    )
+    lien = PerimetreQuartier.objects.get(contrat=testville, quartier__nom="Les Tilleulls")
+    refus = admin.post(url + f"communes/{testville_c.pk}/retirer/", {"version": version()}, follow=True)
+    assert "Retirez d'abord les quartiers de Testville" in html.unescape(refus.content.decode())
+    assert admin.post(url + f"quartiers/{lien.pk}/retirer/", {"version": lien.version}).status_code == 302
+    assert not Quartier.objects.filter(nom="Les Tilleulls").exists()
+
+    # Dijon is grand-dijon's too: taken out of Testville's perimeter, it stays for grand-dijon.
+    admin.post(url + "communes/ajouter/", {"commune-nom": "dijon"})
+    dijon = Commune.objects.get(nom__iexact="dijon", contrats__slug="grand-dijon")
+    assert admin.post(url + f"communes/{dijon.pk}/retirer/", {"version": version()}).status_code == 302
+    assert (
+        Commune.objects.filter(pk=dijon.pk).exists() and dijon in Contrat.objects.get(slug="grand-dijon").communes.all()
+    )

@@ -12,6 +12,7 @@ from noyau.conflits import page_perimee
 from noyau.enregistrement import action, repondre
 from noyau.issues import DOUBLON, tenter
 
+from .. import references
 from ..forms import (
     CommuneForm,
     QuartierForm,
@@ -169,6 +170,36 @@ def commune_ajouter(request, slug):
 
 
 @require_POST
+def commune_retirer(request, slug, pk):
+    """Takes a commune out of the perimeter (in the contract's history); a commune nothing uses any more (a
+    typo) is removed altogether. Its quartiers go first: the page says so."""
+    contrat = pilote(request, slug)
+    commune = get_object_or_404(contrat.communes.all(), pk=pk)
+    ici = reverse("contrat:perimetre", args=[contrat.slug])
+    if PerimetreQuartier.objects.filter(contrat=contrat, quartier__commune=commune).exists():
+        messages.error(request, f"Retirez d'abord les quartiers de {commune.nom} du périmètre : rien n'est changé.")
+        return redirect(ici)
+
+    @transaction.atomic
+    def retirer():
+        _communes_du_contrat(request, contrat, [c for c in contrat.communes.all() if c.pk != commune.pk])
+        nom = commune.nom
+        oubliee = references.oublier_si_inutilise(commune)
+        return f"{nom} n'est plus dans le périmètre" + (
+            " ; elle n'était utilisée nulle part : elle est supprimée." if oubliee else "."
+        )
+
+    # The button posts the contract's version its page showed: a change of the perimeter since is a 409.
+    return action(
+        request,
+        contrat,
+        retirer,
+        perimee="Le périmètre a changé depuis que la page a été affichée : relisez-le. Rien n'est changé.",
+        retour=ici,
+    )
+
+
+@require_POST
 def quartier_ajouter(request, slug):
     contrat = pilote(request, slug)
     form = QuartierForm(request.POST, prefix="quartier", contrat=contrat)
@@ -201,8 +232,11 @@ def quartier_retirer(request, slug, pk):
     lien = get_object_or_404(PerimetreQuartier.objects.select_related("quartier"), pk=pk, contrat=contrat)
     nom = lien.quartier.nom
 
+    @transaction.atomic
     def retirer():
         versions.supprimer(request.user, lien, lien.version)
+        # A quartier typed by mistake, which no other contract, dispositif or fiche uses, goes with its link.
+        references.oublier_si_inutilise(lien.quartier)
         return f"{nom} n'est plus dans le périmètre."
 
     # The button posts the version its page showed: a code or successor given since, or a double click, is a 409.

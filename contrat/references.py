@@ -3,10 +3,13 @@ administration or the official list's load, and each change is written in the hi
 perimeter holds them — none sees its perimeter change without a trace."""
 
 from django.utils import timezone
+from django.utils.text import slugify
 
 from noyau.models import Historique
 
-from .models import PerimetreQuartier
+from .models import Commune, Partenaire, PerimetreQuartier, Quartier
+
+RESERVES = {"ajouter"}  # words of the URLs next to /contrats/<slug>/
 
 
 def noter(liens, avant, apres, *, user=None, source, detail):
@@ -61,3 +64,47 @@ def oublier_si_inutilise(objet):
         objet.delete()
         return True
     return False
+
+
+def slug_libre(modele, base, **filtre):
+    """A slug derived from a name, made unique among `modele`'s rows (filtered)."""
+    racine = (slugify(base)[:70] or "element").strip("-")
+    slug, n = racine, 2
+    while slug in RESERVES or modele.objects.filter(slug=slug, **filtre).exists():
+        slug, n = f"{racine}-{n}", n + 1
+    return slug
+
+
+# -- the shared rows a contract's pages add: one place creates them ---------------------------------
+# Each is written in the transaction of the contract's own change that shows it (its communes, its
+# partners, its perimeter), whose history entry names it; removed again by `oublier_si_inutilise`.
+
+
+def commune(nom):
+    """The commune of that name, whatever its case and spaces; a new one if none has it."""
+    nom = " ".join(nom.split())
+    return Commune.objects.filter(nom__iexact=nom).first() or Commune.objects.create(
+        nom=nom, slug=slug_libre(Commune, nom)
+    )
+
+
+def quartier(nom, commune_, code=""):
+    """The quartier of that name in that commune; a new one (with the code typed) if none has it."""
+    nom = " ".join(nom.split())
+    return Quartier.objects.filter(nom__iexact=nom, commune=commune_).first() or Quartier.objects.create(
+        nom=nom, commune=commune_, code=code, slug=slug_libre(Quartier, f"{commune_.nom} {nom}")
+    )
+
+
+def quartier_du_qpv(qpv, commune_):
+    """The shared quartier of a QPV's code, or a new one named as the official list names it."""
+    return Quartier.objects.filter(code=qpv.code).order_by("pk").first() or Quartier.objects.create(
+        nom=qpv.nom, commune=commune_, code=qpv.code, qpv=qpv, slug=slug_libre(Quartier, f"{qpv.code} {qpv.nom}")
+    )
+
+
+def partenaire(nouveau):
+    """A new organisation (an unsaved Partenaire from its form), with a free slug."""
+    nouveau.slug = slug_libre(Partenaire, nouveau.sigle or nouveau.nom)
+    nouveau.save()
+    return nouveau

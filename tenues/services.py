@@ -68,13 +68,19 @@ def _ecrire(form, champ, ecriture, *args):
         raise
 
 
-def changer_etat(user, tenues, action, motif=""):
-    """Moves these follow-ups (one, or all those awaiting validation) together, or none of them."""
+def changer_etat(user, tenues, action, motif="", versions_lues=None):
+    """Moves these follow-ups (one, or all those awaiting validation) together, or none of them.
+
+    `versions_lues`: {pk: version} as the page showed them; one moved since (a colleague's validation, the
+    partner's correction) → Conflit, and none moves: what is validated is what was read."""
     depart, arrivee = TRANSITIONS[action]
     with transaction.atomic():
         objets = list(Tenue.objects.select_for_update().filter(pk__in=[t.pk for t in tenues]).select_related("contrat"))
         if len(objets) != len(tenues):
             raise TransitionImpossible("Un de ces suivis vient d'être supprimé : rechargez la page.")
+        for objet in objets:
+            if versions_lues is not None and versions_lues.get(objet.pk) != objet.version:
+                raise versions.Conflit(objet)
         for objet in objets:
             if objet.etat not in depart:
                 raise TransitionImpossible(

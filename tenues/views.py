@@ -148,20 +148,31 @@ def transition(request, slug, annee, pk, action):
             messages.error(request, f"Dites au partenaire ce qu'il faut revoir : le suivi n'a pas été {quoi}.")
             return redirect(f"{_retour(request, contrat, annee)}#t{tenue.pk}")
         motif = form.cleaned_data["motif"]
+    ici = f"{_retour(request, contrat, annee)}#t{tenue.pk}"
     try:
-        services.changer_etat(request.user, [tenue], action, motif)
+        issue = tenter(
+            lambda: services.changer_etat(
+                request.user,
+                [tenue],
+                action,
+                motif,
+                versions_lues={tenue.pk: _entier(request.POST.get(f"v{tenue.pk}"))},
+            )
+        )
     except services.TransitionImpossible as erreur:
         messages.error(request, str(erreur))
-    else:
-        messages.success(
-            request,
-            {
-                "valider": "Le suivi est validé.",
-                "renvoyer": "Le suivi est renvoyé au partenaire.",
-                "rouvrir": "Le suivi est rouvert : le partenaire peut le corriger.",
-            }[action],
+        return redirect(ici)
+    if issue.nature == CONFLIT:
+        issue.message = (
+            "Ce suivi a changé depuis que la page a été affichée (corrigé par le partenaire, ou validé, renvoyé "
+            "par un collègue) : rien n'a été fait. Relisez-le."
         )
-    return redirect(f"{_retour(request, contrat, annee)}#t{tenue.pk}")
+    textes = {
+        "valider": "Le suivi est validé.",
+        "renvoyer": "Le suivi est renvoyé au partenaire.",
+        "rouvrir": "Le suivi est rouvert : le partenaire peut le corriger.",
+    }
+    return enregistrement.repondre(request, issue, message=textes[action], suite=ici, retour=ici)
 
 
 @require_POST
@@ -169,16 +180,38 @@ def valider_tout(request, slug, annee):
     contrat = Contrat.objects.pilote_par(
         request.user, slug, "Seul le chef de projet du contrat valide le suivi des engagements."
     )
-    tenues = list(Tenue.objects.de_l_annee(contrat, annee).filter(etat=Tenue.Etat.A_VALIDER))
+    # Exactly the follow-ups the page showed, at the version it showed: one awaiting validation since is not
+    # validated unseen, one corrected or validated since makes it a 409.
+    vus = dict(filter(None, (_pk_et_version(v) for v in request.POST.getlist("vu"))))
+    tenues = list(Tenue.objects.de_l_annee(contrat, annee).filter(pk__in=vus))
+    ici = _retour(request, contrat, annee)
     try:
-        services.changer_etat(request.user, tenues, "valider")
+        issue = tenter(lambda: services.changer_etat(request.user, tenues, "valider", versions_lues=vus))
     except services.TransitionImpossible as erreur:
         messages.error(request, str(erreur))
-    else:
-        messages.success(
-            request, f"{len(tenues)} suivi{'s' if len(tenues) > 1 else ''} validé{'s' if len(tenues) > 1 else ''}."
+        return redirect(ici)
+    if issue.nature == CONFLIT:
+        issue.message = (
+            "Un de ces suivis a changé depuis que la page a été affichée : rien n'a été validé. Relisez la page."
         )
-    return redirect(_retour(request, contrat, annee))
+    n = len(tenues)
+    return enregistrement.repondre(
+        request, issue, message=f"{n} suivi{'s' if n > 1 else ''} validé{'s' if n > 1 else ''}.", suite=ici, retour=ici
+    )
+
+
+def _entier(texte):
+    try:
+        return int(texte)
+    except (TypeError, ValueError):
+        return None
+
+
+def _pk_et_version(texte):
+    """« 12:3 » → (12, 3): a follow-up and the version the page showed; None if garbled."""
+    pk, _, version = (texte or "").partition(":")
+    pk, version = _entier(pk), _entier(version)
+    return (pk, version) if pk is not None and version is not None else None
 
 
 def _retour(request, contrat, annee):

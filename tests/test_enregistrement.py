@@ -425,3 +425,52 @@ def test_a_state_transition_compares_the_version_its_page_showed(conventions, co
     assert chef.post(url + "valider/", page).status_code == 302
     objet.refresh_from_db()
     assert objet.statut == "valide"
+
+
+@pytest.mark.parametrize("nature", ["verrouille", "doublon", "supprime"])
+def test_the_follow_up_grid_answers_each_outcome_as_the_forms_do(nature, conventions, comptes, connecter, monkeypatch):
+    """The grid of the engagements non financiers (tenues): locked → 403, a repeat → 400 under its row,
+    deleted meanwhile → 404; what was typed is kept on a 400."""
+    from tenues import services as suivi
+
+    from .test_tenues import PAGE, formulaire
+
+    agent = connecter("agent.caf")
+    reponse, donnees = formulaire(agent)
+    form = reponse.context["formulaires"][0]
+    cle = form.prefix
+    donnees.update({f"{cle}-statut": "tenu", f"{cle}-commentaire": "Fait en 2016 (test)."})
+
+    def refuser(user, contrat, annee, formulaires):
+        refus = _refus(nature)
+        refus.form, refus.champ = formulaires[0], "version"
+        raise refus
+
+    monkeypatch.setattr(suivi, "enregistrer", refuser)
+    avant = Historique.objects.count()
+    reponse = agent.post(PAGE.format(2016), donnees)
+    statut, mots = ATTENDU[nature]
+    assert reponse.status_code == statut, (nature, reponse.status_code)
+    assert mots in html.unescape(reponse.content.decode())
+    assert Historique.objects.count() == avant
+    if nature == "doublon":
+        assert "Fait en 2016 (test)." in reponse.content.decode()
+
+
+@pytest.mark.parametrize("nature", ["verrouille", "doublon"])
+def test_the_columns_grid_answers_each_outcome_as_the_forms_do(nature, conventions, comptes, connecter, monkeypatch):
+    """The governance columns (a grid of one contract's rows): locked → 403, a repeat → 400 above the grid; a
+    column changed or removed meanwhile → 409 (tests/test_gouvernance_territoires.py)."""
+    from gouvernance import views as gouvernance
+
+    chef = connecter("chef.projet")
+    url = reverse("gouvernance:colonnes", args=[conventions.slug])
+    donnees = formulaire(chef.get(url))
+
+    def refuser(*args, **kwargs):
+        raise _refus(nature)
+
+    monkeypatch.setattr(gouvernance, "_enregistrer_colonnes", refuser)
+    reponse = chef.post(url, donnees)
+    statut, mots = ATTENDU[nature]
+    assert reponse.status_code == statut and mots in html.unescape(reponse.content.decode())

@@ -15,6 +15,8 @@ from noyau.models import Courriel, Historique
 from tenues import lignes, services
 from tenues.models import Tenue
 
+from .formulaires_html import formulaire as formulaire_html
+
 PAGE = "/contrats/grand-dijon/engagements-non-financiers/{}/"
 
 
@@ -82,7 +84,7 @@ def test_the_partner_measures_and_reports_the_chef_validates_and_the_row_is_lock
     page = chef.get(PAGE.format(2016))
     assert [t.pk for t in page.context["a_valider"]] == [tenue.pk]
     assert "Partiellement tenu" in page.content.decode()
-    chef.post(PAGE.format(2016) + f"{tenue.pk}/valider/")
+    chef.post(PAGE.format(2016) + f"{tenue.pk}/valider/", {f"v{tenue.pk}": tenue.version})
     tenue.refresh_from_db()
     assert tenue.etat == "valide"
 
@@ -99,9 +101,10 @@ def test_the_partner_measures_and_reports_the_chef_validates_and_the_row_is_lock
 
     # Reopened with a reason: the partner corrects it, and it goes back to the chef de projet.
     chef = connecter("chef.projet")
-    chef.post(PAGE.format(2016) + f"{tenue.pk}/rouvrir/", {f"m{tenue.pk}-motif": ""})
+    lue = {f"v{tenue.pk}": tenue.version}
+    chef.post(PAGE.format(2016) + f"{tenue.pk}/rouvrir/", {f"m{tenue.pk}-motif": "", **lue})
     assert Tenue.objects.get(pk=tenue.pk).etat == "valide"  # no reason, not reopened
-    chef.post(PAGE.format(2016) + f"{tenue.pk}/rouvrir/", {f"m{tenue.pk}-motif": "Précisez les six communes."})
+    chef.post(PAGE.format(2016) + f"{tenue.pk}/rouvrir/", {f"m{tenue.pk}-motif": "Précisez les six communes.", **lue})
     tenue.refresh_from_db()
     assert (tenue.etat, tenue.motif) == ("renvoye", "Précisez les six communes.")
     courriel = Courriel.objects.get(nature="tenue_rouvrir")
@@ -238,8 +241,20 @@ def test_valider_tout_moves_every_row_awaiting_or_none(connecter, conventions, d
     with pytest.raises(services.TransitionImpossible):
         services.changer_etat(comptes["chef.projet"], tenues, "valider")
     assert Tenue.objects.filter(etat="valide").count() == 1
-    connecter("chef.projet").post(PAGE.format(2016) + "valider/")
-    assert Tenue.objects.filter(etat="valide").count() == 3
+    chef = connecter("chef.projet")
+    tout = PAGE.format(2016) + "valider/"
+    montre = formulaire_html(chef.get(PAGE.format(2016)), tout)
+    vus = [int(v.split(":")[0]) for v in montre["vu"]]  # those awaiting validation, each at the version shown
+    assert vus and set(vus) <= {t.pk for t in tenues[:2]}
+    # One corrected by its partner since the page was shown: nothing is validated, the page says so.
+    premiere = Tenue.objects.get(pk=vus[0])
+    premiere.commentaire = "Corrigé"
+    versions.modifier(comptes["agent.caf"], premiere, premiere.version)
+    perimee = chef.post(tout, montre)
+    assert perimee.status_code == 409 and Tenue.objects.filter(etat="valide").count() == 1
+    # From the page as it is: those it shows are validated, and only those.
+    assert chef.post(tout, formulaire_html(chef.get(PAGE.format(2016)), tout)).status_code == 302
+    assert set(Tenue.objects.filter(etat="valide").values_list("pk", flat=True)) == {tenues[2].pk, *vus}
 
 
 def test_the_home_page_tells_the_agent_what_to_say_and_the_chef_what_to_validate(
@@ -304,11 +319,15 @@ def test_the_chef_filters_by_partner_and_state_and_comes_back_to_the_same_filter
     assert [p for p, _ in communs] == [None]
     a_renseigner = chef.get(PAGE.format(2016) + "?partenaire=caf-21&etat=a_renseigner").context["groupes"][0][1]
     assert f"r{donnees_caf.pk}" not in [ligne.cle for ligne in a_renseigner] and a_renseigner
-    reponse = chef.post(PAGE.format(2016) + f"{tenue.pk}/valider/", {"retour": PAGE.format(2016) + filtres})
+    reponse = chef.post(
+        PAGE.format(2016) + f"{tenue.pk}/valider/",
+        {"retour": PAGE.format(2016) + filtres, f"v{tenue.pk}": tenue.version},
+    )
     assert reponse["Location"] == PAGE.format(2016) + filtres + f"#t{tenue.pk}"
     # Elsewhere is never a way back.
     reponse = chef.post(
-        PAGE.format(2016) + f"{tenue.pk}/rouvrir/", {"retour": "https://exemple.org/", f"m{tenue.pk}-motif": "x"}
+        PAGE.format(2016) + f"{tenue.pk}/rouvrir/",
+        {"retour": "https://exemple.org/", f"m{tenue.pk}-motif": "x", f"v{tenue.pk}": tenue.version + 1},
     )
     assert reponse["Location"] == PAGE.format(2016) + f"#t{tenue.pk}"
     assert (

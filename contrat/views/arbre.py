@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from noyau import historique, versions
-from noyau.enregistrement import action, enregistrer
+from noyau.enregistrement import action, enregistrer, repondre
+from noyau.issues import tenter
 
 from ..forms import (
     MODELES_ARBRE,
@@ -92,9 +93,9 @@ def noeud_ajouter(request, slug, nature):
     portee = {"pilier": {"contrat": contrat}, "orientation": {"pilier": parent}, "objectif": {"orientation": parent}}
     objet.slug = slug_libre(type(objet), donnees["code"] or donnees["intitule"], **portee[nature])
     objet.ordre = (freres.aggregate(m=Max("ordre"))["m"] or 0) + 1
-    versions.creer(request.user, objet)
-    messages.success(request, f"« {objet.intitule} » est ajouté.")
-    return redirect("contrat:arbre", contrat.slug)
+    ici = reverse("contrat:arbre", args=[contrat.slug])
+    issue = tenter(lambda: versions.creer(request.user, objet))
+    return repondre(request, issue, message=f"« {objet.intitule} » est ajouté.", suite=ici, retour=ici)
 
 
 def noeud_modifier(request, slug, nature, pk):

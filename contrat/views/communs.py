@@ -1,21 +1,11 @@
 """What the pages of the contract's management share: the chef de projet's contract, free slugs."""
 
-from django.utils.text import slugify
-
 from ..models import (
     Contrat,
 )
+from ..references import slug_libre
 
-RESERVES = {"ajouter"}  # words of the URLs next to /contrats/<slug>/
-
-
-def slug_libre(modele, base, **filtre):
-    """A slug derived from a name, made unique among `modele`'s rows (filtered)."""
-    racine = (slugify(base)[:70] or "element").strip("-")
-    slug, n = racine, 2
-    while slug in RESERVES or modele.objects.filter(slug=slug, **filtre).exists():
-        slug, n = f"{racine}-{n}", n + 1
-    return slug
+__all__ = ["slug_libre", "pilote", "entier"]
 
 
 def pilote(request, slug):

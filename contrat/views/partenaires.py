@@ -4,10 +4,14 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from noyau import versions
+from noyau.enregistrement import repondre
+from noyau.issues import tenter
 
+from .. import references
 from ..forms import (
     PartenaireForm,
 )
@@ -15,7 +19,7 @@ from ..models import (
     Contrat,
     Partenaire,
 )
-from .communs import pilote, slug_libre
+from .communs import pilote
 
 
 def partenaires(request, slug):
@@ -27,10 +31,8 @@ def partenaires(request, slug):
         trouves = Partenaire.objects.filter(Q(nom__icontains=texte) | Q(sigle__icontains=texte) | Q(siren=texte))[:20]
     form = PartenaireForm(request.POST or None, initial={"nom": texte})
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            partenaire = form.save(commit=False)
-            partenaire.slug = slug_libre(Partenaire, partenaire.sigle or partenaire.nom)
-            partenaire.save()
+        with transaction.atomic():  # the new organisation and the contract's entry that names it, or neither
+            partenaire = references.partenaire(form.save(commit=False))
             actuel = Contrat.objects.get(pk=contrat.pk)
             versions.modifier(
                 request.user,
@@ -55,12 +57,13 @@ def partenaire_ajouter(request, slug, pk):
     contrat = pilote(request, slug)
     partenaire = get_object_or_404(Partenaire, pk=pk)
     actuel = Contrat.objects.get(pk=contrat.pk)
-    if partenaire not in actuel.partenaires.all():
-        versions.modifier(
-            request.user,
-            actuel,
-            actuel.version,
-            {"communes": list(actuel.communes.all()), "partenaires": [*actuel.partenaires.all(), partenaire]},
-        )
-    messages.success(request, f"{partenaire.nom} est un partenaire du contrat.")
-    return redirect("contrat:partenaires", contrat.slug)
+
+    def ajouter():
+        if partenaire not in actuel.partenaires.all():  # added already (a double click): nothing to write
+            m2m = {"communes": list(actuel.communes.all()), "partenaires": [*actuel.partenaires.all(), partenaire]}
+            versions.modifier(request.user, actuel, actuel.version, m2m)
+        return actuel
+
+    ici = reverse("contrat:partenaires", args=[contrat.slug])
+    issue = tenter(ajouter)
+    return repondre(request, issue, message=f"{partenaire.nom} est un partenaire du contrat.", suite=ici, retour=ici)

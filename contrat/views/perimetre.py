@@ -18,13 +18,11 @@ from ..forms import (
     QuartierForm,
 )
 from ..models import (
-    Commune,
     Contrat,
     PerimetreQuartier,
-    Quartier,
     QuartierPrioritaire,
 )
-from .communs import entier, pilote, slug_libre
+from .communs import entier, pilote
 
 
 def _page_perimetre(request, contrat, commune=None, quartier=None, status=200):
@@ -77,15 +75,7 @@ def qpv_ajouter(request, slug):
     def ajouter():
         # The shared quartier of that code, or a new one; never changed here: the code and the QPV
         # are this contract's, on its own link. A refusal undoes the communes added with it.
-        quartier = Quartier.objects.filter(code=qpv.code).order_by("pk").first()
-        if quartier is None:
-            quartier = Quartier.objects.create(
-                nom=qpv.nom,
-                commune=communes[0],
-                code=qpv.code,
-                qpv=qpv,
-                slug=slug_libre(Quartier, f"{qpv.code} {qpv.nom}"),
-            )
+        quartier = references.quartier_du_qpv(qpv, communes[0])
         deja = list(contrat.communes.all())
         ajoutees[:] = [c for c in communes if c not in deja]
         if ajoutees:
@@ -160,11 +150,9 @@ def commune_ajouter(request, slug):
     form = CommuneForm(request.POST, prefix="commune")
     if not form.is_valid():
         return _page_perimetre(request, contrat, commune=form, status=400)
-    nom = " ".join(form.cleaned_data["nom"].split())
-    commune = Commune.objects.filter(nom__iexact=nom).first() or Commune.objects.create(
-        nom=nom, slug=slug_libre(Commune, nom)
-    )
-    _communes_du_contrat(request, contrat, [*contrat.communes.all(), commune])
+    with transaction.atomic():  # the new commune and the contract's entry that names it, or neither
+        commune = references.commune(form.cleaned_data["nom"])
+        _communes_du_contrat(request, contrat, [*contrat.communes.all(), commune])
     messages.success(request, f"{commune.nom} est dans le périmètre.")
     return redirect("contrat:perimetre", contrat.slug)
 
@@ -206,23 +194,23 @@ def quartier_ajouter(request, slug):
     if not form.is_valid():
         return _page_perimetre(request, contrat, quartier=form, status=400)
     donnees = form.cleaned_data
-    nom = " ".join(donnees["nom"].split())
-    quartier = Quartier.objects.filter(nom__iexact=nom, commune=donnees["commune"]).first()
-    if quartier is None:
-        quartier = Quartier.objects.create(
-            nom=nom,
-            commune=donnees["commune"],
-            code=donnees["code"],
-            slug=slug_libre(Quartier, f"{donnees['commune'].nom} {nom}"),
+    noms = []
+
+    @transaction.atomic
+    def ajouter():  # the new quartier and its link, or neither (a repeat leaves no orphan quartier)
+        quartier = references.quartier(donnees["nom"], donnees["commune"], donnees["code"])
+        noms.append(quartier.nom)
+        # A quartier another contract holds is shared as it is: the code typed here is this contract's.
+        lien = PerimetreQuartier(
+            contrat=contrat, quartier=quartier, nature=donnees["nature"], code=donnees["code"] or quartier.code
         )
-    # A quartier another contract holds is shared as it is: the code typed here is this contract's.
-    lien = PerimetreQuartier(
-        contrat=contrat, quartier=quartier, nature=donnees["nature"], code=donnees["code"] or quartier.code
-    )
+        return versions.creer(request.user, lien)
+
     ici = reverse("contrat:perimetre", args=[contrat.slug])
-    issue = tenter(lambda: versions.creer(request.user, lien), champ="nom")
-    message = f"{quartier.nom} est dans le périmètre."
-    reponse = repondre(request, issue, message=message, suite=ici, retour=ici, form=form)
+    issue = tenter(ajouter, champ="nom")
+    reponse = repondre(
+        request, issue, message=lambda _: f"{noms[0]} est dans le périmètre.", suite=ici, retour=ici, form=form
+    )
     return reponse or _page_perimetre(request, contrat, quartier=form, status=400)
 
 

@@ -15,7 +15,9 @@ HEURE = timedelta(hours=1)
 
 def cle(nature, cible):
     """The key of a target: its nature and a digest of its normalised value."""
-    return f"{nature}:" + hashlib.sha256(" ".join(str(cible).split()).lower().encode()).hexdigest()[:64]
+    empreinte = hashlib.sha256(" ".join(str(cible).split()).lower().encode()).hexdigest()
+    # The digest is cut to fit the column (PostgreSQL refuses a longer value; SQLite would keep it).
+    return f"{nature}:{empreinte}"[: Demande._meta.get_field("cle").max_length]
 
 
 @transaction.atomic

@@ -37,8 +37,10 @@ def _du_groupe(membre, contrat):
     if membre.groupe == Membre.Groupe.FINANCEURS:
         return [(p.nom, p) for p in financeurs(contrat)]
     agents = (
-        Role.objects.filter(partenaire=membre.partenaire_id, role=Role.Role.AGENT, actif=True, user__is_active=True)
-        .filter(Q(contrat__isnull=True) | Q(contrat=contrat))
+        # The organisation's agents in this contract only: its people elsewhere are not this contract's to name.
+        Role.objects.filter(
+            partenaire=membre.partenaire_id, role=Role.Role.AGENT, actif=True, user__is_active=True, contrat=contrat
+        )
         .select_related("user", "partenaire")
         .order_by("user__last_name", "user__username")
     )

@@ -286,6 +286,16 @@ def test_b_learns_nothing_of_grand_dijon_s_people_and_nobody_enters_b_without_ac
     assert lues >= 20
     for courriel in courriels():
         assert not {t for t in traces if t in courriel}, courriel
+    # A séance of B convening « the agents of the CAF » names B's CAF agent, none of grand-dijon's.
+    from gouvernance import convocation
+    from gouvernance.models import Instance, Seance
+    from gouvernance.models import Membre as MembreInstance
+
+    comite = Instance.objects.create(contrat=b, slug="financeurs-b", nom="Comité des financeurs", nature="autre")
+    MembreInstance.objects.create(instance=comite, groupe="agents", partenaire=caf)
+    noms = " ".join(p.libelle for p in convocation.convoques(Seance(instance=comite, date="2026-06-01")))
+    assert contrat_b.agent_commun.username in noms or contrat_b.agent_commun.get_full_name() in noms
+    assert not {t for t in traces if t in noms}, noms
 
     # Nobody enters B by being in an organisation of B, nor by being invited: only by accepting.
     agent_caf = comptes["agent.caf"]

@@ -248,7 +248,8 @@ def _avec_des_lignes(contrat):
 def proposer_partenaires(contrat, annee):
     """Expected by default: the contract's partners that have agents, and those with lines the year before."""
     du_contrat = Partenaire.objects.filter(_avec_des_lignes(contrat))
-    avec_agents = du_contrat.filter(membres__role="agent", membres__actif=True)
+    # Agents in this contract: an organisation's people elsewhere say nothing of who answers here.
+    avec_agents = du_contrat.filter(membres__role="agent", membres__actif=True, membres__contrat=contrat)
     annee_passee = Estimation.objects.filter(dispositif__contrat=contrat, annee=annee - 1).values("partenaire")
     return Partenaire.objects.filter(Q(pk__in=avec_agents.values("pk")) | Q(pk__in=annee_passee)).order_by("nom")
 

@@ -178,3 +178,55 @@ def test_the_grid_is_filled_and_saved_with_the_keyboard_alone(live_server, compt
     assert "1 ligne enregistrée." in page.content()
     ligne.refresh_from_db()
     assert ligne.montant_annuel == 12250000
+
+
+def _dans_l_ecran(page, largeur):
+    """Every field of the grid is within the screen's width: reachable without scrolling sideways."""
+    dehors = page.evaluate(
+        """(largeur) => [...document.querySelectorAll('#grille input:not([type=hidden]), #grille select,'
+            + ' #grille textarea, #grille button')]
+            .map(e => [e.name || e.textContent.trim(), e.getBoundingClientRect()])
+            .filter(([n, r]) => r.width > 0 && (r.left < 0 || r.right > largeur + 0.5))
+            .map(([n, r]) => `${n} : ${Math.round(r.left)}-${Math.round(r.right)}`)""",
+        largeur,
+    )
+    assert dehors == [], dehors
+
+
+def test_an_agent_fills_six_lines_on_a_phone_without_scrolling_sideways(live_server, comptes, navigateur):
+    """At 390 px the grid is a card per line: every field of a line (dispositif, objectifs, montants, remarque,
+    période, supprimer) within the screen; three lines typed, three more asked for, all six saved."""
+    base = live_server.url
+    contexte = navigateur.new_context(locale="fr-FR", viewport=TELEPHONE)
+    page = contexte.new_page()
+    se_connecter(page, base, "agent.pole-emploi")
+    page.goto(f"{base}/contrats/grand-dijon/contributions/pole-emploi/2016/")
+    _dans_l_ecran(page, TELEPHONE["width"])
+    rien_ne_deborde(page)
+    accessible(page)
+
+    def remplir(debut):
+        for i in range(debut, debut + 3):
+            page.locator(f"#id_lignes-{i}-dispositif").select_option(label="Nouveau dispositif (intitulé ci-contre)")
+            page.locator(f"#id_lignes-{i}-intitule").fill(f"Atelier numérique {i + 1}")
+            page.locator(f"#id_lignes-{i}-montant_annuel").fill(f"{i + 1} 000")
+            page.locator(f"#id_lignes-{i}-montant_pluriannuel").fill(f"{i + 1} 500")
+            page.locator(f"#id_lignes-{i}-remarque_annuelle").fill("Sous réserve du budget")
+
+    remplir(0)
+    page.get_by_role("button", name="Enregistrer et ajouter des lignes").click()
+    page.wait_for_url(re.compile(r".*\?lignes=8#grille$"))
+    for i in range(3):  # the three typed are there, saved
+        assert page.get_by_text(f"Atelier numérique {i + 1}").count() >= 1
+    # The new empty lines follow the three saved ones.
+    remplir(3)
+    _dans_l_ecran(page, TELEPHONE["width"])
+    page.get_by_role("button", name="Enregistrer la grille").click()
+    page.wait_for_load_state()
+    lignes = Estimation.objects.filter(partenaire__slug="pole-emploi", annee=2016)
+    assert sorted(lignes.values_list("dispositif__intitule", flat=True)) == [
+        f"Atelier numérique {i}" for i in range(1, 7)
+    ]
+    _dans_l_ecran(page, TELEPHONE["width"])
+    rien_ne_deborde(page)
+    contexte.close()

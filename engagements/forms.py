@@ -113,6 +113,8 @@ class DispositifForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
             "L'objectif « %(value)s » n'appartient pas au contrat de ce dispositif."
         )
         self.fields["objectifs"].label_from_instance = lambda o: f"{o.orientation.pilier.libelle} › {o.libelle}"
+        self.fields["objectifs"].label = contrat.niveau_3  # the contract's words for its third level
+        self._bound_fields_cache.pop("objectifs", None)  # (the DSFR mixin read the field with its old label)
         self.fields["quartiers"].queryset = Quartier.objects.filter(perimetres__contrat=contrat).select_related(
             "commune"
         )

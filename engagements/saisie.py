@@ -76,6 +76,7 @@ class LigneForm(PeriodeMixin, DsfrFormMixin, forms.Form):
             self.fields["objectifs"].queryset = grille.objectifs
             # Read once for the whole grid, not once per blank row.
             self.fields["objectifs"].choices = grille.choix_objectifs
+            self.fields["objectifs"].label = grille.contrat.niveau_3  # the contract's words (« Actions »…)
 
     @property
     def nom_de_ligne(self):

@@ -134,7 +134,7 @@ class Synthese:
                 for libelle, lignes in colonnes
             ]
             self.graphique_piliers = paires([(libelle, t.prevu, t.realise, t) for libelle, t in self.bilan_piliers])
-            self.titre_graphique = f"Prévu et réalisé {annee} par pilier"
+            self.titre_graphique = f"Prévu et réalisé {annee} par {contrat.niveau_1.lower()}"
             bilans = {
                 c.partenaire_id: c
                 for c in Contribution.objects.filter(contrat=contrat, annee=annee, nature=Nature.BILAN)

@@ -89,13 +89,17 @@ def test_a_territory_is_set_up_and_run_without_the_django_admin(live_server, com
 
     chef.goto(f"{base}/contrats/{slug}/arbre/")
     chef.locator("#id_intitule").fill("Cohésion sociale")
-    chef.get_by_role("button", name="Ajouter le pilier").click()
-    chef.get_by_text("Ajouter une orientation").click()  # the form unfolds (a native <details>)
-    chef.get_by_label("Nouvelle orientation de « Cohésion sociale »").fill("Insertion des jeunes")
-    chef.get_by_role("button", name="Ajouter l'orientation").click()
-    chef.get_by_text("Ajouter un objectif").click()
-    chef.get_by_label("Nouvel objectif de « Insertion des jeunes »").fill("Accompagner vers l'emploi")
-    chef.get_by_role("button", name="Ajouter l'objectif").click()
+    chef.get_by_role("button", name="Ajouter (Pilier)").click()
+    chef.get_by_text("Ajouter — Orientations stratégiques").click()  # the form unfolds (a native <details>)
+    chef.get_by_label("Intitulé du nouvel élément (Orientations stratégiques) de « Cohésion sociale »").fill(
+        "Insertion des jeunes"
+    )
+    chef.get_by_role("button", name="Ajouter à « Cohésion sociale » (Orientations stratégiques)").click()
+    chef.get_by_text("Ajouter — Objectifs opérationnels").click()
+    chef.get_by_label("Intitulé du nouvel élément (Objectifs opérationnels) de « Insertion des jeunes »").fill(
+        "Accompagner vers l'emploi"
+    )
+    chef.get_by_role("button", name="Ajouter à « Insertion des jeunes » (Objectifs opérationnels)").click()
     assert (
         chef.locator("li.noeud", has_text="Accompagner vers l'emploi").count() == 2
     )  # the objectif, in its orientation

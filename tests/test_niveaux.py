@@ -73,3 +73,31 @@ def test_levels_left_empty_are_the_signed_annexes_words(connecter, conventions):
         "Orientations stratégiques",
         "Objectifs opérationnels",
     )
+
+
+def test_the_tree_the_grid_the_dispositif_form_and_the_dashboard_speak_the_contract_s_words(connecter, conventions):
+    """« Priorité / Objectifs / Actions »: the tree's add buttons and labels, the grid's and the dispositif form's
+    third-level field, the dashboard's chart; the words of the default tree appear nowhere on those pages."""
+    chef = _nommer(connecter, conventions, "Priorité", "Objectifs", "Actions")
+    arbre = html.unescape(chef.get("/contrats/grand-dijon/arbre/").content.decode())
+    for mots in (
+        "Ajouter — Priorité",
+        "Ajouter — Objectifs",
+        "Ajouter — Actions",
+        "Intitulé du nouvel élément (Actions)",
+    ):
+        assert mots in arbre, mots
+    for ancien in ("Ajouter un objectif", "Ajouter une orientation", "Ajouter un pilier", "orientations stratégiques"):
+        assert ancien not in arbre, ancien
+    grille = html.unescape(
+        connecter("agent.caf").get("/contrats/grand-dijon/contributions/caf-21/2016/").content.decode()
+    )
+    assert re.search(r'<label class="fr-label" for="id_lignes-0-objectifs">Actions', grille)
+    assert "Objectifs opérationnels" not in grille
+    formulaire = html.unescape(
+        connecter("agent.caf").get("/contrats/grand-dijon/dispositifs/ajouter/").content.decode()
+    )
+    assert re.search(r'id="id_objectifs-legende">\s*Actions', formulaire)
+    chef = connecter("chef.projet")  # (one client: the agent's pages signed it in as the agent)
+    tableau = html.unescape(chef.get("/contrats/grand-dijon/tableau-de-bord/?annee=2015").content.decode())
+    assert "Engagements 2015 par priorité" in tableau and "par pilier" not in tableau

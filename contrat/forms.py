@@ -111,10 +111,50 @@ class ContratCreationForm(JetonMixin, ContratForm):
             "porteur": {"required": "Choisissez le porteur (l'intercommunalité)."},
         }
 
+    nouveau_porteur = forms.CharField(
+        label="Ou le nom d'un nouveau porteur",
+        required=False,
+        max_length=200,
+        help_text="Absent de la liste ? Son nom complet, par exemple « Communauté de communes du Val de Loire » : "
+        "il est créé avec le contrat.",
+    )
+    nouveau_porteur_sigle = forms.CharField(
+        label="Son sigle (facultatif)",
+        required=False,
+        max_length=60,
+        help_text="Le nom court des tableaux, par exemple « CCVL ».",
+    )
+    field_order = ["nom", "nature", "territoire", "porteur", "nouveau_porteur", "nouveau_porteur_sigle"]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["porteur"].required = True
-        self.fields["porteur"].help_text = "L'organisation du chef de projet. Absente de la liste ? Créez-la d'abord."
+        self.fields["porteur"].required = False
+        self.fields["porteur"].help_text = "L'organisation du chef de projet (l'intercommunalité, le plus souvent)."
+
+    def clean(self):
+        donnees = super().clean()
+        nom = " ".join((donnees.get("nouveau_porteur") or "").split())
+        if donnees.get("porteur") and nom:
+            self.add_error(
+                "nouveau_porteur", "Choisissez le porteur dans la liste, ou donnez le nom d'un nouveau : pas les deux."
+            )
+        elif not donnees.get("porteur") and not nom and "porteur" not in self.errors:
+            self.add_error(
+                "porteur", "Choisissez le porteur (l'intercommunalité), ou donnez le nom d'un nouveau porteur."
+            )
+        elif nom and nom.casefold() in {n.casefold() for n in Partenaire.objects.values_list("nom", flat=True)}:
+            # (compared in Python: SQLite folds only ASCII letters, « É » and « é » would differ)
+            self.add_error("nouveau_porteur", f"« {nom} » existe déjà : choisissez-la dans la liste des porteurs.")
+        donnees["nouveau_porteur"] = nom
+        return donnees
+
+    def porteur_nouveau(self):
+        """The new organisation typed (unsaved), or None when the porteur was chosen in the list."""
+        nom = self.cleaned_data.get("nouveau_porteur")
+        if not nom:
+            return None
+        sigle = " ".join((self.cleaned_data.get("nouveau_porteur_sigle") or "").split()) or nom[:60]
+        return Partenaire(nom=nom, sigle=sigle, nature=Partenaire.Nature.COLLECTIVITE)
 
     def clean_chefs(self):
         adresses = [a.strip().lower() for a in re.split(r"[\s,;]+", self.cleaned_data["chefs"]) if a.strip()]

@@ -5,7 +5,7 @@ the reader sees it and cannot change it; revoked, the reader's next request is r
 
 import re
 
-from contrat.models import Partenaire
+from contrat.models import Contrat, Partenaire
 from engagements.models import Dispositif
 
 from .test_navigateur_campagne import accessible, rien_ne_deborde
@@ -156,3 +156,42 @@ def test_a_territory_is_set_up_and_run_without_the_django_admin(live_server, com
     chef.get_by_role("button", name="Révoquer elu@testville.fr").click()
     assert "n'a plus accès au contrat" in chef.content()
     assert lecteur.goto(f"{base}/contrats/{slug}/annexe-financiere/").status == 404
+
+
+def test_a_contract_is_created_with_a_new_porteur_from_the_same_page(live_server, comptes, navigateur, courriels):
+    """A new territory whose intercommunality is not yet an organisation of the instance: the administrateur
+    types its name on the contract's page, at 1 280 and at 390 px; no Django admin."""
+    from .conftest import MOT_DE_PASSE as DEMO
+
+    base = live_server.url
+    for largeur, nom, sigle in ((1280, "Communauté de communes du Val Test", "CCVT"), (390, "Agglo de Mobiletown", "")):
+        admin = navigateur.new_context(locale="fr-FR", viewport={"width": largeur, "height": 900}).new_page()
+        connexion(admin, base, "admin", DEMO)
+        admin.goto(f"{base}/contrats/ajouter/")
+        admin.locator("#id_nom").fill(f"Contrat de ville {nom}")
+        admin.locator("#id_territoire").fill(nom)
+        admin.get_by_label("Ou le nom d'un nouveau porteur").fill(nom)
+        if sigle:
+            admin.get_by_label("Son sigle (facultatif)").fill(sigle)
+        admin.locator("#id_annee_debut").fill("2024")
+        admin.locator("#id_annee_fin").fill("2030")
+        admin.locator("#id_chefs").fill(f"chef{largeur}@exemple.fr")
+        accessible(admin)
+        assert admin.evaluate("document.documentElement.scrollWidth") <= largeur
+        admin.get_by_role("button", name="Créer le contrat et inviter").click()
+        admin.wait_for_url(re.compile(r".*/membres/$"))
+        contrat = Contrat.objects.get(nom=f"Contrat de ville {nom}")
+        assert (contrat.porteur.nom, contrat.porteur.sigle) == (nom, sigle or nom)
+        assert contrat.porteur in contrat.partenaires.all()
+        # Typed again as new, the same name is refused in French: it is in the list now.
+        admin.goto(f"{base}/contrats/ajouter/")
+        admin.locator("#id_nom").fill(f"Autre contrat {nom}")
+        admin.locator("#id_territoire").fill(nom)
+        admin.get_by_label("Ou le nom d'un nouveau porteur").fill(nom.upper())
+        admin.locator("#id_annee_debut").fill("2024")
+        admin.locator("#id_annee_fin").fill("2030")
+        admin.locator("#id_chefs").fill(f"chef{largeur}@exemple.fr")
+        admin.get_by_role("button", name="Créer le contrat et inviter").click()
+        assert "existe déjà : choisissez-la dans la liste des porteurs" in admin.locator("main").inner_text()
+        assert not Contrat.objects.filter(nom=f"Autre contrat {nom}").exists()
+        admin.context.close()

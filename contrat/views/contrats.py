@@ -1,15 +1,15 @@
 """The contracts: the list, a contract's page, its creation (administrateur) and its details (chef de projet)."""
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from noyau import jetons, pagination, versions
-from noyau.enregistrement import enregistrer
+from noyau.enregistrement import enregistrer, repondre
+from noyau.issues import tenter
 
-from .. import invitations, permissions
+from .. import invitations, permissions, references
 from ..forms import (
     ContratCreationForm,
     ContratForm,
@@ -71,21 +71,29 @@ def contrat_creer(request):
 
         def creer():
             # A second click makes no second contract (nor a second invitation): the form's token.
+            nouveau = form.porteur_nouveau()
+            if nouveau is not None:  # a new territory's intercommunality, made with its contract
+                contrat.porteur = references.partenaire(nouveau)
             contrat.slug = slug_libre(Contrat, contrat.nom)
             versions.creer(request.user, contrat, {"communes": [], "partenaires": [contrat.porteur]})
             for adresse in form.cleaned_data["chefs"]:
                 invitations.inviter(request.user, contrat, adresse, Membre.Role.CHEF_DE_PROJET, contrat.porteur)
             return contrat
 
-        try:
-            jetons.une_fois(form.cleaned_data.get("jeton"), creer)  # a second click is sent to the contract
-        except jetons.DejaEnvoye as premier:
-            return jetons.vers_le_premier(request, premier.adresse, reverse("contrat:liste"))
-        messages.success(
-            request, f"Le contrat est créé ; invitation envoyée à {', '.join(form.cleaned_data['chefs'])}."
+        # A second click is sent to the contract the first one made.
+        issue = tenter(lambda: jetons.une_fois(form.cleaned_data.get("jeton"), creer), champ="nom")
+        reponse = repondre(
+            request,
+            issue,
+            message=f"Le contrat est créé ; invitation envoyée à {', '.join(form.cleaned_data['chefs'])}.",
+            suite=lambda contrat: reverse("contrat:membres", args=[contrat.slug]),
+            retour=reverse("contrat:liste"),
+            form=form,
         )
-        return redirect("contrat:membres", contrat.slug)
-    return render(request, "contrat/formulaire.html", {"form": form, "titre": "Nouveau contrat"})
+        if reponse is not None:
+            return reponse
+    statut = 400 if form.errors else 200
+    return render(request, "contrat/formulaire.html", {"form": form, "titre": "Nouveau contrat"}, status=statut)
 
 
 def contrat_modifier(request, slug):

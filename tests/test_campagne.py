@@ -705,3 +705,35 @@ def test_asking_for_more_lines_keeps_the_three_typed_and_the_exchange_survives_a
         )
         assert renvoi < reponse_agent
         assert "Renvoi" in echanges and "Soumission" in echanges
+
+
+def test_the_review_says_removed_lines_changed_remarks_and_zero_is_not_unknown(conventions, caf, comptes, connecter):
+    from engagements import relecture
+
+    agent, chef = comptes["agent.caf"], comptes["chef.projet"]
+    services.changer_statut(agent, conventions, caf, 2015, "soumettre")
+    premiere = relecture.relire(services.contribution(conventions, caf, 2015), [])
+    assert premiere.soumise_le is None and premiere.changements == 0  # a first submission: nothing to compare
+    services.changer_statut(chef, conventions, caf, 2015, "renvoyer", "À revoir.")
+    lignes = list(Estimation.objects.filter(dispositif__contrat=conventions, partenaire=caf, annee=2015).order_by("pk"))
+    inconnue = next(e for e in lignes if e.montant_annuel is None)
+    retiree, remarquee = [e for e in lignes if e.pk != inconnue.pk][:2]
+    versions.supprimer(agent, retiree, retiree.version)
+    remarquee.remarque_annuelle = "Selon le vote du conseil"
+    versions.modifier(agent, remarquee, remarquee.version)
+    inconnue.montant_annuel = Decimal("0")  # known to be nothing this year: not the same as unknown
+    versions.modifier(agent, inconnue, inconnue.version)
+    services.changer_statut(agent, conventions, caf, 2015, "soumettre")
+
+    page = connecter("chef.projet").get(CONTRIBUTION.format("caf-21", 2015))
+    revue = page.context["relecture"]
+    assert [nom for nom, _ in revue.retirees] == [retiree.dispositif.intitule]
+    par_pk = {ligne.estimation.pk: ligne for ligne in revue.lignes}
+    assert par_pk[remarquee.pk].depuis_soumission["Remarque"].apres == "Selon le vote du conseil"
+    ecart = par_pk[inconnue.pk].depuis_soumission["Montant annuel"]
+    assert (ecart.avant, ecart.apres, ecart.difference) == (None, Decimal("0"), None)
+    assert revue.changements == 3
+    texte = html.unescape(page.content.decode())
+    assert "Retirées depuis la dernière soumission" in texte and "inconnu → 0 €" in texte
+    # The agent does not get the review: it is the chef's, before validating.
+    assert connecter("agent.caf").get(CONTRIBUTION.format("caf-21", 2015)).context["relecture"] is None

@@ -230,3 +230,58 @@ def test_an_agent_fills_six_lines_on_a_phone_without_scrolling_sideways(live_ser
     _dans_l_ecran(page, TELEPHONE["width"])
     rien_ne_deborde(page)
     contexte.close()
+
+
+def test_the_chef_reviews_a_resubmitted_contribution_before_validating(live_server, comptes, navigateur, conventions):
+    """Sent back and resubmitted with one amount changed and one line added: the chef's page shows, before the
+    « Valider » button, the changed amount (before → after, the difference) and the added line, with each
+    line's objectifs, remark and period; at 1 280 and 390 px."""
+    from decimal import Decimal
+
+    from contrat.models import Partenaire
+    from engagements import services
+    from engagements.models import Dispositif
+    from noyau import versions
+    from noyau.montants import euros
+
+    caf = Partenaire.objects.get(slug="caf-21")
+    agent, chef = comptes["agent.caf"], comptes["chef.projet"]
+    services.changer_statut(agent, conventions, caf, 2015, "soumettre")
+    services.changer_statut(chef, conventions, caf, 2015, "renvoyer", "Le montant du CLAS est à revoir.")
+    ligne = Estimation.objects.get(dispositif__code="caf-2015-06", annee=2015)
+    avant = ligne.montant_annuel
+    ligne.montant_annuel = avant + Decimal("400000")
+    versions.modifier(agent, ligne, ligne.version)
+    nouveau = versions.creer(agent, Dispositif(contrat=conventions, partenaire=caf, code="t-ludo", intitule="Ludobus"))
+    versions.creer(agent, Estimation(dispositif=nouveau, partenaire=caf, annee=2015, montant_annuel=Decimal("5000")))
+    services.changer_statut(agent, conventions, caf, 2015, "soumettre")
+
+    base = live_server.url
+    for fenetre in ({"width": 1280, "height": 900}, TELEPHONE):
+        page = navigateur.new_context(locale="fr-FR", viewport=fenetre).new_page()
+        se_connecter(page, base, "chef.projet")
+        page.goto(f"{base}/contrats/grand-dijon/contributions/caf-21/2015/")
+        relecture = page.locator("#relecture")
+        assert relecture.is_visible()
+        texte = re.sub(r"\s+", " ", relecture.inner_text())
+        assert "2 lignes modifiées, ajoutées ou retirées" in texte
+        changee = re.sub(r"\s+", " ", page.locator(f"#relue-{ligne.pk}").inner_text())
+        attendu = f"Montant annuel : {euros(avant)} → {euros(avant + Decimal('400000'))} (+400 000 €)"
+        assert attendu in changee, changee
+        ajoutee = page.locator("#relecture tr", has_text="Ludobus")
+        assert "Ajoutée depuis la dernière soumission" in ajoutee.text_content()
+        # The review comes before the buttons that decide.
+        assert page.evaluate(
+            "document.querySelector('#relecture').compareDocumentPosition("
+            "document.querySelector('form[action$=\"/valider/\"] button')) & Node.DOCUMENT_POSITION_FOLLOWING"
+        )
+        rien_ne_deborde(page)
+        accessible(page)
+        page.context.close()
+    page = navigateur.new_context(locale="fr-FR").new_page()
+    se_connecter(page, base, "chef.projet")
+    page.goto(f"{base}/contrats/grand-dijon/contributions/caf-21/2015/")
+    page.get_by_role("button", name="Valider la contribution").click()
+    page.wait_for_load_state()
+    contribution = Contribution.objects.get(contrat=conventions, partenaire=caf, annee=2015, nature="previsionnel")
+    assert contribution.statut == "valide"

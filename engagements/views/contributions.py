@@ -17,7 +17,7 @@ from noyau.conflits import version_postee
 from noyau.enregistrement import refus, repondre
 from noyau.issues import CONFLIT, DOUBLON, tenter
 
-from .. import bilan, collectes, saisie, services
+from .. import bilan, collectes, relecture, saisie, services
 from ..forms import RenvoiForm, ReponseForm
 from ..models import Contribution, Nature
 
@@ -130,6 +130,10 @@ def contribution(request, slug, partenaire_slug, annee):
         "bilan_ouvrable": annee < timezone.localdate().year and bool(grille.lignes),
         "peut_valider": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.SOUMIS,
         "peut_renvoyer": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.SOUMIS,
+        # What the chef reads before validating: each line, and what changed since the last submission and year.
+        "relecture": relecture.relire(objet, list(grille.lignes.values()))
+        if permissions.peut_piloter(request.user, contrat) and relecture.a_relire(objet)
+        else None,
         "peut_rouvrir": permissions.peut_piloter(request.user, contrat) and objet.statut == Contribution.Statut.VALIDE,
         "renvoi": RenvoiForm(),
         "reponse": ReponseForm(),

@@ -34,6 +34,11 @@ TRANSITIONS = {
 AVEC_COMMENTAIRE = {"renvoyer", "rouvrir"}
 
 
+def realises_inconnus(contrat, partenaire, annee):
+    """How many of the year's planned lines have no known realised amount."""
+    return lignes_de(contrat, partenaire, annee).exclude(realisation__montant_realise__isnull=False).count()
+
+
 def echanges(contribution):
     """The dated exchange between the chef de projet and the partner: each transition said with words (a
     send-back's reason, a reopening's, the agent's message with a submission), oldest first. Read from the
@@ -81,6 +86,7 @@ def changer_statut(
     rien_a_declarer=False,
     nature=Nature.PREVISIONNEL,
     version_lue=None,
+    inconnus_confirmes=False,
 ):
     """Moves the contribution and writes, in the same transaction, its history entry and the mail
     that announces it (sent once the transaction is committed). `version_lue`: the version the page
@@ -102,6 +108,15 @@ def changer_statut(
             if not lignes_de(contrat, partenaire, annee).exists():
                 raise TransitionImpossible(
                     f"{partenaire.nom} n'a aucune ligne prévue en {annee} : il n'y a rien à dresser en bilan."
+                )
+            # Unknown amounts are allowed (unknown is not 0), but said and confirmed, never submitted unseen.
+            inconnus = realises_inconnus(contrat, partenaire, annee)
+            if inconnus and not inconnus_confirmes:
+                total = lignes_de(contrat, partenaire, annee).count()
+                raise TransitionImpossible(
+                    f"{inconnus} ligne{'s' if inconnus > 1 else ''} sur {total} {'ont' if inconnus > 1 else 'a'} un "
+                    "réalisé inconnu : complétez-les, ou cochez « Je soumets avec ces montants inconnus » pour "
+                    "soumettre le bilan ainsi."
                 )
         elif action == "soumettre":
             # An empty submission says so: "nothing this year" is an answer, silence is not.

@@ -77,8 +77,15 @@ def test_the_agent_reports_three_lines_the_chef_validates_and_the_synthese_count
     a.refresh_from_db()
     assert a.version == 1
 
+    # Lines still unknown: the page warns, and a submission without the confirmation is refused, in French.
+    page = html.unescape(agent.get(BILAN.format("caf-21", 2015)).content.decode())
+    assert re.search(r"\d+ lignes sur \d+ ont un réalisé inconnu", page) and "Je soumets avec ces montants" in page
+    refus = agent.post(BILAN.format("caf-21", 2015) + "soumettre/", follow=True)
+    assert "ont un réalisé inconnu : complétez-les, ou cochez" in html.unescape(refus.content.decode())
+    assert not Contribution.objects.filter(partenaire=caf, annee=2015, nature=Nature.BILAN, statut="soumis").exists()
     with django_capture_on_commit_callbacks(execute=True):
-        assert agent.post(BILAN.format("caf-21", 2015) + "soumettre/").status_code == 302
+        reponse = agent.post(BILAN.format("caf-21", 2015) + "soumettre/", {"inconnus_confirmes": "on"})
+        assert reponse.status_code == 302
     bilan = Contribution.objects.get(partenaire=caf, annee=2015, nature=Nature.BILAN)
     assert bilan.statut == Contribution.Statut.SOUMIS
     assert mail.outbox[-1].to == ["chef.projet@example.org"]
@@ -114,7 +121,9 @@ def test_a_validated_bilan_locks_what_was_done_on_every_route_and_reopening_unlo
 ):
     ligne = lignes_caf_2015(conventions, caf)[0]
     realisation = versions.creer(comptes["agent.caf"], Realisation(estimation=ligne, montant_realise=Decimal("10")))
-    services.changer_statut(comptes["agent.caf"], conventions, caf, 2015, "soumettre", nature=Nature.BILAN)
+    services.changer_statut(
+        comptes["agent.caf"], conventions, caf, 2015, "soumettre", nature=Nature.BILAN, inconnus_confirmes=True
+    )
     services.changer_statut(comptes["chef.projet"], conventions, caf, 2015, "valider", nature=Nature.BILAN)
     # The grid is closed, the service refuses (as the admin, the import or a command would be).
     assert connecter("agent.caf").get(BILAN.format("caf-21", 2015)).context["formset"] is None

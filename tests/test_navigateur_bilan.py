@@ -45,6 +45,8 @@ def test_a_bilan_of_2015_entered_submitted_validated_and_read_in_the_synthese(li
     page.set_viewport_size(TELEPHONE)
     rien_ne_deborde(page)
     page.set_viewport_size({"width": 1280, "height": 900})
+    assert page.locator("#avertissement-inconnus").is_visible()  # said before submitting
+    page.locator("label[for=inconnus_confirmes]").click()  # (the DSFR draws the box on its label)
     page.get_by_role("button", name="Soumettre le bilan au chef de projet").click()
     page.wait_for_url(re.compile(r".*/bilan/$"))
     assert page.locator("#statut").text_content() == "Soumis"

@@ -226,6 +226,7 @@ def contribution_action(request, slug, partenaire_slug, annee, action, nature=Na
                 nature=nature,
                 rien_a_declarer=request.POST.get("rien_a_declarer") == "on",
                 version_lue=version_postee(request),
+                inconnus_confirmes=request.POST.get("inconnus_confirmes") == "on",
             )
         )
     except services.TransitionImpossible as erreur:  # a rule of the cycle, said on the page

@@ -210,7 +210,7 @@ class Annexe:
         passe = Passe(contrat, au) if au is not None else None
         if passe is None:
             self.estimations = list(Estimation.objects.de_l_annexe(contrat, annee, partenaire))
-            documents = list(AnnexeFinanciere.objects.filter(contrat=contrat, annee=annee))
+            documents = list(AnnexeFinanciere.objects.filter(contrat=contrat, annee=annee).select_related("partenaire"))
             arbre = _Arbre.actuel(contrat)
         else:
             self.estimations = passe.estimations(annee, partenaire)
@@ -218,6 +218,12 @@ class Annexe:
             arbre = passe.arbre()
         self.partenaire = partenaire or (self._seul_partenaire() if len(self.recapitulatif) <= 1 else None)
         self.document = self._document(documents)
+        # The all-partners annexe keeps each partner's caveats (its reserve, its footnotes), said by partner.
+        presents = {e.partenaire_id for e in self.estimations}
+        self.documents_des_partenaires = sorted(
+            (d for d in documents if d.partenaire_id in presents and d is not self.document),
+            key=lambda d: (d.partenaire.nom if d.partenaire_id else "", d.pk),
+        )
         self.piliers, self.hors_pilier = self._arbre(arbre)
 
     # -- building -------------------------------------------------------
@@ -375,12 +381,23 @@ class Annexe:
 
     @property
     def notes(self):
-        return self.document.liste_notes if self.document else []
+        if self.document is not None:
+            return self.document.liste_notes
+        notes = []
+        for document in self.documents_des_partenaires:
+            sigle = document.partenaire.sigle
+            if document.reserve:
+                notes.append(f"{sigle} : {document.reserve}")
+            notes += [
+                f"{n[0]}{sigle} : {n[1:].lstrip()}" if n.startswith("*") else f"{sigle} : {n}"
+                for n in document.liste_notes
+            ]
+        return notes
 
     @property
     def renvoi(self):
         # The amount headers carry the star of the first footnote, as in the signed annexe.
-        return "*" if any(n.startswith("*") for n in self.notes) else ""
+        return "*" if any(n.startswith("*") for n in self.notes) else ""  # (each partner's, all partners)
 
     @property
     def entete(self):

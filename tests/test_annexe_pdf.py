@@ -100,3 +100,37 @@ def test_user_text_cannot_make_the_pdf_fetch_anything(conventions, client_connec
     for url in ["file:///etc/passwd", "http://exemple.invalid/x.css", "data:text/css,p{}"]:
         with pytest.raises(ValueError, match="Ressource externe refusée"):
             refus(url)
+
+
+def test_the_all_partners_pdf_keeps_every_partner_s_caveats(conventions, client_connecte):
+    """With a second partner's line, the annexe is every partner's: the CAF's reserve, its starred footnote
+    (« n'engagent pas contractuellement… ») and its other notes are kept, each said as the CAF's, and the
+    amount headers keep their star (seed 000)."""
+    from decimal import Decimal
+
+    pole_emploi = Partenaire.objects.get(slug="pole-emploi")
+    dispositif = Dispositif.objects.create(
+        contrat=conventions, partenaire=pole_emploi, code="pe-test", intitule="Garantie jeunes"
+    )
+    Estimation.objects.create(dispositif=dispositif, partenaire=pole_emploi, annee=2015, montant_annuel=Decimal(1000))
+    reponse = client_connecte.get(URL + "?annee=2015")
+    _, pages = pages_de(reponse)
+    texte = re.sub(r"\s+", " ", "\n".join(pages))
+    assert "TOTAL financements " in texte and "Pôle emploi" in texte  # every partner's annexe
+    for caveat in (
+        "CAF : Sous réserve du maintien des dispositifs de droit commun et des dotations",
+        "*CAF : Les montants mentionnés sont des estimations et n'engagent pas contractuellement la CAF",
+        "CAF : COG 2013-2017 pas de visibilité sur les dispositifs au-delà de 2017",
+        "CAF : Ne sont pas inclus dans la projection, les territoires de veille.",
+    ):
+        assert caveat in texte, caveat
+    assert "Estimation de la valorisation financière annuelle 2015*" in texte
+    # Read at a readable size: every character of the caveats is drawn at 8 pt or more.
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(reponse.content)) as document:
+        mots = [m for page in document.pages for m in page.extract_words(extra_attrs=["size"])]
+    contractuellement = [m for m in mots if m["text"].startswith("contractuellement")]
+    reserve = [m for m in mots if m["text"] == "réserve"]
+    assert contractuellement and reserve
+    assert min(m["size"] for m in contractuellement + reserve) >= 7.99  # (8 pt, as the PDF rounds it)

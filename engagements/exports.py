@@ -50,11 +50,16 @@ def _sans_cadre(cellule, texte, **police):
         cellule.font = Font(**police)
 
 
+VERSION_DE_TRAVAIL = "Version de travail — contributions non encore toutes validées"
+
+
 def _titre(ws, annexe):
     """The title block, as on the signed annexe; returns the row of the column headings."""
     titre = ["ANNEXE FINANCIÈRE", annexe.contrat.nom, annexe.titre, *annexe.entete]
+    if annexe.version_de_travail:  # as on the PDF: a year not fully validated is not the signed annexe
+        titre.append(VERSION_DE_TRAVAIL)
     for i, texte in enumerate(titre, 1):
-        _sans_cadre(ws.cell(i, 1), texte, bold=i <= 3, size=14 if i == 1 else 11)
+        _sans_cadre(ws.cell(i, 1), texte, bold=i <= 3 or texte == VERSION_DE_TRAVAIL, size=14 if i == 1 else 11)
     ligne_entete = len(titre) + 2
     for c, colonne in enumerate(annexe.colonnes, 1):
         cellule = ws.cell(ligne_entete, c, colonne)

@@ -120,3 +120,21 @@ def test_the_partner_filter_titles_the_workbook(conventions, client_connecte):
     vide = classeur(client_connecte.get(URL, {"partenaire": "pole-emploi"}))
     r = rang_du_libelle(vide, "TOTAL financements Pôle emploi")
     assert valeur(vide, f"G{r}") == 0 and re.match(r"=SUM\(", vide.cell(r, 7).value)
+
+
+def test_the_workbook_of_a_year_not_fully_validated_says_version_de_travail(conventions, client_connecte, comptes):
+    from engagements import services
+    from engagements.exports import VERSION_DE_TRAVAIL
+
+    def titres():
+        reponse = client_connecte.get("/contrats/grand-dijon/annexe-financiere.xlsx?annee=2015")
+        feuille = load_workbook(io.BytesIO(reponse.content)).worksheets[0]
+        return [feuille.cell(r, 1).value for r in range(1, 12)]
+
+    assert VERSION_DE_TRAVAIL in titres()
+    from contrat.models import Partenaire
+
+    caf = Partenaire.objects.get(slug="caf-21")
+    services.changer_statut(comptes["agent.caf"], conventions, caf, 2015, "soumettre")
+    services.changer_statut(comptes["chef.projet"], conventions, caf, 2015, "valider")
+    assert VERSION_DE_TRAVAIL not in titres()

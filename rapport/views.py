@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contrat.models import Contrat
+from engagements.annexe import Annexe
 from engagements.synthese import Synthese
 from fiches.models import Fiche, Mesure
 from gouvernance.models import Avis, Decision, Seance
@@ -49,7 +50,12 @@ def contenu(contrat, annee, jour):
         .order_by("seance__date", "pk")
     )
     avis = list(Avis.objects.filter(contrat=contrat, annee=annee))
+    # Where the year's contributions stand, as the annexe says it: a year not fully validated is a working
+    # version, and a partner expected with nothing is « non transmis », never left out.
+    recapitulatif = Annexe(contrat, annee).recapitulatif
     return {
+        "version_de_travail": not recapitulatif or any(not r.validee for r in recapitulatif),
+        "non_transmis": [r.partenaire for r in recapitulatif if r.non_transmis],
         "contrat": contrat,
         "annee": annee,
         "jour": jour,

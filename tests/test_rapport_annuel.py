@@ -79,6 +79,10 @@ def test_the_report_of_grand_dijon_2019_holds_every_section(connecter, comptes, 
     assert "Rapport annuel 2019 sur la politique de la ville" in texte
     # Grand Dijon's lines are those of the CAF's 2015 annexe: 2019 has none, and says so.
     assert "Aucune ligne d'engagement n'est enregistrée pour 2019." in texte
+    # Not the validated year: a working version, and the CAF, expected for its lines of other years, is said
+    # « non transmis » rather than left out.
+    assert "Version de travail — les contributions 2019 ne sont pas encore toutes validées." in texte
+    assert "Non transmis pour 2019 : Caisse d'Allocations Familiales de la Côte-d'Or" in texte
     assert "FICHE 1" in texte and "FICHE 10" in texte and "non renseigné" in texte  # the protocol's fiches actions
     assert "20/06/2019" in texte and "Présenter le bilan des engagements au prochain comité" in texte
     # Sent 31 days ago without an opinion: réputé favorable; the other one's opinion, as given.

@@ -71,25 +71,38 @@ def par_quartier(contrat, annee):
     return rangs
 
 
+def premier_pilier(contrat):
+    """{dispositif pk: pilier pk} under which each line counts: the first pilier, in the tree's order, of the
+    objectifs its dispositif serves — where the signed annexe prints it, once. The one rule of every table,
+    chart, PDF and workbook for a line serving several piliers."""
+    premier = {}
+    for dispositif_id, pilier_id, *rang in Dispositif.objectifs.through.objects.filter(
+        dispositif__contrat=contrat
+    ).values_list(
+        "dispositif_id",
+        "objectif__orientation__pilier_id",
+        "objectif__orientation__pilier__ordre",
+        "objectif__orientation__ordre",
+        "objectif__ordre",
+    ):
+        if dispositif_id not in premier or tuple(rang) < premier[dispositif_id][0]:
+            premier[dispositif_id] = (tuple(rang), pilier_id)
+    return {dispositif_id: pilier_id for dispositif_id, (_, pilier_id) in premier.items()}
+
+
 def piliers_par_annee(contrat, jour=None):
     """Planned and done by pilier over the contract's years over: [(pilier, [(year, Taux)])]. A line
-    counts in each pilier its dispositif's objectifs serve; the years without a line are left out.
-    Three queries joined on the contract, whatever its size."""
+    counts in the first pilier its dispositif's objectifs serve (`premier_pilier`), as in the annexe; the
+    years without a line are left out. Three queries joined on the contract, whatever its size."""
     jour = jour or timezone.localdate()
     piliers = {p.pk: p for p in Pilier.objects.filter(contrat=contrat).select_related("contrat")}
-    servis = {}
-    for dispositif_id, pilier_id in (
-        Dispositif.objectifs.through.objects.filter(dispositif__contrat=contrat)
-        .values_list("dispositif_id", "objectif__orientation__pilier_id")
-        .distinct()
-    ):
-        servis.setdefault(dispositif_id, set()).add(pilier_id)
+    servi = premier_pilier(contrat)
     groupes = {}
     for e in Estimation.objects.filter(
         dispositif__contrat=contrat, dispositif__archive=False, annee__lt=jour.year
     ).select_related("realisation"):
-        for pk in servis.get(e.dispositif_id, ()):
-            groupes.setdefault(pk, {}).setdefault(e.annee, []).append(e)
+        if e.dispositif_id in servi:
+            groupes.setdefault(servi[e.dispositif_id], {}).setdefault(e.annee, []).append(e)
     return [
         (piliers[pk], [(annee, taux(lignes)) for annee, lignes in sorted(groupes[pk].items())])
         for pk in sorted(groupes, key=lambda pk: (piliers[pk].ordre, pk))

@@ -320,12 +320,27 @@ class Taux:
     realise_comparable: Decimal | None
     prevu_comparable: Decimal | None
     inconnus: int
+    lignes: int = 0  # the lines counted
+    comparables: int = 0  # those whose planned and done amounts are both known: the rate's ground
 
     @property
     def taux(self):
         if self.realise_comparable is None or not self.prevu_comparable:
             return None
         return (self.realise_comparable / self.prevu_comparable * 100).quantize(Decimal("1"))
+
+    @property
+    def couverture(self):
+        """What the rate stands on, said with it: « sur 4 lignes connues sur 37 »."""
+        pluriel = "s" if self.comparables > 1 else ""
+        return f"sur {self.comparables} ligne{pluriel} connue{pluriel} sur {self.lignes}"
+
+    @property
+    def taux_dit(self):
+        """The rate with its coverage, as every table prints it; « — » when there is none."""
+        if self.taux is None:
+            return "—"
+        return f"{self.taux} % {self.couverture}"
 
 
 def taux(estimations):
@@ -339,6 +354,8 @@ def taux(estimations):
         realise_comparable=somme(_realise(e) for e in comparables),
         prevu_comparable=somme(e.montant_annuel for e in comparables),
         inconnus=len(estimations) - len(connues),
+        lignes=len(estimations),
+        comparables=len(comparables),
     )
 
 

@@ -109,7 +109,7 @@ def test_the_agent_reports_three_lines_the_chef_validates_and_the_synthese_count
     cellules = [re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", ligne, re.S)]
     prevu_connus = a.montant_annuel + b.montant_annuel
     taux = (Decimal("1250000.50") / prevu_connus * 100).quantize(Decimal("1"))
-    assert cellules == ["43 130 000 €", "1 250 000,50 €", f"{taux} %", "35", "Bilan validé"]
+    assert cellules == ["43 130 000 €", "1 250 000,50 €", f"{taux} % sur 2 lignes connues sur 37", "35", "Bilan validé"]
     assert "une ligne au réalisé inconnu n'est pas comptée comme zéro" in page
     # The agent's page says the same: 3 lines reported, one of them unknown.
     bref = html.unescape(agent.get(BILAN.format("caf-21", 2015)).content.decode())
@@ -279,9 +279,18 @@ def test_the_partner_page_shows_planned_and_done_year_by_year_with_its_chart(con
     cellules = [re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", rangee, re.S)]
     from noyau.montants import euros
 
-    assert cellules == ["2015", "43 130 000 €", euros(lignes[0].montant_annuel), "100 %", "36"]
+    assert cellules == [
+        "2015",
+        "43 130 000 €",
+        euros(lignes[0].montant_annuel),
+        "100 % sur 1 ligne connue sur 37",
+        "36",
+    ]
     # The chart draws both amounts, and says the rate.
-    assert f"réalisé {euros(lignes[0].montant_annuel)} (100 %)" in page and "prévu 43 130 000 €" in page
+    assert (
+        f"réalisé {euros(lignes[0].montant_annuel)} (100 % sur 1 ligne connue sur 37)" in page
+        and "prévu 43 130 000 €" in page
+    )
     # A partner that reported nothing has no such table.
     assert (
         "Prévu et réalisé, année par année"
@@ -308,7 +317,7 @@ def test_the_annexe_page_shows_planned_done_and_rate_once_the_year_is_over(conne
     assert cellules == [
         euros(sum(e.montant_annuel or 0 for e in lignes)),
         euros(a.montant_annuel * 2),
-        "200 %",
+        "200 % sur 1 ligne connue sur 37",
         str(len(lignes) - 1),
     ]
     # A past version of the annexe (as signed) has no bilan; nor has a year not over.

@@ -36,10 +36,13 @@ def barres(rangs, largeur=480, pas=28):
     return {"barres": rangs, "hauteur": max(len(rangs) * pas, pas), "largeur": largeur}
 
 
-def paires(rangs, largeur=420, pas=48):
-    """`rangs`: [(label, first amount, second amount, object)], two bars each."""
+def paires(rangs, largeur=420, pas=48, echelle=None):
+    """`rangs`: [(label, first amount, second amount, object)], two bars each. `echelle`: the amounts of every
+    chart read side by side (the piliers' year by year), so that they share one scale: a 2 000 € bar is never
+    as long as a 30 M€ one."""
     rangs = list(rangs)
-    largeur_de = _echelle([m for _, premier, second, _ in rangs for m in (premier, second)], largeur)
+    montants = [m for _, premier, second, _ in rangs for m in (premier, second)] if echelle is None else echelle
+    largeur_de = _echelle(montants, largeur)
     resultat = [
         Paire(libelle, objet, largeur_de(premier), largeur_de(second), i * pas)
         for i, (libelle, premier, second, objet) in enumerate(rangs)

@@ -83,3 +83,16 @@ def test_a_line_serving_two_piliers_counts_once_under_the_first_everywhere(conve
     # And the rule is said in words where the tables are read.
     synthese_page = html.unescape(client.get("/contrats/grand-dijon/synthese/?annee=2015").content.decode())
     assert "compte sous le premier d'entre eux dans l'ordre de l'arbre" in synthese_page
+
+
+def test_the_piliers_year_by_year_charts_share_one_scale(conventions, connecter):
+    """Each pilier's chart draws its amounts on the scale of the largest amount of all of them."""
+    _ligne_de_deux_piliers(conventions)
+    evolution = connecter("lecteur").get("/contrats/grand-dijon/synthese/?annee=2015").context["evolution"]
+    assert len(evolution) >= 2
+    barres = [(b.premiere, b.objet.prevu) for _, graphique in evolution for b in graphique["barres"]]
+    largeur = evolution[0][1]["largeur"]
+    plus_grand = max(m for _, m in barres if m)
+    for dessinee, prevu in barres:
+        assert dessinee == (int(largeur * prevu / plus_grand) if prevu else 0)
+    assert [d for d, _ in barres].count(largeur) >= 1 and min(d for d, m in barres if m) < largeur

@@ -30,9 +30,11 @@ def _synthese(request, slug):
 def page(request, slug):
     synthese, annees = _synthese(request, slug)
     # Each pilier over the years, one chart each (the page only: the PDF and workbook are the year's).
+    par_pilier = piliers_par_annee(synthese.contrat)
+    echelle = [m for _, rangs in par_pilier for _, t in rangs for m in (t.prevu, t.realise)]  # one scale for all
     evolution = [
-        (pilier, paires([(str(annee), t.prevu, t.realise, t) for annee, t in rangs]))
-        for pilier, rangs in piliers_par_annee(synthese.contrat)
+        (pilier, paires([(str(annee), t.prevu, t.realise, t) for annee, t in rangs], echelle=echelle))
+        for pilier, rangs in par_pilier
     ]
     return render(
         request,

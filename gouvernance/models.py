@@ -321,10 +321,14 @@ class Membre(models.Model):
 
     def __str__(self):
         if self.groupe == self.Groupe.AGENTS:
-            return f"les agents de {self.partenaire.nom}" if self.partenaire_id else "les agents"
-        if self.groupe:
-            return self.get_groupe_display()
-        return self.fonction or (self.partenaire.nom if self.partenaire else "")
+            groupe = f"les agents de {self.partenaire.nom}" if self.partenaire_id else "les agents"
+        elif self.groupe:
+            groupe = self.get_groupe_display()
+        else:
+            return self.fonction or (self.partenaire.nom if self.partenaire else "")
+        # A group with a function says both: « les financeurs du contrat (techniciens des services partenaires
+        # co-financeurs) » — the document's words are never lost to the group's.
+        return f"{groupe} ({self.fonction})" if self.fonction else groupe
 
     @property
     def preside(self):

@@ -676,3 +676,19 @@ def test_a_second_click_on_the_columns_form_does_not_add_them_again(territoire, 
         "conseils_citoyens",
         "copilotage",
     ]
+
+
+def test_a_member_given_as_a_group_with_a_function_keeps_both(conventions, connecter):
+    """« les financeurs du contrat », described in the document as « techniciens des services partenaires
+    co-financeurs »: the page and the scheme's PDF say both."""
+    from gouvernance.models import Membre as MembreInstance
+
+    comite = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    MembreInstance.objects.create(
+        instance=comite, ordre=99, groupe="financeurs", fonction="techniciens des services partenaires co-financeurs"
+    )
+    attendu = "les financeurs du contrat (techniciens des services partenaires co-financeurs)"
+    lecteur = connecter("lecteur")
+    assert attendu in sans_balises(lecteur.get(reverse("gouvernance:page", args=["grand-dijon"])))
+    pdf = " ".join(texte_pdf(lecteur.get(reverse("gouvernance:pdf", args=["grand-dijon"]))))
+    assert attendu in re.sub(r"\s+", " ", pdf).replace("co- financeurs", "co-financeurs")  # (cut at its hyphen)

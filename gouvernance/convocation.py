@@ -49,17 +49,27 @@ def _du_groupe(membre, contrat):
 
 def convoques(seance):
     """The unsaved attendance rows of a new séance: each member of its body, each group expanded,
-    each name with its organisation (five « le Maire » are five mayors), nobody twice."""
+    each name with its organisation (five « le Maire » are five mayors), nobody twice. An organisation a
+    group brings (the signataires, the financeurs) is convened once: not again when the body names it
+    already (« le Préfet — État ») or another group brought it (the CAF signs and finances)."""
     instance = seance.instance
-    vus, resultat = set(), []
-    for membre in instance.membres.select_related("partenaire"):
+    membres = list(instance.membres.select_related("partenaire"))
+    # Organisations the body names itself: a group does not bring them a second time.
+    nommes = {m.partenaire_id for m in membres if not m.groupe and m.partenaire_id}
+    vus, par_groupe, resultat = set(), set(), []
+    for membre in membres:
         if membre.groupe:
             personnes = _du_groupe(membre, instance.contrat)
         else:
             personnes = [(membre.fonction or membre.partenaire.nom, membre.partenaire)]
         for nom, partenaire in personnes:
             cle = (nom, partenaire.pk if partenaire else None)
-            if cle not in vus:
-                vus.add(cle)
-                resultat.append(Presence(seance=seance, membre=membre, nom=nom[:300], partenaire=partenaire))
+            if cle in vus:
+                continue
+            if membre.groupe and membre.groupe != membre.Groupe.AGENTS and partenaire is not None:
+                if partenaire.pk in nommes or partenaire.pk in par_groupe:
+                    continue
+                par_groupe.add(partenaire.pk)
+            vus.add(cle)
+            resultat.append(Presence(seance=seance, membre=membre, nom=nom[:300], partenaire=partenaire))
     return resultat

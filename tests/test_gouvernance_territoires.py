@@ -224,17 +224,19 @@ def test_a_territory_s_governance_entered_through_the_forms(territoire, connecte
     ):
         assert attendu in pdf, attendu
 
-    # The convocation lists the signatories, each with its organisation.
+    # The convocation lists the signatories, each with its organisation, each organisation once: the State and
+    # the town the body names itself are not convened again as signatories.
     convocation = " ".join(texte_pdf(chef.get(reverse("gouvernance:convocation_pdf", args=[septembre.pk]))))
     for attendu in (
         "le Préfet — État",
         "le Maire — Ville de Chenôve",
-        "Préfet de la Côte-d'Or — État",
-        "Maire de Chenôve — Ville de Chenôve",
         "Directrice de la CAF — Caisse d'Allocations Familiales",
     ):
         assert attendu in convocation, attendu
-    assert septembre.presences.count() == 5
+    assert (
+        "Préfet de la Côte-d'Or — État" not in convocation and "Maire de Chenôve — Ville de Chenôve" not in convocation
+    )
+    assert septembre.presences.count() == 3
 
 
 # -- 1. members and presidencies reach the page and the PDF; the composition and formation the page ------
@@ -692,3 +694,19 @@ def test_a_member_given_as_a_group_with_a_function_keeps_both(conventions, conne
     assert attendu in sans_balises(lecteur.get(reverse("gouvernance:page", args=["grand-dijon"])))
     pdf = " ".join(texte_pdf(lecteur.get(reverse("gouvernance:pdf", args=["grand-dijon"]))))
     assert attendu in re.sub(r"\s+", " ", pdf).replace("co- financeurs", "co-financeurs")  # (cut at its hyphen)
+
+
+def test_an_organisation_two_groups_bring_is_convened_once(conventions):
+    """The CAF signs the contract and finances it: « les signataires » and « les financeurs » convene it once."""
+    from gouvernance import convocation
+    from gouvernance.models import Membre as MembreInstance
+    from gouvernance.models import Seance
+
+    comite = Instance.objects.create(contrat=conventions, slug="pleniere", nom="Plénière", nature="autre")
+    MembreInstance.objects.create(instance=comite, ordre=1, groupe="signataires")
+    MembreInstance.objects.create(instance=comite, ordre=2, groupe="financeurs")
+    convoques = convocation.convoques(Seance(instance=comite, date=date(2021, 3, 1)))
+    caf = [p for p in convoques if p.partenaire and p.partenaire.slug == "caf-21"]
+    assert len(caf) == 1
+    organisations = [p.partenaire_id for p in convoques if p.partenaire_id]
+    assert len(organisations) == len(set(organisations))

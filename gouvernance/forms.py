@@ -9,7 +9,17 @@ from noyau import bornes
 from noyau.formulaires import DsfrFormMixin, LignesStrictes, LignesStrictesInline, OrdreFormSet, VersionMixin
 from noyau.jetons import JetonMixin
 
-from .models import COLONNES_PAR_DEFAUT, Colonne, Decision, Instance, Membre, Presence, Seance, colonnes_du_schema
+from .models import (
+    COLONNES_PAR_DEFAUT,
+    Colonne,
+    Decision,
+    Instance,
+    Membre,
+    Presence,
+    Seance,
+    cle_presence,
+    colonnes_du_schema,
+)
 from .rythmes import groupes_de_mois
 
 EXTENSIONS = (".pdf", ".odt", ".doc", ".docx", ".ods", ".xls", ".xlsx", ".txt")
@@ -127,14 +137,34 @@ class PresenceForm(DsfrFormMixin, forms.ModelForm):
         self.fields["partenaire"].queryset = Partenaire.objects.choix_du_contrat(contrat, self.instance.partenaire_id)
 
 
+class PresencesInline(LignesStrictesInline):
+    """A person is present, excused, absent or invited, once: the same name of the same organisation on two
+    rows (typed « présent » beside the « invité » row the convocation made) is refused, under the second."""
+
+    def clean(self):
+        super().clean()
+        vus = {}
+        for form in self.forms:
+            if form in self.deleted_forms or not hasattr(form, "cleaned_data") or not form.cleaned_data.get("nom"):
+                continue
+            partenaire = form.cleaned_data.get("partenaire")
+            cle = cle_presence(form.cleaned_data["nom"], partenaire.pk if partenaire else None)
+            if cle in vus:
+                form.add_error(
+                    "nom",
+                    f"« {form.cleaned_data['nom']} » figure déjà dans les présences (ligne {vus[cle]}) : "
+                    "changez son état sur cette ligne plutôt que de l'ajouter une seconde fois.",
+                )
+            else:
+                vus[cle] = self.forms.index(form) + 1
+
+
 def formsets(seance, contrat, data=None):
     options = {"extra": 3, "can_delete": True}  # three blank rows: several people or decisions in one go
     Decisions = forms.inlineformset_factory(
         Seance, Decision, form=DecisionForm, formset=LignesStrictesInline, **options
     )
-    Presences = forms.inlineformset_factory(
-        Seance, Presence, form=PresenceForm, formset=LignesStrictesInline, **options
-    )
+    Presences = forms.inlineformset_factory(Seance, Presence, form=PresenceForm, formset=PresencesInline, **options)
     return [
         ("Présences", Presences(data, instance=seance, prefix="presences", form_kwargs={"contrat": contrat})),
         ("Décisions", Decisions(data, instance=seance, prefix="decisions", form_kwargs={"contrat": contrat})),

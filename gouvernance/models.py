@@ -421,6 +421,11 @@ class Seance(Versionne):
         return [p.strip() for p in self.ordre_du_jour.splitlines() if p.strip()]
 
 
+def cle_presence(nom, partenaire_id):
+    """Who a row of attendance is, whatever the spaces and case typed: a person is on the list once."""
+    return " ".join((nom or "").split()).casefold(), partenaire_id
+
+
 class Presence(models.Model):
     """Who was invited to a meeting, and whether they came or sent apologies."""
 

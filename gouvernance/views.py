@@ -36,7 +36,7 @@ from .forms import (
     formsets,
     membres_formset,
 )
-from .models import Decision, Instance, Membre, Presence, Seance, colonnes_du_schema
+from .models import Decision, Instance, Membre, Presence, Seance, cle_presence, colonnes_du_schema
 from .rythmes import acheve, suivi
 
 
@@ -185,8 +185,12 @@ def _enregistrer_seance(request, contrat, seance):
         def listes_enregistrees():
             presences.instance = decisions.instance = objet
             presences.save()
-            if creation:  # everyone who sits in the instance is invited, each group by its people
-                Presence.objects.bulk_create(convoques(objet))
+            if creation:  # everyone who sits in the instance is invited, each group by its people, but those
+                # typed on the form already (« présent ») are not added again as « invité »
+                deja = {cle_presence(p.nom, p.partenaire_id) for p in Presence.objects.filter(seance=objet)}
+                Presence.objects.bulk_create(
+                    p for p in convoques(objet) if cle_presence(p.nom, p.partenaire_id) not in deja
+                )
             versions.enregistrer_formset(request.user, decisions)
 
         if creation:

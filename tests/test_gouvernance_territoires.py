@@ -710,3 +710,33 @@ def test_an_organisation_two_groups_bring_is_convened_once(conventions):
     assert len(caf) == 1
     organisations = [p.partenaire_id for p in convoques if p.partenaire_id]
     assert len(organisations) == len(set(organisations))
+
+
+def test_a_person_is_in_the_attendance_once(conventions, connecter):
+    """« le Maire — Ville de Dijon » typed « présent » on a new row beside the same person already on the list:
+    refused in French under the second row, nothing written; changed on its own row, it goes through."""
+    copil = Instance.objects.get(contrat=conventions, slug="comite-de-pilotage")
+    chef = connecter("chef.projet")
+    dijon = pk("ville-dijon")
+    donnees = seance_postee(
+        copil,
+        "2021-11-09",
+        **{
+            "presences-TOTAL_FORMS": 2,
+            "presences-0-nom": "le Maire",
+            "presences-0-partenaire": dijon,
+            "presences-0-etat": "invite",
+            "presences-1-nom": "le  maire",
+            "presences-1-partenaire": dijon,
+            "presences-1-etat": "present",
+        },
+    )
+    avant = Seance.objects.count()
+    reponse = chef.post(reverse("gouvernance:seance_creer", args=["grand-dijon"]), donnees)
+    assert reponse.status_code == 400
+    assert "figure déjà dans les présences (ligne 1)" in sans_balises(reponse)
+    assert Seance.objects.count() == avant
+    donnees.update({"presences-TOTAL_FORMS": 1, "presences-0-etat": "present"})
+    seance = creer_seance(chef, copil, "2021-11-09", **{k: v for k, v in donnees.items() if k.startswith("presences")})
+    maires = [(p.nom, p.etat) for p in seance.presences.filter(partenaire_id=dijon, nom__icontains="maire")]
+    assert maires == [("le Maire", "present")]

@@ -274,9 +274,14 @@ COLONNES_PAR_DEFAUT = [
 
 
 def colonnes_du_schema(contrat):
-    """[(clé, intitulé)] of the contract's scheme, in order."""
+    """[(clé, intitulé)] of the contract's scheme, in order: its own; else the signed document's four (Grand
+    Dijon's) for a contract whose bodies were placed in them; else none — a new contract chooses its columns
+    (its page offers those four to start from) rather than inheriting another territory's."""
     propres = [(c.cle, c.libelle) for c in contrat.colonnes_du_schema.all()]
-    return propres or list(COLONNES_PAR_DEFAUT)
+    if propres:
+        return propres
+    places = Instance.objects.filter(contrat=contrat, colonne__in=[cle for cle, _ in COLONNES_PAR_DEFAUT])
+    return list(COLONNES_PAR_DEFAUT) if places.exists() else []
 
 
 class Membre(models.Model):

@@ -18,6 +18,7 @@ from gouvernance.models import Instance, Seance
 from gouvernance.rythmes import Creneau, creneaux, en_mots, manque
 from noyau.models import Historique
 
+from .formulaires_html import formulaire
 from .test_impression import hors_de_la_page
 
 
@@ -30,8 +31,9 @@ def sans_balises(reponse):
 
 
 @pytest.fixture
-def territoire(conventions, comptes):
-    """A 2024-2030 contract whose chef de projet is chef.projet; the État, Chenôve and the CAF sign it."""
+def territoire_vierge(conventions, comptes):
+    """A 2024-2030 contract whose chef de projet is chef.projet; the État, Chenôve and the CAF sign it. No
+    column chosen yet for its scheme."""
     p = {slug: Partenaire.objects.get(slug=slug) for slug in ("etat", "ville-chenove", "caf-21", "dijon-metropole")}
     contrat = Contrat.objects.create(
         nom="Contrat de ville de Chenôve 2024-2030",
@@ -58,6 +60,60 @@ def territoire(conventions, comptes):
         user=comptes["chef.projet"], partenaire=p["dijon-metropole"], role="chef_de_projet", contrat=contrat
     )
     return contrat
+
+
+@pytest.fixture
+def territoire(territoire_vierge):
+    """The same, whose chef chose the four columns the columns page offers to start from."""
+    from gouvernance.models import COLONNES_PAR_DEFAUT, Colonne
+
+    for ordre, (cle, libelle) in enumerate(COLONNES_PAR_DEFAUT, 1):
+        Colonne.objects.create(contrat=territoire_vierge, cle=cle, libelle=libelle, ordre=ordre)
+    return territoire_vierge
+
+
+def test_a_new_contract_starts_with_no_column_and_chooses_its_own(conventions, comptes, connecter):
+    """No other territory's columns: a new contract's scheme has none, its bodies are printed whole under
+    « Instances »; the columns page offers the signed document's four to start from, and once saved they are
+    its own."""
+    from gouvernance.models import colonnes_du_schema
+
+    nouveau = Contrat.objects.create(
+        nom="Contrat de ville de Nulle-Part",
+        slug="nulle-part",
+        territoire="Nulle-Part",
+        annee_debut=2024,
+        annee_fin=2030,
+    )
+    Role.objects.create(
+        user=comptes["chef.projet"],
+        partenaire=Partenaire.objects.get(slug="dijon-metropole"),
+        role="chef_de_projet",
+        contrat=nouveau,
+    )
+    assert colonnes_du_schema(nouveau) == [] and colonnes_du_schema(conventions) != []
+    comite = Instance.objects.create(contrat=nouveau, slug="copil", nom="Comité de pilotage", nature="comite_pilotage")
+    from gouvernance.models import Membre as MembreInstance
+
+    MembreInstance.objects.create(instance=comite, ordre=1, fonction="le Préfet", role="preside")
+    chef = connecter("chef.projet")
+    pdf = " ".join(texte_pdf(chef.get(reverse("gouvernance:pdf", args=["nulle-part"]))))
+    assert "ÉTAT" not in pdf and "Instances" in pdf and "le Préfet (préside)" in pdf  # printed whole, not one line
+    page = chef.get(reverse("gouvernance:colonnes", args=["nulle-part"]))
+    donnees = {k: v for k, v in formulaire(page).items()}
+    assert [donnees[f"colonnes-{i}-libelle"] for i in range(4)] == [
+        ["État"],
+        ["Collectivités"],
+        ["Conseils citoyens"],
+        ["Copilotage"],
+    ]
+    assert chef.post(reverse("gouvernance:colonnes", args=["nulle-part"]), donnees).status_code == 302
+    assert [cle for cle, _ in colonnes_du_schema(nouveau)] == [
+        "etat",
+        "collectivites",
+        "conseils_citoyens",
+        "copilotage",
+    ]
 
 
 def au(monkeypatch, jour):
@@ -447,7 +503,8 @@ def conventions_de(territoire):
 # -- 10. the contract's own columns; the PDF across the page's width, on as many pages as needed -------
 
 
-def test_the_chef_names_the_columns_and_a_long_scheme_runs_to_several_pages(territoire, connecter):
+def test_the_chef_names_the_columns_and_a_long_scheme_runs_to_several_pages(territoire_vierge, connecter):
+    territoire = territoire_vierge  # no column yet: the page offers the four to start from
     chef = connecter("chef.projet")
     url = reverse("gouvernance:colonnes", args=[territoire.slug])
     formulaire = chef.get(url).content.decode()
@@ -656,7 +713,8 @@ def test_an_ended_contract_says_so_and_lists_what_was_missed_once(conventions, c
     )
 
 
-def test_a_second_click_on_the_columns_form_does_not_add_them_again(territoire, connecter):
+def test_a_second_click_on_the_columns_form_does_not_add_them_again(territoire_vierge, connecter):
+    territoire = territoire_vierge  # no column yet: the page offers the four to start from
     chef = connecter("chef.projet")
     url = reverse("gouvernance:colonnes", args=[territoire.slug])
     premiere = {"colonnes-TOTAL_FORMS": 4, "colonnes-INITIAL_FORMS": 0}

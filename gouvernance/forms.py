@@ -304,11 +304,12 @@ class InstanceForm(DsfrFormMixin, VersionMixin, JetonMixin, forms.ModelForm):
                     "Les mois préférés se donnent pour un rythme annuel : pour « 1 fois par semestre, "
                     "en mars et en septembre », choisissez 2 réunions par an et les mois « 3,9 ».",
                 )
-            elif frequence and len(groupes_de_mois(donnees["mois"])) != frequence:
+            elif frequence and len(groupes_de_mois(donnees["mois"])) > frequence:
+                # Fewer is allowed (« a minima 3 fois par an : mars, juin, … »: the months the document knows).
                 self.add_error(
                     "mois",
-                    "Donnez autant de périodes de mois que de réunions par an : « 3-4,11-12 » "
-                    "pour 2 réunions, en mars/avril et en novembre/décembre.",
+                    "Plus de périodes de mois que de réunions par an : « 3-4,11-12 » pour 2 réunions, en "
+                    "mars/avril et en novembre/décembre ; moins, si le document n'en nomme que quelques-unes.",
                 )
         return donnees
 

@@ -79,8 +79,10 @@ def creneaux(instance, annee_debut, annee_fin):
         return []
     resultat = []
     fin_du_tout = date(annee_fin, 12, 31)
-    if instance.mois:
-        groupes = groupes_de_mois(instance.mois)
+    groupes = groupes_de_mois(instance.mois) if instance.mois else []
+    # Months known for some meetings only (« a minima 3 fois par an : mars, juin, … »): the year's count is
+    # what is expected, the months are said, not judged.
+    if groupes and (not instance.frequence or len(groupes) == instance.frequence):
         for annee in range(annee_debut, annee_fin + 1):
             for groupe in groupes:
                 annee_fin_groupe = annee + (1 if groupe[-1] < groupe[0] else 0)
@@ -176,7 +178,8 @@ def en_mots(instance):
         texte = f"{nombre} fois / {unite}"
     if instance.mois:
         groupes = groupes_de_mois(instance.mois)
-        texte += " " + _mois_en_mots(groupes)
+        partiels = instance.frequence and len(groupes) < instance.frequence
+        texte += (" dont " if partiels else " ") + _mois_en_mots(groupes)
     if instance.duree:
         texte = f"{instance.duree}, {texte}"
     return texte

@@ -798,3 +798,39 @@ def test_a_person_is_in_the_attendance_once(conventions, connecter):
     seance = creer_seance(chef, copil, "2021-11-09", **{k: v for k, v in donnees.items() if k.startswith("presences")})
     maires = [(p.nom, p.etat) for p in seance.presences.filter(partenaire_id=dijon, nom__icontains="maire")]
     assert maires == [("le Maire", "present")]
+
+
+def test_a_minimum_with_only_some_months_known_keeps_them(territoire, connecter, monkeypatch):
+    """« a minima 3 fois par an : mars, juin, … »: three meetings a year at least, two months named. The form
+    keeps them, the page says « au moins 3 fois / an dont en mars et juin », and the year is judged on its
+    count: three meetings in 2026, whatever their months, hold it."""
+    chef = connecter("chef.projet")
+    comite = creer_instance(
+        chef,
+        territoire,
+        "Comité technique",
+        nature="comite_technique",
+        frequence=3,
+        periode="annee",
+        au_moins="on",
+        mois="3,6",
+        rythme_source="a minima 3 fois par an : mars, juin, ...",
+    )
+    assert comite.mois == "3,6" and comite.rythme == "au moins 3 fois / an dont en mars et juin"
+    for jour in ("2026-03-10", "2026-06-12", "2026-11-20"):
+        creer_seance(chef, comite, jour)
+    au(monkeypatch, date(2027, 1, 15))
+    page = chef.get(reverse("gouvernance:page", args=[territoire.slug])).content.decode()
+    assert f'id="retard-{comite.pk}"' not in page
+    assert "au moins 3 fois / an dont en mars et juin" in sans_balises(
+        chef.get(reverse("gouvernance:page", args=[territoire.slug]))
+    )
+    # The scheme's PDF keeps the document's own words beside the rhythm.
+    pdf = re.sub(r"\s+", " ", " ".join(texte_pdf(chef.get(reverse("gouvernance:pdf", args=[territoire.slug])))))
+    assert "(le document : « a minima 3 fois par an : mars, juin, ... »)" in pdf
+    # More month runs than meetings is still refused, in French.
+    refus = chef.post(
+        reverse("gouvernance:instance_creer", args=[territoire.slug]),
+        instance_postee("Autre comité", (), nature="autre", frequence=1, periode="annee", mois="3,6"),
+    )
+    assert refus.status_code == 400 and "Plus de périodes de mois que de réunions par an" in sans_balises(refus)

@@ -6,7 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The demo runs with DEBUG on and its own development key; production sets both (README).
 # Its mails are written as files under courriels/ (one file per mail), not sent.
-DEMO_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost \
+# The links of its mails point to the address it is served on (make run PORT=8001 included).
+DEMO_ENV := DEBUG=1 ALLOWED_HOSTS=127.0.0.1,localhost ADRESSE_DU_SITE=http://$(HOST):$(PORT) \
   EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=courriels
 
 .PHONY: run demo data test quality pango clean bench serve charge

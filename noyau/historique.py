@@ -170,6 +170,10 @@ def _affiche(modele_, s, nom, valeur):
         return str(dict(champ.flatchoices).get(valeur, valeur))
     if champ is not None and champ.get_internal_type() == "DateField" and isinstance(valeur, str):
         return date.fromisoformat(valeur).strftime("%d/%m/%Y")
+    if champ is not None and champ.get_internal_type() == "DateTimeField" and isinstance(valeur, str):
+        # « 06/12/2026 à 22:41 », in the site's time zone: never an ISO timestamp on a page.
+        moment = timezone.localtime(datetime.fromisoformat(valeur))
+        return moment.strftime("%d/%m/%Y à %H:%M")
     if isinstance(valeur, list):
         return " ; ".join(str(v) for v in valeur)
     if isinstance(valeur, bool):

@@ -767,5 +767,10 @@ class Invitation(Versionne):
         return f"{self.email} — {self.get_role_display()} ({self.contrat})"
 
     @property
+    def role_court(self):
+        """« agent », « lecteur », « chef de projet du contrat »: the role without its explanation (a mail subject)."""
+        return self.get_role_display().split(" (")[0].lower()
+
+    @property
     def en_attente(self):
         return self.acceptee_le is None and not self.revoquee

@@ -31,3 +31,15 @@ def test_the_demo_s_mail_links_follow_the_port_it_is_served_on():
     ).stdout
     lancement = next(ligne for ligne in sortie.splitlines() if "runserver" in ligne)
     assert "ADRESSE_DU_SITE=http://127.0.0.1:8123" in lancement and "127.0.0.1:8123" in lancement
+
+
+def test_an_invitation_s_subject_says_the_role_whole(
+    conventions, comptes, courriels, django_capture_on_commit_callbacks
+):
+    caf = Partenaire.objects.get(slug="caf-21")
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations.inviter(comptes["chef.projet"], conventions, "nouvelle@example.org", "agent", caf)
+    (courriel,) = [c for c in courriels() if "nouvelle@example.org" in c]
+    sujet = " ".join(courriel.split("\n")[1].split())  # (the header folded by the mail library)
+    assert sujet == f"Subject: [{conventions.nom}] Invitation : agent — {caf.sigle}"
+    assert "…" not in sujet and "..." not in sujet

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -16,7 +16,7 @@ from contrat import invitations, permissions
 from contrat.models import Contrat, Partenaire
 from engagements import collectes
 from engagements.models import Collecte
-from fiches.models import Indicateur, Intervenant, Mesure
+from fiches.models import Fiche, Indicateur, Intervenant, Mesure
 from gouvernance.models import Decision, Instance
 from gouvernance.rythmes import acheve
 from gouvernance.rythmes import suivi as rythmes
@@ -64,12 +64,18 @@ def _taches_agent(user, partenaires, jour):
         .select_related("fiche__contrat")
         .order_by("fiche__contrat__nom", "fiche__ordre", "ordre")
     )
+    # Counted by fiche, with a link to each: dozens of indicators read as a few fiches, not a wall of links.
+    comptes = dict(indicateurs.order_by().values_list("fiche").annotate(nombre=Count("pk")))
+    fiches = Fiche.objects.select_related("contrat").in_bulk(comptes)
+    par_fiche = sorted(
+        ((fiches[pk], nombre) for pk, nombre in comptes.items()), key=lambda f: (f[0].contrat.nom, f[0].ordre, f[0].pk)
+    )
     return {
         "a_completer": a_completer,
         "soumises": soumises,
         "decisions": list(decisions),
-        "indicateurs": list(indicateurs[:50]),
-        "indicateurs_reste": max(indicateurs.count() - 50, 0),
+        "indicateurs_par_fiche": par_fiche,
+        "indicateurs_total": sum(nombre for _, nombre in par_fiche),
         "annee_mesuree": annee_mesuree,
         "tenues": tenues.a_renseigner(user, annee_mesuree),
     }

@@ -534,11 +534,20 @@ def test_the_homes_list_decisions_due_indicators_to_measure_and_late_bodies(conn
     decisions = agent.context["agent"]["decisions"]
     assert decisions == [echue] and "(dépassée)" in agent.content.decode()
     # The indicators of the fiches the CAF carries, without a value for last year.
-    a_saisir = agent.context["agent"]["indicateurs"]
-    assert a_saisir and {i.fiche.contrat.slug for i in a_saisir} <= {"ctg-dijon", "grand-dijon"}
-    premier = a_saisir[0]
+    # Counted by fiche, one link each, not one link per indicator.
+    par_fiche = agent.context["agent"]["indicateurs_par_fiche"]
+    total = agent.context["agent"]["indicateurs_total"]
+    assert par_fiche and total == sum(n for _, n in par_fiche) and total > len(par_fiche)
+    assert {f.contrat.slug for f, _ in par_fiche} <= {"ctg-dijon", "grand-dijon"}
+    page = agent.content.decode()
+    liste = page[page.index('id="indicateurs-par-fiche"') :]
+    liste = liste[: liste.index("</ul>")]
+    assert liste.count("<li>") == len(par_fiche) and "/valeurs/" not in liste
+    fiche, _ = par_fiche[0]
+    premier = Indicateur.objects.filter(fiche=fiche).exclude(mesures__annee=jour.year - 1).order_by("ordre").first()
     Mesure.objects.create(indicateur=premier, annee=jour.year - 1, valeur=Decimal("12"))
-    assert premier not in connecter("agent.caf").get("/").context["agent"]["indicateurs"]
+    apres = connecter("agent.caf").get("/").context["agent"]
+    assert apres["indicateurs_total"] == total - 1
     assert Indicateur.objects.filter(pk=premier.pk).exists()
     # The chef de projet: the overdue decision, and bodies late on their rhythm.
     chef = connecter("chef.projet").get("/")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from contrat import invitations, permissions
 from contrat.models import Contrat, Partenaire
 from engagements import collectes
-from engagements.models import Collecte
+from engagements.models import Collecte, Contribution
 from fiches.models import Fiche, Indicateur, Intervenant, Mesure
 from gouvernance.models import Decision, Instance
 from gouvernance.rythmes import acheve
@@ -107,10 +107,20 @@ def _pilotage(contrats, jour):
                 Instance.objects.du_contrat(contrat).select_related("contrat", "document").prefetch_related("seances")
             )
         )
+        # Submitted outside an open campaign (a bilan sent without one, a campaign closed since): still his to read.
+        ouvertes = {(c["collecte"].annee, c["collecte"].nature) for c in campagnes}
+        hors_campagne = [
+            c
+            for c in Contribution.objects.filter(contrat=contrat, statut=Contribution.Statut.SOUMIS)
+            .select_related("partenaire")
+            .order_by("annee", "nature", "partenaire__nom")
+            if (c.annee, c.nature) not in ouvertes
+        ]
         blocs.append(
             {
                 "contrat": contrat,
                 "campagnes": campagnes,
+                "soumises_hors_campagne": hors_campagne,
                 "instances_en_retard": [s for s in rythmes(instances, jour) if s.manque],
                 "tenues_a_valider": tenues_a_valider.get(contrat.pk, []),
                 "decisions": list(

@@ -384,3 +384,19 @@ def test_the_bilan_grid_is_written_in_a_number_of_queries_that_does_not_grow_wit
     Realisation.objects.all().delete()
     creer_30, changer_30 = enregistrer(30, "10"), enregistrer(30, "20")
     assert (creer_3, changer_3) == (creer_30, changer_30)
+
+
+def test_a_bilan_submitted_without_an_open_campaign_is_on_the_chef_s_home(connecter, comptes, conventions, caf):
+    """No bilan campaign is open, the agent submits its 2015 bilan all the same: the chef's home lists it to
+    read and validate, with its link; once validated, it leaves the list."""
+    services.changer_statut(
+        comptes["agent.caf"], conventions, caf, 2015, "soumettre", nature=Nature.BILAN, inconnus_confirmes=True
+    )
+    page = connecter("chef.projet").get("/")
+    texte = html.unescape(page.content.decode())
+    assert "Soumis, à relire et valider" in texte
+    assert (
+        f"href=\"{BILAN.format('caf-21', 2015)}\">Caisse d'Allocations Familiales de la Côte-d'Or — bilan 2015" in texte
+    )
+    services.changer_statut(comptes["chef.projet"], conventions, caf, 2015, "valider", nature=Nature.BILAN)
+    assert "— bilan 2015" not in html.unescape(connecter("chef.projet").get("/").content.decode())

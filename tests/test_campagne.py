@@ -746,3 +746,11 @@ def test_the_review_says_removed_lines_changed_remarks_and_zero_is_not_unknown(c
     assert "Retirées depuis la dernière soumission" in texte and "inconnu → 0 €" in texte
     # The agent does not get the review: it is the chef's, before validating.
     assert connecter("agent.caf").get(CONTRIBUTION.format("caf-21", 2015)).context["relecture"] is None
+
+
+def test_the_lecteur_s_home_says_what_there_is_to_read(connecter, conventions):
+    page = html.unescape(connecter("lecteur").get("/").content.decode())
+    bloc = page[page.index('id="contrats-lus"') :]
+    bloc = bloc[: bloc.index("</ul>")]
+    for lien in ("annexe-financiere/", "synthese/", "fiches/", "gouvernance/"):
+        assert f"/contrats/grand-dijon/{lien}" in bloc, lien

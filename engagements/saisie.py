@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from contrat.models import Objectif
+from contrat.models import Objectif, Quartier
 from noyau import historique, versions
 from noyau.formulaires import DsfrFormMixin
 from noyau.montants import MontantField, euros
@@ -42,6 +42,15 @@ class LigneForm(PeriodeMixin, DsfrFormMixin, forms.Form):
         },
     )
     intitule = forms.CharField(label="Intitulé du nouveau dispositif", required=False, max_length=500)
+    # The signed annexe's « Unité de compte (le cas échéant) », and the quartiers the line targets.
+    unite_compte = forms.CharField(label="Unité de compte (le cas échéant)", required=False, max_length=500)
+    quartiers = forms.ModelMultipleChoiceField(
+        label="Quartiers ciblés",
+        queryset=Quartier.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 3}),
+        error_messages={"invalid_choice": "Ce quartier n'est pas dans le périmètre de ce contrat."},
+    )
     objectifs = forms.ModelMultipleChoiceField(
         label="Objectifs opérationnels",
         queryset=Objectif.objects.none(),
@@ -68,7 +77,7 @@ class LigneForm(PeriodeMixin, DsfrFormMixin, forms.Form):
         if pk not in (None, ""):
             self.estimation = grille.lignes.get(_entier(pk))
         if self.existante:
-            for nom in ("dispositif", "intitule", "objectifs"):
+            for nom in ("dispositif", "intitule", "objectifs", "unite_compte", "quartiers"):
                 del self.fields[nom]
         else:
             del self.fields["supprimer"]
@@ -77,6 +86,8 @@ class LigneForm(PeriodeMixin, DsfrFormMixin, forms.Form):
             # Read once for the whole grid, not once per blank row.
             self.fields["objectifs"].choices = grille.choix_objectifs
             self.fields["objectifs"].label = grille.contrat.niveau_3  # the contract's words (« Actions »…)
+            self.fields["quartiers"].queryset = grille.quartiers
+            self.fields["quartiers"].choices = grille.choix_quartiers
 
     @property
     def nom_de_ligne(self):
@@ -192,6 +203,8 @@ class Saisie:
             .order_by("orientation__pilier__ordre", "orientation__ordre", "ordre")
         )
         self.choix_objectifs = [(o.pk, o.libelle) for o in self.objectifs]
+        self.quartiers = Quartier.objects.filter(perimetres__contrat=contrat).select_related("commune").order_by("nom")
+        self.choix_quartiers = [(q.pk, f"{q.nom} ({q.commune.nom})") for q in self.quartiers]
         pris = {e.dispositif_id for e in self.lignes.values()}
         disponibles = [
             d
@@ -280,10 +293,15 @@ class Saisie:
                     contrat=self.contrat,
                     partenaire=self.partenaire,
                     intitule=form.cleaned_data["intitule"].strip(),
+                    unite_compte=form.cleaned_data["unite_compte"].strip(),
                     code=f"d-{timezone.now():%Y%m%d%H%M%S%f}",
                     ordre=_ordre_suivant(self.contrat),
                 )
-                versions.creer(user, dispositif, {"objectifs": list(form.cleaned_data["objectifs"]), "quartiers": []})
+                m2m = {
+                    "objectifs": list(form.cleaned_data["objectifs"]),
+                    "quartiers": list(form.cleaned_data["quartiers"]),
+                }
+                versions.creer(user, dispositif, m2m)
             else:
                 dispositif = self.disponibles[choix]
             estimations.append(

@@ -754,3 +754,34 @@ def test_the_lecteur_s_home_says_what_there_is_to_read(connecter, conventions):
     bloc = bloc[: bloc.index("</ul>")]
     for lien in ("annexe-financiere/", "synthese/", "fiches/", "gouvernance/"):
         assert f"/contrats/grand-dijon/{lien}" in bloc, lien
+
+
+def test_a_new_line_of_the_grid_says_its_unit_and_the_quartiers_it_targets(connecter, conventions, caf):
+    """As the signed annexe: « Unité de compte » printed in the annexe, and the quartiers the line targets read
+    by the synthèse by quartier rather than « Sans quartier ciblé »."""
+    from contrat.models import PerimetreQuartier
+    from tests.formulaires_html import formulaire
+
+    lien = PerimetreQuartier.objects.filter(contrat=conventions).select_related("quartier").first()
+    client = connecter("agent.caf")
+    url = CONTRIBUTION.format("caf-21", 2016)
+    donnees = formulaire(client.get(url))
+    donnees.update(
+        {
+            "lignes-0-dispositif": ["nouveau"],
+            "lignes-0-intitule": ["Ludobus"],
+            "lignes-0-unite_compte": ["par famille accueillie"],
+            "lignes-0-quartiers": [str(lien.quartier_id)],
+            "lignes-0-montant_annuel": ["4 000"],
+        }
+    )
+    assert client.post(url, donnees).status_code == 302
+    dispositif = Dispositif.objects.get(intitule="Ludobus")
+    assert dispositif.unite_compte == "par famille accueillie"
+    assert list(dispositif.quartiers.all()) == [lien.quartier]
+    annexe = html.unescape(client.get("/contrats/grand-dijon/annexe-financiere/?annee=2016").content.decode())
+    assert "par famille accueillie" in annexe
+    synthese = client.get("/contrats/grand-dijon/synthese/?annee=2016").context["synthese"]
+    assert [q.libelle for q in synthese.quartiers if q.lignes] == [lien.quartier.nom]
+    # Back on the grid, the saved line says its unit.
+    assert "Unité de compte : par famille accueillie" in html.unescape(client.get(url).content.decode())

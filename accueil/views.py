@@ -81,6 +81,41 @@ def _taches_agent(user, partenaires, jour):
     }
 
 
+def mise_en_route(contrat):
+    """A new contract's set-up, step by step, each with its state: [(step, done, what there is, URL name)]. Said
+    on its chef's home until every step is done; the steps are those a signed contract needs before its
+    first campaign."""
+    from contrat.models import Invitation, Membre, Objectif, PerimetreQuartier
+
+    quartiers = PerimetreQuartier.objects.filter(contrat=contrat).count()
+    partenaires = contrat.partenaires.count()
+    objectifs = Objectif.objects.filter(orientation__pilier__contrat=contrat, archive=False).count()
+    agents = Membre.objects.filter(contrat=contrat, role=Membre.Role.AGENT, actif=True).count()
+    invites = Invitation.objects.filter(contrat=contrat, acceptee_le__isnull=True, revoquee=False).count()
+    collectes_ = Collecte.objects.filter(contrat=contrat).count()
+
+    def nombre(n, mot):
+        return f"{n} {mot}{'s' if n > 1 else ''}"
+
+    return [
+        ("Le périmètre : communes et quartiers", quartiers > 0, nombre(quartiers, "quartier"), "contrat:perimetre"),
+        ("Les partenaires signataires", partenaires > 1, nombre(partenaires, "partenaire"), "contrat:partenaires"),
+        (
+            f"L'arbre : {contrat.niveau_1.lower()} et {contrat.niveau_3.lower()}",
+            objectifs > 0,
+            nombre(objectifs, "élément") + " au dernier niveau",
+            "contrat:arbre",
+        ),
+        (
+            "Les agents des partenaires invités",
+            agents + invites > 0,
+            f"{nombre(agents, 'agent')}, {nombre(invites, 'invitation')} en attente",
+            "contrat:membres",
+        ),
+        ("La première collecte ouverte", collectes_ > 0, nombre(collectes_, "collecte"), "engagements:collecte_ouvrir"),
+    ]
+
+
 def _pilotage(contrats, jour):
     """A chef de projet's view of each contract they lead."""
     blocs = []
@@ -116,9 +151,11 @@ def _pilotage(contrats, jour):
             .order_by("annee", "nature", "partenaire__nom")
             if (c.annee, c.nature) not in ouvertes
         ]
+        etapes = mise_en_route(contrat)
         blocs.append(
             {
                 "contrat": contrat,
+                "mise_en_route": etapes if not all(fait for _, fait, _, _ in etapes) else [],
                 "campagnes": campagnes,
                 "soumises_hors_campagne": hors_campagne,
                 "instances_en_retard": [s for s in rythmes(instances, jour) if s.manque],

@@ -562,3 +562,43 @@ def test_a_commune_or_quartier_typed_by_mistake_is_removed_while_nothing_uses_it
     assert (
         Commune.objects.filter(pk=dijon.pk).exists() and dijon in Contrat.objects.get(slug="grand-dijon").communes.all()
     )
+
+
+def test_a_new_chef_s_home_guides_the_set_up_step_by_step(testville, connecter):
+    """The chef of a contract just created sees its five set-up steps with their state, each with its page;
+    a step done says so; once all are done, the list goes."""
+    from django.contrib.auth import get_user_model
+
+    from contrat.models import Membre
+
+    chef = get_user_model().objects.create_user("chef.testville", "chef.testville@exemple.fr", "un mot de passe 2026")
+    Membre.objects.create(user=chef, partenaire=testville.porteur, role="chef_de_projet", contrat=testville)
+    client = Client()
+    client.force_login(chef)
+
+    def etapes():
+        page = html.unescape(client.get("/").content.decode())
+        if f'id="mise-en-route-{testville.slug}"' not in page:
+            return None
+        bloc = page[page.index(f'id="mise-en-route-{testville.slug}"') :]
+        bloc = bloc[: bloc.index("</ol>")]
+        return re.findall(r"fr-badge--(success|warning)\">(?:fait|à faire)</span>\s*<a href=\"([^\"]+)\"", bloc)
+
+    depart = etapes()
+    etats = [etat for etat, _ in depart]
+    # Nothing in the perimeter, the tree or the campaigns yet (the porteur alone is no partnership).
+    assert (etats[0], etats[1], etats[2], etats[4]) == ("warning", "warning", "warning", "warning")
+    assert [lien for _, lien in depart] == [
+        f"/contrats/{testville.slug}/perimetre/",
+        f"/contrats/{testville.slug}/partenaires/",
+        f"/contrats/{testville.slug}/arbre/",
+        f"/contrats/{testville.slug}/membres/",
+        f"/contrats/{testville.slug}/collectes/ouvrir/",
+    ]
+    client.post(f"/contrats/{testville.slug}/perimetre/communes/ajouter/", {"commune-nom": "Testville"})
+    commune = testville.communes.get()
+    client.post(
+        f"/contrats/{testville.slug}/perimetre/quartiers/ajouter/",
+        {"quartier-nom": "Le Centre", "quartier-commune": commune.pk, "quartier-nature": "prioritaire"},
+    )
+    assert etapes()[0][0] == "success"

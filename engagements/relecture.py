@@ -145,3 +145,27 @@ def relire(contribution, estimations):
 
 def a_relire(contribution):
     return contribution.pk is not None and contribution.statut == Contribution.Statut.SOUMIS
+
+
+def historique_de(contribution, nombre=50):
+    """What the contribution's page shows of its history: its own transitions and the changes of its lines
+    (created, changed, deleted: the partner's lines of that year, or what they realised for a bilan), newest
+    first, as [(entry, changes)]."""
+    from django.db.models import Q
+
+    partenaire, annee = contribution.partenaire_id, contribution.annee
+    if contribution.bilan:  # a realisation names its planned line, not its partner and year
+        ids = list(
+            Estimation.objects.filter(
+                dispositif__contrat_id=contribution.contrat_id, partenaire_id=partenaire, annee=annee
+            ).values_list("pk", flat=True)
+        )
+        lignes = Q(objet="realisation") & (Q(apres__estimation_id__in=ids) | Q(avant__estimation_id__in=ids))
+    else:
+        lignes = Q(objet="estimation") & (
+            Q(apres__partenaire_id=partenaire, apres__annee=annee)
+            | Q(avant__partenaire_id=partenaire, avant__annee=annee)
+        )
+    propres = Q(objet="contribution", objet_id=contribution.pk) if contribution.pk else Q(pk__in=[])
+    entrees = Historique.objects.filter(propres | Q(contrat_id=contribution.contrat_id) & lignes).select_related("user")
+    return [(e, historique.changements(e)) for e in entrees.order_by("-date", "-pk")[:nombre]]

@@ -785,3 +785,22 @@ def test_a_new_line_of_the_grid_says_its_unit_and_the_quartiers_it_targets(conne
     assert [q.libelle for q in synthese.quartiers if q.lignes] == [lien.quartier.nom]
     # Back on the grid, the saved line says its unit.
     assert "Unité de compte : par famille accueillie" in html.unescape(client.get(url).content.decode())
+
+
+def test_the_contribution_s_history_shows_its_lines_changes(connecter, conventions, caf, comptes):
+    """Lines saved in the grid appear in the contribution's history (not « Aucune modification »), with their
+    amounts; another partner's or another year's lines do not."""
+    from tests.formulaires_html import formulaire
+
+    client = connecter("agent.caf")
+    url = CONTRIBUTION.format("caf-21", 2016)
+    donnees = formulaire(client.get(url))
+    donnees.update(
+        {"lignes-0-dispositif": ["nouveau"], "lignes-0-intitule": ["Ludobus"], "lignes-0-montant_annuel": ["4 000"]}
+    )
+    assert client.post(url, donnees).status_code == 302
+    page = html.unescape(client.get(url).content.decode())
+    historique = page[page.index("Historique de la contribution") :]
+    assert "Aucune modification" not in historique and "4 000 €" in historique
+    autre = html.unescape(client.get(CONTRIBUTION.format("caf-21", 2017)).content.decode())
+    assert "4 000 €" not in autre[autre.index("Historique de la contribution") :]

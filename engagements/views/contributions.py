@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from contrat import permissions
 from contrat.models import Contrat, Partenaire
-from noyau import historique, jetons
+from noyau import jetons
 from noyau.conflits import version_postee
 from noyau.enregistrement import refus, repondre
 from noyau.issues import CONFLIT, DOUBLON, tenter
@@ -138,7 +138,7 @@ def contribution(request, slug, partenaire_slug, annee):
         "renvoi": RenvoiForm(),
         "reponse": ReponseForm(),
         "echanges": services.echanges(objet),
-        "historique": historique.journal("contribution", objet.pk) if objet.pk else [],
+        "historique": relecture.historique_de(objet),
         "jeton": secrets.token_urlsafe(24),
     }
     return render(request, "engagements/contribution.html", ctx, status=statut)
@@ -291,7 +291,7 @@ def bilan_de_l_annee(request, slug, partenaire_slug, annee):
         "renvoi": RenvoiForm(),
         "reponse": ReponseForm(),
         "echanges": services.echanges(objet),
-        "historique": historique.journal("contribution", objet.pk) if objet.pk else [],
+        "historique": relecture.historique_de(objet),
         "jeton": secrets.token_urlsafe(24),
     }
     return render(request, "engagements/bilan.html", ctx, status=statut)

@@ -87,8 +87,11 @@ def test_the_perimeter_picks_a_qpv_by_code_and_links_a_2015_quartier_to_its_succ
     page = html.unescape(chef.get("/contrats/grand-dijon/perimetre/?qpv=QN02193N").content.decode())
     assert "QN02193N" in page and "Chenôve (21166), Dijon (21231)" in page
     qpv = QuartierPrioritaire.objects.get(code="QN02193N")
-    reponse = chef.post("/contrats/grand-dijon/perimetre/qpv/ajouter/", {"qpv": qpv.pk, "nature": "prioritaire"})
-    assert reponse.status_code == 302
+    reponse = chef.post(
+        "/contrats/grand-dijon/perimetre/qpv/ajouter/", {"qpv": qpv.pk, "nature": "prioritaire", "recherche": "Chenôve"}
+    )
+    # Back to the search as it was: its results stay there for the next quartier to add.
+    assert reponse.status_code == 302 and reponse["Location"].endswith("/perimetre/?qpv=Chen%C3%B4ve#qpv-trouves")
     lien = PerimetreQuartier.objects.get(contrat=conventions, qpv=qpv)
     assert (lien.code, lien.nature) == ("QN02193N", "prioritaire")
     # Twice: said, not duplicated.

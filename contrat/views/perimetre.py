@@ -43,6 +43,15 @@ def _page_perimetre(request, contrat, commune=None, quartier=None, status=200):
     return render(request, "contrat/perimetre.html", ctx, status=status)
 
 
+def _apres_recherche(request, contrat):
+    """Back to the perimeter with the official list's search as it was: its results stay for the next add."""
+    from urllib.parse import urlencode
+
+    ici = reverse("contrat:perimetre", args=[contrat.slug])
+    recherche = " ".join((request.POST.get("recherche") or "").split())[:100]
+    return f"{ici}?{urlencode({'qpv': recherche})}#qpv-trouves" if recherche else ici
+
+
 def _qpv_trouves(texte):
     """The official list's quartiers whose name, code, commune or INSEE code holds the text."""
     if not texte:
@@ -88,7 +97,7 @@ def qpv_ajouter(request, slug):
     issue = tenter(ajouter)
     if issue.nature == DOUBLON:
         issue.message = f"{qpv.nom} ({qpv.code}) figure déjà dans le périmètre : rien n'a été ajouté."
-    ici = reverse("contrat:perimetre", args=[contrat.slug])
+    ici = _apres_recherche(request, contrat)
     return repondre(
         request,
         issue,
@@ -128,6 +137,7 @@ def quartier_successeur(request, slug):
         lier,
         perimee=f"{lien.quartier.nom} a été modifié entre-temps : relisez le périmètre. Rien n'est changé.",
         retour=retour,
+        suite=_apres_recherche(request, contrat),
         version=lien.version,
     )
 

@@ -43,3 +43,13 @@ def test_an_invitation_s_subject_says_the_role_whole(
     sujet = " ".join(courriel.split("\n")[1].split())  # (the header folded by the mail library)
     assert sujet == f"Subject: [{conventions.nom}] Invitation : agent — {caf.sigle}"
     assert "…" not in sujet and "..." not in sujet
+
+
+def test_no_template_comment_runs_over_a_line():
+    """« {# … #} » holds on one line: one that runs over is printed on the page as text."""
+    ouvertes = []
+    for gabarit in (RACINE / "templates").rglob("*.html"):
+        for numero, ligne in enumerate(gabarit.read_text().splitlines(), 1):
+            if ligne.count("{#") != ligne.count("#}"):
+                ouvertes.append(f"{gabarit.relative_to(RACINE)}:{numero}")
+    assert ouvertes == []

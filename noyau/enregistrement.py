@@ -40,6 +40,14 @@ def repondre(request, issue, *, message, suite, retour, form=None):
     return refus(request, issue, retour=retour, form=form)
 
 
+def creation(request, form, ecrire, *, message, suite, retour=None, champ=None):
+    """A creation from a valid form: `ecrire()` through noyau.versions, then `repondre()` (a repeat said under
+    `champ`). None: show the form again, 400."""
+    return repondre(
+        request, issues.tenter(ecrire, champ=champ), message=message, suite=suite, retour=retour or suite, form=form
+    )
+
+
 def enregistrer(
     request,
     form,

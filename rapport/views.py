@@ -17,8 +17,7 @@ from engagements.synthese import Synthese
 from fiches.models import Fiche, Mesure
 from gouvernance.models import Avis, Decision, Seance
 from noyau import telechargements, versions
-from noyau.enregistrement import enregistrer, repondre
-from noyau.issues import tenter
+from noyau.enregistrement import creation, enregistrer
 from noyau.pdf import html_en_pdf
 from tenues.models import Tenue
 
@@ -90,10 +89,13 @@ def page(request, slug, annee):
     _annee(contrat, annee)
     form = AvisForm(request.POST or None, instance=Avis(contrat=contrat, annee=annee))
     if request.method == "POST" and form.is_valid():
-        ici = reverse("rapport:page", args=[contrat.slug, annee])
-        issue = tenter(lambda: versions.creer(request.user, form.save(commit=False)), champ="conseil")
-        reponse = repondre(
-            request, issue, message="L'envoi du rapport est enregistré.", suite=ici, retour=ici, form=form
+        reponse = creation(
+            request,
+            form,
+            lambda: versions.creer(request.user, form.save(commit=False)),
+            champ="conseil",
+            message="L'envoi du rapport est enregistré.",
+            suite=reverse("rapport:page", args=[contrat.slug, annee]),
         )
         if reponse is not None:
             return reponse

@@ -6,8 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from noyau import versions
-from noyau.enregistrement import repondre
-from noyau.issues import tenter
+from noyau.enregistrement import creation
 
 from ..forms import (
     DocumentForm,
@@ -28,14 +27,13 @@ def documents(request, slug):
         document = form.save(commit=False)
         document.slug = slug_libre(Document, document.titre, contrat=contrat)
         document.ordre = (contrat.documents.aggregate(m=Max("ordre"))["m"] or 0) + 1
-        ici = reverse("contrat:documents", args=[contrat.slug])
-        reponse = repondre(
+        reponse = creation(
             request,
-            tenter(lambda: versions.creer(request.user, document), champ="titre"),
+            form,
+            lambda: versions.creer(request.user, document),
+            champ="titre",
             message=f"Le document « {document.titre} » est enregistré.",
-            suite=ici,
-            retour=ici,
-            form=form,
+            suite=reverse("contrat:documents", args=[contrat.slug]),
         )
         if reponse is not None:
             return reponse
@@ -66,14 +64,13 @@ def signataire_ajouter(request, slug):
             qualite=donnees["qualite"],
             ordre=rang,
         )
-        ici = reverse("contrat:documents", args=[contrat.slug])
-        reponse = repondre(
+        reponse = creation(
             request,
-            tenter(lambda: versions.creer(request.user, signataire), champ="partenaire"),
+            form,
+            lambda: versions.creer(request.user, signataire),
+            champ="partenaire",
             message=f"{donnees['partenaire'].nom} signe « {donnees['document'].titre} ».",
-            suite=ici,
-            retour=ici,
-            form=form,
+            suite=reverse("contrat:documents", args=[contrat.slug]),
         )
         if reponse is not None:
             return reponse

@@ -195,3 +195,38 @@ def test_a_contract_is_created_with_a_new_porteur_from_the_same_page(live_server
         assert "existe déjà : choisissez-la dans la liste des porteurs" in admin.locator("main").inner_text()
         assert not Contrat.objects.filter(nom=f"Autre contrat {nom}").exists()
         admin.context.close()
+
+
+def test_the_tree_and_the_grid_speak_the_contract_s_levels_in_a_browser(live_server, comptes, navigateur, conventions):
+    """Levels named « Priorité / Objectifs / Actions »: the chef adds an Action from the tree and the agent's grid
+    asks for « Actions », at 1 280 and 390 px, accessible."""
+    Contrat.objects.filter(pk=conventions.pk).update(niveau_1="Priorité", niveau_2="Objectifs", niveau_3="Actions")
+    base = live_server.url
+    from .conftest import MOT_DE_PASSE as DEMO
+
+    for largeur in (1280, 390):
+        chef = navigateur.new_context(locale="fr-FR", viewport={"width": largeur, "height": 900}).new_page()
+        connexion(chef, base, "chef.projet", DEMO)
+        chef.goto(f"{base}/contrats/grand-dijon/arbre/")
+        assert (
+            chef.get_by_text("Ajouter — Actions").count() >= 1 and chef.get_by_text("Ajouter — Priorité").count() == 1
+        )
+        assert chef.get_by_text("Ajouter un objectif").count() == 0
+        premier = chef.locator("details.ajout-noeud", has_text="Ajouter — Actions").first
+        premier.locator("summary").click()
+        premier.get_by_label(re.compile(r"Intitulé du nouvel élément \(Actions\)")).fill(
+            f"Action ajoutée à {largeur} px"
+        )
+        premier.get_by_role("button", name=re.compile(r"^Ajouter")).click()
+        assert chef.get_by_text(f"Action ajoutée à {largeur} px").count() >= 1
+        accessible(chef)
+        rien_ne_deborde(chef)
+        chef.context.close()
+
+        agent = navigateur.new_context(locale="fr-FR", viewport={"width": largeur, "height": 900}).new_page()
+        connexion(agent, base, "agent.caf", DEMO)
+        agent.goto(f"{base}/contrats/grand-dijon/contributions/caf-21/2016/")
+        assert agent.locator("label[for=id_lignes-0-objectifs]").inner_text().startswith("Actions")
+        assert agent.get_by_text("Objectifs opérationnels").count() == 0
+        accessible(agent)
+        agent.context.close()

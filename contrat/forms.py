@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models.functions import Length
 
 from noyau import bornes
 from noyau.formulaires import DsfrFormMixin, VersionMixin
@@ -94,6 +95,14 @@ class ContratForm(DsfrFormMixin, VersionMixin, forms.ModelForm):
         return donnees
 
 
+def _nom_pris(nom):
+    """Whether an organisation already bears this name, whatever its case. Only the names of the same length
+    are read (never every organisation of the instance) and compared in Python: SQLite folds only ASCII
+    letters, « É » and « é » would differ there."""
+    memes = Partenaire.objects.annotate(longueur=Length("nom")).filter(longueur=len(nom))
+    return nom.casefold() in {n.casefold() for n in memes.values_list("nom", flat=True)}
+
+
 class ContratCreationForm(JetonMixin, ContratForm):
     """The administrateur's form: the contract, and the address of its chef(s) de projet."""
 
@@ -142,8 +151,7 @@ class ContratCreationForm(JetonMixin, ContratForm):
             self.add_error(
                 "porteur", "Choisissez le porteur (l'intercommunalité), ou donnez le nom d'un nouveau porteur."
             )
-        elif nom and nom.casefold() in {n.casefold() for n in Partenaire.objects.values_list("nom", flat=True)}:
-            # (compared in Python: SQLite folds only ASCII letters, « É » and « é » would differ)
+        elif nom and _nom_pris(nom):
             self.add_error("nouveau_porteur", f"« {nom} » existe déjà : choisissez-la dans la liste des porteurs.")
         donnees["nouveau_porteur"] = nom
         return donnees

@@ -144,7 +144,7 @@ class PresencesInline(LignesStrictesInline):
     def clean(self):
         super().clean()
         vus = {}
-        for form in self.forms:
+        for rang, form in enumerate(self.forms, 1):
             if form in self.deleted_forms or not hasattr(form, "cleaned_data") or not form.cleaned_data.get("nom"):
                 continue
             partenaire = form.cleaned_data.get("partenaire")
@@ -156,7 +156,7 @@ class PresencesInline(LignesStrictesInline):
                     "changez son état sur cette ligne plutôt que de l'ajouter une seconde fois.",
                 )
             else:
-                vus[cle] = self.forms.index(form) + 1
+                vus[cle] = rang
 
 
 def formsets(seance, contrat, data=None):

@@ -20,27 +20,36 @@ from fiches.models import Fiche, Indicateur, Intervenant, Mesure
 from gouvernance.models import Decision, Instance
 from gouvernance.rythmes import acheve
 from gouvernance.rythmes import suivi as rythmes
+from noyau import pagination
 from tenues import lignes as tenues
 
 BIENTOT = timedelta(days=30)  # a decision due within a month is on the list
 
 
-def _taches_agent(user, partenaires, jour):
-    """A partner agent's work: contributions to complete, decisions due, indicator values to enter."""
+PAR_PAGE = 20  # open campaigns on one page of a national partner's home
+
+
+def _taches_agent(request, partenaires, jour):
+    """A partner agent's work: contributions to complete, decisions due, indicator values to enter.
+
+    A national partner (a CAF, France Travail) is expected in dozens of campaigns: they are counted in
+    one aggregate and shown 20 at a time (``?page=``), each with what is left to enter; only the
+    campaigns of the page are followed."""
+    user = request.user
     a_completer, soumises = [], []
     ouvertes = (
         Collecte.objects.ouvertes()
         .visible_to(user)
-        .filter(partenaires__in=partenaires)
-        .distinct()
+        .filter(pk__in=Collecte.partenaires.through.objects.filter(partenaire__in=partenaires).values("collecte"))
         .select_related("contrat")
         .prefetch_related("partenaires")
-        .order_by("echeance")
+        .order_by("echeance", "contrat__nom", "pk")
     )
+    nombres = ouvertes.aggregate(total=Count("pk"), en_retard=Count("pk", filter=Q(echeance__lt=jour)))
+    page = pagination.page(request, ouvertes, PAR_PAGE)
     roles = permissions.agents(user)
-    ouvertes = list(ouvertes)
-    suivis = collectes.suivi_des_collectes(ouvertes, partenaires)
-    for collecte in ouvertes:
+    suivis = collectes.suivi_des_collectes(page.object_list, partenaires)
+    for collecte in page.object_list:
         for position in suivis[collecte.pk]:
             if not position.attendu or (position.partenaire.pk, collecte.contrat_id) not in roles:
                 continue
@@ -51,7 +60,7 @@ def _taches_agent(user, partenaires, jour):
         .filter(permissions.filtre_agent(user, "partenaire", "seance__instance__contrat"), echeance__lte=jour + BIENTOT)
         .exclude(statut__in=[Decision.Statut.FAITE, Decision.Statut.ABANDONNEE])
         .select_related("seance__instance__contrat", "partenaire")
-        .order_by("echeance")
+        .order_by("echeance", "pk")
     )
     annee_mesuree = jour.year - 1
     porteuses = Intervenant.objects.filter(
@@ -71,9 +80,13 @@ def _taches_agent(user, partenaires, jour):
         ((fiches[pk], nombre) for pk, nombre in comptes.items()), key=lambda f: (f[0].contrat.nom, f[0].ordre, f[0].pk)
     )
     return {
+        "page": page,
+        "collectes_ouvertes": nombres["total"],
+        "collectes_en_retard": nombres["en_retard"],
         "a_completer": a_completer,
         "soumises": soumises,
-        "decisions": list(decisions),
+        "decisions": list(decisions[:PAR_PAGE]),
+        "decisions_total": decisions.count(),
         "indicateurs_par_fiche": par_fiche,
         "indicateurs_total": sum(nombre for _, nombre in par_fiche),
         "annee_mesuree": annee_mesuree,
@@ -178,7 +191,7 @@ def accueil(request):
         "jour": jour,
         "invitations": list(invitations.en_attente_pour(user)),
         "partenaires": list(partenaires),
-        "agent": _taches_agent(user, partenaires, jour) if partenaires else None,
+        "agent": _taches_agent(request, partenaires, jour) if partenaires else None,
         "pilotage": _pilotage(pilotes, jour),
         "contrats": Contrat.objects.visible_to(user).filter(~Q(pk__in=pilotes.values("pk"))).order_by("nom")[:20],
     }

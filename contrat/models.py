@@ -43,16 +43,17 @@ class PartenaireQuerySet(models.QuerySet):
             liens |= models.Q(pk__in=[pk for pk in deja if pk])
         return self.filter(liens).order_by("nom")
 
-    def des_contrats(self, contrats):
+    def des_contrats(self, contrats, lignes=True):
         """The organisations of these contracts (porteur, signatories, partners, those with lines):
         each link a subquery of its own, not one join of them all, that a 2 000-line contract would
-        multiply into millions of rows before DISTINCT (make bench)."""
+        multiply into millions of rows before DISTINCT (make bench). `lignes=False`: those the
+        contracts name only, without reading their dispositifs and lines."""
         par = [
             {"signatures__document__contrat__in": contrats},
             {"contrats_partenaires__in": contrats},
-            {"dispositifs__contrat__in": contrats},
-            {"estimations__dispositif__contrat__in": contrats},
         ]
+        if lignes:
+            par += [{"dispositifs__contrat__in": contrats}, {"estimations__dispositif__contrat__in": contrats}]
         liens = models.Q(pk__in=contrats.values("porteur"))
         for filtre in par:
             liens |= models.Q(pk__in=self.model.objects.filter(**filtre).values("pk"))

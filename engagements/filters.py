@@ -73,6 +73,9 @@ def _filtres(p):
     }
 
 
+CHOIX_MAX = 300  # options of one select of the filters
+
+
 class _Base(filters.FilterSet):
     prefixe = ""
 
@@ -99,10 +102,42 @@ class _Base(filters.FilterSet):
             Q(pk__in=PerimetreQuartier.objects.filter(contrat__in=arbre).values("quartier"))
             | Q(pk__in=Dispositif.quartiers.through.objects.filter(dispositif__contrat__in=arbre).values("quartier"))
         ).select_related("commune")
+        # What the lists offer without a contract chosen: a national partner's agent sees hundreds of contracts,
+        # whose organisations with lines, trees and quartiers are thousands of rows. The organisations named by
+        # the contracts themselves (porteur, signatories, partners) and their perimeters are offered; every list
+        # reads at most CHOIX_MAX + 1 rows, and a longer one asks for a contract first.
+        self.offerts = {}
+        if not choisi:
+            self.offerts = {
+                "partenaire": Partenaire.objects.des_contrats(contrats, lignes=False),
+                "quartier": Quartier.objects.filter(
+                    pk__in=PerimetreQuartier.objects.filter(contrat__in=contrats).values("quartier")
+                ).select_related("commune"),
+            }
         for nom, f in self.filters.items():
             f.extra.setdefault("error_messages", {})["invalid_choice"] = (
                 "Ce choix n'existe pas : choisissez dans la liste."
             )
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            formulaire = super().form
+            for nom in ("partenaire", "pilier", "orientation", "objectif", "quartier"):
+                self._borner(formulaire.fields[nom], self.offerts.get(nom))
+        return self._form
+
+    def _borner(self, champ, offerts):
+        """The field's choices read once, at most CHOIX_MAX of them; beyond, « choisissez un contrat »."""
+        lus = list((champ.queryset if offerts is None else offerts)[: CHOIX_MAX + 1])
+        if len(lus) > CHOIX_MAX:
+            champ.widget.choices = [("", "Choisissez d'abord un contrat")]
+            champ.help_text = f"Plus de {CHOIX_MAX} choix : choisissez d'abord un contrat."
+            return
+        valeur = champ.to_field_name or "pk"
+        champ.widget.choices = [("", champ.empty_label)] + [
+            (getattr(o, valeur), champ.label_from_instance(o)) for o in lus
+        ]
 
     def recherche(self, queryset, name, value):
         champs = ("intitule", "unite_compte", "remarque", "partenaire__nom", "partenaire__sigle")

@@ -1,5 +1,5 @@
 import django_tables2 as tables
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from noyau.montants import euros
 
@@ -11,8 +11,7 @@ MONTANT = {"td": {"class": "montant"}, "th": {"class": "montant"}, "tf": {"class
 
 def _total(table, champ):
     """The sum over every filtered row, not only the page shown (unknown amounts left out)."""
-    lignes = table.data.data
-    return Estimation.objects.filter(pk__in=lignes.values("pk")).aggregate(s=Sum(champ))["s"]
+    return table.resume()[champ]
 
 
 class DispositifTable(tables.Table):
@@ -63,6 +62,17 @@ class EstimationTable(tables.Table):
         empty_text = "Aucune estimation ne correspond à ces filtres."
 
     legende = "Estimations correspondant aux filtres, et leur total"
+
+    def resume(self):
+        """The count of the filtered rows and both totals, in one aggregate read once: the paginator takes
+        its count from it (a national partner's list filters 150 000 rows; reading them once, not three
+        times)."""
+        if not hasattr(self, "_resume"):
+            self._resume = self.data.data.order_by().aggregate(
+                n=Count("pk"), montant_annuel=Sum("montant_annuel"), montant_pluriannuel=Sum("montant_pluriannuel")
+            )
+            self.data._length = self._resume["n"]
+        return self._resume
 
     def render_montant_annuel(self, value):
         return euros(value)

@@ -1,6 +1,6 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -257,54 +257,111 @@ def _plus(total, montant):
     return montant if total is None else total + montant
 
 
+PAR_PAGE_CONTRATS = 20
+
+
+def _contrats_du_partenaire(user, organisation):
+    """The contracts the user sees where the organisation has dispositifs, lines or a place in a fiche:
+    one probe per visible contract (EXISTS), never a read of the organisation's rows elsewhere."""
+    ici = {"partenaire": organisation}
+    return (
+        Contrat.objects.visible_to(user)
+        .filter(
+            Exists(Dispositif.objects.filter(contrat=OuterRef("pk"), **ici))
+            | Exists(Estimation.objects.filter(dispositif__contrat=OuterRef("pk"), **ici))
+            | Exists(Engagement.objects.filter(fiche__contrat=OuterRef("pk"), **ici))
+            | Exists(Intervenant.objects.filter(fiche__contrat=OuterRef("pk"), **ici))
+        )
+        .order_by("nom", "pk")
+    )
+
+
+def _resume_par_contrat(organisation, contrats):
+    """{contract pk: its lines, unknown amounts, dispositifs, first and last year, fiche commitments} of
+    the organisation in these contracts (a page of them), in two aggregates."""
+    lignes = (
+        Estimation.objects.filter(partenaire=organisation, dispositif__contrat__in=contrats, dispositif__archive=False)
+        .order_by()
+        .values("dispositif__contrat")
+        .annotate(
+            lignes=Count("pk"),
+            inconnues=Count("pk", filter=Q(montant_annuel__isnull=True)),
+            dispositifs=Count("dispositif", distinct=True),
+            debut=Min("annee"),
+            fin=Max("annee"),
+        )
+    )
+    vide = {"lignes": 0, "inconnues": 0, "dispositifs": 0, "debut": None, "fin": None, "engagements": 0}
+    resume = {c.pk: dict(vide) for c in contrats}
+    for r in lignes:
+        resume[r.pop("dispositif__contrat")].update(r)
+    engagements = (
+        Engagement.objects.filter(partenaire=organisation, fiche__contrat__in=contrats)
+        .order_by()
+        .values_list("fiche__contrat")
+        .annotate(n=Count("pk"))
+    )
+    for contrat_id, nombre in engagements:
+        resume[contrat_id]["engagements"] = nombre
+    return resume
+
+
 def partenaire(request, slug):
-    """Everything a partner commits to, across the fiches and the annexes the user may see."""
+    """Everything a partner commits to, contract by contract: a summary of each contract the user sees
+    (paginated), then the details of one (``?contrat=``, else the first of the page). A national
+    partner is in hundreds of contracts: the page reads what it shows, not the whole country."""
     organisation = get_object_or_404(Partenaire, slug=slug)
-    fiches = Fiche.objects.visible_to(request.user)
+    tous = _contrats_du_partenaire(request.user, organisation)
+    page = pagination.page(request, tous, PAR_PAGE_CONTRATS)
+    contrats = list(page)
+    choisi = request.GET.get("contrat")
+    if choisi:
+        contrat = next((c for c in contrats if c.slug == choisi), None) or get_object_or_404(tous, slug=choisi)
+    else:
+        contrat = contrats[0] if contrats else None
+    resume = _resume_par_contrat(organisation, contrats)
+    fiches = Fiche.objects.visible_to(request.user).filter(contrat=contrat)
     engagements = (
         Engagement.objects.filter(fiche__in=fiches, partenaire=organisation)
-        .select_related("fiche__contrat")
-        .order_by("fiche__contrat__nom", "fiche__ordre", "ordre")
+        .select_related("fiche__contrat", "partenaire")
+        .order_by("fiche__ordre", "ordre")
     )
     roles = (
         Intervenant.objects.filter(fiche__in=fiches, partenaire=organisation)
-        .select_related("fiche__contrat")
-        .order_by("fiche__contrat__nom", "fiche__ordre", "ordre")
+        .select_related("fiche__contrat", "partenaire")
+        .order_by("fiche__ordre", "ordre")
     )
     dispositifs = (
-        Dispositif.objects.visible_to(request.user)
+        Dispositif.objects.filter(contrat=contrat)
         .actifs()
-        .filter(Q(partenaire=organisation) | Q(estimations__partenaire=organisation))
-        .distinct()
+        .filter(
+            Q(partenaire=organisation)
+            | Q(
+                pk__in=Estimation.objects.filter(partenaire=organisation, dispositif__contrat=contrat).values(
+                    "dispositif"
+                )
+            )
+        )
         .select_related("contrat")
-        .order_by("contrat__nom", "ordre")
+        .order_by("ordre")
     )
     estimations = (
-        Estimation.objects.visible_to(request.user)
-        .filter(partenaire=organisation, dispositif__archive=False)
+        Estimation.objects.filter(dispositif__contrat=contrat, partenaire=organisation, dispositif__archive=False)
         .select_related("dispositif__contrat", "realisation")
-        .order_by("dispositif__contrat__nom", "annee", "dispositif__ordre")
+        .order_by("annee", "dispositif__ordre")
     )
     estimations = list(estimations)
-    # Planned and done year by year, for each contract where the partner has reported a bilan.
-    par_contrat = {}
-    for e in estimations:
-        if e.annee < timezone.localdate().year:
-            par_contrat.setdefault(e.dispositif.contrat, []).append(e)
-    bilans = [
-        (contrat, par_annee(lignes), i)
-        for i, (contrat, lignes) in enumerate(par_contrat.items())
-        if any(realisation_de(e) is not None for e in lignes)
-    ]
-    bilans = [
-        (contrat, rangs, paires([(annee, t.prevu, t.realise, t) for annee, t in rangs]), i)
-        for contrat, rangs, i in bilans
-    ]
+    # Planned and done year by year, where the partner has reported a bilan.
+    passees = [e for e in estimations if e.annee < timezone.localdate().year]
+    bilans = []
+    if any(realisation_de(e) is not None for e in passees):
+        rangs = par_annee(passees)
+        bilans = [(contrat, rangs, paires([(annee, t.prevu, t.realise, t) for annee, t in rangs]), 0)]
     # Each dispositif once: with its estimates in the table, or listed alone when it has none.
     chiffres = {e.dispositif_id for e in estimations}
     totaux = {}
     for e in estimations:
-        cle = (e.dispositif.contrat.nom, e.annee)
+        cle = (contrat.nom, e.annee)
         annuel, pluri = totaux.get(cle, (None, None))
         totaux[cle] = (_plus(annuel, e.montant_annuel), _plus(pluri, e.montant_pluriannuel))
     # The dispositifs the fiches cite as its own (or run with others), each with what its document says of them.
@@ -319,11 +376,14 @@ def partenaire(request, slug):
             )
         )
         .select_related("fiche__contrat")
-        .order_by("fiche__contrat__nom", "fiche__ordre", "ordre")
+        .order_by("fiche__ordre", "ordre")
     )
     reserves = Reserve.objects.filter(partenaire=organisation, document__in={m.fiche.document_id for m in mobilisables})
     ctx = {
         "partenaire": organisation,
+        "page": page,
+        "contrats": [(c, resume[c.pk]) for c in contrats],
+        "contrat": contrat,
         "engagements": engagements,
         "roles": roles,
         "mobilisables": mobilisables,

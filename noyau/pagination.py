@@ -24,3 +24,11 @@ def configurer(request, table, par_page):
     except EmptyPage:
         table.paginate(page=table.paginator.num_pages, per_page=taille)
     return table
+
+
+def page(request, objets, par_page, nom="page"):
+    """The page `?{nom}=` of a queryset or list, past the end the last one: a Django `Page`, whose
+    slice is all the query reads (two queries: the count and the rows)."""
+    from django.core.paginator import Paginator
+
+    return Paginator(objets, par_page).get_page(max(_entier(request.GET.get(nom), 1), 1))

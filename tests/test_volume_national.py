@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from contrat.models import Contrat, Membre, Objectif, Orientation, Partenaire, Pilier
 from engagements.models import Collecte, Dispositif, Estimation
+from fiches.models import Engagement, Fiche, Intervenant
 
 from .conftest import MOT_DE_PASSE
 
@@ -46,6 +47,10 @@ def _contrat(i, national, agent):
             montant_annuel=Decimal("1000"),
             montant_pluriannuel=Decimal("6000"),
         )
+    # A fiche where the national partner commits and acts (its page reads each one's name).
+    fiche = Fiche.objects.create(contrat=contrat, slug="f1", numero="1", intitule="Emploi des jeunes", ordre=1)
+    Engagement.objects.create(fiche=fiche, partenaire=national, ordre=1, texte="Accompagnement renforcé.")
+    Intervenant.objects.create(fiche=fiche, partenaire=national, role=Intervenant.Role.PORTEUR, ordre=1)
     collecte = Collecte.objects.create(contrat=contrat, annee=ANNEE, echeance=timezone.localdate() + timedelta(30))
     collecte.partenaires.set([national, porteur])
     Membre.objects.create(user=agent, partenaire=national, role=Membre.Role.AGENT, contrat=contrat)
@@ -65,6 +70,9 @@ def national(db):
 PAGES = {
     "accueil de l'agent": ("agent", "/"),
     "page du partenaire pour son agent": ("agent", "/partenaires/{p}/"),
+    "dispositifs de tous ses contrats": ("agent", "/dispositifs/"),
+    "estimations de tous ses contrats, recherchées": ("agent", "/estimations/?q=offre&annee=2025"),
+    "estimations de tous ses contrats": ("agent", "/estimations/?annee=2025"),
     "dispositifs d'un contrat": ("chef", "/dispositifs/?contrat=contrat-1"),
     "estimations d'un contrat": ("chef", "/estimations/?contrat=contrat-1&annee=2025"),
     "dispositifs d'un contrat pour l'agent": ("agent", "/dispositifs/?contrat=contrat-1&partenaire={p}"),
@@ -97,3 +105,29 @@ def test_a_page_costs_the_same_queries_whether_the_partner_is_in_1_or_12_contrac
         contenu = reponse.content.decode()
         assert all(f"Contrat de ville n° {i}" in contenu for i in range(1, 13)), contenu
     assert a_douze == a_un, f"{page} : {a_un} requêtes dans 1 contrat, {a_douze} dans 12"
+
+
+def test_the_national_agent_s_home_and_partner_page_go_contract_by_contract(client, national):
+    """25 contracts: the home counts them all and shows 20 campaigns a page; the partner page sums each
+    contract of its page in a row and details one (the first, or the one asked)."""
+    partenaire, agent = national
+    for i in range(1, 26):
+        _contrat(i, partenaire, agent)
+    client.force_login(agent)
+    accueil = client.get("/").content.decode()
+    assert "<strong>25 collectes ouvertes</strong> vous concernent" in accueil
+    assert accueil.count('class="fr-card fr-card--horizontal fr-mb-2w tache"') == 20
+    suite = client.get("/?page=2").content.decode()
+    assert suite.count('class="fr-card fr-card--horizontal fr-mb-2w tache"') == 5
+    page = client.get(f"/partenaires/{partenaire.slug}/").content.decode()
+    resume = page.split('<table id="resume-contrats">', 1)[1].split("</table>", 1)[0]
+    assert resume.count("<tr>") == 21 and "(25 contrats)" in resume  # 20 rows and the header
+    assert "Dans le contrat « Contrat de ville n° 1 »" in page
+    assert page.count("Accompagnement renforcé.") == 1  # one contract's details, not 25
+    septieme = client.get(f"/partenaires/{partenaire.slug}/?contrat=contrat-7").content.decode()
+    assert "Dans le contrat « Contrat de ville n° 7 »" in septieme
+    # Page 2 of the summary lists the 5 last contracts; a contract he does not see is a 404.
+    deux = client.get(f"/partenaires/{partenaire.slug}/?page=2").content.decode()
+    assert deux.split('<table id="resume-contrats">', 1)[1].split("</table>", 1)[0].count("<tr>") == 6
+    ailleurs = Contrat.objects.create(nom="Ailleurs", slug="ailleurs", territoire="X", annee_debut=2024, annee_fin=2030)
+    assert client.get(f"/partenaires/{partenaire.slug}/?contrat={ailleurs.slug}").status_code == 404

@@ -51,6 +51,8 @@ def _filtrer(request, nom):
 
 def _liste(request, nom):
     titre, filtre, table = _filtrer(request, nom)
+    if hasattr(table, "resume"):
+        table.resume()  # the count and the totals in one read, before the paginator asks for the count
     pagination.configurer(request, table, 25)
     ctx = {
         "titre": titre,

@@ -755,7 +755,12 @@ class Export(models.Model):
     nature = models.CharField(
         "nature",
         max_length=20,
-        choices=[("annexe_pdf", "Annexe financière (PDF)"), ("annexe_xlsx", "Annexe financière (Excel)")],
+        choices=[
+            ("annexe_pdf", "Annexe financière (PDF)"),
+            ("annexe_xlsx", "Annexe financière (Excel)"),
+            ("donnees_csv", "Données ouvertes (CSV)"),
+            ("donnees_json", "Données ouvertes (JSON)"),
+        ],
     )
     contrat = models.ForeignKey(Contrat, on_delete=models.CASCADE, related_name="exports", verbose_name="contrat")
     parametres = models.JSONField("filtres", default=dict)

@@ -19,6 +19,12 @@ CSV = "/contrats/grand-dijon/donnees/engagements.csv"
 JSON = "/contrats/grand-dijon/donnees/engagements.json"
 
 
+def lu(reponse):
+    """The body of a streamed file."""
+    assert reponse.streaming
+    return b"".join(reponse.streaming_content)
+
+
 def erreurs_selon_le_schema(lignes, depuis_csv):
     """What the Table Schema refuses in these rows (field names, types, required, pattern, bounds)."""
     noms = [c["name"] for c in SCHEMA["fields"]]
@@ -70,7 +76,7 @@ def test_the_csv_and_the_json_validate_against_the_committed_schema(connecter, c
     client = connecter("lecteur")
     reponse = client.get(CSV)
     assert reponse.status_code == 200 and reponse["Content-Type"] == "text/csv; charset=utf-8"
-    lignes = list(csv.DictReader(io.StringIO(reponse.content.decode("utf-8-sig"))))
+    lignes = list(csv.DictReader(io.StringIO(lu(reponse).decode("utf-8-sig"))))
     attendues = Estimation.objects.filter(dispositif__contrat=conventions, dispositif__archive=False).count()
     assert len(lignes) == attendues == 37  # the 37 lines of the CAF annexe 2015
     assert erreurs_selon_le_schema(lignes, depuis_csv=True) == []
@@ -85,7 +91,7 @@ def test_the_csv_and_the_json_validate_against_the_committed_schema(connecter, c
     assert any(" > " in ligne["niveaux"] for ligne in lignes)
     assert any("Fontaine d'Ouche" in ligne["quartiers"] for ligne in caf_2015)
 
-    donnees = json.loads(client.get(JSON).content.decode(), parse_float=Decimal)
+    donnees = json.loads(lu(client.get(JSON)).decode(), parse_float=Decimal)
     assert (
         donnees["schema"] == "http://testserver/schemas/engagements.schema.json" and donnees["contrat"] == "grand-dijon"
     )
@@ -138,3 +144,35 @@ def test_refused_to_anonymous_users_until_published_then_open_to_all(client, con
     assert client.get("/contrats/grand-dijon/donnees/engagements.xml").status_code == 404
     schema = connecter(None).get("/schemas/engagements.schema.json")
     assert schema.status_code == 200 and json.loads(schema.content)["name"] == "engagements-contrat-de-ville"
+
+
+def test_the_files_are_kept_while_the_data_are_unchanged_and_made_anew_after_a_change(
+    connecter, conventions, comptes, monkeypatch
+):
+    """The second identical request serves the kept file (no row read again: the same bytes from the
+    same stored file); a change of an amount through the write service makes a new one, and the older
+    file is removed."""
+    from engagements import donnees
+    from engagements.models import Export
+
+    client = connecter("lecteur")
+    premier = lu(client.get(CSV))
+    garde = Export.objects.get(nature="donnees_csv", contrat=conventions)
+    ecrits = []
+    ecrire = donnees.ecrire_csv
+    monkeypatch.setattr(donnees, "ecrire_csv", lambda *a: ecrits.append(a) or ecrire(*a))
+    second = lu(client.get(CSV))
+    # Kept: the same bytes of the same stored file, not written again.
+    assert second == premier and ecrits == []
+    assert Export.objects.get(nature="donnees_csv", contrat=conventions).pk == garde.pk
+    ligne = Estimation.objects.filter(dispositif__contrat=conventions, montant_annuel__isnull=False).first()
+    lue = ligne.version
+    ligne.montant_annuel = Decimal("777.77")
+    versions.modifier(comptes["chef.projet"], ligne, lue)
+    troisieme = lu(client.get(CSV))
+    assert troisieme != premier and "777.77" in troisieme.decode("utf-8-sig") and len(ecrits) == 1
+    nouveau = Export.objects.get(nature="donnees_csv", contrat=conventions)
+    assert nouveau.pk != garde.pk and not garde.fichier.storage.exists(garde.fichier.name)
+    # JSON is kept apart from the CSV.
+    lu(client.get(JSON))
+    assert Export.objects.filter(contrat=conventions, nature__startswith="donnees_").count() == 2

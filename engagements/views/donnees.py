@@ -2,14 +2,13 @@
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from contrat.models import Contrat
-from noyau import telechargements
 
-from ..donnees import SCHEMA, en_csv, en_json
+from ..donnees import SCHEMA, TYPES, garde
 
 
 @login_not_required
@@ -20,15 +19,14 @@ def engagements(request, slug, format):
             return redirect_to_login(request.get_full_path())
         if not Contrat.objects.visible_to(request.user).filter(pk=contrat.pk).exists():
             raise Http404("Aucun contrat à cette adresse.")
-    nom = f"engagements-{contrat.slug}.{format}"
-    if format == "csv":
-        return telechargements.csv(en_csv(contrat), nom)
-    if format == "json":
-        schema_url = request.build_absolute_uri(reverse("engagements:schema_engagements"))
-        return telechargements.fichier(
-            en_json(contrat, schema_url), nom, "application/json; charset=utf-8", joint=False
-        )
-    raise Http404("Formats proposés : csv, json.")
+    if format not in TYPES:
+        raise Http404("Formats proposés : csv, json.")
+    # Served from the kept file while the contract's data have not changed, streamed in blocks.
+    export = garde(contrat, format, request.build_absolute_uri(reverse("engagements:schema_engagements")))
+    reponse = FileResponse(export.fichier.open("rb"), content_type=TYPES[format])
+    disposition = "attachment" if format == "csv" else "inline"
+    reponse["Content-Disposition"] = f'{disposition}; filename="{export.nom_fichier}"'
+    return reponse
 
 
 @login_not_required

@@ -4,13 +4,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from contrat.models import Contrat
 
-from ..exports_differes import servir
+from ..exports_differes import NATURES, servir
 from ..models import Export
 
 
 def _export_visible(request, pk):
     return get_object_or_404(
-        Export.objects.select_related("contrat").filter(contrat__in=Contrat.objects.visible_to(request.user)), pk=pk
+        Export.objects.select_related("contrat").filter(
+            contrat__in=Contrat.objects.visible_to(request.user), nature__in=NATURES
+        ),
+        pk=pk,
     )
 
 

@@ -1,8 +1,9 @@
-"""The load test (make charge): 50 users for 2 minutes against make serve on 127.0.0.1 only.
+"""The load test (make charge): 50 users for 2 minutes against make serve on 127.0.0.1 only, on a copy
+of the bench's national database (N contracts).
 
-Agents edit their own estimates; the chef de projet and readers open pages, filter lists and
-export. Every edit the server acknowledges (redirect after the form) is written down
-(bench/locust-ecritures.jsonl) so that bench/charge_verifier.py can find it in the history."""
+Agents of the national organisations edit their own estimates across contracts; chefs de projet of
+25 contracts open pages, filter lists and export. Every edit the server acknowledges (redirect after
+the form) is written down (bench/locust-ecritures.jsonl) so that bench/charge_verifier.py can find it in the history."""
 
 import json
 import random
@@ -59,20 +60,26 @@ class Utilisateur(HttpUser):
 
 
 class Agent(Utilisateur):
-    """An agent of one of the 20 partners: reads its lines and rewrites amounts."""
+    """An agent of a national organisation (CAF, France Travail…): its home, its organisation's page, its grid
+    in one of its 20 contracts, and rewrites of its 2025 amounts there."""
 
     weight = 3
     numero = 0
 
     def on_start(self):
         Agent.numero += 1
-        self.identifiant = f"banc.agent{(Agent.numero - 1) % 20:02d}"
-        self.estimations = COMPTES["agents"][self.identifiant]
+        comptes = sorted(COMPTES["agents"])
+        self.identifiant = comptes[(Agent.numero - 1) % len(comptes)]
+        self.organisation = self.identifiant.removeprefix("nat.agent.")
+        self.lignes = COMPTES["agents"][self.identifiant]
         super().on_start()
+
+    def _contrat(self):
+        return random.choice(sorted(self.lignes))
 
     @task(3)
     def modifier(self):
-        pk = random.choice(self.estimations)
+        pk = random.choice(self.lignes[self._contrat()])
         with self.client.get(f"/estimations/{pk}/modifier/", name="estimation (formulaire)", catch_response=True) as r:
             if r.status_code != 200:
                 r.failure(f"formulaire {r.status_code}")
@@ -109,59 +116,73 @@ class Agent(Utilisateur):
                 envoi.failure(f"enregistrement {envoi.status_code}")
 
     @task(2)
-    def ses_lignes(self):
-        self.client.get(
-            f"/dispositifs/?contrat={COMPTES['contrat']}&partenaire=banc-partenaire-"
-            f"{int(self.identifiant[-2:]) + 1:02d}",
-            name="liste filtrée",
-        )
+    def accueil(self):
+        self.client.get("/", name="accueil (agent national)")
 
     @task(1)
-    def une_ligne(self):
-        pk = random.choice(self.estimations)
-        self.client.get(f"/estimations/{pk}/modifier/", name="estimation (formulaire)")
+    def page_du_partenaire(self):
+        self.client.get(f"/partenaires/{self.organisation}/", name="page du partenaire national")
+
+    @task(1)
+    def grille(self):
+        self.client.get(f"/contrats/{self._contrat()}/contributions/{self.organisation}/2025/", name="grille (GET)")
+
+    @task(1)
+    def ses_lignes(self):
+        self.client.get(f"/dispositifs/?contrat={self._contrat()}&partenaire={self.organisation}", name="liste filtrée")
 
 
-class Lecteur(Utilisateur):
-    """The chef de projet: pages, filters, exports."""
+class Chef(Utilisateur):
+    """A chef de projet of one of 25 contracts: home, contract, dashboard, annexe, lists, exports."""
 
     weight = 2
-    identifiant = COMPTES["chef"]
+    numero = 0
+
+    def on_start(self):
+        Chef.numero += 1
+        comptes = sorted(COMPTES["chefs"])
+        self.identifiant = comptes[(Chef.numero - 1) % len(comptes)]
+        self.contrat = COMPTES["chefs"][self.identifiant]
+        super().on_start()
+
+    @task(2)
+    def accueil(self):
+        self.client.get("/", name="accueil (chef)")
+
+    @task(2)
+    def contrat(self):
+        self.client.get(f"/contrats/{self.contrat}/", name="page du contrat")
 
     @task(3)
     def liste(self):
         self.client.get(
-            f"/dispositifs/?contrat={COMPTES['contrat']}&per_page=100&page={random.randint(1, 20)}",
-            name="liste (100 lignes)",
+            f"/dispositifs/?contrat={self.contrat}&per_page=100&page={random.randint(1, 50)}", name="liste (100 lignes)"
         )
 
     @task(2)
     def filtre(self):
         mot = random.choice(["parentalité", "emploi", "mobilité", "culture", "santé"])
-        self.client.get(f"/dispositifs/?contrat={COMPTES['contrat']}&q={mot}", name="liste filtrée")
+        self.client.get(f"/dispositifs/?contrat={self.contrat}&q={mot}", name="liste filtrée")
 
     @task(2)
     def estimations(self):
-        self.client.get(f"/estimations/?contrat={COMPTES['contrat']}&annee=2024", name="estimations filtrées")
+        self.client.get(f"/estimations/?contrat={self.contrat}&annee=2025", name="estimations filtrées")
 
     @task(1)
-    def export_csv(self):
-        self.client.get(f"/dispositifs/export.csv?contrat={COMPTES['contrat']}", name="export CSV (2 000 lignes)")
+    def annexe(self):
+        organisation = random.choice(["caf-nat", "france-travail-nat", "etat-nat"])
+        self.client.get(
+            f"/contrats/{self.contrat}/annexe-financiere/?annee=2025&partenaire={organisation}",
+            name="annexe d'un partenaire",
+        )
 
     @task(1)
     def export_annexe(self):
-        # 2 000 lines: a background task the first time, then the kept file while nothing changed.
-        with self.client.get(
-            f"/contrats/{COMPTES['contrat']}/annexe-financiere.xlsx",
-            name="export annexe Excel",
-            allow_redirects=False,
-            catch_response=True,
-        ) as r:
-            if r.status_code in (200, 302):
-                r.success()
-            else:
-                r.failure(str(r.status_code))
+        # One partner's 100 lines: made in the request.
+        self.client.get(
+            f"/contrats/{self.contrat}/annexe-financiere.xlsx?annee=2025&partenaire=caf-nat", name="annexe Excel"
+        )
 
     @task(1)
     def tableau_de_bord(self):
-        self.client.get(f"/contrats/{COMPTES['contrat']}/tableau-de-bord/", name="tableau de bord")
+        self.client.get(f"/contrats/{self.contrat}/tableau-de-bord/", name="tableau de bord")

@@ -1,5 +1,6 @@
-"""Data of the load test: the conventions, the demo accounts and the bench's 2 000-line contract;
-writes which estimates each agent may edit (bench/locust-comptes.json) for the locust users."""
+"""Accounts of the load test, on the copy of the bench's national database (bench/charge.sh): which 2025
+lines each national agent may edit (its organisation's, in the first contracts; the campaign is open and
+its contribution a draft) and which contract each chef de projet leads (bench/locust-comptes.json)."""
 
 import json
 import os
@@ -13,28 +14,26 @@ sys.path.insert(0, str(RACINE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
-from django.core.management import call_command  # noqa: E402
-
-from bench import donnees  # noqa: E402
+from bench import national  # noqa: E402
+from contrat.models import Contrat  # noqa: E402
 from engagements.models import Estimation  # noqa: E402
-from noyau.models import Historique  # noqa: E402
 
-MOT_DE_PASSE = "banc-d-essai-mot-de-passe"
-
-call_command("charger_conventions", verbosity=0)
-contrat = donnees.creer()
-Historique.objects.filter(contrat_id=contrat.pk).delete()
-comptes = {}
-for i in range(20):
-    nom = f"banc.agent{i:02d}"
-    comptes[nom] = list(
-        Estimation.objects.filter(
-            dispositif__contrat=contrat, annee=2024, partenaire__slug=f"banc-partenaire-{i + 1:02d}"
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)[:40]
-    )
-(RACINE / "bench" / "locust-comptes.json").write_text(
-    json.dumps({"mot_de_passe": MOT_DE_PASSE, "contrat": contrat.slug, "agents": comptes, "chef": "banc.chef"})
+contrats = list(
+    Contrat.objects.filter(slug__startswith=national.PREFIXE).order_by("slug").values_list("slug", flat=True)
 )
-print(f"{sum(len(v) for v in comptes.values())} estimations modifiables par {len(comptes)} agents")
+agents = {}
+for slug, *_ in national.NATIONAUX:
+    # 20 contracts each, 40 lines in each: writes spread as a national agent's are, across contracts.
+    agents[f"nat.agent.{slug}"] = {
+        c: list(
+            Estimation.objects.filter(dispositif__contrat__slug=c, partenaire__slug=slug, annee=national.ANNEE)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:40]
+        )
+        for c in contrats[:20]
+    }
+chefs = {f"nat.chef-{c[len(national.PREFIXE) :]}": c for c in contrats[:25]}
+(RACINE / "bench" / "locust-comptes.json").write_text(
+    json.dumps({"mot_de_passe": national.MOT_DE_PASSE, "agents": agents, "chefs": chefs, "contrats": len(contrats)})
+)
+print(f"{len(contrats)} contrats ; {len(agents)} comptes d'agents nationaux, {len(chefs)} chefs de projet")

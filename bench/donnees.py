@@ -115,6 +115,7 @@ def creer(nb_dispositifs=2000, nb_partenaires=20, nb_fiches=100, graine=2026):
             estimations.append(
                 Estimation(
                     dispositif=d,
+                    contrat=contrat,
                     partenaire=d.partenaire,
                     annee=annee,
                     montant_annuel=annuel,

@@ -309,7 +309,8 @@ def main():
     manquees = sum(1 for *_, ok in verdicts if not ok)
     print(
         f"\n{len(verdicts) - manquees} cibles atteintes, {manquees} manquées ; "
-        f"préparation {resultats['preparation_s']} s, mesure {resultats['mesure_s']} s. Écrit dans bench/results.json (« national »)."
+        f"préparation {resultats['preparation_s']} s, mesure {resultats['mesure_s']} s. "
+        "Écrit dans bench/results.json (« national »)."
     )
     return 0 if not manquees else 1
 

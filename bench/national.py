@@ -272,6 +272,7 @@ def _grosses_lignes(debut, rangs_partenaires, rangs_objectifs):
         Estimation,
         {
             "dispositif_id": "d.id",
+            "contrat_id": "d.contrat_id",
             "partenaire_id": "d.partenaire_id",
             "annee": "y",
             "montant_annuel": montant,

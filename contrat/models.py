@@ -53,7 +53,7 @@ class PartenaireQuerySet(models.QuerySet):
             {"contrats_partenaires__in": contrats},
         ]
         if lignes:
-            par += [{"dispositifs__contrat__in": contrats}, {"estimations__dispositif__contrat__in": contrats}]
+            par += [{"dispositifs__contrat__in": contrats}, {"estimations__contrat__in": contrats}]
         liens = models.Q(pk__in=contrats.values("porteur"))
         for filtre in par:
             liens |= models.Q(pk__in=self.model.objects.filter(**filtre).values("pk"))

@@ -144,7 +144,7 @@ class Passe:
         }
         partenaires = {p.pk: p for p in Partenaire.objects.all()}
         lignes = []
-        for e in self.objets(Estimation, {e.pk: e for e in Estimation.objects.filter(dispositif__contrat=contrat)}):
+        for e in self.objets(Estimation, {e.pk: e for e in Estimation.objects.filter(contrat=contrat)}):
             if e.annee != annee or e.dispositif_id not in dispositifs:
                 continue
             if partenaire is not None and e.partenaire_id != partenaire.pk:
@@ -294,11 +294,7 @@ class Annexe:
         # for a partner of many contracts the join grew with the square of the country.
         attendus = Partenaire.objects.filter(
             Q(pk__in=Collecte.objects.filter(contrat=self.contrat, annee=self.annee).values("partenaires"))
-            | Q(
-                pk__in=Estimation.objects.filter(dispositif__contrat=self.contrat, dispositif__archive=False).values(
-                    "partenaire"
-                )
-            )
+            | Q(pk__in=Estimation.objects.filter(contrat=self.contrat, dispositif__archive=False).values("partenaire"))
         )
         if self.partenaire_filtre is not None:
             attendus = attendus.filter(pk=self.partenaire_filtre.pk)

@@ -120,7 +120,7 @@ def _suivis(demandes, partenaires=None):
     siens = None if partenaires is None else {p.pk for p in partenaires}
     annees = Q(pk__in=[])
     for contrat_id, annee, _, _ in demandes:
-        annees |= Q(dispositif__contrat_id=contrat_id, annee=annee)
+        annees |= Q(contrat_id=contrat_id, annee=annee)
     lignes = Estimation.objects.filter(annees, dispositif__archive=False)
     if siens is not None:
         lignes = lignes.filter(partenaire__in=siens)
@@ -175,7 +175,7 @@ def _suivis(demandes, partenaires=None):
 def _chiffres(lignes):
     """{(contract id, year, partner pk): its lines' count, unknown ones (planned, or done in a bilan),
     totals} in one query."""
-    cle = ("dispositif__contrat", "annee", "partenaire")
+    cle = ("contrat", "annee", "partenaire")
     return {
         tuple(r[k] for k in cle): r
         for r in lignes.order_by()
@@ -196,11 +196,11 @@ def _derniers_changements(lignes, bilans):
     """{(bilan?, contract id, year, partner pk): when one of its lines (in a bilan: what they did) last
     changed}, from the history, in two queries per nature asked (`bilans`: {False, True} or one of them)."""
     suivies = {
-        False: (Estimation.suivi.nature, lignes, ("dispositif__contrat", "annee", "partenaire")),
+        False: (Estimation.suivi.nature, lignes, ("contrat", "annee", "partenaire")),
         True: (
             Realisation.suivi.nature,
             Realisation.objects.filter(estimation__in=lignes),
-            ("estimation__dispositif__contrat", "estimation__annee", "estimation__partenaire"),
+            ("estimation__contrat", "estimation__annee", "estimation__partenaire"),
         ),
     }
     derniers = {}
@@ -241,7 +241,7 @@ def _avec_des_lignes(contrat):
     return (
         Q(pk__in=Partenaire.objects.du_contrat(contrat).values("pk"))
         | Q(pk__in=Dispositif.objects.filter(contrat=contrat).values("partenaire"))
-        | Q(pk__in=Estimation.objects.filter(dispositif__contrat=contrat).values("partenaire"))
+        | Q(pk__in=Estimation.objects.filter(contrat=contrat).values("partenaire"))
     )
 
 
@@ -250,7 +250,7 @@ def proposer_partenaires(contrat, annee):
     du_contrat = Partenaire.objects.filter(_avec_des_lignes(contrat))
     # Agents in this contract: an organisation's people elsewhere say nothing of who answers here.
     avec_agents = du_contrat.filter(membres__role="agent", membres__actif=True, membres__contrat=contrat)
-    annee_passee = Estimation.objects.filter(dispositif__contrat=contrat, annee=annee - 1).values("partenaire")
+    annee_passee = Estimation.objects.filter(contrat=contrat, annee=annee - 1).values("partenaire")
     return Partenaire.objects.filter(Q(pk__in=avec_agents.values("pk")) | Q(pk__in=annee_passee)).order_by("nom")
 
 
@@ -358,7 +358,5 @@ def echeance_par_defaut(jour):
 
 def annees_du_contrat(contrat):
     """The years with lines or a campaign, most recent last."""
-    avec_lignes = set(
-        Estimation.objects.filter(dispositif__contrat=contrat).order_by().values_list("annee", flat=True).distinct()
-    )
+    avec_lignes = set(Estimation.objects.filter(contrat=contrat).order_by().values_list("annee", flat=True).distinct())
     return sorted(avec_lignes | set(contrat.collectes.values_list("annee", flat=True)))

@@ -37,7 +37,7 @@ def _chemin(objectif):
 def lignes(contrat):
     """One row per estimate of the contract (archived dispositifs aside), in the schema's fields' order."""
     estimations = (
-        Estimation.objects.filter(dispositif__contrat=contrat, dispositif__archive=False)
+        Estimation.objects.filter(contrat=contrat, dispositif__archive=False)
         .select_related("partenaire", "dispositif", "realisation")
         .prefetch_related("dispositif__objectifs__orientation__pilier", "dispositif__quartiers")
         .order_by("annee", "dispositif__ordre", "dispositif__pk", "partenaire__nom")
@@ -115,7 +115,7 @@ def empreinte(contrat, format, schema):
         h.update(b"|")
 
     ajouter([format, schema, contrat.pk, contrat.slug, contrat.nom, contrat.version, SCHEMA.read_bytes()])
-    lignes_ = Estimation.objects.filter(dispositif__contrat=contrat).order_by("pk")
+    lignes_ = Estimation.objects.filter(contrat=contrat).order_by("pk")
     ajouter(
         lignes_.values_list(
             "pk", "version", "dispositif_id", "partenaire_id", "annee", "montant_annuel", "realisation__version"

@@ -166,6 +166,7 @@ class DispositifFilter(_Base):
 class EstimationFilter(_Base):
     prefixe = "dispositif__"
     locals().update(_filtres("dispositif__"))
+    contrat = _filtres("")["contrat"]  # the line's own contract: its index, not a join of the dispositifs
     annee = filters.NumberFilter(
         field_name="annee", label="Année", widget=forms.NumberInput(attrs={"min": 2000, "max": 2100})
     )

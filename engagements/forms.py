@@ -43,7 +43,7 @@ class AnnexeFiltreForm(DsfrFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.contrat = contrat
         self.fields["partenaire"].queryset = Partenaire.objects.choix_du_contrat(contrat)
-        lignes = Estimation.objects.filter(dispositif__contrat=contrat).order_by()  # no ordering: DISTINCT
+        lignes = Estimation.objects.filter(contrat=contrat).order_by()  # no ordering: DISTINCT
         self.annees_par_partenaire = {}
         for partenaire_id, annee in lignes.values_list("partenaire_id", "annee").distinct():
             self.annees_par_partenaire.setdefault(partenaire_id, set()).add(annee)

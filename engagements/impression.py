@@ -1,6 +1,7 @@
 """The annexe PDF: its table cut into pages by `noyau.decoupage`, so that the PILIER, ORIENTATIONS
 and OBJECTIFS cells end on each page and a page that goes on with one names it again « (suite) »."""
 
+import functools
 from types import SimpleNamespace
 
 from django.template.loader import render_to_string
@@ -126,7 +127,14 @@ def _etalonner(annexe, edition):
         ],
         [decoupage.RangImprime(Rang("ligne", ligne=exemple), ancre="s1")],
     ]
-    return decoupage.etalonner(pdf.mettre_en_page(_html(annexe, edition, feuilles, etalonnage=True)), PAGE)
+    return _etalonnage_de(_html(annexe, edition, feuilles, etalonnage=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _etalonnage_de(html):
+    # The layout of the same HTML is the same: a title block already measured in this process is not laid
+    # out again (an annexe asked twice, each partner's annexe of a contract).
+    return decoupage.etalonner(pdf.mettre_en_page(html), PAGE)
 
 
 def annexe_pdf(annexe, edition):

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.urls import reverse
 
 from contrat import permissions
@@ -136,13 +138,13 @@ class Dispositif(Versionne):
 
 class EstimationQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(dispositif__in=Dispositif.objects.visible_to(user))
+        return self.filter(contrat__in=Contrat.objects.visible_to(user))
 
     def _sous(self, statuts):
         return self.filter(
             Exists(
                 Contribution.objects.filter(
-                    contrat=OuterRef("dispositif__contrat"),
+                    contrat=OuterRef("contrat"),
                     partenaire=OuterRef("partenaire"),
                     annee=OuterRef("annee"),
                     statut__in=statuts,
@@ -164,14 +166,14 @@ class EstimationQuerySet(models.QuerySet):
         qs = self.visible_to(user).filter(dispositif__archive=False)
         if user.is_superuser:
             return qs.exclude(pk__in=self.validees().values("pk"))
-        return qs.filter(permissions.filtre_agent(user, "partenaire", "dispositif__contrat")).exclude(
+        return qs.filter(permissions.filtre_agent(user, "partenaire", "contrat")).exclude(
             pk__in=self.verrouillees().values("pk")
         )
 
     def de_l_annexe(self, contrat, annee, partenaire=None):
         """The estimates an annexe prints, with everything its layout needs in a fixed number of queries."""
         qs = (
-            self.filter(dispositif__contrat=contrat, dispositif__archive=False, annee=annee)
+            self.filter(contrat=contrat, dispositif__archive=False, annee=annee)
             .select_related("dispositif__partenaire", "partenaire", "realisation")
             .prefetch_related("dispositif__objectifs")
         )
@@ -189,6 +191,12 @@ class Estimation(Versionne):
 
     dispositif = models.ForeignKey(
         Dispositif, on_delete=models.CASCADE, related_name="estimations", verbose_name="dispositif"
+    )
+    # The dispositif's contract, kept on the line (`completer`): one contract's lines of a year are one range
+    # of the index (contrat, annee, partenaire), whether the instance holds 1 contract or 400. Through the
+    # dispositif, PostgreSQL read a national partner's lines everywhere, or the contract's 5 000 dispositifs.
+    contrat = models.ForeignKey(
+        Contrat, on_delete=models.CASCADE, related_name="+", editable=False, verbose_name="contrat"
     )
     partenaire = models.ForeignKey(
         Partenaire, on_delete=models.PROTECT, related_name="estimations", verbose_name="partenaire financeur"
@@ -225,6 +233,7 @@ class Estimation(Versionne):
         verbose_name = "estimation financière"
         verbose_name_plural = "estimations financières"
         ordering = ["dispositif", "annee"]
+        indexes = [models.Index(fields=["contrat", "annee", "partenaire"], name="estimation_contrat_annee")]
         constraints = [
             models.UniqueConstraint(
                 fields=["dispositif", "partenaire", "annee"],
@@ -252,6 +261,11 @@ class Estimation(Versionne):
 
     def __str__(self):
         return f"{self.dispositif} — {self.partenaire.sigle} {self.annee}"
+
+    def completer(self):
+        """The columns read from others: the contract of its dispositif (saved, bulk-created or loaded)."""
+        if self.dispositif_id is not None:
+            self.contrat_id = self.dispositif.contrat_id
 
     def natural_key(self):
         return (*self.dispositif.natural_key(), self.partenaire.slug, self.annee)
@@ -790,3 +804,9 @@ class Export(models.Model):
     @property
     def termine(self):
         return self.statut in (self.Statut.PRET, self.Statut.ECHEC)
+
+
+@receiver(pre_save, sender=Estimation)
+def _completer(sender, instance, **kwargs):
+    # Sent by save() and by loaddata (which calls no save() of ours); creer_en_nombre calls completer() itself.
+    instance.completer()

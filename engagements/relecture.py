@@ -75,7 +75,7 @@ def soumissions(contribution):
 def lignes_au(contrat, partenaire, annee, moment):
     """{estimation pk: snapshot} of the partner's lines of the year as they stood at `moment`: the first change
     recorded after it holds the state before it; a line with no change since is as it is now."""
-    actuelles = Estimation.objects.filter(dispositif__contrat=contrat, partenaire=partenaire, annee=annee)
+    actuelles = Estimation.objects.filter(contrat=contrat, partenaire=partenaire, annee=annee)
     etats = {e.pk: historique.instantane(e) for e in actuelles}
     vus = set()
     apres = Historique.objects.filter(contrat_id=contrat.pk, objet="estimation", date__gt=moment)
@@ -109,7 +109,7 @@ def relire(contribution, estimations):
     avant = lignes_au(contrat, partenaire, annee, precedente) if precedente else None
     an_dernier = {
         e.dispositif_id: e.montant_annuel
-        for e in Estimation.objects.filter(dispositif__contrat=contrat, partenaire=partenaire, annee=annee - 1)
+        for e in Estimation.objects.filter(contrat=contrat, partenaire=partenaire, annee=annee - 1)
     }
     lignes = []
     for estimation in estimations:
@@ -157,7 +157,7 @@ def historique_de(contribution, nombre=50):
     if contribution.bilan:  # a realisation names its planned line, not its partner and year
         ids = list(
             Estimation.objects.filter(
-                dispositif__contrat_id=contribution.contrat_id, partenaire_id=partenaire, annee=annee
+                contrat_id=contribution.contrat_id, partenaire_id=partenaire, annee=annee
             ).values_list("pk", flat=True)
         )
         lignes = Q(objet="realisation") & (Q(apres__estimation_id__in=ids) | Q(avant__estimation_id__in=ids))

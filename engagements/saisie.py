@@ -182,15 +182,13 @@ class Saisie:
         self.contrat, self.partenaire, self.annee = contrat, partenaire, annee
         self.lignes_vides = lignes_vides
         qs = (
-            Estimation.objects.filter(
-                dispositif__contrat=contrat, dispositif__archive=False, partenaire=partenaire, annee=annee
-            )
+            Estimation.objects.filter(contrat=contrat, dispositif__archive=False, partenaire=partenaire, annee=annee)
             .select_related("dispositif__contrat")
             .prefetch_related("dispositif__objectifs")
             .order_by("dispositif__ordre", "dispositif__pk")
         )
         self.lignes = {e.pk: e for e in qs}
-        precedentes = Estimation.objects.filter(dispositif__contrat=contrat, partenaire=partenaire, annee=annee - 1)
+        precedentes = Estimation.objects.filter(contrat=contrat, partenaire=partenaire, annee=annee - 1)
         self.precedent = dict(precedentes.values_list("dispositif_id", "montant_annuel"))
         self.objectifs = (
             Objectif.objects.filter(
@@ -316,7 +314,7 @@ class Saisie:
         pris = {e.dispositif_id for e in self.lignes.values()}
         anciennes = (
             Estimation.objects.filter(
-                dispositif__contrat=self.contrat,
+                contrat=self.contrat,
                 dispositif__archive=False,
                 partenaire=self.partenaire,
                 annee=self.annee - 1,

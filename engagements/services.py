@@ -69,9 +69,7 @@ class TransitionImpossible(Exception):
 
 
 def lignes_de(contrat, partenaire, annee):
-    return Estimation.objects.filter(
-        dispositif__contrat=contrat, dispositif__archive=False, partenaire=partenaire, annee=annee
-    )
+    return Estimation.objects.filter(contrat=contrat, dispositif__archive=False, partenaire=partenaire, annee=annee)
 
 
 def changer_statut(

@@ -29,7 +29,7 @@ def _qui_ferment(contrat_id, nature=Nature.PREVISIONNEL, statuts=CLOSES, archive
         qs = qs.filter(
             Exists(
                 Estimation.objects.filter(
-                    dispositif__contrat_id=contrat_id,
+                    contrat_id=contrat_id,
                     **({} if archives else {"dispositif__archive": False}),
                     partenaire=OuterRef("partenaire"),
                     annee=OuterRef("annee"),

@@ -268,7 +268,7 @@ def _contrats_du_partenaire(user, organisation):
         Contrat.objects.visible_to(user)
         .filter(
             Exists(Dispositif.objects.filter(contrat=OuterRef("pk"), **ici))
-            | Exists(Estimation.objects.filter(dispositif__contrat=OuterRef("pk"), **ici))
+            | Exists(Estimation.objects.filter(contrat=OuterRef("pk"), **ici))
             | Exists(Engagement.objects.filter(fiche__contrat=OuterRef("pk"), **ici))
             | Exists(Intervenant.objects.filter(fiche__contrat=OuterRef("pk"), **ici))
         )
@@ -280,9 +280,9 @@ def _resume_par_contrat(organisation, contrats):
     """{contract pk: its lines, unknown amounts, dispositifs, first and last year, fiche commitments} of
     the organisation in these contracts (a page of them), in two aggregates."""
     lignes = (
-        Estimation.objects.filter(partenaire=organisation, dispositif__contrat__in=contrats, dispositif__archive=False)
+        Estimation.objects.filter(partenaire=organisation, contrat__in=contrats, dispositif__archive=False)
         .order_by()
-        .values("dispositif__contrat")
+        .values("contrat")
         .annotate(
             lignes=Count("pk"),
             inconnues=Count("pk", filter=Q(montant_annuel__isnull=True)),
@@ -294,7 +294,7 @@ def _resume_par_contrat(organisation, contrats):
     vide = {"lignes": 0, "inconnues": 0, "dispositifs": 0, "debut": None, "fin": None, "engagements": 0}
     resume = {c.pk: dict(vide) for c in contrats}
     for r in lignes:
-        resume[r.pop("dispositif__contrat")].update(r)
+        resume[r.pop("contrat")].update(r)
     engagements = (
         Engagement.objects.filter(partenaire=organisation, fiche__contrat__in=contrats)
         .order_by()
@@ -336,17 +336,13 @@ def partenaire(request, slug):
         .actifs()
         .filter(
             Q(partenaire=organisation)
-            | Q(
-                pk__in=Estimation.objects.filter(partenaire=organisation, dispositif__contrat=contrat).values(
-                    "dispositif"
-                )
-            )
+            | Q(pk__in=Estimation.objects.filter(partenaire=organisation, contrat=contrat).values("dispositif"))
         )
         .select_related("contrat")
         .order_by("ordre")
     )
     estimations = (
-        Estimation.objects.filter(dispositif__contrat=contrat, partenaire=organisation, dispositif__archive=False)
+        Estimation.objects.filter(contrat=contrat, partenaire=organisation, dispositif__archive=False)
         .select_related("dispositif__contrat", "realisation")
         .order_by("annee", "dispositif__ordre")
     )

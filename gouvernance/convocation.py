@@ -26,7 +26,7 @@ def signataires(contrat):
 def financeurs(contrat):
     """The organisations that finance a dispositif of the contract or estimate an amount for one."""
     return Partenaire.objects.filter(
-        Q(pk__in=Estimation.objects.filter(dispositif__contrat=contrat).values("partenaire"))
+        Q(pk__in=Estimation.objects.filter(contrat=contrat).values("partenaire"))
         | Q(pk__in=Dispositif.objects.filter(contrat=contrat, archive=False).values("partenaire"))
     ).order_by("nom")
 

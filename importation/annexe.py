@@ -401,8 +401,7 @@ class _Existants:
             .order_by("ordre", "pk")
         )
         self.estimations = {
-            (e.dispositif_id, e.partenaire_id): e
-            for e in Estimation.objects.filter(dispositif__contrat=contrat, annee=annee)
+            (e.dispositif_id, e.partenaire_id): e for e in Estimation.objects.filter(contrat=contrat, annee=annee)
         }
         self.par_cle = defaultdict(list)
         for d in self.dispositifs:

@@ -167,6 +167,9 @@ def creer_en_nombre(user, objets, *, source, detail="", m2m=None):
         return []
     _verifier(*objets)
     modele = type(objets[0])
+    for objet in objets:  # bulk_create sends no pre_save: the columns a model derives are filled here
+        if hasattr(objet, "completer"):
+            objet.completer()
     try:
         with transaction.atomic():
             modele.objects.bulk_create(objets)

@@ -203,7 +203,9 @@ def _lignes_pole_emploi(contrat, partenaire, nombre):
     )
     return Estimation.objects.bulk_create(
         [
-            Estimation(dispositif=d, partenaire=partenaire, annee=2016, montant_annuel=Decimal(i))
+            Estimation(
+                dispositif=d, contrat_id=d.contrat_id, partenaire=partenaire, annee=2016, montant_annuel=Decimal(i)
+            )
             for i, d in enumerate(dispositifs)
         ]
     )

@@ -103,6 +103,8 @@ def reglages(nom):
 
 def etat():
     lignes = {m.__name__: m.objects.count() for m in MODELES}
+    # The open data's kept file is a cache the first GET makes (engagements.donnees.garde): not a change of data.
+    lignes["Export"] = Export.objects.exclude(nature__startswith="donnees_").count()
     for m in MODELES:
         if any(f.name == "version" for f in m._meta.fields):
             lignes[f"{m.__name__}.version"] = m.objects.aggregate(s=Sum("version"))["s"]

@@ -173,6 +173,7 @@ def test_a_page_planned_too_full_is_planned_again_with_less_room(conventions, mi
     from noyau import decoupage
 
     monkeypatch.setattr(decoupage, "PLACE", (1.4, 1.0))  # the first plan believes pages 40 % higher
+    impression._etalonnage_de.cache_clear()  # the calibration is laid out, as in a fresh process
     contenu = impression.annexe_pdf(Annexe(conventions, 2015), timezone.localdate())
     _, *essais = mises_en_page
     assert len(essais) == 2, "la première mise en page déborde, la seconde tient"

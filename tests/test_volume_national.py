@@ -131,3 +131,25 @@ def test_the_national_agent_s_home_and_partner_page_go_contract_by_contract(clie
     assert deux.split('<table id="resume-contrats">', 1)[1].split("</table>", 1)[0].count("<tr>") == 6
     ailleurs = Contrat.objects.create(nom="Ailleurs", slug="ailleurs", territoire="X", annee_debut=2024, annee_fin=2030)
     assert client.get(f"/partenaires/{partenaire.slug}/?contrat={ailleurs.slug}").status_code == 404
+
+
+def test_every_line_carries_its_dispositif_s_contract_whatever_made_it(conventions, comptes):
+    """The contract kept on each line (its index) is its dispositif's: lines loaded from the fixtures, saved
+    by a form, bulk-created by a grid; a line that would lack it is refused by the database."""
+    from django.db import IntegrityError, transaction
+    from django.db.models import F
+
+    from noyau import versions
+
+    dispositif = Dispositif.objects.filter(contrat=conventions).first()
+    caf = Partenaire.objects.get(slug="caf-21")
+    versions.creer(comptes["admin"], Estimation(dispositif=dispositif, partenaire=caf, annee=2019))
+    versions.creer_en_nombre(
+        comptes["admin"],
+        [Estimation(dispositif=dispositif, partenaire=caf, annee=a) for a in (2020, 2021)],
+        source=versions.Source.FORMULAIRE,
+    )
+    lignes = Estimation.objects.all()
+    assert lignes.count() > 30 and not lignes.exclude(contrat=F("dispositif__contrat")).exists()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Estimation.objects.bulk_create([Estimation(dispositif=dispositif, partenaire=caf, annee=2022)])

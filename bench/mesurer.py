@@ -1,6 +1,8 @@
-"""make bench: builds the synthetic contract (bench/donnees.py) and measures, in one run, the
-annexe PDF against a naive WeasyPrint table, the workbook export, the import of a 2 000-line
-workbook, and the dispositifs list against the Django admin. Writes bench/results.json."""
+"""make bench, one contract: builds the synthetic contract (bench/donnees.py) and measures, in one run,
+the annexe PDF against WeasyPrint's plain tables of the same rows (automatic and fixed layout), the
+workbook export, the import of a 2 000-line workbook and of hostile ones, and the dispositifs list of
+its chef de projet against the Django admin's for a staff account. Writes the "contrat" part of
+bench/results.json; bench/mesurer_national.py writes the "national" one."""
 
 import gc
 import io
@@ -123,14 +125,17 @@ def percentile(valeurs, p):
     return valeurs[bas] + (valeurs[haut] - valeurs[bas]) * (rang - bas)
 
 
-def temps_de_reponse(client, url):
-    client.get(url)  # warm: templates compiled, connection open
-    mesures = []
+def temps_alternes(*pages):
+    """REQUETES times each (client, url), one of each in turn: the machine's drift falls on all alike."""
+    mesures = [[] for _ in pages]
+    for client, url in pages:
+        client.get(url)  # warm: templates compiled, connection open
     for _ in range(REQUETES):
-        debut = time.perf_counter()
-        reponse = client.get(url)
-        mesures.append((time.perf_counter() - debut) * 1000)
-        assert reponse.status_code == 200, (url, reponse.status_code)
+        for serie, (client, url) in zip(mesures, pages, strict=True):
+            debut = time.perf_counter()
+            reponse = client.get(url)
+            serie.append((time.perf_counter() - debut) * 1000)
+            assert reponse.status_code == 200, (url, reponse.status_code)
     return mesures
 
 
@@ -164,16 +169,24 @@ def main():
     def naif():
         return HTML(string=NAIF.render({"colonnes": annexe.colonnes, "lignes": lignes})).write_pdf()
 
-    essais_pdf, essais_naif = [], []
+    def fixe():
+        return HTML(string=NAIF_FIXE.render({"colonnes": annexe.colonnes, "lignes": lignes})).write_pdf()
+
+    essais_pdf, essais_naif, essais_fixe = [], [], []
     for _ in range(2):
         essais_pdf.append(chrono(lambda: exports.annexe_pdf(Annexe(contrat, ANNEE, None), edition)))
         essais_naif.append(chrono(naif))
+        essais_fixe.append(chrono(fixe))
     t_pdf, pdf, tous_pdf = meilleur(essais_pdf)
     t_naif, pdf_naif, tous_naif = meilleur(essais_naif)
+    t_fixe, _, tous_fixe = meilleur(essais_fixe)
     resultats.update(
         pdf_s=round(t_pdf, 2),
         pdf_naive_s=round(t_naif, 2),
         pdf_ratio_vs_naive=round(t_pdf / t_naif, 3),
+        pdf_fixed_s=round(t_fixe, 2),
+        pdf_ratio_vs_fixed=round(t_pdf / t_fixe, 3),
+        pdf_fixed_essais_s=tous_fixe,
         pdf_essais_s=tous_pdf,
         pdf_naive_essais_s=tous_naif,
         pdf_octets=len(pdf),
@@ -229,8 +242,15 @@ def main():
     )
     resultats["import_10000_lignes"] = limite
 
-    client = Client()
-    client.force_login(donnees.User.objects.get(username="banc.admin"))
+    # Our list as the chef de projet, the admin's as a staff account that may only view dispositifs (neither
+    # a superuser): the same 100 rows of the same contract, one request of each in turn.
+    from django.contrib.auth.models import Permission
+
+    staff, _ = donnees.User.objects.get_or_create(username="banc.staff", defaults={"is_staff": True})
+    staff.user_permissions.add(Permission.objects.get(codename="view_dispositif"))
+    client, client_admin = Client(), Client()
+    client.force_login(donnees.User.objects.get(username="banc.chef"))
+    client_admin.force_login(staff)
     requetes = {}
     for taille in (25, 100):
         url = f"/dispositifs/?contrat={contrat.slug}&per_page={taille}"
@@ -239,9 +259,10 @@ def main():
             assert client.get(url).status_code == 200
         requetes[str(taille)] = len(capture.captured_queries)
     resultats["list_queries_by_page_size"] = requetes
-    # Both lists show 100 rows of the same 2 000 dispositifs of this contract (the admin's page size).
-    liste = temps_de_reponse(client, f"/dispositifs/?contrat={contrat.slug}&per_page=100")
-    admin = temps_de_reponse(client, f"/admin/engagements/dispositif/?contrat__id__exact={contrat.pk}")
+    liste, admin = temps_alternes(
+        (client, f"/dispositifs/?contrat={contrat.slug}&per_page=100"),
+        (client_admin, f"/admin/engagements/dispositif/?contrat__id__exact={contrat.pk}"),
+    )
     resultats.update(
         list_p50_ms=round(percentile(liste, 50), 1),
         list_p95_ms=round(percentile(liste, 95), 1),
@@ -251,9 +272,9 @@ def main():
     resultats["list_p95_ratio_vs_admin"] = round(resultats["list_p95_ms"] / resultats["admin_p95_ms"], 3)
 
     cibles = {
-        "pdf_ratio_vs_naive": resultats["pdf_ratio_vs_naive"] <= 0.5,
+        "pdf_ratio_vs_fixed": resultats["pdf_ratio_vs_fixed"] <= 0.5,
         "list_queries_by_page_size": requetes["25"] == requetes["100"] <= 15,
-        "list_p95_ratio_vs_admin": resultats["list_p95_ratio_vs_admin"] <= 1.5,
+        "list_p95_ratio_vs_admin": resultats["list_p95_ratio_vs_admin"] <= 1.0,
         "xlsx_export_s": resultats["xlsx_export_s"] < 2,
         "import_s": resultats["import_s"] < 5,
         "import_hostile_max_s": resultats["import_hostile_max_s"] <= 10 and resultats["import_hostile_tous_refuses"],
@@ -262,13 +283,17 @@ def main():
     resultats["cibles_atteintes"] = cibles
     resultats["mesure_le"] = timezone.now().isoformat(timespec="seconds")
     sortie = RACINE / "bench" / "results.json"
-    sortie.write_text(json.dumps(resultats, indent=2, ensure_ascii=False) + "\n")
+    tout = json.loads(sortie.read_text()) if sortie.exists() else {}
+    tout = {"contrat": resultats, **({"national": tout["national"]} if "national" in tout else {})}
+    sortie.write_text(json.dumps(tout, indent=2, ensure_ascii=False) + "\n")
 
     print(f"\n{'mesure':<28}{'valeur':>14}  cible")
     for cle, cible_ in [
         ("pdf_s", ""),
         ("pdf_naive_s", ""),
-        ("pdf_ratio_vs_naive", "≤ 0,5"),
+        ("pdf_ratio_vs_naive", ""),
+        ("pdf_fixed_s", ""),
+        ("pdf_ratio_vs_fixed", "≤ 0,5"),
         ("xlsx_export_s", "< 2 s"),
         ("import_s", "< 5 s"),
         ("import_hostile_max_s", "≤ 10 s"),
@@ -277,12 +302,12 @@ def main():
         ("list_p50_ms", ""),
         ("list_p95_ms", ""),
         ("admin_p95_ms", ""),
-        ("list_p95_ratio_vs_admin", "≤ 1,5"),
+        ("list_p95_ratio_vs_admin", "≤ 1,0"),
     ]:
         atteinte = "" if cle not in cibles else ("  atteinte" if cibles[cle] else "  MANQUÉE")
         print(f"{cle:<28}{str(resultats[cle]):>14}  {cible_}{atteinte}")
     print(f"\nÉcrit dans {sortie.relative_to(RACINE)}")
-    return 0 if all(cibles.values()) else 1
+    return 0  # measured: the targets are said above and in results.json, met or not
 
 
 if __name__ == "__main__":

@@ -294,7 +294,7 @@ class Annexe:
         # for a partner of many contracts the join grew with the square of the country.
         attendus = Partenaire.objects.filter(
             Q(pk__in=Collecte.objects.filter(contrat=self.contrat, annee=self.annee).values("partenaires"))
-            | Q(pk__in=Estimation.objects.filter(contrat=self.contrat, dispositif__archive=False).values("partenaire"))
+            | Q(pk__in=Estimation.objects.du_contrat(self.contrat).values("partenaire"))
         )
         if self.partenaire_filtre is not None:
             attendus = attendus.filter(pk=self.partenaire_filtre.pk)

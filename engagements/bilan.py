@@ -65,7 +65,8 @@ class Bilan:
     def __init__(self, contrat, partenaire, annee):
         self.contrat, self.partenaire, self.annee = contrat, partenaire, annee
         qs = (
-            Estimation.objects.filter(contrat=contrat, dispositif__archive=False, partenaire=partenaire, annee=annee)
+            Estimation.objects.du_contrat(contrat)
+            .filter(partenaire=partenaire, annee=annee)
             .select_related("dispositif__contrat", "realisation")
             .order_by("dispositif__ordre", "dispositif__pk")
         )

@@ -120,7 +120,7 @@ def _suivis(demandes, partenaires=None):
     siens = None if partenaires is None else {p.pk for p in partenaires}
     annees = Q(pk__in=[])
     for contrat_id, annee, _, _ in demandes:
-        annees |= Q(contrat_id=contrat_id, annee=annee)
+        annees |= Q(contrat_id=contrat_id, dispositif__contrat_id=contrat_id, annee=annee)  # see du_contrat
     lignes = Estimation.objects.filter(annees, dispositif__archive=False)
     if siens is not None:
         lignes = lignes.filter(partenaire__in=siens)

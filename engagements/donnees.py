@@ -37,7 +37,7 @@ def _chemin(objectif):
 def lignes(contrat):
     """One row per estimate of the contract (archived dispositifs aside), in the schema's fields' order."""
     estimations = (
-        Estimation.objects.filter(contrat=contrat, dispositif__archive=False)
+        Estimation.objects.du_contrat(contrat)
         .select_related("partenaire", "dispositif", "realisation")
         .prefetch_related("dispositif__objectifs__orientation__pilier", "dispositif__quartiers")
         .order_by("annee", "dispositif__ordre", "dispositif__pk", "partenaire__nom")

@@ -166,7 +166,14 @@ class DispositifFilter(_Base):
 class EstimationFilter(_Base):
     prefixe = "dispositif__"
     locals().update(_filtres("dispositif__"))
-    contrat = _filtres("")["contrat"]  # the line's own contract: its index, not a join of the dispositifs
+    contrat = _filtres("")["contrat"]
+    contrat.method = "du_contrat"
+
+    def du_contrat(self, queryset, name, value):
+        # The line's own contract (its index) and its dispositif's: PostgreSQL then joins that contract's
+        # dispositifs alone (Estimation.objects.du_contrat).
+        return queryset.filter(contrat=value, dispositif__contrat=value) if value else queryset
+
     annee = filters.NumberFilter(
         field_name="annee", label="Année", widget=forms.NumberInput(attrs={"min": 2000, "max": 2100})
     )

@@ -170,10 +170,17 @@ class EstimationQuerySet(models.QuerySet):
             pk__in=self.verrouillees().values("pk")
         )
 
+    def du_contrat(self, contrat):
+        """The contract's lines of dispositifs not archived: one range of the index (contrat, annee, partenaire).
+        The contract is said of the dispositif too, so that the join reads its dispositifs alone, not every
+        contract's (PostgreSQL cannot infer it from the line's)."""
+        return self.filter(contrat=contrat, dispositif__contrat=contrat, dispositif__archive=False)
+
     def de_l_annexe(self, contrat, annee, partenaire=None):
         """The estimates an annexe prints, with everything its layout needs in a fixed number of queries."""
         qs = (
-            self.filter(contrat=contrat, dispositif__archive=False, annee=annee)
+            self.du_contrat(contrat)
+            .filter(annee=annee)
             .select_related("dispositif__partenaire", "partenaire", "realisation")
             .prefetch_related("dispositif__objectifs")
         )

@@ -182,7 +182,8 @@ class Saisie:
         self.contrat, self.partenaire, self.annee = contrat, partenaire, annee
         self.lignes_vides = lignes_vides
         qs = (
-            Estimation.objects.filter(contrat=contrat, dispositif__archive=False, partenaire=partenaire, annee=annee)
+            Estimation.objects.du_contrat(contrat)
+            .filter(partenaire=partenaire, annee=annee)
             .select_related("dispositif__contrat")
             .prefetch_related("dispositif__objectifs")
             .order_by("dispositif__ordre", "dispositif__pk")

@@ -69,7 +69,7 @@ class TransitionImpossible(Exception):
 
 
 def lignes_de(contrat, partenaire, annee):
-    return Estimation.objects.filter(contrat=contrat, dispositif__archive=False, partenaire=partenaire, annee=annee)
+    return Estimation.objects.du_contrat(contrat).filter(partenaire=partenaire, annee=annee)
 
 
 def changer_statut(

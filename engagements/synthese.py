@@ -56,9 +56,7 @@ def par_quartier(contrat, annee):
         cibles.setdefault(dispositif_id, []).append(quartier_id)
     quartiers = {q.pk: q for q in Quartier.objects.filter(dispositifs__contrat=contrat).distinct()}
     groupes, sans = {}, []
-    for e in Estimation.objects.filter(contrat=contrat, dispositif__archive=False, annee=annee).select_related(
-        "realisation"
-    ):
+    for e in Estimation.objects.du_contrat(contrat).filter(annee=annee).select_related("realisation"):
         for pk in cibles.get(e.dispositif_id, ()):
             groupes.setdefault(quartiers[pk], []).append(e)
         if e.dispositif_id not in cibles:
@@ -98,9 +96,7 @@ def piliers_par_annee(contrat, jour=None):
     piliers = {p.pk: p for p in Pilier.objects.filter(contrat=contrat).select_related("contrat")}
     servi = premier_pilier(contrat)
     groupes = {}
-    for e in Estimation.objects.filter(contrat=contrat, dispositif__archive=False, annee__lt=jour.year).select_related(
-        "realisation"
-    ):
+    for e in Estimation.objects.du_contrat(contrat).filter(annee__lt=jour.year).select_related("realisation"):
         if e.dispositif_id in servi:
             groupes.setdefault(servi[e.dispositif_id], {}).setdefault(e.annee, []).append(e)
     return [
@@ -135,9 +131,9 @@ class Synthese:
             par_partenaire = {}
             estimations = {
                 e.pk: e
-                for e in Estimation.objects.filter(
-                    contrat=contrat, dispositif__archive=False, annee=annee
-                ).select_related("realisation", "partenaire")
+                for e in Estimation.objects.du_contrat(contrat)
+                .filter(annee=annee)
+                .select_related("realisation", "partenaire")
             }
             for e in estimations.values():
                 par_partenaire.setdefault(e.partenaire, []).append(e)

@@ -280,7 +280,9 @@ def _resume_par_contrat(organisation, contrats):
     """{contract pk: its lines, unknown amounts, dispositifs, first and last year, fiche commitments} of
     the organisation in these contracts (a page of them), in two aggregates."""
     lignes = (
-        Estimation.objects.filter(partenaire=organisation, contrat__in=contrats, dispositif__archive=False)
+        Estimation.objects.filter(
+            partenaire=organisation, contrat__in=contrats, dispositif__contrat__in=contrats, dispositif__archive=False
+        )
         .order_by()
         .values("contrat")
         .annotate(
@@ -342,7 +344,8 @@ def partenaire(request, slug):
         .order_by("ordre")
     )
     estimations = (
-        Estimation.objects.filter(contrat=contrat, partenaire=organisation, dispositif__archive=False)
+        Estimation.objects.du_contrat(contrat)
+        .filter(partenaire=organisation)
         .select_related("dispositif__contrat", "realisation")
         .order_by("annee", "dispositif__ordre")
     )

@@ -7,7 +7,10 @@ unknown), an annexe per year, the 2025 campaign open and expecting every organis
 contributions validated, 20 fiches where the national organisations commit, and the history of the
 national organisations' 2025 lines. At N = 100: 500 000 dispositifs, 3.5 M estimates.
 
-The small rows are made by the ORM; the dispositifs, their objectifs, the estimates and the history
+Rows are laid in the table contract after contract, each contract's lines year by year (as conventions
+are loaded one after another, then a campaign a year): the same layout at every N. A national instance
+whose contracts are typed at the same time scatters a contract's lines over the table; docs/mesures.md
+says what that costs. The small rows are made by the ORM; the dispositifs, their objectifs, the estimates and the history
 by INSERT … SELECT in PostgreSQL (generate_series), each column given by its model: the ORM would
 take an hour at N = 100."""
 
@@ -253,7 +256,8 @@ def _grosses_lignes(debut, rangs_partenaires, rangs_objectifs):
             "unite_compte": "(ARRAY['', 'nombre de familles', 'ETP', 'places'])[1 + mod(g, 4)]",
         },
         f"FROM contrat_contrat c CROSS JOIN generate_series(1, {DISPOSITIFS}) g "
-        f"JOIN banc_partenaires bp ON bp.contrat_id = c.id AND bp.rang = mod(g, {PAR_CONTRAT}) WHERE c.id >= %s",
+        f"JOIN banc_partenaires bp ON bp.contrat_id = c.id AND bp.rang = mod(g, {PAR_CONTRAT}) WHERE c.id >= %s "
+        "ORDER BY c.id, g",
         [debut],
     )
     lien = Dispositif.objectifs.through._meta.db_table
@@ -282,7 +286,7 @@ def _grosses_lignes(debut, rangs_partenaires, rangs_objectifs):
             "remarque_annuelle": f"CASE WHEN {inconnu} THEN 'pas de données chiffrées à ce jour' ELSE '' END",
         },
         f"FROM engagements_dispositif d CROSS JOIN generate_series({ANNEES.start}, {ANNEES.stop - 1}) y "
-        "WHERE d.contrat_id >= %s",
+        "WHERE d.contrat_id >= %s ORDER BY d.contrat_id, y, d.id",
         [debut],
     )
     # What the home pages read of the history: when the national organisations' 2025 lines last changed.

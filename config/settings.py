@@ -118,7 +118,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles a query whose estimated cost passes jit_above_cost (100 000): the aggregates of
     # a national instance pass it, and compiling cost more than it saved (0.4 to 3.5 s a query, docs/mesures.md).
     # Off unless POSTGRES_JIT=on.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c jit={os.environ.get('POSTGRES_JIT', 'off')}"
+    jit = "on" if os.environ.get("POSTGRES_JIT") == "on" else "off"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c jit={jit}"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

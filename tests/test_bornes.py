@@ -65,3 +65,16 @@ def test_every_versioned_model_takes_its_version_from_one_abstract_model():
     versionnes = [m for m in apps.get_models() if any(f.name == "version" for f in m._meta.fields)]
     assert len(versionnes) >= 26
     assert [m.__name__ for m in versionnes if not issubclass(m, Versionne)] == []
+
+
+def test_the_bench_and_the_load_test_stop_only_their_own_processes_and_databases():
+    """On a shared server, `pkill -f` ends other people's workers: make charge stops its server's process
+    group by the PID it started, and drops only the copy of the database it made."""
+    fichiers = [RACINE / "Makefile", *(RACINE / "bench").glob("*"), *(RACINE / "deploiement").glob("*")]
+    for fichier in fichiers:
+        if fichier.is_file() and fichier.suffix in ("", ".sh", ".py"):
+            texte = fichier.read_text(encoding="utf-8")
+            assert "pkill" not in texte and "killall" not in texte, fichier
+    charge = (RACINE / "bench" / "charge.sh").read_text(encoding="utf-8")
+    assert 'kill -- -"$serveur"' in charge and 'dropdb --if-exists "$COPIE"' in charge
+    assert "dropdb" not in charge.replace('dropdb --if-exists "$COPIE"', "")  # no other database dropped

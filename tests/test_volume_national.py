@@ -153,3 +153,11 @@ def test_every_line_carries_its_dispositif_s_contract_whatever_made_it(conventio
     assert lignes.count() > 30 and not lignes.exclude(contrat=F("dispositif__contrat")).exists()
     with pytest.raises(IntegrityError), transaction.atomic():
         Estimation.objects.bulk_create([Estimation(dispositif=dispositif, partenaire=caf, annee=2022)])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="le JIT est un réglage de PostgreSQL")
+def test_postgresql_s_jit_is_off_on_the_application_s_connections(db):
+    """Compiling the aggregates of a national instance cost more than it saved (docs/mesures.md)."""
+    with connection.cursor() as curseur:
+        curseur.execute("SHOW jit")
+        assert curseur.fetchone()[0] == "off"

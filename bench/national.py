@@ -10,8 +10,8 @@ national organisations' 2025 lines. At N = 100: 500 000 dispositifs, 3.5 M estim
 Rows are laid in the table contract after contract, each contract's lines year by year (as conventions
 are loaded one after another, then a campaign a year): the same layout at every N. A national instance
 whose contracts are typed at the same time scatters a contract's lines over the table; docs/mesures.md
-says what that costs. The small rows are made by the ORM; the dispositifs, their objectifs, the estimates and the history
-by INSERT … SELECT in PostgreSQL (generate_series), each column given by its model: the ORM would
+says what that costs. The small rows are made by the ORM; the dispositifs, their objectifs, the estimates and
+the history by INSERT … SELECT in PostgreSQL (generate_series), each column given by its model: the ORM would
 take an hour at N = 100."""
 
 import datetime

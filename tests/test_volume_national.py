@@ -131,6 +131,18 @@ def test_the_national_agent_s_home_and_partner_page_go_contract_by_contract(clie
     assert deux.split('<table id="resume-contrats">', 1)[1].split("</table>", 1)[0].count("<tr>") == 6
     ailleurs = Contrat.objects.create(nom="Ailleurs", slug="ailleurs", territoire="X", annee_debut=2024, annee_fin=2030)
     assert client.get(f"/partenaires/{partenaire.slug}/?contrat={ailleurs.slug}").status_code == 404
+    # The lists without a contract chosen: 20 contracts a page, each counted, the rows of the first listed.
+    for liste in ("dispositifs", "estimations"):
+        page = client.get(f"/{liste}/?annee=2025").content.decode()
+        resume = page.split('<table id="resume-contrats">', 1)[1].split("</table>", 1)[0]
+        assert resume.count("<tr>") == 21 and "(25 contrats que vous pouvez consulter)" in resume
+        assert "du contrat « Contrat de ville n° 1 »" in page and "<strong>2</strong> résultats" in page
+        suite = client.get(f"/{liste}/?annee=2025&contrats=2").content.decode()
+        assert suite.split('<table id="resume-contrats">', 1)[1].split("</table>", 1)[0].count("<tr>") == 6
+        seul = client.get(f"/{liste}/?annee=2025&contrat=contrat-7").content.decode()
+        assert 'id="resume-contrats"' not in seul and "<strong>2</strong> résultats" in seul
+    estimations = client.get("/estimations/?annee=2025").content.decode()
+    assert "2 000 €" in estimations.split('<table id="resume-contrats">', 1)[1].split("</table>", 1)[0]
 
 
 def test_every_line_carries_its_dispositif_s_contract_whatever_made_it(conventions, comptes):

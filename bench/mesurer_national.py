@@ -257,7 +257,8 @@ def cibles(resume):
         base = max(r[petit]["sql_s"], 0.001)  # below a millisecond, a ratio says nothing
         for n in grands:
             ratio = r[n]["sql_s"] / base
-            verdicts.append((f"{nom} : SQL à N = {n} ≤ 1,5 × N = {petit}", f"{ratio:.2f}", ratio <= 1.5))
+            ecart = f"{ratio:.2f} ({r[petit]['sql_s'] * 1000:.0f} → {r[n]['sql_s'] * 1000:.0f} ms)"
+            verdicts.append((f"{nom} : SQL à N = {n} ≤ 1,5 × N = {petit}", ecart, ratio <= 1.5))
         if compte == AGENT and (
             nom.startswith(("accueil", "page du partenaire")) or "dispositifs" in nom or "estimations" in nom
         ):

@@ -28,6 +28,7 @@ from django.utils import timezone  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
 from bench import donnees, hostile  # noqa: E402
+from bench.statistiques import percentile  # noqa: E402
 from engagements import exports  # noqa: E402
 from engagements.annexe import Annexe  # noqa: E402
 from engagements.models import Estimation  # noqa: E402
@@ -115,14 +116,6 @@ def classeur_a_importer(lignes):
     sortie = io.BytesIO()
     wb.save(sortie)
     return sortie.getvalue()
-
-
-def percentile(valeurs, p):
-    valeurs = sorted(valeurs)
-    rang = (len(valeurs) - 1) * p / 100
-    bas = int(rang)
-    haut = min(bas + 1, len(valeurs) - 1)
-    return valeurs[bas] + (valeurs[haut] - valeurs[bas]) * (rang - bas)
 
 
 def temps_alternes(*pages):

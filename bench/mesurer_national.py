@@ -17,6 +17,10 @@ import time
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(RACINE))
+
+from bench.statistiques import percentile  # noqa: E402
+
 TAILLES = [int(t) for t in os.environ.get("BANC_TAILLES", "1,10,100").split(",")]
 TOURS = int(os.environ.get("BANC_TOURS", "5"))
 TOURS_LISTES = int(os.environ.get("BANC_TOURS_LISTES", "20"))
@@ -58,7 +62,6 @@ LISTES = {nom for nom, *_, genre in PAGES if genre.startswith("liste") or genre 
 
 
 def ouvrier():
-    sys.path.insert(0, str(RACINE))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
@@ -168,14 +171,6 @@ def preparer(n):
     return {"lignes_creees": lignes, "generation_s": round(duree, 1)}
 
 
-def _quantile(valeurs, p):
-    valeurs = sorted(valeurs)
-    rang = (len(valeurs) - 1) * p / 100
-    bas = int(rang)
-    haut = min(bas + 1, len(valeurs) - 1)
-    return valeurs[bas] + (valeurs[haut] - valeurs[bas]) * (rang - bas)
-
-
 def mesurer():
     journal = open(RACINE / "bench" / "national-ouvriers.log", "w")
     ouvriers = {
@@ -236,8 +231,8 @@ def resumer(mesures):
             resume[nom][str(n)] = {
                 "requetes": sorted({m["requetes"] for m in series}),
                 "sql_s": round(statistics.median(m["sql_s"] for m in series), 3),
-                "p50_s": round(_quantile(temps, 50), 3),
-                "p95_s": round(_quantile(temps, 95), 3),
+                "p50_s": round(percentile(temps, 50), 3),
+                "p95_s": round(percentile(temps, 95), 3),
                 "octets": series[-1]["octets"],
                 "mesures": len(series),
             }

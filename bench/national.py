@@ -22,6 +22,7 @@ from django.contrib.auth.models import Permission, User
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench import donnees
 from contrat.models import Contrat, Document, Membre, Objectif, Orientation, Partenaire, Pilier, Signataire
 from engagements.models import AnnexeFinanciere, Collecte, Contribution, Dispositif, Estimation
 from fiches.models import Engagement, Fiche, Intervenant
@@ -41,26 +42,8 @@ NATIONAUX = [
     ("region-nat", "Région (banc national)", "RÉGION", Partenaire.Nature.COLLECTIVITE),
     ("bailleur-nat", "Bailleur social (banc national)", "BAILLEUR", Partenaire.Nature.BAILLEUR),
 ]
-PILIERS = [
-    "Cohésion sociale",
-    "Cadre de vie et renouvellement urbain",
-    "Développement économique et emploi",
-    "Valeurs de la République et citoyenneté",
-]
-MOTS = (
-    "accompagnement des familles",
-    "soutien à la parentalité",
-    "accès aux droits",
-    "insertion professionnelle",
-    "réussite éducative",
-    "prévention de la délinquance",
-    "santé de proximité",
-    "mobilité",
-    "médiation sociale",
-    "gestion urbaine de proximité",
-    "accès à la culture",
-    "pratique sportive",
-)
+# The words of the one-contract bench; twelve of them, the shape measured (docs/mesures.md).
+PILIERS, MOTS = donnees.PILIERS, donnees.MOTS[:12]
 
 
 def slug(i):

@@ -26,38 +26,51 @@ class PartenaireQuerySet(models.QuerySet):
             .order_by("nom")
         )
 
+    def _lies(self, relation, **filtre):
+        """The organisation ids a link table names (`relation`: the reverse name of its foreign key to the
+        organisation), read from that table alone: no join of the organisations, whose table holds every
+        contract's of the instance."""
+        lien = self.model._meta.get_field(relation)
+        return lien.related_model.objects.filter(**filtre).order_by().values_list(lien.field.attname)
+
+    def parmi(self, *ids):
+        """The organisations of one UNION of id subqueries: PostgreSQL reads each link by its index, then the
+        few organisations by their key, instead of testing every organisation of the instance against each."""
+        premier, *autres = ids
+        return self.filter(pk__in=premier.union(*autres, all=True) if autres else premier)
+
     def choix_du_contrat(self, contrat, *deja):
         """What a form or a filter of one contract offers: its organisations (porteur, signatories, partners,
         those with lines, members, a campaign or a fiche in it) — never another contract's — and those of `deja`
         (pks the edited rows already name, kept so that saving them again is not refused)."""
         un = Contrat.objects.filter(pk=contrat.pk)
-        tous = self.model.objects
-        liens = (
-            models.Q(pk__in=tous.des_contrats(un).values("pk"))
-            | models.Q(pk__in=tous.filter(membres__contrat=contrat).values("pk"))
-            | models.Q(pk__in=tous.filter(collectes__contrat=contrat).values("pk"))
-            | models.Q(pk__in=tous.filter(intervenants__fiche__contrat=contrat).values("pk"))
-            | models.Q(pk__in=tous.filter(engagements_fiches__fiche__contrat=contrat).values("pk"))
-        )
+        liens = [
+            *self._liens_des_contrats(un),
+            self._lies("membres", contrat=contrat),
+            self._lies("collectes", contrat=contrat),
+            self._lies("intervenants", fiche__contrat=contrat),
+            self._lies("engagements_fiches", fiche__contrat=contrat),
+        ]
+        choix = self.parmi(*liens)
         if deja:
-            liens |= models.Q(pk__in=[pk for pk in deja if pk])
-        return self.filter(liens).order_by("nom")
+            choix = self.filter(models.Q(pk__in=choix.values("pk")) | models.Q(pk__in=[pk for pk in deja if pk]))
+        return choix.order_by("nom")
 
-    def des_contrats(self, contrats, lignes=True):
-        """The organisations of these contracts (porteur, signatories, partners, those with lines):
-        each link a subquery of its own, not one join of them all, that a 2 000-line contract would
-        multiply into millions of rows before DISTINCT (make bench). `lignes=False`: those the
-        contracts name only, without reading their dispositifs and lines."""
-        par = [
-            {"signatures__document__contrat__in": contrats},
-            {"contrats_partenaires__in": contrats},
+    def _liens_des_contrats(self, contrats, lignes=True):
+        liens = [
+            contrats.order_by().values_list("porteur_id"),
+            self._lies("signatures", document__contrat__in=contrats),
+            Contrat.partenaires.through.objects.filter(contrat__in=contrats).values_list("partenaire_id"),
         ]
         if lignes:
-            par += [{"dispositifs__contrat__in": contrats}, {"estimations__contrat__in": contrats}]
-        liens = models.Q(pk__in=contrats.values("porteur"))
-        for filtre in par:
-            liens |= models.Q(pk__in=self.model.objects.filter(**filtre).values("pk"))
-        return self.filter(liens)
+            liens += [self._lies("dispositifs", contrat__in=contrats), self._lies("estimations", contrat__in=contrats)]
+        return liens
+
+    def des_contrats(self, contrats, lignes=True):
+        """The organisations of these contracts (porteur, signatories, partners, those with lines), as one UNION
+        of the link tables (`parmi`). `lignes=False`: those the contracts name only, without reading their
+        dispositifs and lines."""
+        return self.parmi(*self._liens_des_contrats(contrats, lignes))
 
 
 class Partenaire(models.Model):

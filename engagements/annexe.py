@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
-from django.db.models import Q
 from django.utils import timezone
 
 from contrat.models import Objectif, Orientation, Partenaire, Pilier
@@ -292,9 +291,9 @@ class Annexe:
             par_partenaire.setdefault(e.partenaire, []).append(e)
         # Two subqueries of this contract, not one join of a partner's collectes with its estimations:
         # for a partner of many contracts the join grew with the square of the country.
-        attendus = Partenaire.objects.filter(
-            Q(pk__in=Collecte.objects.filter(contrat=self.contrat, annee=self.annee).values("partenaires"))
-            | Q(pk__in=Estimation.objects.du_contrat(self.contrat).values("partenaire"))
+        attendus = Partenaire.objects.parmi(
+            Collecte.objects.filter(contrat=self.contrat, annee=self.annee).order_by().values_list("partenaires"),
+            Estimation.objects.du_contrat(self.contrat).order_by().values_list("partenaire"),
         )
         if self.partenaire_filtre is not None:
             attendus = attendus.filter(pk=self.partenaire_filtre.pk)

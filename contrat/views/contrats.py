@@ -41,7 +41,10 @@ def detail(request, slug):
         "articles__engagements__partenaire",
     )
     mes_partenaires = Partenaire.objects.filter(pk__in=permissions.partenaires_agent(request.user, contrat))
-    annee_collecte = contrat.dispositifs.aggregate(m=Max("estimations__annee"))["m"] or contrat.annee_debut
+    # The lines by their own contract (the end of one range of the index (contrat, annee, partenaire)), not
+    # through a join of the dispositifs; the model reached by its relation, as contrat imports no app above it.
+    lignes = contrat.dispositifs.model._meta.get_field("estimations").related_model.objects.filter(contrat=contrat)
+    annee_collecte = lignes.aggregate(m=Max("annee"))["m"] or contrat.annee_debut
     ctx = {
         "pilote": permissions.peut_piloter(request.user, contrat),
         "saisie": request.user.is_superuser or mes_partenaires.exists(),

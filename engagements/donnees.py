@@ -143,7 +143,9 @@ def empreinte(contrat, format, schema):
         Quartier.objects.filter(dispositifs__contrat=contrat).distinct().order_by("pk").values_list("pk", "code", "nom")
     )
     ajouter(
-        Partenaire.objects.filter(pk__in=lignes_.values("partenaire"))
+        # The ids first, from the contract's range of the index: as a subquery, PostgreSQL probed each
+        # organisation's lines of every contract instead (80 ms at 10 contracts).
+        Partenaire.objects.filter(pk__in=set(lignes_.order_by().values_list("partenaire", flat=True).distinct()))
         .order_by("pk")
         .values_list("pk", "slug", "nom", "siren")
     )

@@ -46,7 +46,7 @@ def _taches_agent(request, partenaires, jour):
         .order_by("echeance", "contrat__nom", "pk")
     )
     nombres = ouvertes.aggregate(total=Count("pk"), en_retard=Count("pk", filter=Q(echeance__lt=jour)))
-    page = pagination.page(request, ouvertes, PAR_PAGE)
+    page = pagination.page(request, ouvertes, PAR_PAGE, compte=nombres["total"])
     roles = permissions.agents(user)
     suivis = collectes.suivi_des_collectes(page.object_list, partenaires)
     for collecte in page.object_list:

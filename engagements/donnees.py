@@ -73,12 +73,6 @@ def ecrire_csv(contrat, sortie):
         ecrivain.writerow([_cellule(ligne[n]) for n in noms])
 
 
-def en_csv(contrat):
-    sortie = io.StringIO()
-    ecrire_csv(contrat, sortie)
-    return sortie.getvalue()
-
-
 def _json(valeur):
     # A Decimal is written as the number it holds, digit for digit (json would go through a float).
     if valeur is None or isinstance(valeur, (str, int)):
@@ -94,12 +88,6 @@ def ecrire_json(contrat, schema, sortie):
     for i, ligne in enumerate(lignes(contrat)):
         sortie.write((",\n" if i else "") + "{" + ", ".join(f"{json.dumps(n)}: {_json(ligne[n])}" for n in noms) + "}")
     sortie.write("\n]}\n")
-
-
-def en_json(contrat, schema):
-    sortie = io.StringIO()
-    ecrire_json(contrat, schema, sortie)
-    return sortie.getvalue()
 
 
 def empreinte(contrat, format, schema):
@@ -165,9 +153,11 @@ def garde(contrat, format, schema):
     from .models import Export
 
     cle = empreinte(contrat, format, schema)
-    deja = Export.objects.filter(cle=cle, statut=Export.Statut.PRET).first()
-    if deja is not None and deja.fichier and deja.fichier.storage.exists(deja.fichier.name):
-        return deja
+    deja = Export.objects.filter(cle=cle).first()
+    if deja is not None:
+        if deja.fichier and deja.fichier.storage.exists(deja.fichier.name):
+            return deja
+        deja.delete()  # its file went missing: made again below
     sujet = hashlib.sha256(repr(["donnees", format, contrat.pk, schema]).encode()).hexdigest()
     with tempfile.TemporaryFile("w+b") as brut:
         texte = io.TextIOWrapper(brut, encoding="utf-8", newline="")
@@ -180,7 +170,6 @@ def garde(contrat, format, schema):
         brut.seek(0)
         try:
             with transaction.atomic():
-                Export.objects.filter(cle=cle).delete()  # a row whose file went missing
                 export = Export.objects.create(
                     cle=cle,
                     sujet=sujet,

@@ -1,5 +1,6 @@
 import django_filters as filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 
@@ -124,20 +125,24 @@ class _Base(filters.FilterSet):
         if not hasattr(self, "_form"):
             formulaire = super().form
             for nom in ("partenaire", "pilier", "orientation", "objectif", "quartier"):
-                self._borner(formulaire.fields[nom], self.offerts.get(nom))
+                self._borner(formulaire.fields[nom], self.offerts.get(nom), (self.data or {}).get(nom))
         return self._form
 
-    def _borner(self, champ, offerts):
-        """The field's choices read once, at most CHOIX_MAX of them; beyond, « choisissez un contrat »."""
+    def _borner(self, champ, offerts, choisi):
+        """The field's choices read once, at most CHOIX_MAX of them; beyond, « choisissez un contrat », the
+        value already chosen still offered (filtering again does not drop it)."""
+        valeur = champ.to_field_name or "pk"
         lus = list((champ.queryset if offerts is None else offerts)[: CHOIX_MAX + 1])
         if len(lus) > CHOIX_MAX:
-            champ.widget.choices = [("", "Choisissez d'abord un contrat")]
             champ.help_text = f"Plus de {CHOIX_MAX} choix : choisissez d'abord un contrat."
-            return
-        valeur = champ.to_field_name or "pk"
-        champ.widget.choices = [("", champ.empty_label)] + [
-            (getattr(o, valeur), champ.label_from_instance(o)) for o in lus
-        ]
+            try:
+                lus = list(champ.queryset.filter(**{valeur: choisi})[:1]) if choisi else []
+            except (ValueError, ValidationError):  # not even of the field's type: the form says so
+                lus = []
+            vide = "Choisissez d'abord un contrat"
+        else:
+            vide = champ.empty_label
+        champ.widget.choices = [("", vide)] + [(getattr(o, valeur), champ.label_from_instance(o)) for o in lus]
 
     def recherche(self, queryset, name, value):
         champs = ("intitule", "unite_compte", "remarque", "partenaire__nom", "partenaire__sigle")

@@ -261,7 +261,8 @@ PAR_PAGE_CONTRATS = 20
 
 
 def _contrats_du_partenaire(user, organisation):
-    """The contracts the user sees where the organisation has dispositifs, lines or a place in a fiche:
+    """The contracts the user sees where the organisation has dispositifs, lines, or a place in a fiche (a
+    commitment, a role, a dispositif cited):
     one probe per visible contract (EXISTS), never a read of the organisation's rows elsewhere."""
     ici = {"partenaire": organisation}
     return (
@@ -271,6 +272,11 @@ def _contrats_du_partenaire(user, organisation):
             | Exists(Estimation.objects.filter(contrat=OuterRef("pk"), **ici))
             | Exists(Engagement.objects.filter(fiche__contrat=OuterRef("pk"), **ici))
             | Exists(Intervenant.objects.filter(fiche__contrat=OuterRef("pk"), **ici))
+            | Exists(
+                DispositifMobilise.objects.filter(fiche__contrat=OuterRef("pk")).filter(
+                    Q(partenaire=organisation) | Q(autres_partenaires=organisation)
+                )
+            )
         )
         .order_by("nom", "pk")
     )

@@ -26,9 +26,12 @@ def configurer(request, table, par_page):
     return table
 
 
-def page(request, objets, par_page, nom="page"):
+def page(request, objets, par_page, nom="page", compte=None):
     """The page `?{nom}=` of a queryset or list, past the end the last one: a Django `Page`, whose
-    slice is all the query reads (two queries: the count and the rows)."""
+    slice is all the query reads (the count and the rows; `compte`: the count already known)."""
     from django.core.paginator import Paginator
 
-    return Paginator(objets, par_page).get_page(max(_entier(request.GET.get(nom), 1), 1))
+    paginateur = Paginator(objets, par_page)
+    if compte is not None:
+        paginateur.count = compte  # a cached property: the count query is not made again
+    return paginateur.get_page(max(_entier(request.GET.get(nom), 1), 1))

@@ -176,3 +176,14 @@ def test_the_files_are_kept_while_the_data_are_unchanged_and_made_anew_after_a_c
     # JSON is kept apart from the CSV.
     lu(client.get(JSON))
     assert Export.objects.filter(contrat=conventions, nature__startswith="donnees_").count() == 2
+
+
+def test_a_kept_file_gone_from_storage_is_made_again(connecter, conventions):
+    from engagements.models import Export
+
+    client = connecter("lecteur")
+    premier = lu(client.get(CSV))
+    garde = Export.objects.get(nature="donnees_csv", contrat=conventions)
+    garde.fichier.storage.delete(garde.fichier.name)
+    assert lu(client.get(CSV)) == premier
+    assert Export.objects.filter(nature="donnees_csv", contrat=conventions).count() == 1

@@ -173,3 +173,32 @@ def test_postgresql_s_jit_is_off_on_the_application_s_connections(db):
     with connection.cursor() as curseur:
         curseur.execute("SHOW jit")
         assert curseur.fetchone()[0] == "off"
+
+
+def test_a_filter_list_too_long_to_offer_keeps_the_value_already_chosen(client, national):
+    """Beyond 300 organisations, the list's select asks for a contract first, but the organisation the
+    link or the last search chose is still offered, selected: filtering again does not drop it."""
+    partenaire, agent = national
+    contrat = _contrat(1, partenaire, agent)
+    contrat.partenaires.add(
+        *Partenaire.objects.bulk_create(Partenaire(nom=f"Association {i}", slug=f"asso-{i}") for i in range(310))
+    )
+    client.force_login(agent)
+    page = client.get("/dispositifs/", {"partenaire": partenaire.slug}).content.decode()
+    choix = page.split('name="partenaire"', 1)[1].split("</select>", 1)[0]
+    assert "Choisissez d&#x27;abord un contrat" in choix and "Plus de 300 choix" in page
+    assert f'<option value="{partenaire.slug}" selected>' in choix and choix.count("<option") == 2
+    assert client.get("/dispositifs/", {"pilier": "abc"}).status_code == 400  # not a number: said, no error
+
+
+def test_an_organisation_only_cited_beside_a_dispositif_of_a_fiche_has_its_contract_on_its_page(client, national):
+    from fiches.models import DispositifMobilise
+
+    partenaire, agent = national
+    _contrat(1, partenaire, agent)
+    cite = Partenaire.objects.create(nom="Fondation citée", slug="fondation-citee")
+    mobilise = DispositifMobilise.objects.create(fiche=Fiche.objects.get(slug="f1"), texte="Bourses d'été", ordre=1)
+    mobilise.autres_partenaires.add(cite)
+    client.force_login(get_user_model().objects.get(username="chef-1"))
+    page = client.get(f"/partenaires/{cite.slug}/").content.decode()
+    assert "Dans le contrat « Contrat de ville n° 1 »" in page and "Bourses d&#x27;été" in page

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accueil",
     "rapport",
     "tenues",
+    "consolidation",
 ]
 
 MIDDLEWARE = [

@@ -40,4 +40,5 @@ urlpatterns = [
     path("", include("gouvernance.urls")),
     path("", include("rapport.urls")),
     path("", include("tenues.urls")),
+    path("", include("consolidation.urls")),
 ]

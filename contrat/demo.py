@@ -2,9 +2,10 @@
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from . import permissions
-from .models import Contrat, Membre, Partenaire
+from .models import Contrat, Habilitation, Membre, Partenaire
 
 # (identifiant, nom affiché, organisation, rôle, contrat piloté — none: each contract of the organisation)
 COMPTES = [
@@ -18,6 +19,12 @@ COMPTES = [
         "grand-dijon",
     ),
     ("lecteur", "Lecteur (élu, conseil citoyen)", "dijon-metropole", Membre.Role.LECTEUR, None),
+]
+
+# Roles across contracts, read only (/consolidation/): (identifiant, nom affiché, portée, code, organisation).
+HABILITATIONS = [
+    ("ddets.21", "DDETS de la Côte-d'Or", Habilitation.Niveau.DEPARTEMENT, "21", None),
+    ("reseau.caf", "Direction de la CAF de la Côte-d'Or", Habilitation.Niveau.RESEAU, "", "caf-21"),
 ]
 
 
@@ -45,5 +52,20 @@ def creer_comptes(mot_de_passe):
             pour = permissions.contrats_de_l_organisation([organisation.pk], Contrat.objects.all())
         for c in pour:
             Membre.objects.get_or_create(user=user, partenaire=organisation, role=role, contrat=c)
+        comptes[identifiant] = user
+    for identifiant, nom, niveau, code, partenaire in HABILITATIONS:
+        user, _ = User.objects.get_or_create(username=identifiant)
+        user.first_name, user.email = nom, f"{identifiant}@example.org"
+        user.set_password(mot_de_passe)
+        user.save()
+        organisation = Partenaire.objects.get(slug=partenaire) if partenaire else None
+        Habilitation.objects.get_or_create(
+            email=user.email,
+            niveau=niveau,
+            code=code,
+            partenaire=organisation,
+            revoquee=False,
+            defaults={"user": user, "service": nom, "acceptee_le": timezone.now(), "envoyee_le": timezone.now()},
+        )
         comptes[identifiant] = user
     return comptes

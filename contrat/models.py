@@ -4,11 +4,21 @@ Every model loaded from the conventions has a natural key, so that loading a
 fixture twice updates the rows instead of duplicating them.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.urls import reverse
 
 from noyau.historique import Suivi
 from noyau.modeles import NaturalKeyManager, Versionne
+
+from . import territoires
+
+
+def valider_code_insee(valeur):
+    if valeur and (erreur := territoires.erreur_code_insee(valeur)):
+        raise ValidationError(erreur)
 
 
 class PartenaireQuerySet(models.QuerySet):
@@ -141,7 +151,12 @@ class Commune(models.Model):
         blank=True,
         db_index=True,
         help_text="Cinq caractères, par exemple 21231 pour Dijon, 01053 pour Bourg-en-Bresse.",
+        validators=[valider_code_insee],
     )
+    # Read from the INSEE code on every save (`completer`), never typed: a State service's role over a
+    # département or a région matches them exactly.
+    departement = models.CharField("département", max_length=3, blank=True, editable=False, db_index=True)
+    region = models.CharField("région", max_length=2, blank=True, editable=False, db_index=True)
 
     objects = NaturalKeyManager()
     natural_key_lookups = ("slug",)
@@ -152,6 +167,16 @@ class Commune(models.Model):
 
     def __str__(self):
         return self.nom
+
+    def completer(self):
+        self.departement = territoires.departement_de(self.code_insee)
+        self.region = territoires.region_de(self.departement)
+
+    def save(self, *args, update_fields=None, **kwargs):
+        self.completer()
+        if update_fields is not None and "code_insee" in update_fields:
+            update_fields = {*update_fields, "departement", "region"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def natural_key(self):
         return (self.slug,)
@@ -788,3 +813,110 @@ class Invitation(Versionne):
     @property
     def en_attente(self):
         return self.acceptee_le is None and not self.revoquee
+
+
+class HabilitationQuerySet(models.QuerySet):
+    def actives(self):
+        return self.filter(acceptee_le__isnull=False, revoquee=False)
+
+    def en_attente(self):
+        return self.filter(acceptee_le__isnull=True, revoquee=False)
+
+
+class Habilitation(Versionne):
+    """A role across contracts, to read, never to write: a State service over a département, a région or the
+    nation (préfecture or DDETS, SGAR or DREETS, ANCT), or the direction of a partner network over its own
+    lines in every contract it is partner of. Given by invitation (a single-use link, as a contract's roles)
+    by an administrateur or the holder of a wider role; active once accepted, until revoked."""
+
+    class Niveau(models.TextChoices):
+        DEPARTEMENT = "departement", "Département (préfecture, DDETS)"
+        REGION = "region", "Région (SGAR, DREETS)"
+        NATION = "nation", "Nation (ANCT)"
+        RESEAU = "reseau", "Réseau d'une organisation (sa direction)"
+
+    email = models.EmailField("adresse électronique")
+    niveau = models.CharField("portée", max_length=20, choices=Niveau.choices)
+    code = models.CharField("code officiel", max_length=3, blank=True, help_text="Du département ou de la région.")
+    partenaire = models.ForeignKey(
+        Partenaire,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="habilitations",
+        verbose_name="organisation",
+        help_text="Pour le réseau d'une organisation : ses lignes dans tous ses contrats.",
+    )
+    service = models.CharField("service", max_length=200, blank=True, help_text="« DDETS de la Côte-d'Or ».")
+    jeton = models.CharField("jeton", max_length=64, editable=False)
+    envoyee_le = models.DateTimeField("envoyée le", null=True, blank=True)
+    acceptee_le = models.DateTimeField("acceptée le", null=True, blank=True)
+    revoquee = models.BooleanField("révoquée", default=False)
+    user = models.ForeignKey(
+        "auth.User",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="habilitations",
+        verbose_name="compte",
+    )
+
+    objects = HabilitationQuerySet.as_manager()
+    # A role of no contract: its history and its mails are filed under contract 0.
+    hors_contrat = 0
+    suivi = Suivi(
+        "habilitation",
+        ("email", "niveau", "code", "partenaire_id", "service", "envoyee_le", "acceptee_le", "revoquee", "user_id"),
+        contrat="hors_contrat",
+    )
+
+    class Meta:
+        verbose_name = "habilitation sur plusieurs contrats"
+        verbose_name_plural = "habilitations sur plusieurs contrats"
+        ordering = ["niveau", "code", "email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(niveau__in=["departement", "region"]) | ~models.Q(code=""),
+                name="habilitation_territoire_a_un_code",
+                violation_error_message="Indiquez le code du département ou de la région.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(niveau="reseau") | models.Q(partenaire__isnull=False),
+                name="habilitation_reseau_a_une_organisation",
+                violation_error_message="Choisissez l'organisation dont le réseau lit les lignes.",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "niveau", "code", "partenaire"],
+                condition=models.Q(revoquee=False),
+                name="habilitation_unique",
+                violation_error_message="Cette adresse a déjà ce rôle (ou une invitation en attente pour lui).",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} — {self.portee}"
+
+    @property
+    def portee(self):
+        """« Département 21 — Côte-d'Or », « Région 27 — Bourgogne-Franche-Comté », « Nation », « Réseau de la CAF »."""
+        if self.niveau == self.Niveau.DEPARTEMENT:
+            return f"Département {self.code} — {territoires.nom_departement(self.code)}"
+        if self.niveau == self.Niveau.REGION:
+            return f"Région {self.code} — {territoires.nom_region(self.code)}"
+        if self.niveau == self.Niveau.RESEAU:
+            return f"Réseau : {self.partenaire.nom if self.partenaire_id else '—'}"
+        return "Toute la France (ANCT)"
+
+    @property
+    def active(self):
+        return self.acceptee_le is not None and not self.revoquee
+
+    @property
+    def en_attente(self):
+        return self.acceptee_le is None and not self.revoquee
+
+
+@receiver(pre_save, sender=Commune)
+def _completer_commune(sender, instance, **kwargs):
+    # loaddata calls no save() of ours: the fixtures' communes get their département and région here.
+    instance.completer()

@@ -5,7 +5,7 @@ through the QuerySet methods `visible_to` / `editable_by` that call them), so an
 object a user may not see is a 404 everywhere and one they may not change a 403.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 
 def _actif(user):
@@ -56,13 +56,88 @@ def contrats_pilotes(user):
 
 
 def contrats_visibles(user, queryset):
-    """The contracts the user holds a role in (agent, lecteur, chef de projet); every one for an administrator.
+    """The contracts the user holds a role in (agent, lecteur, chef de projet), and those of the territory of
+    their State role (département, région, nation: read only, `_territoriaux`); every one for an administrator.
     A contract's chef de projet sees on its « Membres » page each of them, and revokes any."""
     if not _actif(user):
         return queryset.none()
     if user.is_superuser:
         return queryset
-    return queryset.filter(pk__in=membres(user).filter(contrat__isnull=False).values("contrat_id"))
+    return queryset.filter(
+        Q(pk__in=membres(user).filter(contrat__isnull=False).values("contrat_id")) | _territoriaux(user)
+    )
+
+
+def _habilitations(user):
+    from .models import Habilitation
+
+    return Habilitation.objects.actives().filter(user=user)
+
+
+def _territoriaux(user):
+    """The Q of the contracts a State role reads: those with a commune in its département or région, every one
+    for the nation. Subqueries of the one query that lists the contracts: no query of their own."""
+    from .models import Contrat
+
+    roles = _habilitations(user)
+    communes = Contrat.communes.through.objects.filter(
+        Exists(roles.filter(niveau="departement", code=OuterRef("commune__departement")))
+        | Exists(roles.filter(niveau="region", code=OuterRef("commune__region")))
+    )
+    return Q(pk__in=communes.values("contrat_id")) | Q(Exists(roles.filter(niveau="nation")))
+
+
+class Portee:
+    """What a user reads across contracts (`/consolidation/`), from their roles over several contracts: every
+    line of the contracts of a territory (a State service), and a network's own lines in every contract its
+    organisation is partner of. An administrator reads everything. Read in one query."""
+
+    def __init__(self, user):
+        roles = list(_habilitations(user).values_list("niveau", "code", "partenaire_id")) if _actif(user) else []
+        self.tout = _actif(user) and (user.is_superuser or any(n == "nation" for n, _, _ in roles))
+        self.departements = {c for n, c, _ in roles if n == "departement"}
+        self.regions = {c for n, c, _ in roles if n == "region"}
+        self.reseaux = {p for n, _, p in roles if n == "reseau"}
+
+    @property
+    def vide(self):
+        return not (self.tout or self.departements or self.regions or self.reseaux)
+
+    def contrats_entiers(self, queryset):
+        """The contracts whose every line the user reads (their territory's)."""
+        if self.tout:
+            return queryset
+        from .models import Contrat
+
+        communes = Contrat.communes.through.objects.filter(
+            Q(commune__departement__in=self.departements) | Q(commune__region__in=self.regions)
+        )
+        return queryset.filter(pk__in=communes.values("contrat_id"))
+
+    def contrats(self, queryset):
+        """Those, and the contracts the user's networks take part in."""
+        if self.tout or not self.reseaux:
+            return self.contrats_entiers(queryset)
+        entiers = self.contrats_entiers(queryset.model._default_manager.all())
+        reseaux = contrats_de_l_organisation(self.reseaux, queryset.model._default_manager.all())
+        return queryset.filter(Q(pk__in=entiers.values("pk")) | Q(pk__in=reseaux.values("pk")))
+
+    def filtre(self, contrat="contrat", partenaire="partenaire"):
+        """The Q of the rows (lines, contributions, commitments) the user reads: `contrat` and `partenaire` are the
+        lookups from the queried model to the contract and to the organisation."""
+        if self.tout:
+            return Q()
+        from .models import Contrat
+
+        q = Q(**{f"{contrat}__in": self.contrats_entiers(Contrat.objects.all()).values("pk")})
+        if self.reseaux:
+            q |= Q(**{f"{partenaire}__in": self.reseaux})
+        return q
+
+    @property
+    def reseau_seul(self):
+        """A network's direction with no State role: it reads its own lines, never a whole contract."""
+        return bool(self.reseaux) and not (self.tout or self.departements or self.regions)
 
 
 def contrats_de_l_organisation(partenaires, queryset):

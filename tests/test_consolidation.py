@@ -1,0 +1,186 @@
+"""The State's view across contracts (`/consolidation/`): who reads what, the totals of the page and of its
+files against the contracts' own annexes, and the cost at any number of contracts."""
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from contrat.models import Contrat, Habilitation, Partenaire
+from engagements.annexe import Annexe
+from engagements.models import Estimation
+
+
+def _texte_pdf(contenu):
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(contenu)).pages))
+
+
+def _texte(reponse):
+    return re.sub(r"\s+", " ", reponse.content.decode().replace("\u202f", " ").replace("\xa0", " "))
+
+
+@pytest.fixture
+def role(comptes, django_user_model):
+    """role("region", "27") -> an account holding that role across contracts (accepted)."""
+
+    def _role(niveau, code="", partenaire=None):
+        nom = f"{niveau}.{code or partenaire}"
+        user = django_user_model.objects.create_user(nom, email=f"{nom}@example.org")
+        Habilitation.objects.create(
+            email=user.email,
+            niveau=niveau,
+            code=code,
+            partenaire=Partenaire.objects.get(slug=partenaire) if partenaire else None,
+            user=user,
+            envoyee_le=timezone.now(),
+            acceptee_le=timezone.now(),
+        )
+        return user
+
+    return _role
+
+
+def test_the_contracts_carry_their_departements_and_region_from_their_communes_insee_codes(conventions):
+    from contrat.models import Commune
+
+    dijon = Commune.objects.get(slug="dijon")
+    assert (dijon.code_insee, dijon.departement, dijon.region) == ("21231", "21", "27")
+    assert set(Commune.objects.filter(contrats__slug="seine-amont").values_list("departement", "region")) == {
+        ("94", "11")
+    }
+
+
+def test_a_ddets_of_the_21_sees_its_two_contracts_with_the_caf_s_2015_total(connecter):
+    client = connecter("ddets.21")
+    page = _texte(client.get("/consolidation/?annee=2015"))
+    assert "Grand Dijon" in page or "grand-dijon" in page
+    contrats = client.get("/consolidation/contrats.json?annee=2015").json()
+    assert {r["contrat"] for r in contrats["lignes"]} == {"grand-dijon", "ctg-dijon"}
+    caf = _texte(client.get("/consolidation/?annee=2015&partenaire=caf-21"))
+    assert "prévu 43 130 000 €" in caf
+    assert client.get("/consolidation/?annee=2015&partenaire=caf-21&departement=94").status_code == 200
+    vide = client.get("/consolidation/contrats.json?annee=2015&departement=94").json()
+    assert vide["lignes"] == []
+
+
+def test_a_ddets_reads_its_contracts_and_writes_nothing_and_does_not_see_another_departement(connecter):
+    from engagements.models import Dispositif
+
+    client = connecter("ddets.21")
+    for url in ["/contrats/grand-dijon/", "/contrats/grand-dijon/annexe-financiere/", "/contrats/ctg-dijon/"]:
+        assert client.get(url).status_code == 200, url
+    dispositif = Dispositif.objects.get(contrat__slug="grand-dijon", code="caf-2015-06")
+    estimation = dispositif.estimations.get(annee=2015)
+    ecritures = [
+        ("get", "/contrats/grand-dijon/modifier/"),
+        ("get", "/contrats/grand-dijon/membres/"),
+        ("get", "/contrats/grand-dijon/tableau-de-bord/"),
+        ("get", f"/dispositifs/{dispositif.pk}/modifier/"),
+        ("get", f"/estimations/{estimation.pk}/modifier/"),
+        ("post", f"/estimations/{estimation.pk}/modifier/"),
+        ("post", f"/estimations/{estimation.pk}/supprimer/"),
+        ("post", f"/dispositifs/{dispositif.pk}/archiver/"),
+        ("post", "/contrats/grand-dijon/contributions/caf-21/2015/soumettre/"),
+        ("post", "/contrats/grand-dijon/contributions/caf-21/2015/valider/"),
+        ("get", "/contrats/grand-dijon/collectes/ouvrir/"),
+    ]
+    for methode, url in ecritures:
+        assert getattr(client, methode)(url).status_code == 403, url
+    estimation.refresh_from_db()
+    assert estimation.montant_annuel == Decimal("12100000")
+    for url in ["/contrats/seine-amont/", "/contrats/seine-amont/annexe-financiere/", "/contrats/seine-amont/fiches/"]:
+        assert client.get(url).status_code == 404, url
+    assert client.get("/consolidation/?contrat=seine-amont").status_code == 400
+
+
+def test_a_region_role_sees_the_contracts_of_its_departements(connecter, client, role):
+    client.force_login(role("region", "27"))
+    lus = client.get("/consolidation/contrats.json").json()
+    assert {r["contrat"] for r in lus["lignes"]} == {"grand-dijon", "ctg-dijon"}
+    client.force_login(role("region", "11"))
+    lus = client.get("/consolidation/contrats.json").json()
+    assert {r["contrat"] for r in lus["lignes"]} == {"seine-amont"}
+    assert client.get("/contrats/grand-dijon/").status_code == 404
+    client.force_login(role("nation"))
+    lus = client.get("/consolidation/contrats.json").json()
+    assert {r["contrat"] for r in lus["lignes"]} == set(Contrat.objects.values_list("slug", flat=True))
+
+
+def test_a_caf_network_role_reads_only_the_caf_s_lines(connecter):
+    client = connecter("reseau.caf")
+    partenaires = client.get("/consolidation/partenaires.json?annee=2015").json()
+    assert [r["partenaire"] for r in partenaires["lignes"]] == ["caf-21"]
+    assert partenaires["total"]["prevu"] == "43130000.00"
+    toutes = client.get("/consolidation/annees.json").json()
+    caf = Estimation.objects.filter(partenaire__slug="caf-21", dispositif__archive=False)
+    assert sum(r["lignes"] for r in toutes["lignes"]) == caf.count()
+    # Its own lines: the contracts themselves stay closed.
+    assert client.get("/contrats/grand-dijon/").status_code == 404
+    assert "Rapport annuel" not in client.get("/consolidation/?annee=2015").content.decode()
+
+
+def test_no_role_across_contracts_is_a_403(connecter):
+    for compte in ["agent.caf", "chef.projet", "lecteur"]:
+        assert connecter(compte).get("/consolidation/").status_code == 403, compte
+    assert connecter("admin").get("/consolidation/").status_code == 200
+
+
+def test_a_filter_that_does_not_hold_is_a_400_said_in_french(connecter):
+    client = connecter("ddets.21")
+    reponse = client.get("/consolidation/?annee=1990&partenaire=inconnu")
+    assert reponse.status_code == 400
+    texte = _texte(reponse)
+    assert "Aucun des contrats que vous lisez ne couvre cette année." in texte
+    assert "Aucune organisation n&#x27;a l&#x27;identifiant ou le SIREN « inconnu »" in texte
+    assert client.get("/consolidation/contrats.json?annee=abc").status_code == 400
+
+
+def _somme_des_annexes(slugs, annee, partenaire=None):
+    """The contracts' own annexes added up, each as its page computes it."""
+    total = Decimal(0)
+    for slug in slugs:
+        annexe = Annexe(Contrat.objects.get(slug=slug), annee)
+        for recap in annexe.recapitulatif:
+            if partenaire is None or recap.partenaire.slug == partenaire:
+                total += recap.total_annuel or 0
+    return total
+
+
+def _lignes_de_la_ctg():
+    """Lines in the second contract of the département: an amount with cents, one not known, one archived."""
+    from engagements.models import Dispositif
+
+    ctg = Contrat.objects.get(slug="ctg-dijon")
+    ville = Partenaire.objects.get(slug="caf-21")
+    for code, montant, archive in [("ctg-1", "1234.56", False), ("ctg-2", None, False), ("ctg-3", "999", True)]:
+        d = Dispositif.objects.create(contrat=ctg, code=code, partenaire=ville, intitule=code, archive=archive)
+        Estimation.objects.create(dispositif=d, partenaire=ville, annee=2015, montant_annuel=montant)
+
+
+def test_the_files_give_the_page_s_totals_and_the_sum_of_the_annexes(connecter, pdf_une_fois):
+    _lignes_de_la_ctg()
+    annee = 2015
+    client = connecter("ddets.21")
+    attendu = _somme_des_annexes(["grand-dijon", "ctg-dijon"], annee)
+    assert attendu == Decimal("43131234.56")
+    json_ = client.get(f"/consolidation/natures.json?annee={annee}").json()
+    assert Decimal(json_["total"]["prevu"]) == attendu
+    assert sum(Decimal(r["prevu"] or 0) for r in json_["lignes"]) == attendu
+    contrats = client.get(f"/consolidation/contrats.json?annee={annee}").json()
+    assert sum(Decimal(r["prevu"] or 0) for r in contrats["lignes"]) == attendu
+    feuille = load_workbook(io.BytesIO(client.get(f"/consolidation/contrats.xlsx?annee={annee}").content)).active
+    rangs = list(feuille.iter_rows(values_only=True))
+    colonne = rangs[0].index("Prévu (€)")
+    assert sum(Decimal(str(r[colonne] or 0)) for r in rangs[1:]) == attendu
+    page = _texte(client.get(f"/consolidation/?annee={annee}"))
+    from noyau.montants import euros
+
+    assert f"prévu {euros(attendu)}".replace("\u202f", " ").replace("\xa0", " ") in page
+    pdf = client.get(f"/consolidation.pdf?annee={annee}")
+    assert pdf["Content-Type"] == "application/pdf"
+    texte = _texte_pdf(pdf.content)
+    assert f"Prévu {annee} : {euros(attendu)}".replace("\u202f", " ").replace("\xa0", " ") in texte

@@ -348,7 +348,8 @@ class Consolidation:
                 creneau, tenues = s.retard
                 libelle = (
                     f"{tenues} séance{'s' if tenues > 1 else ''} sur {creneau.nombre} attendue"
-                    f"{'s' if creneau.nombre > 1 else ''} entre le {creneau.debut:%d/%m/%Y} et le {creneau.fin:%d/%m/%Y}"
+                    f"{'s' if creneau.nombre > 1 else ''} entre le {creneau.debut:%d/%m/%Y} "
+                    f"et le {creneau.fin:%d/%m/%Y}"
                 )
                 en_retard.append(InstanceEnRetard(contrat, s.instance, libelle))
         return en_retard

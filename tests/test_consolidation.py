@@ -184,3 +184,48 @@ def test_the_files_give_the_page_s_totals_and_the_sum_of_the_annexes(connecter, 
     assert pdf["Content-Type"] == "application/pdf"
     texte = _texte_pdf(pdf.content)
     assert f"Prévu {annee} : {euros(attendu)}".replace("\u202f", " ").replace("\xa0", " ") in texte
+
+
+CONSOLIDEES = [
+    "/consolidation/?annee=2025&region=27",
+    "/consolidation/?annee=2025&departement=21&nature=bilan",
+    "/consolidation/contrats.json?annee=2025&region=27",
+    "/consolidation/partenaires.xlsx?annee=2025&region=27",
+    "/consolidation/instances.json?region=27",
+]
+
+
+@pytest.mark.parametrize("adresse", CONSOLIDEES)
+def test_a_consolidated_page_costs_the_same_queries_for_1_or_12_contracts_of_the_region(client, adresse, role):
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from contrat.models import Commune
+
+    from .test_volume_national import _contrat
+
+    national = Partenaire.objects.create(nom="France Travail (essai)", sigle="FT", slug="france-travail-essai")
+    agent = get_user_model().objects.create_user("agent.ft", "agent.ft@example.org")
+    beaune = Commune.objects.create(nom="Beaune", slug="beaune", code_insee="21054")
+    sgar = role("region", "27")
+    client.force_login(sgar)
+
+    def ajouter(i):
+        _contrat(i, national, agent).communes.add(beaune)
+
+    def requetes():
+        client.get(adresse)
+        with CaptureQueriesContext(connection) as capture:
+            reponse = client.get(adresse)
+        assert reponse.status_code == 200, (adresse, reponse.status_code)
+        return len(capture.captured_queries), reponse
+
+    ajouter(1)
+    a_un, _ = requetes()
+    for i in range(2, 13):
+        ajouter(i)
+    a_douze, reponse = requetes()
+    assert a_douze == a_un, f"{adresse} : {a_un} requêtes pour 1 contrat, {a_douze} pour 12"
+    if "contrats.json" in adresse:
+        assert len(reponse.json()["lignes"]) == 12 + 2  # and grand-dijon, ctg-dijon

@@ -9,12 +9,12 @@ renseigné »), and a rate is said with the lines it stands on."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from contrat import territoires
-from contrat.models import Contrat, Partenaire
-from engagements.models import Collecte, Contribution, Estimation, Nature, Taux
+from contrat.models import Contrat, Partenaire, Quartier, QuartierPrioritaire
+from engagements.models import Collecte, Contribution, Dispositif, Estimation, Nature, Realisation, Taux
 from gouvernance.models import Avis, Instance
 from gouvernance.rythmes import acheve, suivi
 from tenues.models import Tenue
@@ -178,7 +178,8 @@ class Consolidation:
     def __init__(self, portee, filtres, jour=None):
         self.portee, self.filtres = portee, filtres
         self.jour = jour or timezone.localdate()
-        self.achevee = filtres.annee < self.jour.year
+        # A bilan reads planned against done; a prévisionnel, the planned amounts alone.
+        self.bilan = filtres.nature == Nature.BILAN
 
     # -- what is read -----------------------------------------------------------------
 
@@ -300,14 +301,49 @@ class Consolidation:
         return [(libelle, Chiffres.de(rangs[code])) for code, libelle in Partenaire.Nature.choices if code in rangs]
 
     def par_qpv(self):
-        """A row per quartier prioritaire (2024 codes) the lines' dispositifs target: a line counts in each
-        QPV it targets, so the rows do not add up; the lines targeting none, apart."""
-        return (
-            self.lignes()
-            .values("dispositif__quartiers__qpv__code", "dispositif__quartiers__qpv__nom")
-            .annotate(**_agregats())
-            .order_by("dispositif__quartiers__qpv__code")
+        """[(code, nom, Chiffres)] per quartier prioritaire (2024 codes) the lines' dispositifs target, and last
+        the lines targeting none. A line counts once in each QPV it targets (once, even when its dispositif
+        targets two quartiers of one QPV), so the rows do not add up. One query over the distinct pairs
+        (QPV, line), which the ORM does not write."""
+        from django.db import connection
+
+        E, R = Estimation._meta.db_table, Realisation._meta.db_table
+        DQ, Q_, P = (
+            Dispositif.quartiers.through._meta.db_table,
+            Quartier._meta.db_table,
+            QuartierPrioritaire._meta.db_table,
         )
+        sql_lignes, params = self.lignes().values("pk").query.sql_with_params()
+        sql = f"""
+            SELECT p.code, p.nom, SUM(x.prevu), COUNT(*), SUM(CASE WHEN x.prevu IS NULL THEN 1 ELSE 0 END),
+                   SUM(x.realise), COUNT(x.realise),
+                   SUM(CASE WHEN x.prevu IS NOT NULL AND x.realise IS NOT NULL THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN x.realise IS NOT NULL THEN x.prevu END),
+                   SUM(CASE WHEN x.prevu IS NOT NULL THEN x.realise END)
+            FROM (
+                SELECT DISTINCT q.qpv_id AS qpv_id, e.id AS id, e.montant_annuel AS prevu, r.montant_realise AS realise
+                FROM {E} e
+                JOIN {DQ} dq ON dq.dispositif_id = e.dispositif_id
+                JOIN {Q_} q ON q.id = dq.quartier_id
+                LEFT JOIN {R} r ON r.estimation_id = e.id
+                WHERE q.qpv_id IS NOT NULL AND e.id IN ({sql_lignes})
+            ) x
+            JOIN {P} p ON p.id = x.qpv_id
+            GROUP BY p.code, p.nom
+            ORDER BY p.code
+        """
+        noms = ["prevu", "lignes", "prevus_inconnus", "realise", "connues", "comparables"]
+        noms += ["prevu_comparable", "realise_comparable"]
+        with connection.cursor() as curseur:
+            curseur.execute(sql, params)
+            rangs = [(code, nom, Chiffres.de(dict(zip(noms, valeurs)))) for code, nom, *valeurs in curseur.fetchall()]
+        cibles = Dispositif.quartiers.through.objects.filter(
+            dispositif_id=OuterRef("dispositif_id"), quartier__qpv__isnull=False
+        )
+        sans = self.lignes().exclude(Exists(cibles)).aggregate(**_agregats())
+        if sans["lignes"]:
+            rangs.append(("", "Sans quartier prioritaire identifié", Chiffres.de(sans)))
+        return rangs
 
     def par_annee(self):
         return [

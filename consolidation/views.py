@@ -72,7 +72,7 @@ def page(request):
                 (r, _nature(r["partenaire__nature"]), Chiffres.de(r)) for r in partenaires.object_list
             ],
             "qpv": qpv,
-            "rangs_qpv": [(r, Chiffres.de(r)) for r in qpv.object_list],
+            "rangs_qpv": qpv.object_list,
             "par_nature": consolidation.par_nature(),
             "par_annee": consolidation.par_annee(),
             "tenues": consolidation.tenues(),
@@ -170,17 +170,9 @@ def _tableau_natures(consolidation):
 
 
 def _tableau_qpv(consolidation):
-    from .calculs import Chiffres
 
     colonnes = [Colonne("Code QPV", 14), Colonne("Quartier prioritaire", 40), *COLONNES_CHIFFRES]
-    lignes = [
-        {
-            "qpv": r["dispositif__quartiers__qpv__code"] or "",
-            "qpv_nom": r["dispositif__quartiers__qpv__nom"] or "Sans quartier prioritaire identifié",
-            **_chiffres(Chiffres.de(r)),
-        }
-        for r in consolidation.par_qpv()
-    ]
+    lignes = [{"qpv": code, "qpv_nom": nom, **_chiffres(c)} for code, nom, c in consolidation.par_qpv()]
     return "Par QPV", colonnes, lignes
 
 

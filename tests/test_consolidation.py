@@ -229,3 +229,24 @@ def test_a_consolidated_page_costs_the_same_queries_for_1_or_12_contracts_of_the
     assert a_douze == a_un, f"{adresse} : {a_un} requêtes pour 1 contrat, {a_douze} pour 12"
     if "contrats.json" in adresse:
         assert len(reponse.json()["lignes"]) == 12 + 2  # and grand-dijon, ctg-dijon
+
+
+def test_a_line_counts_once_in_each_qpv_it_targets_and_once_among_those_targeting_none(connecter):
+    from contrat.models import Commune, Quartier, QuartierPrioritaire
+    from engagements.models import Dispositif
+
+    grand_dijon = Contrat.objects.get(slug="grand-dijon")
+    qpv = QuartierPrioritaire.objects.create(code="QN02199X", nom="Quartier à cheval")
+    parties = [
+        Quartier.objects.create(nom=f"Partie {c}", slug=f"partie-{c}", commune=Commune.objects.get(slug=c), qpv=qpv)
+        for c in ("dijon", "chenove")
+    ]
+    caf = Partenaire.objects.get(slug="caf-21")
+    d = Dispositif.objects.create(contrat=grand_dijon, code="a-cheval", partenaire=caf, intitule="À cheval")
+    d.quartiers.set(parties)
+    Estimation.objects.create(dispositif=d, partenaire=caf, annee=2015, montant_annuel=Decimal("1000.10"))
+    lignes = connecter("ddets.21").get("/consolidation/qpv.json?annee=2015").json()["lignes"]
+    par_code = {r["qpv"]: r for r in lignes}
+    assert (par_code["QN02199X"]["lignes"], par_code["QN02199X"]["prevu"]) == (1, "1000.10")
+    assert (par_code[""]["lignes"], par_code[""]["prevu"]) == (37, "43130000.00")
+    assert par_code[""]["qpv_nom"] == "Sans quartier prioritaire identifié"

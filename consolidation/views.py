@@ -10,8 +10,12 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from contrat import territoires
+from django.db.models import Count, Exists, OuterRef, Q
+
+from contrat import permissions, territoires
 from contrat.models import Partenaire
+from engagements import collectes
+from engagements.models import Collecte, Contribution
 from contrat.permissions import Portee
 from noyau import telechargements
 from noyau.classeurs import Colonne, classeur_plat
@@ -41,6 +45,48 @@ def _consolidation(request):
         form = FiltresForm({}, portee=portee, jour=jour)
         form.is_valid()
     return Consolidation(portee, form.filtres(), jour), form
+
+
+def _reseau(request, portee, jour):
+    """A network's open campaigns across contracts, 20 a page (`?collectes=`), each with where its organisation
+    stands and the grid one click away where the user enters its figures; counted in one aggregate."""
+    if not portee.reseaux:
+        return None
+    attendues = Collecte.partenaires.through.objects.filter(partenaire__in=portee.reseaux).values("collecte")
+    transmises = Contribution.objects.filter(
+        contrat=OuterRef("contrat"),
+        annee=OuterRef("annee"),
+        nature=OuterRef("nature"),
+        partenaire__in=portee.reseaux,
+        statut__in=[Contribution.Statut.SOUMIS, Contribution.Statut.VALIDE],
+    )
+    ouvertes = (
+        Collecte.objects.ouvertes()
+        .filter(pk__in=attendues)
+        .select_related("contrat")
+        .prefetch_related("partenaires")
+        .order_by("echeance", "contrat__nom", "pk")
+    )
+    nombres = ouvertes.aggregate(
+        total=Count("pk"),
+        en_retard=Count("pk", filter=Q(echeance__lt=jour)),
+        a_completer=Count("pk", filter=~Q(Exists(transmises))),
+    )
+    page = paginer(request, ouvertes, PAR_PAGE, nom="collectes", compte=nombres["total"])
+    suivis = collectes.suivi_des_collectes(page.object_list, Partenaire.objects.filter(pk__in=portee.reseaux))
+    roles = permissions.agents(request.user)
+    rangs = [
+        {
+            "collecte": c,
+            "position": p,
+            "en_retard": c.echeance < jour,
+            "saisit": (p.partenaire.pk, c.contrat_id) in roles,
+        }
+        for c in page.object_list
+        for p in suivis[c.pk]
+        if p.attendu
+    ]
+    return {"page": page, "rangs": rangs, **nombres}
 
 
 def _nature(code):
@@ -78,6 +124,7 @@ def page(request):
             "tenues": consolidation.tenues(),
             "en_retard": consolidation.instances_en_retard(contrats.object_list),
             "tableaux": TABLEAUX,
+            "reseau": _reseau(request, consolidation.portee, consolidation.jour),
         },
     )
 

@@ -187,16 +187,19 @@ def test_the_files_give_the_page_s_totals_and_the_sum_of_the_annexes(connecter, 
 
 
 CONSOLIDEES = [
-    "/consolidation/?annee=2025&region=27",
-    "/consolidation/?annee=2025&departement=21&nature=bilan",
-    "/consolidation/contrats.json?annee=2025&region=27",
-    "/consolidation/partenaires.xlsx?annee=2025&region=27",
-    "/consolidation/instances.json?region=27",
+    ("region", "/consolidation/?annee=2025&region=27"),
+    ("region", "/consolidation/?annee=2025&departement=21&nature=bilan"),
+    ("region", "/consolidation/contrats.json?annee=2025&region=27"),
+    ("region", "/consolidation/partenaires.xlsx?annee=2025&region=27"),
+    ("region", "/consolidation/instances.json?region=27"),
+    ("region", "/consolidation/qpv.json?annee=2025"),
+    ("reseau", "/consolidation/?annee=2025"),
+    ("reseau", "/consolidation/contrats.json?annee=2025"),
 ]
 
 
-@pytest.mark.parametrize("adresse", CONSOLIDEES)
-def test_a_consolidated_page_costs_the_same_queries_for_1_or_12_contracts_of_the_region(client, adresse, role):
+@pytest.mark.parametrize("qui,adresse", CONSOLIDEES)
+def test_a_consolidated_page_costs_the_same_queries_for_1_or_12_contracts_of_the_region(client, qui, adresse, role):
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -208,8 +211,7 @@ def test_a_consolidated_page_costs_the_same_queries_for_1_or_12_contracts_of_the
     national = Partenaire.objects.create(nom="France Travail (essai)", sigle="FT", slug="france-travail-essai")
     agent = get_user_model().objects.create_user("agent.ft", "agent.ft@example.org")
     beaune = Commune.objects.create(nom="Beaune", slug="beaune", code_insee="21054")
-    sgar = role("region", "27")
-    client.force_login(sgar)
+    client.force_login(role("region", "27") if qui == "region" else role("reseau", partenaire=national.slug))
 
     def ajouter(i):
         _contrat(i, national, agent).communes.add(beaune)
@@ -228,7 +230,7 @@ def test_a_consolidated_page_costs_the_same_queries_for_1_or_12_contracts_of_the
     a_douze, reponse = requetes()
     assert a_douze == a_un, f"{adresse} : {a_un} requêtes pour 1 contrat, {a_douze} pour 12"
     if "contrats.json" in adresse:
-        assert len(reponse.json()["lignes"]) == 12 + 2  # and grand-dijon, ctg-dijon
+        assert len(reponse.json()["lignes"]) == (12 + 2 if qui == "region" else 12)  # and grand-dijon, ctg-dijon
 
 
 def test_a_line_counts_once_in_each_qpv_it_targets_and_once_among_those_targeting_none(connecter):
@@ -250,3 +252,128 @@ def test_a_line_counts_once_in_each_qpv_it_targets_and_once_among_those_targetin
     assert (par_code["QN02199X"]["lignes"], par_code["QN02199X"]["prevu"]) == (1, "1000.10")
     assert (par_code[""]["lignes"], par_code[""]["prevu"]) == (37, "43130000.00")
     assert par_code[""]["qpv_nom"] == "Sans quartier prioritaire identifié"
+
+
+def _lien_du_courriel():
+    from noyau.models import Courriel
+
+    courriel = Courriel.objects.filter(nature="habilitation").latest("pk")
+    return re.search(r"https?://[^/\s]+(/consolidation/roles/lien/\S+/)", courriel.corps).group(1), courriel
+
+
+def test_an_administrateur_invites_a_ddets_which_creates_its_account_from_the_link(client, connecter, comptes):
+    from django.contrib.auth import get_user_model
+
+    admin = connecter("admin")
+    reponse = admin.post(
+        "/consolidation/roles/",
+        {"email": "Agent@DDETS-21.gouv.fr", "niveau": "departement", "code": "21", "service": "DDETS 21"},
+    )
+    assert reponse.status_code == 302, reponse.content.decode()
+    habilitation = Habilitation.objects.get(email="agent@ddets-21.gouv.fr")
+    assert habilitation.en_attente and habilitation.user is None
+    lien, courriel = _lien_du_courriel()
+    assert courriel.destinataires == ["agent@ddets-21.gouv.fr"] and "Département 21 — Côte-d'Or" in courriel.corps
+    client.logout()
+    assert client.get(lien).status_code == 200
+    reponse = client.post(
+        lien,
+        {"nom": "Camille Martin", "mot_de_passe": "un-long-mot-de-passe-42", "confirmation": "un-long-mot-de-passe-42"},
+    )
+    assert reponse.status_code == 302 and reponse["Location"] == "/consolidation/"
+    compte = get_user_model().objects.get(email="agent@ddets-21.gouv.fr")
+    habilitation.refresh_from_db()
+    assert habilitation.active and habilitation.user == compte
+    lus = client.get("/consolidation/contrats.json").json()
+    assert {r["contrat"] for r in lus["lignes"]} == {"grand-dijon", "ctg-dijon"}
+    assert client.get(lien).status_code == 410  # single use
+    # Revoked: nothing more is read, from the next request on.
+    client.force_login(comptes["admin"])
+    assert client.post(f"/consolidation/roles/{habilitation.pk}/retirer/").status_code == 302
+    client.force_login(compte)
+    assert client.get("/consolidation/").status_code == 403
+    assert client.get("/contrats/grand-dijon/").status_code == 404
+
+
+def test_a_region_grants_the_departements_in_it_and_nothing_wider(client, role):
+    client.force_login(role("region", "27"))
+    assert (
+        client.post(
+            "/consolidation/roles/", {"email": "ddets@cote-or.gouv.fr", "niveau": "departement", "code": "21"}
+        ).status_code
+        == 302
+    )
+    refus = client.post(
+        "/consolidation/roles/", {"email": "ddets@val-de-marne.gouv.fr", "niveau": "departement", "code": "94"}
+    )
+    assert refus.status_code == 400
+    assert "Vous ne pouvez pas accorder ce rôle : il dépasse le vôtre." in refus.content.decode()
+    refus = client.post("/consolidation/roles/", {"email": "x@gouv.fr", "niveau": "region", "code": "27"})
+    assert refus.status_code == 400
+    refus = client.post("/consolidation/roles/", {"email": "x@gouv.fr", "niveau": "departement", "code": "99"})
+    assert "« 99 » n&#x27;est pas le code d&#x27;un département" in refus.content.decode()
+    assert list(Habilitation.objects.filter(revoquee=False, acceptee_le__isnull=True).values_list("email", "code")) == [
+        ("ddets@cote-or.gouv.fr", "21")
+    ]
+    # It sees and revokes the roles of its départements only.
+    page = client.get("/consolidation/roles/").content.decode()
+    assert "ddets@cote-or.gouv.fr" in page and "region.27@example.org" not in page
+    autre = Habilitation.objects.get(niveau="region")
+    assert client.post(f"/consolidation/roles/{autre.pk}/retirer/").status_code == 404
+
+
+def test_an_existing_account_accepts_signed_in_and_no_other_account_can(client, connecter, comptes):
+    connecter("admin").post(
+        "/consolidation/roles/", {"email": "lecteur@example.org", "niveau": "reseau", "partenaire": "caf-21"}
+    )
+    lien, _ = _lien_du_courriel()
+    client.logout()
+    assert client.get(lien).status_code == 302  # to the login page
+    client.force_login(comptes["agent.caf"])
+    assert client.get(lien).status_code == 403
+    client.force_login(comptes["lecteur"])
+    assert client.get(lien).status_code == 200
+    assert client.post(lien).status_code == 302
+    assert Habilitation.objects.get(email="lecteur@example.org").active
+    partenaires = client.get("/consolidation/partenaires.json?annee=2015").json()
+    assert [r["partenaire"] for r in partenaires["lignes"]] == ["caf-21"]
+
+
+def test_only_an_administrateur_or_a_wider_role_opens_the_roles_page(connecter):
+    for compte in ["agent.caf", "chef.projet", "ddets.21", "reseau.caf"]:
+        assert connecter(compte).get("/consolidation/roles/").status_code == 403, compte
+
+
+def test_a_network_sees_its_open_campaigns_across_contracts_with_the_grid_where_it_enters(client, role):
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+
+    from contrat.models import Membre
+    from engagements.models import Collecte
+
+    from .test_volume_national import _contrat
+
+    national = Partenaire.objects.create(nom="France Travail (essai)", sigle="FT", slug="france-travail-essai")
+    agent = get_user_model().objects.create_user("agent.ft", "agent.ft@example.org")
+    for i in range(1, 4):
+        _contrat(i, national, agent)
+    # A campaign already late, and one contract where the direction enters the figures itself.
+    Collecte.objects.filter(contrat__slug="contrat-3").update(echeance=timezone.localdate() - timedelta(days=1))
+    direction = role("reseau", partenaire="france-travail-essai")
+    Membre.objects.create(
+        user=direction, partenaire=national, role="agent", contrat=Contrat.objects.get(slug="contrat-2")
+    )
+    client.force_login(direction)
+    page = _texte(client.get("/consolidation/?annee=2025"))
+    assert "Collectes ouvertes de votre réseau (3)" in page
+    assert (
+        "<strong>3 collectes sur 3</strong> attendent encore la contribution de votre organisation ; 1 à la date limite dépassée"
+        in page
+    )
+    assert page.count("Par l'agent du contrat") == 2
+    assert page.count('href="/contrats/contrat-2/contributions/france-travail-essai/2025/"') == 1
+    # Its own lines only: the porteurs' lines of the same contracts are not read.
+    partenaires = client.get("/consolidation/partenaires.json?annee=2025").json()
+    assert [r["partenaire"] for r in partenaires["lignes"]] == ["france-travail-essai"]
+    assert partenaires["total"]["prevu"] == "3000.00"

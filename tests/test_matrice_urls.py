@@ -245,6 +245,11 @@ MATRICE = {
     # The view across contracts: the State's services and the partner networks, read only.
     "consolidation:page": ({}, [CONNEXION, 403, 403, 403, 403, 200, 200, 200]),
     "consolidation:pdf": ({}, [CONNEXION, 403, 403, 403, 403, 200, 200, 200]),
+    # Roles across contracts: granted and revoked by an administrateur (or a wider role: tests/test_consolidation.py).
+    "consolidation:roles": ({}, [CONNEXION, 403, 403, 403, 403, 200, 403, 403]),
+    "consolidation:role_revoquer": ({"pk": 1}, [CONNEXION, 405, 405, 405, 405, 405, 405, 405]),
+    # A forged link: refused to everyone, signed in or not.
+    "consolidation:role_lien": ({"jeton": "jeton-invalide"}, [410, 410, 410, 410, 410, 410, 410, 410]),
     "consolidation:export": ({"tableau": "contrats", "format": "json"}, [CONNEXION, 403, 403, 403, 403, 200, 200, 200]),
 }
 

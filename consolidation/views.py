@@ -5,18 +5,17 @@ write nothing, and a user with no role across contracts gets a 403."""
 import json
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from django.db.models import Count, Exists, OuterRef, Q
-
 from contrat import permissions, territoires
 from contrat.models import Partenaire
+from contrat.permissions import Portee
 from engagements import collectes
 from engagements.models import Collecte, Contribution
-from contrat.permissions import Portee
 from noyau import telechargements
 from noyau.classeurs import Colonne, classeur_plat
 from noyau.pagination import page as paginer

@@ -368,8 +368,8 @@ def test_a_network_sees_its_open_campaigns_across_contracts_with_the_grid_where_
     page = _texte(client.get("/consolidation/?annee=2025"))
     assert "Collectes ouvertes de votre réseau (3)" in page
     assert (
-        "<strong>3 collectes sur 3</strong> attendent encore la contribution de votre organisation ; 1 à la date limite dépassée"
-        in page
+        "<strong>3 collectes sur 3</strong> attendent encore la contribution de votre organisation ; "
+        "1 à la date limite dépassée" in page
     )
     assert page.count("Par l'agent du contrat") == 2
     assert page.count('href="/contrats/contrat-2/contributions/france-travail-essai/2025/"') == 1

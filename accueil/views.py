@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from contrat import invitations, permissions
-from contrat.models import Contrat, Partenaire
+from contrat.models import Contrat, Habilitation, Partenaire
 from engagements import collectes
 from engagements.models import Collecte, Contribution
 from fiches.models import Fiche, Indicateur, Intervenant, Mesure
@@ -194,6 +194,10 @@ def accueil(request):
         "agent": _taches_agent(request, partenaires, jour) if partenaires else None,
         "pilotage": _pilotage(pilotes, jour),
         "contrats": Contrat.objects.visible_to(user).filter(~Q(pk__in=pilotes.values("pk"))).order_by("nom")[:20],
+        # A role across contracts (a State service, a network's direction): the consolidation is its page.
+        "habilitations": list(Habilitation.objects.actives().filter(user=user).select_related("partenaire"))
+        if user.is_authenticated
+        else [],
     }
     return render(request, "accueil/accueil.html", ctx)
 

@@ -9,6 +9,7 @@ from .models import (
     Commune,
     Contrat,
     Document,
+    Habilitation,
     Invitation,
     Membre,
     Objectif,
@@ -133,3 +134,12 @@ class InvitationAdmin(LectureSeule, admin.ModelAdmin):
     list_display = ["email", "contrat", "role", "partenaire", "envoyee_le", "acceptee_le", "revoquee"]
     list_filter = ["role", "revoquee", "contrat"]
     search_fields = ["email"]
+
+
+@admin.register(Habilitation)
+class HabilitationAdmin(LectureSeule, admin.ModelAdmin):
+    """Read here; granted and revoked on /consolidation/roles/, through the write service (and its mail)."""
+
+    list_display = ("email", "niveau", "code", "partenaire", "service", "acceptee_le", "revoquee")
+    list_filter = ("niveau", "revoquee")
+    search_fields = ("email", "code", "service")

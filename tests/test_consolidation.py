@@ -377,3 +377,10 @@ def test_a_network_sees_its_open_campaigns_across_contracts_with_the_grid_where_
     partenaires = client.get("/consolidation/partenaires.json?annee=2025").json()
     assert [r["partenaire"] for r in partenaires["lignes"]] == ["france-travail-essai"]
     assert partenaires["total"]["prevu"] == "3000.00"
+
+
+def test_the_home_of_a_role_across_contracts_leads_to_the_consolidation(connecter):
+    accueil = _texte(connecter("ddets.21").get("/"))
+    assert "Département 21 — Côte-d&#x27;Or (DDETS de la Côte-d&#x27;Or)" in accueil
+    assert 'href="/consolidation/"' in accueil
+    assert 'href="/consolidation/"' not in _texte(connecter("agent.caf").get("/"))

@@ -4,7 +4,7 @@ import secrets
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from contrat.demo import COMPTES, creer_comptes
+from contrat.demo import COMPTES, HABILITATIONS, creer_comptes
 
 
 class Command(BaseCommand):
@@ -18,5 +18,6 @@ class Command(BaseCommand):
         if not mot_de_passe:
             mot_de_passe, origine = secrets.token_urlsafe(12), "tiré au hasard"
         creer_comptes(mot_de_passe)
-        self.stdout.write("Comptes de démonstration : admin, " + ", ".join(c[0] for c in COMPTES))
+        noms = [c[0] for c in COMPTES] + [h[0] for h in HABILITATIONS]
+        self.stdout.write("Comptes de démonstration : admin, " + ", ".join(noms))
         self.stdout.write(f"Mot de passe commun ({origine}) : {mot_de_passe}")

@@ -39,7 +39,7 @@ def lignes(contrat):
     estimations = (
         Estimation.objects.du_contrat(contrat)
         .select_related("partenaire", "dispositif", "realisation")
-        .prefetch_related("dispositif__objectifs__orientation__pilier", "dispositif__quartiers")
+        .prefetch_related("dispositif__objectifs__orientation__pilier", "dispositif__quartiers__qpv")
         .order_by("annee", "dispositif__ordre", "dispositif__pk", "partenaire__nom")
     )
     # Read 2 000 rows at a time (prefetches included): 35 000 lines in the memory of 2 000.
@@ -52,11 +52,13 @@ def lignes(contrat):
             "partenaire_nom": e.partenaire.nom,
             "partenaire_siren": e.partenaire.siren,
             "niveaux": " ; ".join(_chemin(o) for o in e.dispositif.objectifs.all()),
+            "dispositif_code": e.dispositif.code,
             "dispositif": e.dispositif.libelle,
             "annee": e.annee,
             "montant_prevu": e.montant_annuel,
             "montant_realise": realisation.montant_realise if realisation is not None else None,
             "quartiers": " ; ".join(q.code or q.nom for q in e.dispositif.quartiers.all()),
+            "qpv": " ; ".join(sorted({q.qpv.code for q in e.dispositif.quartiers.all() if q.qpv_id})),
         }
 
 
@@ -66,10 +68,14 @@ def _cellule(valeur):
 
 def ecrire_csv(contrat, sortie):
     """Writes the CSV row by row into the text file `sortie`."""
+    _ecrire_csv(lignes(contrat), sortie)
+
+
+def _ecrire_csv(rangs, sortie):
     ecrivain = csv.writer(sortie, lineterminator="\n")
     noms = champs()
     ecrivain.writerow(noms)
-    for ligne in lignes(contrat):
+    for ligne in rangs:
         ecrivain.writerow([_cellule(ligne[n]) for n in noms])
 
 
@@ -83,11 +89,33 @@ def _json(valeur):
 def ecrire_json(contrat, schema, sortie):
     """{"schema": <its URL>, "contrat": <slug>, "engagements": [one object per row]}, written row by row
     into the text file `sortie`."""
+    _ecrire_json({"schema": schema, "contrat": contrat.slug}, lignes(contrat), sortie)
+
+
+def _ecrire_json(entete, rangs, sortie):
     noms = champs()
-    sortie.write(f'{{"schema": {json.dumps(schema)}, "contrat": {json.dumps(contrat.slug)}, "engagements": [\n')
-    for i, ligne in enumerate(lignes(contrat)):
+    sortie.write("{" + "".join(f"{json.dumps(k)}: {json.dumps(v)}, " for k, v in entete.items()) + '"engagements": [\n')
+    for i, ligne in enumerate(rangs):
         sortie.write((",\n" if i else "") + "{" + ", ".join(f"{json.dumps(n)}: {_json(ligne[n])}" for n in noms) + "}")
     sortie.write("\n]}\n")
+
+
+def fichier_de_la_region(contrats, region, format, schema):
+    """The published contracts of a région in one file of the same Table Schema, contract after contract (each
+    read 2 000 lines at a time), written to a temporary file returned open at its start."""
+    contrats = list(contrats)
+    brut = tempfile.TemporaryFile("w+b")
+    texte = io.TextIOWrapper(brut, encoding="utf-8", newline="")
+    rangs = (ligne for contrat in contrats for ligne in lignes(contrat))
+    if format == "csv":
+        texte.write("\ufeff")
+        _ecrire_csv(rangs, texte)
+    else:
+        _ecrire_json({"schema": schema, "region": region, "contrats": [c.slug for c in contrats]}, rangs, texte)
+    texte.flush()
+    texte.detach()
+    brut.seek(0)
+    return brut
 
 
 def empreinte(contrat, format, schema):
@@ -128,7 +156,10 @@ def empreinte(contrat, format, schema):
         .values_list("dispositif_id", "quartier_id")
     )
     ajouter(
-        Quartier.objects.filter(dispositifs__contrat=contrat).distinct().order_by("pk").values_list("pk", "code", "nom")
+        Quartier.objects.filter(dispositifs__contrat=contrat)
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", "code", "nom", "qpv__code")
     )
     ajouter(
         # The ids first, from the contract's range of the index: as a subquery, PostgreSQL probed each

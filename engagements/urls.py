@@ -36,6 +36,7 @@ urlpatterns = [
         "contrats/<slug:slug>/courriels/<int:pk>/renvoyer/", tableau_de_bord.courriel_renvoyer, name="courriel_renvoyer"
     ),
     path("contrats/<slug:slug>/donnees/engagements.<str:format>", donnees.engagements, name="donnees_engagements"),
+    path("donnees/regions/<str:code>/engagements.<str:format>", donnees.region, name="donnees_region"),
     path("schemas/engagements.schema.json", donnees.schema, name="schema_engagements"),
     path("contrats/<slug:slug>/synthese/", synthese.page, name="synthese"),
     path("contrats/<slug:slug>/synthese.pdf", synthese.pdf, name="synthese_pdf"),

@@ -107,11 +107,29 @@ def test_the_csv_and_the_json_validate_against_the_committed_schema(connecter, c
 
 def test_the_validator_refuses_what_the_schema_refuses():
     noms = [c["name"] for c in SCHEMA["fields"]]
-    bonne = dict(zip(noms, ["grand-dijon", "Contrat", "caf-21", "CAF", "", "", "Dispositif", "2015", "10.50", "", ""]))
+    valeurs = [
+        "grand-dijon",
+        "Contrat",
+        "caf-21",
+        "CAF",
+        "",
+        "",
+        "caf-2015-06",
+        "Dispositif",
+        "2015",
+        "10.50",
+        "",
+        "",
+        "",
+    ]
+    bonne = dict(zip(noms, valeurs, strict=True))
     assert erreurs_selon_le_schema([bonne], depuis_csv=True) == []
     assert erreurs_selon_le_schema([{**bonne, "montant_prevu": "-1"}], depuis_csv=True) == [(1, "montant_prevu", "-1")]
     assert erreurs_selon_le_schema([{**bonne, "annee": "deux mille"}], depuis_csv=True) == [(1, "annee", "deux mille")]
     assert erreurs_selon_le_schema([{**bonne, "dispositif": ""}], depuis_csv=True) == [(1, "dispositif", "manquant")]
+    assert erreurs_selon_le_schema([{**bonne, "dispositif_code": "a b"}], depuis_csv=True) == [
+        (1, "dispositif_code", "a b")
+    ]
     assert erreurs_selon_le_schema([{**bonne, "partenaire_siren": "12"}], depuis_csv=True) == [
         (1, "partenaire_siren", "12")
     ]
@@ -187,3 +205,30 @@ def test_a_kept_file_gone_from_storage_is_made_again(connecter, conventions):
     garde.fichier.storage.delete(garde.fichier.name)
     assert lu(client.get(CSV)) == premier
     assert Export.objects.filter(nature="donnees_csv", contrat=conventions).count() == 1
+
+
+def test_a_region_s_published_contracts_in_one_file_of_the_same_schema_with_stable_identifiers(client, conventions):
+    from contrat.models import QuartierPrioritaire
+
+    # A quartier of the official list, targeted by a CAF dispositif: its 2024 code is in the file.
+    qpv = QuartierPrioritaire.objects.create(code="QN02101M", nom="Le Mail")
+    dispositif = conventions.dispositifs.get(code="caf-2015-06")
+    quartier = dispositif.quartiers.first() or conventions.quartiers.first()
+    quartier.qpv = qpv
+    quartier.save()
+    dispositif.quartiers.add(quartier)
+    assert client.get("/donnees/regions/27/engagements.json").status_code == 200
+    vide = json.loads(lu(client.get("/donnees/regions/27/engagements.json")), parse_float=Decimal)
+    assert (vide["region"], vide["contrats"], vide["engagements"]) == ("27", [], [])  # nothing published yet
+    Contrat.objects.filter(slug__in=["grand-dijon", "seine-amont"]).update(donnees_publiques=True)
+    donnees = json.loads(lu(client.get("/donnees/regions/27/engagements.json")), parse_float=Decimal)
+    assert donnees["contrats"] == ["grand-dijon"]  # seine-amont is in the 11, ctg-dijon unpublished
+    assert erreurs_selon_le_schema(donnees["engagements"], depuis_csv=False) == []
+    caf = [e for e in donnees["engagements"] if e["partenaire"] == "caf-21" and e["annee"] == 2015]
+    assert sum(e["montant_prevu"] for e in caf if e["montant_prevu"] is not None) == Decimal("43130000")
+    ligne = next(e for e in caf if e["dispositif_code"] == "caf-2015-06")
+    assert ligne["qpv"] == "QN02101M" and ligne["contrat"] == "grand-dijon"
+    csv_ = lu(client.get("/donnees/regions/11/engagements.csv")).decode("utf-8-sig")
+    # Seine-Amont's conventions hold fiches, no financial line: the file has the schema's header alone.
+    assert list(csv.reader(io.StringIO(csv_))) == [[c["name"] for c in SCHEMA["fields"]]]
+    assert client.get("/donnees/regions/99/engagements.csv").status_code == 404

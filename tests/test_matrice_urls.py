@@ -174,6 +174,8 @@ MATRICE = {
         {"slug": "grand-dijon", "format": "csv"},
         [CONNEXION, 200, 200, 200, 200, 200, 200, 404],
     ),
+    # The published contracts of a région, for anyone (none of the conventions is published: an empty file).
+    "engagements:donnees_region": ({"code": "27", "format": "json"}, [200, 200, 200, 200, 200, 200, 200, 200]),
     "engagements:schema_engagements": ({}, [200, 200, 200, 200, 200, 200, 200, 200]),
     # The yearly report: its PDF for whoever sees the contract; the sending and opinions for its chef de projet.
     "rapport:pdf": ({"slug": "grand-dijon", "annee": 2019}, [CONNEXION, 200, 200, 200, 200, 200, 200, 404]),

@@ -6,9 +6,10 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from contrat import territoires
 from contrat.models import Contrat
 
-from ..donnees import SCHEMA, TYPES, garde
+from ..donnees import SCHEMA, TYPES, fichier_de_la_region, garde
 
 
 @login_not_required
@@ -26,6 +27,23 @@ def engagements(request, slug, format):
     reponse = FileResponse(export.fichier.open("rb"), content_type=TYPES[format])
     disposition = "attachment" if format == "csv" else "inline"
     reponse["Content-Disposition"] = f'{disposition}; filename="{export.nom_fichier}"'
+    return reponse
+
+
+@login_not_required
+def region(request, code, format):
+    """The published contracts of a région, in one file of the same schema (for whoever asks: only the
+    contracts whose chef de projet published their data)."""
+    if code not in territoires.REGIONS:
+        raise Http404("Aucune région n'a ce code (codes officiels : 27 pour la Bourgogne-Franche-Comté, 11…).")
+    if format not in TYPES:
+        raise Http404("Formats proposés : csv, json.")
+    communes = Contrat.communes.through.objects.filter(commune__region=code).values("contrat_id")
+    contrats = Contrat.objects.filter(donnees_publiques=True, pk__in=communes).order_by("slug")
+    schema_ = request.build_absolute_uri(reverse("engagements:schema_engagements"))
+    reponse = FileResponse(fichier_de_la_region(contrats, code, format, schema_), content_type=TYPES[format])
+    disposition = "attachment" if format == "csv" else "inline"
+    reponse["Content-Disposition"] = f'{disposition}; filename="engagements-region-{code}.{format}"'
     return reponse
 
 

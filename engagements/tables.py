@@ -19,11 +19,15 @@ class DispositifTable(tables.Table):
     contrat = tables.Column(accessor="contrat__nom", verbose_name="Contrat")
     partenaire = tables.Column(accessor="partenaire__sigle", verbose_name="Service responsable")
     objectifs = tables.Column(empty_values=(), orderable=False, verbose_name="Objectifs opérationnels")
+    # In the files only: the stable identifiers that join them with other instances' (contract, dispositif, SIREN).
+    identifiant_contrat = tables.Column(accessor="contrat__slug", verbose_name="Identifiant du contrat", visible=False)
+    code = tables.Column(verbose_name="Identifiant du dispositif", visible=False)
+    siren = tables.Column(accessor="partenaire__siren", verbose_name="SIREN du service responsable", visible=False)
 
     class Meta:
         model = Dispositif
         fields = ("intitule", "contrat", "partenaire", "objectifs", "unite_compte", "statut")
-        sequence = fields  # the row template writes the cells in this order
+        sequence = (*fields, "...")  # the row template writes the visible cells in this order
         template_name = "engagements/_table_dispositifs.html"
         attrs = {"class": "fr-table__content"}
         empty_text = "Aucun dispositif ne correspond à ces filtres."
@@ -54,6 +58,14 @@ class EstimationTable(tables.Table):
         attrs=MONTANT,
         footer=lambda table: euros(_total(table, "montant_pluriannuel")),
     )
+
+    identifiant_contrat = tables.Column(
+        accessor="dispositif__contrat__slug", verbose_name="Identifiant du contrat", visible=False
+    )
+    identifiant_dispositif = tables.Column(
+        accessor="dispositif__code", verbose_name="Identifiant du dispositif", visible=False
+    )
+    siren = tables.Column(accessor="partenaire__siren", verbose_name="SIREN du partenaire", visible=False)
 
     class Meta:
         model = Estimation

@@ -384,3 +384,19 @@ def test_the_home_of_a_role_across_contracts_leads_to_the_consolidation(connecte
     assert "Département 21 — Côte-d&#x27;Or (DDETS de la Côte-d&#x27;Or)" in accueil
     assert 'href="/consolidation/"' in accueil
     assert 'href="/consolidation/"' not in _texte(connecter("agent.caf").get("/"))
+
+
+def test_the_list_files_carry_the_stable_identifiers_the_pages_do_not_show(connecter):
+    import csv
+
+    client = connecter("chef.projet")
+    for adresse, siren in [
+        ("/estimations/export.csv?contrat=grand-dijon&annee=2015", "SIREN du partenaire"),
+        ("/dispositifs/export.csv?contrat=grand-dijon", "SIREN du service responsable"),
+    ]:
+        rangs = list(csv.reader(io.StringIO(client.get(adresse).content.decode("utf-8-sig")), delimiter=";"))
+        entetes = rangs[0]
+        assert entetes[-3:] == ["Identifiant du contrat", "Identifiant du dispositif", siren], adresse
+        assert ["grand-dijon", "caf-2015-06"] in [r[-3:-1] for r in rangs[1:]], adresse
+    page = client.get("/estimations/?contrat=grand-dijon&annee=2015").content.decode()
+    assert "Identifiant du dispositif" not in page

@@ -26,6 +26,8 @@ TOURS = int(os.environ.get("BANC_TOURS", "5"))
 TOURS_LISTES = int(os.environ.get("BANC_TOURS_LISTES", "20"))
 BASE = os.environ.get("BANC_BASE", "contrats_nat")
 CHEF, AGENT, STAFF = "nat.chef-001", "nat.agent.caf-nat", "nat.staff"
+# The view across contracts: the SGAR of nat-001's région (84), the ANCT, the CAF's network.
+SGAR, ANCT, RESEAU = "nat.sgar-84", "nat.anct", "nat.reseau.caf-nat"
 C = "/contrats/nat-001"
 
 # (name, account, method, address, kind): kind "page" is held to the size targets, "liste" also to the
@@ -53,6 +55,17 @@ PAGES = [
     ("grille (POST)", AGENT, "POST", f"{C}/contributions/caf-nat/2025/", "page"),
     ("données ouvertes CSV (refaites)", CHEF, "GET", f"{C}/donnees/engagements.csv", "page"),
     ("données ouvertes CSV (gardées)", CHEF, "GET", f"{C}/donnees/engagements.csv", "page"),
+    ("consolidation d'une région", SGAR, "GET", "/consolidation/?annee=2025&region=84", "région"),
+    (
+        "consolidation d'une région (xlsx)",
+        SGAR,
+        "GET",
+        "/consolidation/partenaires.xlsx?annee=2025&region=84",
+        "région",
+    ),
+    ("revue régionale (PDF)", SGAR, "GET", "/consolidation.pdf?annee=2025&region=84", "région"),
+    ("consolidation du réseau CAF", RESEAU, "GET", "/consolidation/?annee=2025", "région"),
+    ("consolidation nationale", ANCT, "GET", "/consolidation/?annee=2025", "région"),
     ("tableau fixe de WeasyPrint", CHEF, "PDF", f"{C}/annexe-financiere.pdf?annee=2025&partenaire=caf-nat", "pdf"),
 ]
 LISTES = {nom for nom, *_, genre in PAGES if genre.startswith("liste") or genre == "ancre"}
@@ -249,6 +262,11 @@ def cibles(resume):
         r = resume[nom]
         requetes = [r[n]["requetes"] for n in r]
         verdicts.append((f"{nom} : mêmes requêtes à chaque N", str(requetes), all(q == requetes[0] for q in requetes)))
+        if genre == "région":
+            # What it shows grows with N (the région's contracts, the network's, the nation's): its time is
+            # reported, not held to the ratio of a page of one contract.
+            verdicts.append((f"{nom} : < 2 s à N = {grand}", f"{r[grand]['p50_s']:.2f} s", r[grand]["p50_s"] < 2))
+            continue
         base = max(r[petit]["sql_s"], 0.001)  # below a millisecond, a ratio says nothing
         for n in grands:
             ratio = r[n]["sql_s"] / base

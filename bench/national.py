@@ -23,7 +23,19 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bench import donnees
-from contrat.models import Contrat, Document, Membre, Objectif, Orientation, Partenaire, Pilier, Signataire
+from contrat import territoires
+from contrat.models import (
+    Commune,
+    Contrat,
+    Document,
+    Habilitation,
+    Membre,
+    Objectif,
+    Orientation,
+    Partenaire,
+    Pilier,
+    Signataire,
+)
 from engagements.models import AnnexeFinanciere, Collecte, Contribution, Dispositif, Estimation
 from fiches.models import Engagement, Fiche, Intervenant
 from noyau.models import Historique
@@ -106,6 +118,44 @@ def _comptes(contrats, nationaux):
     User.objects.filter(pk__in=[c.pk for c in comptes.values()]).update(password=mot_de_passe.password)
     User.objects.filter(pk__in=[admin.pk, staff.pk]).update(is_staff=True)
     User.objects.filter(pk=admin.pk).update(is_superuser=True)
+
+
+# Mainland départements in code order: contract n° i lies in the ((i - 1) mod 96)-th, so that a région holds
+# one contract at N = 1 (nat-001 in the Ain, région 84) and about one in eight at N = 100.
+DEPARTEMENTS = [d for d in territoires.DEPARTEMENTS if len(d) == 2]
+# Roles across contracts (/consolidation/): the SGAR of the région of nat-001, the ANCT, the CAF's network.
+REGION = territoires.region_de(DEPARTEMENTS[0])
+HABILITATIONS = [
+    (f"nat.sgar-{REGION}", Habilitation.Niveau.REGION, REGION, None),
+    ("nat.anct", Habilitation.Niveau.NATION, "", None),
+    ("nat.reseau.caf-nat", Habilitation.Niveau.RESEAU, "", "caf-nat"),
+]
+
+
+def _territoire():
+    """Each contract's commune, with its INSEE code in its département; the roles across contracts. Made for
+    the contracts that have none yet (a base generated before the view across contracts gets them)."""
+    sans = Contrat.objects.filter(slug__startswith=PREFIXE, communes__isnull=True).order_by("slug")
+    for c in sans:
+        i = int(c.slug[len(PREFIXE) :])
+        departement = DEPARTEMENTS[(i - 1) % len(DEPARTEMENTS)]
+        commune = Commune.objects.create(
+            nom=f"Commune n° {i}", slug=f"{c.slug}-commune", code_insee=f"{departement}{i % 1000:03d}"
+        )
+        c.communes.add(commune)
+    mot_de_passe = User(username="x")
+    mot_de_passe.set_password(MOT_DE_PASSE)
+    for nom, niveau, code, partenaire in HABILITATIONS:
+        compte, _ = User.objects.get_or_create(username=nom, defaults={"email": f"{nom}@example.org"})
+        User.objects.filter(pk=compte.pk).update(password=mot_de_passe.password)
+        Habilitation.objects.get_or_create(
+            email=compte.email,
+            niveau=niveau,
+            code=code,
+            partenaire=Partenaire.objects.get(slug=partenaire) if partenaire else None,
+            revoquee=False,
+            defaults={"user": compte, "acceptee_le": timezone.now(), "envoyee_le": timezone.now()},
+        )
 
 
 def _petites_lignes(contrats, nationaux, locaux, hasard):
@@ -302,6 +352,8 @@ def generer(n, graine=2026):
         for s, nom, sigle, nature in NATIONAUX
     ]
     if deja >= n:
+        with transaction.atomic():
+            _territoire()
         return 0
     with transaction.atomic():
         nouveaux = range(deja + 1, n + 1)
@@ -336,6 +388,7 @@ def generer(n, graine=2026):
         rangs_partenaires, rangs_objectifs = _petites_lignes(contrats, nationaux, locaux, hasard)
         lignes = _grosses_lignes(min(c.pk for c in contrats), rangs_partenaires, rangs_objectifs)
         _comptes(contrats, nationaux)
+        _territoire()
     with connection.cursor() as curseur:
         curseur.execute("VACUUM ANALYZE")
     return lignes

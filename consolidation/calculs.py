@@ -77,6 +77,20 @@ def _agregats():
     }
 
 
+_MONTANTS = ("prevu", "realise", "prevu_comparable", "realise_comparable")
+_NOMBRES = ("lignes", "prevus_inconnus", "connues", "comparables")
+
+
+def _additionner(rangs):
+    """Rows of `_agregats` added up as the database would have: an amount is the sum of those known, and
+    stays unknown (None) when none is."""
+    total = {n: sum(r[n] for r in rangs) for n in _NOMBRES}
+    for nom in _MONTANTS:
+        connus = [_euros(r[nom]) for r in rangs if r[nom] is not None]
+        total[nom] = sum(connus, Decimal(0)) if connus else None
+    return total
+
+
 def _euros(valeur):
     # SQLite sums decimals as floats: back to cents, the way the column stores them.
     return None if valeur is None else Decimal(str(valeur)).quantize(Decimal("0.01"))
@@ -215,7 +229,8 @@ class Consolidation:
     # -- the tables -----------------------------------------------------------------------
 
     def total(self):
-        return Chiffres.de(self.lignes().aggregate(**_agregats()))
+        """The lines of every organisation, added from `par_partenaire`'s rows: no query of its own."""
+        return Chiffres.de(_additionner(self.par_partenaire()))
 
     def par_contrat(self, contrats):
         """A row per contract of `contrats` (a page of them, or all): its départements, its figures, its
@@ -287,18 +302,27 @@ class Consolidation:
         }
 
     def par_partenaire(self):
-        """A row per organisation: its identifiers, its kind, how many contracts, its figures (a queryset of
-        dicts, to paginate: only the page is read)."""
-        return (
-            self.lignes()
-            .values("partenaire__slug", "partenaire__nom", "partenaire__siren", "partenaire__nature")
-            .annotate(contrats=Count("contrat", distinct=True), **_agregats())
-            .order_by("partenaire__nom", "partenaire__slug")
-        )
+        """A row per organisation (a dict): its identifiers, its kind, how many contracts, its figures. One
+        aggregate, read once: the kinds and the total are added from its rows (a few thousand organisations
+        for the whole country), not aggregated again over the lines."""
+        if not hasattr(self, "_par_partenaire"):
+            self._par_partenaire = list(
+                self.lignes()
+                .values("partenaire__slug", "partenaire__nom", "partenaire__siren", "partenaire__nature")
+                .annotate(contrats=Count("contrat", distinct=True), **_agregats())
+                .order_by("partenaire__nom", "partenaire__slug")
+            )
+        return self._par_partenaire
 
     def par_nature(self):
-        rangs = {r["partenaire__nature"]: r for r in self.lignes().values("partenaire__nature").annotate(**_agregats())}
-        return [(libelle, Chiffres.de(rangs[code])) for code, libelle in Partenaire.Nature.choices if code in rangs]
+        groupes = {}
+        for rang in self.par_partenaire():
+            groupes.setdefault(rang["partenaire__nature"], []).append(rang)
+        return [
+            (libelle, Chiffres.de(_additionner(groupes[code])))
+            for code, libelle in Partenaire.Nature.choices
+            if code in groupes
+        ]
 
     def par_qpv(self):
         """[(code, nom, Chiffres)] per quartier prioritaire (2024 codes) the lines' dispositifs target, and last

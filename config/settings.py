@@ -84,7 +84,8 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, the account read with whether it holds a role across contracts.
+    "contrat.authentification.Comptes",
     # The invited sign in with their e-mail address.
     "contrat.authentification.ParCourriel",
 ]

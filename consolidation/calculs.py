@@ -157,6 +157,7 @@ class RangContrat:
     collecte: EtatCollecte | None
     bilan: EtatCollecte | None
     rapport: str
+    lisible: bool  # the whole contract is read (its territory's role): its page opens, its report is said
 
     @property
     def collecte_libelle(self):
@@ -249,10 +250,11 @@ class Consolidation:
         ):
             departements.setdefault(contrat_id, set()).add(departement)
         collectes = self._collectes(ids)
+        entiers = self._entiers(ids)
         rapports = {}
-        if not self.portee.reseau_seul:  # a network reads its own lines, not the contract's report
-            for a in Avis.objects.filter(contrat__in=ids, annee=self.filtres.annee):
-                rapports.setdefault(a.contrat_id, []).append(a)
+        # A network reads its own lines, not the report of a contract outside its territory.
+        for a in Avis.objects.filter(contrat__in=entiers, annee=self.filtres.annee):
+            rapports.setdefault(a.contrat_id, []).append(a)
         return [
             RangContrat(
                 c,
@@ -260,16 +262,25 @@ class Consolidation:
                 Chiffres.de(chiffres.get(c.pk)),
                 collectes.get((c.pk, Nature.PREVISIONNEL)),
                 collectes.get((c.pk, Nature.BILAN)),
-                "—" if self.portee.reseau_seul else _rapport(rapports.get(c.pk, []), self.jour),
+                _rapport(rapports.get(c.pk, []), self.jour) if c.pk in entiers else "—",
+                c.pk in entiers,
             )
             for c in contrats
         ]
 
+    def _entiers(self, ids):
+        """Those of the contracts `ids` the user reads whole (one query, whatever their number)."""
+        if self.portee.tout:
+            return set(ids)
+        return set(self.portee.contrats_entiers(Contrat.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+
     def _collectes(self, ids):
         f = self.filtres
         attendus = Q()
-        if not self.portee.tout and self.portee.reseau_seul:
-            attendus = Q(partenaires__in=self.portee.reseaux)
+        if not self.portee.tout and self.portee.reseaux:
+            # Outside its territory, a network counts only its own organisations among those expected.
+            entiers = self.portee.contrats_entiers(Contrat.objects.all()).values("pk")
+            attendus = Q(contrat__in=entiers) | Q(partenaires__in=self.portee.reseaux)
         if f.partenaire is not None:
             attendus &= Q(partenaires=f.partenaire)
         if f.nature_partenaire:
@@ -387,9 +398,9 @@ class Consolidation:
     def instances_en_retard(self, contrats):
         """The governance bodies of `contrats` late as of today (a meeting expected and not held): two
         queries for any number of contracts."""
-        if self.portee.reseau_seul:
-            return []
         contrats = {c.pk: c for c in contrats}
+        entiers = self._entiers(list(contrats))
+        contrats = {pk: c for pk, c in contrats.items() if pk in entiers}
         instances = (
             Instance.objects.filter(contrat__in=list(contrats), archivee=False)
             .select_related("document")

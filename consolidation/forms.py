@@ -3,7 +3,8 @@ the nature. Every list offered is read once and bounded: a national role reads 4
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Max, Min, Q
+from django.db.models.functions import Coalesce
 
 from contrat import territoires
 from contrat.models import Contrat, Partenaire
@@ -37,11 +38,8 @@ class FiltresForm(DsfrFormMixin, forms.Form):
         ]
         contrats = portee.contrats(Contrat.objects.all())
         # The years of the contracts read, from one aggregate over them.
-        bornes = contrats.order_by().values_list("annee_debut", "annee_fin", "annee_fin_prolongation")
-        annees = set()
-        for debut, fin, prolongation in bornes[: CHOIX_MAX * 2]:
-            annees.update(range(debut, (prolongation or fin) + 1))
-        annees = sorted(annees) or [jour.year]
+        bornes = contrats.aggregate(debut=Min("annee_debut"), fin=Max(Coalesce("annee_fin_prolongation", "annee_fin")))
+        annees = list(range(bornes["debut"], bornes["fin"] + 1)) if bornes["debut"] else [jour.year]
         self.annee_par_defaut = jour.year if jour.year in annees else annees[-1]
         self.fields["annee"].choices = [(a, a) for a in annees]
         self.fields["annee"].error_messages["invalid_choice"] = (

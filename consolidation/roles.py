@@ -130,7 +130,7 @@ def role_lien(request, jeton):
         compte = habilitations.creer_le_compte(
             habilitation, form.cleaned_data["nom"], form.cleaned_data["mot_de_passe"]
         )
-        login(request, compte, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, compte, backend="contrat.authentification.Comptes")
         messages.success(request, f"Bienvenue : votre compte est créé, avec ce rôle : {habilitation.portee}.")
         return redirect("consolidation:page")
     return render(

@@ -21,7 +21,7 @@ from noyau.classeurs import Colonne, classeur_plat
 from noyau.pagination import page as paginer
 from noyau.pdf import html_en_pdf
 
-from .calculs import Consolidation
+from .calculs import Chiffres, Consolidation
 from .forms import FiltresForm
 
 PAR_PAGE = 20
@@ -37,12 +37,9 @@ def _consolidation(request):
             "partenaires : demandez ce rôle à un administrateur."
         )
     jour = timezone.localdate()
-    form = FiltresForm(request.GET or None, portee=portee, jour=jour)
-    if request.GET and not form.is_valid():
+    form = FiltresForm(request.GET, portee=portee, jour=jour)  # every filter is optional: none is valid
+    if not form.is_valid():
         return None, form
-    if not request.GET:
-        form = FiltresForm({}, portee=portee, jour=jour)
-        form.is_valid()
     return Consolidation(portee, form.filtres(), jour), form
 
 
@@ -99,8 +96,6 @@ def page(request):
     contrats = paginer(request, consolidation.contrats(), PAR_PAGE)
     partenaires = paginer(request, consolidation.par_partenaire(), PAR_PAGE, nom="partenaires")
     qpv = paginer(request, consolidation.par_qpv(), PAR_PAGE, nom="qpv")
-    from .calculs import Chiffres
-
     return render(
         request,
         "consolidation/page.html",
@@ -122,7 +117,6 @@ def page(request):
             "par_annee": consolidation.par_annee(),
             "tenues": consolidation.tenues(),
             "en_retard": consolidation.instances_en_retard(contrats.object_list),
-            "tableaux": TABLEAUX,
             "reseau": _reseau(request, consolidation.portee, consolidation.jour),
         },
     )
@@ -186,8 +180,6 @@ def _tableau_contrats(consolidation):
 
 
 def _tableau_partenaires(consolidation):
-    from .calculs import Chiffres
-
     colonnes = [
         Colonne("Identifiant de l'organisation", 24),
         Colonne("Organisation", 40),

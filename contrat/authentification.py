@@ -14,7 +14,27 @@ from noyau import quotas
 from .securite import adresse_du_client
 
 
-class ParCourriel(ModelBackend):
+class Comptes(ModelBackend):
+    """Django's, and the account read with whether it holds a role across contracts (`Habilitation`): in the
+    same query, so that the permissions of nearly everyone (who holds none) stay free of the territorial
+    subqueries (`permissions.contrats_visibles`)."""
+
+    def get_user(self, user_id):
+        from django.db.models import Exists, OuterRef
+
+        from .models import Habilitation
+
+        roles = Habilitation.objects.actives().filter(user=OuterRef("pk"))
+        user = (
+            get_user_model()
+            ._default_manager.annotate(roles_sur_plusieurs_contrats=Exists(roles))
+            .filter(pk=user_id)
+            .first()
+        )
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class ParCourriel(Comptes):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or "@" not in username:
             return None

@@ -15,6 +15,9 @@ from noyau.modeles import NaturalKeyManager, Versionne
 
 from . import territoires
 
+# The official régions (code: name), for the other apps: they read this module, not `territoires`.
+REGIONS = territoires.REGIONS
+
 
 def valider_code_insee(valeur):
     if valeur and (erreur := territoires.erreur_code_insee(valeur)):
@@ -245,6 +248,10 @@ class ContratQuerySet(models.QuerySet):
         from . import permissions
 
         return permissions.contrats_visibles(user, self)
+
+    def de_la_region(self, code):
+        """The contracts with a commune in the région `code` (read from the communes' INSEE codes)."""
+        return self.filter(pk__in=Contrat.communes.through.objects.filter(commune__region=code).values("contrat_id"))
 
     def pilote_par(self, user, slug, pourquoi):
         """The contract `slug` for its chef de projet (or an administrator): 404 if the user does not

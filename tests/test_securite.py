@@ -21,7 +21,7 @@ from django.db.models.functions import Concat
 from pypdf import PdfReader
 
 from .conftest import MOT_DE_PASSE
-from .test_matrice_urls import MATRICE, _url
+from .test_matrice_urls import MATRICE, ROLES, _url
 
 RACINE = Path(__file__).resolve().parent.parent
 
@@ -38,6 +38,10 @@ PAS_DU_TEXTE_LIBRE = {
     ("contrat", "Partenaire", "siren"),
     ("contrat", "Invitation", "jeton"),
     ("contrat", "Commune", "code_insee"),
+    ("contrat", "Commune", "departement"),
+    ("contrat", "Commune", "region"),
+    ("contrat", "Habilitation", "code"),
+    ("contrat", "Habilitation", "jeton"),
     ("contrat", "QuartierPrioritaire", "code"),
 }
 
@@ -282,7 +286,7 @@ class _Balises(HTMLParser):
 
 def _pages_a_visiter():
     for nom, (kwargs, statuts) in sorted(MATRICE.items()):
-        if statuts[-1] == 200:  # what the administrator can open
+        if statuts[ROLES.index("admin")] == 200:  # what the administrator can open
             yield nom, kwargs
     for nom in ("engagements:dispositifs_export", "engagements:estimations_export"):
         for format in ("csv", "xlsx"):

@@ -147,7 +147,7 @@ def invitation(request, jeton):
         except invitations.PasPourVous as refus:  # an account of that address was made meanwhile
             messages.info(request, str(refus))
             return redirect_to_login(request.get_full_path())
-        login(request, compte, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, compte, backend="contrat.authentification.Comptes")
         messages.success(request, f"Bienvenue : votre compte est créé. Vous vous connecterez avec {compte.email}.")
         return redirect("accueil")
     return render(

@@ -6,8 +6,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from contrat import territoires
-from contrat.models import Contrat
+from contrat.models import REGIONS, Contrat
 
 from ..donnees import SCHEMA, TYPES, fichier_de_la_region, garde
 
@@ -34,12 +33,11 @@ def engagements(request, slug, format):
 def region(request, code, format):
     """The published contracts of a région, in one file of the same schema (for whoever asks: only the
     contracts whose chef de projet published their data)."""
-    if code not in territoires.REGIONS:
+    if code not in REGIONS:
         raise Http404("Aucune région n'a ce code (codes officiels : 27 pour la Bourgogne-Franche-Comté, 11…).")
     if format not in TYPES:
         raise Http404("Formats proposés : csv, json.")
-    communes = Contrat.communes.through.objects.filter(commune__region=code).values("contrat_id")
-    contrats = Contrat.objects.filter(donnees_publiques=True, pk__in=communes).order_by("slug")
+    contrats = Contrat.objects.de_la_region(code).filter(donnees_publiques=True).order_by("slug")
     schema_ = request.build_absolute_uri(reverse("engagements:schema_engagements"))
     reponse = FileResponse(fichier_de_la_region(contrats, code, format, schema_), content_type=TYPES[format])
     disposition = "attachment" if format == "csv" else "inline"

@@ -400,3 +400,27 @@ def test_the_list_files_carry_the_stable_identifiers_the_pages_do_not_show(conne
         assert ["grand-dijon", "caf-2015-06"] in [r[-3:-1] for r in rangs[1:]], adresse
     page = client.get("/estimations/?contrat=grand-dijon&annee=2015").content.decode()
     assert "Identifiant du dispositif" not in page
+
+
+def test_a_territory_and_a_network_held_together_read_whole_contracts_there_and_own_lines_elsewhere(client, role):
+    from django.contrib.auth import get_user_model
+
+    from .test_volume_national import _contrat
+
+    national = Partenaire.objects.create(nom="France Travail (essai)", sigle="FT", slug="france-travail-essai")
+    _contrat(1, national, get_user_model().objects.create_user("agent.ft", "agent.ft@example.org"))
+    double = role("departement", "21")
+    Habilitation.objects.create(
+        email=double.email, user=double, niveau="reseau", partenaire=national, acceptee_le=timezone.now()
+    )
+    client.force_login(double)
+    contrats = {r["contrat"]: r for r in client.get("/consolidation/contrats.json?annee=2025").json()["lignes"]}
+    assert set(contrats) == {"grand-dijon", "ctg-dijon", "contrat-1"}
+    # Outside its territory: its own organisation among those expected, no report, no page.
+    assert contrats["contrat-1"]["collecte"] == "0 / 1 validée" and contrats["contrat-1"]["rapport"] == "—"
+    assert contrats["grand-dijon"]["rapport"] != "—"
+    partenaires = client.get("/consolidation/partenaires.json?annee=2025").json()["lignes"]
+    assert [r["partenaire"] for r in partenaires] == ["france-travail-essai"]  # not the porteur of contrat-1
+    page = client.get("/consolidation/?annee=2025").content.decode()
+    assert 'href="/contrats/grand-dijon/"' in page and 'href="/contrats/contrat-1/"' not in page
+    assert client.get("/contrats/contrat-1/").status_code == 404

@@ -892,10 +892,18 @@ class Habilitation(Versionne):
                 name="habilitation_reseau_a_une_organisation",
                 violation_error_message="Choisissez l'organisation dont le réseau lit les lignes.",
             ),
+            # One role (or pending invitation) per address and territory, per address and network; split in two
+            # so that no nullable column is compared (NULLs never collide in a unique index).
             models.UniqueConstraint(
-                fields=["email", "niveau", "code", "partenaire"],
-                condition=models.Q(revoquee=False),
+                fields=["email", "niveau", "code"],
+                condition=models.Q(revoquee=False, partenaire__isnull=True),
                 name="habilitation_unique",
+                violation_error_message="Cette adresse a déjà ce rôle (ou une invitation en attente pour lui).",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "partenaire"],
+                condition=models.Q(revoquee=False, partenaire__isnull=False),
+                name="habilitation_reseau_unique",
                 violation_error_message="Cette adresse a déjà ce rôle (ou une invitation en attente pour lui).",
             ),
         ]

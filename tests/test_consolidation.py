@@ -424,3 +424,14 @@ def test_a_territory_and_a_network_held_together_read_whole_contracts_there_and_
     page = client.get("/consolidation/?annee=2025").content.decode()
     assert 'href="/contrats/grand-dijon/"' in page and 'href="/contrats/contrat-1/"' not in page
     assert client.get("/contrats/contrat-1/").status_code == 404
+
+
+def test_the_same_role_is_not_offered_twice_to_one_address(connecter):
+    admin = connecter("admin")
+    for niveau, valeurs in [("departement", {"code": "21"}), ("reseau", {"partenaire": "caf-21"})]:
+        donnees = {"email": "double@gouv.fr", "niveau": niveau, **valeurs}
+        assert admin.post("/consolidation/roles/", donnees).status_code == 302
+        refus = admin.post("/consolidation/roles/", donnees)
+        assert refus.status_code == 400, niveau
+        assert "Cette adresse a déjà ce rôle (ou une invitation en attente pour lui)." in refus.content.decode()
+    assert Habilitation.objects.filter(email="double@gouv.fr").count() == 2

@@ -45,3 +45,29 @@ def test_the_consolidation_holds_25_contracts_on_a_phone(live_server, navigateur
         assert "2 / 2" in page.content() and "Contrat de ville n° 9" in page.content()
         page.close()
     assert defauts == []
+
+
+def test_the_roles_page_and_the_invitee_s_link_on_a_phone(live_server, navigateur, transactional_db):
+    """The administrateur's page of the roles across contracts, and the link an invited DDETS opens without an
+    account: both fit the phone and pass axe; the invitee creates its account and lands on the consolidation."""
+    from contrat import habilitations
+
+    admin = get_user_model().objects.create_superuser("admin.essai", "admin.essai@example.org", MOT_DE_PASSE)
+    habilitation = habilitations.inviter(admin, "ddets.essai@example.org", "departement", "21", service="DDETS 21")
+    base = live_server.url
+    page = navigateur.new_context(locale="fr-FR").new_page()
+    se_connecter(page, base, "admin.essai", MOT_DE_PASSE)
+    defauts = defauts_de_la_page(page, f"{base}/consolidation/roles/", "rôles")
+    page.close()
+    invite = navigateur.new_context(locale="fr-FR").new_page()
+    lien = habilitations._lien(habilitation)
+    defauts += defauts_de_la_page(invite, f"{base}{lien}", "lien de l'invité", connecte=False)
+    invite.set_viewport_size({"width": 390, "height": 844})
+    invite.goto(f"{base}{lien}")
+    invite.get_by_label("Prénom et nom").fill("Camille Martin")
+    invite.locator('[name="mot_de_passe"]').fill("un-long-mot-de-passe-42")
+    invite.get_by_label("Confirmation du mot de passe").fill("un-long-mot-de-passe-42")
+    invite.get_by_role("button", name="Créer mon compte").click()
+    invite.wait_for_url(f"{base}/consolidation/")
+    assert "Consolidation des contrats" in invite.content()
+    assert defauts == []

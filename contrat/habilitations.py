@@ -5,7 +5,6 @@ départements, a région the départements in it). Every change goes through the
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.utils import timezone
 from noyau import courriels, versions
 
 from . import territoires
-from .invitations import compte_de
+from .invitations import PasPourVous, compte_de, nouveau_compte, prendre
 from .models import Habilitation
 
 VALIDITE = timedelta(days=7)
@@ -132,23 +131,18 @@ def lire(jeton):
 @transaction.atomic
 def accepter(user, habilitation):
     """The account of the invited address takes the role."""
-    habilitation = Habilitation.objects.select_for_update().get(pk=habilitation.pk)
-    if not habilitation.en_attente:
-        raise Refus("Cette invitation n'est plus en attente (déjà acceptée, ou annulée).")
-    if compte_de(habilitation.email) != user:
-        raise Refus("Cette invitation a été envoyée à une autre adresse que celle de votre compte.")
-    habilitation.user, habilitation.acceptee_le = user, timezone.now()
-    versions.modifier(user, habilitation, habilitation.version)
-    return habilitation
+    try:
+        return prendre(user, habilitation, "Cette invitation n'est plus en attente (déjà acceptée, ou annulée).")
+    except PasPourVous as refus:
+        raise Refus(str(refus)) from None
 
 
 @transaction.atomic
 def creer_le_compte(habilitation, nom, mot_de_passe):
-    """An invited address with no account: its account (its username is its address), with the role."""
-    if compte_de(habilitation.email) is not None:
-        raise Refus("Un compte existe déjà pour cette adresse : connectez-vous, puis acceptez l'invitation.")
-    compte = get_user_model()(username=habilitation.email[:150], email=habilitation.email, first_name=nom[:150])
-    compte.set_password(mot_de_passe)
-    compte.save()
+    """An invited address with no account: its account, with the role."""
+    try:
+        compte = nouveau_compte(habilitation.email, nom, mot_de_passe)
+    except PasPourVous as refus:
+        raise Refus(str(refus)) from None
     accepter(compte, habilitation)
     return compte

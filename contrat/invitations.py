@@ -137,16 +137,36 @@ class PasPourVous(Exception):
     """The invitation is not (or no longer) this account's to accept."""
 
 
+def prendre(user, objet, plus_en_attente):
+    """The account of the invited address takes what a pending invitation offers — a contract's role
+    (`Invitation`) or a role across contracts (`Habilitation`): the row locked, checked, marked accepted through
+    the write service. PasPourVous (`plus_en_attente`, or another address) otherwise."""
+    objet = type(objet).objects.select_for_update().get(pk=objet.pk)
+    if not objet.en_attente:
+        raise PasPourVous(plus_en_attente)
+    if compte_de(objet.email) != user:
+        raise PasPourVous("Cette invitation a été envoyée à une autre adresse que celle de votre compte.")
+    objet.user, objet.acceptee_le = user, timezone.now()
+    versions.modifier(user, objet, objet.version)
+    return objet
+
+
+def nouveau_compte(email, nom, mot_de_passe):
+    """The account of an invited address that has none (its username is its address)."""
+    if compte_de(email) is not None:  # (made meanwhile) it signs in and accepts
+        raise PasPourVous("Un compte existe déjà pour cette adresse : connectez-vous, puis acceptez l'invitation.")
+    compte = get_user_model()(username=email[:150], email=email, first_name=nom[:150])
+    compte.set_password(mot_de_passe)
+    compte.save()
+    return compte
+
+
 @transaction.atomic
 def accepter_role(user, invitation):
     """The account of the invitation's address takes the role it offers."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation.en_attente:
-        raise PasPourVous("Cette invitation n'est plus en attente (déjà acceptée, ou annulée par le chef de projet).")
-    if compte_de(invitation.email) != user:
-        raise PasPourVous("Cette invitation a été envoyée à une autre adresse que celle de votre compte.")
-    invitation.user, invitation.acceptee_le = user, timezone.now()
-    versions.modifier(user, invitation, invitation.version)
+    invitation = prendre(
+        user, invitation, "Cette invitation n'est plus en attente (déjà acceptée, ou annulée par le chef de projet)."
+    )
     return _membre(user, invitation, user)
 
 
@@ -231,14 +251,7 @@ def lire(jeton):
 
 @transaction.atomic
 def accepter(invitation, nom, mot_de_passe):
-    """Creates the invitee's account (its username is its address) and gives it the role."""
-    User = get_user_model()
-    if compte_de(invitation.email) is not None:  # (made meanwhile) it signs in and accepts: accepter_role
-        raise PasPourVous("Un compte existe déjà pour cette adresse : connectez-vous, puis acceptez l'invitation.")
-    compte = User(username=invitation.email[:150], email=invitation.email, first_name=nom[:150])
-    compte.set_password(mot_de_passe)
-    compte.save()
-    invitation.user, invitation.acceptee_le = compte, timezone.now()
-    versions.modifier(compte, invitation, invitation.version)
-    _membre(compte, invitation, compte)
+    """Creates the invitee's account and gives it the role."""
+    compte = nouveau_compte(invitation.email, nom, mot_de_passe)
+    accepter_role(compte, invitation)
     return compte

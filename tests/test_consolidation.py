@@ -435,3 +435,28 @@ def test_the_same_role_is_not_offered_twice_to_one_address(connecter):
         assert refus.status_code == 400, niveau
         assert "Cette adresse a déjà ce rôle (ou une invitation en attente pour lui)." in refus.content.decode()
     assert Habilitation.objects.filter(email="double@gouv.fr").count() == 2
+
+
+# Posted by anyone, signed in or not: signing out, and asking a new link for an invitation (it writes nothing).
+POSTS_DE_TOUS = {"logout", "contrat:invitation_nouveau_lien"}
+
+
+def _ecritures():
+    from .test_matrice_urls import MATRICE, ROLES
+
+    colonne = ROLES.index("ddets.21")
+    return sorted(nom for nom, (_, statuts) in MATRICE.items() if statuts[colonne] in (403, 405))
+
+
+@pytest.mark.parametrize("nom", _ecritures())
+def test_every_write_of_the_matrix_posted_by_the_ddets_is_refused_and_writes_nothing(connecter, nom):
+    from noyau.models import Historique
+
+    from .test_matrice_urls import MATRICE, _url
+
+    url = _url(nom, MATRICE[nom][0])
+    avant = Historique.objects.count()
+    statut = connecter("ddets.21").post(url, {}).status_code
+    assert Historique.objects.count() == avant, url
+    if nom not in POSTS_DE_TOUS:
+        assert statut in (403, 404), (url, statut)

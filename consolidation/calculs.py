@@ -143,7 +143,7 @@ class EtatCollecte:
 
     @property
     def libelle(self):
-        texte = f"{self.validees} / {self.attendus} validée{'s' if self.validees > 1 else ''}"
+        texte = f"{self.validees} / {self.attendus} validée{'s' if self.attendus > 1 else ''}"
         if self.en_retard:
             texte += f", en retard (échéance du {self.echeance:%d/%m/%Y})"
         return texte

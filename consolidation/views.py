@@ -312,7 +312,7 @@ def pdf(request):
     elif f.departement:
         territoire = f"Département {territoires.nom_departement(f.departement)} ({f.departement})"
     else:
-        territoire = "Contrats consolidés"
+        territoire = consolidation.portee.libelle
     html = render_to_string(
         "consolidation/revue_pdf.html",
         {

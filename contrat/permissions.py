@@ -103,11 +103,28 @@ class Portee:
     organisation is partner of. An administrator reads everything. Read in one query."""
 
     def __init__(self, user):
-        roles = list(_habilitations(user).values_list("niveau", "code", "partenaire_id")) if _actif(user) else []
-        self.tout = _actif(user) and (user.is_superuser or any(n == "nation" for n, _, _ in roles))
-        self.departements = {c for n, c, _ in roles if n == "departement"}
-        self.regions = {c for n, c, _ in roles if n == "region"}
-        self.reseaux = {p for n, _, p in roles if n == "reseau"}
+        roles = (
+            list(_habilitations(user).values_list("niveau", "code", "partenaire_id", "partenaire__nom"))
+            if _actif(user)
+            else []
+        )
+        self.tout = _actif(user) and (user.is_superuser or any(n == "nation" for n, *_ in roles))
+        self.departements = {c for n, c, *_ in roles if n == "departement"}
+        self.regions = {c for n, c, *_ in roles if n == "region"}
+        self.reseaux = {p for n, _, p, _ in roles if n == "reseau"}
+        self.noms_des_reseaux = sorted(nom for n, _, _, nom in roles if n == "reseau")
+
+    @property
+    def libelle(self):
+        """What the user reads, in words: « Département 21 — Côte-d'Or », « Toute la France »…"""
+        from . import territoires
+
+        if self.tout:
+            return "Toute la France"
+        mots = [f"Région {c} — {territoires.nom_region(c)}" for c in sorted(self.regions)]
+        mots += [f"Département {c} — {territoires.nom_departement(c)}" for c in sorted(self.departements)]
+        mots += [f"Réseau : {nom}" for nom in self.noms_des_reseaux]
+        return " ; ".join(mots)
 
     @property
     def vide(self):

@@ -184,6 +184,7 @@ def test_the_files_give_the_page_s_totals_and_the_sum_of_the_annexes(connecter, 
     assert pdf["Content-Type"] == "application/pdf"
     texte = _texte_pdf(pdf.content)
     assert f"Prévu {annee} : {euros(attendu)}".replace("\u202f", " ").replace("\xa0", " ") in texte
+    assert "Département 21 — Côte-d'Or — revue des engagements 2015" in texte
 
 
 CONSOLIDEES = [

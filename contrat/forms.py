@@ -178,6 +178,20 @@ class ContratCreationForm(JetonMixin, ContratForm):
 
 class CommuneForm(DsfrFormMixin, forms.Form):
     nom = forms.CharField(label="Commune", max_length=120, error_messages={"required": "Donnez le nom de la commune."})
+    code_insee = forms.CharField(
+        label="Code INSEE",
+        max_length=5,
+        required=False,
+        help_text="Cinq caractères, 21231 pour Dijon : il place le contrat dans son département et sa région.",
+    )
+
+    def clean_code_insee(self):
+        from .territoires import erreur_code_insee
+
+        code = self.cleaned_data["code_insee"].strip().upper()
+        if code and (erreur := erreur_code_insee(code)):
+            raise ValidationError(erreur)
+        return code
 
 
 class QuartierForm(DsfrFormMixin, forms.Form):

@@ -80,12 +80,19 @@ def slug_libre(modele, base, **filtre):
 # partners, its perimeter), whose history entry names it; removed again by `oublier_si_inutilise`.
 
 
-def commune(nom):
-    """The commune of that name, whatever its case and spaces; a new one if none has it."""
+def commune(nom, code_insee=""):
+    """The commune of that INSEE code when one is given (two communes of France may share a name); else the one
+    of that name, whatever its case and spaces, its code written if it had none; a new one if none is."""
     nom = " ".join(nom.split())
-    return Commune.objects.filter(nom__iexact=nom).first() or Commune.objects.create(
-        nom=nom, slug=slug_libre(Commune, nom)
-    )
+    if code_insee and (par_code := Commune.objects.filter(code_insee=code_insee).first()):
+        return par_code
+    homonyme = Commune.objects.filter(nom__iexact=nom).first()
+    if homonyme is not None and not (code_insee and homonyme.code_insee):
+        if code_insee:
+            homonyme.code_insee = code_insee
+            homonyme.save(update_fields=["code_insee"])
+        return homonyme
+    return Commune.objects.create(nom=nom, slug=slug_libre(Commune, nom), code_insee=code_insee)
 
 
 def quartier(nom, commune_, code=""):

@@ -461,3 +461,24 @@ def test_every_write_of_the_matrix_posted_by_the_ddets_is_refused_and_writes_not
     assert Historique.objects.count() == avant, url
     if nom not in POSTS_DE_TOUS:
         assert statut in (403, 404), (url, statut)
+
+
+def test_the_chef_de_projet_gives_a_commune_its_insee_code_which_places_the_contract(connecter):
+    from contrat.models import Commune
+
+    chef = connecter("chef.projet")
+    url = "/contrats/grand-dijon/perimetre/communes/ajouter/"
+    refus = chef.post(url, {"commune-nom": "Beaune", "commune-code_insee": "2105"})
+    assert refus.status_code == 400
+    assert "« 2105 » n&#x27;est pas un code INSEE de commune" in refus.content.decode()
+    refus = chef.post(url, {"commune-nom": "Nulle part", "commune-code_insee": "99001"})
+    assert "ne correspond à aucun département" in refus.content.decode()
+    assert not Commune.objects.filter(nom__in=["Beaune", "Nulle part"]).exists()  # nothing half-written
+    assert chef.post(url, {"commune-nom": "Vitry-sur-Seine", "commune-code_insee": "94081"}).status_code == 302
+    # The commune of that code, shared: not a second Vitry.
+    assert Commune.objects.filter(nom="Vitry-sur-Seine").count() == 1
+    page = chef.get("/contrats/grand-dijon/perimetre/").content.decode()
+    assert "(94081, département 94)" in page
+    # Now in the 94 as well: the Val-de-Marne's DDETS reads it.
+    lus = connecter("admin").get("/consolidation/contrats.json?departement=94").json()
+    assert {r["contrat"] for r in lus["lignes"]} == {"grand-dijon", "seine-amont"}

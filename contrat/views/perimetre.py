@@ -161,7 +161,7 @@ def commune_ajouter(request, slug):
     if not form.is_valid():
         return _page_perimetre(request, contrat, commune=form, status=400)
     with transaction.atomic():  # the new commune and the contract's entry that names it, or neither
-        commune = references.commune(form.cleaned_data["nom"])
+        commune = references.commune(form.cleaned_data["nom"], form.cleaned_data["code_insee"])
         _communes_du_contrat(request, contrat, [*contrat.communes.all(), commune])
     messages.success(request, f"{commune.nom} est dans le périmètre.")
     return redirect("contrat:perimetre", contrat.slug)

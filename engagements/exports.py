@@ -155,9 +155,37 @@ def annexe_xlsx(annexe, edition):
     ws.oddFooter.left.text = annexe.contrat.nom.replace("&", "&&")
     if annexe.recapitulatif:
         _recapitulatif(wb, annexe)
+    _identifiants(wb, annexe)
     sortie = io.BytesIO()
     wb.save(sortie)
     return sortie.getvalue()
+
+
+def _identifiants(wb, annexe):
+    """Each line of the annexe with its stable identifiers, on a sheet of its own (the first keeps the layout
+    the signatories know): contract, dispositif, organisation and its SIREN, year — the keys that put the
+    figures of several instances together."""
+    ws = feuille_avec_entetes(
+        wb,
+        "Identifiants",
+        [
+            ("Identifiant du contrat", 24),
+            ("Identifiant du dispositif", 24),
+            ("Identifiant de l'organisation", 24),
+            ("SIREN", 12),
+            ("Année", 8),
+            ("Montant annuel (€)", 18),
+            ("Montant pluriannuel (€)", 18),
+        ],
+        nouvelle=True,
+    )
+    for r, e in enumerate(annexe.estimations, 2):
+        valeurs = [annexe.contrat.slug, e.dispositif.code, e.partenaire.slug, e.partenaire.siren]
+        for c, valeur in enumerate(valeurs, 1):
+            cellule_texte(ws.cell(r, c), valeur)
+        ws.cell(r, 5).value = e.annee
+        cellule_montant(ws.cell(r, 6), e.montant_annuel)
+        cellule_montant(ws.cell(r, 7), e.montant_pluriannuel)
 
 
 def _recapitulatif(wb, annexe):

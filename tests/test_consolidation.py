@@ -482,3 +482,20 @@ def test_the_chef_de_projet_gives_a_commune_its_insee_code_which_places_the_cont
     # Now in the 94 as well: the Val-de-Marne's DDETS reads it.
     lus = connecter("admin").get("/consolidation/contrats.json?departement=94").json()
     assert {r["contrat"] for r in lus["lignes"]} == {"grand-dijon", "seine-amont"}
+
+
+def test_the_annexe_workbook_keeps_its_layout_and_gives_each_line_its_identifiers_on_a_sheet_of_its_own(connecter):
+    reponse = connecter("chef.projet").get("/contrats/grand-dijon/annexe-financiere.xlsx?annee=2015&partenaire=caf-21")
+    classeur = load_workbook(io.BytesIO(reponse.content))
+    assert classeur.sheetnames[0] == "Annexe 2015" and classeur.sheetnames[-1] == "Identifiants"
+    rangs = list(classeur["Identifiants"].iter_rows(values_only=True))
+    assert rangs[0][:5] == (
+        "Identifiant du contrat",
+        "Identifiant du dispositif",
+        "Identifiant de l'organisation",
+        "SIREN",
+        "Année",
+    )
+    assert ("grand-dijon", "caf-2015-06", "caf-21") in [r[:3] for r in rangs[1:]]
+    assert {r[4] for r in rangs[1:]} == {2015}
+    assert sum(Decimal(str(r[5] or 0)) for r in rangs[1:]) == Decimal("43130000")

@@ -202,11 +202,10 @@ class Consolidation:
         """The contracts the user reads (`Portee`), within the territory and contract filtered."""
         f = self.filtres
         qs = self.portee.contrats(Contrat.objects.all())
-        communes = Contrat.communes.through.objects
         if f.region:
-            qs = qs.filter(pk__in=communes.filter(commune__region=f.region).values("contrat_id"))
+            qs = qs.de_la_region(f.region)
         if f.departement:
-            qs = qs.filter(pk__in=communes.filter(commune__departement=f.departement).values("contrat_id"))
+            qs = qs.du_departement(f.departement)
         if f.contrat is not None:
             qs = qs.filter(pk=f.contrat.pk)
         return qs.order_by("nom", "pk")
@@ -269,10 +268,15 @@ class Consolidation:
         ]
 
     def _entiers(self, ids):
-        """Those of the contracts `ids` the user reads whole (one query, whatever their number)."""
+        """Those of the contracts `ids` the user reads whole (one query, whatever their number; kept for the
+        tables that ask again for the same contracts)."""
         if self.portee.tout:
             return set(ids)
-        return set(self.portee.contrats_entiers(Contrat.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+        cle = frozenset(ids)
+        if getattr(self, "_entiers_lus", (None,))[0] != cle:
+            lus = self.portee.contrats_entiers(Contrat.objects.filter(pk__in=ids)).values_list("pk", flat=True)
+            self._entiers_lus = (cle, set(lus))
+        return self._entiers_lus[1]
 
     def _collectes(self, ids):
         f = self.filtres

@@ -8,12 +8,11 @@ from django.db.models.functions import Coalesce
 
 from contrat import territoires
 from contrat.models import Contrat, Partenaire
+from engagements.filters import CHOIX_MAX
 from engagements.models import Nature
 from noyau.formulaires import DsfrFormMixin
 
 from .calculs import Filtres
-
-CHOIX_MAX = 300
 
 
 class FiltresForm(DsfrFormMixin, forms.Form):

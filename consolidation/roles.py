@@ -121,15 +121,22 @@ def role_lien(request, jeton):
             )
             return render(request, "consolidation/role_lien.html", {"refus": refus}, status=403)
         if request.method == "POST":
-            habilitations.accepter(request.user, habilitation)
+            try:
+                habilitations.accepter(request.user, habilitation)
+            except habilitations.Refus as refus:  # accepted meanwhile (a second click), or revoked
+                return render(request, "consolidation/role_lien.html", {"refus": str(refus)}, status=409)
             messages.success(request, f"Rôle accepté : {habilitation.portee}.")
             return redirect("consolidation:page")
         return render(request, "consolidation/role_lien.html", {"habilitation": habilitation, "form": None})
     form = AcceptationForm(request.POST or None, email=habilitation.email)
     if request.method == "POST" and form.is_valid():
-        compte = habilitations.creer_le_compte(
-            habilitation, form.cleaned_data["nom"], form.cleaned_data["mot_de_passe"]
-        )
+        try:
+            compte = habilitations.creer_le_compte(
+                habilitation, form.cleaned_data["nom"], form.cleaned_data["mot_de_passe"]
+            )
+        except habilitations.Refus as refus:  # an account of that address was made meanwhile
+            messages.info(request, str(refus))
+            return redirect_to_login(request.get_full_path())
         login(request, compte, backend="contrat.authentification.Comptes")
         messages.success(request, f"Bienvenue : votre compte est créé, avec ce rôle : {habilitation.portee}.")
         return redirect("consolidation:page")

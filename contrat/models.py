@@ -253,6 +253,11 @@ class ContratQuerySet(models.QuerySet):
         """The contracts with a commune in the région `code` (read from the communes' INSEE codes)."""
         return self.filter(pk__in=Contrat.communes.through.objects.filter(commune__region=code).values("contrat_id"))
 
+    def du_departement(self, code):
+        """The contracts with a commune in the département `code`."""
+        liens = Contrat.communes.through.objects.filter(commune__departement=code)
+        return self.filter(pk__in=liens.values("contrat_id"))
+
     def pilote_par(self, user, slug, pourquoi):
         """The contract `slug` for its chef de projet (or an administrator): 404 if the user does not
         see it, 403 with `pourquoi` if they see it without leading it."""
@@ -825,9 +830,6 @@ class Invitation(Versionne):
 class HabilitationQuerySet(models.QuerySet):
     def actives(self):
         return self.filter(acceptee_le__isnull=False, revoquee=False)
-
-    def en_attente(self):
-        return self.filter(acceptee_le__isnull=True, revoquee=False)
 
 
 class Habilitation(Versionne):

@@ -499,3 +499,33 @@ def test_the_annexe_workbook_keeps_its_layout_and_gives_each_line_its_identifier
     assert ("grand-dijon", "caf-2015-06", "caf-21") in [r[:3] for r in rangs[1:]]
     assert {r[4] for r in rangs[1:]} == {2015}
     assert sum(Decimal(str(r[5] or 0)) for r in rangs[1:]) == Decimal("43130000")
+
+
+def test_a_second_click_on_accept_or_an_account_made_meanwhile_is_said_never_a_500(client, comptes, monkeypatch):
+    from django.contrib.auth import get_user_model
+
+    from consolidation import roles
+    from contrat import habilitations
+
+    admin = comptes["admin"]
+    deja = habilitations.inviter(admin, "lecteur@example.org", "departement", "21")
+    lien = habilitations._lien(deja)
+    client.force_login(comptes["lecteur"])
+    with monkeypatch.context() as m:
+        # Both clicks read the link while it was pending; the first one accepts it.
+        m.setattr(habilitations, "lire", lambda jeton: Habilitation.objects.get(pk=deja.pk))
+        assert client.post(lien).status_code == 302
+        second = client.post(lien)
+    assert second.status_code == 409 and "n&#x27;est plus en attente" in second.content.decode()
+    # No account when the page was shown, one made before the form was sent: sign in, nothing created twice.
+    nouvelle = habilitations.inviter(admin, "arrive@example.org", "departement", "21")
+    lien = habilitations._lien(nouvelle)
+    client.logout()
+    assert client.get(lien).status_code == 200
+    get_user_model().objects.create_user("arrive", "arrive@example.org")
+    monkeypatch.setattr(roles, "compte_de", lambda email: None)  # the page as it was when it was shown
+    mot = "un-long-mot-de-passe-42"
+    reponse = client.post(lien, {"nom": "Arrivé", "mot_de_passe": mot, "confirmation": mot})
+    assert reponse.status_code == 302 and reponse["Location"].startswith("/connexion/")
+    assert get_user_model().objects.filter(email="arrive@example.org").count() == 1
+    assert Habilitation.objects.get(pk=nouvelle.pk).en_attente
